@@ -1,0 +1,47 @@
+# pocketstack: `make run` starts the cloud, `make test` runs the default suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DATA_DIR ?= ./data
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 bench check clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Command 1: set up and run the cloud (SQLite, fake driver, bootstrapped admin, flavors, images).
+run: install
+	$(VENV)/bin/pocketstack serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+## Command 2: set up and run the whole default test suite.
+test: install-test
+	$(PY) -m pytest -q -m "not qemu and not slow"
+
+## Tempest stage 1 (OpenStack's own conformance tests) against a fresh live cloud.
+tempest: tempest-stage1
+tempest-stage1: install-test
+	$(PY) -m tests.tempest_run stage1
+
+tempest-stage2: install-test
+	$(PY) -m tests.tempest_run stage2
+
+bench: install-test
+	$(PY) -m bench
+
+check: install-test
+	$(VENV)/bin/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,5 @@
+"""`python -m pocketstack` is the `pocketstack` command."""
+
+from pocketstack.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP layer: routing, request context, fault rendering, and one package per service."""

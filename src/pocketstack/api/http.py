@@ -1,0 +1,166 @@
+"""The per-request context that handlers read, JSON in and out, and fault rendering.
+
+A handler is `async def name(ctx: Ctx) -> Response`: validate, authorize, one service call,
+render. Errors are raised as `pocketstack.errors.ApiError` and rendered here in the fault
+body of the service that owns the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.db.engine import DatabaseUnavailable
+from pocketstack.services.tokens import Auth
+
+if TYPE_CHECKING:
+    from pocketstack.app import State
+
+log = logging.getLogger("pocketstack.api")
+M = TypeVar("M", bound=BaseModel)
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def empty(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+    return Response(b"", status_code=status, headers=headers)
+
+
+@dataclass(slots=True)
+class Ctx:
+    request: Request
+    state: State
+    service: str
+    params: dict[str, str]
+    options: dict[str, Any]
+    request_id: str
+    auth: Auth | None = None
+    # Compute microversion as (major, minor); (2, 0) for the legacy /v2 API.
+    version: tuple[int, int] = (2, 1)
+    _body: bytes | None = None
+
+    # -- identity of the caller ---------------------------------------------------------
+
+    @property
+    def user(self) -> Auth:
+        if self.auth is None:
+            raise errors.Unauthorized("The request you have made requires authentication.")
+        return self.auth
+
+    @property
+    def project_id(self) -> str:
+        project = self.user.project_id
+        if project is None:
+            raise errors.Forbidden("This action requires a project-scoped token.")
+        return project
+
+    @property
+    def is_admin(self) -> bool:
+        return self.auth is not None and self.auth.is_admin
+
+    def authorize(self, action: str, target_project: str | None = None) -> None:
+        from pocketstack.policy import enforce
+
+        enforce(self, action, target_project)
+
+    # -- request data -------------------------------------------------------------------
+
+    @property
+    def query(self) -> Any:
+        return self.request.query_params
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            limit = self.state.settings.max_body_bytes
+            declared = self.request.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise errors.PayloadTooLarge("Request is too large.")
+            chunks = []
+            size = 0
+            async for chunk in self.request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise errors.PayloadTooLarge("Request is too large.")
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        raw = await self.body()
+        if not raw.strip():
+            raise errors.BadRequest("The request body is empty; a JSON object is required.")
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise errors.BadRequest("Malformed request body: the body is not valid JSON.") from None
+
+    async def json_object(self, root: str | None = None) -> dict[str, Any]:
+        """The body as a JSON object; with `root`, the object under that key."""
+        body = await self.json()
+        if not isinstance(body, dict):
+            raise errors.BadRequest("Malformed request body: a JSON object is required.")
+        if root is None:
+            return body
+        inner = body.get(root)
+        if not isinstance(inner, dict):
+            raise errors.BadRequest(f"Invalid input for field/attribute {root}. '{root}' is a required property of type object.")
+        return inner
+
+    def parse(self, model: type[M], data: Any) -> M:
+        """Validate data with a pydantic model; errors become 400 with the first problem."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise errors.BadRequest(validation_message(exc)) from None
+
+    def url(self, *parts: str) -> str:
+        """An absolute URL under this service's public endpoint."""
+        return "/".join([self.state.settings.base_url, *[p.strip("/") for p in parts]])
+
+
+def validation_message(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    text = first.get("msg", "invalid value")
+    if where:
+        return f"Invalid input for field/attribute {where}. Value: {_short(first.get('input'))}. {text}"
+    return f"Invalid input: {text}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def render_fault(service: str, exc: errors.ApiError) -> Response:
+    body = errors.FAULT_RENDERERS[service](exc.code, exc.message)
+    return JSONResponse(body, status_code=exc.code, headers=exc.headers)
+
+
+def new_request_id() -> str:
+    return f"req-{uuid.uuid4()}"
+
+
+def unexpected_fault(service: str, exc: BaseException) -> Response:
+    if isinstance(exc, DatabaseUnavailable):
+        return render_fault(service, errors.ServiceUnavailable("The database is unavailable; try again later."))
+    log.exception("unexpected error", exc_info=exc)
+    body = errors.FAULT_RENDERERS[service](500, "An unexpected error occurred; it has been logged.")
+    return JSONResponse(body, status_code=500)

@@ -1,0 +1,39 @@
+"""The whole URL space: which module serves which path. Start here to find an endpoint's code.
+
+Each service package lists its routes in `ROUTES` (see its __init__.py); this module mounts
+them under the service prefix. Compute resource routes are mounted three times: under the
+legacy `/v2/{project_id}` (the seed's 2013 behaviour, `legacy=True`), under `/v2.1`, and
+under `/v2.1/{project_id}`.
+"""
+
+from __future__ import annotations
+
+from pocketstack.api import compute, identity, image, network, root
+from pocketstack.api.routing import Endpoint, Route, Router
+
+PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network"}
+
+
+def service_of(path: str) -> str:
+    """The service whose fault body a path gets (identity for anything unknown)."""
+    for prefix, service in PREFIXES.items():
+        if path.startswith(prefix):
+            return service
+    return "identity"
+
+
+def _mount(router: Router, service: str, prefix: str, routes: list[Route], **options: object) -> None:
+    for route in routes:
+        merged = {"auth": route.auth, **route.options, **options}
+        router.add(route.method, prefix + route.path, Endpoint(route.handler, service, merged))
+
+
+def install(router: Router) -> None:
+    _mount(router, "identity", "", root.ROUTES)
+    _mount(router, "identity", "/identity", identity.ROUTES)
+    _mount(router, "compute", "/compute", compute.VERSION_ROUTES)
+    _mount(router, "compute", "/compute/v2/{project_id}", compute.ROUTES, legacy=True)
+    _mount(router, "compute", "/compute/v2.1", compute.ROUTES)
+    _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
+    _mount(router, "image", "/image", image.ROUTES)
+    _mount(router, "network", "/network", network.ROUTES)

@@ -1,0 +1,95 @@
+"""A segment trie router: O(path depth) matching however many routes there are.
+
+Starlette's router tries every route's regex in turn; with several hundred routes (three
+compute prefixes times every resource) that linear scan would dominate small requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class Endpoint:
+    handler: Handler
+    service: str
+    # Extra fixed values passed to the context (e.g. compute API flavour "v2" or "v2.1").
+    options: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Node:
+    literal: dict[str, _Node] = field(default_factory=dict)
+    param: tuple[str, _Node] | None = None
+    methods: dict[str, Endpoint] = field(default_factory=dict)
+
+
+class Router:
+    def __init__(self) -> None:
+        self._root = _Node()
+
+    def add(self, method: str, path: str, endpoint: Endpoint) -> None:
+        node = self._root
+        for segment in _split(path):
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError(f"conflicting parameter names at {path}: {node.param[0]} vs {name}")
+                node = node.param[1]
+            else:
+                node = node.literal.setdefault(segment, _Node())
+        if method in node.methods:
+            raise ValueError(f"duplicate route {method} {path}")
+        node.methods[method] = endpoint
+
+    def match(self, method: str, path: str) -> tuple[Endpoint | None, dict[str, str], list[str]]:
+        """Return (endpoint, path params, allowed methods). No endpoint and allowed methods
+        means 405; no endpoint and no allowed methods means 404."""
+        params: dict[str, str] = {}
+        node = self._find(self._root, _split(path), 0, params)
+        if node is None or not node.methods:
+            return None, {}, []
+        endpoint = node.methods.get(method)
+        if endpoint is None and method == "HEAD":
+            endpoint = node.methods.get("GET")
+        return endpoint, params, sorted(node.methods)
+
+    def _find(self, node: _Node, segments: list[str], i: int, params: dict[str, str]) -> _Node | None:
+        if i == len(segments):
+            return node
+        segment = segments[i]
+        child = node.literal.get(segment)
+        if child is not None:
+            found = self._find(child, segments, i + 1, params)
+            if found is not None and found.methods:
+                return found
+        if node.param is not None and segment:
+            name, child = node.param
+            found = self._find(child, segments, i + 1, params)
+            if found is not None and found.methods:
+                params[name] = segment
+                return found
+        return None
+
+
+def _split(path: str) -> list[str]:
+    stripped = path.strip("/")
+    return stripped.split("/") if stripped else []
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One row of a service's route table. Paths are relative to the service's API root
+    (for compute, relative to /v2/{project_id} and /v2.1[/{project_id}])."""
+
+    method: str
+    path: str
+    handler: Handler
+    auth: bool = True
+    options: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,176 @@
+"""The ASGI application: every service on one port under its own prefix, as devstack does.
+
+    /identity   Keystone v3 and v2.0
+    /compute    Nova /v2/{tenant_id}, /v2.1 and /v2.1/{project_id}
+    /image      Glance v2
+    /network    Neutron v2.0 subset
+
+Request flow: route (trie) -> request id -> token -> microversion -> handler -> headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from pocketstack import errors
+from pocketstack.api import routes as route_table
+from pocketstack.api.compute import microversions
+from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
+from pocketstack.api.routing import Endpoint, Router
+from pocketstack.db.engine import Database
+from pocketstack.services.passwords import Passwords
+from pocketstack.services.tokens import Tokens
+from pocketstack.settings import Settings
+
+log = logging.getLogger("pocketstack")
+
+
+@dataclass
+class State:
+    """Everything a request may need, built once per process."""
+
+    settings: Settings
+    db: Database
+    tokens: Tokens
+    passwords: Passwords
+    # Called after a transaction that leaves work for an agent (host name or None for any).
+    wake_agents: Callable[[str | None], None] = lambda host: None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+REQUEST_ID_HEADERS = {
+    "compute": (b"x-compute-request-id", b"x-openstack-request-id"),
+    "identity": (b"x-openstack-request-id",),
+    "image": (b"x-openstack-request-id",),
+    "network": (b"x-openstack-request-id",),
+}
+
+
+class PocketstackApp:
+    """The ASGI callable. Lifespan opens the database and starts the embedded agent."""
+
+    def __init__(self, settings: Settings, *, embedded_agent: bool = True) -> None:
+        self.settings = settings
+        self.embedded_agent = embedded_agent
+        self.router = Router()
+        route_table.install(self.router)
+        self.state: State | None = None
+        self._background: list[asyncio.Task[None]] = []
+        self._stoppers: list[Callable[[], Any]] = []
+
+    async def startup(self) -> None:
+        db = Database(self.settings.database_url)
+        tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
+                        self.settings.token.revocation_cache_s)
+        await tokens.load_keys()
+        self.state = State(self.settings, db, tokens, Passwords(self.settings.password))
+        if self.embedded_agent:
+            from pocketstack.agent.runner import start_embedded_agent
+
+            stop = await start_embedded_agent(self.state)
+            self._stoppers.append(stop)
+
+    async def shutdown(self) -> None:
+        for stop in reversed(self._stoppers):
+            result = stop()
+            if asyncio.iscoroutine(result):
+                await result
+        if self.state is not None:
+            await self.state.db.dispose()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # noqa: BLE001 - reported to the server
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.state is not None
+        path: str = scope["path"]
+        method: str = scope["method"]
+        service = route_table.service_of(path)
+        request_id = new_request_id()
+        extra_headers: list[tuple[bytes, bytes]] = [
+            (name, request_id.encode()) for name in REQUEST_ID_HEADERS[service]
+        ]
+        request = Request(scope, receive)
+        try:
+            endpoint, params, allowed = self.router.match(method, path)
+            if endpoint is None:
+                if allowed:
+                    raise errors.MethodNotAllowed(
+                        "The method specified is not allowed for this resource.",
+                        headers={"Allow": ", ".join(allowed)})
+                raise errors.NotFound("The resource could not be found.")
+            ctx = Ctx(request, self.state, endpoint.service, params, endpoint.options, request_id)
+            if endpoint.service == "compute":
+                if endpoint.options.get("legacy"):
+                    ctx.version = microversions.LEGACY_V2
+                else:
+                    ctx.version = microversions.requested(request.headers)
+                    extra_headers.extend(microversions.response_headers(ctx.version))
+            if endpoint.options.get("auth", True):
+                await self._authenticate(ctx)
+            response = await endpoint.handler(ctx)
+        except errors.ApiError as exc:
+            response = render_fault(service, exc)
+            if exc.code == 401:
+                response.headers["WWW-Authenticate"] = (
+                    f'Keystone uri="{self.settings.base_url}/identity"')
+        except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
+            response = unexpected_fault(service, exc)
+        response.raw_headers.extend(extra_headers)
+        await response(scope, receive, send)
+
+    async def _authenticate(self, ctx: Ctx) -> None:
+        assert self.state is not None
+        token = ctx.request.headers.get("x-auth-token")
+        if not token:
+            raise errors.Unauthorized("The request you have made requires authentication.")
+        auth = await self.state.tokens.validate(token)
+        if auth is None:
+            raise errors.Unauthorized("The request you have made requires authentication.")
+        ctx.auth = auth
+        url_project = ctx.params.get("project_id")
+        if url_project is not None and ctx.service == "compute" and url_project != auth.project_id:
+            raise errors.BadRequest(
+                f"Malformed request URL: URL's project_id '{url_project}' doesn't match "
+                f"Context's project_id '{auth.project_id}'")
+
+
+def create_app(settings: Settings, *, embedded_agent: bool = True) -> PocketstackApp:
+    return PocketstackApp(settings, embedded_agent=embedded_agent)

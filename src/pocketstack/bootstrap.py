@@ -1,0 +1,172 @@
+"""First start: the default domain, roles, the admin and demo accounts, the m1 flavors, the
+cirros images and the private/public networks. Idempotent: a bootstrapped database is left alone."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from pocketstack.app import State
+from pocketstack.db.models import (
+    DomainRow,
+    FlavorRow,
+    ImageRow,
+    NetworkRow,
+    SecretRow,
+    SecurityGroupRow,
+    SubnetRow,
+)
+from pocketstack.services import identity
+from pocketstack.timeutil import utcnow
+
+BOOTSTRAPPED = "bootstrapped"
+
+# name, id, ram MB, vcpus, disk GB: the standard OpenStack sizes.
+FLAVORS = [
+    ("m1.tiny", "1", 512, 1, 1),
+    ("m1.small", "2", 2048, 1, 20),
+    ("m1.medium", "3", 4096, 2, 40),
+    ("m1.large", "4", 8192, 4, 80),
+    ("m1.xlarge", "5", 16384, 8, 160),
+]
+
+# Stable ids so that examples and docs can name them.
+CIRROS_KERNEL_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0001"
+CIRROS_RAMDISK_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0002"
+CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
+PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    admin_password: str
+    demo_password: str
+    admin_project_id: str
+    demo_project_id: str
+
+
+async def bootstrap(state: State) -> Credentials | None:
+    """Populate an empty database; return the new credentials, or None if already done."""
+    settings = state.settings
+    async with state.db.session() as s:
+        if await s.get(SecretRow, BOOTSTRAPPED) is not None:
+            return None
+        admin_password = settings.admin_password or secrets.token_urlsafe(12)
+        demo_password = settings.demo_password or secrets.token_urlsafe(12)
+        if await s.get(DomainRow, identity.DEFAULT_DOMAIN_ID) is None:
+            await identity.create_domain(s, "Default", domain_id=identity.DEFAULT_DOMAIN_ID,
+                                         description="The default domain")
+        roles = {}
+        for name in ("admin", "member", "reader", "service"):
+            roles[name] = await identity.find_role_by_name(s, name) or await identity.create_role(s, name)
+        admin_project = await identity.create_project(s, "admin", description="Bootstrap project for the cloud's administrators")
+        demo_project = await identity.create_project(s, "demo", description="A project for a first try")
+        await identity.create_project(s, "service", description="Project for service users")
+        admin = await identity.create_user(s, "admin", await state.passwords.hash(admin_password),
+                                           default_project_id=admin_project.id)
+        demo = await identity.create_user(s, "demo", await state.passwords.hash(demo_password),
+                                          default_project_id=demo_project.id)
+        for role in ("admin", "member", "reader"):
+            await identity.assign_role(s, admin.id, roles[role].id, project_id=admin_project.id)
+            await identity.assign_role(s, admin.id, roles[role].id, domain_id=identity.DEFAULT_DOMAIN_ID)
+        for role in ("member", "reader"):
+            await identity.assign_role(s, demo.id, roles[role].id, project_id=demo_project.id)
+        now = utcnow()
+        for name, flavor_id, ram, vcpus, disk in FLAVORS:
+            s.add(FlavorRow(id=flavor_id, name=name, ram=ram, vcpus=vcpus, disk=disk, ephemeral=0,
+                            swap=0, rxtx_factor=1.0, is_public=True, disabled=False,
+                            extra_specs={}, created_at=now))
+        _add_images(s, settings.data_dir, admin_project.id)
+        _add_networks(s, admin_project.id)
+        for project in (admin_project, demo_project):
+            s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
+                                   description="Default security group", created_at=now))
+        s.add(SecretRow(name=BOOTSTRAPPED, value=now.isoformat()))
+    return Credentials(admin_password, demo_password, admin_project.id, demo_project.id)
+
+
+def _image_blob(data_dir: Path, image_id: str, content: bytes) -> tuple[str, int, str, str]:
+    images = data_dir / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    (images / image_id).write_bytes(content)
+    return (f"images/{image_id}", len(content), hashlib.md5(content).hexdigest(),
+            hashlib.sha512(content).hexdigest())
+
+
+def _add_images(s: object, data_dir: Path, owner: str) -> None:
+    now = utcnow()
+    specs = [
+        (CIRROS_KERNEL_ID, "cirros-0.6.2-x86_64-kernel", "aki", "aki", {}),
+        (CIRROS_RAMDISK_ID, "cirros-0.6.2-x86_64-ramdisk", "ari", "ari", {}),
+        (CIRROS_ID, "cirros", "qcow2", "bare",
+         {"kernel_id": CIRROS_KERNEL_ID, "ramdisk_id": CIRROS_RAMDISK_ID,
+          "hw_architecture": "x86_64", "os_distro": "cirros"}),
+    ]
+    for image_id, name, disk_format, container_format, properties in specs:
+        # A small deterministic payload: the fake driver never reads it.
+        content = hashlib.sha256(name.encode()).digest() * 512
+        location, size, md5, sha512 = _image_blob(data_dir, image_id, content)
+        s.add(ImageRow(  # type: ignore[attr-defined]
+            id=image_id, name=name, status="active", visibility="public", owner=owner,
+            container_format=container_format, disk_format=disk_format, size=size,
+            virtual_size=None, checksum=md5, os_hash_algo="sha512", os_hash_value=sha512,
+            min_disk=0, min_ram=0, protected=False, properties=properties, tags=[],
+            location=location, created_at=now, updated_at=now))
+
+
+def _add_networks(s: object, owner: str) -> None:
+    now = utcnow()
+    add = s.add  # type: ignore[attr-defined]
+    add(NetworkRow(id=PRIVATE_NETWORK_ID, name="private", project_id=owner, status="ACTIVE",
+                   admin_state_up=True, shared=True, external=False, mtu=1450, description="",
+                   created_at=now, updated_at=now))
+    add(SubnetRow(id=str(uuid.uuid4()), network_id=PRIVATE_NETWORK_ID, project_id=owner,
+                  name="private-subnet", cidr="10.0.0.0/22", ip_version=4, gateway_ip="10.0.0.1",
+                  enable_dhcp=True, allocation_pools=[{"start": "10.0.0.2", "end": "10.0.3.254"}],
+                  dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
+    add(NetworkRow(id=PUBLIC_NETWORK_ID, name="public", project_id=owner, status="ACTIVE",
+                   admin_state_up=True, shared=False, external=True, mtu=1500, description="",
+                   created_at=now, updated_at=now))
+    add(SubnetRow(id=str(uuid.uuid4()), network_id=PUBLIC_NETWORK_ID, project_id=owner,
+                  name="public-subnet", cidr="172.24.4.0/24", ip_version=4, gateway_ip="172.24.4.1",
+                  enable_dhcp=False, allocation_pools=[{"start": "172.24.4.2", "end": "172.24.4.254"}],
+                  dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
+
+
+def clouds_yaml(state: State, creds: Credentials) -> dict[str, object]:
+    settings = state.settings
+
+    def cloud(user: str, password: str, project: str) -> dict[str, object]:
+        return {
+            "auth": {
+                "auth_url": f"{settings.base_url}/identity/v3",
+                "username": user,
+                "password": password,
+                "project_name": project,
+                "user_domain_name": "Default",
+                "project_domain_name": "Default",
+            },
+            "region_name": settings.region,
+            "interface": "public",
+            "identity_api_version": 3,
+        }
+
+    return {"clouds": {
+        "pocketstack-admin": cloud("admin", creds.admin_password, "admin"),
+        "pocketstack": cloud("demo", creds.demo_password, "demo"),
+    }}
+
+
+def write_clouds_yaml(state: State, creds: Credentials) -> Path:
+    path = state.settings.data_dir / "clouds.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(clouds_yaml(state, creds), sort_keys=False))
+    path.chmod(0o600)
+    return path

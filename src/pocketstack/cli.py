@@ -1,0 +1,140 @@
+"""The `pocketstack` command: serve (all in one), db upgrade/check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from pocketstack.settings import Settings
+
+app = typer.Typer(help="An OpenStack-compatible cloud in one command.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True, soft_wrap=True)
+
+
+def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = Settings(**overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def _prepare(settings: Settings) -> None:
+    """Migrate the schema and bootstrap; print credentials on first start."""
+    from pocketstack.db import migrate
+
+    migrate.upgrade(settings.database_url)
+    asyncio.run(_bootstrap(settings))
+
+
+async def _bootstrap(settings: Settings) -> None:
+    from pocketstack import bootstrap
+    from pocketstack.app import create_app
+
+    application = create_app(settings, embedded_agent=False)
+    await application.startup()
+    try:
+        assert application.state is not None
+        creds = await bootstrap.bootstrap(application.state)
+        clouds = settings.data_dir / "clouds.yaml"
+        if creds is not None:
+            path = bootstrap.write_clouds_yaml(application.state, creds)
+            _print_credentials(settings, creds, path)
+        elif clouds.exists():
+            _refresh_auth_urls(settings, clouds)
+            console.print(f"[green]pocketstack[/] reusing {settings.data_dir}; credentials in {clouds}")
+    finally:
+        await application.shutdown()
+
+
+def _refresh_auth_urls(settings: Settings, clouds: Path) -> None:
+    data = yaml.safe_load(clouds.read_text()) or {}
+    for cloud in (data.get("clouds") or {}).values():
+        cloud.setdefault("auth", {})["auth_url"] = f"{settings.base_url}/identity/v3"
+    clouds.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _print_credentials(settings: Settings, creds: Any, path: Path) -> None:
+    auth_url = f"{settings.base_url}/identity/v3"
+    console.print(f"[bold green]pocketstack bootstrapped[/] in {settings.data_dir}")
+    console.print(f"  admin / {creds.admin_password}   (project admin)")
+    console.print(f"  demo  / {creds.demo_password}   (project demo)")
+    console.print(f"  clouds.yaml: {path}   (clouds 'pocketstack-admin' and 'pocketstack')")
+    console.print(f"\n  export OS_CLIENT_CONFIG_FILE={path.resolve()} OS_CLOUD=pocketstack-admin\n")
+    console.print("  or, without clouds.yaml:")
+    console.print(f"  export OS_AUTH_URL={auth_url} OS_IDENTITY_API_VERSION=3 OS_REGION_NAME={settings.region}")
+    console.print("  export OS_USERNAME=admin OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default")
+    console.print(f"  export OS_PASSWORD={creds.admin_password}\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port for every API (default 8080).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the database, images and clouds.yaml live.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run every API, one agent and SQLite in one process."""
+    import uvicorn
+
+    from pocketstack.app import create_app
+
+    started = time.monotonic()
+    settings = _settings(host, port, data_dir)
+    _prepare(settings)
+    application = create_app(settings, embedded_agent=True)
+    console.print(f"[green]pocketstack[/] serving on {settings.base_url} "
+                  f"(identity {settings.base_url}/identity/v3) after {time.monotonic() - started:.2f}s")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level,
+                loop="uvloop", http="httptools", lifespan="on", access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Bring the database to the current schema."""
+    from pocketstack.db import migrate
+
+    settings = _settings(None, None, data_dir)
+    migrate.upgrade(settings.database_url)
+    console.print("database is at the current schema")
+
+
+@db_app.command("check")
+def db_check(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Exit 0 when the models and the migrations agree."""
+    from alembic.util.exc import AutogenerateDiffsDetected, CommandError
+
+    from pocketstack.db import migrate
+
+    settings = _settings(None, None, data_dir)
+    try:
+        migrate.check(settings.database_url)
+    except (AutogenerateDiffsDetected, CommandError) as exc:
+        console.print(f"[red]models and migrations differ:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print("models and migrations agree")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app(prog_name="pocketstack")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,398 @@
+"""Table definitions for every service. The database is the only source of truth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime()}
+
+
+# --- Identity ----------------------------------------------------------------------------------
+
+
+class DomainRow(Base):
+    __tablename__ = "domains"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProjectRow(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("domains.id"))
+    parent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("domains.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    default_project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    password_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class RoleRow(Base):
+    __tablename__ = "roles"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RoleAssignmentRow(Base):
+    """A role of a user on a project or on a domain (exactly one of the two is set)."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "project_id", "domain_id", "role_id"),
+        Index("ix_role_assignments_user", "user_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role_id: Mapped[str] = mapped_column(String(64), ForeignKey("roles.id", ondelete="CASCADE"))
+
+
+class RevocationRow(Base):
+    """Keystone-style revocation event: tokens matching every set field, issued before, are dead."""
+
+    __tablename__ = "revocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    audit_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    issued_before: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class SecretRow(Base):
+    """Shared secrets every API process needs, such as the Fernet token keys."""
+
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- Compute -----------------------------------------------------------------------------------
+
+
+class FlavorRow(Base):
+    __tablename__ = "flavors"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    ram: Mapped[int] = mapped_column(Integer)
+    vcpus: Mapped[int] = mapped_column(Integer)
+    disk: Mapped[int] = mapped_column(Integer)
+    ephemeral: Mapped[int] = mapped_column(Integer, default=0)
+    swap: Mapped[int] = mapped_column(Integer, default=0)
+    rxtx_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extra_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class FlavorAccessRow(Base):
+    __tablename__ = "flavor_access"
+    flavor_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("flavors.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class KeypairRow(Base):
+    __tablename__ = "keypairs"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16), default="ssh")
+    public_key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class QuotaRow(Base):
+    __tablename__ = "quotas"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class HostRow(Base):
+    """A compute host: its agent registers capacity and heartbeats here."""
+
+    __tablename__ = "hosts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
+    driver: Mapped[str] = mapped_column(String(32), default="fake")
+    vcpus: Mapped[int] = mapped_column(Integer)
+    memory_mb: Mapped[int] = mapped_column(Integer)
+    disk_gb: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    forced_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    heartbeat_at: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ServerRow(Base):
+    __tablename__ = "servers"
+    __table_args__ = (
+        Index("ix_servers_project_created", "project_id", "deleted", "created_at", "id"),
+        Index("ix_servers_host", "host", "deleted"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    hostname: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_id: Mapped[str] = mapped_column(String(36), default="")
+    flavor_id: Mapped[str] = mapped_column(String(255))
+    # The flavor as it was at boot (name, ram, vcpus, disk, ephemeral, swap, extra_specs).
+    flavor: Mapped[dict[str, Any]] = mapped_column()
+    vm_state: Mapped[str] = mapped_column(String(32))
+    task_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    power_state: Mapped[int] = mapped_column(Integer, default=0)
+    # The action the agent should carry out (with its arguments), set with task_state.
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_data: Mapped[str | None] = mapped_column(Text, nullable=True)
+    user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
+    config_drive: Mapped[str] = mapped_column(String(255), default="")
+    disk_config: Mapped[str] = mapped_column(String(16), default="MANUAL")
+    access_ipv4: Mapped[str] = mapped_column(String(64), default="")
+    access_ipv6: Mapped[str] = mapped_column(String(64), default="")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    security_groups: Mapped[list[Any]] = mapped_column(default=list)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    admin_password: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    reservation_id: Mapped[str] = mapped_column(String(64), default="")
+    launch_index: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    locked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fault: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    console_log: Mapped[str] = mapped_column(Text, default="")
+    launched_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    terminated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    # Soft delete: deleted rows stay for changes-since and os-instance-actions.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class InstanceActionRow(Base):
+    __tablename__ = "instance_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start_time: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class InstanceActionEventRow(Base):
+    __tablename__ = "instance_action_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("instance_actions.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    start_time: Mapped[datetime] = mapped_column()
+    finish_time: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+# --- Image -------------------------------------------------------------------------------------
+
+
+class ImageRow(Base):
+    __tablename__ = "images"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="queued")
+    visibility: Mapped[str] = mapped_column(String(16), default="shared")
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    container_format: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    disk_format: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    virtual_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    checksum: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    os_hash_algo: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    os_hash_value: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    min_disk: Mapped[int] = mapped_column(Integer, default=0)
+    min_ram: Mapped[int] = mapped_column(Integer, default=0)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    os_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Custom properties: flat string keys, as Glance v2 shows them.
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    # Where the data lives under the data directory (relative), once uploaded.
+    location: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ImageMemberRow(Base):
+    __tablename__ = "image_members"
+    image_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+# --- Network -----------------------------------------------------------------------------------
+
+
+class NetworkRow(Base):
+    __tablename__ = "networks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    mtu: Mapped[int] = mapped_column(Integer, default=1500)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class SubnetRow(Base):
+    __tablename__ = "subnets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    cidr: Mapped[str] = mapped_column(String(64))
+    ip_version: Mapped[int] = mapped_column(Integer, default=4)
+    gateway_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    enable_dhcp: Mapped[bool] = mapped_column(Boolean, default=True)
+    allocation_pools: Mapped[list[Any]] = mapped_column(default=list)
+    dns_nameservers: Mapped[list[Any]] = mapped_column(default=list)
+    host_routes: Mapped[list[Any]] = mapped_column(default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class PortRow(Base):
+    __tablename__ = "ports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    device_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    device_owner: Mapped[str] = mapped_column(String(255), default="")
+    mac_address: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="DOWN")
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    security_groups: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class FixedIpRow(Base):
+    """One allocated address; unique per subnet so two ports never share one."""
+
+    __tablename__ = "fixed_ips"
+    __table_args__ = (UniqueConstraint("subnet_id", "ip_address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("ports.id", ondelete="CASCADE"), index=True
+    )
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE")
+    )
+    ip_address: Mapped[str] = mapped_column(String(64))
+
+
+class SecurityGroupRow(Base):
+    __tablename__ = "security_groups"
+    __table_args__ = (Index("ix_security_groups_project", "project_id", "name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class SecurityGroupRuleRow(Base):
+    __tablename__ = "security_group_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("security_groups.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(16), default="ingress")
+    ethertype: Mapped[str] = mapped_column(String(8), default="IPv4")
+    protocol: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    port_range_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    port_range_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -1,0 +1,1 @@
+"""Hypervisor drivers: fake (simulated guests) and qemu (real VMs over QMP)."""

@@ -1,0 +1,70 @@
+"""Who may do what: every guarded action and its rule, in one table (like OpenStack's policy
+defaults). Handlers call `ctx.authorize("compute:servers:create", target_project)`.
+
+Rules:
+  admin           the token carries the admin role
+  member          any project-scoped token (project reader may only read)
+  owner           the token's project is the target project, or admin
+  any             any valid token
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pocketstack import errors
+
+if TYPE_CHECKING:
+    from pocketstack.api.http import Ctx
+
+RULES: dict[str, str] = {
+    # Identity
+    "identity:admin": "admin",
+    # Compute
+    "compute:servers:all_tenants": "admin",
+    "compute:servers:extended_attributes": "admin",
+    "compute:flavors:manage": "admin",
+    "compute:images:delete": "owner",
+    "compute:os-hypervisors": "admin",
+    "compute:os-services": "admin",
+    "compute:os-aggregates": "admin",
+    "compute:os-agents": "admin",
+    "compute:os-quota-sets:update": "admin",
+    "compute:os-quota-sets:show": "owner",
+    "compute:limits:other_project": "admin",
+    # Image
+    "image:publicize": "admin",
+    "image:modify": "owner",
+    # Network
+    "network:create_shared": "admin",
+    "network:create_external": "admin",
+    "network:modify": "owner",
+}
+
+
+def enforce(ctx: Ctx, action: str, target_project: str | None = None) -> None:
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"no policy rule for {action}")
+    auth = ctx.user
+    if rule == "any" or auth.is_admin:
+        return
+    if rule == "admin":
+        raise errors.Forbidden(forbidden_message(ctx.service, action))
+    if rule == "member":
+        if auth.project_id is None:
+            raise errors.Forbidden(forbidden_message(ctx.service, action))
+        return
+    if rule == "owner":
+        if auth.project_id is None or (target_project is not None and target_project != auth.project_id):
+            raise errors.Forbidden(forbidden_message(ctx.service, action))
+        return
+    raise KeyError(f"unknown rule {rule} for {action}")
+
+
+def forbidden_message(service: str, action: str) -> str:
+    if service == "compute":
+        return f"Policy doesn't allow {action.replace('compute:', 'os_compute_api:')} to be performed."
+    if service == "identity":
+        return "You are not authorized to perform the requested action: " + action + "."
+    return f"Policy doesn't allow {action} to be performed."

@@ -1,0 +1,1 @@
+"""Domain logic: one module per resource. Services own transactions; handlers never commit."""

@@ -1,0 +1,64 @@
+"""The service catalog: identity, compute, image and network, public and internal, one region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.settings import Settings
+
+# (type, name, path under the base URL, stable id)
+SERVICES = [
+    ("identity", "keystone", "/identity", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f01"),
+    ("compute", "nova", "/compute/v2.1", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f02"),
+    ("image", "glance", "/image", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f03"),
+    ("network", "neutron", "/network", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f04"),
+]
+INTERFACES = ("public", "internal")
+
+
+def _endpoint_id(service_id: str, interface: str) -> str:
+    return service_id[:-2] + ("a" if interface == "public" else "b") + service_id[-1]
+
+
+def v3_catalog(settings: Settings) -> list[dict[str, Any]]:
+    base = settings.base_url
+    return [
+        {
+            "id": service_id,
+            "type": kind,
+            "name": name,
+            "endpoints": [
+                {
+                    "id": _endpoint_id(service_id, interface),
+                    "interface": interface,
+                    "region": settings.region,
+                    "region_id": settings.region,
+                    "url": base + path,
+                }
+                for interface in INTERFACES
+            ],
+        }
+        for kind, name, path, service_id in SERVICES
+    ]
+
+
+def v2_catalog(settings: Settings, project_id: str | None) -> list[dict[str, Any]]:
+    base = settings.base_url
+    entries = []
+    for kind, name, path, service_id in SERVICES:
+        url = base + path
+        if kind == "compute" and project_id:
+            url = f"{base}/compute/v2/{project_id}"
+        entries.append({
+            "type": kind,
+            "name": name,
+            "endpoints_links": [],
+            "endpoints": [{
+                "id": _endpoint_id(service_id, "public"),
+                "region": settings.region,
+                "publicURL": url,
+                "internalURL": url,
+                "adminURL": url,
+            }],
+        })
+    return entries

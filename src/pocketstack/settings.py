@@ -1,0 +1,100 @@
+"""Settings: read once from the environment (POCKETSTACK_*) and the command line, passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    # Empty means SQLite under the data directory.
+    url: str = ""
+
+
+class TokenSettings(BaseModel):
+    expiration_hours: float = 24.0
+    # Seconds a process trusts its cached revocation list before re-reading it.
+    revocation_cache_s: float = 1.0
+
+
+class PasswordSettings(BaseModel):
+    # argon2id at OWASP's minimum (19 MiB, 2 iterations, 1 lane).
+    memory_kib: int = 19_456
+    time_cost: int = 2
+    parallelism: int = 1
+
+
+class FakeDriverSettings(BaseModel):
+    build_time_s: float = 0.0
+    vcpus: int = 64
+    ram_mb: int = 262_144
+    disk_gb: int = 4_000
+
+
+class QuotaSettings(BaseModel):
+    instances: int = 10
+    cores: int = 20
+    ram: int = 51_200
+    key_pairs: int = 100
+    metadata_items: int = 128
+    injected_files: int = 5
+    injected_file_content_bytes: int = 10_240
+    injected_file_path_bytes: int = 255
+    server_groups: int = 10
+    server_group_members: int = 10
+    floating_ips: int = 10
+    fixed_ips: int = -1
+    security_groups: int = 10
+    security_group_rules: int = 20
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POCKETSTACK_", env_nested_delimiter="__")
+
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Base URL published in the catalog and in links; empty means http://{host}:{port}.
+    public_url: str = ""
+    region: str = "RegionOne"
+    availability_zone: str = "nova"
+    driver: Literal["fake", "qemu"] = "fake"
+    agent_host: str = ""
+    max_body_bytes: int = 1_048_576
+    # Admin and demo passwords for bootstrap; empty means generate on first start.
+    admin_password: str = ""
+    demo_password: str = ""
+    database: DatabaseSettings = DatabaseSettings()
+    token: TokenSettings = TokenSettings()
+    password: PasswordSettings = PasswordSettings()
+    fake: FakeDriverSettings = FakeDriverSettings()
+    quota: QuotaSettings = QuotaSettings()
+    # Seconds between full resyncs of the agent (the safety net behind wake-ups).
+    resync_interval_s: float = 5.0
+    heartbeat_interval_s: float = 10.0
+    service_down_time_s: float = 60.0
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            url = self.database.url
+            if url.startswith("postgresql://"):
+                url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'pocketstack.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def hostname(self) -> str:
+        import socket
+
+        return self.agent_host or socket.gethostname()
