@@ -1,9 +1,37 @@
 """The compute API: version documents at the root, and resource routes that are mounted
-under /v2/{project_id}, /v2.1 and /v2.1/{project_id} (see pocketstack.api.routes)."""
+under /v2/{project_id}, /v2.1 and /v2.1/{project_id} (see pocketstack.api.routes).
+Each resource module lists its own ROUTES (paths relative to the API root)."""
 
 from __future__ import annotations
 
+from pocketstack.api.compute import (
+    availability_zones,
+    extensions,
+    flavors,
+    image_metadata,
+    images,
+    ips,
+    keypairs,
+    limits,
+    quotas,
+    server_metadata,
+    servers,
+    versions,
+)
 from pocketstack.api.routing import Route
 
-VERSION_ROUTES: list[Route] = []
-ROUTES: list[Route] = []
+VERSION_ROUTES: list[Route] = versions.VERSION_ROUTES
+ROUTES: list[Route] = [
+    *versions.ROUTES,
+    *extensions.ROUTES,
+    *limits.ROUTES,
+    *flavors.ROUTES,
+    *keypairs.ROUTES,
+    *quotas.ROUTES,
+    *availability_zones.ROUTES,
+    *images.ROUTES,
+    *image_metadata.ROUTES,
+    *servers.ROUTES,
+    *server_metadata.ROUTES,
+    *ips.ROUTES,
+]

@@ -1,7 +1,8 @@
-"""The image API: its route table (paths relative to /image)."""
+"""The image API (Glance v2 subset): route table, paths relative to /image."""
 
 from __future__ import annotations
 
+from pocketstack.api.image import images, versions
 from pocketstack.api.routing import Route
 
-ROUTES: list[Route] = []
+ROUTES: list[Route] = [*versions.ROUTES, *images.ROUTES]

@@ -1,0 +1,7 @@
+"""Compute: keypairs (not yet served)."""
+
+from __future__ import annotations
+
+from pocketstack.api.routing import Route
+
+ROUTES: list[Route] = []

@@ -1,0 +1,7 @@
+"""Network API v2.0: versions (not yet served)."""
+
+from __future__ import annotations
+
+from pocketstack.api.routing import Route
+
+ROUTES: list[Route] = []
