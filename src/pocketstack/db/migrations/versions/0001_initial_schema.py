@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:44:59.932082
 """
 
 from alembic import op
