@@ -1,0 +1,194 @@
+"""Compute flavors: lookups with Nova's visibility rules, listing with filters and paging,
+admin create/delete, per-project access to private flavors, and extra specs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from pocketstack import errors
+from pocketstack.db.models import FlavorAccessRow, FlavorRow
+from pocketstack.timeutil import utcnow
+
+# Nova's sort_key values mapped to columns ("flavorid" is the API id).
+SORT_COLUMNS = {
+    "flavorid": FlavorRow.id, "id": FlavorRow.id, "name": FlavorRow.name,
+    "memory_mb": FlavorRow.ram, "vcpus": FlavorRow.vcpus, "root_gb": FlavorRow.disk,
+    "ephemeral_gb": FlavorRow.ephemeral, "swap": FlavorRow.swap,
+    "rxtx_factor": FlavorRow.rxtx_factor, "disabled": FlavorRow.disabled,
+    "is_public": FlavorRow.is_public, "created_at": FlavorRow.created_at,
+    "description": FlavorRow.description,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlavorQuery:
+    """What a list request asks for. is_public None means public and private alike."""
+
+    is_public: bool | None = True
+    include_disabled: bool = True
+    min_ram: int | None = None
+    min_disk: int | None = None
+    sort_key: str = "flavorid"
+    sort_dir: str = "asc"
+    limit: int | None = None
+    marker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewFlavor:
+    name: str
+    ram: int
+    vcpus: int
+    disk: int
+    flavor_id: str | None = None
+    ephemeral: int = 0
+    swap: int = 0
+    rxtx_factor: float = 1.0
+    is_public: bool = True
+    description: str | None = None
+
+
+def _has_access(project_id: str) -> ColumnElement[bool]:
+    return exists().where(FlavorAccessRow.flavor_id == FlavorRow.id,
+                          FlavorAccessRow.project_id == project_id)
+
+
+def _visible(project_id: str | None) -> ColumnElement[bool]:
+    if project_id is None:
+        return FlavorRow.is_public.is_(True)
+    return or_(FlavorRow.is_public.is_(True), _has_access(project_id))
+
+
+async def get_flavor(s: AsyncSession, flavor_id: str, *, project_id: str | None,
+                     is_admin: bool) -> FlavorRow:
+    """A flavor by id; a private one is found only by admins and projects given access."""
+    query = select(FlavorRow).where(FlavorRow.id == flavor_id)
+    if not is_admin:
+        query = query.where(_visible(project_id))
+    row = await s.scalar(query)
+    if row is None:
+        raise errors.NotFound(f"Flavor {flavor_id} could not be found.")
+    return row
+
+
+async def list_flavors(s: AsyncSession, q: FlavorQuery, *, project_id: str | None,
+                       is_admin: bool) -> tuple[list[FlavorRow], bool]:
+    """One page of flavors and whether more may follow (a page was cut at the limit)."""
+    query = select(FlavorRow)
+    if not is_admin:
+        query = query.where(_visible(project_id), FlavorRow.disabled.is_(False))
+    elif q.is_public is True:
+        query = query.where(_visible(project_id))
+    elif q.is_public is False:
+        query = query.where(FlavorRow.is_public.is_(False))
+    if q.min_ram is not None:
+        query = query.where(FlavorRow.ram >= q.min_ram)
+    if q.min_disk is not None:
+        query = query.where(FlavorRow.disk >= q.min_disk)
+    column = SORT_COLUMNS[q.sort_key]
+    ordered = column.desc() if q.sort_dir == "desc" else column.asc()
+    rows = list(await s.scalars(query.order_by(ordered, FlavorRow.id.asc())))
+    if q.marker is not None:
+        ids = [row.id for row in rows]
+        if q.marker not in ids:
+            raise errors.BadRequest(f"marker [{q.marker}] not found")
+        rows = rows[ids.index(q.marker) + 1:]
+    if q.limit is not None and len(rows) > q.limit:
+        return rows[:q.limit], True
+    return rows, q.limit is not None and len(rows) == q.limit and q.limit > 0
+
+
+async def create_flavor(s: AsyncSession, new: NewFlavor) -> FlavorRow:
+    """Raises Conflict when the name or the id is taken."""
+    flavor_id = new.flavor_id if new.flavor_id not in (None, "auto") else str(uuid.uuid4())
+    assert flavor_id is not None
+    if await s.scalar(select(FlavorRow.id).where(FlavorRow.name == new.name)) is not None:
+        raise errors.Conflict(f"Flavor with name {new.name} already exists.")
+    if await s.get(FlavorRow, flavor_id) is not None:
+        raise errors.Conflict(f"Flavor with ID {flavor_id} already exists.")
+    row = FlavorRow(id=flavor_id, name=new.name, ram=new.ram, vcpus=new.vcpus, disk=new.disk,
+                    ephemeral=new.ephemeral, swap=new.swap, rxtx_factor=new.rxtx_factor,
+                    is_public=new.is_public, disabled=False, description=new.description,
+                    extra_specs={}, created_at=utcnow())
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def delete_flavor(s: AsyncSession, flavor_id: str) -> None:
+    row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    await s.delete(row)
+
+
+# --- access to private flavors ------------------------------------------------------------------
+
+
+async def list_access(s: AsyncSession, flavor_id: str) -> list[str]:
+    """The projects given access to a private flavor (NotFound for a public one)."""
+    row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    if row.is_public:
+        raise errors.NotFound("Access list not available for public flavors.")
+    return await _access_projects(s, flavor_id)
+
+
+async def _access_projects(s: AsyncSession, flavor_id: str) -> list[str]:
+    rows = await s.scalars(select(FlavorAccessRow.project_id)
+                           .where(FlavorAccessRow.flavor_id == flavor_id)
+                           .order_by(FlavorAccessRow.project_id))
+    return list(rows)
+
+
+async def add_access(s: AsyncSession, flavor_id: str, project_id: str) -> list[str]:
+    row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    if row.is_public:
+        raise errors.Conflict("Can not add access to a public flavor.")
+    if await s.get(FlavorAccessRow, (flavor_id, project_id)) is not None:
+        raise errors.Conflict(f"Flavor access already exists for flavor {flavor_id} and "
+                              f"project {project_id} combination.")
+    s.add(FlavorAccessRow(flavor_id=flavor_id, project_id=project_id))
+    await s.flush()
+    return await _access_projects(s, flavor_id)
+
+
+async def remove_access(s: AsyncSession, flavor_id: str, project_id: str) -> list[str]:
+    await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    access = await s.get(FlavorAccessRow, (flavor_id, project_id))
+    if access is None:
+        raise errors.NotFound(f"Flavor access not found for {flavor_id} / {project_id} combination.")
+    await s.delete(access)
+    await s.flush()
+    return await _access_projects(s, flavor_id)
+
+
+# --- extra specs ------------------------------------------------------------------------------
+
+
+async def get_extra_spec(s: AsyncSession, flavor: FlavorRow, key: str) -> str:
+    specs = flavor.extra_specs or {}
+    if key not in specs:
+        raise errors.NotFound(f"Flavor {flavor.id} has no extra specs with key {key}.")
+    return str(specs[key])
+
+
+async def update_extra_specs(s: AsyncSession, flavor_id: str, specs: dict[str, str]) -> dict[str, str]:
+    """Merge specs into the flavor's extra specs; returns the merged set."""
+    row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    merged = {**(row.extra_specs or {}), **specs}
+    row.extra_specs = merged
+    await s.flush()
+    return {key: str(value) for key, value in merged.items()}
+
+
+async def delete_extra_spec(s: AsyncSession, flavor_id: str, key: str) -> None:
+    row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+    specs = dict(row.extra_specs or {})
+    if key not in specs:
+        raise errors.NotFound(f"Flavor {flavor_id} has no extra specs with key {key}.")
+    del specs[key]
+    row.extra_specs = specs
+    await s.flush()

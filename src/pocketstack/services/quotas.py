@@ -1,0 +1,105 @@
+"""Compute quotas: per-project limits (defaults from settings, overrides in QuotaRow), usage
+counts and the checks made before a server is created."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import KeypairRow, QuotaRow, SecurityGroupRow, ServerRow
+from pocketstack.settings import Settings
+
+# Nova's quota-set resources, in the order its API reference lists them.
+RESOURCES = (
+    "instances", "cores", "ram", "key_pairs", "metadata_items", "injected_files",
+    "injected_file_content_bytes", "injected_file_path_bytes", "server_groups",
+    "server_group_members", "floating_ips", "fixed_ips", "security_groups",
+    "security_group_rules",
+)
+
+
+def default_limits(settings: Settings) -> dict[str, int]:
+    return {name: int(getattr(settings.quota, name)) for name in RESOURCES}
+
+
+async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> dict[str, int]:
+    """Every resource's hard limit for a project: its overrides over the defaults (-1 = unlimited)."""
+    limits = default_limits(settings)
+    rows = await s.scalars(select(QuotaRow).where(QuotaRow.project_id == project_id))
+    for row in rows:
+        if row.resource in limits:
+            limits[row.resource] = row.hard_limit
+    return limits
+
+
+async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
+    """Instances, cores and RAM (MB) held by the project's servers that are not deleted."""
+    rows = await s.scalars(
+        select(ServerRow.flavor).where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))
+    flavors = list(rows)
+    return {
+        "instances": len(flavors),
+        "cores": sum(int((flavor or {}).get("vcpus", 0)) for flavor in flavors),
+        "ram": sum(int((flavor or {}).get("ram", 0)) for flavor in flavors),
+    }
+
+
+async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    """In-use counts for every resource that pocketstack tracks (0 for the rest)."""
+    counts = dict.fromkeys(RESOURCES, 0)
+    counts.update(await server_usage(s, project_id))
+    counts["security_groups"] = int(await s.scalar(
+        select(func.count()).select_from(SecurityGroupRow)
+        .where(SecurityGroupRow.project_id == project_id)) or 0)
+    if user_id is not None:
+        counts["key_pairs"] = await keypair_count(s, user_id)
+    return counts
+
+
+async def keypair_count(s: AsyncSession, user_id: str) -> int:
+    return int(await s.scalar(
+        select(func.count()).select_from(KeypairRow).where(KeypairRow.user_id == user_id)) or 0)
+
+
+def over_limit_message(resource: str, requested: int, used: int, allowed: int) -> str:
+    return (f"Quota exceeded for {resource}: Requested {requested}, but already used "
+            f"{used} of {allowed} {resource}")
+
+
+async def check_server_quota(s: AsyncSession, settings: Settings, project_id: str, *,
+                             instances: int, cores: int, ram: int) -> None:
+    """Raise errors.OverLimit (403) when the request would take the project over a limit."""
+    limits = await limits_for(s, settings, project_id)
+    used = await server_usage(s, project_id)
+    requested = {"instances": instances, "cores": cores, "ram": ram}
+    for resource in ("instances", "cores", "ram"):
+        allowed = limits[resource]
+        if allowed >= 0 and used[resource] + requested[resource] > allowed:
+            raise errors.OverLimit(over_limit_message(
+                resource, requested[resource], used[resource], allowed), code=403)
+
+
+async def check_keypair_quota(s: AsyncSession, settings: Settings, project_id: str,
+                              user_id: str) -> None:
+    """Raise errors.OverLimit (403) when the user already holds as many keypairs as allowed."""
+    allowed = (await limits_for(s, settings, project_id))["key_pairs"]
+    if allowed >= 0 and await keypair_count(s, user_id) + 1 > allowed:
+        raise errors.OverLimit("Quota exceeded, too many key pairs.", code=403)
+
+
+async def update_limits(s: AsyncSession, settings: Settings, project_id: str,
+                        changes: dict[str, int]) -> dict[str, int]:
+    """Set overrides for the given resources; returns the project's limits afterwards."""
+    for resource, value in changes.items():
+        row = await s.get(QuotaRow, (project_id, resource))
+        if row is None:
+            s.add(QuotaRow(project_id=project_id, resource=resource, hard_limit=value))
+        else:
+            row.hard_limit = value
+    await s.flush()
+    return await limits_for(s, settings, project_id)
+
+
+async def revert_to_defaults(s: AsyncSession, project_id: str) -> None:
+    await s.execute(delete(QuotaRow).where(QuotaRow.project_id == project_id))
