@@ -6,7 +6,7 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 bench check clean
+.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,20 @@ run: install
 test: install-test
 	$(PY) -m pytest -q -m "not qemu and not slow"
 
-## Tempest stage 1 (OpenStack's own conformance tests) against a fresh live cloud.
-tempest: tempest-stage1
+## Tempest (OpenStack's own conformance tests) against a fresh live cloud:
+## `make tempest` runs stage 1; `make tempest TEMPEST_STAGE=stage2` (or stage3) picks another.
+TEMPEST_STAGE ?= stage1
+tempest: install-test
+	$(PY) -m tests.tempest_run $(TEMPEST_STAGE)
+
 tempest-stage1: install-test
 	$(PY) -m tests.tempest_run stage1
 
 tempest-stage2: install-test
 	$(PY) -m tests.tempest_run stage2
+
+tempest-stage3: install-test
+	$(PY) -m tests.tempest_run stage3
 
 bench: install-test
 	$(PY) -m bench

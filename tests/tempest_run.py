@@ -1,0 +1,154 @@
+"""Run a Tempest stage against a fresh live pocketstack: `python -m tests.tempest_run stage1`."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from tests.live import ADMIN_PASSWORD, LiveCloud, free_port, login, start_cloud
+
+REPO = Path(__file__).resolve().parents[1]
+CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+CIRROS_KERNEL_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0001"
+PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+
+# stage -> run.sh selection and options
+STAGES: dict[str, list[str]] = {
+    "stage1": ["--include-list", "stage1.txt"],
+    "stage2": ["--include-list", "stage2.txt", "--exclude-list", "exclude-no-neutron.txt"],
+    "stage3": ["--include-list", "stage3.txt", "--exclude-list", "exclude-no-neutron.txt",
+               "--serial"],
+}
+
+
+def harness_dir() -> Path:
+    """The shared Tempest harness: beside the repository, else the machine's copy."""
+    for candidate in (REPO.parent / "shared" / "tempest", Path("/work/shared/tempest")):
+        if (candidate / "run.sh").is_file():
+            return candidate
+    raise SystemExit("tempest_run: no harness at ../shared/tempest or /work/shared/tempest")
+
+
+def upload_alt_image(cloud: LiveCloud) -> str:
+    """A second active public image through Glance v2 (falls back to the cirros kernel)."""
+    api = login(cloud, "admin", ADMIN_PASSWORD, "admin")
+    try:
+        resp = api.post("/image/v2/images", json={
+            "name": "cirros-alt", "container_format": "bare", "disk_format": "qcow2",
+            "visibility": "public"})
+        if resp.status_code != 201:
+            print(f"tempest_run: image create answered {resp.status_code}; "
+                  f"TEMPEST_IMAGE_REF_ALT is the cirros kernel image", flush=True)
+            return CIRROS_KERNEL_ID
+        image_id = str(resp.json()["id"])
+        data = hashlib.sha256(b"cirros-alt").digest() * 512
+        resp = api.put(f"/image/v2/images/{image_id}/file", content=data,
+                       headers={"Content-Type": "application/octet-stream"})
+        status = api.get(f"/image/v2/images/{image_id}").json().get("status")
+        if resp.status_code != 204 or status != "active":
+            print(f"tempest_run: image upload answered {resp.status_code} (status {status}); "
+                  f"TEMPEST_IMAGE_REF_ALT is the cirros kernel image", flush=True)
+            return CIRROS_KERNEL_ID
+        return image_id
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        print(f"tempest_run: image upload failed ({exc!r}); "
+              f"TEMPEST_IMAGE_REF_ALT is the cirros kernel image", flush=True)
+        return CIRROS_KERNEL_ID
+    finally:
+        api.close()
+
+
+def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
+    """OS_* and TEMPEST_* for gen_conf.py; variables already set in the environment win."""
+    env = dict(os.environ)
+    env.update({
+        "OS_AUTH_URL": cloud.auth_url,
+        "OS_USERNAME": "admin",
+        "OS_PASSWORD": ADMIN_PASSWORD,
+        "OS_PROJECT_NAME": "admin",
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_IDENTITY_API_VERSION": "3",
+        "OS_REGION_NAME": "RegionOne",
+    })
+    defaults = {
+        "TEMPEST_IMAGE_REF": CIRROS_ID,
+        "TEMPEST_IMAGE_REF_ALT": image_alt,
+        "TEMPEST_FLAVOR_REF": "1",
+        "TEMPEST_FLAVOR_REF_ALT": "2",
+        "TEMPEST_SERVICES": "nova,glance,neutron",
+        "TEMPEST_ISOLATED_NETWORKS": "0",
+        "TEMPEST_BUILD_TIMEOUT": "60",
+        "TEMPEST_FLOATING_NETWORK_NAME": "public",
+        "TEMPEST_PUBLIC_NETWORK_ID": PUBLIC_NETWORK_ID,
+    }
+    for name, value in defaults.items():
+        env.setdefault(name, value)
+    return env
+
+
+def run_harness(harness: Path, args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run run.sh, echoing its output; return its status and its last non-empty line."""
+    last = ""
+    with subprocess.Popen([str(harness / "run.sh"), *args], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if line.strip():
+                last = line.rstrip("\n")
+    return proc.returncode, last
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.tempest_run",
+                                     description="Tempest against a fresh live pocketstack.")
+    parser.add_argument("stage", choices=sorted(STAGES), nargs="?", default="stage1")
+    parser.add_argument("--details", default="20", help="failure reasons to print (run.sh --details)")
+    parser.add_argument("--regex", help="run this stestr regex instead of the stage's list")
+    parser.add_argument("--keep", action="store_true", help="keep the cloud's data directory")
+    opts = parser.parse_args(argv)
+
+    harness = harness_dir()
+    subprocess.run([str(harness / "setup.sh")], check=True)
+    args = list(STAGES[opts.stage])
+    if opts.regex:
+        args = ["--regex", opts.regex] + [a for a in args if a == "--serial"]
+    args += ["--details", opts.details]
+
+    data_dir = Path(tempfile.mkdtemp(prefix="pocketstack-tempest-"))
+    cloud = start_cloud(data_dir, port=free_port())
+    pid = cloud.process.pid if cloud.process else None
+    print(f"tempest_run: pocketstack pid {pid} at {cloud.base_url}, data {data_dir}", flush=True)
+    status, last = 2, ""
+    try:
+        env = tempest_env(cloud, upload_alt_image(cloud))
+        print(f"tempest_run: run.sh {' '.join(args)} (image {env['TEMPEST_IMAGE_REF']}, "
+              f"alt {env['TEMPEST_IMAGE_REF_ALT']})", flush=True)
+        status, last = run_harness(harness, args, env)
+    finally:
+        cloud.stop()
+    ws_root = Path(os.environ.get("TEMPEST_WS_ROOT",
+                                  Path.home() / ".cache" / "pocketstack-tempest" / "ws"))
+    latest = ws_root / "latest"
+    print(f"tempest_run: workspace {latest.resolve() if latest.exists() else ws_root} "
+          f"(tempest.conf, logs/tempest.log, results.xml)")
+    if status == 0 and not opts.keep:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    else:
+        print(f"tempest_run: server log {cloud.log_path}")
+    print(last, flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
