@@ -1,0 +1,159 @@
+"""Address bookkeeping for ports: MAC addresses and fixed IPs picked from subnet pools.
+
+Addresses are records only. The (subnet_id, ip_address) unique constraint is the guard
+against two ports sharing one address; each insert runs in a savepoint so a lost race
+moves on to the next free address instead of failing the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import FixedIpRow, PortRow, SubnetRow
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+MAC_PREFIX = "fa:16:3e"
+# How many lost races on one subnet we tolerate before giving up.
+MAX_ATTEMPTS = 16
+
+
+async def new_mac(s: AsyncSession, network_id: str) -> str:
+    """A fa:16:3e:xx:xx:xx address not yet used on the network."""
+    while True:
+        tail = secrets.token_bytes(3)
+        mac = MAC_PREFIX + "".join(f":{b:02x}" for b in tail)
+        taken = await s.scalar(select(PortRow.id).where(
+            PortRow.network_id == network_id, PortRow.mac_address == mac))
+        if taken is None:
+            return mac
+
+
+def pool_addresses(subnet: SubnetRow) -> Iterator[IpAddress]:
+    """Every address of the subnet's allocation pools, lowest first."""
+    bounds = sorted((ipaddress.ip_address(p["start"]), ipaddress.ip_address(p["end"]))
+                    for p in subnet.allocation_pools)
+    for start, end in bounds:
+        current = start
+        while current <= end:
+            yield current
+            current += 1
+
+
+async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
+    rows = await s.scalars(select(FixedIpRow.ip_address).where(FixedIpRow.subnet_id == subnet_id))
+    return set(rows)
+
+
+async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> bool:
+    """Insert one fixed IP in a savepoint; False when another port holds the address."""
+    try:
+        async with s.begin_nested():
+            s.add(FixedIpRow(port_id=port_id, subnet_id=subnet_id, ip_address=address))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) -> str | None:
+    """The lowest free pool address on the first subnet that has one; None when all are full."""
+    for subnet in subnets:
+        for _ in range(MAX_ATTEMPTS):
+            used = await used_addresses(s, subnet.id)
+            address = next((a for a in pool_addresses(subnet) if str(a) not in used), None)
+            if address is None:
+                break
+            if await _insert(s, port_id, subnet.id, str(address)):
+                return str(address)
+    return None
+
+
+def subnet_for_address(address: str, subnets: list[SubnetRow]) -> SubnetRow | None:
+    """The subnet whose CIDR holds a usable host address, or None."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    for subnet in subnets:
+        network = ipaddress.ip_network(subnet.cidr)
+        if ip.version != network.version or ip not in network:
+            continue
+        if network.version == 4 and network.prefixlen < 31 and ip in (
+                network.network_address, network.broadcast_address):
+            return None
+        return subnet
+    return None
+
+
+async def allocate_specific(s: AsyncSession, port_id: str, subnet: SubnetRow, address: str) -> None:
+    """Claim one exact address, or raise AddressInUse."""
+    canonical = str(ipaddress.ip_address(address))
+    if canonical == subnet.gateway_ip or not await _insert(s, port_id, subnet.id, canonical):
+        raise AddressInUse(canonical, subnet.id)
+
+
+async def allocate_fixed_ips(s: AsyncSession, port: PortRow, requests: list[FixedIp] | None) -> None:
+    """Give a new port its addresses: the requested ones, or one per IP version by default."""
+    subnets = list(await s.scalars(select(SubnetRow).where(SubnetRow.network_id == port.network_id)
+                                   .order_by(SubnetRow.created_at, SubnetRow.id)))
+    if requests is None:
+        for version in (4, 6):
+            candidates = [subnet for subnet in subnets if subnet.ip_version == version]
+            if candidates and await allocate_any(s, port.id, candidates) is None:
+                raise AddressesExhausted(port.network_id)
+        return
+    for request in requests:
+        await _allocate_requested(s, port, subnets, request)
+
+
+async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: list[SubnetRow],
+                              request: FixedIp) -> None:
+    if request.ip_address is not None:
+        subnet = subnet_for_address(request.ip_address, subnets)
+        if subnet is None or (request.subnet_id is not None and subnet.id != request.subnet_id):
+            raise InvalidAddress(request.ip_address, port.network_id)
+        await allocate_specific(s, port.id, subnet, request.ip_address)
+        return
+    chosen = [subnet for subnet in subnets if subnet.id == request.subnet_id]
+    if not chosen:
+        raise errors.BadRequest(
+            f"Invalid input for operation: Failed to create port on network {port.network_id}, "
+            f"because fixed_ips included invalid subnet {request.subnet_id}.")
+    if await allocate_any(s, port.id, chosen) is None:
+        raise AddressesExhausted(port.network_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedIp:
+    """One entry of a port's requested fixed_ips: a subnet, an address, or both."""
+
+    subnet_id: str | None = None
+    ip_address: str | None = None
+
+
+class InvalidAddress(errors.BadRequest):
+    def __init__(self, address: str, network_id: str) -> None:
+        super().__init__(f"IP address {address} is not a valid IP for any of the subnets on the "
+                         "specified network.")
+        self.address = address
+        self.network_id = network_id
+
+
+class AddressInUse(errors.Conflict):
+    def __init__(self, address: str, subnet_id: str) -> None:
+        super().__init__(f"IP address {address} already allocated in subnet {subnet_id}")
+        self.address = address
+        self.subnet_id = subnet_id
+
+
+class AddressesExhausted(errors.Conflict):
+    def __init__(self, network_id: str) -> None:
+        super().__init__(f"No more IP addresses available on network {network_id}.")
+        self.network_id = network_id

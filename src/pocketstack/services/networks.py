@@ -1,0 +1,288 @@
+"""Networks, and the ports and addresses servers get on them (records only: no traffic flows)."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.services import ipam, security_groups
+from pocketstack.timeutil import utcnow
+
+COMPUTE_OWNER = "compute:nova"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRequest:
+    network_id: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    network_name: str
+    network_id: str
+    addr: str
+    version: int
+    mac: str
+    type: str  # "fixed" or "floating"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Neutron pagination: rows after (or, reversed, before) the marker id, sorted by id."""
+
+    limit: int | None = None
+    marker: str | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    name: str = ""
+    admin_state_up: bool = True
+    shared: bool = False
+    external: bool = False
+    mtu: int = 1500
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    network_id: str
+    name: str = ""
+    device_id: str = ""
+    device_owner: str = ""
+    status: str = "DOWN"
+    admin_state_up: bool = True
+    description: str = ""
+    mac_address: str | None = None
+    fixed_ips: list[ipam.FixedIp] | None = None
+    security_groups: list[str] | None = field(default=None)
+
+
+# --- queries shared by every network resource ---------------------------------------------------
+
+
+def visible_networks(project_id: str, is_admin: bool) -> list[Any]:
+    """A project sees its own networks plus shared and external ones; admin sees all."""
+    if is_admin:
+        return []
+    return [or_(NetworkRow.project_id == project_id, NetworkRow.shared.is_(True),
+                NetworkRow.external.is_(True))]
+
+
+def apply_filters(query: Select[Any], model: type[Any], filters: dict[str, list[Any]]) -> Select[Any]:
+    """Neutron list filters: each key is a column, several values mean any of them."""
+    for column, values in filters.items():
+        query = query.where(getattr(model, column).in_(values))
+    return query
+
+
+async def paginate(s: AsyncSession, query: Select[Any], model: type[Any], page: Page) -> list[Any]:
+    if page.marker is not None:
+        query = query.where(model.id < page.marker if page.reverse else model.id > page.marker)
+    query = query.order_by(model.id.desc() if page.reverse else model.id)
+    if page.limit is not None:
+        query = query.limit(page.limit)
+    rows = list(await s.scalars(query))
+    return rows[::-1] if page.reverse else rows
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+
+async def get_network(s: AsyncSession, network_id: str, *, project_id: str, is_admin: bool) -> NetworkRow:
+    row = await s.scalar(select(NetworkRow).where(NetworkRow.id == network_id,
+                                                  *visible_networks(project_id, is_admin)))
+    if row is None:
+        raise errors.NotFound(f"Network {network_id} could not be found.")
+    return row
+
+
+async def list_networks(s: AsyncSession, *, project_id: str, is_admin: bool,
+                        filters: dict[str, list[Any]], page: Page) -> list[NetworkRow]:
+    query = apply_filters(select(NetworkRow).where(*visible_networks(project_id, is_admin)),
+                          NetworkRow, filters)
+    return await paginate(s, query, NetworkRow, page)
+
+
+async def subnet_ids(s: AsyncSession, network_ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {network_id: [] for network_id in network_ids}
+    rows = await s.execute(select(SubnetRow.network_id, SubnetRow.id)
+                           .where(SubnetRow.network_id.in_(network_ids))
+                           .order_by(SubnetRow.created_at, SubnetRow.id))
+    for network_id, subnet_id in rows:
+        found[network_id].append(subnet_id)
+    return found
+
+
+async def create_network(s: AsyncSession, project_id: str, spec: NetworkSpec) -> NetworkRow:
+    now = utcnow()
+    row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
+                     admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
+                     mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def update_network(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> NetworkRow:
+    for column, value in changes.items():
+        setattr(row, column, value)
+    if changes:
+        row.updated_at = utcnow()
+        await s.flush()
+    return row
+
+
+async def delete_network(s: AsyncSession, row: NetworkRow) -> None:
+    """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
+    in_use = await s.scalar(select(PortRow.id).where(
+        PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
+    if in_use is not None:
+        raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
+                              "There are one or more ports still in use on the network.")
+    port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
+    await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
+    await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
+    await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
+    await s.delete(row)
+
+
+# --- ports, as servers and the port API create them --------------------------------------------
+
+
+async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortRow:
+    """Insert a port and allocate its addresses (ipam errors: InvalidAddress, AddressInUse,
+    AddressesExhausted)."""
+    now = utcnow()
+    groups = spec.security_groups
+    if groups is None:
+        groups = [(await security_groups.ensure_default_group(s, project_id)).id]
+    port = PortRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
+                   name=spec.name, device_id=spec.device_id, device_owner=spec.device_owner,
+                   mac_address=spec.mac_address or await ipam.new_mac(s, spec.network_id),
+                   status=spec.status, admin_state_up=spec.admin_state_up,
+                   description=spec.description, security_groups=groups,
+                   created_at=now, updated_at=now)
+    s.add(port)
+    await s.flush()
+    await ipam.allocate_fixed_ips(s, port, spec.fixed_ips)
+    return port
+
+
+async def _auto_network(s: AsyncSession, project_id: str) -> NetworkRow | None:
+    rows = list(await s.scalars(select(NetworkRow).where(
+        or_(NetworkRow.project_id == project_id, NetworkRow.shared.is_(True)),
+        NetworkRow.external.is_(False)).limit(2)))
+    if len(rows) > 1:
+        raise errors.Conflict("Multiple possible networks found, use a Network ID to be more specific.")
+    return rows[0] if rows else None
+
+
+async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> NetworkRow:
+    try:
+        network = await get_network(s, network_id, project_id=project_id, is_admin=is_admin)
+    except errors.NotFound:
+        raise errors.BadRequest(f"Network {network_id} could not be found.") from None
+    if network.external and not network.shared and not is_admin:
+        raise errors.Forbidden(f"It is not allowed to create an interface on external network {network_id}")
+    has_subnet = await s.scalar(select(SubnetRow.id).where(SubnetRow.network_id == network_id).limit(1))
+    if has_subnet is None:
+        raise errors.BadRequest(f"Network {network_id} requires a subnet in order to boot instances on.")
+    return network
+
+
+async def _bind_port(s: AsyncSession, port_id: str, server_id: str, project_id: str,
+                     is_admin: bool) -> PortRow:
+    query = select(PortRow).where(PortRow.id == port_id)
+    if not is_admin:
+        query = query.where(PortRow.project_id == project_id)
+    port = await s.scalar(query)
+    if port is None:
+        raise errors.BadRequest(f"Port id {port_id} could not be found.")
+    if port.device_id:
+        raise errors.Conflict(f"Port {port_id} is still in use.")
+    port.device_id, port.device_owner, port.status = server_id, COMPUTE_OWNER, "ACTIVE"
+    port.updated_at = utcnow()
+    return port
+
+
+async def _server_port(s: AsyncSession, network: NetworkRow, fixed_ip: str | None, server_id: str,
+                       project_id: str) -> PortRow:
+    spec = PortSpec(network_id=network.id, device_id=server_id, device_owner=COMPUTE_OWNER,
+                    status="ACTIVE",
+                    fixed_ips=None if fixed_ip is None else [ipam.FixedIp(ip_address=fixed_ip)])
+    try:
+        return await create_port(s, project_id, spec)
+    except ipam.InvalidAddress:
+        raise errors.BadRequest(
+            f"Fixed IP {fixed_ip} is not a valid ip address for network {network.id}.") from None
+    except ipam.AddressInUse:
+        raise errors.BadRequest(f"Fixed IP {fixed_ip} is already in use.") from None
+    except ipam.AddressesExhausted:
+        raise errors.BadRequest(f"No more IP addresses available on network {network.id}.") from None
+
+
+async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
+                                requests: list[NetworkRequest] | None, is_admin: bool) -> list[PortRow]:
+    """Ports for a new server, in the caller's transaction. None means "auto" (the one network
+    the project may use, or none), [] means no network."""
+    if requests is None:
+        network = await _auto_network(s, project_id)
+        return [] if network is None else [await _server_port(s, network, None, server_id, project_id)]
+    ports = []
+    for request in requests:
+        if request.port_id is not None:
+            ports.append(await _bind_port(s, request.port_id, server_id, project_id, is_admin))
+            continue
+        if request.network_id is None:
+            raise errors.BadRequest("A network request needs a network id or a port id.")
+        if request.fixed_ip is not None and not _is_address(request.fixed_ip):
+            raise errors.BadRequest(f"Invalid fixed IP address ({request.fixed_ip})")
+        network = await _server_network(s, request.network_id, project_id, is_admin)
+        ports.append(await _server_port(s, network, request.fixed_ip, server_id, project_id))
+    await s.flush()
+    return ports
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, list[Address]]:
+    """Every server's fixed addresses, ordered by port creation, in one query."""
+    found: dict[str, list[Address]] = {server_id: [] for server_id in server_ids}
+    if not server_ids:
+        return found
+    rows = await s.execute(
+        select(PortRow.device_id, PortRow.mac_address, NetworkRow.id, NetworkRow.name,
+               FixedIpRow.ip_address)
+        .join(FixedIpRow, FixedIpRow.port_id == PortRow.id)
+        .join(NetworkRow, NetworkRow.id == PortRow.network_id)
+        .where(PortRow.device_id.in_(server_ids))
+        .order_by(PortRow.created_at, FixedIpRow.id))
+    for device_id, mac, network_id, network_name, address in rows:
+        version = ipaddress.ip_address(address).version
+        found.setdefault(device_id, []).append(
+            Address(network_name, network_id, address, version, mac, "fixed"))
+    return found
+
+
+async def release_server_ports(s: AsyncSession, server_id: str) -> None:
+    """Delete the server's ports and their addresses."""
+    port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
+    await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
+    await s.execute(delete(PortRow).where(PortRow.device_id == server_id))
