@@ -77,8 +77,8 @@ async def get_flavor(s: AsyncSession, flavor_id: str, *, project_id: str | None,
 
 
 async def list_flavors(s: AsyncSession, q: FlavorQuery, *, project_id: str | None,
-                       is_admin: bool) -> tuple[list[FlavorRow], bool]:
-    """One page of flavors and whether more may follow (a page was cut at the limit)."""
+                       is_admin: bool) -> list[FlavorRow]:
+    """One page of flavors: those after the marker, at most `limit` of them."""
     query = select(FlavorRow)
     if not is_admin:
         query = query.where(_visible(project_id), FlavorRow.disabled.is_(False))
@@ -98,9 +98,7 @@ async def list_flavors(s: AsyncSession, q: FlavorQuery, *, project_id: str | Non
         if q.marker not in ids:
             raise errors.BadRequest(f"marker [{q.marker}] not found")
         rows = rows[ids.index(q.marker) + 1:]
-    if q.limit is not None and len(rows) > q.limit:
-        return rows[:q.limit], True
-    return rows, q.limit is not None and len(rows) == q.limit and q.limit > 0
+    return rows if q.limit is None else rows[:q.limit]
 
 
 async def create_flavor(s: AsyncSession, new: NewFlavor) -> FlavorRow:

@@ -1,7 +1,189 @@
-"""Compute: flavors (not yet served)."""
+"""Compute: flavors (list, detail, show) and their administration (create, delete); flavor
+access and extra specs live in flavors_access.py and flavors_extra_specs.py."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+import re
+from typing import Annotated, Any
 
-ROUTES: list[Route] = []
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute import flavors_access, flavors_extra_specs
+from pocketstack.api.compute.views_flavors import flavor_brief, flavor_detail
+from pocketstack.api.compute.views_links import next_link
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import flavors as flavor_service
+
+MAX_INT = 0x7FFFFFFF
+MAX_PAGE = 1000
+TRUE_WORDS = {"t", "true", "yes", "y", "on", "1"}
+FALSE_WORDS = {"f", "false", "no", "n", "off", "0"}
+FLAVOR_ID_RE = re.compile(r"^(?! )[a-zA-Z0-9. _-]+(?<! )$")
+NAME_RE = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]+(?<!\s)$")
+
+
+def _integer(value: Any) -> Any:
+    """Nova's flavor numbers: an integer or a string of digits, never a boolean or a float."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("must be an integer")
+    if isinstance(value, str):
+        if not value.isdigit():
+            raise ValueError("must be an integer")
+        return int(value)
+    return value
+
+
+def _flavor_id(value: Any) -> Any:
+    """A string or a number; null (or "auto", handled by the service) means a generated id."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a string, a number or null")
+    text = str(value)
+    if not 1 <= len(text) <= 255 or not FLAVOR_ID_RE.match(text):
+        raise ValueError("is not a valid flavor id")
+    return text
+
+
+def _name(value: str) -> str:
+    if not NAME_RE.match(value):
+        raise ValueError("must not be blank nor start or end with whitespace")
+    return value
+
+
+def _empty_as_zero(value: Any) -> Any:
+    return 0 if value in ("", None) else _integer(value)
+
+
+Positive = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_INT)]
+NonNegative = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_INT)]
+
+
+class FlavorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
+    ram: Positive
+    vcpus: Positive
+    disk: NonNegative
+    id: Annotated[str | None, BeforeValidator(_flavor_id)] = None
+    ephemeral: NonNegative = Field(0, alias="OS-FLV-EXT-DATA:ephemeral")
+    swap: Annotated[int, BeforeValidator(_empty_as_zero), Field(ge=0, le=MAX_INT)] = 0
+    rxtx_factor: float = Field(1.0, gt=0)
+    is_public: bool = Field(True, alias="os-flavor-access:is_public")
+
+
+class LegacyFlavorCreate(FlavorCreate):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def list_query(ctx: Ctx) -> flavor_service.FlavorQuery:
+    """The list filters, sort and page from the query string (400 on bad values)."""
+    q = ctx.query
+    is_public: bool | None = True
+    if ctx.is_admin and "is_public" in q:
+        is_public = parse_is_public(q["is_public"])
+    sort_key = q.get("sort_key") or "flavorid"
+    sort_dir = q.get("sort_dir") or "asc"
+    if sort_key not in flavor_service.SORT_COLUMNS:
+        raise errors.BadRequest(f"Invalid input for query parameters sort_key. Value: {sort_key}.")
+    if sort_dir not in ("asc", "desc"):
+        raise errors.BadRequest(f"Invalid input for query parameters sort_dir. Value: {sort_dir}.")
+    return flavor_service.FlavorQuery(
+        is_public=is_public, min_ram=int_filter(q, "minRam"), min_disk=int_filter(q, "minDisk"),
+        sort_key=sort_key, sort_dir=sort_dir, limit=page_limit(q), marker=q.get("marker"))
+
+
+def parse_is_public(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word == "none":
+        return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise errors.BadRequest(f"Invalid is_public filter [{text}]")
+
+
+def int_filter(q: Any, name: str) -> int | None:
+    if name not in q:
+        return None
+    try:
+        return int(q[name])
+    except ValueError:
+        raise errors.BadRequest(f"Invalid {name} filter [{q[name]}]") from None
+
+
+def page_limit(q: Any) -> int:
+    """Nova's paging: a limit of 0 or none means the maximum page of 1000."""
+    if "limit" not in q:
+        return MAX_PAGE
+    try:
+        limit = int(q["limit"])
+    except ValueError:
+        raise errors.BadRequest("limit param must be an integer") from None
+    if limit < 0:
+        raise errors.BadRequest("limit param must be positive")
+    return min(MAX_PAGE, limit or MAX_PAGE)
+
+
+async def _list(ctx: Ctx, detail: bool) -> Response:
+    query = list_query(ctx)
+    project_id = ctx.user.project_id
+    async with ctx.state.db.reader() as s:
+        rows = await flavor_service.list_flavors(s, query, project_id=project_id,
+                                                    is_admin=ctx.is_admin)
+    view = flavor_detail if detail else flavor_brief
+    body: dict[str, Any] = {"flavors": [view(ctx, row) for row in rows]}
+    if rows and len(rows) == query.limit:
+        body["flavors_links"] = next_link(ctx, "flavors/detail" if detail else "flavors", rows[-1].id)
+    return json_response(body)
+
+
+async def list_flavors(ctx: Ctx) -> Response:
+    return await _list(ctx, detail=False)
+
+
+async def list_flavors_detail(ctx: Ctx) -> Response:
+    return await _list(ctx, detail=True)
+
+
+async def show_flavor(ctx: Ctx) -> Response:
+    async with ctx.state.db.reader() as s:
+        row = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
+                                              project_id=ctx.user.project_id, is_admin=ctx.is_admin)
+    return json_response({"flavor": flavor_detail(ctx, row)})
+
+
+async def create_flavor(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-manage:create")
+    model = LegacyFlavorCreate if ctx.options.get("legacy") else FlavorCreate
+    body = ctx.parse(model, await ctx.json_object("flavor"))
+    new = flavor_service.NewFlavor(
+        name=body.name, ram=body.ram, vcpus=body.vcpus, disk=body.disk, flavor_id=body.id,
+        ephemeral=body.ephemeral, swap=body.swap, rxtx_factor=body.rxtx_factor,
+        is_public=body.is_public)
+    async with ctx.state.db.session() as s:
+        row = await flavor_service.create_flavor(s, new)
+    return json_response({"flavor": flavor_detail(ctx, row)})
+
+
+async def delete_flavor(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-manage:delete")
+    async with ctx.state.db.session() as s:
+        await flavor_service.delete_flavor(s, ctx.params["flavor_id"])
+    return empty(202)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/flavors", list_flavors),
+    Route("GET", "/flavors/detail", list_flavors_detail),
+    Route("GET", "/flavors/{flavor_id}", show_flavor),
+    Route("POST", "/flavors", create_flavor),
+    Route("DELETE", "/flavors/{flavor_id}", delete_flavor),
+    *flavors_access.ROUTES,
+    *flavors_extra_specs.ROUTES,
+]

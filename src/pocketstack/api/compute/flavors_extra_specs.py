@@ -1,0 +1,93 @@
+"""Compute: os-extra_specs, free-form key/value pairs on a flavor. Anyone who may see the
+flavor reads them; only admins create, update and delete them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute.views_flavors import extra_specs_view
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import flavors as flavor_service
+
+KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
+
+
+def validated_specs(specs: dict[str, Any]) -> dict[str, str]:
+    """Nova's rules: keys of 1-255 safe characters; values strings, numbers or booleans of at
+    most 255 characters, stored as strings."""
+    clean: dict[str, str] = {}
+    for key, value in specs.items():
+        if not KEY_RE.match(key):
+            raise errors.BadRequest(f"Invalid input for field/attribute extra_specs. "
+                                    f"Additional properties are not allowed ('{key}' was unexpected)")
+        if value is None or not isinstance(value, str | int | float | bool):
+            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
+                                    f"{value!r} is not of type 'string', 'number', 'boolean'")
+        text = str(value)
+        if len(text) > 255:
+            raise errors.BadRequest(f"Invalid input for field/attribute {key}. "
+                                    f"Value: {text[:40]}... is too long")
+        clean[key] = text
+    return clean
+
+
+async def list_extra_specs(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-extra-specs:index")
+    async with ctx.state.db.reader() as s:
+        flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
+                                                 project_id=ctx.user.project_id, is_admin=ctx.is_admin)
+    return json_response(extra_specs_view(flavor.extra_specs or {}))
+
+
+async def create_extra_specs(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-extra-specs:create")
+    specs = validated_specs(await ctx.json_object("extra_specs"))
+    async with ctx.state.db.session() as s:
+        await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
+    return json_response({"extra_specs": specs})
+
+
+async def show_extra_spec(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-extra-specs:show")
+    key = ctx.params["key"]
+    async with ctx.state.db.reader() as s:
+        flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
+                                                 project_id=ctx.user.project_id, is_admin=ctx.is_admin)
+        value = await flavor_service.get_extra_spec(s, flavor, key)
+    return json_response({key: value})
+
+
+async def update_extra_spec(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-extra-specs:update")
+    key = ctx.params["key"]
+    body = await ctx.json_object()
+    if len(body) != 1:
+        raise errors.BadRequest("Request body contains too many items" if body
+                                else "Request body is empty")
+    if key not in body:
+        raise errors.BadRequest("Request body and URI mismatch")
+    specs = validated_specs(body)
+    async with ctx.state.db.session() as s:
+        await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
+    return json_response(specs)
+
+
+async def delete_extra_spec(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-flavor-extra-specs:delete")
+    async with ctx.state.db.session() as s:
+        await flavor_service.delete_extra_spec(s, ctx.params["flavor_id"], ctx.params["key"])
+    return empty(200)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/flavors/{flavor_id}/os-extra_specs", list_extra_specs),
+    Route("POST", "/flavors/{flavor_id}/os-extra_specs", create_extra_specs),
+    Route("GET", "/flavors/{flavor_id}/os-extra_specs/{key}", show_extra_spec),
+    Route("PUT", "/flavors/{flavor_id}/os-extra_specs/{key}", update_extra_spec),
+    Route("DELETE", "/flavors/{flavor_id}/os-extra_specs/{key}", delete_extra_spec),
+]
