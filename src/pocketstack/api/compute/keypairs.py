@@ -1,7 +1,93 @@
-"""Compute: keypairs (not yet served)."""
+"""Compute: os-keypairs, the caller's SSH keys: create (generated or imported), list, show,
+delete. Keypairs belong to the user, not the project; names are unique per user."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+import re
+from typing import Annotated, Any
 
-ROUTES: list[Route] = []
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.db.models import KeypairRow
+from pocketstack.services import keypairs as keypair_service
+from pocketstack.services import quotas as quota_service
+from pocketstack.timeutil import iso_plain
+
+NAME_RE = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]+(?<!\s)$")
+
+
+def _name(value: str) -> str:
+    if not NAME_RE.match(value):
+        raise ValueError("must not be blank nor start or end with whitespace")
+    return value
+
+
+class KeypairCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
+    public_key: str | None = None
+
+
+class LegacyKeypairCreate(BaseModel):
+    """The 2013 API checked the name only through its safe-character rule."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    public_key: str | None = None
+
+
+def keypair_brief(row: KeypairRow) -> dict[str, Any]:
+    return {"name": row.name, "public_key": row.public_key, "fingerprint": row.fingerprint}
+
+
+def keypair_detail(row: KeypairRow) -> dict[str, Any]:
+    return {**keypair_brief(row), "user_id": row.user_id, "id": row.id, "deleted": False,
+            "created_at": iso_plain(row.created_at), "updated_at": None, "deleted_at": None}
+
+
+async def list_keypairs(ctx: Ctx) -> Response:
+    async with ctx.state.db.reader() as s:
+        rows = await keypair_service.list_keypairs(s, ctx.user.user_id)
+    return json_response({"keypairs": [{"keypair": keypair_brief(row)} for row in rows]})
+
+
+async def show_keypair(ctx: Ctx) -> Response:
+    async with ctx.state.db.reader() as s:
+        row = await keypair_service.get_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
+    return json_response({"keypair": keypair_detail(row)})
+
+
+async def create_keypair(ctx: Ctx) -> Response:
+    model = LegacyKeypairCreate if ctx.options.get("legacy") else KeypairCreate
+    body = ctx.parse(model, await ctx.json_object("keypair"))
+    keypair_service.validate_name(body.name)
+    private_key = None
+    public_key = body.public_key
+    if public_key is None:
+        private_key, public_key = keypair_service.generate_key()
+    async with ctx.state.db.session() as s:
+        await quota_service.check_keypair_quota(s, ctx.state.settings, ctx.project_id, ctx.user.user_id)
+        row = await keypair_service.create_keypair(s, ctx.user.user_id, body.name, public_key)
+    view = {**keypair_brief(row), "user_id": row.user_id}
+    if private_key is not None:
+        view["private_key"] = private_key
+    return json_response({"keypair": view})
+
+
+async def delete_keypair(ctx: Ctx) -> Response:
+    async with ctx.state.db.session() as s:
+        await keypair_service.delete_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
+    return empty(202)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/os-keypairs", list_keypairs),
+    Route("POST", "/os-keypairs", create_keypair),
+    Route("GET", "/os-keypairs/{keypair_name}", show_keypair),
+    Route("DELETE", "/os-keypairs/{keypair_name}", delete_keypair),
+]
