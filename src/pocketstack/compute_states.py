@@ -1,0 +1,155 @@
+"""The server lifecycle: vm/task/power states, the action -> transition table, and the public
+status the API derives from them (Nova's vm_states, task_states, power_state and status map).
+
+An action is allowed when the server's vm_state is in its `allowed` set and its task_state is in
+`from_tasks` (None there means "no action in progress"); recording it sets `task` with one
+conditional UPDATE (services.servers.request_action). The agent finishes the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class VmState(StrEnum):
+    BUILDING = "building"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    SUSPENDED = "suspended"
+    STOPPED = "stopped"
+    RESCUED = "rescued"
+    RESIZED = "resized"
+    SOFT_DELETED = "soft-delete"
+    DELETED = "deleted"
+    ERROR = "error"
+    SHELVED = "shelved"
+    SHELVED_OFFLOADED = "shelved_offloaded"
+
+
+class TaskState(StrEnum):
+    """None in the row means "no action in progress"."""
+
+    SCHEDULING = "scheduling"
+    BLOCK_DEVICE_MAPPING = "block_device_mapping"
+    NETWORKING = "networking"
+    SPAWNING = "spawning"
+    IMAGE_SNAPSHOT = "image_snapshot"
+    IMAGE_BACKUP = "image_backup"
+    UPDATING_PASSWORD = "updating_password"
+    RESIZE_PREP = "resize_prep"
+    RESIZE_MIGRATING = "resize_migrating"
+    RESIZE_MIGRATED = "resize_migrated"
+    RESIZE_FINISH = "resize_finish"
+    RESIZE_REVERTING = "resize_reverting"
+    RESIZE_CONFIRMING = "resize_confirming"
+    REBOOTING = "rebooting"
+    REBOOTING_HARD = "rebooting_hard"
+    PAUSING = "pausing"
+    UNPAUSING = "unpausing"
+    SUSPENDING = "suspending"
+    RESUMING = "resuming"
+    POWERING_OFF = "powering-off"
+    POWERING_ON = "powering-on"
+    RESCUING = "rescuing"
+    UNRESCUING = "unrescuing"
+    REBUILDING = "rebuilding"
+    MIGRATING = "migrating"
+    DELETING = "deleting"
+    SHELVING = "shelving"
+    UNSHELVING = "unshelving"
+
+
+class PowerState(IntEnum):
+    """What the hypervisor reports (Nova's power_state numbers, shown as OS-EXT-STS:power_state)."""
+
+    NOSTATE = 0
+    RUNNING = 1
+    PAUSED = 3
+    SHUTDOWN = 4
+    CRASHED = 6
+    SUSPENDED = 7
+
+
+class Action(StrEnum):
+    """Requests that change a server's lifecycle; names as os-instance-actions shows them."""
+
+    CREATE = "create"
+    DELETE = "delete"
+
+
+ANY_TASK: frozenset[TaskState | None] = frozenset([None, *TaskState])
+IDLE: frozenset[TaskState | None] = frozenset([None])
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    allowed: frozenset[VmState]
+    task: TaskState
+    from_tasks: frozenset[TaskState | None] = IDLE
+
+
+# Nova allows delete in every state and during any other task: the agent's compare-and-swap on
+# the task it started from makes an in-flight step give way to the delete.
+TRANSITIONS: dict[Action, Transition] = {
+    Action.DELETE: Transition(frozenset(VmState) - {VmState.DELETED}, TaskState.DELETING, ANY_TASK),
+}
+
+# --- public status (Nova's _STATE_MAP) -------------------------------------------------------
+
+_REBOOT = {TaskState.REBOOTING: "REBOOT", TaskState.REBOOTING_HARD: "HARD_REBOOT"}
+_RESIZE = {t: "RESIZE" for t in (TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING,
+                                 TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH)}
+_REBUILD = {TaskState.REBUILDING: "REBUILD"}
+
+STATUS_MAP: dict[VmState, tuple[str, dict[TaskState, str]]] = {
+    VmState.ACTIVE: ("ACTIVE", {**_REBOOT, **_RESIZE, **_REBUILD,
+                                TaskState.UPDATING_PASSWORD: "PASSWORD",
+                                TaskState.MIGRATING: "MIGRATING"}),
+    VmState.BUILDING: ("BUILD", {}),
+    VmState.STOPPED: ("SHUTOFF", {**_RESIZE, **_REBUILD}),
+    VmState.RESIZED: ("VERIFY_RESIZE", {TaskState.RESIZE_REVERTING: "REVERT_RESIZE"}),
+    VmState.PAUSED: ("PAUSED", {TaskState.MIGRATING: "MIGRATING"}),
+    VmState.SUSPENDED: ("SUSPENDED", {}),
+    VmState.RESCUED: ("RESCUE", {}),
+    VmState.ERROR: ("ERROR", dict(_REBUILD)),
+    VmState.DELETED: ("DELETED", {}),
+    VmState.SOFT_DELETED: ("SOFT_DELETED", {}),
+    VmState.SHELVED: ("SHELVED", {}),
+    VmState.SHELVED_OFFLOADED: ("SHELVED_OFFLOADED", {}),
+}
+
+# Statuses whose servers show "progress" (Nova's _progress_statuses).
+PROGRESS_STATUSES = frozenset({"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"})
+# Statuses whose servers show their "fault" (Nova's _fault_statuses).
+FAULT_STATUSES = frozenset({"ERROR", "DELETED"})
+
+
+def public_status(vm_state: str, task_state: str | None) -> str:
+    entry = STATUS_MAP.get(vm_state)  # type: ignore[call-overload]
+    if entry is None:
+        return "UNKNOWN"
+    default, by_task = entry
+    return by_task.get(task_state, default) if task_state is not None else default  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMatch:
+    """Rows with this vm_state whose task_state is one of `tasks`, or (when `default`) is
+    None or any task without a status of its own."""
+
+    vm_state: VmState
+    tasks: frozenset[TaskState]
+    default: bool
+    excluded: frozenset[TaskState]
+
+
+def status_matches(status: str) -> list[StatusMatch]:
+    """The (vm_state, task_state) combinations a public status filter selects; [] if none."""
+    wanted = status.upper()
+    found = []
+    for vm_state, (default, by_task) in STATUS_MAP.items():
+        tasks = frozenset(t for t, name in by_task.items() if name == wanted)
+        if tasks or default == wanted:
+            found.append(StatusMatch(vm_state, tasks, default == wanted, frozenset(by_task)))
+    return found

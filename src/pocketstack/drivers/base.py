@@ -1,0 +1,115 @@
+"""The hypervisor driver seam: a narrow Protocol over plain dataclasses.
+
+A driver knows guests by name (`InstanceSpec.name`, e.g. "instance-<server id>") and nothing
+about the database, the API or servers' lifecycle states. Every call is idempotent: asking for
+the state a guest is already in does nothing, and destroying an absent guest is not an error.
+
+    DriverError              a driver operation failed; the guest is left as it was
+    └── GuestNotFound        the named guest does not exist (power operations only)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pocketstack.compute_states import PowerState
+
+
+class DriverError(Exception):
+    """A driver operation failed. `str(err)` is shown to users as the server's fault."""
+
+
+class GuestNotFound(DriverError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Guest {name} does not exist on this host.")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    pause: bool = True
+    console_log: bool = True
+    snapshot: bool = False
+    # Guests survive a restart of the agent's process (False for in-memory guests).
+    persistent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Nic:
+    mac: str
+    network_id: str
+    network_name: str
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFiles:
+    """Where the boot image lives on this host (absolute paths; None when not uploaded)."""
+
+    image_id: str
+    disk_format: str | None = None
+    path: str | None = None
+    kernel_path: str | None = None
+    ramdisk_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSpec:
+    """Everything a driver needs to create one guest."""
+
+    name: str
+    server_id: str
+    display_name: str
+    hostname: str
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    image: ImageFiles
+    nics: tuple[Nic, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+    user_data: bytes | None = None
+    key_data: str | None = None
+    admin_password: str | None = None
+    config_drive: bool = False
+
+
+class Driver(Protocol):
+    """What the agent asks of a hypervisor."""
+
+    capabilities: Capabilities
+    capacity: Resources
+
+    async def spawn(self, spec: InstanceSpec) -> None:
+        """Create and start the guest. No-op if a guest with `spec.name` exists.
+        On failure leave nothing behind and raise DriverError."""
+
+    async def destroy(self, name: str) -> None:
+        """Stop and remove the guest and its local files; an absent guest is not an error."""
+
+    async def power_on(self, name: str) -> None: ...
+
+    async def power_off(self, name: str, *, timeout_s: float) -> None:
+        """Ask the guest to shut down; force it off after `timeout_s` seconds (0: at once)."""
+
+    async def reboot(self, name: str, *, hard: bool) -> None: ...
+
+    async def pause(self, name: str) -> None: ...
+
+    async def unpause(self, name: str) -> None: ...
+
+    async def power_state(self, name: str) -> PowerState | None:
+        """The guest's power state; None when there is no such guest."""
+
+    async def console_log(self, name: str, *, tail: int | None = None) -> str:
+        """The guest's serial console output (the last `tail` lines); "" for an absent guest."""
+
+    async def guests(self) -> list[str]:
+        """Names of every guest this driver holds on this host."""
