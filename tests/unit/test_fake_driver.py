@@ -7,7 +7,14 @@ import asyncio
 import pytest
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers.base import DriverError, GuestNotFound, ImageFiles, InstanceSpec, Nic, Resources
+from pocketstack.drivers.base import (
+    DriverError,
+    GuestNotFound,
+    ImageFiles,
+    InstanceSpec,
+    Nic,
+    Resources,
+)
 from pocketstack.drivers.fake import FakeDriver
 
 

@@ -17,7 +17,13 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers.base import Capabilities, DriverError, GuestNotFound, InstanceSpec, Resources
+from pocketstack.drivers.base import (
+    Capabilities,
+    DriverError,
+    GuestNotFound,
+    InstanceSpec,
+    Resources,
+)
 
 OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "pause", "unpause"})
 
