@@ -159,6 +159,16 @@ class QuotaRow(Base):
     hard_limit: Mapped[int] = mapped_column(Integer)
 
 
+class UserQuotaRow(Base):
+    """A per-user override inside a project (os-quota-sets?user_id=...)."""
+
+    __tablename__ = "user_quotas"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
 class HostRow(Base):
     """A compute host: its agent registers capacity and heartbeats here."""
 
