@@ -1,0 +1,86 @@
+"""Client-test helpers: run the `openstack` command against the live cloud's clouds.yaml."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.live import LiveCloud
+
+OPENSTACK = Path(sys.executable).parent / "openstack"
+CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
+PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+
+
+def md5_fingerprint(public_key: str) -> str:
+    """Nova's key pair fingerprint: the colon-separated MD5 of the OpenSSH key blob."""
+    digest = hashlib.md5(base64.b64decode(public_key.split()[1])).hexdigest()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+class CliError(AssertionError):
+    """The command exited non-zero; the message holds its stderr."""
+
+
+def client_env(cloud: LiveCloud, cloud_name: str) -> dict[str, str]:
+    """The process environment without any outer OS_* settings, pointed at clouds.yaml."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update({"OS_CLIENT_CONFIG_FILE": str(cloud.clouds_yaml), "OS_CLOUD": cloud_name})
+    return env
+
+
+def run_openstack(cloud: LiveCloud, *args: str, cloud_name: str = "pocketstack",
+                  fmt: bool = True, timeout: float = 120) -> Any:
+    """Run `openstack ARGS [-f json]`; return the parsed JSON (or the raw stdout)."""
+    cmd = [str(OPENSTACK), *args, *(["-f", "json"] if fmt else [])]
+    proc = subprocess.run(cmd, env=client_env(cloud, cloud_name), capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise CliError(f"{' '.join(cmd[1:])} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}")
+    return json.loads(proc.stdout) if fmt else proc.stdout
+
+
+@pytest.fixture
+def osc(cloud: LiveCloud) -> Callable[..., Any]:
+    def run(*args: str, **kwargs: Any) -> Any:
+        return run_openstack(cloud, *args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[Callable[[], object]]]:
+    """Callbacks run after the test, last first; their errors are ignored."""
+    actions: list[Callable[[], object]] = []
+    yield actions
+    for action in reversed(actions):
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - best-effort cleanup of a failed test
+            pass

@@ -1,0 +1,99 @@
+"""The stock `openstack` command (python-openstackclient) against the live cloud, JSON output parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.clients.conftest import (
+    CIRROS_ID,
+    PRIVATE_NETWORK_ID,
+    PUBLIC_NETWORK_ID,
+    CliError,
+    md5_fingerprint,
+)
+from tests.live import Api, LiveCloud
+
+pytestmark = pytest.mark.clients
+
+Osc = Callable[..., Any]
+
+
+def test_token_issue(osc: Osc, demo: Api) -> None:
+    token = osc("token", "issue")
+    assert token["project_id"] == demo.project_id
+    assert token["user_id"] == demo.user_id
+    assert token["id"] and token["expires"]
+
+
+def test_catalog_list(osc: Osc, cloud: LiveCloud) -> None:
+    catalog = {entry["Type"]: entry for entry in osc("catalog", "list")}
+    assert set(catalog) >= {"identity", "compute", "image", "network"}
+    assert catalog["compute"]["Name"] == "nova"
+    endpoints = catalog["compute"]["Endpoints"]
+    urls = [e["url"] for e in endpoints] if isinstance(endpoints, list) else [endpoints]
+    assert any(url.startswith(cloud.base_url + "/compute") for url in urls), endpoints
+
+
+def test_flavor_list(osc: Osc) -> None:
+    flavors = {f["Name"]: f for f in osc("flavor", "list")}
+    assert {"m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge"} <= set(flavors)
+    tiny = flavors["m1.tiny"]
+    assert (tiny["ID"], tiny["RAM"], tiny["VCPUs"], tiny["Disk"]) == ("1", 512, 1, 1)
+    assert tiny["Is Public"] is True
+
+
+def test_image_list(osc: Osc) -> None:
+    images = {i["ID"]: i for i in osc("image", "list")}
+    assert images[CIRROS_ID]["Name"] == "cirros"
+    assert images[CIRROS_ID]["Status"] == "active"
+
+
+def test_network_list(osc: Osc) -> None:
+    networks = {n["ID"]: n for n in osc("network", "list")}
+    # The shared private network and the external public one are visible to every project.
+    assert networks[PRIVATE_NETWORK_ID]["Name"] == "private"
+    assert len(networks[PRIVATE_NETWORK_ID]["Subnets"]) == 1
+    assert networks[PUBLIC_NETWORK_ID]["Name"] == "public"
+
+
+def test_keypair_and_server_lifecycle(osc: Osc, unique: str,
+                                      cleanup: list[Callable[[], object]]) -> None:
+    key, vm = f"k-{unique}", f"vm1-{unique}"
+    private_key = osc("keypair", "create", key, fmt=False)
+    cleanup.append(lambda: osc("keypair", "delete", key, fmt=False))
+    assert "-----BEGIN OPENSSH PRIVATE KEY-----" in private_key
+    shown = osc("keypair", "show", key)
+    assert shown["name"] == key
+    public_key = osc("keypair", "show", "--public-key", key, fmt=False).strip()
+    assert public_key.startswith("ssh-ed25519 ")
+    assert shown["fingerprint"] == md5_fingerprint(public_key)
+
+    created = osc("server", "create", "--image", "cirros", "--flavor", "m1.tiny",
+                  "--network", "private", "--key-name", key, "--wait", vm, timeout=180)
+    cleanup.append(lambda: osc("server", "delete", "--wait", created["id"], fmt=False))
+    assert created["name"] == vm
+    assert created["status"] == "ACTIVE"
+
+    listed = {s["Name"]: s for s in osc("server", "list")}
+    assert listed[vm]["ID"] == created["id"]
+    assert listed[vm]["Status"] == "ACTIVE"
+    assert listed[vm]["Flavor"] == "m1.tiny"
+    assert "private" in str(listed[vm]["Networks"])
+
+    server = osc("server", "show", vm)
+    assert server["id"] == created["id"]
+    assert server["status"] == "ACTIVE"
+    assert server["key_name"] == key
+    assert server["image"]["id"] == CIRROS_ID if isinstance(server["image"], dict) else CIRROS_ID in server["image"]
+    addresses = server["addresses"]
+    private = addresses["private"] if isinstance(addresses, dict) else None
+    assert private, addresses
+    assert str(private[0]).startswith("10.0.")
+
+    assert osc("server", "delete", "--wait", vm, fmt=False, timeout=120) == ""
+    assert vm not in {s["Name"] for s in osc("server", "list")}
+    with pytest.raises(CliError, match="No server with a name or ID"):
+        osc("server", "show", vm)
