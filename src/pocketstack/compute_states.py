@@ -153,3 +153,8 @@ def status_matches(status: str) -> list[StatusMatch]:
         if tasks or default == wanted:
             found.append(StatusMatch(vm_state, tasks, default == wanted, frozenset(by_task)))
     return found
+
+
+def instance_name(server_id: str) -> str:
+    """The guest's name on its hypervisor (OS-EXT-SRV-ATTR:instance_name)."""
+    return f"instance-{server_id}"
