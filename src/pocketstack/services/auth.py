@@ -1,4 +1,5 @@
-"""Authentication: turn credentials (password or token) and a requested scope into a token."""
+"""Authentication: turn credentials (password or token) and a requested scope into a token,
+for Keystone v3 and v2.0, and the self-service password change."""
 
 from __future__ import annotations
 
@@ -38,6 +39,17 @@ async def _domain_ref(s: AsyncSession, ref: Any, what: str) -> DomainRow:
     raise errors.BadRequest(f"Invalid input for field '{what}': id or name is required.")
 
 
+async def _checked_user(state: State, s: AsyncSession, user: UserRow | None, password: str) -> UserRow:
+    """The user if the password matches and user and domain are enabled; else 401."""
+    ok = await state.passwords.verify(user.password_hash if user else None, password)
+    if user is None or not ok or not user.enabled:
+        raise errors.Unauthorized(INVALID)
+    domain_row = await s.get(DomainRow, user.domain_id)
+    if domain_row is None or not domain_row.enabled:
+        raise errors.Unauthorized(INVALID)
+    return user
+
+
 async def password_user(state: State, s: AsyncSession, password_method: Any) -> UserRow:
     user_ref = _obj(_obj(password_method, "password").get("user"), "password.user")
     password = user_ref.get("password")
@@ -56,82 +68,104 @@ async def password_user(state: State, s: AsyncSession, password_method: Any) -> 
         user = await identity.find_user_by_name(s, _str(user_ref["name"], "user.name"), domain.id)
     else:
         raise errors.BadRequest("Invalid input for field 'password.user': id or name is required.")
-    ok = await state.passwords.verify(user.password_hash if user else None, password)
-    if user is None or not ok or not user.enabled:
+    return await _checked_user(state, s, user, password)
+
+
+async def _project_ref(s: AsyncSession, ref: dict[str, Any]) -> ProjectRow:
+    if "id" in ref:
+        return await identity.get_project(s, _str(ref["id"], "scope.project.id"))
+    if "name" in ref:
+        if "domain" not in ref:
+            raise errors.BadRequest("Expecting to find domain in project. The server could not comply with the request since it is either malformed or otherwise incorrect.")
+        domain = await _domain_ref(s, ref["domain"], "scope.project.domain")
+        return await identity.find_project_by_name(s, _str(ref["name"], "scope.project.name"), domain.id)
+    raise errors.BadRequest("Invalid input for field 'scope.project': id or name is required.")
+
+
+async def _usable_project(s: AsyncSession, project: ProjectRow) -> ProjectRow:
+    domain = await s.get(DomainRow, project.domain_id)
+    if not project.enabled or domain is None or not domain.enabled:
         raise errors.Unauthorized(INVALID)
-    domain_row = await s.get(DomainRow, user.domain_id)
-    if domain_row is None or not domain_row.enabled:
-        raise errors.Unauthorized(INVALID)
-    return user
+    return project
 
 
 async def resolve_scope(s: AsyncSession, scope: Any) -> tuple[ProjectRow | None, DomainRow | None]:
     if scope is None or scope == "unscoped":
         return None, None
     scope = _obj(scope, "scope")
-    if "project" in scope:
-        ref = _obj(scope["project"], "scope.project")
-        try:
-            if "id" in ref:
-                project = await identity.get_project(s, _str(ref["id"], "scope.project.id"))
-            elif "name" in ref:
-                if "domain" not in ref:
-                    raise errors.BadRequest("Expecting to find domain in project. The server could not comply with the request since it is either malformed or otherwise incorrect.")
-                domain = await _domain_ref(s, ref["domain"], "scope.project.domain")
-                project = await identity.find_project_by_name(s, _str(ref["name"], "scope.project.name"), domain.id)
-            else:
-                raise errors.BadRequest("Invalid input for field 'scope.project': id or name is required.")
-        except errors.NotFound:
-            raise errors.Unauthorized(INVALID) from None
-        if not project.enabled:
-            raise errors.Unauthorized(INVALID)
-        return project, None
-    if "domain" in scope:
-        try:
+    try:
+        if "project" in scope:
+            project = await _project_ref(s, _obj(scope["project"], "scope.project"))
+            return await _usable_project(s, project), None
+        if "domain" in scope:
             domain = await _domain_ref(s, scope["domain"], "scope.domain")
-        except errors.NotFound:
-            raise errors.Unauthorized(INVALID) from None
-        return None, domain
+            if not domain.enabled:
+                raise errors.Unauthorized(INVALID)
+            return None, domain
+    except errors.NotFound:
+        raise errors.Unauthorized(INVALID) from None
     if "system" in scope:
         raise errors.Unauthorized("System scope is not supported.")
     raise errors.BadRequest("Invalid input for field 'scope'.")
 
 
-async def authenticate_v3(state: State, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
-    ident = _obj(body.get("identity"), "identity")
+async def _token_user(state: State, s: AsyncSession, token: str) -> tuple[UserRow, Auth]:
+    parent = await state.tokens.validate(token, fresh=True)
+    if parent is None:
+        raise errors.NotFound(f"Could not find token: {token}.")
+    user = await s.get(UserRow, parent.user_id)
+    if user is None or not user.enabled:
+        raise errors.Unauthorized(INVALID)
+    return user, parent
+
+
+async def _scope_roles(s: AsyncSession, user: UserRow, project: ProjectRow | None,
+                       domain: DomainRow | None) -> tuple[str, ...]:
+    if project is not None:
+        roles = tuple(r.name for r in await identity.roles_on_project(s, user.id, project.id))
+        if not roles:
+            raise errors.Unauthorized(f"User {user.id} has no access to project {project.id}.")
+        return roles
+    if domain is not None:
+        roles = tuple(r.name for r in await identity.roles_on_domain(s, user.id, domain.id))
+        if not roles:
+            raise errors.Unauthorized(f"User {user.id} has no access to domain {domain.id}.")
+        return roles
+    return ()
+
+
+async def _default_project(s: AsyncSession, user: UserRow) -> ProjectRow | None:
+    """Keystone scopes a token to the user's default project when no scope is asked for."""
+    if not user.default_project_id:
+        return None
+    project = await s.get(ProjectRow, user.default_project_id)
+    if project is None or not project.enabled:
+        return None
+    return project if await identity.roles_on_project(s, user.id, project.id) else None
+
+
+async def _identify_v3(state: State, s: AsyncSession, ident: dict[str, Any],
+                       header_token: str | None) -> tuple[UserRow, Auth | None]:
     methods = ident.get("methods")
     if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
         raise errors.BadRequest("Invalid input for field 'identity.methods': a list of strings is required.")
+    if "password" in methods:
+        return await password_user(state, s, ident.get("password")), None
+    if "token" in methods:
+        token_ref = _obj(ident.get("token"), "identity.token")
+        return await _token_user(state, s, token_ref.get("id") or header_token or "")
+    raise errors.Unauthorized(f"Attempted to authenticate with an unsupported method: {methods[0]}.")
+
+
+async def authenticate_v3(state: State, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
+    ident = _obj(body.get("identity"), "identity")
     async with state.db.reader() as s:
-        parent: Auth | None = None
-        if "password" in methods:
-            user = await password_user(state, s, ident.get("password"))
-        elif "token" in methods:
-            token_ref = _obj(ident.get("token"), "identity.token")
-            token = token_ref.get("id") or header_token
-            parent = await state.tokens.validate(token or "", fresh=True)
-            if parent is None:
-                raise errors.NotFound(f"Could not find token: {token}.")
-            user = await identity.get_user(s, parent.user_id)
-            if not user.enabled:
-                raise errors.Unauthorized(INVALID)
-        else:
-            raise errors.Unauthorized(f"Attempted to authenticate with an unsupported method: {methods[0]}.")
+        user, parent = await _identify_v3(state, s, ident, header_token)
         project, domain = await resolve_scope(s, body.get("scope"))
-        if project is None and domain is None and parent is None and user.default_project_id:
-            default = await s.get(ProjectRow, user.default_project_id)
-            if default is not None and default.enabled and await identity.roles_on_project(s, user.id, default.id):
-                project = default
-        roles: tuple[str, ...] = ()
-        if project is not None:
-            roles = tuple(r.name for r in await identity.roles_on_project(s, user.id, project.id))
-            if not roles:
-                raise errors.Unauthorized(f"User {user.id} has no access to project {project.id}.")
-        elif domain is not None:
-            roles = tuple(r.name for r in await identity.roles_on_domain(s, user.id, domain.id))
-            if not roles:
-                raise errors.Unauthorized(f"User {user.id} has no access to domain {domain.id}.")
-    used = tuple(m for m in methods if m in ("password", "token"))
+        if project is None and domain is None and parent is None and "scope" not in body:
+            project = await _default_project(s, user)
+        roles = await _scope_roles(s, user, project, domain)
+    used = tuple(m for m in ident["methods"] if m in ("password", "token"))
     if parent is not None:
         used = tuple(dict.fromkeys(parent.methods + used))
     return state.tokens.issue(
@@ -139,3 +173,76 @@ async def authenticate_v3(state: State, body: dict[str, Any], header_token: str 
         project_id=project.id if project else None, domain_id=domain.id if domain else None,
         roles=roles, expires_at=parent.expires_at if parent else None,
         parent_audit_id=parent.audit_ids[0] if parent else None)
+
+
+# --- v2.0 ----------------------------------------------------------------------------------
+
+
+async def _v2_tenant(s: AsyncSession, body: dict[str, Any]) -> ProjectRow | None:
+    """The tenant a v2.0 request names by tenantId or tenantName (default domain only)."""
+    try:
+        if body.get("tenantId"):
+            project = await identity.get_project(s, _str(body["tenantId"], "tenantId"))
+        elif body.get("tenantName"):
+            project = await identity.find_project_by_name(
+                s, _str(body["tenantName"], "tenantName"), identity.DEFAULT_DOMAIN_ID)
+        else:
+            return None
+    except errors.NotFound:
+        raise errors.Unauthorized(INVALID) from None
+    if project.domain_id != identity.DEFAULT_DOMAIN_ID:
+        raise errors.Unauthorized(INVALID)
+    return await _usable_project(s, project)
+
+
+async def _v2_password_user(state: State, s: AsyncSession, credentials: Any) -> UserRow:
+    credentials = _obj(credentials, "passwordCredentials")
+    password = credentials.get("password")
+    if not isinstance(password, str):
+        raise errors.BadRequest("Invalid input for field 'passwordCredentials.password': expected a string.")
+    if credentials.get("userId"):
+        user = await s.get(UserRow, _str(credentials["userId"], "passwordCredentials.userId"))
+    else:
+        name = _str(credentials.get("username"), "passwordCredentials.username")
+        user = await identity.find_user_by_name(s, name, identity.DEFAULT_DOMAIN_ID)
+    if user is not None and user.domain_id != identity.DEFAULT_DOMAIN_ID:
+        user = None
+    return await _checked_user(state, s, user, password)
+
+
+async def authenticate_v2(state: State, body: dict[str, Any]) -> tuple[str, Auth]:
+    """POST /v2.0/tokens: passwordCredentials or token, with tenantName or tenantId."""
+    async with state.db.reader() as s:
+        parent: Auth | None = None
+        if "passwordCredentials" in body:
+            user = await _v2_password_user(state, s, body["passwordCredentials"])
+        elif "token" in body:
+            token = _str(_obj(body["token"], "token").get("id"), "token.id")
+            try:
+                user, parent = await _token_user(state, s, token)
+            except errors.NotFound:
+                raise errors.Unauthorized(INVALID) from None
+        else:
+            raise errors.BadRequest("Expecting to find passwordCredentials or token in auth. The server could not comply with the request since it is either malformed or otherwise incorrect.")
+        project = await _v2_tenant(s, body)
+        roles = await _scope_roles(s, user, project, None)
+    methods = parent.methods if parent else ("password",)
+    return state.tokens.issue(
+        user_id=user.id, user_domain_id=user.domain_id, methods=methods,
+        project_id=project.id if project else None, domain_id=None, roles=roles,
+        expires_at=parent.expires_at if parent else None,
+        parent_audit_id=parent.audit_ids[0] if parent else None)
+
+
+# --- password change -----------------------------------------------------------------------
+
+
+async def change_password(state: State, user_id: str, original: str, new: str) -> None:
+    """POST /v3/users/{id}/password: the original password authenticates the change; every
+    token of the user ends with it."""
+    async with state.db.reader() as s:
+        user = await s.get(UserRow, user_id)
+        await _checked_user(state, s, user, original)
+    new_hash = await state.passwords.hash(new)
+    async with state.db.session() as s:
+        await identity.update_user(s, state.tokens, user_id, {"password_hash": new_hash}, {})

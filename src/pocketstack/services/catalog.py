@@ -62,3 +62,42 @@ def v2_catalog(settings: Settings, project_id: str | None) -> list[dict[str, Any
             }],
         })
     return entries
+
+
+SERVICE_DESCRIPTIONS = {
+    "identity": "Keystone Identity Service",
+    "compute": "Nova Compute Service",
+    "image": "Glance Image Service",
+    "network": "Neutron Networking Service",
+}
+
+
+def services(settings: Settings, *, service_type: str | None = None,
+             name: str | None = None) -> list[dict[str, Any]]:
+    """The services of the catalog as /v3/services lists them (without links)."""
+    return [
+        {"id": service_id, "type": kind, "name": service_name,
+         "description": SERVICE_DESCRIPTIONS[kind], "enabled": True}
+        for kind, service_name, _path, service_id in SERVICES
+        if (service_type is None or kind == service_type) and (name is None or service_name == name)
+    ]
+
+
+def endpoints(settings: Settings, *, service_id: str | None = None, interface: str | None = None,
+              region_id: str | None = None) -> list[dict[str, Any]]:
+    """Every endpoint as /v3/endpoints lists them (without links), filtered."""
+    found = []
+    for _kind, _name, path, sid in SERVICES:
+        for iface in INTERFACES:
+            if ((service_id is not None and sid != service_id)
+                    or (interface is not None and iface != interface)
+                    or (region_id is not None and settings.region != region_id)):
+                continue
+            found.append({"id": _endpoint_id(sid, iface), "interface": iface,
+                          "region": settings.region, "region_id": settings.region,
+                          "service_id": sid, "url": settings.base_url + path, "enabled": True})
+    return found
+
+
+def regions(settings: Settings) -> list[dict[str, Any]]:
+    return [{"id": settings.region, "description": "", "parent_region_id": None}]

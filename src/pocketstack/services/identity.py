@@ -1,14 +1,21 @@
-"""Identity: domains, projects, users, roles and their assignments; password authentication."""
+"""Identity: domains, projects, users, roles and role assignments (Keystone's resources).
+
+Writes that take access away (disable, delete, password change, grant removal) record a
+token revocation event in the same transaction, so old tokens stop working within a second.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import DomainRow, ProjectRow, RoleAssignmentRow, RoleRow, UserRow
+from pocketstack.services.tokens import Tokens
 from pocketstack.timeutil import utcnow
 
 DEFAULT_DOMAIN_ID = "default"
@@ -62,6 +69,13 @@ async def find_user_by_name(s: AsyncSession, name: str, domain_id: str) -> UserR
         select(UserRow).where(UserRow.name == name, UserRow.domain_id == domain_id))
 
 
+async def get_role(s: AsyncSession, role_id: str) -> RoleRow:
+    row = await s.get(RoleRow, role_id)
+    if row is None:
+        raise errors.NotFound(f"Could not find role: {role_id}.")
+    return row
+
+
 async def find_role_by_name(s: AsyncSession, name: str) -> RoleRow | None:
     return await s.scalar(select(RoleRow).where(RoleRow.name == name))
 
@@ -93,29 +107,90 @@ async def projects_of_user(s: AsyncSession, user_id: str) -> list[ProjectRow]:
     return list(result.unique())
 
 
-# --- creation (used by bootstrap and the admin APIs) ------------------------------------------
+async def domains_of_user(s: AsyncSession, user_id: str) -> list[DomainRow]:
+    result = await s.scalars(
+        select(DomainRow)
+        .join(RoleAssignmentRow, RoleAssignmentRow.domain_id == DomainRow.id)
+        .where(RoleAssignmentRow.user_id == user_id)
+        .order_by(DomainRow.name))
+    return list(result.unique())
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+async def _listing(s: AsyncSession, model: Any, filters: dict[str, Any]) -> list[Any]:
+    """Rows of `model` whose columns equal every filter that is not None, by name."""
+    query = select(model).order_by(model.name, model.id)
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(model, column) == value)
+    return list((await s.scalars(query)).all())
+
+
+async def list_domains(s: AsyncSession, *, name: str | None = None,
+                       enabled: bool | None = None) -> list[DomainRow]:
+    return await _listing(s, DomainRow, {"name": name, "enabled": enabled})
+
+
+async def list_projects(s: AsyncSession, *, name: str | None = None, domain_id: str | None = None,
+                        enabled: bool | None = None, parent_id: str | None = None) -> list[ProjectRow]:
+    return await _listing(s, ProjectRow, {"name": name, "domain_id": domain_id,
+                                          "enabled": enabled, "parent_id": parent_id})
+
+
+async def list_users(s: AsyncSession, *, name: str | None = None, domain_id: str | None = None,
+                     enabled: bool | None = None) -> list[UserRow]:
+    return await _listing(s, UserRow, {"name": name, "domain_id": domain_id, "enabled": enabled})
+
+
+async def list_roles(s: AsyncSession, *, name: str | None = None,
+                     domain_id: str | None = None) -> list[RoleRow]:
+    return await _listing(s, RoleRow, {"name": name, "domain_id": domain_id})
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+def _duplicate(kind: str, name: str, domain_id: str | None = None) -> errors.Conflict:
+    where = f" at domain ID {domain_id}" if domain_id else ""
+    return errors.Conflict(f"Conflict occurred attempting to store {kind} - "
+                           f"Duplicate entry found with name {name}{where}.")
 
 
 async def create_domain(s: AsyncSession, name: str, *, domain_id: str | None = None,
-                        description: str = "", enabled: bool = True) -> DomainRow:
+                        description: str = "", enabled: bool = True,
+                        extra: dict[str, Any] | None = None) -> DomainRow:
     if await s.scalar(select(DomainRow.id).where(DomainRow.name == name)) is not None:
-        raise errors.Conflict(f"Conflict occurred attempting to store domain - Duplicate entry found with name {name}.")
-    row = DomainRow(id=domain_id or new_id(), name=name, description=description, enabled=enabled, extra={})
+        raise _duplicate("domain", name)
+    row = DomainRow(id=domain_id or new_id(), name=name, description=description,
+                    enabled=enabled, extra=extra or {})
     s.add(row)
     await s.flush()
     return row
 
 
-async def create_project(s: AsyncSession, name: str, domain_id: str = DEFAULT_DOMAIN_ID, *,
-                         description: str = "", enabled: bool = True,
-                         parent_id: str | None = None) -> ProjectRow:
-    await get_domain(s, domain_id)
+async def _check_project_name(s: AsyncSession, name: str, domain_id: str) -> None:
     duplicate = await s.scalar(select(ProjectRow.id).where(
         ProjectRow.name == name, ProjectRow.domain_id == domain_id))
     if duplicate is not None:
-        raise errors.Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name {name} at domain ID {domain_id}.")
+        raise _duplicate("project", name, domain_id)
+
+
+async def create_project(s: AsyncSession, name: str, domain_id: str = DEFAULT_DOMAIN_ID, *,
+                         description: str = "", enabled: bool = True, parent_id: str | None = None,
+                         tags: list[str] | None = None,
+                         extra: dict[str, Any] | None = None) -> ProjectRow:
+    await get_domain(s, domain_id)
+    if parent_id and parent_id != domain_id:
+        parent = await get_project(s, parent_id)
+        if parent.domain_id != domain_id:
+            raise errors.BadRequest("Cannot create project, the parent "
+                                    f"({parent_id}) is in a different domain.")
+    await _check_project_name(s, name, domain_id)
     row = ProjectRow(id=new_id(), name=name, domain_id=domain_id, description=description,
-                     enabled=enabled, parent_id=parent_id or domain_id, tags=[], extra={})
+                     enabled=enabled, parent_id=parent_id or domain_id, tags=list(tags or []),
+                     extra=extra or {})
     s.add(row)
     await s.flush()
     return row
@@ -124,35 +199,244 @@ async def create_project(s: AsyncSession, name: str, domain_id: str = DEFAULT_DO
 async def create_user(s: AsyncSession, name: str, password_hash: str | None,
                       domain_id: str = DEFAULT_DOMAIN_ID, *, email: str | None = None,
                       enabled: bool = True, default_project_id: str | None = None,
-                      description: str | None = None) -> UserRow:
+                      description: str | None = None,
+                      extra: dict[str, Any] | None = None) -> UserRow:
     await get_domain(s, domain_id)
     if await find_user_by_name(s, name, domain_id) is not None:
-        raise errors.Conflict(f"Conflict occurred attempting to store user - Duplicate entry found with name {name} at domain ID {domain_id}.")
+        raise _duplicate("user", name, domain_id)
     row = UserRow(id=new_id(), name=name, domain_id=domain_id, password_hash=password_hash,
                   enabled=enabled, email=email, default_project_id=default_project_id,
-                  description=description, extra={}, created_at=utcnow())
+                  description=description, extra=extra or {}, created_at=utcnow())
     s.add(row)
     await s.flush()
     return row
 
 
 async def create_role(s: AsyncSession, name: str, *, role_id: str | None = None,
-                      description: str | None = None) -> RoleRow:
+                      description: str | None = None, domain_id: str | None = None,
+                      extra: dict[str, Any] | None = None) -> RoleRow:
     if await find_role_by_name(s, name) is not None:
-        raise errors.Conflict(f"Conflict occurred attempting to store role - Duplicate entry found with name {name}.")
-    row = RoleRow(id=role_id or new_id(), name=name, description=description, extra={})
+        raise _duplicate("role", name)
+    if domain_id is not None:
+        await get_domain(s, domain_id)
+    row = RoleRow(id=role_id or new_id(), name=name, description=description,
+                  domain_id=domain_id, extra=extra or {})
     s.add(row)
     await s.flush()
     return row
 
 
+# --- updates -------------------------------------------------------------------------------
+
+
+def _apply(row: Any, changes: dict[str, Any], fields: tuple[str, ...], extra: dict[str, Any]) -> None:
+    for field in fields:
+        if field in changes:
+            setattr(row, field, changes[field])
+    if extra:
+        row.extra = {**(row.extra or {}), **extra}
+
+
+def _same_or_refuse(row: Any, changes: dict[str, Any], field: str) -> None:
+    if field in changes and changes[field] != getattr(row, field):
+        raise errors.BadRequest(f"Update of `{field}` is not allowed.")
+
+
+async def update_domain(s: AsyncSession, tokens: Tokens, domain_id: str, changes: dict[str, Any],
+                        extra: dict[str, Any]) -> DomainRow:
+    row = await get_domain(s, domain_id)
+    name = changes.get("name")
+    if name is not None and name != row.name:
+        if await s.scalar(select(DomainRow.id).where(DomainRow.name == name)) is not None:
+            raise _duplicate("domain", name)
+    if changes.get("enabled") is False and row.id == DEFAULT_DOMAIN_ID:
+        raise errors.Forbidden("Cannot disable the default domain.")
+    was_enabled = row.enabled
+    _apply(row, changes, ("name", "description", "enabled"), extra)
+    if was_enabled and not row.enabled:
+        await _revoke_domain(s, tokens, row.id)
+    await s.flush()
+    return row
+
+
+async def update_project(s: AsyncSession, tokens: Tokens, project_id: str,
+                         changes: dict[str, Any], extra: dict[str, Any]) -> ProjectRow:
+    row = await get_project(s, project_id)
+    _same_or_refuse(row, changes, "domain_id")
+    _same_or_refuse(row, changes, "parent_id")
+    name = changes.get("name")
+    if name is not None and name != row.name:
+        await _check_project_name(s, name, row.domain_id)
+    was_enabled = row.enabled
+    _apply(row, changes, ("name", "description", "enabled", "tags"), extra)
+    if was_enabled and not row.enabled:
+        await tokens.revoke(s, project_id=row.id)
+    await s.flush()
+    return row
+
+
+async def update_user(s: AsyncSession, tokens: Tokens, user_id: str, changes: dict[str, Any],
+                      extra: dict[str, Any]) -> UserRow:
+    """Apply changes; `password_hash` in changes replaces the password and ends old tokens."""
+    row = await get_user(s, user_id)
+    _same_or_refuse(row, changes, "domain_id")
+    name = changes.get("name")
+    if name is not None and name != row.name and await find_user_by_name(s, name, row.domain_id):
+        raise _duplicate("user", name, row.domain_id)
+    was_enabled = row.enabled
+    _apply(row, changes, ("name", "enabled", "email", "default_project_id", "description",
+                          "password_hash"), extra)
+    if (was_enabled and not row.enabled) or "password_hash" in changes:
+        await tokens.revoke(s, user_id=row.id)
+    await s.flush()
+    return row
+
+
+async def update_role(s: AsyncSession, tokens: Tokens, role_id: str, changes: dict[str, Any],
+                      extra: dict[str, Any]) -> RoleRow:
+    row = await get_role(s, role_id)
+    name = changes.get("name")
+    if name is not None and name != row.name:
+        if await find_role_by_name(s, name) is not None:
+            raise _duplicate("role", name)
+        # Tokens carry role names: a renamed role must not leave tokens naming the old one.
+        await _revoke_role_holders(s, tokens, row.id)
+    _apply(row, changes, ("name", "description"), extra)
+    await s.flush()
+    return row
+
+
+# --- deletion ------------------------------------------------------------------------------
+
+
+async def delete_project(s: AsyncSession, tokens: Tokens, project_id: str) -> None:
+    """Delete a leaf project; its role assignments go with it (foreign key cascade)."""
+    row = await get_project(s, project_id)
+    child = await s.scalar(select(ProjectRow.id).where(ProjectRow.parent_id == row.id).limit(1))
+    if child is not None:
+        raise errors.Forbidden(f"Cannot delete the project {row.id} since it is not a leaf in "
+                               "the hierarchy. Use the cascade option if you want to delete a "
+                               "whole subtree.")
+    await tokens.revoke(s, project_id=row.id)
+    await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.project_id == row.id))
+    await s.delete(row)
+    await s.flush()
+
+
+async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
+    row = await get_user(s, user_id)
+    await tokens.revoke(s, user_id=row.id)
+    await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.user_id == row.id))
+    await s.delete(row)
+    await s.flush()
+
+
+async def delete_role(s: AsyncSession, tokens: Tokens, role_id: str) -> None:
+    row = await get_role(s, role_id)
+    await _revoke_role_holders(s, tokens, row.id)
+    await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.role_id == row.id))
+    await s.delete(row)
+    await s.flush()
+
+
+async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None:
+    """Delete a disabled domain with its projects, users, grants and domain-specific roles."""
+    row = await get_domain(s, domain_id)
+    if row.id == DEFAULT_DOMAIN_ID:
+        raise errors.Forbidden("Cannot delete the default domain.")
+    if row.enabled:
+        raise errors.Forbidden("Cannot delete a domain that is enabled, please disable it first.")
+    await _revoke_domain(s, tokens, row.id)
+    projects = select(ProjectRow.id).where(ProjectRow.domain_id == row.id)
+    users = select(UserRow.id).where(UserRow.domain_id == row.id)
+    roles = select(RoleRow.id).where(RoleRow.domain_id == row.id)
+    await s.execute(delete(RoleAssignmentRow).where(
+        RoleAssignmentRow.project_id.in_(projects) | RoleAssignmentRow.user_id.in_(users)
+        | RoleAssignmentRow.role_id.in_(roles) | (RoleAssignmentRow.domain_id == row.id)))
+    await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))
+    await s.execute(delete(UserRow).where(UserRow.domain_id == row.id))
+    await s.execute(delete(RoleRow).where(RoleRow.domain_id == row.id))
+    await s.delete(row)
+    await s.flush()
+
+
+async def _revoke_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None:
+    """End the tokens of everyone in a domain, of its projects, and of its domain grantees."""
+    users = set((await s.scalars(select(UserRow.id).where(UserRow.domain_id == domain_id))).all())
+    users |= set((await s.scalars(select(RoleAssignmentRow.user_id).where(
+        RoleAssignmentRow.domain_id == domain_id))).all())
+    projects = (await s.scalars(select(ProjectRow.id).where(ProjectRow.domain_id == domain_id))).all()
+    for user_id in sorted(users):
+        await tokens.revoke(s, user_id=user_id)
+    for project_id in projects:
+        await tokens.revoke(s, project_id=project_id)
+
+
+async def _revoke_role_holders(s: AsyncSession, tokens: Tokens, role_id: str) -> None:
+    holders = (await s.scalars(select(RoleAssignmentRow.user_id).where(
+        RoleAssignmentRow.role_id == role_id).distinct())).all()
+    for user_id in holders:
+        await tokens.revoke(s, user_id=user_id)
+
+
+# --- role assignments ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One grant with its rows: a role of a user on a project or on a domain."""
+
+    role: RoleRow
+    user: UserRow
+    project: ProjectRow | None
+    domain: DomainRow | None
+
+
 async def assign_role(s: AsyncSession, user_id: str, role_id: str, *,
                       project_id: str | None = None, domain_id: str | None = None) -> None:
     """Grant a role on a project or a domain; granting twice is not an error."""
-    existing = await s.scalar(select(RoleAssignmentRow.id).where(
-        RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.role_id == role_id,
-        RoleAssignmentRow.project_id.is_(None) if project_id is None else RoleAssignmentRow.project_id == project_id,
-        RoleAssignmentRow.domain_id.is_(None) if domain_id is None else RoleAssignmentRow.domain_id == domain_id))
-    if existing is None:
-        s.add(RoleAssignmentRow(user_id=user_id, role_id=role_id, project_id=project_id, domain_id=domain_id))
+    if await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id) is None:
+        s.add(RoleAssignmentRow(user_id=user_id, role_id=role_id, project_id=project_id,
+                                domain_id=domain_id))
         await s.flush()
+
+
+async def find_grant(s: AsyncSession, user_id: str, role_id: str, *, project_id: str | None = None,
+                     domain_id: str | None = None) -> RoleAssignmentRow | None:
+    column = RoleAssignmentRow
+    return await s.scalar(select(column).where(
+        column.user_id == user_id, column.role_id == role_id,
+        column.project_id.is_(None) if project_id is None else column.project_id == project_id,
+        column.domain_id.is_(None) if domain_id is None else column.domain_id == domain_id))
+
+
+async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str, role_id: str, *,
+                        project_id: str | None = None, domain_id: str | None = None) -> None:
+    """Remove a grant (404 if absent) and end the tokens that carried it."""
+    row = await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id)
+    if row is None:
+        raise errors.NotFound(
+            f"Could not find role assignment with role: {role_id}, user or group: {user_id}, "
+            f"project, domain, or system: {project_id or domain_id}.")
+    await s.delete(row)
+    # A domain grant may back tokens of any scope below the domain: end all of the user's.
+    await tokens.revoke(s, user_id=user_id, project_id=project_id)
+    await s.flush()
+
+
+async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
+                           role_id: str | None = None, project_id: str | None = None,
+                           domain_id: str | None = None) -> list[Assignment]:
+    grant = RoleAssignmentRow
+    query = (select(grant, RoleRow, UserRow, ProjectRow, DomainRow)
+             .join(RoleRow, RoleRow.id == grant.role_id)
+             .join(UserRow, UserRow.id == grant.user_id)
+             .outerjoin(ProjectRow, ProjectRow.id == grant.project_id)
+             .outerjoin(DomainRow, DomainRow.id == grant.domain_id)
+             .order_by(grant.id))
+    for column, value in ((grant.user_id, user_id), (grant.role_id, role_id),
+                          (grant.project_id, project_id), (grant.domain_id, domain_id)):
+        if value is not None:
+            query = query.where(column == value)
+    rows = (await s.execute(query)).all()
+    return [Assignment(role, user, project, domain) for _, role, user, project, domain in rows]

@@ -1,53 +1,122 @@
-"""/v3/users: Keystone users (passwords stored only as argon2id hashes)."""
+"""/v3/users: Keystone users (passwords stored only as argon2id hashes). Admins manage users;
+a user may read itself, list its projects and change its own password."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, json_response
-from pocketstack.db.models import UserRow
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.identity import views
+from pocketstack.api.identity.common import (
+    Name255,
+    admin_or_self,
+    caller_domain,
+    changes_of,
+    extra_of,
+    flag,
+    list_links,
+    parse,
+)
+from pocketstack.services import auth as auth_service
 from pocketstack.services import identity
+
+Password = StrictStr
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="allow")
-    name: str = Field(min_length=1, max_length=255)
-    domain_id: str = identity.DEFAULT_DOMAIN_ID
-    password: str | None = None
-    email: str | None = None
-    enabled: bool = True
-    default_project_id: str | None = None
-    description: str | None = None
+    name: Name255
+    domain_id: StrictStr | None = None
+    password: Password | None = Field(default=None, max_length=4096)
+    email: StrictStr | None = None
+    enabled: StrictBool = True
+    default_project_id: StrictStr | None = None
+    description: StrictStr | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
-def user_view(ctx: Ctx, row: UserRow) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": row.id,
-        "name": row.name,
-        "domain_id": row.domain_id,
-        "enabled": row.enabled,
-        "password_expires_at": None,
-        "options": {},
-        "links": {"self": ctx.url("identity/v3/users", row.id)},
-    }
-    if row.email is not None:
-        view["email"] = row.email
-    if row.default_project_id is not None:
-        view["default_project_id"] = row.default_project_id
-    if row.description is not None:
-        view["description"] = row.description
-    return view
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: Name255 | None = None
+    domain_id: StrictStr | None = None
+    password: Password | None = Field(default=None, max_length=4096)
+    email: StrictStr | None = None
+    enabled: StrictBool | None = None
+    default_project_id: StrictStr | None = None
+    description: StrictStr | None = None
+    options: dict[str, Any] | None = None
+
+
+class PasswordChange(BaseModel):
+    password: Password = Field(min_length=1, max_length=4096)
+    original_password: Password
 
 
 async def create_user(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    body = ctx.parse(UserCreate, await ctx.json_object("user"))
+    body = parse(UserCreate, await ctx.json_object("user"))
     password_hash = await ctx.state.passwords.hash(body.password) if body.password else None
     async with ctx.state.db.session() as s:
-        row = await identity.create_user(s, body.name, password_hash, body.domain_id, email=body.email,
-                                         enabled=body.enabled, default_project_id=body.default_project_id,
-                                         description=body.description)
-    return json_response({"user": user_view(ctx, row)}, 201)
+        row = await identity.create_user(
+            s, body.name, password_hash, body.domain_id or await caller_domain(s, ctx),
+            email=body.email, enabled=body.enabled, default_project_id=body.default_project_id,
+            description=body.description, extra=extra_of(body))
+    return json_response({"user": views.user_view(ctx, row)}, 201)
+
+
+async def list_users(ctx: Ctx) -> Response:
+    ctx.authorize("identity:admin")
+    q = ctx.query
+    async with ctx.state.db.reader() as s:
+        rows = await identity.list_users(s, name=q.get("name"), domain_id=q.get("domain_id"),
+                                         enabled=flag(ctx, "enabled"))
+    return json_response({"users": [views.user_view(ctx, r) for r in rows],
+                          "links": list_links(ctx, "users")})
+
+
+async def show_user(ctx: Ctx) -> Response:
+    admin_or_self(ctx, ctx.params["user_id"])
+    async with ctx.state.db.reader() as s:
+        row = await identity.get_user(s, ctx.params["user_id"])
+    return json_response({"user": views.user_view(ctx, row)})
+
+
+async def update_user(ctx: Ctx) -> Response:
+    ctx.authorize("identity:admin")
+    body = parse(UserUpdate, await ctx.json_object("user"))
+    changes, extra = changes_of(body, not_null=("name", "enabled"))
+    changes.pop("options", None)
+    if "password" in changes:
+        password = changes.pop("password")
+        changes["password_hash"] = await ctx.state.passwords.hash(password) if password else None
+    async with ctx.state.db.session() as s:
+        row = await identity.update_user(s, ctx.state.tokens, ctx.params["user_id"], changes, extra)
+    return json_response({"user": views.user_view(ctx, row)})
+
+
+async def delete_user(ctx: Ctx) -> Response:
+    ctx.authorize("identity:admin")
+    async with ctx.state.db.session() as s:
+        await identity.delete_user(s, ctx.state.tokens, ctx.params["user_id"])
+    return empty(204)
+
+
+async def change_password(ctx: Ctx) -> Response:
+    """POST /v3/users/{id}/password: no token needed, the original password authenticates."""
+    body = parse(PasswordChange, await ctx.json_object("user"))
+    await auth_service.change_password(ctx.state, ctx.params["user_id"], body.original_password,
+                                       body.password)
+    return empty(204)
+
+
+async def list_user_projects(ctx: Ctx) -> Response:
+    user_id = ctx.params["user_id"]
+    admin_or_self(ctx, user_id)
+    async with ctx.state.db.reader() as s:
+        await identity.get_user(s, user_id)
+        rows = await identity.projects_of_user(s, user_id)
+    return json_response({"projects": [views.project_view(ctx, r) for r in rows],
+                          "links": list_links(ctx, f"users/{user_id}/projects")})

@@ -1,4 +1,5 @@
-"""Identity views: Keystone's JSON for tokens, projects, users, roles and domains."""
+"""Identity v3 views: Keystone's JSON for tokens, projects, users, roles, domains, grants and
+the catalog's services, endpoints and regions."""
 
 from __future__ import annotations
 
@@ -6,13 +7,121 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from pocketstack.api.http import Ctx
 from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, UserRow
 from pocketstack.services import catalog
+from pocketstack.services.identity import Assignment
 from pocketstack.services.tokens import Auth
 from pocketstack.timeutil import from_epoch, iso_micro_z
 
 if TYPE_CHECKING:
     from pocketstack.app import State
+
+
+def _self_link(ctx: Ctx, collection: str, item_id: str) -> dict[str, str]:
+    return {"self": ctx.url("identity/v3", collection, item_id)}
+
+
+def _extra(row: Any, view: dict[str, Any]) -> dict[str, Any]:
+    """Keystone returns a resource's extra properties beside its own, never over them."""
+    return {**{k: v for k, v in (row.extra or {}).items() if k not in view}, **view}
+
+
+def project_view(ctx: Ctx, row: ProjectRow) -> dict[str, Any]:
+    return _extra(row, {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": row.domain_id,
+        "description": row.description,
+        "enabled": row.enabled,
+        "parent_id": row.parent_id,
+        "is_domain": False,
+        "tags": list(row.tags or []),
+        "options": {},
+        "links": _self_link(ctx, "projects", row.id),
+    })
+
+
+def user_view(ctx: Ctx, row: UserRow) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": row.domain_id,
+        "enabled": row.enabled,
+        "password_expires_at": iso_micro_z(row.password_expires_at),
+        "options": {},
+        "links": _self_link(ctx, "users", row.id),
+    }
+    for field in ("email", "default_project_id", "description"):
+        value = getattr(row, field)
+        if value is not None:
+            view[field] = value
+    return _extra(row, view)
+
+
+def role_view(ctx: Ctx, row: RoleRow) -> dict[str, Any]:
+    return _extra(row, {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": row.domain_id,
+        "description": row.description,
+        "options": {},
+        "links": _self_link(ctx, "roles", row.id),
+    })
+
+
+def domain_view(ctx: Ctx, row: DomainRow) -> dict[str, Any]:
+    return _extra(row, {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "enabled": row.enabled,
+        "tags": [],
+        "options": {},
+        "links": _self_link(ctx, "domains", row.id),
+    })
+
+
+def _named(ref: dict[str, Any], name: str, domain: DomainRow | None) -> dict[str, Any]:
+    ref["name"] = name
+    if domain is not None:
+        ref["domain"] = {"id": domain.id, "name": domain.name}
+    return ref
+
+
+def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
+                    include_names: bool) -> dict[str, Any]:
+    """One entry of /v3/role_assignments; `domains` maps ids to rows for include_names."""
+    role: dict[str, Any] = {"id": grant.role.id}
+    user: dict[str, Any] = {"id": grant.user.id}
+    if grant.project is not None:
+        target: dict[str, Any] = {"id": grant.project.id}
+        scope, path = {"project": target}, f"projects/{grant.project.id}"
+    else:
+        domain_id = grant.domain.id if grant.domain else ""
+        target = {"id": domain_id}
+        scope, path = {"domain": target}, f"domains/{domain_id}"
+    if include_names:
+        _named(role, grant.role.name, None)
+        _named(user, grant.user.name, domains.get(grant.user.domain_id))
+        if grant.project is not None:
+            _named(target, grant.project.name, domains.get(grant.project.domain_id))
+        elif grant.domain is not None:
+            _named(target, grant.domain.name, None)
+    link = ctx.url("identity/v3", path, "users", grant.user.id, "roles", grant.role.id)
+    return {"role": role, "user": user, "scope": scope, "links": {"assignment": link}}
+
+
+def service_view(ctx: Ctx, service: dict[str, Any]) -> dict[str, Any]:
+    return {**service, "links": _self_link(ctx, "services", service["id"])}
+
+
+def endpoint_view(ctx: Ctx, endpoint: dict[str, Any]) -> dict[str, Any]:
+    return {**endpoint, "links": _self_link(ctx, "endpoints", endpoint["id"])}
+
+
+def region_view(ctx: Ctx, region: dict[str, Any]) -> dict[str, Any]:
+    return {**region, "links": _self_link(ctx, "regions", region["id"])}
 
 
 async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -> dict[str, Any]:
@@ -30,7 +139,7 @@ async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -
             "domain": {"id": auth.user_domain_id, "name": user_domain.name if user_domain else ""},
             "id": auth.user_id,
             "name": user.name if user else "",
-            "password_expires_at": None,
+            "password_expires_at": iso_micro_z(user.password_expires_at) if user else None,
         },
         "audit_ids": list(auth.audit_ids),
         "expires_at": iso_micro_z(from_epoch(auth.expires_at)),
