@@ -166,6 +166,8 @@ class ImageQuery:
     changes_since: datetime | None = None
     min_disk: int | None = None
     min_ram: int | None = None
+    # (column, operator, value) with operator one of eq, neq, gt, gte, lt, lte.
+    ranges: list[tuple[str, str, Any]] = field(default_factory=list)
     include_deleted: bool = False
     os_hidden: bool | None = False
     sort: list[tuple[str, str]] = field(default_factory=lambda: [("created_at", "desc")])
@@ -208,8 +210,16 @@ def _filters(q: ImageQuery) -> ColumnElement[bool]:
         clauses.append(ImageRow.min_ram >= q.min_ram)
     if q.os_hidden is not None:
         clauses.append(ImageRow.os_hidden == q.os_hidden)
+    for key, op, value in q.ranges:
+        clauses.append(_compare(getattr(ImageRow, key), op, value))
     clauses.append(_visibility_filter(q))
     return and_(*clauses)
+
+
+def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    operators = {"eq": column.__eq__, "neq": column.__ne__, "gt": column.__gt__,
+                 "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
+    return operators[op](value)  # type: ignore[no-any-return]
 
 
 def _visibility_filter(q: ImageQuery) -> ColumnElement[bool]:
@@ -288,3 +298,123 @@ def _match_properties(row: ImageRow, wanted: dict[str, str]) -> bool:
 
 def _has_tags(row: ImageRow, wanted: list[str]) -> bool:
     return all(tag in (row.tags or []) for tag in wanted)
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def not_authorized(action: str) -> errors.Forbidden:
+    return errors.Forbidden(f"You are not authorized to complete {action} action.")
+
+
+def require_owner(image: ImageRow, project_id: str | None, is_admin: bool, action: str) -> None:
+    if not may_modify(image, project_id, is_admin):
+        raise not_authorized(action)
+
+
+def touch(image: ImageRow) -> None:
+    image.updated_at = utcnow()
+
+
+async def begin_upload(s: AsyncSession, image_id: str, *, project_id: str,
+                       is_admin: bool) -> ImageRow:
+    """queued -> saving, so that only one upload at a time writes an image's data."""
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "upload_image")
+    if image.status != "queued":
+        raise errors.Conflict(
+            f"Image status transition from {image.status} to saving is not allowed")
+    image.status = "saving"
+    touch(image)
+    return image
+
+
+async def finish_upload(s: AsyncSession, image_id: str, *, location: str, size: int, md5: str,
+                        sha512: str) -> ImageRow | None:
+    """saving -> active with the data's size and hashes; None when the image went away."""
+    image = await s.get(ImageRow, image_id)
+    if image is None or image.deleted or image.status != "saving":
+        return None
+    image.status = "active"
+    image.location = location
+    image.size = size
+    image.checksum = md5
+    image.os_hash_algo = "sha512"
+    image.os_hash_value = sha512
+    touch(image)
+    return image
+
+
+async def abort_upload(s: AsyncSession, image_id: str) -> None:
+    """A failed upload puts the image back to queued so that it may be tried again."""
+    image = await s.get(ImageRow, image_id)
+    if image is not None and not image.deleted and image.status == "saving":
+        image.status = "queued"
+        touch(image)
+
+
+async def delete_image(s: AsyncSession, image_id: str, *, project_id: str,
+                       is_admin: bool) -> str | None:
+    """Mark the image deleted; returns its data location for the caller to remove after commit."""
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "delete_image")
+    if image.protected:
+        raise errors.Forbidden(f"Image {image_id} is protected and cannot be deleted.")
+    location = image.location
+    now = utcnow()
+    image.status = "deleted"
+    image.deleted = True
+    image.deleted_at = now
+    image.updated_at = now
+    image.location = None
+    return location
+
+
+async def set_active_state(s: AsyncSession, image_id: str, *, project_id: str, is_admin: bool,
+                           active: bool) -> ImageRow:
+    """Deactivate (active -> deactivated) or reactivate (deactivated -> active); idempotent."""
+    action = "reactivate" if active else "deactivate"
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    if not is_admin:
+        raise not_authorized(action)
+    target, source = ("active", "deactivated") if active else ("deactivated", "active")
+    if image.status == target:
+        return image
+    if image.status != source:
+        raise errors.Forbidden(f"Not allowed to {action} image in status '{image.status}'")
+    image.status = target
+    touch(image)
+    return image
+
+
+MAX_TAGS = 128
+
+
+async def add_tag(s: AsyncSession, image_id: str, tag: str, *, project_id: str,
+                  is_admin: bool) -> None:
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    tags = list(image.tags or [])
+    if tag in tags:
+        return
+    if len(tags) >= MAX_TAGS:
+        raise errors.PayloadTooLarge(f"Maximum number of tags exceeded: {MAX_TAGS}")
+    image.tags = [*tags, tag]
+    touch(image)
+
+
+async def remove_tag(s: AsyncSession, image_id: str, tag: str, *, project_id: str,
+                     is_admin: bool) -> None:
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    tags = list(image.tags or [])
+    if tag not in tags:
+        raise errors.NotFound(f"Tag {tag} not found")
+    image.tags = [t for t in tags if t != tag]
+    touch(image)
+
+
+async def set_properties(s: AsyncSession, image: ImageRow, properties: dict[str, Any]) -> None:
+    """Replace the image's custom properties (the caller checked ownership and quota)."""
+    image.properties = dict(properties)
+    touch(image)

@@ -1,7 +1,109 @@
-"""Compute: image metadata (not yet served)."""
+"""Compute: image metadata (/images/{id}/metadata[/{key}]), the image's custom properties."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+import re
+from typing import Any
 
-ROUTES: list[Route] = []
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute.images import deprecated_after_2_35, nova_image_errors
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import image_updates, images
+
+KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
+
+
+def check_metadata(field: str, metadata: dict[str, Any]) -> dict[str, str]:
+    """Keys of 1-255 characters from [a-zA-Z0-9-_:. ], string values of at most 255."""
+    for key, value in metadata.items():
+        if not KEY_RE.match(key):
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute {field}. Value: {metadata}. Additional "
+                f"properties are not allowed ({key!r} was unexpected)")
+        if not isinstance(value, str):
+            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
+                                    f"{value!r} is not of type 'string'")
+        if len(value) > 255:
+            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value}. "
+                                    f"{value!r} is too long")
+    return metadata
+
+
+async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
+    deprecated_after_2_35(ctx)
+    image_id = ctx.params["image_id"]
+    with nova_image_errors(image_id):
+        async with ctx.state.db.reader() as s:
+            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
+                                                   is_admin=ctx.is_admin)
+    return dict(image.properties or {})
+
+
+async def _write_metadata(ctx: Ctx, metadata: dict[str, str], *, replace: bool) -> dict[str, Any]:
+    image_id = ctx.params["image_id"]
+    with nova_image_errors(image_id):
+        async with ctx.state.db.session() as s:
+            return await image_updates.update_metadata(
+                s, ctx.state.settings, image_id, metadata, project_id=ctx.project_id,
+                is_admin=ctx.is_admin, replace=replace)
+
+
+async def list_image_metadata(ctx: Ctx) -> Response:
+    return json_response({"metadata": await _show_metadata(ctx)})
+
+
+async def show_image_metadata_item(ctx: Ctx) -> Response:
+    metadata = await _show_metadata(ctx)
+    key = ctx.params["key"]
+    if key not in metadata:
+        raise errors.NotFound("The resource could not be found.")
+    return json_response({"meta": {key: metadata[key]}})
+
+
+async def create_image_metadata(ctx: Ctx) -> Response:
+    """POST merges the given items into the image's metadata."""
+    deprecated_after_2_35(ctx)
+    metadata = check_metadata("metadata", await ctx.json_object("metadata"))
+    return json_response({"metadata": await _write_metadata(ctx, metadata, replace=False)})
+
+
+async def update_image_metadata(ctx: Ctx) -> Response:
+    """PUT replaces the image's whole metadata."""
+    deprecated_after_2_35(ctx)
+    metadata = check_metadata("metadata", await ctx.json_object("metadata"))
+    return json_response({"metadata": await _write_metadata(ctx, metadata, replace=True)})
+
+
+async def update_image_metadata_item(ctx: Ctx) -> Response:
+    deprecated_after_2_35(ctx)
+    key = ctx.params["key"]
+    meta = check_metadata("meta", await ctx.json_object("meta"))
+    if len(meta) > 1:
+        raise errors.BadRequest("Request body contains too many items")
+    if key not in meta:
+        raise errors.BadRequest("Request body and URI mismatch")
+    await _write_metadata(ctx, meta, replace=False)
+    return json_response({"meta": {key: meta[key]}})
+
+
+async def delete_image_metadata_item(ctx: Ctx) -> Response:
+    deprecated_after_2_35(ctx)
+    image_id, key = ctx.params["image_id"], ctx.params["key"]
+    with nova_image_errors(image_id):
+        async with ctx.state.db.session() as s:
+            await image_updates.delete_metadata_item(s, image_id, key, project_id=ctx.project_id,
+                                                     is_admin=ctx.is_admin)
+    return empty(204)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/images/{image_id}/metadata", list_image_metadata),
+    Route("POST", "/images/{image_id}/metadata", create_image_metadata),
+    Route("PUT", "/images/{image_id}/metadata", update_image_metadata),
+    Route("GET", "/images/{image_id}/metadata/{key}", show_image_metadata_item),
+    Route("PUT", "/images/{image_id}/metadata/{key}", update_image_metadata_item),
+    Route("DELETE", "/images/{image_id}/metadata/{key}", delete_image_metadata_item),
+]

@@ -1,7 +1,213 @@
-"""Compute: images (not yet served)."""
+"""Compute: images (list, detail, show, delete), a view of the image service's records."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
 
-ROUTES: list[Route] = []
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.db.models import ImageRow
+from pocketstack.services import image_store, images
+from pocketstack.services.images import ImageQuery
+from pocketstack.timeutil import iso_z, parse_iso
+
+MAX_LIMIT = 1000
+STATUS = {"active": "ACTIVE", "queued": "SAVING", "saving": "SAVING", "deleted": "DELETED",
+          "pending_delete": "DELETED", "killed": "ERROR"}
+PROGRESS = {"queued": 25, "saving": 50, "active": 100}
+TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
+
+
+# --- links and views ----------------------------------------------------------------------------
+
+
+def api_root(ctx: Ctx) -> str:
+    """This request's API root: .../compute/v2/{project}, .../compute/v2.1[/{project}]."""
+    project = ctx.params.get("project_id")
+    version = "v2" if ctx.options.get("legacy") else "v2.1"
+    return ctx.url("compute", version, *([project] if project else []))
+
+
+def bookmark_root(ctx: Ctx) -> str:
+    project = ctx.params.get("project_id")
+    return ctx.url("compute", *([project] if project else []))
+
+
+def resource_links(ctx: Ctx, collection: str, resource_id: str) -> list[dict[str, str]]:
+    return [{"rel": "self", "href": f"{api_root(ctx)}/{collection}/{resource_id}"},
+            {"rel": "bookmark", "href": f"{bookmark_root(ctx)}/{collection}/{resource_id}"}]
+
+
+def image_links(ctx: Ctx, image_id: str) -> list[dict[str, str]]:
+    return [*resource_links(ctx, "images", image_id),
+            {"rel": "alternate", "type": "application/vnd.openstack.image",
+             "href": ctx.url("image", "images", image_id)}]
+
+
+def basic_view(ctx: Ctx, image: ImageRow) -> dict[str, Any]:
+    return {"id": image.id, "name": image.name, "links": image_links(ctx, image.id)}
+
+
+def detail_view(ctx: Ctx, image: ImageRow) -> dict[str, Any]:
+    metadata = dict(image.properties or {})
+    body: dict[str, Any] = {
+        "id": image.id,
+        "name": image.name,
+        "minRam": image.min_ram or 0,
+        "minDisk": image.min_disk or 0,
+        "metadata": metadata,
+        "created": iso_z(image.created_at),
+        "updated": iso_z(image.updated_at),
+        "status": STATUS.get(image.status, "UNKNOWN"),
+        "progress": PROGRESS.get(image.status, 0),
+        "OS-EXT-IMG-SIZE:size": image.size,
+        "links": image_links(ctx, image.id),
+    }
+    server_id = metadata.get("instance_uuid")
+    if server_id:
+        body["server"] = {"id": server_id, "links": resource_links(ctx, "servers", server_id)}
+    disk_config = metadata.get("auto_disk_config")
+    if disk_config is not None:
+        body["OS-DCF:diskConfig"] = "AUTO" if str(disk_config).lower() in TRUE_STRINGS else "MANUAL"
+    return body
+
+
+def next_links(ctx: Ctx, collection: str, rows: list[ImageRow], limit: int) -> list[dict[str, str]]:
+    if not rows or len(rows) != limit:
+        return []
+    params = [(k, v) for k, v in ctx.query.multi_items() if k != "marker"]
+    params.append(("marker", rows[-1].id))
+    return [{"rel": "next", "href": f"{api_root(ctx)}/{collection}?{urlencode(params)}"}]
+
+
+# --- query ----------------------------------------------------------------------------------------
+
+
+def _int_param(ctx: Ctx, name: str) -> int | None:
+    text = ctx.query.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise errors.BadRequest(f"{name} param must be an integer") from None
+    if value < 0:
+        raise errors.BadRequest(f"{name} param must be positive")
+    return value
+
+
+def image_query(ctx: Ctx) -> ImageQuery:
+    """Nova's filters (name, status, changes-since, server, type, minRam, minDisk, property-*)
+    and paging, mapped onto the image service's default listing."""
+    params = ctx.query
+    limit = _int_param(ctx, "limit")
+    q = ImageQuery(project_id=ctx.project_id, is_admin=ctx.is_admin,
+                   limit=MAX_LIMIT if limit is None else min(limit, MAX_LIMIT),
+                   marker=params.get("marker"), min_ram=_int_param(ctx, "minRam"),
+                   min_disk=_int_param(ctx, "minDisk"))
+    if "name" in params:
+        q.equals["name"] = params["name"]
+    if "status" in params:
+        q.equals["status"] = params["status"].lower()
+    if "changes-since" in params:
+        q.changes_since = parse_iso(params["changes-since"])
+        if q.changes_since is None:
+            raise errors.BadRequest(f"Invalid changes-since value: {params['changes-since']}")
+    if "server" in params:
+        q.properties["instance_uuid"] = params["server"].rstrip("/").rsplit("/", 1)[-1]
+    if "type" in params:
+        q.properties["image_type"] = params["type"]
+    for key, value in params.items():
+        if key.startswith("property-"):
+            q.properties[key[len("property-"):]] = value
+    return q
+
+
+def deprecated_after_2_35(ctx: Ctx) -> None:
+    """The image proxy APIs are gone from microversion 2.36 on."""
+    if ctx.version >= (2, 36):
+        raise errors.NotFound("The resource could not be found.")
+
+
+@contextlib.contextmanager
+def nova_image_errors(image_id: str, forbidden: str | None = None) -> Iterator[None]:
+    """Nova's wording for images it cannot see or may not change."""
+    try:
+        yield
+    except errors.NotFound as exc:
+        if exc.message == images.not_found(image_id).message:
+            raise errors.NotFound("Image not found.") from None
+        raise
+    except errors.Forbidden:
+        raise errors.Forbidden(forbidden or f"Not authorized for image {image_id}.") from None
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+async def _list(ctx: Ctx) -> tuple[ImageQuery, list[ImageRow]]:
+    deprecated_after_2_35(ctx)
+    query = image_query(ctx)
+    async with ctx.state.db.reader() as s:
+        rows = await images.list_images(s, query)
+    return query, rows
+
+
+async def list_images(ctx: Ctx) -> Response:
+    query, rows = await _list(ctx)
+    body: dict[str, Any] = {"images": [basic_view(ctx, row) for row in rows]}
+    links = next_links(ctx, "images", rows, query.limit or 0)
+    if links:
+        body["images_links"] = links
+    return json_response(body)
+
+
+async def list_images_detail(ctx: Ctx) -> Response:
+    query, rows = await _list(ctx)
+    body: dict[str, Any] = {"images": [detail_view(ctx, row) for row in rows]}
+    links = next_links(ctx, "images/detail", rows, query.limit or 0)
+    if links:
+        body["images_links"] = links
+    return json_response(body)
+
+
+async def show_image(ctx: Ctx) -> Response:
+    deprecated_after_2_35(ctx)
+    image_id = ctx.params["image_id"]
+    with nova_image_errors(image_id):
+        async with ctx.state.db.reader() as s:
+            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
+                                                   is_admin=ctx.is_admin)
+    return json_response({"image": detail_view(ctx, image)})
+
+
+async def delete_image(ctx: Ctx) -> Response:
+    deprecated_after_2_35(ctx)
+    image_id = ctx.params["image_id"]
+    with nova_image_errors(image_id, "You are not allowed to delete the image."):
+        async with ctx.state.db.session() as s:
+            location = await images.delete_image(s, image_id, project_id=ctx.project_id,
+                                                 is_admin=ctx.is_admin)
+    await asyncio.to_thread(image_store.remove, ctx.state.settings.data_dir, location)
+    return empty(204)
+
+
+async def delete_image_without_id(ctx: Ctx) -> Response:
+    """DELETE /images/ names no image: Nova answers 404, as for any unknown image."""
+    raise errors.NotFound("Image not found.")
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/images", list_images),
+    Route("DELETE", "/images", delete_image_without_id),
+    Route("GET", "/images/detail", list_images_detail),
+    Route("GET", "/images/{image_id}", show_image),
+    Route("DELETE", "/images/{image_id}", delete_image),
+]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pocketstack.api.image import images, versions
+from pocketstack.api.image import image_actions, image_data, images, schemas, versions
 from pocketstack.api.routing import Route
 
-ROUTES: list[Route] = [*versions.ROUTES, *images.ROUTES]
+ROUTES: list[Route] = [
+    *versions.ROUTES,
+    *images.ROUTES,
+    *image_data.ROUTES,
+    *image_actions.ROUTES,
+    *schemas.ROUTES,
+]

@@ -1,7 +1,113 @@
-"""Image API v2: images (not yet served)."""
+"""Image API v2: images (list, show, create, update by JSON patch, delete)."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
-ROUTES: list[Route] = []
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.image.listing import parse_query
+from pocketstack.api.image.patch import read_changes
+from pocketstack.api.image.validation import WRITABLE, check_attribute, check_writable
+from pocketstack.api.image.views import image_view, images_page
+from pocketstack.api.routing import Route
+from pocketstack.services import image_store, image_updates, images
+from pocketstack.services.images import ImageFields
+
+
+@contextlib.contextmanager
+def glance_not_found(image_id: str) -> Iterator[None]:
+    """Glance's wording for an image the caller cannot see."""
+    try:
+        yield
+    except errors.NotFound as exc:
+        if exc.message == images.not_found(image_id).message:
+            raise errors.NotFound(f"No image found with ID {image_id}") from None
+        raise
+
+
+def image_fields(body: dict[str, Any], project_id: str, is_admin: bool) -> ImageFields:
+    """Validate a create body: core attributes, tags, and flat custom properties."""
+    values: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for name, value in body.items():
+        if name != "id":
+            check_writable(name)
+        check_attribute(name, value)
+        if name in WRITABLE or name == "id":
+            values[name] = value
+        else:
+            properties[name] = value
+    owner = values.get("owner") or project_id
+    if owner != project_id and not is_admin:
+        raise errors.Forbidden(f"You are not permitted to create images owned by '{owner}'.")
+    return ImageFields(
+        name=values.get("name"), owner=owner, properties=properties,
+        visibility=values.get("visibility", "shared"), container_format=values.get("container_format"),
+        disk_format=values.get("disk_format"), min_disk=values.get("min_disk", 0),
+        min_ram=values.get("min_ram", 0), protected=values.get("protected", False),
+        os_hidden=values.get("os_hidden", False), tags=values.get("tags", []),
+        image_id=values.get("id"))
+
+
+async def list_images(ctx: Ctx) -> Response:
+    query = parse_query(ctx.query, ctx.user.project_id, ctx.is_admin)
+    async with ctx.state.db.reader() as s:
+        rows = await images.list_images(s, query)
+    full = query.limit is not None and query.limit > 0 and len(rows) == query.limit
+    return json_response(images_page(rows, list(ctx.query.multi_items()),
+                                     rows[-1].id if full else None))
+
+
+async def show_image(ctx: Ctx) -> Response:
+    image_id = ctx.params["image_id"]
+    with glance_not_found(image_id):
+        async with ctx.state.db.reader() as s:
+            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
+                                                   is_admin=ctx.is_admin)
+    return json_response(image_view(image))
+
+
+async def create_image(ctx: Ctx) -> Response:
+    fields = image_fields(await ctx.json_object(), ctx.project_id, ctx.is_admin)
+    if fields.visibility == "public":
+        ctx.authorize("image:publicize")
+    async with ctx.state.db.session() as s:
+        image = await images.add_image(s, fields)
+    location = ctx.url("image", "v2", "images", image.id)
+    return json_response(image_view(image), 201, headers={"Location": location})
+
+
+async def update_image(ctx: Ctx) -> Response:
+    image_id = ctx.params["image_id"]
+    changes = await read_changes(ctx)
+    with glance_not_found(image_id):
+        async with ctx.state.db.session() as s:
+            image = await image_updates.update_image(s, image_id, changes,
+                                                     project_id=ctx.project_id,
+                                                     is_admin=ctx.is_admin)
+    return json_response(image_view(image))
+
+
+async def delete_image(ctx: Ctx) -> Response:
+    image_id = ctx.params["image_id"]
+    with glance_not_found(image_id):
+        async with ctx.state.db.session() as s:
+            location = await images.delete_image(s, image_id, project_id=ctx.project_id,
+                                                 is_admin=ctx.is_admin)
+    await asyncio.to_thread(image_store.remove, ctx.state.settings.data_dir, location)
+    return empty(204)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/v2/images", list_images),
+    Route("POST", "/v2/images", create_image),
+    Route("GET", "/v2/images/{image_id}", show_image),
+    Route("PATCH", "/v2/images/{image_id}", update_image),
+    Route("DELETE", "/v2/images/{image_id}", delete_image),
+]

@@ -1,0 +1,57 @@
+"""Image API v2: image tags (PUT/DELETE /v2/images/{id}/tags/{tag}) and the deactivate and
+reactivate actions."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from pocketstack.api.http import Ctx, empty
+from pocketstack.api.image.images import glance_not_found
+from pocketstack.api.image.validation import check_tags
+from pocketstack.api.routing import Route
+from pocketstack.services import images
+
+
+async def add_tag(ctx: Ctx) -> Response:
+    image_id, tag = ctx.params["image_id"], ctx.params["tag"]
+    check_tags([tag])
+    with glance_not_found(image_id):
+        async with ctx.state.db.session() as s:
+            await images.add_tag(s, image_id, tag, project_id=ctx.project_id,
+                                 is_admin=ctx.is_admin)
+    return empty(204)
+
+
+async def delete_tag(ctx: Ctx) -> Response:
+    image_id, tag = ctx.params["image_id"], ctx.params["tag"]
+    with glance_not_found(image_id):
+        async with ctx.state.db.session() as s:
+            await images.remove_tag(s, image_id, tag, project_id=ctx.project_id,
+                                    is_admin=ctx.is_admin)
+    return empty(204)
+
+
+async def deactivate_image(ctx: Ctx) -> Response:
+    return await _set_active(ctx, active=False)
+
+
+async def reactivate_image(ctx: Ctx) -> Response:
+    return await _set_active(ctx, active=True)
+
+
+async def _set_active(ctx: Ctx, *, active: bool) -> Response:
+    image_id = ctx.params["image_id"]
+    ctx.authorize("image:deactivate")
+    with glance_not_found(image_id):
+        async with ctx.state.db.session() as s:
+            await images.set_active_state(s, image_id, project_id=ctx.project_id,
+                                          is_admin=ctx.is_admin, active=active)
+    return empty(204)
+
+
+ROUTES: list[Route] = [
+    Route("PUT", "/v2/images/{image_id}/tags/{tag}", add_tag),
+    Route("DELETE", "/v2/images/{image_id}/tags/{tag}", delete_tag),
+    Route("POST", "/v2/images/{image_id}/actions/deactivate", deactivate_image),
+    Route("POST", "/v2/images/{image_id}/actions/reactivate", reactivate_image),
+]

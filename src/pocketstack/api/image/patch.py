@@ -1,0 +1,66 @@
+"""Image API v2: reading a JSON-patch body (application/openstack-images-v2.1-json-patch)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx
+from pocketstack.api.image.validation import check_attribute, check_writable
+from pocketstack.services.image_updates import Change
+
+PATCH_TYPES = ("application/openstack-images-v2.1-json-patch",
+               "application/openstack-images-v2.0-json-patch")
+OPERATIONS = ("add", "remove", "replace")
+
+
+async def read_changes(ctx: Ctx) -> list[Change]:
+    content_type = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in PATCH_TYPES:
+        raise errors.UnsupportedMediaType("Unsupported Content-Type",
+                                          headers={"Accept-Patch": ", ".join(PATCH_TYPES)})
+    raw = await ctx.body()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise errors.BadRequest("Malformed JSON in request body.") from None
+    if not isinstance(body, list):
+        raise errors.BadRequest("Request body must be a JSON array of operation objects.")
+    return [parse_change(item) for item in body]
+
+
+def parse_change(raw: Any) -> Change:
+    if not isinstance(raw, dict):
+        raise errors.BadRequest("Operations must be JSON objects.")
+    op = raw.get("op")
+    if op is None:
+        raise errors.BadRequest("Unable to find 'op' in JSON Schema change")
+    if op not in OPERATIONS:
+        raise errors.BadRequest(f"Invalid operation: `{op}`. It must be one of the following: "
+                                f"{', '.join(OPERATIONS)}.")
+    if "path" not in raw:
+        raise errors.BadRequest("Unable to find 'path' in JSON Schema change")
+    name = decode_pointer(raw["path"])
+    check_writable(name)
+    if op == "remove":
+        return Change(op, name)
+    if "value" not in raw:
+        raise errors.BadRequest(f'Operation "{op}" requires a member named "value".')
+    check_attribute(name, raw["value"])
+    return Change(op, name, raw["value"])
+
+
+def decode_pointer(pointer: Any) -> str:
+    """One path segment (image attributes are flat), with ~1 and ~0 unescaped."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        raise errors.BadRequest(f'Pointer `{pointer}` does not start with "/".')
+    if re.search(r"~[^01]", pointer) or pointer.endswith("~"):
+        raise errors.BadRequest(f'Pointer `{pointer}` contains "~" not part of a recognized '
+                                f"escape sequence.")
+    parts = pointer[1:].split("/")
+    if len(parts) != 1 or not parts[0].strip():
+        raise errors.BadRequest(f"Invalid JSON pointer for this resource: '{pointer}'")
+    return parts[0].replace("~1", "/").replace("~0", "~").strip()

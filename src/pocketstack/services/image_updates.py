@@ -1,0 +1,103 @@
+"""Image changes: JSON patch (Glance v2 PATCH) on core attributes and custom properties with
+Glance's rules for what may change and when, and the compute API's image metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import ImageRow
+from pocketstack.services import quotas
+from pocketstack.services.images import get_visible_image, not_authorized, require_owner, touch
+from pocketstack.settings import Settings
+
+# Core attributes that a patch may set (never remove).
+CORE = ("name", "visibility", "protected", "os_hidden", "container_format", "disk_format",
+        "min_disk", "min_ram", "tags", "owner")
+# Formats are fixed once data is attached.
+QUEUED_ONLY = ("container_format", "disk_format")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    op: str
+    name: str
+    value: Any = None
+
+
+async def update_image(s: AsyncSession, image_id: str, changes: list[Change], *,
+                       project_id: str, is_admin: bool) -> ImageRow:
+    """Apply every change in order, all or nothing (the caller's session commits)."""
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    properties = dict(image.properties or {})
+    for change in changes:
+        if change.name in CORE:
+            _change_core(image, change, is_admin)
+        else:
+            _change_property(properties, change)
+    if changes:
+        image.properties = properties
+        touch(image)
+    return image
+
+
+def _change_core(image: ImageRow, change: Change, is_admin: bool) -> None:
+    name, value = change.name, change.value
+    if change.op == "remove":
+        raise errors.Forbidden(f"Property {name} may not be removed.")
+    if name == "visibility" and value == "public" and image.visibility != "public" and not is_admin:
+        raise not_authorized("publicize_image")
+    if name == "owner" and value != image.owner and not is_admin:
+        raise not_authorized("modify_image")
+    if name in QUEUED_ONLY and value != getattr(image, name) and image.status != "queued":
+        raise errors.Forbidden(f"Attribute {name} can be only replaced for a queued image.")
+    if name == "tags":
+        value = list(dict.fromkeys(value))
+    setattr(image, name, value)
+
+
+def _change_property(properties: dict[str, Any], change: Change) -> None:
+    name = change.name
+    if change.op == "add":
+        properties[name] = change.value
+    elif name not in properties:
+        raise errors.Conflict(f"Property {name} does not exist.")
+    elif change.op == "replace":
+        properties[name] = change.value
+    else:
+        del properties[name]
+
+
+# --- compute API image metadata (the custom properties) -------------------------------------
+
+
+async def update_metadata(s: AsyncSession, settings: Settings, image_id: str,
+                          metadata: dict[str, str], *, project_id: str, is_admin: bool,
+                          replace: bool) -> dict[str, Any]:
+    """Merge (or with replace, substitute) the image's metadata within the metadata_items
+    quota; returns the metadata afterwards."""
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    merged = dict(metadata) if replace else {**(image.properties or {}), **metadata}
+    allowed = (await quotas.limits_for(s, settings, project_id))["metadata_items"]
+    if 0 <= allowed < len(merged):
+        raise errors.OverLimit("Image metadata limit exceeded", code=403)
+    image.properties = merged
+    touch(image)
+    return merged
+
+
+async def delete_metadata_item(s: AsyncSession, image_id: str, key: str, *, project_id: str,
+                               is_admin: bool) -> None:
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    properties = dict(image.properties or {})
+    if key not in properties:
+        raise errors.NotFound("Invalid metadata key")
+    require_owner(image, project_id, is_admin, "modify_image")
+    del properties[key]
+    image.properties = properties
+    touch(image)
