@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     driver: Literal["fake", "qemu"] = "fake"
     agent_host: str = ""
     max_body_bytes: int = 1_048_576
+    # Largest image upload (PUT /image/v2/images/{id}/file), streamed to disk: Glance's 1 TiB.
+    image_size_cap: int = 1_099_511_627_776
     # Admin and demo passwords for bootstrap; empty means generate on first start.
     admin_password: str = ""
     demo_password: str = ""
