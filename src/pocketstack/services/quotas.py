@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import KeypairRow, QuotaRow, SecurityGroupRow, ServerRow
+from pocketstack.db.models import KeypairRow, QuotaRow, SecurityGroupRow, ServerRow, UserQuotaRow
 from pocketstack.settings import Settings
 
 # Nova's quota-set resources, in the order its API reference lists them.
@@ -27,6 +27,18 @@ async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> di
     """Every resource's hard limit for a project: its overrides over the defaults (-1 = unlimited)."""
     limits = default_limits(settings)
     rows = await s.scalars(select(QuotaRow).where(QuotaRow.project_id == project_id))
+    for row in rows:
+        if row.resource in limits:
+            limits[row.resource] = row.hard_limit
+    return limits
+
+
+async def user_limits_for(s: AsyncSession, settings: Settings, project_id: str,
+                          user_id: str) -> dict[str, int]:
+    """A user's limits inside a project: the user's overrides over the project's limits."""
+    limits = await limits_for(s, settings, project_id)
+    rows = await s.scalars(select(UserQuotaRow).where(UserQuotaRow.project_id == project_id,
+                                                      UserQuotaRow.user_id == user_id))
     for row in rows:
         if row.resource in limits:
             limits[row.resource] = row.hard_limit
@@ -89,17 +101,45 @@ async def check_keypair_quota(s: AsyncSession, settings: Settings, project_id: s
 
 
 async def update_limits(s: AsyncSession, settings: Settings, project_id: str,
-                        changes: dict[str, int]) -> dict[str, int]:
-    """Set overrides for the given resources; returns the project's limits afterwards."""
+                        changes: dict[str, int], *, user_id: str | None = None,
+                        force: bool = False) -> dict[str, int]:
+    """Set overrides for a project (or for one user in it); returns the limits afterwards.
+    Unless forced, a limit below what is already in use is refused (BadRequest)."""
+    if not force:
+        in_use = await usage(s, project_id, user_id)
+        for resource, value in changes.items():
+            if value != -1 and value < in_use[resource]:
+                raise errors.BadRequest(
+                    f"Quota limit {value} for {resource} must be greater than or equal to "
+                    f"already used and reserved {in_use[resource]}.")
     for resource, value in changes.items():
-        row = await s.get(QuotaRow, (project_id, resource))
-        if row is None:
-            s.add(QuotaRow(project_id=project_id, resource=resource, hard_limit=value))
+        if user_id is None:
+            await _upsert(s, QuotaRow, (project_id, resource),
+                          QuotaRow(project_id=project_id, resource=resource, hard_limit=value), value)
         else:
-            row.hard_limit = value
+            await _upsert(s, UserQuotaRow, (project_id, user_id, resource),
+                          UserQuotaRow(project_id=project_id, user_id=user_id, resource=resource,
+                                       hard_limit=value), value)
     await s.flush()
-    return await limits_for(s, settings, project_id)
+    if user_id is None:
+        return await limits_for(s, settings, project_id)
+    return await user_limits_for(s, settings, project_id, user_id)
 
 
-async def revert_to_defaults(s: AsyncSession, project_id: str) -> None:
+async def _upsert(s: AsyncSession, model: type[QuotaRow] | type[UserQuotaRow],
+                  key: tuple[str, ...], new: QuotaRow | UserQuotaRow, value: int) -> None:
+    row = await s.get(model, key)
+    if row is None:
+        s.add(new)
+    else:
+        row.hard_limit = value
+
+
+async def revert_to_defaults(s: AsyncSession, project_id: str, user_id: str | None = None) -> None:
+    """Drop a project's overrides (and its users'), or only one user's."""
+    users = delete(UserQuotaRow).where(UserQuotaRow.project_id == project_id)
+    if user_id is not None:
+        await s.execute(users.where(UserQuotaRow.user_id == user_id))
+        return
+    await s.execute(users)
     await s.execute(delete(QuotaRow).where(QuotaRow.project_id == project_id))

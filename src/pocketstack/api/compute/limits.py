@@ -1,7 +1,72 @@
-"""Compute: limits (not yet served)."""
+"""Compute: GET /limits, the project's absolute limits and usage; the legacy /v2 API also
+publishes the rate-limit table of its time (v2.1 answers an empty "rate" list)."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+from typing import Any
 
-ROUTES: list[Route] = []
+from starlette.responses import Response
+
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import quotas as quota_service
+from pocketstack.timeutil import iso_z, utcnow
+
+# Absolute limit name -> quota resource.
+MAX_NAMES = {
+    "maxImageMeta": "metadata_items",
+    "maxPersonality": "injected_files",
+    "maxPersonalitySize": "injected_file_content_bytes",
+    "maxSecurityGroupRules": "security_group_rules",
+    "maxSecurityGroups": "security_groups",
+    "maxServerMeta": "metadata_items",
+    "maxServerGroupMembers": "server_group_members",
+    "maxServerGroups": "server_groups",
+    "maxTotalCores": "cores",
+    "maxTotalFloatingIps": "floating_ips",
+    "maxTotalInstances": "instances",
+    "maxTotalKeypairs": "key_pairs",
+    "maxTotalRAMSize": "ram",
+}
+USED_NAMES = {
+    "totalCoresUsed": "cores",
+    "totalFloatingIpsUsed": "floating_ips",
+    "totalInstancesUsed": "instances",
+    "totalRAMUsed": "ram",
+    "totalSecurityGroupsUsed": "security_groups",
+    "totalServerGroupsUsed": "server_groups",
+}
+# The 2013 API's published rate limits: (uri, regex, [(verb, value, unit)]).
+RATE_LIMITS: tuple[tuple[str, str, tuple[tuple[str, int, str], ...]], ...] = (
+    ("*", ".*", (("POST", 10, "MINUTE"), ("PUT", 10, "MINUTE"), ("DELETE", 100, "MINUTE"))),
+    ("*/servers", "^/servers", (("POST", 50, "DAY"),)),
+    ("*changes-since*", ".*changes-since.*", (("GET", 3, "MINUTE"),)),
+    ("*/os-fping", "^/os-fping", (("GET", 12, "HOUR"),)),
+)
+
+
+def absolute_view(limits: dict[str, int], in_use: dict[str, int]) -> dict[str, int]:
+    body = {name: limits[resource] for name, resource in MAX_NAMES.items()}
+    body.update({name: in_use[resource] for name, resource in USED_NAMES.items()})
+    return body
+
+
+def rate_view() -> list[dict[str, Any]]:
+    now = iso_z(utcnow())
+    return [{"uri": uri, "regex": regex, "limit": [
+        {"verb": verb, "value": value, "remaining": value, "unit": unit, "next-available": now}
+        for verb, value, unit in limits]} for uri, regex, limits in RATE_LIMITS]
+
+
+async def show_limits(ctx: Ctx) -> Response:
+    project_id = ctx.query.get("tenant_id") or ctx.project_id
+    if project_id != ctx.project_id:
+        ctx.authorize("compute:limits:other_project", project_id)
+    async with ctx.state.db.reader() as s:
+        limits = await quota_service.limits_for(s, ctx.state.settings, project_id)
+        in_use = await quota_service.usage(s, project_id)
+    rate = rate_view() if ctx.options.get("legacy") else []
+    return json_response({"limits": {"absolute": absolute_view(limits, in_use), "rate": rate}})
+
+
+ROUTES: list[Route] = [Route("GET", "/limits", show_limits)]
