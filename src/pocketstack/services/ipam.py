@@ -25,14 +25,22 @@ MAC_PREFIX = "fa:16:3e"
 MAX_ATTEMPTS = 16
 
 
-async def new_mac(s: AsyncSession, network_id: str) -> str:
-    """A fa:16:3e:xx:xx:xx address not yet used on the network."""
+async def _mac_taken(s: AsyncSession, network_id: str, mac: str) -> bool:
+    taken = await s.scalar(select(PortRow.id).where(
+        PortRow.network_id == network_id, PortRow.mac_address == mac).limit(1))
+    return taken is not None
+
+
+async def claim_mac(s: AsyncSession, network_id: str, mac: str | None) -> str:
+    """The requested MAC if free on the network (else 409), or a new fa:16:3e:xx:xx:xx one."""
+    if mac is not None:
+        if await _mac_taken(s, network_id, mac):
+            raise errors.Conflict(f"Unable to complete operation for network {network_id}. "
+                                  f"The mac address {mac} is in use.")
+        return mac
     while True:
-        tail = secrets.token_bytes(3)
-        mac = MAC_PREFIX + "".join(f":{b:02x}" for b in tail)
-        taken = await s.scalar(select(PortRow.id).where(
-            PortRow.network_id == network_id, PortRow.mac_address == mac))
-        if taken is None:
+        mac = MAC_PREFIX + "".join(f":{b:02x}" for b in secrets.token_bytes(3))
+        if not await _mac_taken(s, network_id, mac):
             return mac
 
 

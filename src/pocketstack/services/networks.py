@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow, SubnetRow
 from pocketstack.services import ipam, security_groups
+from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
@@ -36,15 +37,6 @@ class Address:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    """Neutron pagination: rows after (or, reversed, before) the marker id, sorted by id."""
-
-    limit: int | None = None
-    marker: str | None = None
-    reverse: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class NetworkSpec:
     name: str = ""
     admin_state_up: bool = True
@@ -65,7 +57,7 @@ class PortSpec:
     description: str = ""
     mac_address: str | None = None
     fixed_ips: list[ipam.FixedIp] | None = None
-    security_groups: list[str] | None = field(default=None)
+    security_groups: list[str] | None = None
 
 
 # --- queries shared by every network resource ---------------------------------------------------
@@ -77,23 +69,6 @@ def visible_networks(project_id: str, is_admin: bool) -> list[Any]:
         return []
     return [or_(NetworkRow.project_id == project_id, NetworkRow.shared.is_(True),
                 NetworkRow.external.is_(True))]
-
-
-def apply_filters(query: Select[Any], model: type[Any], filters: dict[str, list[Any]]) -> Select[Any]:
-    """Neutron list filters: each key is a column, several values mean any of them."""
-    for column, values in filters.items():
-        query = query.where(getattr(model, column).in_(values))
-    return query
-
-
-async def paginate(s: AsyncSession, query: Select[Any], model: type[Any], page: Page) -> list[Any]:
-    if page.marker is not None:
-        query = query.where(model.id < page.marker if page.reverse else model.id > page.marker)
-    query = query.order_by(model.id.desc() if page.reverse else model.id)
-    if page.limit is not None:
-        query = query.limit(page.limit)
-    rows = list(await s.scalars(query))
-    return rows[::-1] if page.reverse else rows
 
 
 # --- networks ----------------------------------------------------------------------------------
@@ -139,6 +114,7 @@ async def update_network(s: AsyncSession, row: NetworkRow, changes: dict[str, An
         setattr(row, column, value)
     if changes:
         row.updated_at = utcnow()
+        row.revision_number += 1
         await s.flush()
     return row
 
@@ -169,7 +145,7 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
         groups = [(await security_groups.ensure_default_group(s, project_id)).id]
     port = PortRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
                    name=spec.name, device_id=spec.device_id, device_owner=spec.device_owner,
-                   mac_address=spec.mac_address or await ipam.new_mac(s, spec.network_id),
+                   mac_address=await ipam.claim_mac(s, spec.network_id, spec.mac_address),
                    status=spec.status, admin_state_up=spec.admin_state_up,
                    description=spec.description, security_groups=groups,
                    created_at=now, updated_at=now)

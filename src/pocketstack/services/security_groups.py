@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
+from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.timeutil import utcnow
 
 DEFAULT_NAME = "default"
@@ -20,11 +23,12 @@ class RuleSpec:
     security_group_id: str
     direction: str = "ingress"
     ethertype: str = "IPv4"
-    protocol: str | None = None
+    protocol: str | int | None = None
     port_range_min: int | None = None
     port_range_max: int | None = None
     remote_ip_prefix: str | None = None
     remote_group_id: str | None = None
+    description: str = ""
 
 
 def _visible(project_id: str, is_admin: bool) -> list[object]:
@@ -60,20 +64,19 @@ def _add_rule(s: AsyncSession, project_id: str, spec: RuleSpec) -> SecurityGroup
         id=str(uuid.uuid4()), security_group_id=spec.security_group_id, project_id=project_id,
         direction=spec.direction, ethertype=spec.ethertype, protocol=spec.protocol,
         port_range_min=spec.port_range_min, port_range_max=spec.port_range_max,
-        remote_ip_prefix=spec.remote_ip_prefix, remote_group_id=spec.remote_group_id)
+        remote_ip_prefix=spec.remote_ip_prefix, remote_group_id=spec.remote_group_id,
+        description=spec.description, created_at=utcnow())
     s.add(row)
     return row
 
 
 async def list_groups(s: AsyncSession, *, project_id: str, is_admin: bool,
-                      filters: dict[str, str]) -> list[SecurityGroupRow]:
-    if not is_admin:
-        await ensure_default_group(s, project_id)
-    query = select(SecurityGroupRow).where(*_visible(project_id, is_admin))
-    for key in ("id", "name", "project_id"):
-        if key in filters:
-            query = query.where(getattr(SecurityGroupRow, key) == filters[key])
-    return list(await s.scalars(query.order_by(SecurityGroupRow.created_at, SecurityGroupRow.id)))
+                      filters: dict[str, list[Any]], page: Page) -> list[SecurityGroupRow]:
+    """Visible groups; the caller's own 'default' group is created first if it is missing."""
+    await ensure_default_group(s, project_id)
+    query = apply_filters(select(SecurityGroupRow).where(*_visible(project_id, is_admin)),
+                          SecurityGroupRow, filters)
+    return await paginate(s, query, SecurityGroupRow, page)
 
 
 async def get_group(s: AsyncSession, group_id: str, *, project_id: str, is_admin: bool) -> SecurityGroupRow:
@@ -103,6 +106,8 @@ async def update_group(s: AsyncSession, row: SecurityGroupRow, name: str | None,
         row.name = name
     if description is not None:
         row.description = description
+    row.revision_number += 1
+    row.updated_at = utcnow()
     return row
 
 
@@ -126,15 +131,11 @@ async def rules_of(s: AsyncSession, group_ids: list[str]) -> dict[str, list[Secu
 
 
 async def list_rules(s: AsyncSession, *, project_id: str, is_admin: bool,
-                     filters: dict[str, str]) -> list[SecurityGroupRuleRow]:
+                     filters: dict[str, list[Any]], page: Page) -> list[SecurityGroupRuleRow]:
     query = select(SecurityGroupRuleRow)
     if not is_admin:
         query = query.where(SecurityGroupRuleRow.project_id == project_id)
-    for key in ("id", "security_group_id", "direction", "ethertype", "protocol", "project_id"):
-        if key in filters:
-            query = query.where(getattr(SecurityGroupRuleRow, key) == filters[key])
-    return list(await s.scalars(query.order_by(SecurityGroupRuleRow.security_group_id,
-                                               SecurityGroupRuleRow.id)))
+    return await paginate(s, apply_filters(query, SecurityGroupRuleRow, filters), SecurityGroupRuleRow, page)
 
 
 async def get_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> SecurityGroupRuleRow:
@@ -149,6 +150,7 @@ async def get_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: 
 
 async def create_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
                       is_admin: bool) -> SecurityGroupRuleRow:
+    spec = checked_rule(spec)
     group = await get_group(s, spec.security_group_id, project_id=project_id, is_admin=is_admin)
     if spec.remote_group_id is not None:
         await get_group(s, spec.remote_group_id, project_id=project_id, is_admin=is_admin)
@@ -172,3 +174,69 @@ def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
 async def delete_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> None:
     row = await get_rule(s, rule_id, project_id=project_id, is_admin=is_admin)
     await s.delete(row)
+
+
+# Protocol names Neutron accepts, with their IP protocol numbers.
+PROTOCOLS = {"ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "icmp": 1, "icmpv6": 58,
+             "igmp": 2, "ipip": 4, "ipv6-encap": 41, "ipv6-frag": 44, "ipv6-icmp": 58,
+             "ipv6-nonxt": 59, "ipv6-opts": 60, "ipv6-route": 43, "ospf": 89, "pgm": 113,
+             "rsvp": 46, "sctp": 132, "tcp": 6, "udp": 17, "udplite": 136, "vrrp": 112}
+PORT_PROTOCOLS = {6, 17, 33, 132, 136}
+ICMP_PROTOCOLS = {1, 58}
+
+
+def normalize_protocol(value: str | int | None) -> str | None:
+    if value is None or str(value).lower() in ("", "any"):
+        return None
+    text = str(value).lower()
+    if text in PROTOCOLS or (text.isdigit() and 0 <= int(text) <= 255):
+        return text
+    names = ", ".join(repr(name) for name in sorted(PROTOCOLS))
+    raise errors.BadRequest(f"Security group rule protocol {value} not supported. Only protocol values "
+                            f"[None, {names}] and integer representations [0 to 255] are supported.")
+
+
+def check_ports(protocol: str | None, low: int | None, high: int | None) -> tuple[int | None, int | None]:
+    if low is None and high is None:
+        return None, None
+    if protocol is None:
+        raise errors.BadRequest("Must also specify protocol if port range is given.")
+    number = PROTOCOLS.get(protocol, int(protocol) if protocol.isdigit() else -1)
+    if number in ICMP_PROTOCOLS:
+        for field_name, value in (("port_range_min", low), ("port_range_max", high)):
+            if value is not None and not 0 <= value <= 255:
+                raise errors.BadRequest(f"Invalid value for ICMP field ({field_name}): {value}. "
+                                        "It must be 0 to 255.")
+        return low, high
+    if number not in PORT_PROTOCOLS:
+        raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
+                                "TCP, UDP, UDPLITE, SCTP and DCCP.")
+    low = high if low is None else low
+    high = low if high is None else high
+    if not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
+        raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+    return low, high
+
+
+def check_remote(ethertype: str, prefix: str | None, group_id: str | None) -> str | None:
+    if prefix is not None and group_id is not None:
+        raise errors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.")
+    if prefix is None:
+        return None
+    try:
+        network = ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for remote_ip_prefix. Reason: '{prefix}' is not a valid "
+                                "IP subnet.") from None
+    if f"IPv{network.version}" != ethertype:
+        raise errors.BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}")
+    return prefix
+
+
+def checked_rule(spec: RuleSpec) -> RuleSpec:
+    """The rule with its protocol normalised and its ports and remote validated (400 if not)."""
+    protocol = normalize_protocol(spec.protocol)
+    low, high = check_ports(protocol, spec.port_range_min, spec.port_range_max)
+    prefix = check_remote(spec.ethertype, spec.remote_ip_prefix, spec.remote_group_id)
+    return replace(spec, protocol=protocol, port_range_min=low, port_range_max=high,
+                   remote_ip_prefix=prefix)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pocketstack.api.network import networks, ports, subnets, versions
+from pocketstack.api.network import extensions, networks, ports, security_groups, subnets, versions
 from pocketstack.api.routing import Route
 
-ROUTES: list[Route] = [*versions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *ports.ROUTES]
+ROUTES: list[Route] = [
+    *versions.ROUTES,
+    *extensions.ROUTES,
+    *networks.ROUTES,
+    *subnets.ROUTES,
+    *ports.ROUTES,
+    *security_groups.ROUTES,
+]

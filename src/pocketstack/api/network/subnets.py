@@ -1,7 +1,101 @@
-"""Network API v2.0: subnets (not yet served)."""
+"""Network API v2.0: subnets (list, show, create, update, delete)."""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+from starlette.responses import Response
 
-ROUTES: list[Route] = []
+from pocketstack.api.http import Ctx, empty
+from pocketstack.api.network import views
+from pocketstack.api.network.query import (
+    Filter,
+    boolean,
+    integer,
+    list_response,
+    parse_list,
+    show_response,
+)
+from pocketstack.api.network.requests import SubnetCreate, SubnetUpdate, parse_body
+from pocketstack.api.routing import Route
+from pocketstack.services import networks, subnets
+from pocketstack.services.subnets import UNSET, SubnetSpec
+
+FILTERS = {
+    "id": Filter("id"),
+    "name": Filter("name"),
+    "description": Filter("description"),
+    "network_id": Filter("network_id"),
+    "cidr": Filter("cidr"),
+    "ip_version": Filter("ip_version", integer),
+    "gateway_ip": Filter("gateway_ip"),
+    "enable_dhcp": Filter("enable_dhcp", boolean),
+    "project_id": Filter("project_id"),
+    "tenant_id": Filter("project_id"),
+}
+
+
+async def list_subnets(ctx: Ctx) -> Response:
+    query = parse_list(ctx, FILTERS)
+    async with ctx.state.db.reader() as s:
+        rows = await subnets.list_subnets(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
+                                          filters=query.filters, page=query.page)
+    return list_response(ctx, "subnets", [views.subnet(row) for row in rows], query)
+
+
+async def show_subnet(ctx: Ctx) -> Response:
+    async with ctx.state.db.reader() as s:
+        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
+                                       is_admin=ctx.is_admin)
+    return show_response(ctx, "subnet", views.subnet(row))
+
+
+def subnet_spec(req: SubnetCreate) -> SubnetSpec:
+    return SubnetSpec(
+        network_id=req.network_id, cidr=req.cidr, ip_version=req.ip_version, name=req.name,
+        description=req.description,
+        gateway_ip=req.gateway_ip if "gateway_ip" in req.model_fields_set else UNSET,
+        allocation_pools=None if req.allocation_pools is None else [p.model_dump() for p in req.allocation_pools],
+        dns_nameservers=tuple(req.dns_nameservers),
+        host_routes=tuple((r.destination, r.nexthop) for r in req.host_routes),
+        enable_dhcp=req.enable_dhcp)
+
+
+async def create_subnet(ctx: Ctx) -> Response:
+    req = await parse_body(ctx, "subnet", SubnetCreate)
+    async with ctx.state.db.session() as s:
+        network = await networks.get_network(s, req.network_id, project_id=ctx.project_id,
+                                             is_admin=ctx.is_admin)
+        ctx.authorize("network:modify", network.project_id)
+        ctx.authorize("network:modify", req.owner)
+        row = await subnets.create_subnet(s, req.owner or network.project_id, subnet_spec(req))
+    return show_response(ctx, "subnet", views.subnet(row), 201)
+
+
+async def update_subnet(ctx: Ctx) -> Response:
+    req = await parse_body(ctx, "subnet", SubnetUpdate)
+    changes = req.changes()
+    if "host_routes" in changes:
+        changes["host_routes"] = [(r.destination, r.nexthop) for r in changes["host_routes"]]
+    async with ctx.state.db.session() as s:
+        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
+                                       is_admin=ctx.is_admin)
+        ctx.authorize("network:modify", row.project_id)
+        row = await subnets.update_subnet(s, row, changes)
+    return show_response(ctx, "subnet", views.subnet(row))
+
+
+async def delete_subnet(ctx: Ctx) -> Response:
+    async with ctx.state.db.session() as s:
+        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
+                                       is_admin=ctx.is_admin)
+        ctx.authorize("network:modify", row.project_id)
+        await subnets.delete_subnet(s, row)
+    return empty()
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/v2.0/subnets", list_subnets),
+    Route("POST", "/v2.0/subnets", create_subnet),
+    Route("GET", "/v2.0/subnets/{subnet_id}", show_subnet),
+    Route("PUT", "/v2.0/subnets/{subnet_id}", update_subnet),
+    Route("DELETE", "/v2.0/subnets/{subnet_id}", delete_subnet),
+]

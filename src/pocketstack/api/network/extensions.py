@@ -1,0 +1,56 @@
+"""Network API extensions: the few Neutron extensions whose attributes and resources we serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.api.routing import Route
+
+# alias, name, description, updated: as Neutron describes each extension.
+EXTENSIONS = [
+    ("external-net", "Neutron external network",
+     "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"),
+    ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource.",
+     "2015-03-25T10:00:00-00:00"),
+    ("pagination", "Pagination support", "Extension that indicates that pagination is enabled.",
+     "2016-06-12T00:00:00-00:00"),
+    ("port-security", "Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+    ("project-id", "project_id field enabled",
+     "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"),
+    ("security-group", "security-group", "The security groups extension.",
+     "2012-10-05T10:00:00-00:00"),
+    ("standard-attr-description", "standard-attr-description",
+     "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"),
+    ("standard-attr-revisions", "Resource revision numbers",
+     "This extension will display the revision number of neutron resources.",
+     "2016-04-11T10:00:00-00:00"),
+    ("standard-attr-timestamp", "Resource timestamps",
+     "Adds created_at and updated_at fields to all Neutron resources that have Neutron "
+     "standard attributes.", "2016-09-12T10:00:00-00:00"),
+]
+
+
+def extension_body(alias: str, name: str, description: str, updated: str) -> dict[str, Any]:
+    return {"alias": alias, "name": name, "description": description, "updated": updated, "links": []}
+
+
+async def list_extensions(ctx: Ctx) -> Response:
+    return json_response({"extensions": [extension_body(*ext) for ext in EXTENSIONS]})
+
+
+async def show_extension(ctx: Ctx) -> Response:
+    alias = ctx.params["alias"]
+    for ext in EXTENSIONS:
+        if ext[0] == alias:
+            return json_response({"extension": extension_body(*ext)})
+    raise errors.NotFound(f"Extension with alias {alias} does not exist")
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/v2.0/extensions", list_extensions),
+    Route("GET", "/v2.0/extensions/{alias}", show_extension),
+]

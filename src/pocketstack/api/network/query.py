@@ -1,0 +1,104 @@
+"""Neutron list queries: attribute filters, `fields=`, and limit/marker/page_reverse with links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.services.listing import Page
+
+Converter = Callable[[str, str], Any]
+
+
+def text(_name: str, value: str) -> str:
+    return value
+
+
+def boolean(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise errors.BadRequest(f"Invalid input for operation: '{value}' cannot be converted to boolean.")
+
+
+def integer(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for operation: '{value}' is not an integer.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    column: str
+    convert: Converter = text
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    filters: dict[str, list[Any]]
+    fields: list[str]
+    page: Page
+
+
+def parse_list(ctx: Ctx, allowed: dict[str, Filter]) -> ListQuery:
+    """Filters named in `allowed` (several values mean any of them); other keys are ignored."""
+    filters: dict[str, list[Any]] = {}
+    for name, spec in allowed.items():
+        values = ctx.query.getlist(name)
+        if values:
+            filters.setdefault(spec.column, []).extend(spec.convert(name, v) for v in values)
+    return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx))
+
+
+def parse_page(ctx: Ctx) -> Page:
+    raw_limit = ctx.query.get("limit")
+    limit = None
+    if raw_limit not in (None, ""):
+        limit = integer("limit", raw_limit)
+        if limit < 0:
+            raise errors.BadRequest(f"Limit must be an integer 0 or greater and not '{raw_limit}'")
+    reverse = boolean("page_reverse", ctx.query.get("page_reverse", "false"))
+    return Page(limit=limit or None, marker=ctx.query.get("marker") or None, reverse=reverse)
+
+
+def select_fields(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    if not fields:
+        return body
+    return {key: value for key, value in body.items() if key in fields}
+
+
+def page_links(ctx: Ctx, collection: str, items: list[dict[str, Any]], page: Page) -> list[dict[str, str]]:
+    """Neutron's next/previous links: next unless a forward page came back short, previous
+    unless a reversed page came back short."""
+    if page.limit is None or not items:
+        return []
+    kept = [(k, v) for k, v in ctx.query.multi_items() if k not in ("marker", "page_reverse")]
+    base = ctx.url("network", "v2.0", collection)
+    links = []
+    if not (len(items) < page.limit and not page.reverse):
+        links.append({"rel": "next", "href": f"{base}?{urlencode([*kept, ('marker', items[-1]['id'])])}"})
+    if not (len(items) < page.limit and page.reverse):
+        query = urlencode([*kept, ("marker", items[0]["id"]), ("page_reverse", "True")])
+        links.append({"rel": "previous", "href": f"{base}?{query}"})
+    return links
+
+
+def list_response(ctx: Ctx, collection: str, items: list[dict[str, Any]], query: ListQuery) -> Response:
+    body: dict[str, Any] = {collection: [select_fields(item, query.fields) for item in items]}
+    links = page_links(ctx, collection, items, query.page)
+    if links:
+        body[f"{collection}_links"] = links
+    return json_response(body)
+
+
+def show_response(ctx: Ctx, member: str, item: dict[str, Any], status: int = 200) -> Response:
+    return json_response({member: select_fields(item, [f for f in ctx.query.getlist("fields") if f])}, status)

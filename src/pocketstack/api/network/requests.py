@@ -1,0 +1,152 @@
+"""Request bodies of the network API, validated with pydantic; unknown attributes are 400s."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx
+
+M = TypeVar("M", bound="Body")
+
+
+def optional_name() -> Any:
+    return Field(default=None, max_length=255)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Attributes an update may set to null; a null elsewhere leaves the attribute alone.
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    def changes(self) -> dict[str, Any]:
+        """Only the attributes the client sent, keyed by column name."""
+        return {name: getattr(self, name) for name in self.model_fields_set
+                if getattr(self, name) is not None or name in self.nullable}
+
+    @property
+    def owner(self) -> str | None:
+        return getattr(self, "project_id", None) or getattr(self, "tenant_id", None)
+
+
+async def parse_body(ctx: Ctx, root: str, model: type[M]) -> M:
+    data = await ctx.json_object(root)
+    known = {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
+    unknown = sorted(key for key in data if key not in known)
+    if unknown:
+        raise errors.BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+    return ctx.parse(model, data)
+
+
+class NetworkCreate(Body):
+    name: str = Field(default="", max_length=255)
+    admin_state_up: bool = True
+    shared: bool = False
+    external: bool = Field(default=False, alias="router:external")
+    mtu: int = Field(default=1500, ge=68, le=65535)
+    description: str = Field(default="", max_length=255)
+    project_id: str | None = None
+    tenant_id: str | None = None
+
+
+class NetworkUpdate(Body):
+    name: str | None = optional_name()
+    admin_state_up: bool | None = None
+    shared: bool | None = None
+    external: bool | None = Field(default=None, alias="router:external")
+    mtu: int | None = Field(default=None, ge=68, le=65535)
+    description: str | None = optional_name()
+
+
+class Pool(BaseModel):
+    start: str
+    end: str
+
+
+class Route(BaseModel):
+    destination: str
+    nexthop: str
+
+
+class SubnetCreate(Body):
+    network_id: str
+    cidr: str
+    ip_version: Literal[4, 6] = 4
+    name: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=255)
+    gateway_ip: str | None = None
+    allocation_pools: list[Pool] | None = None
+    dns_nameservers: list[str] = Field(default_factory=list)
+    host_routes: list[Route] = Field(default_factory=list)
+    enable_dhcp: bool = True
+    project_id: str | None = None
+    tenant_id: str | None = None
+
+
+class SubnetUpdate(Body):
+    nullable = frozenset({"gateway_ip"})
+    name: str | None = optional_name()
+    description: str | None = optional_name()
+    gateway_ip: str | None = None
+    dns_nameservers: list[str] | None = None
+    host_routes: list[Route] | None = None
+    enable_dhcp: bool | None = None
+
+
+class FixedIpRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subnet_id: str | None = None
+    ip_address: str | None = None
+
+
+class PortCreate(Body):
+    network_id: str
+    name: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=255)
+    admin_state_up: bool = True
+    device_id: str = Field(default="", max_length=255)
+    device_owner: str = Field(default="", max_length=255)
+    mac_address: str | None = Field(default=None, pattern=r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
+    fixed_ips: list[FixedIpRequest] | None = None
+    security_groups: list[str] | None = None
+    vnic_type: Literal["normal"] = Field(default="normal", alias="binding:vnic_type")
+    port_security_enabled: Literal[True] = True
+    project_id: str | None = None
+    tenant_id: str | None = None
+
+
+class PortUpdate(Body):
+    name: str | None = optional_name()
+    description: str | None = optional_name()
+    admin_state_up: bool | None = None
+    device_id: str | None = optional_name()
+    device_owner: str | None = optional_name()
+    security_groups: list[str] | None = None
+
+
+class SecurityGroupCreate(Body):
+    name: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=255)
+    project_id: str | None = None
+    tenant_id: str | None = None
+
+
+class SecurityGroupUpdate(Body):
+    name: str | None = optional_name()
+    description: str | None = optional_name()
+
+
+class SecurityGroupRuleCreate(Body):
+    security_group_id: str
+    direction: Literal["ingress", "egress"]
+    ethertype: Literal["IPv4", "IPv6"] = "IPv4"
+    protocol: str | int | None = None
+    port_range_min: int | None = None
+    port_range_max: int | None = None
+    remote_ip_prefix: str | None = None
+    remote_group_id: str | None = None
+    description: str = Field(default="", max_length=255)
+    project_id: str | None = None
+    tenant_id: str | None = None

@@ -1,0 +1,136 @@
+"""JSON shapes of networks, subnets, ports and security groups, as Neutron v2.0 renders them."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from pocketstack.db.models import (
+    FixedIpRow,
+    NetworkRow,
+    PortRow,
+    SecurityGroupRow,
+    SecurityGroupRuleRow,
+    SubnetRow,
+)
+from pocketstack.timeutil import iso_z
+
+
+def _owned(project_id: str) -> dict[str, Any]:
+    return {"project_id": project_id, "tenant_id": project_id}
+
+
+def network(row: NetworkRow, subnet_ids: list[str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "status": row.status,
+        "admin_state_up": row.admin_state_up,
+        "shared": row.shared,
+        "router:external": row.external,
+        "mtu": row.mtu,
+        "subnets": subnet_ids,
+        **_owned(row.project_id),
+        "description": row.description,
+        "port_security_enabled": True,
+        "availability_zone_hints": [],
+        "availability_zones": ["nova"],
+        "ipv4_address_scope": None,
+        "ipv6_address_scope": None,
+        "is_default": False,
+        "l2_adjacency": True,
+        "tags": [],
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.updated_at),
+        "revision_number": row.revision_number,
+    }
+
+
+def subnet(row: SubnetRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "network_id": row.network_id,
+        **_owned(row.project_id),
+        "ip_version": row.ip_version,
+        "cidr": row.cidr,
+        "gateway_ip": row.gateway_ip,
+        "enable_dhcp": row.enable_dhcp,
+        "allocation_pools": row.allocation_pools,
+        "dns_nameservers": row.dns_nameservers,
+        "host_routes": row.host_routes,
+        "ipv6_ra_mode": None,
+        "ipv6_address_mode": None,
+        "subnetpool_id": None,
+        "segment_id": None,
+        "service_types": [],
+        "description": row.description,
+        "tags": [],
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.updated_at),
+        "revision_number": row.revision_number,
+    }
+
+
+def port(row: PortRow, fixed_ips: list[FixedIpRow]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "network_id": row.network_id,
+        **_owned(row.project_id),
+        "mac_address": row.mac_address,
+        "admin_state_up": row.admin_state_up,
+        "status": row.status,
+        "device_id": row.device_id,
+        "device_owner": row.device_owner,
+        "fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address} for ip in fixed_ips],
+        "allowed_address_pairs": [],
+        "extra_dhcp_opts": [],
+        "security_groups": list(row.security_groups or []),
+        "port_security_enabled": True,
+        "binding:vnic_type": "normal",
+        "ip_allocation": "immediate",
+        "description": row.description,
+        "tags": [],
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.updated_at),
+        "revision_number": row.revision_number,
+    }
+
+
+def security_group_rule(row: SecurityGroupRuleRow) -> dict[str, Any]:
+    normalized = None
+    if row.remote_ip_prefix is not None:
+        normalized = str(ipaddress.ip_network(row.remote_ip_prefix, strict=False))
+    return {
+        "id": row.id,
+        "security_group_id": row.security_group_id,
+        "direction": row.direction,
+        "ethertype": row.ethertype,
+        "protocol": row.protocol,
+        "port_range_min": row.port_range_min,
+        "port_range_max": row.port_range_max,
+        "remote_ip_prefix": row.remote_ip_prefix,
+        "normalized_cidr": normalized,
+        "remote_group_id": row.remote_group_id,
+        "remote_address_group_id": None,
+        **_owned(row.project_id),
+        "description": row.description,
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.created_at),
+        "revision_number": 0,
+    }
+
+
+def security_group(row: SecurityGroupRow, rules: list[SecurityGroupRuleRow]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        **_owned(row.project_id),
+        "security_group_rules": [security_group_rule(rule) for rule in rules],
+        "tags": [],
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.updated_at or row.created_at),
+        "revision_number": row.revision_number,
+    }

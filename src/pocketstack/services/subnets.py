@@ -1,0 +1,202 @@
+"""Subnets: CIDR validation, gateway and allocation pool defaults, overlap and in-use checks."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import FixedIpRow, NetworkRow, SubnetRow
+from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.networks import visible_networks
+from pocketstack.timeutil import utcnow
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class SubnetSpec:
+    network_id: str
+    cidr: str
+    ip_version: int = 4
+    name: str = ""
+    description: str = ""
+    # UNSET means "the first host"; None means no gateway.
+    gateway_ip: Any = UNSET
+    allocation_pools: list[dict[str, str]] | None = None
+    dns_nameservers: tuple[str, ...] = ()
+    host_routes: tuple[tuple[str, str], ...] = ()
+    enable_dhcp: bool = True
+
+
+def invalid(reason: str) -> errors.BadRequest:
+    return errors.BadRequest(f"Invalid input for operation: {reason}")
+
+
+def parse_cidr(cidr: str, ip_version: int) -> IpNetwork:
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise errors.BadRequest(f"Invalid input for cidr. Reason: '{cidr}' is not a valid IP subnet.") from None
+        raise errors.BadRequest(f"Invalid input for cidr. Reason: '{cidr}' isn't a recognized IP subnet "
+                                f"cidr, '{loose}' is recommended.") from None
+    if network.version != ip_version:
+        raise invalid(f"Cidr {cidr} does not match ip_version {ip_version}.")
+    if network.num_addresses < 2 or (network.version == 4 and network.prefixlen > 30):
+        raise invalid(f"Subnet {cidr} is too small to hold any address.")
+    return network
+
+
+def parse_address(text: str, what: str) -> IpAddress:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for {what}. Reason: '{text}' is not a valid IP address.") from None
+
+
+def host_range(network: IpNetwork) -> tuple[IpAddress, IpAddress]:
+    """First and last assignable address (IPv4 keeps its network and broadcast addresses out)."""
+    last = network.broadcast_address - 1 if network.version == 4 else network.broadcast_address
+    return network.network_address + 1, last
+
+
+def default_pools(network: IpNetwork, gateway: IpAddress | None) -> list[dict[str, str]]:
+    first, last = host_range(network)
+    if gateway is None or not first <= gateway <= last:
+        return [{"start": str(first), "end": str(last)}]
+    pools = []
+    if gateway > first:
+        pools.append({"start": str(first), "end": str(gateway - 1)})
+    if gateway < last:
+        pools.append({"start": str(gateway + 1), "end": str(last)})
+    return pools
+
+
+def check_pools(network: IpNetwork, pools: list[dict[str, str]], gateway: IpAddress | None) -> list[dict[str, str]]:
+    first, last = host_range(network)
+    ranges = []
+    for pool in pools:
+        start = parse_address(pool.get("start", ""), "allocation_pools")
+        end = parse_address(pool.get("end", ""), "allocation_pools")
+        text = f"{start}-{end}"
+        if start.version != network.version or not (first <= start <= end <= last):
+            raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.")
+        if gateway is not None and start <= gateway <= end:
+            raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}")
+        ranges.append((start, end, text))
+    ranges.sort()
+    for (_, end_a, text_a), (start_b, _, text_b) in zip(ranges, ranges[1:], strict=False):
+        if start_b <= end_a:
+            raise errors.BadRequest(f"Found overlapping allocation pools: {text_a} {text_b}")
+    return [{"start": str(start), "end": str(end)} for start, end, _ in ranges]
+
+
+def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
+    if gateway is None:
+        return None
+    address = parse_address(gateway, "gateway_ip")
+    first, last = host_range(network)
+    if address.version != network.version or not first <= address <= last:
+        raise invalid("Gateway is not valid on subnet.")
+    return address
+
+
+def check_nameservers(servers: tuple[str, ...]) -> list[str]:
+    if len(set(servers)) != len(servers):
+        raise invalid(f"Duplicate nameserver '{servers}'.")
+    return [str(parse_address(server, "dns_nameservers")) for server in servers]
+
+
+def check_routes(routes: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    checked = []
+    for destination, nexthop in routes:
+        try:
+            ipaddress.ip_network(destination, strict=True)
+        except ValueError:
+            raise errors.BadRequest(f"Invalid input for host_routes. Reason: '{destination}' is not a "
+                                    "valid IP subnet.") from None
+        checked.append({"destination": destination, "nexthop": str(parse_address(nexthop, "host_routes"))})
+    return checked
+
+
+def _visible(project_id: str, is_admin: bool) -> list[Any]:
+    if is_admin:
+        return []
+    return [SubnetRow.network_id.in_(select(NetworkRow.id).where(*visible_networks(project_id, False)))]
+
+
+async def get_subnet(s: AsyncSession, subnet_id: str, *, project_id: str, is_admin: bool) -> SubnetRow:
+    row = await s.scalar(select(SubnetRow).where(SubnetRow.id == subnet_id, *_visible(project_id, is_admin)))
+    if row is None:
+        raise errors.NotFound(f"Subnet {subnet_id} could not be found.")
+    return row
+
+
+async def list_subnets(s: AsyncSession, *, project_id: str, is_admin: bool,
+                       filters: dict[str, list[Any]], page: Page) -> list[SubnetRow]:
+    query = apply_filters(select(SubnetRow).where(*_visible(project_id, is_admin)), SubnetRow, filters)
+    return await paginate(s, query, SubnetRow, page)
+
+
+async def _check_overlap(s: AsyncSession, network_id: str, network: IpNetwork) -> None:
+    for other in await s.scalars(select(SubnetRow.cidr).where(SubnetRow.network_id == network_id)):
+        if ipaddress.ip_network(other).overlaps(network):
+            raise invalid(f"Requested subnet with cidr: {network} for network: {network_id} "
+                          "overlaps with another subnet.")
+
+
+async def create_subnet(s: AsyncSession, project_id: str, spec: SubnetSpec) -> SubnetRow:
+    network = parse_cidr(spec.cidr, spec.ip_version)
+    await _check_overlap(s, spec.network_id, network)
+    gateway_text = str(host_range(network)[0]) if spec.gateway_ip is UNSET else spec.gateway_ip
+    gateway = check_gateway(network, gateway_text)
+    pools = (default_pools(network, gateway) if spec.allocation_pools is None
+             else check_pools(network, spec.allocation_pools, gateway))
+    now = utcnow()
+    row = SubnetRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
+                    name=spec.name, cidr=str(network), ip_version=spec.ip_version,
+                    gateway_ip=None if gateway is None else str(gateway), enable_dhcp=spec.enable_dhcp,
+                    allocation_pools=pools, dns_nameservers=check_nameservers(spec.dns_nameservers),
+                    host_routes=check_routes(spec.host_routes), description=spec.description,
+                    created_at=now, updated_at=now)
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def update_subnet(s: AsyncSession, row: SubnetRow, changes: dict[str, Any]) -> SubnetRow:
+    """Apply name, description, enable_dhcp, gateway_ip, dns_nameservers and host_routes."""
+    network = ipaddress.ip_network(row.cidr)
+    if "gateway_ip" in changes:
+        gateway = check_gateway(network, changes["gateway_ip"])
+        check_pools(network, row.allocation_pools, gateway)
+        changes["gateway_ip"] = None if gateway is None else str(gateway)
+    if "dns_nameservers" in changes:
+        changes["dns_nameservers"] = check_nameservers(tuple(changes["dns_nameservers"]))
+    if "host_routes" in changes:
+        changes["host_routes"] = check_routes(tuple(changes["host_routes"]))
+    for column, value in changes.items():
+        setattr(row, column, value)
+    if changes:
+        row.updated_at = utcnow()
+        row.revision_number += 1
+        await s.flush()
+    return row
+
+
+async def delete_subnet(s: AsyncSession, row: SubnetRow) -> None:
+    in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
+    if in_use is not None:
+        raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more ports "
+                              "have an IP allocation from this subnet.")
+    await s.delete(row)
