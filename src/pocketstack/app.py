@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import hashlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
@@ -57,9 +60,12 @@ REQUEST_ID_HEADERS = {
 class PocketstackApp:
     """The ASGI callable. Lifespan opens the database and starts the embedded agent."""
 
-    def __init__(self, settings: Settings, *, embedded_agent: bool = True) -> None:
+    def __init__(self, settings: Settings, *, embedded_agent: bool = True,
+                 agent_wake: Literal["listen", "send"] | None = None) -> None:
         self.settings = settings
         self.embedded_agent = embedded_agent
+        # With several API processes: the agent's process listens for wake-ups, others send.
+        self.agent_wake = agent_wake
         self.router = Router()
         route_table.install(self.router)
         self.state: State | None = None
@@ -67,6 +73,7 @@ class PocketstackApp:
         self._stoppers: list[Callable[[], Any]] = []
 
     async def startup(self) -> None:
+        _return_big_buffers_to_the_os()
         db = Database(self.settings.database_url)
         tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
                         self.settings.token.revocation_cache_s)
@@ -77,6 +84,10 @@ class PocketstackApp:
 
             stop = await start_embedded_agent(self.state)
             self._stoppers.append(stop)
+        if self.agent_wake == "listen":
+            self._stoppers.append(_listen_for_wakes(self.state))
+        elif self.agent_wake == "send":
+            self.state.wake_agents = _wake_sender(self.settings)
 
     async def shutdown(self) -> None:
         for stop in reversed(self._stoppers):
@@ -172,5 +183,58 @@ class PocketstackApp:
                 f"Context's project_id '{auth.project_id}'")
 
 
-def create_app(settings: Settings, *, embedded_agent: bool = True) -> PocketstackApp:
-    return PocketstackApp(settings, embedded_agent=embedded_agent)
+def _return_big_buffers_to_the_os() -> None:
+    """Each password hash allocates 19 MiB (argon2id). glibc's dynamic mmap threshold would
+    then keep such buffers in every thread's arena (100+ MB after a burst of logins); a fixed
+    threshold maps and unmaps them instead."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (glibc)
+
+
+def _wake_address(settings: Settings) -> str:
+    """An abstract unix socket name per data directory (Linux): no file, no stale path."""
+    digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:24]
+    return f"\0pocketstack-agent-{digest}"
+
+
+def _wake_sender(settings: Settings) -> Callable[[str | None], None]:
+    """wake_agents for a process without the agent: one datagram to the agent's process.
+    A lost datagram only delays work until the agent's periodic resync."""
+    address = _wake_address(settings)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+
+    def wake(host: str | None) -> None:
+        with contextlib.suppress(OSError):
+            sock.sendto((host or "").encode(), address)
+
+    return wake
+
+
+def _listen_for_wakes(state: State) -> Callable[[], None]:
+    """In the agent's process: turn each datagram into a local state.wake_agents call."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(_wake_address(state.settings))
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+
+    def readable() -> None:
+        for _ in range(256):
+            try:
+                data = sock.recv(512)
+            except OSError:
+                return
+            state.wake_agents(data.decode() or None)
+
+    loop.add_reader(sock.fileno(), readable)
+
+    def stop() -> None:
+        loop.remove_reader(sock.fileno())
+        sock.close()
+
+    return stop
+
+
+def create_app(settings: Settings, *, embedded_agent: bool = True,
+               agent_wake: Literal["listen", "send"] | None = None) -> PocketstackApp:
+    return PocketstackApp(settings, embedded_agent=embedded_agent, agent_wake=agent_wake)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import socket
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -83,14 +87,20 @@ def _print_credentials(settings: Settings, creds: Any, path: Path) -> None:
     console.print(f"  export OS_PASSWORD={creds.admin_password}\n")
 
 
+# The uvicorn settings every API process uses (the benchmark's ceiling app uses them too).
+UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "lifespan": "on",
+                                   "access_log": False}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port for every API (default 8080).")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the database, images and clouds.yaml live.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    workers: Annotated[int, typer.Option(help="API processes sharing the port; the agent runs in the first.")] = 1,
 ) -> None:
-    """Run every API, one agent and SQLite in one process."""
+    """Run every API, one agent and SQLite: one process, or several sharing one port."""
     import uvicorn
 
     from pocketstack.app import create_app
@@ -98,11 +108,110 @@ def serve(
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
     _prepare(settings)
-    application = create_app(settings, embedded_agent=True)
+    if workers <= 1:
+        application = create_app(settings, embedded_agent=True)
+        _print_serving(settings, started, 1)
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level,
+                    **UVICORN_OPTIONS)
+        return
+    sock = listen_socket(settings.host, settings.port)
+    env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
+           "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
+    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
+                       "--log-level", log_level], env, sock.fileno(), workers - 1)
+    pool.start()
+    try:
+        application = create_app(settings, embedded_agent=True, agent_wake="listen")
+        _print_serving(settings, started, workers)
+        config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        pool.stop()
+
+
+def _print_serving(settings: Settings, started: float, workers: int) -> None:
     console.print(f"[green]pocketstack[/] serving on {settings.base_url} "
-                  f"(identity {settings.base_url}/identity/v3) after {time.monotonic() - started:.2f}s")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level,
-                loop="uvloop", http="httptools", lifespan="on", access_log=False)
+                  f"(identity {settings.base_url}/identity/v3, {workers} process"
+                  f"{'es' if workers > 1 else ''}) after {time.monotonic() - started:.2f}s")
+
+
+@app.command(hidden=True)
+def worker(
+    fd: Annotated[int, typer.Option(help="The listening socket inherited from `serve`.")],
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """One more API process of `serve --workers N`: no agent; it wakes the agent's process."""
+    import uvicorn
+
+    from pocketstack.app import create_app
+
+    settings = _settings(None, None, None)
+    sock = socket.socket(fileno=fd)
+    application = create_app(settings, embedded_agent=False, agent_wake="send")
+    config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class WorkerPool:
+    """The extra API processes of `serve --workers N`: started with the listening socket,
+    restarted when one dies, ended (SIGTERM) with the command. They die with their parent."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], fd: int, count: int) -> None:
+        self.argv, self.fd, self.count = argv, fd, count
+        self.env = {**os.environ, **env}
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.stopping = threading.Event()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.argv, env=self.env, pass_fds=(self.fd,),
+                                preexec_fn=_die_with_parent)
+
+    def start(self) -> None:
+        self.processes = [self._spawn() for _ in range(self.count)]
+        threading.Thread(target=self._watch, name="worker-pool", daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(0.5):
+            for i, process in enumerate(self.processes):
+                code = process.poll()
+                if code is not None and not self.stopping.is_set():
+                    console.print(f"[yellow]pocketstack[/] API process {process.pid} exited "
+                                  f"with {code}; starting another")
+                    self.processes[i] = self._spawn()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _die_with_parent() -> None:
+    """In a child before exec: get SIGTERM when the parent dies (Linux), never linger."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The one listening socket that every API process accepts from."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 @db_app.command("upgrade")
