@@ -89,7 +89,8 @@ async def _usable_project(s: AsyncSession, project: ProjectRow) -> ProjectRow:
     return project
 
 
-async def resolve_scope(s: AsyncSession, scope: Any) -> tuple[ProjectRow | None, DomainRow | None]:
+async def resolve_scope(s: AsyncSession, scope: Any) -> tuple[ProjectRow | None, str | None]:
+    """The project or the domain id (identity.SYSTEM for the system) a request scopes to."""
     if scope is None or scope == "unscoped":
         return None, None
     scope = _obj(scope, "scope")
@@ -101,11 +102,13 @@ async def resolve_scope(s: AsyncSession, scope: Any) -> tuple[ProjectRow | None,
             domain = await _domain_ref(s, scope["domain"], "scope.domain")
             if not domain.enabled:
                 raise errors.Unauthorized(INVALID)
-            return None, domain
+            return None, domain.id
     except errors.NotFound:
         raise errors.Unauthorized(INVALID) from None
     if "system" in scope:
-        raise errors.Unauthorized("System scope is not supported.")
+        if _obj(scope["system"], "scope.system").get("all") is not True:
+            raise errors.BadRequest("Invalid input for field 'scope.system': only 'all' is supported.")
+        return None, identity.SYSTEM
     raise errors.BadRequest("Invalid input for field 'scope'.")
 
 
@@ -120,16 +123,17 @@ async def _token_user(state: State, s: AsyncSession, token: str) -> tuple[UserRo
 
 
 async def _scope_roles(s: AsyncSession, user: UserRow, project: ProjectRow | None,
-                       domain: DomainRow | None) -> tuple[str, ...]:
+                       domain_id: str | None) -> tuple[str, ...]:
     if project is not None:
         roles = tuple(r.name for r in await identity.roles_on_project(s, user.id, project.id))
         if not roles:
             raise errors.Unauthorized(f"User {user.id} has no access to project {project.id}.")
         return roles
-    if domain is not None:
-        roles = tuple(r.name for r in await identity.roles_on_domain(s, user.id, domain.id))
+    if domain_id is not None:
+        roles = tuple(r.name for r in await identity.roles_on_domain(s, user.id, domain_id))
         if not roles:
-            raise errors.Unauthorized(f"User {user.id} has no access to domain {domain.id}.")
+            target = "the system" if domain_id == identity.SYSTEM else f"domain {domain_id}"
+            raise errors.Unauthorized(f"User {user.id} has no access to {target}.")
         return roles
     return ()
 
@@ -161,16 +165,16 @@ async def authenticate_v3(state: State, body: dict[str, Any], header_token: str 
     ident = _obj(body.get("identity"), "identity")
     async with state.db.reader() as s:
         user, parent = await _identify_v3(state, s, ident, header_token)
-        project, domain = await resolve_scope(s, body.get("scope"))
-        if project is None and domain is None and parent is None and "scope" not in body:
+        project, domain_id = await resolve_scope(s, body.get("scope"))
+        if project is None and domain_id is None and parent is None and "scope" not in body:
             project = await _default_project(s, user)
-        roles = await _scope_roles(s, user, project, domain)
+        roles = await _scope_roles(s, user, project, domain_id)
     used = tuple(m for m in ident["methods"] if m in ("password", "token"))
     if parent is not None:
         used = tuple(dict.fromkeys(parent.methods + used))
     return state.tokens.issue(
         user_id=user.id, user_domain_id=user.domain_id, methods=used,
-        project_id=project.id if project else None, domain_id=domain.id if domain else None,
+        project_id=project.id if project else None, domain_id=domain_id,
         roles=roles, expires_at=parent.expires_at if parent else None,
         parent_audit_id=parent.audit_ids[0] if parent else None)
 

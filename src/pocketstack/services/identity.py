@@ -19,6 +19,8 @@ from pocketstack.services.tokens import Tokens
 from pocketstack.timeutil import utcnow
 
 DEFAULT_DOMAIN_ID = "default"
+# The target of a system-scope grant: stored in the domain column, never a domain's id.
+SYSTEM = "::system"
 
 
 def new_id() -> str:
@@ -384,12 +386,13 @@ async def _revoke_role_holders(s: AsyncSession, tokens: Tokens, role_id: str) ->
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One grant with its rows: a role of a user on a project or on a domain."""
+    """One grant with its rows: a role of a user on a project, a domain or the system."""
 
     role: RoleRow
     user: UserRow
     project: ProjectRow | None
     domain: DomainRow | None
+    system: bool = False
 
 
 async def assign_role(s: AsyncSession, user_id: str, role_id: str, *,
@@ -417,7 +420,7 @@ async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str, role_id: 
     if row is None:
         raise errors.NotFound(
             f"Could not find role assignment with role: {role_id}, user or group: {user_id}, "
-            f"project, domain, or system: {project_id or domain_id}.")
+            f"project, domain, or system: {project_id or domain_id}.".replace(SYSTEM, "system"))
     await s.delete(row)
     # A domain grant may back tokens of any scope below the domain: end all of the user's.
     await tokens.revoke(s, user_id=user_id, project_id=project_id)
@@ -439,4 +442,5 @@ async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
         if value is not None:
             query = query.where(column == value)
     rows = (await s.execute(query)).all()
-    return [Assignment(role, user, project, domain) for _, role, user, project, domain in rows]
+    return [Assignment(role, user, project, domain, grant.domain_id == SYSTEM)
+            for grant, role, user, project, domain in rows]

@@ -19,6 +19,8 @@ from pocketstack.api.routing import Route
 
 PROJECT_GRANT = "/v3/projects/{project_id}/users/{user_id}/roles"
 DOMAIN_GRANT = "/v3/domains/{domain_id}/users/{user_id}/roles"
+SYSTEM_GRANT = "/v3/system/users/{user_id}/roles"
+SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
     Route("GET", "/", discovery.list_versions, auth=False),
@@ -59,6 +61,10 @@ V3_ROUTES: list[Route] = [
     Route("PUT", DOMAIN_GRANT + "/{role_id}", assignments_v3.grant_role),
     Route("GET", DOMAIN_GRANT + "/{role_id}", assignments_v3.check_grant),
     Route("DELETE", DOMAIN_GRANT + "/{role_id}", assignments_v3.revoke_grant),
+    Route("GET", SYSTEM_GRANT, assignments_v3.list_grants, options=SYSTEM),
+    Route("PUT", SYSTEM_GRANT + "/{role_id}", assignments_v3.grant_role, options=SYSTEM),
+    Route("GET", SYSTEM_GRANT + "/{role_id}", assignments_v3.check_grant, options=SYSTEM),
+    Route("DELETE", SYSTEM_GRANT + "/{role_id}", assignments_v3.revoke_grant, options=SYSTEM),
     Route("GET", "/v3/role_assignments", assignments_v3.list_role_assignments),
     Route("POST", "/v3/domains", domains_v3.create_domain),
     Route("GET", "/v3/domains", domains_v3.list_domains),

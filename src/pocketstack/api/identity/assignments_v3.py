@@ -17,15 +17,20 @@ from pocketstack.services import identity
 
 
 async def _check_target(s: AsyncSession, ctx: Ctx) -> tuple[str | None, str | None]:
-    """(project_id, domain_id) named by the URL, after checking that it and the user exist."""
+    """(project_id, domain_id) named by the URL, after checking that it and the user exist;
+    the system is the domain column's SYSTEM marker."""
     project_id = ctx.params.get("project_id")
-    domain_id = ctx.params.get("domain_id")
+    domain_id = identity.SYSTEM if ctx.options.get("system") else ctx.params.get("domain_id")
     if project_id is not None:
         await identity.get_project(s, project_id)
-    elif domain_id is not None:
+    elif domain_id is not None and domain_id != identity.SYSTEM:
         await identity.get_domain(s, domain_id)
     await identity.get_user(s, ctx.params["user_id"])
     return project_id, domain_id
+
+
+def _target_name(project_id: str | None, domain_id: str | None) -> str:
+    return project_id or ("system" if domain_id == identity.SYSTEM else domain_id or "")
 
 
 async def grant_role(ctx: Ctx) -> Response:
@@ -48,7 +53,7 @@ async def check_grant(ctx: Ctx) -> Response:
     if grant is None:
         raise errors.NotFound(
             f"Could not find role assignment with role: {role.id}, user or group: "
-            f"{ctx.params['user_id']}, project, domain, or system: {project_id or domain_id}.")
+            f"{ctx.params['user_id']}, project, domain, or system: {_target_name(project_id, domain_id)}.")
     return empty(204)
 
 
@@ -72,7 +77,8 @@ async def list_grants(ctx: Ctx) -> Response:
             path = f"projects/{project_id}/users/{user_id}/roles"
         else:
             rows = await identity.roles_on_domain(s, user_id, domain_id or "")
-            path = f"domains/{domain_id}/users/{user_id}/roles"
+            path = (f"system/users/{user_id}/roles" if domain_id == identity.SYSTEM
+                    else f"domains/{domain_id}/users/{user_id}/roles")
     return json_response({"roles": [views.role_view(ctx, r) for r in rows],
                           "links": list_links(ctx, path)})
 
@@ -80,13 +86,14 @@ async def list_grants(ctx: Ctx) -> Response:
 async def list_role_assignments(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     q = ctx.query
-    if q.get("group.id") or q.get("scope.system"):
-        # Groups and system-scope grants do not exist here: nothing can match.
+    if q.get("group.id"):
+        # Groups do not exist here: nothing can match.
         return json_response({"role_assignments": [], "links": list_links(ctx, "role_assignments")})
+    domain_id = identity.SYSTEM if q.get("scope.system") else q.get("scope.domain.id")
     async with ctx.state.db.reader() as s:
         grants = await identity.list_assignments(
             s, user_id=q.get("user.id"), role_id=q.get("role.id"),
-            project_id=q.get("scope.project.id"), domain_id=q.get("scope.domain.id"))
+            project_id=q.get("scope.project.id"), domain_id=domain_id)
         domains = {d.id: d for d in await identity.list_domains(s)}
     include_names = bool(flag(ctx, "include_names"))
     return json_response({

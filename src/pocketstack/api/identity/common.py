@@ -73,7 +73,7 @@ def admin_or_self(ctx: Ctx, user_id: str) -> None:
 
 async def caller_domain(s: AsyncSession, ctx: Ctx) -> str:
     """The domain a new project or user lands in when the body names none: the token's."""
-    if ctx.user.domain_id:
+    if ctx.user.domain_id and ctx.user.domain_id != identity.SYSTEM:
         return ctx.user.domain_id
     if ctx.user.project_id:
         project = await s.get(ProjectRow, ctx.user.project_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pocketstack.api.http import Ctx
 from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, UserRow
-from pocketstack.services import catalog
+from pocketstack.services import catalog, identity
 from pocketstack.services.identity import Assignment
 from pocketstack.services.tokens import Auth
 from pocketstack.timeutil import from_epoch, iso_micro_z
@@ -94,8 +94,11 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
     """One entry of /v3/role_assignments; `domains` maps ids to rows for include_names."""
     role: dict[str, Any] = {"id": grant.role.id}
     user: dict[str, Any] = {"id": grant.user.id}
-    if grant.project is not None:
-        target: dict[str, Any] = {"id": grant.project.id}
+    if grant.system:
+        target: dict[str, Any] = {"all": True}
+        scope, path = {"system": target}, "system"
+    elif grant.project is not None:
+        target = {"id": grant.project.id}
         scope, path = {"project": target}, f"projects/{grant.project.id}"
     else:
         domain_id = grant.domain.id if grant.domain else ""
@@ -106,7 +109,7 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
         _named(user, grant.user.name, domains.get(grant.user.domain_id))
         if grant.project is not None:
             _named(target, grant.project.name, domains.get(grant.project.domain_id))
-        elif grant.domain is not None:
+        elif grant.domain is not None and not grant.system:
             _named(target, grant.domain.name, None)
     link = ctx.url("identity/v3", path, "users", grant.user.id, "roles", grant.role.id)
     return {"role": role, "user": user, "scope": scope, "links": {"assignment": link}}
@@ -153,7 +156,9 @@ async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -
             "name": project.name if project else "",
         }
         token["is_domain"] = False
-    if auth.domain_id:
+    if auth.domain_id == identity.SYSTEM:
+        token["system"] = {"all": True}
+    elif auth.domain_id:
         token["domain"] = {"id": auth.domain_id, "name": domain.name if domain else ""}
     if auth.scoped:
         token["roles"] = [{"id": roles[n].id if n in roles else n, "name": n} for n in auth.roles]
