@@ -4,13 +4,18 @@ shape comparison, and the two API roots every resource answers under."""
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.live import Api
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "compute"
 ROOTS = ("v2", "v2.1")
+MakeFlavor = Callable[..., dict[str, Any]]
 
 
 def golden(name: str) -> Any:
@@ -42,3 +47,21 @@ def assert_same_shape(expected: Any, actual: Any, where: str = "$") -> None:
         assert actual, f"{where}: empty list where the example has items"
         for i, item in enumerate(actual):
             assert_same_shape(expected[0], item, f"{where}[{i}]")
+
+
+@pytest.fixture
+def make_flavor(admin: Api) -> Iterator[MakeFlavor]:
+    """Create flavors as admin; each is deleted after the test."""
+    made: list[str] = []
+
+    def make(**attrs: Any) -> dict[str, Any]:
+        body = {"name": f"t-{uuid.uuid4().hex[:10]}", "ram": 64, "vcpus": 1, "disk": 1, **attrs}
+        resp = admin.post("/compute/v2.1/flavors", json={"flavor": body})
+        assert resp.status_code == 200, resp.text
+        flavor: dict[str, Any] = resp.json()["flavor"]
+        made.append(flavor["id"])
+        return flavor
+
+    yield make
+    for flavor_id in made:
+        admin.delete(f"/compute/v2.1/flavors/{flavor_id}")
