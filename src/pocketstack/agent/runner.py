@@ -1,14 +1,53 @@
-"""Starting the agent inside the API process (`pocketstack serve`)."""
+"""Starting the agent: inside the API process (`pocketstack serve`), or on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from pocketstack.agent.loop import Agent, AgentConfig
+from pocketstack.db.engine import Database
+from pocketstack.drivers.base import Driver, Resources
+from pocketstack.settings import Settings
 
 if TYPE_CHECKING:
     from pocketstack.app import State
 
 
-async def start_embedded_agent(state: State) -> Callable[[], Any]:
-    """Start the agent loop as a task of this process; return a function that stops it."""
-    return lambda: None
+def load_driver(settings: Settings) -> Driver:
+    if settings.driver == "fake":
+        from pocketstack.drivers.fake import FakeDriver
+
+        fake = settings.fake
+        return FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
+                          build_time_s=fake.build_time_s, host=settings.hostname)
+    raise RuntimeError(f"driver {settings.driver!r} is not available")
+
+
+def agent_config(settings: Settings) -> AgentConfig:
+    return AgentConfig(host=settings.hostname, availability_zone=settings.availability_zone,
+                       driver_name=settings.driver, data_dir=settings.data_dir.resolve(),
+                       resync_interval_s=settings.resync_interval_s,
+                       heartbeat_interval_s=settings.heartbeat_interval_s)
+
+
+async def start_embedded_agent(state: State) -> Callable[[], Awaitable[None]]:
+    """Start the agent loop as tasks of this process and route the API's wake-ups to it;
+    return the coroutine function that stops it."""
+    agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
+    await agent.start()
+    state.wake_agents = agent.wake
+    state.extras["agent"] = agent
+    return agent.stop
+
+
+async def run_agent(settings: Settings) -> None:
+    """Run one host's agent as its own process (settings.agent_host names the host)."""
+    db = Database(settings.database_url)
+    agent = Agent(db, load_driver(settings), agent_config(settings))
+    await agent.start()
+    try:
+        await agent.wait()
+    finally:
+        await agent.stop()
+        await db.dispose()

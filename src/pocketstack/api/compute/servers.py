@@ -1,7 +1,98 @@
-"""Compute: servers (not yet served)."""
+"""Compute servers: list, list detailed, show, create, update, delete.
+
+Create and delete record intent and answer at once (202 / 204); the agent on the server's host
+builds or destroys the guest and writes back what it observed.
+"""
 
 from __future__ import annotations
 
-from pocketstack.api.routing import Route
+from starlette.responses import Response
 
-ROUTES: list[Route] = []
+from pocketstack.api.compute import servers_schemas as schemas
+from pocketstack.api.compute import servers_views as views
+from pocketstack.api.compute.views_links import next_link, resource_links
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import networks, servers
+from pocketstack.services.servers import Caller
+
+
+def caller(ctx: Ctx) -> Caller:
+    return Caller(ctx.project_id, ctx.user.user_id, ctx.is_admin, ctx.request_id)
+
+
+async def list_servers(ctx: Ctx) -> Response:
+    return await _list(ctx, "servers")
+
+
+async def list_servers_detailed(ctx: Ctx) -> Response:
+    return await _list(ctx, "servers/detail")
+
+
+async def _list(ctx: Ctx, path: str) -> Response:
+    ctx.authorize("compute:servers:index")
+    query = schemas.list_query(ctx)
+    async with ctx.state.db.reader() as s:
+        rows = await servers.list_servers(s, query.filters, limit=query.limit, marker=query.marker)
+        found = await networks.server_addresses(s, [r.id for r in rows]) if path != "servers" else {}
+    items = [views.summary(ctx, r) if path == "servers" else views.detail(ctx, r, found[r.id])
+             for r in rows]
+    body: dict[str, object] = {"servers": items}
+    if rows and len(rows) == query.limit:
+        body["servers_links"] = next_link(ctx, path, rows[-1].id)
+    return json_response(body)
+
+
+async def show_server(ctx: Ctx) -> Response:
+    ctx.authorize("compute:servers:show")
+    async with ctx.state.db.reader() as s:
+        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
+                                       is_admin=ctx.is_admin)
+        found = await networks.server_addresses(s, [row.id])
+    return json_response({"server": views.detail(ctx, row, found[row.id])})
+
+
+async def create_server(ctx: Ctx) -> Response:
+    request, reservation_only = schemas.create_request(ctx, await ctx.json_object("server"))
+    ctx.authorize("compute:servers:create")
+    if request.forced_host:
+        ctx.authorize("compute:servers:create:forced_host")
+    async with ctx.state.db.session() as s:
+        result = await servers.create_servers(s, ctx.state.settings, caller(ctx), request)
+    for host in {row.host for row in result.servers if row.host}:
+        ctx.state.wake_agents(host)
+    if reservation_only:
+        return json_response({"reservation_id": result.reservation_id}, 202)
+    location = resource_links(ctx, "servers", result.servers[0].id)[0]["href"]
+    return json_response(views.created(ctx, result), 202, headers={"Location": location})
+
+
+async def update_server(ctx: Ctx) -> Response:
+    changes = schemas.update_changes(ctx, await ctx.json_object("server"))
+    ctx.authorize("compute:servers:update")
+    async with ctx.state.db.session() as s:
+        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
+                                       is_admin=ctx.is_admin)
+        row = await servers.update_server(s, row, changes)
+        found = await networks.server_addresses(s, [row.id])
+    return json_response({"server": views.basic(ctx, row, found[row.id])})
+
+
+async def delete_server(ctx: Ctx) -> Response:
+    ctx.authorize("compute:servers:delete")
+    async with ctx.state.db.session() as s:
+        host = await servers.request_delete(s, ctx.state.settings, caller(ctx),
+                                            ctx.params["server_id"])
+    if host is not None:
+        ctx.state.wake_agents(host)
+    return empty(204)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/servers", list_servers),
+    Route("GET", "/servers/detail", list_servers_detailed),
+    Route("POST", "/servers", create_server),
+    Route("GET", "/servers/{server_id}", show_server),
+    Route("PUT", "/servers/{server_id}", update_server),
+    Route("DELETE", "/servers/{server_id}", delete_server),
+]

@@ -1,0 +1,144 @@
+"""The agent of one host: a reconcile loop woken by the API (or a timer), and a heartbeat.
+
+A wake-up reconciles the host's servers that have a task in progress; every
+`resync_interval_s` a full resync also looks at idle servers (power drift) and removes guests
+that no server owns any more. Each server is reconciled by its own task, one at a time per
+server, so a slow build does not hold up a delete elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pocketstack.agent import heartbeat, store
+from pocketstack.agent.plan import Step, plan
+from pocketstack.agent.reconcile import Host, reconcile_server
+from pocketstack.compute_states import instance_name
+from pocketstack.db.engine import Database
+from pocketstack.drivers.base import Driver
+
+log = logging.getLogger("pocketstack.agent")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    host: str
+    availability_zone: str
+    driver_name: str
+    data_dir: Path
+    resync_interval_s: float = 5.0
+    heartbeat_interval_s: float = 10.0
+
+
+class Agent:
+    def __init__(self, db: Database, driver: Driver, config: AgentConfig) -> None:
+        self.config = config
+        self.driver = driver
+        self.host = Host(db, driver, config.host, config.data_dir)
+        self._wake = asyncio.Event()
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Register this host, then run the loop and the heartbeat as background tasks."""
+        await heartbeat.register_host(self.host.db, self.config.host,
+                                      availability_zone=self.config.availability_zone,
+                                      driver=self.config.driver_name, capacity=self.driver.capacity)
+        self._tasks = [asyncio.create_task(self._run(), name="agent-loop"),
+                       asyncio.create_task(self._beat(), name="agent-heartbeat")]
+
+    def wake(self, host: str | None = None) -> None:
+        """Called after a transaction that left work for `host` (None: any host)."""
+        if host is None or host == self.config.host:
+            self._wake.set()
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks, *self._inflight.values()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks, self._inflight = [], {}
+
+    async def wait(self) -> None:
+        """Until the loop ends (it ends only when stopped)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def run_until_idle(self, timeout_s: float = 10.0) -> None:
+        """Reconcile until no server needs anything (for tests, instead of sleeping)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = await self.pass_once(full=True)
+            pending = list(self._inflight.values())
+            if pending:
+                await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+            elif started == 0:
+                return
+        raise TimeoutError(f"agent on {self.config.host} still busy after {timeout_s}s")
+
+    async def pass_once(self, *, full: bool) -> int:
+        """Start a reconcile task for each server whose plan is not NOTHING; return how many."""
+        guests = await self.driver.guests() if full else []
+        states = await store.server_states(self.host.db, self.config.host, busy_only=not full)
+        started = 0
+        for state in states:
+            if state.id in self._inflight:
+                continue
+            power = await self.driver.power_state(instance_name(state.id))
+            if plan(state.vm_state, state.task_state, power, state.power_state) is Step.NOTHING:
+                continue
+            self._inflight[state.id] = asyncio.create_task(self._reconcile(state.id))
+            started += 1
+        if full:
+            await self._remove_orphans(guests)
+        return started
+
+    async def _reconcile(self, server_id: str) -> None:
+        try:
+            await reconcile_server(self.host, server_id)
+        except Exception:  # noqa: BLE001 - one server's failure must not stop the others
+            log.exception("reconciling server %s failed; the next resync retries", server_id)
+        finally:
+            self._inflight.pop(server_id, None)
+
+    async def _remove_orphans(self, guests: list[str]) -> None:
+        """Destroy guests no live server on this host owns (deleted while the host was down).
+        The guest list is read before the servers, and a server's row always exists before
+        its guest, so a guest being built is never taken for an orphan."""
+        if not guests:
+            return
+        owned = {instance_name(s.id) for s in
+                 await store.server_states(self.host.db, self.config.host, busy_only=False)}
+        for name in guests:
+            if name not in owned:
+                log.info("destroying orphan guest %s", name)
+                await self.driver.destroy(name)
+
+    async def _run(self) -> None:
+        next_resync = 0.0
+        while True:
+            full = time.monotonic() >= next_resync
+            if full:
+                next_resync = time.monotonic() + self.config.resync_interval_s
+            try:
+                await self.pass_once(full=full)
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly unavailable
+                log.exception("agent pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(),
+                                       timeout=max(0.0, next_resync - time.monotonic()))
+            self._wake.clear()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_interval_s)
+            try:
+                await heartbeat.beat(self.host.db, self.config.host)
+            except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
+                log.exception("heartbeat failed")

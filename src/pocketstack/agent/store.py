@@ -1,0 +1,100 @@
+"""The agent's reads and writes. Everything the agent knows comes from the database, and every
+write-back is a compare-and-swap on the (vm_state, task_state) it planned from, so a stale
+agent never overwrites newer intent (a delete recorded while a build was in flight wins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
+from pocketstack.db.engine import Database
+from pocketstack.db.models import ImageRow, ServerRow
+from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
+from pocketstack.services import networks
+from pocketstack.services.servers import decode_user_data
+from pocketstack.timeutil import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    """What plan() needs to know about one server."""
+
+    id: str
+    vm_state: VmState
+    task_state: TaskState | None
+    power_state: PowerState
+
+    @classmethod
+    def of(cls, row: ServerRow) -> ServerState:
+        task = None if row.task_state is None else TaskState(row.task_state)
+        return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state))
+
+
+async def server_states(db: Database, host: str, *, busy_only: bool) -> list[ServerState]:
+    """The host's servers (only those with a task in progress when `busy_only`)."""
+    query = select(ServerRow).where(ServerRow.host == host, ServerRow.deleted.is_(False))
+    if busy_only:
+        query = query.where(ServerRow.task_state.is_not(None))
+    async with db.reader() as s:
+        return [ServerState.of(row) for row in await s.scalars(query.order_by(ServerRow.created_at))]
+
+
+async def load_server(db: Database, server_id: str, host: str) -> ServerRow | None:
+    async with db.reader() as s:
+        return await s.scalar(select(ServerRow).where(
+            ServerRow.id == server_id, ServerRow.host == host, ServerRow.deleted.is_(False)))
+
+
+async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: ServerState,
+                          **values: Any) -> bool:
+    """Write `values` only if the row still has the states the agent planned from."""
+    task = ServerRow.task_state
+    result = await s.execute(
+        update(ServerRow)
+        .where(ServerRow.id == server_id, ServerRow.host == host, ServerRow.deleted.is_(False),
+               ServerRow.vm_state == expected.vm_state.value,
+               task.is_(None) if expected.task_state is None else task == expected.task_state.value)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> InstanceSpec:
+    """The driver's plain-data description of the guest a server needs."""
+    async with db.reader() as s:
+        image = await s.get(ImageRow, row.image_id) if row.image_id else None
+        found = (await networks.server_addresses(s, [row.id]))[row.id]
+        kernel = await _image_path(s, data_dir, (image.properties or {}).get("kernel_id") if image else None)
+        ramdisk = await _image_path(s, data_dir, (image.properties or {}).get("ramdisk_id") if image else None)
+    nics: dict[str, Nic] = {}
+    for address in found:
+        nic = nics.get(address.mac)
+        addresses = (*nic.addresses, address.addr) if nic else (address.addr,)
+        nics[address.mac] = Nic(address.mac, address.network_id, address.network_name, addresses)
+    files = ImageFiles(row.image_id, image.disk_format if image else None,
+                       _under(data_dir, image.location if image else None), kernel, ramdisk)
+    flavor = row.flavor or {}
+    return InstanceSpec(
+        name=instance_name(row.id), server_id=row.id, display_name=row.name,
+        hostname=row.hostname or row.name, vcpus=int(flavor.get("vcpus", 1)),
+        ram_mb=int(flavor.get("ram", 512)), disk_gb=int(flavor.get("disk", 0)), image=files,
+        nics=tuple(nics.values()), metadata=tuple(sorted((row.metadata_ or {}).items())),
+        user_data=decode_user_data(row.user_data) if row.user_data else None,
+        key_data=row.key_data, admin_password=row.admin_password,
+        config_drive=row.config_drive.lower() == "true")
+
+
+async def _image_path(s: AsyncSession, data_dir: Path, image_id: Any) -> str | None:
+    if not image_id:
+        return None
+    image = await s.get(ImageRow, str(image_id))
+    return _under(data_dir, image.location) if image is not None else None
+
+
+def _under(data_dir: Path, location: str | None) -> str | None:
+    return None if not location else str((data_dir / location).resolve())
