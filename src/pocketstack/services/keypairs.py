@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import string
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def fingerprint(public_key: str) -> str:
     try:
         serialization.load_ssh_public_key(public_key.strip().encode("utf-8"))
         data = base64.b64decode(public_key.strip().split()[1])
-    except (ValueError, IndexError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, IndexError, TypeError, binascii.Error, UnicodeError, UnsupportedAlgorithm):
         raise invalid("failed to generate fingerprint") from None
     digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
