@@ -23,9 +23,12 @@ class ApiError(Exception):
     code = 500
     title = "Internal Server Error"
 
-    def __init__(self, message: str, *, code: int | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, code: int | None = None,
+                 headers: dict[str, str] | None = None, kind: str = "") -> None:
         super().__init__(message)
         self.message = message
+        # A service-specific error name where the API has one (Neutron's "NetworkNotFound").
+        self.kind = kind
         if code is not None:
             self.code = code
         self.headers = headers or {}

@@ -150,7 +150,10 @@ def _short(value: Any) -> str:
 
 
 def render_fault(service: str, exc: errors.ApiError) -> Response:
-    body = errors.FAULT_RENDERERS[service](exc.code, exc.message)
+    if service == "network":
+        body = errors.neutron_fault(exc.code, exc.message, exc.kind)
+    else:
+        body = errors.FAULT_RENDERERS[service](exc.code, exc.message)
     return JSONResponse(body, status_code=exc.code, headers=exc.headers)
 
 
