@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('external', sa.Boolean(), nullable=False),
     sa.Column('mtu', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -134,6 +135,12 @@ def upgrade() -> None:
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_networks_project_id'), ['project_id'], unique=False)
 
+    op.create_table('quota_classes',
+    sa.Column('class_name', sa.String(length=255), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('class_name', 'resource')
+    )
     op.create_table('quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
@@ -171,7 +178,9 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('security_groups', schema=None) as batch_op:
@@ -225,6 +234,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_servers_host', ['host', 'deleted'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
+    op.create_table('user_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'user_id', 'resource')
+    )
     op.create_table('flavor_access',
     sa.Column('flavor_id', sa.String(length=255), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -267,6 +283,7 @@ def upgrade() -> None:
     sa.Column('admin_state_up', sa.Boolean(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('security_groups', sa.JSON(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], ondelete='CASCADE'),
@@ -300,6 +317,8 @@ def upgrade() -> None:
     sa.Column('port_range_max', sa.Integer(), nullable=True),
     sa.Column('remote_ip_prefix', sa.String(length=64), nullable=True),
     sa.Column('remote_group_id', sa.String(length=36), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['security_group_id'], ['security_groups.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -319,6 +338,7 @@ def upgrade() -> None:
     sa.Column('dns_nameservers', sa.JSON(), nullable=False),
     sa.Column('host_routes', sa.JSON(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], ondelete='CASCADE'),
@@ -405,6 +425,7 @@ def downgrade() -> None:
     op.drop_table('instance_action_events')
     op.drop_table('image_members')
     op.drop_table('flavor_access')
+    op.drop_table('user_quotas')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
         batch_op.drop_index('ix_servers_host')
@@ -421,6 +442,7 @@ def downgrade() -> None:
 
     op.drop_table('revocations')
     op.drop_table('quotas')
+    op.drop_table('quota_classes')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
