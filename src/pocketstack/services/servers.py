@@ -30,7 +30,7 @@ from pocketstack.compute_states import (
     VmState,
     status_matches,
 )
-from pocketstack.db.models import FlavorRow, ImageRow, ServerRow
+from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
 from pocketstack.services import instance_actions, networks, quotas, scheduler
 from pocketstack.services import security_groups as groups_service
 from pocketstack.services.flavors import get_flavor
@@ -180,21 +180,21 @@ async def _keypair(s: AsyncSession, user_id: str, key_name: str | None) -> str |
 
 
 async def _security_groups(s: AsyncSession, caller: Caller, names: tuple[str, ...]) -> list[str]:
+    """The project's groups by name or id ('default' is created on first use, as Neutron does)."""
     found: list[str] = []
     for name in dict.fromkeys(names):
         if name == groups_service.DEFAULT_NAME:
             await groups_service.ensure_default_group(s, caller.project_id)
             found.append(name)
             continue
-        matches = (await groups_service.list_groups(
-            s, project_id=caller.project_id, is_admin=False, filters={"name": name})
-            or await groups_service.list_groups(
-            s, project_id=caller.project_id, is_admin=False, filters={"id": name}))
-        if not matches:
+        match = await s.scalar(select(SecurityGroupRow.name).where(
+            SecurityGroupRow.project_id == caller.project_id,
+            or_(SecurityGroupRow.name == name, SecurityGroupRow.id == name)).limit(1))
+        if match is None:
             raise errors.BadRequest(f"Security group {name} not found for project "
                                     f"{caller.project_id}.")
-        found.append(matches[0].name)
-    return found
+        found.append(match)
+    return list(dict.fromkeys(found))
 
 
 def check_metadata_limit(items: int, allowed: int) -> None:
