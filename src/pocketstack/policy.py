@@ -45,6 +45,8 @@ RULES: dict[str, str] = {
     "compute:os-flavor-extra-specs:delete": "admin",
     "compute:os-quota-sets:defaults": "any",
     "compute:os-quota-sets:delete": "admin",
+    "compute:os-quota-class-sets:show": "admin",
+    "compute:os-quota-class-sets:update": "admin",
     "compute:os-availability-zone:list": "any",
     "compute:os-availability-zone:detail": "admin",
     "compute:images:delete": "owner",

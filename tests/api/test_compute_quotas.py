@@ -112,3 +112,26 @@ def test_members_may_not_update_or_delete(member: Api, version: str) -> None:
     assert member.put(own, json={"quota_set": {"ram": 0}}).status_code == 403
     assert member.delete(own).status_code == 403
     assert member.get(own).json()["quota_set"]["ram"] == DEFAULTS["ram"]
+
+
+def test_quota_class_default_sets_project_defaults(admin: Api, member: Api) -> None:
+    path = "/compute/v2.1/os-quota-class-sets/default"
+    shown = admin.get(path)
+    assert shown.status_code == 200
+    body = shown.json()["quota_class_set"]
+    assert body.pop("id") == "default"
+    assert body == {k: v for k, v in DEFAULTS.items() if k not in ("server_groups", "server_group_members")}
+    try:
+        resp = admin.put(path, json={"quota_class_set": {"instances": 15, "cores": "30"}})
+        assert resp.status_code == 200
+        assert resp.json()["quota_class_set"]["instances"] == 15
+        assert "id" not in resp.json()["quota_class_set"]
+        quotas = f"/compute/v2.1/os-quota-sets/{member.project_id}"
+        assert member.get(quotas + "/defaults").json()["quota_set"]["instances"] == 15
+        assert member.get(quotas).json()["quota_set"]["cores"] == 30
+        assert member.get("/compute/v2.1/limits").json()["limits"]["absolute"]["maxTotalInstances"] == 15
+    finally:
+        admin.put(path, json={"quota_class_set": {"instances": DEFAULTS["instances"],
+                                                  "cores": DEFAULTS["cores"]}})
+    assert member.get(path).status_code == 403
+    assert admin.put(path, json={"quota_class_set": {"force": True}}).status_code == 400

@@ -169,6 +169,15 @@ class UserQuotaRow(Base):
     hard_limit: Mapped[int] = mapped_column(Integer)
 
 
+class QuotaClassRow(Base):
+    """os-quota-class-sets: the "default" class overrides the configured default limits."""
+
+    __tablename__ = "quota_classes"
+    class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
 class HostRow(Base):
     """A compute host: its agent registers capacity and heartbeats here."""
 

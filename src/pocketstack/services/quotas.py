@@ -1,5 +1,5 @@
-"""Compute quotas: per-project limits (defaults from settings, overrides in QuotaRow), usage
-counts and the checks made before a server is created."""
+"""Compute quotas: per-project limits (defaults from settings and the "default" quota class,
+overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before a create."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import KeypairRow, QuotaRow, SecurityGroupRow, ServerRow, UserQuotaRow
+from pocketstack.db.models import (
+    KeypairRow,
+    QuotaClassRow,
+    QuotaRow,
+    SecurityGroupRow,
+    ServerRow,
+    UserQuotaRow,
+)
 from pocketstack.settings import Settings
 
 # Nova's quota-set resources, in the order its API reference lists them.
@@ -19,13 +26,41 @@ RESOURCES = (
 )
 
 
-def default_limits(settings: Settings) -> dict[str, int]:
+DEFAULT_CLASS = "default"
+
+
+def configured_limits(settings: Settings) -> dict[str, int]:
     return {name: int(getattr(settings.quota, name)) for name in RESOURCES}
+
+
+async def class_limits(s: AsyncSession, settings: Settings,
+                       class_name: str = DEFAULT_CLASS) -> dict[str, int]:
+    """A quota class's limits: its rows over the "default" class's over the configured ones.
+    The "default" class's limits are every project's defaults."""
+    limits = configured_limits(settings)
+    names = {DEFAULT_CLASS, class_name}
+    rows = await s.scalars(select(QuotaClassRow).where(QuotaClassRow.class_name.in_(names)))
+    for row in sorted(rows, key=lambda r: r.class_name != DEFAULT_CLASS):
+        if row.resource in limits:
+            limits[row.resource] = row.hard_limit
+    return limits
+
+
+async def update_class_limits(s: AsyncSession, settings: Settings, class_name: str,
+                              changes: dict[str, int]) -> dict[str, int]:
+    for resource, value in changes.items():
+        row = await s.get(QuotaClassRow, (class_name, resource))
+        if row is None:
+            s.add(QuotaClassRow(class_name=class_name, resource=resource, hard_limit=value))
+        else:
+            row.hard_limit = value
+    await s.flush()
+    return await class_limits(s, settings, class_name)
 
 
 async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> dict[str, int]:
     """Every resource's hard limit for a project: its overrides over the defaults (-1 = unlimited)."""
-    limits = default_limits(settings)
+    limits = await class_limits(s, settings)
     rows = await s.scalars(select(QuotaRow).where(QuotaRow.project_id == project_id))
     for row in rows:
         if row.resource in limits:

@@ -7,41 +7,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pocketstack import errors
+from pocketstack.api.compute import quota_classes
+from pocketstack.api.compute.quotas_schema import parse_update
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import quotas as quota_service
-
-MAX_INT = 0x7FFFFFFF
-
-
-def quota_value(resource: str, value: Any) -> int:
-    """An integer (or a string of one) from -1 (unlimited) to 2^31-1."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        number = int(value)
-    if number is None or not -1 <= number <= MAX_INT:
-        raise errors.BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. "
-                                f"{value!r} is not valid under any of the given schemas")
-    return number
-
-
-def parse_update(data: dict[str, Any]) -> tuple[dict[str, int], bool]:
-    changes: dict[str, int] = {}
-    force = False
-    for key, value in data.items():
-        if key == "force":
-            if not isinstance(value, bool | str):
-                raise errors.BadRequest(f"Invalid input for field/attribute force. Value: {value}.")
-            force = value is True or str(value).lower() in ("true", "1", "yes", "on")
-        elif key in quota_service.RESOURCES:
-            changes[key] = quota_value(key, value)
-        else:
-            raise errors.BadRequest("Invalid input for field/attribute quota_set. Additional "
-                                    f"properties are not allowed ('{key}' was unexpected)")
-    return changes, force
 
 
 async def show_quota_set(ctx: Ctx) -> Response:
@@ -74,7 +44,8 @@ async def show_quota_set_detail(ctx: Ctx) -> Response:
 
 async def show_default_quota_set(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-quota-sets:defaults")
-    defaults = quota_service.default_limits(ctx.state.settings)
+    async with ctx.state.db.reader() as s:
+        defaults = await quota_service.class_limits(s, ctx.state.settings)
     return json_response({"quota_set": {"id": ctx.params["tenant_id"], **defaults}})
 
 
@@ -103,4 +74,5 @@ ROUTES: list[Route] = [
     Route("GET", "/os-quota-sets/{tenant_id}/defaults", show_default_quota_set),
     Route("PUT", "/os-quota-sets/{tenant_id}", update_quota_set),
     Route("DELETE", "/os-quota-sets/{tenant_id}", delete_quota_set),
+    *quota_classes.ROUTES,
 ]
