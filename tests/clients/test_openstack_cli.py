@@ -77,23 +77,25 @@ def test_keypair_and_server_lifecycle(osc: Osc, unique: str,
     assert created["name"] == vm
     assert created["status"] == "ACTIVE"
 
+    address = created["addresses"]["private"][0]
+    assert address.startswith("10.0.")
+    assert created["image"] == f"cirros ({CIRROS_ID})"
+    assert created["flavor"] == "m1.tiny (1)"
+
     listed = {s["Name"]: s for s in osc("server", "list")}
     assert listed[vm]["ID"] == created["id"]
     assert listed[vm]["Status"] == "ACTIVE"
-    assert listed[vm]["Flavor"] == "m1.tiny"
-    assert "private" in str(listed[vm]["Networks"])
+    assert (listed[vm]["Image"], listed[vm]["Flavor"]) == ("cirros", "m1.tiny")
+    assert listed[vm]["Networks"] == {"private": [address]}
 
     server = osc("server", "show", vm)
     assert server["id"] == created["id"]
     assert server["status"] == "ACTIVE"
     assert server["key_name"] == key
-    assert server["image"]["id"] == CIRROS_ID if isinstance(server["image"], dict) else CIRROS_ID in server["image"]
-    addresses = server["addresses"]
-    private = addresses["private"] if isinstance(addresses, dict) else None
-    assert private, addresses
-    assert str(private[0]).startswith("10.0.")
+    assert server["addresses"] == {"private": [address]}
+    assert server["security_groups"] == [{"name": "default"}]
 
     assert osc("server", "delete", "--wait", vm, fmt=False, timeout=120) == ""
     assert vm not in {s["Name"] for s in osc("server", "list")}
-    with pytest.raises(CliError, match="No server with a name or ID"):
+    with pytest.raises(CliError, match=f"No Server found for {vm}"):
         osc("server", "show", vm)

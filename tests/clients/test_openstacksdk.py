@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
-import openstack
 import openstack.config
 import pytest
 from openstack.connection import Connection
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.clients
 def connect(cloud: LiveCloud, name: str = "pocketstack") -> Connection:
     config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)],
                                               load_envvars=False)
-    return openstack.connect(cloud=name, config=config.get_one(cloud=name))
+    return Connection(config=config.get_one(cloud=name))
 
 
 @pytest.fixture
