@@ -130,7 +130,7 @@ async def check_server_quota(s: AsyncSession, settings: Settings, project_id: st
 async def check_keypair_quota(s: AsyncSession, settings: Settings, project_id: str,
                               user_id: str) -> None:
     """Raise errors.OverLimit (403) when the user already holds as many keypairs as allowed."""
-    allowed = (await limits_for(s, settings, project_id))["key_pairs"]
+    allowed = (await user_limits_for(s, settings, project_id, user_id))["key_pairs"]
     if allowed >= 0 and await keypair_count(s, user_id) + 1 > allowed:
         raise errors.OverLimit("Quota exceeded, too many key pairs.", code=403)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from pocketstack.api.compute import quota_classes
@@ -14,28 +15,28 @@ from pocketstack.api.routing import Route
 from pocketstack.services import quotas as quota_service
 
 
+async def scoped_limits(ctx: Ctx, s: AsyncSession, project_id: str) -> dict[str, int]:
+    """The project's limits, or one user's in it when the query names a user_id."""
+    user_id = ctx.query.get("user_id")
+    if user_id:
+        return await quota_service.user_limits_for(s, ctx.state.settings, project_id, user_id)
+    return await quota_service.limits_for(s, ctx.state.settings, project_id)
+
+
 async def show_quota_set(ctx: Ctx) -> Response:
     project_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-quota-sets:show", project_id)
-    user_id = ctx.query.get("user_id")
     async with ctx.state.db.reader() as s:
-        if user_id:
-            limits = await quota_service.user_limits_for(s, ctx.state.settings, project_id, user_id)
-        else:
-            limits = await quota_service.limits_for(s, ctx.state.settings, project_id)
+        limits = await scoped_limits(ctx, s, project_id)
     return json_response({"quota_set": {"id": project_id, **limits}})
 
 
 async def show_quota_set_detail(ctx: Ctx) -> Response:
     project_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-quota-sets:show", project_id)
-    user_id = ctx.query.get("user_id") or None
     async with ctx.state.db.reader() as s:
-        if user_id:
-            limits = await quota_service.user_limits_for(s, ctx.state.settings, project_id, user_id)
-        else:
-            limits = await quota_service.limits_for(s, ctx.state.settings, project_id)
-        in_use = await quota_service.usage(s, project_id, user_id or ctx.user.user_id)
+        limits = await scoped_limits(ctx, s, project_id)
+        in_use = await quota_service.usage(s, project_id, ctx.query.get("user_id") or ctx.user.user_id)
     body: dict[str, Any] = {"id": project_id}
     for resource, limit in limits.items():
         body[resource] = {"in_use": in_use[resource], "limit": limit, "reserved": 0}
