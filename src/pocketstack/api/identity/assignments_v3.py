@@ -20,11 +20,13 @@ async def _check_target(s: AsyncSession, ctx: Ctx) -> tuple[str | None, str | No
     """(project_id, domain_id) named by the URL, after checking that it and the user exist;
     the system is the domain column's SYSTEM marker."""
     project_id = ctx.params.get("project_id")
-    domain_id = identity.SYSTEM if ctx.options.get("system") else ctx.params.get("domain_id")
+    domain_id = ctx.params.get("domain_id")
     if project_id is not None:
         await identity.get_project(s, project_id)
-    elif domain_id is not None and domain_id != identity.SYSTEM:
+    elif domain_id is not None:
         await identity.get_domain(s, domain_id)
+    elif ctx.options.get("system"):
+        domain_id = identity.SYSTEM
     await identity.get_user(s, ctx.params["user_id"])
     return project_id, domain_id
 
