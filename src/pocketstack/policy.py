@@ -59,7 +59,7 @@ RULES: dict[str, str] = {
     "compute:limits:other_project": "admin",
     # Image
     "image:publicize": "admin",
-    "image:deactivate": "admin",
+    "image:deactivate": "member",
     "image:modify": "owner",
     # Network
     "network:create_shared": "admin",

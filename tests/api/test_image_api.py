@@ -229,23 +229,45 @@ def test_delete_is_204_then_404_and_protected_is_403(member: Api) -> None:
     assert_glance_fault(member.delete(url), 404, "Not Found")
 
 
-def test_deactivate_and_reactivate_are_admin_actions(admin: Api, member: Api) -> None:
-    image = create(member, container_format="bare", disk_format="raw")
+def test_owner_deactivates_and_reactivates(admin: Api, member: Api, other_member: Api) -> None:
+    image = create(member, container_format="bare", disk_format="raw", visibility="community")
     url = f"/image/v2/images/{image['id']}"
     resp = member.put(f"{url}/file", content=b"data" * 100,
                       headers={"Content-Type": "application/octet-stream"})
     assert resp.status_code == 204
-    assert_glance_fault(member.post(f"{url}/actions/deactivate"), 403, "Forbidden")
-    assert admin.post(f"{url}/actions/deactivate").status_code == 204
-    assert admin.post(f"{url}/actions/deactivate").status_code == 204
+    assert_glance_fault(other_member.post(f"{url}/actions/deactivate"), 403, "Forbidden")
+    assert member.post(f"{url}/actions/deactivate").status_code == 204
+    assert member.post(f"{url}/actions/deactivate").status_code == 204
     assert member.get(url).json()["status"] == "deactivated"
     assert_glance_fault(member.get(f"{url}/file"), 403, "Forbidden")
+    assert admin.get(f"{url}/file").content == b"data" * 100
     assert admin.post(f"{url}/actions/reactivate").status_code == 204
     assert member.get(url).json()["status"] == "active"
     assert member.get(f"{url}/file").content == b"data" * 100
     queued = create(member)
-    resp = admin.post(f"/image/v2/images/{queued['id']}/actions/deactivate")
+    resp = member.post(f"/image/v2/images/{queued['id']}/actions/deactivate")
     assert_glance_fault(resp, 403, "Forbidden")
+
+
+def test_draft4_patch_form_with_the_v2_0_media_type(member: Api) -> None:
+    image = create(member, os_distro="cirros")
+    headers = {"Content-Type": "application/openstack-images-v2.0-json-patch"}
+    url = f"/image/v2/images/{image['id']}"
+    resp = member.patch(url, headers=headers, json=[{"replace": "/name", "value": "d4"},
+                                                    {"add": "/hw_rng_model", "value": "virtio"},
+                                                    {"remove": "/os_distro"}])
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["name"] == "d4" and body["hw_rng_model"] == "virtio" and "os_distro" not in body
+    resp = member.patch(url, headers=headers, json=[{"add": "/hw_rng_model", "value": "x"}])
+    assert_glance_fault(resp, 409, "Conflict")
+    resp = member.patch(url, headers=headers, json=[{"add": "/a", "replace": "/b", "value": "x"}])
+    assert_glance_fault(resp, 400, "Bad Request")
+
+
+def test_empty_image_id_is_404(member: Api) -> None:
+    assert_glance_fault(member.get("/image/v2/images/"), 404, "Not Found")
+    assert_glance_fault(member.delete("/image/v2/images/"), 404, "Not Found")
 
 
 def test_schemas_describe_the_image_and_listing(member: Api) -> None:

@@ -26,6 +26,8 @@ class Change:
     op: str
     name: str
     value: Any = None
+    # JSON patch "add" replaces an existing member; the older draft-4 form refuses (409).
+    add_replaces: bool = True
 
 
 async def update_image(s: AsyncSession, image_id: str, changes: list[Change], *,
@@ -35,6 +37,9 @@ async def update_image(s: AsyncSession, image_id: str, changes: list[Change], *,
     require_owner(image, project_id, is_admin, "modify_image")
     properties = dict(image.properties or {})
     for change in changes:
+        if change.op == "add" and not change.add_replaces and (
+                change.name in CORE or change.name in properties):
+            raise errors.Conflict(f"Property {change.name} already present.")
         if change.name in CORE:
             _change_core(image, change, is_admin)
         else:

@@ -372,11 +372,11 @@ async def delete_image(s: AsyncSession, image_id: str, *, project_id: str,
 
 async def set_active_state(s: AsyncSession, image_id: str, *, project_id: str, is_admin: bool,
                            active: bool) -> ImageRow:
-    """Deactivate (active -> deactivated) or reactivate (deactivated -> active); idempotent."""
+    """Deactivate (active -> deactivated) or reactivate (deactivated -> active), by the owner or
+    an admin; idempotent."""
     action = "reactivate" if active else "deactivate"
     image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
-    if not is_admin:
-        raise not_authorized(action)
+    require_owner(image, project_id, is_admin, action)
     target, source = ("active", "deactivated") if active else ("deactivated", "active")
     if image.status == target:
         return image

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.db.models import ImageRow
@@ -26,23 +26,6 @@ TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
 
 
 # --- links and views ----------------------------------------------------------------------------
-
-
-def api_root(ctx: Ctx) -> str:
-    """This request's API root: .../compute/v2/{project}, .../compute/v2.1[/{project}]."""
-    project = ctx.params.get("project_id")
-    version = "v2" if ctx.options.get("legacy") else "v2.1"
-    return ctx.url("compute", version, *([project] if project else []))
-
-
-def bookmark_root(ctx: Ctx) -> str:
-    project = ctx.params.get("project_id")
-    return ctx.url("compute", *([project] if project else []))
-
-
-def resource_links(ctx: Ctx, collection: str, resource_id: str) -> list[dict[str, str]]:
-    return [{"rel": "self", "href": f"{api_root(ctx)}/{collection}/{resource_id}"},
-            {"rel": "bookmark", "href": f"{bookmark_root(ctx)}/{collection}/{resource_id}"}]
 
 
 def image_links(ctx: Ctx, image_id: str) -> list[dict[str, str]]:
@@ -80,11 +63,7 @@ def detail_view(ctx: Ctx, image: ImageRow) -> dict[str, Any]:
 
 
 def next_links(ctx: Ctx, collection: str, rows: list[ImageRow], limit: int) -> list[dict[str, str]]:
-    if not rows or len(rows) != limit:
-        return []
-    params = [(k, v) for k, v in ctx.query.multi_items() if k != "marker"]
-    params.append(("marker", rows[-1].id))
-    return [{"rel": "next", "href": f"{api_root(ctx)}/{collection}?{urlencode(params)}"}]
+    return next_link(ctx, collection, rows[-1].id) if rows and len(rows) == limit else []
 
 
 # --- query ----------------------------------------------------------------------------------------

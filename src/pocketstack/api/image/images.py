@@ -56,6 +56,8 @@ def image_fields(body: dict[str, Any], project_id: str, is_admin: bool) -> Image
 
 
 async def list_images(ctx: Ctx) -> Response:
+    if ctx.request.url.path.endswith("/"):
+        raise errors.NotFound("The resource could not be found.")  # GET /v2/images/ names no image
     query = parse_query(ctx.query, ctx.user.project_id, ctx.is_admin)
     async with ctx.state.db.reader() as s:
         rows = await images.list_images(s, query)
@@ -94,6 +96,11 @@ async def update_image(ctx: Ctx) -> Response:
     return json_response(image_view(image))
 
 
+async def delete_image_without_id(ctx: Ctx) -> Response:
+    """DELETE /v2/images/ names no image."""
+    raise errors.NotFound("The resource could not be found.")
+
+
 async def delete_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
@@ -107,6 +114,7 @@ async def delete_image(ctx: Ctx) -> Response:
 ROUTES: list[Route] = [
     Route("GET", "/v2/images", list_images),
     Route("POST", "/v2/images", create_image),
+    Route("DELETE", "/v2/images", delete_image_without_id),
     Route("GET", "/v2/images/{image_id}", show_image),
     Route("PATCH", "/v2/images/{image_id}", update_image),
     Route("DELETE", "/v2/images/{image_id}", delete_image),

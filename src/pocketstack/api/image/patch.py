@@ -29,12 +29,27 @@ async def read_changes(ctx: Ctx) -> list[Change]:
         raise errors.BadRequest("Malformed JSON in request body.") from None
     if not isinstance(body, list):
         raise errors.BadRequest("Request body must be a JSON array of operation objects.")
-    return [parse_change(item) for item in body]
+    draft4 = content_type == PATCH_TYPES[1]
+    return [parse_change(item, draft4=draft4) for item in body]
 
 
-def parse_change(raw: Any) -> Change:
+def parse_change(raw: Any, *, draft4: bool = False) -> Change:
+    """One operation: {"op": "replace", "path": "/name", "value": ...}, or with the v2.0
+    media type the older {"replace": "/name", "value": ...} form."""
     if not isinstance(raw, dict):
         raise errors.BadRequest("Operations must be JSON objects.")
+    op, path = _draft4_operation(raw) if draft4 and "op" not in raw else _operation(raw)
+    name = decode_pointer(path)
+    check_writable(name)
+    if op == "remove":
+        return Change(op, name)
+    if "value" not in raw:
+        raise errors.BadRequest(f'Operation "{op}" requires a member named "value".')
+    check_attribute(name, raw["value"])
+    return Change(op, name, raw["value"], add_replaces=not draft4)
+
+
+def _operation(raw: dict[str, Any]) -> tuple[str, Any]:
     op = raw.get("op")
     if op is None:
         raise errors.BadRequest("Unable to find 'op' in JSON Schema change")
@@ -43,14 +58,15 @@ def parse_change(raw: Any) -> Change:
                                 f"{', '.join(OPERATIONS)}.")
     if "path" not in raw:
         raise errors.BadRequest("Unable to find 'path' in JSON Schema change")
-    name = decode_pointer(raw["path"])
-    check_writable(name)
-    if op == "remove":
-        return Change(op, name)
-    if "value" not in raw:
-        raise errors.BadRequest(f'Operation "{op}" requires a member named "value".')
-    check_attribute(name, raw["value"])
-    return Change(op, name, raw["value"])
+    return str(op), raw["path"]
+
+
+def _draft4_operation(raw: dict[str, Any]) -> tuple[str, Any]:
+    ops = [op for op in OPERATIONS if op in raw]
+    if len(ops) != 1:
+        raise errors.BadRequest('Operation objects must contain exactly one member named "add", '
+                                '"remove", or "replace".')
+    return ops[0], raw[ops[0]]
 
 
 def decode_pointer(pointer: Any) -> str:
