@@ -182,3 +182,19 @@ def test_members_may_not_manage_flavors(member: Api, version: str) -> None:
         "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed."
     assert member.delete(root(member, version) + "/flavors/1").status_code == 403
     assert member.get(root(member, version) + "/flavors/1").status_code == 200
+
+
+def test_links_under_v21_with_project_id(cloud: LiveCloud, member: Api) -> None:
+    base = cloud.base_url + "/compute"
+    pid = member.project_id
+    flavor = member.get(f"/compute/v2.1/{pid}/flavors/1").json()["flavor"]
+    assert flavor["links"] == [{"href": f"{base}/v2.1/{pid}/flavors/1", "rel": "self"},
+                               {"href": f"{base}/{pid}/flavors/1", "rel": "bookmark"}]
+    page = member.get(f"/compute/v2/{pid}/flavors/detail", params={"limit": 1}).json()
+    assert page["flavors_links"] == [{"href": f"{base}/v2/{pid}/flavors/detail?limit=1&marker=1",
+                                      "rel": "next"}]
+
+
+def test_other_projects_id_in_url_is_400(member: Api, other_member: Api) -> None:
+    resp = member.get(f"/compute/v2/{other_member.project_id}/flavors")
+    assert resp.status_code == 400
