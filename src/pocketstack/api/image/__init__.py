@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pocketstack.api.image import image_actions, image_data, images, schemas, versions
+from pocketstack.api.image import image_actions, image_data, images, members, schemas, versions
 from pocketstack.api.routing import Route
 
 ROUTES: list[Route] = [
@@ -10,5 +10,6 @@ ROUTES: list[Route] = [
     *images.ROUTES,
     *image_data.ROUTES,
     *image_actions.ROUTES,
+    *members.ROUTES,
     *schemas.ROUTES,
 ]

@@ -1,4 +1,5 @@
-"""Image API v2: the JSON schemas of an image and of an image listing (GET /v2/schemas/...)."""
+"""Image API v2: the JSON schemas of an image, an image listing and image members
+(GET /v2/schemas/...)."""
 
 from __future__ import annotations
 
@@ -105,6 +106,28 @@ def images_schema() -> dict[str, Any]:
     }
 
 
+def member_schema() -> dict[str, Any]:
+    return {"name": "member", "properties": {
+        "image_id": {"type": "string", "pattern": UUID_RE.pattern,
+                     "description": "An identifier for the image"},
+        "member_id": {"type": "string",
+                      "description": "An identifier for the image member (tenantId)"},
+        "status": {"type": "string", "enum": ["pending", "accepted", "rejected"],
+                   "description": "The status of this image member"},
+        "created_at": {"type": "string", "description": "Date and time of image member creation"},
+        "updated_at": {"type": "string",
+                       "description": "Date and time of last modification of image member"},
+        "schema": {"type": "string", "readOnly": True},
+    }}
+
+
+def members_schema() -> dict[str, Any]:
+    return {"name": "members",
+            "properties": {"members": {"type": "array", "items": member_schema()},
+                           "schema": {"type": "string"}},
+            "links": [{"rel": "describedby", "href": "{schema}"}]}
+
+
 async def show_image_schema(ctx: Ctx) -> Response:
     return json_response(image_schema())
 
@@ -113,7 +136,17 @@ async def show_images_schema(ctx: Ctx) -> Response:
     return json_response(images_schema())
 
 
+async def show_member_schema(ctx: Ctx) -> Response:
+    return json_response(member_schema())
+
+
+async def show_members_schema(ctx: Ctx) -> Response:
+    return json_response(members_schema())
+
+
 ROUTES: list[Route] = [
     Route("GET", "/v2/schemas/image", show_image_schema),
     Route("GET", "/v2/schemas/images", show_images_schema),
+    Route("GET", "/v2/schemas/member", show_member_schema),
+    Route("GET", "/v2/schemas/members", show_members_schema),
 ]
