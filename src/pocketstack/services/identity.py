@@ -30,10 +30,30 @@ def new_id() -> str:
 # --- lookups -------------------------------------------------------------------------------
 
 
-async def get_domain(s: AsyncSession, domain_id: str) -> DomainRow:
-    row = await s.get(DomainRow, domain_id)
+async def _get(s: AsyncSession, model: Any, row_id: str, kind: str) -> Any:
+    row = await s.get(model, row_id)
     if row is None:
-        raise errors.NotFound(f"Could not find domain: {domain_id}.")
+        raise errors.NotFound(f"Could not find {kind}: {row_id}.")
+    return row
+
+
+async def get_domain(s: AsyncSession, domain_id: str) -> DomainRow:
+    row: DomainRow = await _get(s, DomainRow, domain_id, "domain")
+    return row
+
+
+async def get_project(s: AsyncSession, project_id: str) -> ProjectRow:
+    row: ProjectRow = await _get(s, ProjectRow, project_id, "project")
+    return row
+
+
+async def get_user(s: AsyncSession, user_id: str) -> UserRow:
+    row: UserRow = await _get(s, UserRow, user_id, "user")
+    return row
+
+
+async def get_role(s: AsyncSession, role_id: str) -> RoleRow:
+    row: RoleRow = await _get(s, RoleRow, role_id, "role")
     return row
 
 
@@ -41,13 +61,6 @@ async def find_domain_by_name(s: AsyncSession, name: str) -> DomainRow:
     row = await s.scalar(select(DomainRow).where(DomainRow.name == name))
     if row is None:
         raise errors.NotFound(f"Could not find domain: {name}.")
-    return row
-
-
-async def get_project(s: AsyncSession, project_id: str) -> ProjectRow:
-    row = await s.get(ProjectRow, project_id)
-    if row is None:
-        raise errors.NotFound(f"Could not find project: {project_id}.")
     return row
 
 
@@ -59,45 +72,31 @@ async def find_project_by_name(s: AsyncSession, name: str, domain_id: str) -> Pr
     return row
 
 
-async def get_user(s: AsyncSession, user_id: str) -> UserRow:
-    row = await s.get(UserRow, user_id)
-    if row is None:
-        raise errors.NotFound(f"Could not find user: {user_id}.")
-    return row
-
-
 async def find_user_by_name(s: AsyncSession, name: str, domain_id: str) -> UserRow | None:
     return await s.scalar(
         select(UserRow).where(UserRow.name == name, UserRow.domain_id == domain_id))
-
-
-async def get_role(s: AsyncSession, role_id: str) -> RoleRow:
-    row = await s.get(RoleRow, role_id)
-    if row is None:
-        raise errors.NotFound(f"Could not find role: {role_id}.")
-    return row
 
 
 async def find_role_by_name(s: AsyncSession, name: str) -> RoleRow | None:
     return await s.scalar(select(RoleRow).where(RoleRow.name == name))
 
 
-async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
+async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: str) -> list[RoleRow]:
     result = await s.scalars(
         select(RoleRow)
         .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
-        .where(RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.project_id == project_id)
+        .where(RoleAssignmentRow.user_id == user_id, target == target_id)
         .order_by(RoleRow.name))
     return list(result.unique())
+
+
+async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
+    return await _granted_roles(s, user_id, RoleAssignmentRow.project_id, project_id)
 
 
 async def roles_on_domain(s: AsyncSession, user_id: str, domain_id: str) -> list[RoleRow]:
-    result = await s.scalars(
-        select(RoleRow)
-        .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
-        .where(RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.domain_id == domain_id)
-        .order_by(RoleRow.name))
-    return list(result.unique())
+    """The user's roles on a domain (or on the system, with domain_id=SYSTEM)."""
+    return await _granted_roles(s, user_id, RoleAssignmentRow.domain_id, domain_id)
 
 
 async def projects_of_user(s: AsyncSession, user_id: str) -> list[ProjectRow]:
