@@ -47,6 +47,11 @@ def test_versions_document_answers_300_with_current_v2(cloud: LiveCloud) -> None
     assert httpx.get(cloud.base_url + "/image/versions").status_code == 200
 
 
+def test_no_interoperable_import_method_is_offered(member: Api) -> None:
+    methods = member.get("/image/v2/info/import").json()["import-methods"]
+    assert methods["value"] == []
+
+
 def test_create_shows_queued_image_with_glance_defaults(member: Api, cloud: LiveCloud) -> None:
     resp = member.post("/image/v2/images", json={
         "name": "ubuntu", "container_format": "bare", "disk_format": "raw", "os_distro": "ubuntu",

@@ -1,4 +1,5 @@
-"""Image API: the versions document (Glance answers 300 Multiple Choices at its root)."""
+"""Image API: the versions document (Glance answers 300 Multiple Choices at its root) and the
+discovery of interoperable import methods."""
 
 from __future__ import annotations
 
@@ -30,7 +31,14 @@ async def list_versions(ctx: Ctx) -> Response:
     return json_response(versions_body(ctx))
 
 
+async def show_import_info(ctx: Ctx) -> Response:
+    """Image data is uploaded with PUT .../file; no interoperable import method is offered."""
+    return json_response({"import-methods": {
+        "description": "Import methods available.", "type": "array", "value": []}})
+
+
 ROUTES: list[Route] = [
     Route("GET", "/", list_versions_root, auth=False),
     Route("GET", "/versions", list_versions, auth=False),
+    Route("GET", "/v2/info/import", show_import_info),
 ]
