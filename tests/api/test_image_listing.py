@@ -73,6 +73,12 @@ def test_filters_by_name_status_tag_owner_and_property(member: Api) -> None:
     assert set(ids(member, f"?owner={member.project_id}&status=queued")) >= {one["id"], two["id"]}
     assert ids(member, f"?tag={marker}&status=active") == []
     assert set(ids(member, f"?name=in:one-{marker},two-{marker}")) == {one["id"], two["id"]}
+    resp = member.put(f"/image/v2/images/{one['id']}/file", content=b"12345",
+                      headers={"Content-Type": "application/octet-stream"})
+    assert resp.status_code == 204
+    assert ids(member, f"?tag={marker}&size=5") == [one["id"]]
+    assert ids(member, f"?tag={marker}&size_min=1&size_max=10") == [one["id"]]
+    assert set(ids(member, f"?tag={marker}&min_ram=0")) == {one["id"], two["id"]}
 
 
 def test_sorting_and_pages_follow_next_links(member: Api) -> None:
@@ -97,7 +103,7 @@ def test_sorting_and_pages_follow_next_links(member: Api) -> None:
 @pytest.mark.parametrize("query", [
     "?limit=abc", "?limit=-1", "?sort_key=colour", "?sort_dir=sideways",
     "?visibility=everyone", "?member_status=maybe", "?status=sleeping",
-    "?marker=" + str(uuid.uuid4()), "?protected=perhaps", "?size_min=big",
+    "?marker=" + str(uuid.uuid4()), "?protected=perhaps", "?size_min=big", "?size=big",
     "?created_at=gte:yesterday",
 ])
 def test_bad_list_parameters_are_400_with_glance_body(member: Api, query: str) -> None:

@@ -15,12 +15,14 @@ MAX_LIMIT = 1000
 MEMBER_STATUSES = ("accepted", "pending", "rejected", "all")
 LIST_VISIBILITIES = ("public", "private", "shared", "community", "all")
 # Filters on core columns that take a value or `in:a,b,c`.
-COLUMN_FILTERS = ("name", "status", "owner", "container_format", "disk_format", "id")
+COLUMN_FILTERS = ("name", "status", "owner", "container_format", "disk_format", "id", "checksum",
+                  "os_hash_value")
+INTEGER_FILTERS = ("size", "virtual_size", "min_ram", "min_disk")
 RANGE_OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte")
 # Parameters that are not property filters.
 KNOWN = {"limit", "marker", "sort_key", "sort_dir", "sort", "member_status", "visibility", "tag",
          "protected", "os_hidden", "size_min", "size_max", "created_at", "updated_at",
-         *COLUMN_FILTERS}
+         *COLUMN_FILTERS, *INTEGER_FILTERS}
 
 
 def parse_limit(params: QueryParams) -> int:
@@ -47,6 +49,9 @@ def parse_query(params: QueryParams, project_id: str | None, is_admin: bool) -> 
     for key in COLUMN_FILTERS:
         if key in params:
             q.equals[key] = _column_value(key, params[key])
+    for key in INTEGER_FILTERS:
+        if key in params:
+            q.equals[key] = _integer(params[key], key)
     q.tags = params.getlist("tag")
     if "protected" in params:
         q.equals["protected"] = _boolean(params["protected"], "protected")
