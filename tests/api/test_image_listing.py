@@ -110,3 +110,17 @@ def test_bad_list_parameters_are_400_with_glance_body(member: Api, query: str) -
     resp = member.get(f"/image/v2/images{query}")
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == "400 Bad Request"
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_pages_cover_images_without_names(member: Api, direction: str) -> None:
+    marker = uuid.uuid4().hex[:8]
+    made = {create(member, name=name, tags=[marker])["id"]
+            for name in (None, None, "a", "b", None)}
+    query = f"?tag={marker}&sort_key=name&sort_dir={direction}&limit=1"
+    body = member.get(f"/image/v2/images{query}").json()
+    seen = [image["id"] for image in body["images"]]
+    while "next" in body:
+        body = member.get("/image" + body["next"]).json()
+        seen += [image["id"] for image in body["images"]]
+    assert sorted(seen) == sorted(made)

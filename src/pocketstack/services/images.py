@@ -182,7 +182,8 @@ async def list_images(s: AsyncSession, q: ImageQuery) -> list[ImageRow]:
     order = []
     for key, direction in q.sort:
         column = getattr(ImageRow, key)
-        order.append(column.desc() if direction == "desc" else column.asc())
+        # NULLs first ascending and last descending, on every database (markers rely on it).
+        order.append(column.desc().nulls_last() if direction == "desc" else column.asc().nulls_first())
     last_direction = q.sort[-1][1] if q.sort else "desc"
     if all(key != "id" for key, _ in q.sort):
         order.append(ImageRow.id.desc() if last_direction == "desc" else ImageRow.id.asc())
