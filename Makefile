@@ -44,8 +44,10 @@ tempest-stage2: install-test
 tempest-stage3: install-test
 	$(PY) -m tests.tempest_run stage3
 
+## Benchmarks (wrk from Debian's packages; numbers in bench/results/, see bench/README.md).
 bench: install-test
-	$(PY) -m bench
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(PY) -m bench $(BENCH_ARGS)
 
 check: install-test
 	$(VENV)/bin/ruff check src tests bench
