@@ -77,6 +77,54 @@ def _change_property(properties: dict[str, Any], change: Change) -> None:
         del properties[name]
 
 
+# --- state and tags ----------------------------------------------------------------------------
+
+
+async def set_active_state(s: AsyncSession, image_id: str, *, project_id: str, is_admin: bool,
+                           active: bool) -> ImageRow:
+    """Deactivate (active -> deactivated) or reactivate (deactivated -> active), by the owner or
+    an admin; idempotent."""
+    action = "reactivate" if active else "deactivate"
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, action)
+    target, source = ("active", "deactivated") if active else ("deactivated", "active")
+    if image.status == target:
+        return image
+    if image.status != source:
+        raise errors.Forbidden(f"Not allowed to {action} image in status '{image.status}'")
+    image.status = target
+    touch(image)
+    return image
+
+
+MAX_TAGS = 128
+
+
+async def add_tag(s: AsyncSession, image_id: str, tag: str, *, project_id: str,
+                  is_admin: bool) -> None:
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    tags = list(image.tags or [])
+    if tag in tags:
+        return
+    if len(tags) >= MAX_TAGS:
+        raise errors.PayloadTooLarge(f"Maximum number of tags exceeded: {MAX_TAGS}")
+    image.tags = [*tags, tag]
+    touch(image)
+
+
+async def remove_tag(s: AsyncSession, image_id: str, tag: str, *, project_id: str,
+                     is_admin: bool) -> None:
+    image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
+    require_owner(image, project_id, is_admin, "modify_image")
+    tags = list(image.tags or [])
+    if tag not in tags:
+        raise errors.NotFound(f"Tag {tag} not found")
+    image.tags = [t for t in tags if t != tag]
+    touch(image)
+
+
+
 # --- compute API image metadata (the custom properties) -------------------------------------
 
 

@@ -9,7 +9,7 @@ from pocketstack.api.http import Ctx, empty
 from pocketstack.api.image.images import glance_not_found
 from pocketstack.api.image.validation import check_tags
 from pocketstack.api.routing import Route
-from pocketstack.services import images
+from pocketstack.services import image_updates
 
 
 async def add_tag(ctx: Ctx) -> Response:
@@ -17,7 +17,7 @@ async def add_tag(ctx: Ctx) -> Response:
     check_tags([tag])
     with glance_not_found(image_id):
         async with ctx.state.db.session() as s:
-            await images.add_tag(s, image_id, tag, project_id=ctx.project_id,
+            await image_updates.add_tag(s, image_id, tag, project_id=ctx.project_id,
                                  is_admin=ctx.is_admin)
     return empty(204)
 
@@ -26,7 +26,7 @@ async def delete_tag(ctx: Ctx) -> Response:
     image_id, tag = ctx.params["image_id"], ctx.params["tag"]
     with glance_not_found(image_id):
         async with ctx.state.db.session() as s:
-            await images.remove_tag(s, image_id, tag, project_id=ctx.project_id,
+            await image_updates.remove_tag(s, image_id, tag, project_id=ctx.project_id,
                                     is_admin=ctx.is_admin)
     return empty(204)
 
@@ -44,7 +44,7 @@ async def _set_active(ctx: Ctx, *, active: bool) -> Response:
     ctx.authorize("image:deactivate")
     with glance_not_found(image_id):
         async with ctx.state.db.session() as s:
-            await images.set_active_state(s, image_id, project_id=ctx.project_id,
+            await image_updates.set_active_state(s, image_id, project_id=ctx.project_id,
                                           is_admin=ctx.is_admin, active=active)
     return empty(204)
 
