@@ -58,6 +58,10 @@ class TaskState(StrEnum):
     DELETING = "deleting"
     SHELVING = "shelving"
     UNSHELVING = "unshelving"
+    REBUILD_SPAWNING = "rebuild_spawning"
+    SHELVING_OFFLOADING = "shelving_offloading"
+    SOFT_DELETING = "soft-deleting"
+    RESTORING = "restoring"
 
 
 class PowerState(IntEnum):
@@ -76,6 +80,19 @@ class Action(StrEnum):
 
     CREATE = "create"
     DELETE = "delete"
+    REBUILD = "rebuild"
+    RESIZE = "resize"
+    CONFIRM_RESIZE = "confirmResize"
+    REVERT_RESIZE = "revertResize"
+    MIGRATE = "migrate"
+    CREATE_IMAGE = "createImage"
+    CREATE_BACKUP = "createBackup"
+    SHELVE = "shelve"
+    SHELVE_OFFLOAD = "shelveOffload"
+    UNSHELVE = "unshelve"
+    RESTORE = "restore"
+    # A delete while reclaim_instance_interval_s > 0 (recorded as a "delete" action).
+    SOFT_DELETE = "softDelete"
 
 
 ANY_TASK: frozenset[TaskState | None] = frozenset([None, *TaskState])
@@ -89,10 +106,28 @@ class Transition:
     from_tasks: frozenset[TaskState | None] = IDLE
 
 
+# Where Nova lets a server be snapshotted, backed up or shelved.
+_IMAGE_STATES = (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED)
+
 # Nova allows delete in every state and during any other task: the agent's compare-and-swap on
 # the task it started from makes an in-flight step give way to the delete.
 TRANSITIONS: dict[Action, Transition] = {
     Action.DELETE: Transition(frozenset(VmState) - {VmState.DELETED}, TaskState.DELETING, ANY_TASK),
+    **{action: Transition(frozenset(allowed), task) for action, allowed, task in (
+        (Action.REBUILD, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
+        (Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
+        (Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
+        (Action.CONFIRM_RESIZE, (VmState.RESIZED,), TaskState.RESIZE_CONFIRMING),
+        (Action.REVERT_RESIZE, (VmState.RESIZED,), TaskState.RESIZE_REVERTING),
+        (Action.CREATE_IMAGE, _IMAGE_STATES, TaskState.IMAGE_SNAPSHOT),
+        (Action.CREATE_BACKUP, _IMAGE_STATES, TaskState.IMAGE_BACKUP),
+        (Action.SHELVE, _IMAGE_STATES, TaskState.SHELVING),
+        (Action.SHELVE_OFFLOAD, (VmState.SHELVED,), TaskState.SHELVING_OFFLOADING),
+        (Action.UNSHELVE, (VmState.SHELVED, VmState.SHELVED_OFFLOADED), TaskState.UNSHELVING),
+        (Action.RESTORE, (VmState.SOFT_DELETED,), TaskState.RESTORING),
+    )},
+    Action.SOFT_DELETE: Transition(frozenset(VmState) - {VmState.DELETED, VmState.SOFT_DELETED},
+                                   TaskState.SOFT_DELETING, ANY_TASK),
 }
 
 # --- public status (Nova's _STATE_MAP) -------------------------------------------------------
@@ -100,12 +135,13 @@ TRANSITIONS: dict[Action, Transition] = {
 _REBOOT = {TaskState.REBOOTING: "REBOOT", TaskState.REBOOTING_HARD: "HARD_REBOOT"}
 _RESIZE = {t: "RESIZE" for t in (TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING,
                                  TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH)}
-_REBUILD = {TaskState.REBUILDING: "REBUILD"}
+_REBUILD = {TaskState.REBUILDING: "REBUILD", TaskState.REBUILD_SPAWNING: "REBUILD"}
 
 STATUS_MAP: dict[VmState, tuple[str, dict[TaskState, str]]] = {
     VmState.ACTIVE: ("ACTIVE", {**_REBOOT, **_RESIZE, **_REBUILD,
                                 TaskState.UPDATING_PASSWORD: "PASSWORD",
-                                TaskState.MIGRATING: "MIGRATING"}),
+                                TaskState.MIGRATING: "MIGRATING",
+                                TaskState.RESIZE_REVERTING: "REVERT_RESIZE"}),
     VmState.BUILDING: ("BUILD", {}),
     VmState.STOPPED: ("SHUTOFF", {**_RESIZE, **_REBUILD}),
     VmState.RESIZED: ("VERIFY_RESIZE", {TaskState.RESIZE_REVERTING: "REVERT_RESIZE"}),

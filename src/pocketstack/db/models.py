@@ -213,6 +213,9 @@ class ServerRow(Base):
     flavor_id: Mapped[str] = mapped_column(String(255))
     # The flavor as it was at boot (name, ram, vcpus, disk, ephemeral, swap, extra_specs).
     flavor: Mapped[dict[str, Any]] = mapped_column()
+    # While a resize or migration waits for confirmation: the flavor before and after it.
+    old_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    new_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     vm_state: Mapped[str] = mapped_column(String(32))
     task_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     power_state: Mapped[int] = mapped_column(Integer, default=0)
@@ -392,6 +395,24 @@ class FixedIpRow(Base):
         String(36), ForeignKey("subnets.id", ondelete="CASCADE")
     )
     ip_address: Mapped[str] = mapped_column(String(64))
+
+
+class FloatingIpRow(Base):
+    """A Neutron floating IP: an address of an external network, maybe bound to a port."""
+
+    __tablename__ = "floating_ips"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    floating_ip_address: Mapped[str] = mapped_column(String(64), unique=True)
+    floating_network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"))
+    port_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    fixed_ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="DOWN")
+    description: Mapped[str] = mapped_column(Text, default="")
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 class SecurityGroupRow(Base):
