@@ -196,6 +196,8 @@ def upgrade() -> None:
     sa.Column('image_id', sa.String(length=36), nullable=False),
     sa.Column('flavor_id', sa.String(length=255), nullable=False),
     sa.Column('flavor', sa.JSON(), nullable=False),
+    sa.Column('old_flavor', sa.JSON(), nullable=True),
+    sa.Column('new_flavor', sa.JSON(), nullable=True),
     sa.Column('vm_state', sa.String(length=32), nullable=False),
     sa.Column('task_state', sa.String(length=32), nullable=True),
     sa.Column('power_state', sa.Integer(), nullable=False),
@@ -247,6 +249,26 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['flavor_id'], ['flavors.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('flavor_id', 'project_id')
     )
+    op.create_table('floating_ips',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('floating_ip_address', sa.String(length=64), nullable=False),
+    sa.Column('floating_network_id', sa.String(length=36), nullable=False),
+    sa.Column('port_id', sa.String(length=36), nullable=True),
+    sa.Column('fixed_ip_address', sa.String(length=64), nullable=True),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['floating_network_id'], ['networks.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('floating_ip_address')
+    )
+    with op.batch_alter_table('floating_ips', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_floating_ips_port_id'), ['port_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_floating_ips_project_id'), ['project_id'], unique=False)
+
     op.create_table('image_members',
     sa.Column('image_id', sa.String(length=36), nullable=False),
     sa.Column('member_id', sa.String(length=64), nullable=False),
@@ -424,6 +446,11 @@ def downgrade() -> None:
 
     op.drop_table('instance_action_events')
     op.drop_table('image_members')
+    with op.batch_alter_table('floating_ips', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_floating_ips_project_id'))
+        batch_op.drop_index(batch_op.f('ix_floating_ips_port_id'))
+
+    op.drop_table('floating_ips')
     op.drop_table('flavor_access')
     op.drop_table('user_quotas')
     with op.batch_alter_table('servers', schema=None) as batch_op:
