@@ -27,6 +27,19 @@ class Step(StrEnum):
     RESTORE = "restore"
     MARK_STOPPED = "mark_stopped"
     RECORD_POWER = "record_power"
+    # Rebuild, resize, migrate, shelve, snapshot, soft delete (agent/steps_moves.py): tear the
+    # guest down and record the move, spawn it again where and as the row now says, finish.
+    REBUILD_TEARDOWN = "rebuild_teardown"
+    RESIZE_MIGRATE = "resize_migrate"
+    CONFIRM_RESIZE = "confirm_resize"
+    REVERT_TEARDOWN = "revert_teardown"
+    RESPAWN = "respawn"
+    WAKE_GUEST = "wake_guest"
+    FINISH_MOVE = "finish_move"
+    SNAPSHOT = "snapshot"
+    SHELVE = "shelve"
+    SHELVE_OFFLOAD = "shelve_offload"
+    SOFT_DELETE = "soft_delete"
 
 
 BUILD_TASKS: frozenset[TaskState | None] = frozenset({
@@ -40,12 +53,56 @@ def plan(vm: VmState, task: TaskState | None, power: PowerState | None,
     """`power` is what the driver reports (None: no guest); `recorded` is the row's power_state."""
     if task == TaskState.DELETING:
         return Step.DESTROY if power is not None else Step.FINISH_DELETE
+    moved = _plan_move(vm, task, power)
+    if moved is not None:
+        return moved
     if vm == VmState.BUILDING:
         return _plan_build(task, power)
     if task is not None:
         # An action this agent does not carry out: leave the server to whoever does.
         return Step.NOTHING
     return _plan_idle(vm, power, recorded)
+
+
+# One step whatever the guest's state: each of these steps is idempotent on its own.
+_ONE_STEP: dict[TaskState, Step] = {
+    TaskState.REBUILDING: Step.REBUILD_TEARDOWN,
+    TaskState.RESIZE_PREP: Step.RESIZE_MIGRATE,
+    TaskState.RESIZE_CONFIRMING: Step.CONFIRM_RESIZE,
+    TaskState.IMAGE_SNAPSHOT: Step.SNAPSHOT,
+    TaskState.IMAGE_BACKUP: Step.SNAPSHOT,
+    TaskState.SHELVING: Step.SHELVE,
+    TaskState.SHELVING_OFFLOADING: Step.SHELVE_OFFLOAD,
+    TaskState.SOFT_DELETING: Step.SOFT_DELETE,
+}
+# Spawned afresh (a guest left in another state is destroyed first) / woken if it is there.
+RESPAWN_TASKS = frozenset({TaskState.REBUILD_SPAWNING, TaskState.RESIZE_MIGRATED})
+WAKE_TASKS = frozenset({TaskState.UNSHELVING, TaskState.RESTORING})
+
+
+def _plan_move(vm: VmState, task: TaskState | None, power: PowerState | None) -> Step | None:
+    if task is None or vm == VmState.BUILDING:
+        return None
+    if task == TaskState.RESIZE_REVERTING:
+        # Reverting: vm_state resized until the guest is torn down, then active until respawned.
+        if vm == VmState.RESIZED:
+            return Step.REVERT_TEARDOWN
+        return _respawn(power)
+    if task in _ONE_STEP:
+        return _ONE_STEP[task]
+    if task in RESPAWN_TASKS:
+        return _respawn(power)
+    if task in WAKE_TASKS:
+        if power is None:
+            return Step.RESPAWN
+        return Step.FINISH_MOVE if power == PowerState.RUNNING else Step.WAKE_GUEST
+    return None
+
+
+def _respawn(power: PowerState | None) -> Step:
+    if power is None:
+        return Step.RESPAWN
+    return Step.FINISH_MOVE if power == PowerState.RUNNING else Step.DESTROY
 
 
 def _plan_build(task: TaskState | None, power: PowerState | None) -> Step:

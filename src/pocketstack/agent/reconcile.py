@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.agent import store
+from pocketstack.agent import steps_moves, store
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
@@ -142,4 +142,5 @@ STEPS: dict[Step, StepFunction] = {
     Step.RESTORE: restore,
     Step.MARK_STOPPED: mark_stopped,
     Step.RECORD_POWER: record_power,
+    **steps_moves.STEPS,
 }

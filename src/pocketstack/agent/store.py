@@ -17,7 +17,7 @@ from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
 from pocketstack.services import networks
 from pocketstack.services.servers import decode_user_data
-from pocketstack.timeutil import utcnow
+from pocketstack.timeutil import iso_z, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +37,31 @@ class ServerState:
 
 async def server_states(db: Database, host: str, *, busy_only: bool) -> list[ServerState]:
     """The host's servers (only those with a task in progress when `busy_only`)."""
+    if not busy_only:
+        await start_due_tasks(db, host)
     query = select(ServerRow).where(ServerRow.host == host, ServerRow.deleted.is_(False))
     if busy_only:
         query = query.where(ServerRow.task_state.is_not(None))
     async with db.reader() as s:
         return [ServerState.of(row) for row in await s.scalars(query.order_by(ServerRow.created_at))]
+
+
+async def start_due_tasks(db: Database, host: str) -> None:
+    """Start the tasks idle servers scheduled for later in `pending` (`due_task` at `due_at`:
+    the offload of a shelved server, the reclaim of a soft-deleted one)."""
+    now = iso_z(utcnow())
+    async with db.reader() as s:
+        rows = list(await s.scalars(select(ServerRow).where(
+            ServerRow.host == host, ServerRow.deleted.is_(False), ServerRow.task_state.is_(None),
+            ServerRow.pending.is_not(None))))
+    for row in rows:
+        timer = row.pending or {}
+        if not timer.get("due_task") or str(timer.get("due_at", "~")) > now:
+            continue
+        async with db.session() as s:
+            await compare_and_set(s, row.id, host, ServerState.of(row),
+                                  task_state=str(timer["due_task"]),
+                                  pending={"action": timer.get("action")})
 
 
 async def load_server(db: Database, server_id: str, host: str) -> ServerRow | None:

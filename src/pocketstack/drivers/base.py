@@ -105,6 +105,9 @@ class Driver(Protocol):
 
     async def unpause(self, name: str) -> None: ...
 
+    async def snapshot(self, name: str) -> bytes:
+        """A copy of the guest's disk (raises GuestNotFound for an absent guest)."""
+
     async def power_state(self, name: str) -> PowerState | None:
         """The guest's power state; None when there is no such guest."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pocketstack.compute_states import PowerState
 from pocketstack.drivers.base import (
@@ -25,7 +26,8 @@ from pocketstack.drivers.base import (
     Resources,
 )
 
-OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "pause", "unpause"})
+OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "pause", "unpause",
+                        "snapshot"})
 
 
 @dataclass(slots=True)
@@ -141,6 +143,15 @@ class FakeDriver:
         if guest.power != PowerState.PAUSED:
             raise DriverError(f"Guest {name} is not paused.")
         guest.power = PowerState.RUNNING
+
+    async def snapshot(self, name: str) -> bytes:
+        """The guest's disk: a copy of its boot image (a marker line when it had none)."""
+        await self._enter("snapshot", name)
+        spec = self._guest(name).spec
+        path = Path(spec.image.path) if spec.image.path else None
+        if path is not None and await asyncio.to_thread(path.is_file):
+            return await asyncio.to_thread(path.read_bytes)
+        return f"pocketstack fake disk of {spec.server_id}\n".encode()
 
     async def power_state(self, name: str) -> PowerState | None:
         guest = self.guests_by_name.get(name)
