@@ -44,7 +44,11 @@ class TaskState(StrEnum):
     RESIZE_REVERTING = "resize_reverting"
     RESIZE_CONFIRMING = "resize_confirming"
     REBOOTING = "rebooting"
+    REBOOT_PENDING = "reboot_pending"
+    REBOOT_STARTED = "reboot_started"
     REBOOTING_HARD = "rebooting_hard"
+    REBOOT_PENDING_HARD = "reboot_pending_hard"
+    REBOOT_STARTED_HARD = "reboot_started_hard"
     PAUSING = "pausing"
     UNPAUSING = "unpausing"
     SUSPENDING = "suspending"
@@ -80,6 +84,21 @@ class Action(StrEnum):
 
     CREATE = "create"
     DELETE = "delete"
+    REBOOT = "reboot"
+    STOP = "stop"
+    START = "start"
+    PAUSE = "pause"
+    UNPAUSE = "unpause"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    RESCUE = "rescue"
+    UNRESCUE = "unrescue"
+    CHANGE_PASSWORD = "changePassword"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    RESET_STATE = "resetState"
+    RESET_NETWORK = "resetNetwork"
+    INJECT_NETWORK_INFO = "injectNetworkInfo"
     REBUILD = "rebuild"
     RESIZE = "resize"
     CONFIRM_RESIZE = "confirmResize"
@@ -106,6 +125,46 @@ class Transition:
     from_tasks: frozenset[TaskState | None] = IDLE
 
 
+# Nova's task_states.ALLOW_REBOOT: a hard reboot may interrupt these.
+ALLOW_REBOOT: frozenset[TaskState | None] = frozenset({
+    None, TaskState.REBOOTING, TaskState.REBOOT_PENDING, TaskState.REBOOT_STARTED,
+    TaskState.RESUMING, TaskState.REBOOTING_HARD, TaskState.UNPAUSING, TaskState.PAUSING,
+    TaskState.SUSPENDING,
+})
+# Nova's vm_states.ALLOW_SOFT_REBOOT and ALLOW_HARD_REBOOT.
+ALLOW_SOFT_REBOOT = frozenset({VmState.ACTIVE})
+ALLOW_HARD_REBOOT = frozenset({VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+                               VmState.SUSPENDED, VmState.ERROR})
+
+# Power and guest actions, as Nova's check_instance_state on each compute API method. A reboot
+# is recorded as hard (ALLOW_HARD_REBOOT covers both); SOFT_REBOOT is checked first for a soft one.
+POWER_TRANSITIONS: dict[Action, Transition] = {
+    Action.REBOOT: Transition(ALLOW_HARD_REBOOT, TaskState.REBOOTING_HARD, ALLOW_REBOOT),
+    **{action: Transition(frozenset(allowed), task) for action, allowed, task in (
+        (Action.STOP, (VmState.ACTIVE, VmState.RESCUED, VmState.ERROR), TaskState.POWERING_OFF),
+        (Action.START, (VmState.STOPPED,), TaskState.POWERING_ON),
+        (Action.PAUSE, (VmState.ACTIVE,), TaskState.PAUSING),
+        (Action.UNPAUSE, (VmState.PAUSED,), TaskState.UNPAUSING),
+        (Action.SUSPEND, (VmState.ACTIVE,), TaskState.SUSPENDING),
+        (Action.RESUME, (VmState.SUSPENDED,), TaskState.RESUMING),
+        (Action.RESCUE, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.RESCUING),
+        (Action.UNRESCUE, (VmState.RESCUED,), TaskState.UNRESCUING),
+        (Action.CHANGE_PASSWORD, (VmState.ACTIVE,), TaskState.UPDATING_PASSWORD),
+    )},
+}
+SOFT_REBOOT = Transition(ALLOW_SOFT_REBOOT, TaskState.REBOOTING)
+
+
+def conflict_message(action: str, transition: Transition, server_id: str, vm_state: str,
+                     task_state: str | None) -> str | None:
+    """Nova's 409 text when `transition` is not allowed from these states; None when it is."""
+    if vm_state not in transition.allowed:
+        return f"Cannot '{action}' instance {server_id} while it is in vm_state {vm_state}"
+    if task_state not in transition.from_tasks:
+        return f"Cannot '{action}' instance {server_id} while it is in task_state {task_state}"
+    return None
+
+
 # Where Nova lets a server be snapshotted, backed up or shelved.
 _IMAGE_STATES = (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED)
 
@@ -128,11 +187,15 @@ TRANSITIONS: dict[Action, Transition] = {
     )},
     Action.SOFT_DELETE: Transition(frozenset(VmState) - {VmState.DELETED, VmState.SOFT_DELETED},
                                    TaskState.SOFT_DELETING, ANY_TASK),
+    **POWER_TRANSITIONS,
 }
 
 # --- public status (Nova's _STATE_MAP) -------------------------------------------------------
 
-_REBOOT = {TaskState.REBOOTING: "REBOOT", TaskState.REBOOTING_HARD: "HARD_REBOOT"}
+_REBOOT = {**{t: "REBOOT" for t in (TaskState.REBOOTING, TaskState.REBOOT_PENDING,
+                                     TaskState.REBOOT_STARTED)},
+           **{t: "HARD_REBOOT" for t in (TaskState.REBOOTING_HARD, TaskState.REBOOT_PENDING_HARD,
+                                          TaskState.REBOOT_STARTED_HARD)}}
 _RESIZE = {t: "RESIZE" for t in (TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING,
                                  TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH)}
 _REBUILD = {TaskState.REBUILDING: "REBUILD", TaskState.REBUILD_SPAWNING: "REBUILD"}

@@ -14,6 +14,7 @@ from pocketstack.api.compute import (
     keypairs,
     limits,
     quotas,
+    server_actions,
     server_metadata,
     servers,
     versions,
@@ -33,5 +34,6 @@ ROUTES: list[Route] = [
     *image_metadata.ROUTES,
     *servers.ROUTES,
     *server_metadata.ROUTES,
+    *server_actions.ROUTES,
     *ips.ROUTES,
 ]

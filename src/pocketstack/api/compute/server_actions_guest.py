@@ -1,0 +1,123 @@
+"""Actions inside the guest: rescue (answers the rescue password), unrescue, changePassword,
+and os-getConsoleOutput (read from the console log the agent records)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute.action_registry import action, load, request
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.compute_states import Action
+from pocketstack.db.models import ServerRow
+from pocketstack.services.images import get_visible_image
+from pocketstack.services.servers import generate_password
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
+_LENGTH = re.compile(r"^-?[0-9]+$")
+
+
+def _object(name: str, value: Any, allowed: set[str], *, nullable: bool) -> dict[str, Any]:
+    if value is None and nullable:
+        return {}
+    if not isinstance(value, dict):
+        kinds = "'object', 'null'" if nullable else "'object'"
+        raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
+                                f"{value!r} is not of type {kinds}")
+    extra = sorted(set(value) - allowed)
+    if extra:
+        raise errors.BadRequest(f"Invalid input for field/attribute {name}. Additional "
+                                f"properties are not allowed ({', '.join(repr(k) for k in extra)} "
+                                f"{'was' if len(extra) == 1 else 'were'} unexpected)")
+    return value
+
+
+def _password(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
+                                f"{value!r} is not of type 'string'")
+    return value
+
+
+async def _rescue_image(ctx: Ctx, image_ref: Any) -> str | None:
+    if image_ref is None:
+        return None
+    try:
+        uuid.UUID(str(image_ref))
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for field/attribute rescue_image_ref. Value: "
+                                f"{image_ref}. '{image_ref}' is not a 'uuid'") from None
+    async with ctx.state.db.reader() as s:
+        try:
+            image = await get_visible_image(s, str(image_ref), project_id=ctx.project_id,
+                                            is_admin=ctx.is_admin)
+        except errors.NotFound:
+            raise errors.BadRequest(f"Image {image_ref} could not be found.") from None
+    return image.id
+
+
+@action("rescue")
+async def rescue(ctx: Ctx, server_id: str, value: Any) -> Response:
+    body = _object("rescue", value, {"adminPass", "rescue_image_ref"}, nullable=True)
+    password = _password("adminPass", body["adminPass"]) if "adminPass" in body else ""
+    password = password or generate_password()
+    image_id = await _rescue_image(ctx, body.get("rescue_image_ref"))
+    await request(ctx, server_id, Action.RESCUE, policy="compute:os-rescue",
+                  pending={"password": password, "image_id": image_id})
+    return json_response({"adminPass": password})
+
+
+@action("unrescue")
+async def unrescue(ctx: Ctx, server_id: str, value: Any) -> Response:
+    await request(ctx, server_id, Action.UNRESCUE, policy="compute:os-unrescue")
+    return empty(202)
+
+
+@action("changePassword")
+async def change_password(ctx: Ctx, server_id: str, value: Any) -> Response:
+    body = _object("changePassword", value, {"adminPass"}, nullable=False)
+    if "adminPass" not in body:
+        raise errors.BadRequest("Invalid input for field/attribute changePassword. Value: "
+                                f"{value!r}. 'adminPass' is a required property")
+    password = _password("adminPass", body["adminPass"])
+    await request(ctx, server_id, Action.CHANGE_PASSWORD, policy="compute:os-admin-password",
+                  pending={"password": password})
+    return empty(202)
+
+
+def _length(value: Any) -> int | None:
+    length = value.get("length") if isinstance(value, dict) else None
+    if length is None:
+        return None
+    if isinstance(length, bool) or not isinstance(length, int | str) \
+            or not _LENGTH.match(str(length)):
+        raise errors.BadRequest(f"Invalid input for field/attribute length. Value: {length}. "
+                                f"{length!r} does not match '^-?[0-9]+$'")
+    number = int(length)
+    if number < -1:
+        raise errors.BadRequest(f"Invalid input for field/attribute length. Value: {length}. "
+                                f"{length} is less than the minimum of -1")
+    return None if number == -1 else number
+
+
+def console_tail(row: ServerRow, length: int | None) -> str:
+    lines = (row.console_log or "").splitlines(keepends=True)
+    if length is not None:
+        lines = lines[-length:] if length > 0 else []
+    return _CONTROL.sub("", "".join(lines))
+
+
+@action("os-getConsoleOutput")
+async def console_output(ctx: Ctx, server_id: str, value: Any) -> Response:
+    _object("os-getConsoleOutput", value, {"length"}, nullable=False)
+    length = _length(value)
+    ctx.authorize("compute:os-console-output")
+    async with ctx.state.db.reader() as s:
+        row = await load(s, ctx, server_id)
+    if not row.host:
+        raise errors.Conflict(f"Instance {row.id} is not ready")
+    return json_response({"output": console_tail(row, length)})
