@@ -1,4 +1,4 @@
-"""The `pocketstack` command: serve (all in one), db upgrade/check."""
+"""The `pocketstack` command: serve (all in one), api and agent (scale-out), db upgrade/check."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
@@ -40,11 +41,37 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
 
 
 def _prepare(settings: Settings) -> None:
-    """Migrate the schema and bootstrap; print credentials on first start."""
+    """Migrate the schema and bootstrap; print credentials on first start. On PostgreSQL,
+    processes starting together take turns (an advisory lock), so only one migrates."""
+    asyncio.run(_exclusively(settings, _migrate_and_bootstrap))
+
+
+async def _migrate_and_bootstrap(settings: Settings) -> None:
     from pocketstack.db import migrate
 
-    migrate.upgrade(settings.database_url)
-    asyncio.run(_bootstrap(settings))
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    await _bootstrap(settings)
+
+
+async def _exclusively(settings: Settings, work: Callable[[Settings], Awaitable[None]]) -> None:
+    """Run `work` holding PostgreSQL's session advisory lock PREPARE_LOCK (SQLite: just run)."""
+    if not settings.database_url.startswith("postgresql"):
+        await work(settings)
+        return
+    import asyncpg
+
+    from pocketstack.db.notify import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url), timeout=10)
+    try:
+        await conn.execute(f"SELECT pg_advisory_lock({PREPARE_LOCK})")
+        await work(settings)
+    finally:
+        await conn.close()
+
+
+# The advisory lock key of schema upgrades and bootstrap on PostgreSQL.
+PREPARE_LOCK = 0x706F636B6574
 
 
 async def _bootstrap(settings: Settings) -> None:
@@ -135,19 +162,98 @@ def _print_serving(settings: Settings, started: float, workers: int) -> None:
                   f"{'es' if workers > 1 else ''}) after {time.monotonic() - started:.2f}s")
 
 
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port for every API (default 8080).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Image data and clouds.yaml (shared by every API process).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    workers: Annotated[int, typer.Option(help="API processes sharing the port.")] = 1,
+) -> None:
+    """Run the APIs only (no agent): agents run as `pocketstack agent` on each host."""
+    import uvicorn
+
+    started = time.monotonic()
+    settings = _settings(host, port, data_dir)
+    _prepare(settings)
+    sock = listen_socket(settings.host, settings.port)
+    env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
+           "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
+    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
+                       "--log-level", log_level, "--role", "api"], env, sock.fileno(), workers - 1)
+    pool.start()
+    try:
+        application = api_app(settings)
+        _print_serving(settings, started, workers)
+        config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        pool.stop()
+
+
+def api_app(settings: Settings) -> Any:
+    """An API process without an agent. On PostgreSQL its transactions NOTIFY the agents;
+    on SQLite it sends the wake-up datagram of `serve --workers N`."""
+    from pocketstack.app import PocketstackApp
+    from pocketstack.db.notify import install_notify
+
+    class ApiApp(PocketstackApp):
+        async def startup(self) -> None:
+            await super().startup()
+            assert self.state is not None
+            install_notify(self.state.db)
+
+    sqlite = not settings.database_url.startswith("postgresql")
+    return ApiApp(settings, embedded_agent=False, agent_wake="send" if sqlite else None)
+
+
+@app.command()
+def agent(
+    host: Annotated[str | None, typer.Option("--host", help="This host's name (default: the machine's hostname).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where image data is read from.")] = None,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "warning",
+) -> None:
+    """Run one host's agent: register the host, heartbeat, reconcile its servers."""
+    import logging
+
+    from pocketstack.agent.runner import run_agent
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    overrides: dict[str, Any] = {} if host is None else {"agent_host": host}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = Settings(**overrides)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        console.print(f"[green]pocketstack[/] agent for host {settings.hostname} "
+                      f"({settings.driver} driver)")
+        await run_agent(settings, stop)
+
+    asyncio.run(main())
+
+
 @app.command(hidden=True)
 def worker(
     fd: Annotated[int, typer.Option(help="The listening socket inherited from `serve`.")],
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    role: Annotated[str, typer.Option(help="serve: wake the agent's process; api: API only.")] = "serve",
 ) -> None:
-    """One more API process of `serve --workers N`: no agent; it wakes the agent's process."""
+    """One more API process of `serve --workers N` (no agent; it wakes the agent's process)
+    or of `api --workers N`."""
     import uvicorn
 
     from pocketstack.app import create_app
 
     settings = _settings(None, None, None)
     sock = socket.socket(fileno=fd)
-    application = create_app(settings, embedded_agent=False, agent_wake="send")
+    if role == "api":
+        application = api_app(settings)
+    else:
+        application = create_app(settings, embedded_agent=False, agent_wake="send")
     config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -220,7 +326,11 @@ def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     from pocketstack.db import migrate
 
     settings = _settings(None, None, data_dir)
-    migrate.upgrade(settings.database_url)
+
+    async def upgrade(s: Settings) -> None:
+        await asyncio.to_thread(migrate.upgrade, s.database_url)
+
+    asyncio.run(_exclusively(settings, upgrade))
     console.print("database is at the current schema")
 
 

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     resync_interval_s: float = 5.0
     heartbeat_interval_s: float = 10.0
     service_down_time_s: float = 60.0
+    # Overcommit of each host's capacity when scheduling (Nova's allocation ratios).
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.5
+    disk_allocation_ratio: float = 1.0
 
     @property
     def database_url(self) -> str:

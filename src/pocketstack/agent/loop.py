@@ -19,7 +19,7 @@ from pocketstack.agent import heartbeat, store
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import Host, reconcile_server
 from pocketstack.compute_states import instance_name
-from pocketstack.db.engine import Database
+from pocketstack.db.engine import Database, DatabaseUnavailable
 from pocketstack.drivers.base import Driver
 
 log = logging.getLogger("pocketstack.agent")
@@ -44,11 +44,22 @@ class Agent:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
-        """Register this host, then run the loop and the heartbeat as background tasks."""
-        await heartbeat.register_host(self.host.db, self.config.host,
-                                      availability_zone=self.config.availability_zone,
-                                      driver=self.config.driver_name, capacity=self.driver.capacity)
+    async def start(self, *, retry: bool = False) -> None:
+        """Register this host, then run the loop and the heartbeat as background tasks.
+        With `retry`, wait for the database while it is unavailable instead of failing."""
+        delay = 0.2
+        while True:
+            try:
+                await heartbeat.register_host(
+                    self.host.db, self.config.host, availability_zone=self.config.availability_zone,
+                    driver=self.config.driver_name, capacity=self.driver.capacity)
+                break
+            except DatabaseUnavailable as exc:
+                if not retry:
+                    raise
+                log.warning("registering host %s: %s; retrying", self.config.host, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
         self._tasks = [asyncio.create_task(self._run(), name="agent-loop"),
                        asyncio.create_task(self._beat(), name="agent-heartbeat")]
 
@@ -128,7 +139,10 @@ class Agent:
                 next_resync = time.monotonic() + self.config.resync_interval_s
             try:
                 await self.pass_once(full=full)
-            except Exception:  # noqa: BLE001 - e.g. the database is briefly unavailable
+            except DatabaseUnavailable as exc:
+                log.warning("agent pass: %s; retrying", exc)
+                next_resync = time.monotonic() + min(1.0, self.config.resync_interval_s)
+            except Exception:  # noqa: BLE001 - one bad pass must not end the loop
                 log.exception("agent pass failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(),
@@ -140,5 +154,7 @@ class Agent:
             await asyncio.sleep(self.config.heartbeat_interval_s)
             try:
                 await heartbeat.beat(self.host.db, self.config.host)
+            except DatabaseUnavailable as exc:
+                log.warning("heartbeat: %s", exc)
             except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
                 log.exception("heartbeat failed")

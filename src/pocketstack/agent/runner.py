@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from pocketstack.agent.loop import Agent, AgentConfig
 from pocketstack.db.engine import Database
+from pocketstack.db.notify import Listener
 from pocketstack.drivers.base import Driver, Resources
 from pocketstack.settings import Settings
 
@@ -41,13 +43,25 @@ async def start_embedded_agent(state: State) -> Callable[[], Awaitable[None]]:
     return agent.stop
 
 
-async def run_agent(settings: Settings) -> None:
-    """Run one host's agent as its own process (settings.agent_host names the host)."""
-    db = Database(settings.database_url)
+async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run one host's agent as its own process (settings.agent_host names the host) until
+    `stop` is set. On PostgreSQL it is woken by LISTEN/NOTIFY; otherwise by its resync timer.
+    It waits for the database whenever the database is unavailable."""
+    db = Database(settings.database_url, pool_size=4, max_overflow=4)
     agent = Agent(db, load_driver(settings), agent_config(settings))
-    await agent.start()
+    listener = None if db.is_sqlite else Listener(settings.database_url, agent.wake)
     try:
-        await agent.wait()
+        await agent.start(retry=True)
+        if listener is not None:
+            listener.start()
+        waiters = [asyncio.ensure_future(agent.wait())]
+        if stop is not None:
+            waiters.append(asyncio.ensure_future(stop.wait()))
+        _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            waiter.cancel()
     finally:
+        if listener is not None:
+            await listener.stop()
         await agent.stop()
         await db.dispose()

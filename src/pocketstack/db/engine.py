@@ -29,7 +29,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """Owns the engine. `session()` is a unit of work: commit on success, rollback on error."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
@@ -38,7 +38,8 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                          pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -86,5 +87,6 @@ def _is_connection_error(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(
         word in text
-        for word in ("connection", "could not connect", "terminating", "server closed", "refused")
+        for word in ("connection", "could not connect", "terminating", "server closed", "refused",
+                     "the database system is", "cannot connect now")
     )

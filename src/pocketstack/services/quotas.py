@@ -114,6 +114,14 @@ def over_limit_message(resource: str, requested: int, used: int, allowed: int) -
             f"{used} of {allowed} {resource}")
 
 
+async def lock_project(s: AsyncSession, project_id: str) -> None:
+    """Serialize quota decisions for one project until the caller's transaction ends: on
+    PostgreSQL a transaction-level advisory lock (SQLite has one writer at a time already)."""
+    if s.bind.dialect.name == "postgresql":
+        await s.execute(select(func.pg_advisory_xact_lock(
+            func.hashtextextended("quota:" + project_id, 0))))
+
+
 async def check_server_quota(s: AsyncSession, settings: Settings, project_id: str, *,
                              instances: int, cores: int, ram: int) -> None:
     """Raise errors.OverLimit (403) when the request would take the project over a limit."""

@@ -1,12 +1,16 @@
 """Choosing a host for new servers: enabled, up hosts in the requested zone with room for the
-flavor, most free RAM first (Nova's filter scheduler with its RAM weigher, spreading).
+flavor (capacity times the allocation ratios), honouring server-group policies and the
+same_host / different_host hints; most free RAM first (Nova's filter scheduler with its RAM
+weigher, spreading).
 
-`pick_hosts` is pure; `schedule` reads hosts and their usage in the caller's transaction.
+`pick_hosts` is pure; `schedule` reads hosts and their usage in the caller's transaction. On
+PostgreSQL the hosts' rows are locked (SELECT ... FOR UPDATE) first, so two API processes
+placing servers at once see each other's placements and never over-commit a host.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +21,12 @@ from pocketstack.db.models import HostRow, ServerRow
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
-# Nova's initial allocation ratios: vCPUs are overcommitted, RAM and disk are not.
-CPU_ALLOCATION_RATIO = 4.0
-RAM_ALLOCATION_RATIO = 1.0
-DISK_ALLOCATION_RATIO = 1.0
-
 NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+AFFINITY = "affinity"
+ANTI_AFFINITY = "anti-affinity"
+SOFT_AFFINITY = "soft-affinity"
+SOFT_ANTI_AFFINITY = "soft-anti-affinity"
 
 
 class NoValidHost(Exception):
@@ -62,6 +66,36 @@ class Placement:
     availability_zone: str
 
 
+@dataclass(slots=True)
+class Constraints:
+    """Where the servers may go besides capacity. `group_hosts` counts the group's members
+    per host (this request's placements are added as they are made)."""
+
+    zone: str | None = None
+    forced_host: str | None = None
+    group_policy: str | None = None
+    group_hosts: dict[str, int] = field(default_factory=dict)
+    same_host: frozenset[str] | None = None
+    different_host: frozenset[str] = frozenset()
+
+    def allows(self, host: str) -> bool:
+        if self.forced_host is not None and host != self.forced_host:
+            return False
+        if self.same_host is not None and host not in self.same_host:
+            return False
+        if host in self.different_host:
+            return False
+        if self.group_policy == ANTI_AFFINITY and self.group_hosts.get(host):
+            return False
+        return not (self.group_policy == AFFINITY and self.group_hosts
+                    and host not in self.group_hosts)
+
+    def weight(self, host: HostState) -> tuple[float, ...]:
+        members = self.group_hosts.get(host.name, 0)
+        group = {SOFT_AFFINITY: members, SOFT_ANTI_AFFINITY: -members}.get(self.group_policy or "", 0)
+        return (group, host.free_ram_mb, host.free_vcpus)
+
+
 def flavor_demand(flavor: dict[str, Any]) -> Demand:
     """What one server of this flavor takes from its host (root + ephemeral + swap disk)."""
     swap_gb = -(-int(flavor.get("swap") or 0) // 1024)
@@ -74,44 +108,71 @@ def is_up(host: HostRow, now: datetime, down_time_s: float) -> bool:
 
 
 def pick_hosts(hosts: list[HostState], demand: Demand, count: int, *,
-               zone: str | None = None, forced_host: str | None = None) -> list[Placement]:
+               zone: str | None = None, forced_host: str | None = None,
+               constraints: Constraints | None = None) -> list[Placement]:
     """One placement per server; raises NoValidHost when any of them does not fit."""
+    rules = constraints or Constraints()
+    rules.zone = zone if zone is not None else rules.zone
+    rules.forced_host = forced_host if forced_host is not None else rules.forced_host
     candidates = {h.name: h for h in hosts
-                  if (zone is None or h.availability_zone == zone)
-                  and (forced_host is None or h.name == forced_host)}
+                  if rules.zone is None or h.availability_zone == rules.zone}
     placements = []
     for _ in range(count):
-        fitting = [h for h in candidates.values() if h.fits(demand)]
+        fitting = [h for h in candidates.values() if h.fits(demand) and rules.allows(h.name)]
         if not fitting:
             raise NoValidHost()
-        best = max(fitting, key=lambda h: (h.free_ram_mb, h.free_vcpus, h.name))
+        best = max(fitting, key=lambda h: (*rules.weight(h), h.name))
         candidates[best.name] = best.consume(demand)
+        rules.group_hosts[best.name] = rules.group_hosts.get(best.name, 0) + 1
         placements.append(Placement(best.name, best.availability_zone))
     return placements
 
 
 async def host_states(s: AsyncSession, settings: Settings) -> list[HostState]:
-    """Enabled, up hosts with what their servers leave free."""
+    """Enabled, up hosts with what their servers leave free. On PostgreSQL every host row is
+    locked until the caller's transaction ends, so placements are decided one at a time."""
     now = utcnow()
-    hosts = [h for h in await s.scalars(select(HostRow).where(HostRow.enabled.is_(True)))
-             if is_up(h, now, settings.service_down_time_s)]
-    used: dict[str, Demand] = {h.name: Demand(0, 0, 0) for h in hosts}
+    query = select(HostRow).where(HostRow.enabled.is_(True)).order_by(HostRow.id)
+    if s.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    hosts = [h for h in await s.scalars(query) if is_up(h, now, settings.service_down_time_s)]
+    used = await host_usage(s, [h.name for h in hosts])
+    return [HostState(h.name, h.availability_zone,
+                      h.vcpus * settings.cpu_allocation_ratio - used[h.name].vcpus,
+                      h.memory_mb * settings.ram_allocation_ratio - used[h.name].ram_mb,
+                      h.disk_gb * settings.disk_allocation_ratio - used[h.name].disk_gb)
+            for h in hosts]
+
+
+async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
+    """What the live servers placed on each named host take from it."""
+    used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
     rows = await s.execute(select(ServerRow.host, ServerRow.flavor).where(
-        ServerRow.deleted.is_(False), ServerRow.host.in_(list(used))))
+        ServerRow.deleted.is_(False), ServerRow.host.in_(names)))
     for host, flavor in rows:
         take, have = flavor_demand(flavor or {}), used[host]
         used[host] = Demand(have.vcpus + take.vcpus, have.ram_mb + take.ram_mb,
                             have.disk_gb + take.disk_gb)
-    return [HostState(h.name, h.availability_zone,
-                      h.vcpus * CPU_ALLOCATION_RATIO - used[h.name].vcpus,
-                      h.memory_mb * RAM_ALLOCATION_RATIO - used[h.name].ram_mb,
-                      h.disk_gb * DISK_ALLOCATION_RATIO - used[h.name].disk_gb) for h in hosts]
+    return used
+
+
+async def server_hosts(s: AsyncSession, server_ids: list[str]) -> dict[str, int]:
+    """How many of the given live servers each host holds."""
+    counts: dict[str, int] = {}
+    if not server_ids:
+        return counts
+    for host in await s.scalars(select(ServerRow.host).where(
+            ServerRow.id.in_(server_ids), ServerRow.deleted.is_(False),
+            ServerRow.host.is_not(None))):
+        counts[host] = counts.get(host, 0) + 1
+    return counts
 
 
 async def schedule(s: AsyncSession, settings: Settings, flavor: dict[str, Any], count: int, *,
-                   zone: str | None = None, forced_host: str | None = None) -> list[Placement]:
+                   zone: str | None = None, forced_host: str | None = None,
+                   constraints: Constraints | None = None) -> list[Placement]:
     return pick_hosts(await host_states(s, settings), flavor_demand(flavor), count,
-                      zone=zone, forced_host=forced_host)
+                      zone=zone, forced_host=forced_host, constraints=constraints)
 
 
 async def zone_exists(s: AsyncSession, zone: str) -> bool:

@@ -114,6 +114,7 @@ async def create_servers(s: AsyncSession, settings: Settings, caller: Caller,
                          req: ServerRequest) -> Created:
     """Record new servers, their ports and "create" actions, and schedule them. A scheduling
     failure leaves the servers in ERROR with a fault; every other failure raises (400/403)."""
+    await quotas.lock_project(s, caller.project_id)
     flavor = await _flavor(s, req.flavor_id, caller)
     image = await _image(s, req.image_id, caller, flavor)
     key = await _keypair(s, caller.user_id, req.key_name)

@@ -8,6 +8,7 @@ from pocketstack.api.compute import (
     availability_zones,
     extensions,
     flavors,
+    hypervisors,
     image_metadata,
     images,
     ips,
@@ -17,6 +18,7 @@ from pocketstack.api.compute import (
     server_actions,
     server_metadata,
     servers,
+    services,
     versions,
 )
 from pocketstack.api.routing import Route
@@ -36,4 +38,6 @@ ROUTES: list[Route] = [
     *server_metadata.ROUTES,
     *server_actions.ROUTES,
     *ips.ROUTES,
+    *services.ROUTES,
+    *hypervisors.ROUTES,
 ]
