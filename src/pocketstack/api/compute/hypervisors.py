@@ -78,17 +78,17 @@ async def statistics(ctx: Ctx) -> Response:
 def _matching(views: list[host_service.HostView], pattern: str) -> list[host_service.HostView]:
     found = [v for v in views if pattern in v.row.name]
     if not found:
-        raise errors.NotFound(f"No hypervisor matching '{pattern}' could be found.")
+        raise errors.NotFound(f"No hypervisor matching '{hypervisor_id}' could be found.")
     return found
 
 
 async def search(ctx: Ctx) -> Response:
-    found = _matching(await _views(ctx), ctx.params["pattern"])
+    found = _matching(await _views(ctx), ctx.params["hypervisor_id"])
     return json_response({"hypervisors": [summary(v) for v in found]})
 
 
 async def servers_on(ctx: Ctx) -> Response:
-    found = _matching(await _views(ctx), ctx.params["pattern"])
+    found = _matching(await _views(ctx), ctx.params["hypervisor_id"])
     items = []
     async with ctx.state.db.reader() as s:
         for view in found:
@@ -104,7 +104,7 @@ ROUTES: list[Route] = [
     Route("GET", "/os-hypervisors", list_hypervisors),
     Route("GET", "/os-hypervisors/detail", list_hypervisors_detail),
     Route("GET", "/os-hypervisors/statistics", statistics),
-    Route("GET", "/os-hypervisors/{pattern}/search", search),
-    Route("GET", "/os-hypervisors/{pattern}/servers", servers_on),
+    Route("GET", "/os-hypervisors/{hypervisor_id}/search", search),
+    Route("GET", "/os-hypervisors/{hypervisor_id}/servers", servers_on),
     Route("GET", "/os-hypervisors/{hypervisor_id}", show_hypervisor),
 ]
