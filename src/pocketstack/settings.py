@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     resync_interval_s: float = 5.0
     heartbeat_interval_s: float = 10.0
     service_down_time_s: float = 60.0
+    # Deferred delete: seconds a deleted server stays SOFT_DELETED (restorable); 0 deletes now.
+    reclaim_instance_interval_s: float = 0.0
+    # Seconds a shelved server keeps its host before it is offloaded (0: at once, < 0: never).
+    shelved_offload_time_s: float = 0.0
     # Overcommit of each host's capacity when scheduling (Nova's allocation ratios).
     cpu_allocation_ratio: float = 16.0
     ram_allocation_ratio: float = 1.5

@@ -3,6 +3,8 @@ overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,15 +83,21 @@ async def user_limits_for(s: AsyncSession, settings: Settings, project_id: str,
 
 
 async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
-    """Instances, cores and RAM (MB) held by the project's servers that are not deleted."""
-    rows = await s.scalars(
-        select(ServerRow.flavor).where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))
-    flavors = list(rows)
+    """Instances, cores and RAM (MB) held by the project's servers that are not deleted; a
+    server being resized holds the larger of its old and new flavors until it is confirmed."""
+    rows = await s.execute(
+        select(ServerRow.flavor, ServerRow.old_flavor, ServerRow.new_flavor)
+        .where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))
+    flavors = [_larger(*row) for row in rows]
     return {
         "instances": len(flavors),
         "cores": sum(int((flavor or {}).get("vcpus", 0)) for flavor in flavors),
         "ram": sum(int((flavor or {}).get("ram", 0)) for flavor in flavors),
     }
+
+
+def _larger(*flavors: dict[str, Any] | None) -> dict[str, int]:
+    return {key: max(int((f or {}).get(key, 0)) for f in flavors) for key in ("vcpus", "ram")}
 
 
 async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:

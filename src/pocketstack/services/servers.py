@@ -425,11 +425,15 @@ async def request_action(s: AsyncSession, row: ServerRow, action: Action, *,
 
 
 async def request_delete(s: AsyncSession, settings: Settings, caller: Caller,
-                         server_id: str) -> str | None:
+                         server_id: str, *, force: bool = False) -> str | None:
     """Record the intent to delete; returns the host whose agent must act (None when the
-    server had no host or its host is down: then it is deleted here, as Nova's local delete)."""
+    server had no host or its host is down: then it is deleted here, as Nova's local delete).
+    With reclaim_instance_interval_s > 0 a launched server is soft-deleted unless `force`."""
     row = await get_server(s, server_id, project_id=caller.project_id, is_admin=caller.is_admin)
     check_unlocked(row, caller)
+    if not force and settings.reclaim_instance_interval_s > 0 and row.launched_at is not None \
+            and row.host is not None and await scheduler.host_is_up(s, settings, row.host):
+        return await _soft_delete(s, settings, caller, row)
     if row.task_state == TaskState.DELETING and row.host is not None \
             and await scheduler.host_is_up(s, settings, row.host):
         return row.host
@@ -440,6 +444,20 @@ async def request_delete(s: AsyncSession, settings: Settings, caller: Caller,
         await mark_deleted(s, row)
         return None
     await request_action(s, row, Action.DELETE)
+    return row.host
+
+
+async def _soft_delete(s: AsyncSession, settings: Settings, caller: Caller,
+                       row: ServerRow) -> str | None:
+    """Nova's deferred delete: SOFT_DELETED until the agent reclaims it (or it is restored)."""
+    if row.vm_state == VmState.SOFT_DELETED and row.task_state is None:
+        return None
+    await instance_actions.record_action(s, server_id=row.id, action=Action.DELETE,
+                                         request_id=caller.request_id,
+                                         project_id=caller.project_id, user_id=caller.user_id)
+    await request_action(s, row, Action.SOFT_DELETE, pending={
+        "action": Action.SOFT_DELETE.value,
+        "reclaim_after_s": settings.reclaim_instance_interval_s})
     return row.host
 
 

@@ -1,0 +1,157 @@
+"""Server actions that move or park a server: resize (confirm, revert), cold migrate, shelve
+(offload, unshelve), and the deferred delete's restore and forceDelete. Each records the
+instance action and the intent in the caller's transaction and returns the host whose agent
+must act (None when no agent has work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.compute_states import Action, VmState
+from pocketstack.db.models import FlavorRow, ServerRow
+from pocketstack.services import instance_actions, quotas, scheduler, servers
+from pocketstack.services.flavors import get_flavor
+from pocketstack.services.server_images import record
+from pocketstack.services.servers import Caller
+from pocketstack.settings import Settings
+
+UNSHELVE_EVENT = "conductor_unshelve_instance"
+MIGRATE_EVENT = "conductor_migrate_server"
+
+
+async def _flavor(s: AsyncSession, caller: Caller, flavor_id: str) -> FlavorRow:
+    try:
+        flavor = await get_flavor(s, flavor_id, project_id=caller.project_id,
+                                  is_admin=caller.is_admin)
+    except errors.NotFound:
+        raise errors.BadRequest("Unable to locate requested flavor.") from None
+    if flavor.disabled:
+        raise errors.BadRequest("Unable to locate requested flavor.")
+    return flavor
+
+
+def _check_state(row: ServerRow, action: Action, allowed: tuple[VmState, ...]) -> None:
+    """Nova checks the vm_state before the arguments (409 before 400)."""
+    if row.vm_state not in allowed:
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
+                              f"{row.vm_state}")
+    if row.task_state is not None:
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
+                              f"{row.task_state}")
+
+
+async def resize(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
+                 flavor_id: str, disk_config: str | None = None) -> str | None:
+    """Resize on the server's host; quota is checked on what the new flavor adds."""
+    servers.check_unlocked(row, caller)
+    _check_state(row, Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED))
+    await quotas.lock_project(s, row.project_id)
+    flavor = await _flavor(s, caller, flavor_id)
+    old = row.flavor or {}
+    if flavor.id == row.flavor_id:
+        raise errors.BadRequest("When resizing, instances must change flavor!")
+    if flavor.disk and flavor.disk < int(old.get("disk", 0)):
+        raise errors.BadRequest("Unable to resize disk down.")
+    extra_cores = max(flavor.vcpus - int(old.get("vcpus", 0)), 0)
+    extra_ram = max(flavor.ram - int(old.get("ram", 0)), 0)
+    if extra_cores or extra_ram:
+        await quotas.check_server_quota(s, settings, row.project_id, instances=0,
+                                        cores=extra_cores, ram=extra_ram)
+    if disk_config is not None:
+        row.disk_config = disk_config
+    return await _move(s, caller, row, Action.RESIZE, servers.flavor_snapshot(flavor), row.host)
+
+
+async def migrate(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+    """Cold-migrate to another host the scheduler picks (400 when there is none)."""
+    servers.check_unlocked(row, caller)
+    _check_state(row, Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED))
+    others = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
+    try:
+        (placement,) = scheduler.pick_hosts(others, scheduler.flavor_demand(row.flavor or {}), 1)
+    except scheduler.NoValidHost as exc:
+        raise errors.BadRequest(exc.message) from None
+    host = await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
+    await instance_actions.finish_event(s, row.id, Action.MIGRATE, MIGRATE_EVENT,
+                                        result=instance_actions.SUCCESS, host=None)
+    return host
+
+
+async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
+                flavor: dict[str, Any], dest: str | None) -> str | None:
+    pending = {"action": action.value, "source_host": row.host, "dest_host": dest}
+    old = dict(row.flavor or {})
+    await servers.request_action(s, row, action, pending=pending)
+    row.old_flavor, row.new_flavor = old, flavor
+    await record(s, caller, row, action)
+    await s.flush()
+    return row.host
+
+
+async def confirm_resize(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
+    return await _simple(s, caller, row, Action.CONFIRM_RESIZE, keep_pending=True)
+
+
+async def revert_resize(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
+    return await _simple(s, caller, row, Action.REVERT_RESIZE, keep_pending=True)
+
+
+async def _simple(s: AsyncSession, caller: Caller, row: ServerRow, action: Action, *,
+                  keep_pending: bool = False, **extra: Any) -> str | None:
+    servers.check_unlocked(row, caller)
+    pending = {**((row.pending or {}) if keep_pending else {}), **extra, "action": action.value}
+    await servers.request_action(s, row, action, pending=pending)
+    await record(s, caller, row, action)
+    return row.host
+
+
+async def shelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+    return await _simple(s, caller, row, Action.SHELVE,
+                         offload_after_s=settings.shelved_offload_time_s)
+
+
+async def shelve_offload(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
+    return await _simple(s, caller, row, Action.SHELVE_OFFLOAD)
+
+
+async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+    """A shelved server wakes on its host; an offloaded one is scheduled again first (with no
+    room anywhere it stays offloaded, with a fault, as Nova's conductor leaves it)."""
+    servers.check_unlocked(row, caller)
+    if row.vm_state != VmState.SHELVED_OFFLOADED:
+        return await _simple(s, caller, row, Action.UNSHELVE)
+    _check_state(row, Action.UNSHELVE, (VmState.SHELVED_OFFLOADED,))
+    await record(s, caller, row, Action.UNSHELVE)
+    try:
+        (placement,) = await scheduler.schedule(s, settings, row.flavor or {}, 1,
+                                                zone=row.availability_zone)
+    except scheduler.NoValidHost as exc:
+        row.fault = servers.fault_record(500, exc.message)
+        await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
+                                            result=instance_actions.ERROR, host=None)
+        return None
+    await servers.request_action(s, row, Action.UNSHELVE, pending={"action": Action.UNSHELVE.value})
+    row.host = row.node = placement.host
+    row.availability_zone = placement.availability_zone
+    await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
+                                        result=instance_actions.SUCCESS, host=None)
+    await s.flush()
+    return row.host
+
+
+async def restore(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+    """Undo a soft delete: the server comes back active (its host must be up)."""
+    servers.check_unlocked(row, caller)
+    _check_state(row, Action.RESTORE, (VmState.SOFT_DELETED,))
+    if row.host is None or not await scheduler.host_is_up(s, settings, row.host):
+        raise errors.Conflict(f"Cannot 'restore' instance {row.id}: its host is not available.")
+    return await _simple(s, caller, row, Action.RESTORE)
+
+
+async def force_delete(s: AsyncSession, settings: Settings, caller: Caller,
+                       row: ServerRow) -> str | None:
+    """Delete now, whatever the deferred delete setting (Nova's forceDelete)."""
+    return await servers.request_delete(s, settings, caller, row.id, force=True)
