@@ -32,6 +32,10 @@ class FakeDriverSettings(BaseModel):
     vcpus: int = 64
     ram_mb: int = 262_144
     disk_gb: int = 4_000
+    # Seconds each guest operation waits before acting / after acting, by operation name
+    # ("reboot", "pause", ...): keeps an action in flight long enough to interrupt it.
+    op_delay_s: dict[str, float] = {}
+    op_delay_after_s: dict[str, float] = {}
 
 
 class QuotaSettings(BaseModel):

@@ -11,6 +11,7 @@ the state a guest is already in does nothing, and destroying an absent guest is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from pocketstack.compute_states import PowerState
@@ -108,6 +109,29 @@ class Driver(Protocol):
     async def snapshot(self, name: str) -> bytes:
         """A copy of the guest's disk (raises GuestNotFound for an absent guest)."""
 
+    async def suspend(self, name: str) -> None:
+        """Save the guest's memory to disk and stop it (it reports SHUTDOWN, as libvirt's
+        managed save does); resume() continues it where it was."""
+
+    async def resume(self, name: str) -> None: ...
+
+    async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
+        """Boot the guest from a rescue image (its own image when None) with its disk attached;
+        a no-op for a guest already in rescue."""
+
+    async def unrescue(self, name: str) -> None:
+        """Boot the guest from its own disk again; a no-op for a guest not in rescue."""
+
+    async def set_admin_password(self, name: str, password: str) -> None:
+        """Set the guest's administrator password (the guest must be running)."""
+
+    async def diagnostics(self, name: str) -> dict[str, int]:
+        """Hypervisor counters of the guest, named as libvirt's (cpu0_time, vda_read, ...)."""
+
+    async def guest_password(self, name: str) -> str:
+        """The password the guest posted, encrypted with its key pair's public key and base64
+        encoded (what os-server-password shows); "" when it posted none."""
+
     async def power_state(self, name: str) -> PowerState | None:
         """The guest's power state; None when there is no such guest."""
 
@@ -116,3 +140,7 @@ class Driver(Protocol):
 
     async def guests(self) -> list[str]:
         """Names of every guest this driver holds on this host."""
+
+    def use_data_dir(self, path: Path) -> None:
+        """Where this host keeps its local state (the agent's data directory), given once
+        before the first call."""

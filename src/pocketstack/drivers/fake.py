@@ -1,4 +1,6 @@
-"""The fake hypervisor: in-memory guests with a power state and a console log.
+"""The fake hypervisor: simulated guests with a power state, a console log, diagnostics counters
+and a posted password, kept in a JSON file under the host's data directory (once
+`use_data_dir` is called) so that they outlive the agent's process, as real guests do.
 
 `pocketstack serve` uses it by default, so it behaves like a small, fast, honest machine: a
 guest takes `build_time_s` to boot, prints a boot log that names its server and grows with
@@ -8,49 +10,67 @@ Tests steer it explicitly, never through reads:
     fake.fail_next("spawn", DriverError("no space left"))   # the next spawn fails once
     fake.hold("power_off")                                   # calls wait ...
     fake.release("power_off")                                # ... until released
+    fake.delays["reboot"] = 2.0                              # each reboot waits 2 s first
+    fake.delays_after["pause"] = 2.0                         # ... or 2 s after acting
+
+A subprocess sets the delays with POCKETSTACK_FAKE__OP_DELAY_S='{"reboot": 2}' (and
+POCKETSTACK_FAKE__OP_DELAY_AFTER_S), read when no delays are given to the constructor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pocketstack.compute_states import PowerState
+from pocketstack.drivers import fake_guest
 from pocketstack.drivers.base import (
     Capabilities,
     DriverError,
     GuestNotFound,
+    ImageFiles,
     InstanceSpec,
     Resources,
 )
+from pocketstack.drivers.fake_guest import FakeGuest, boot_lines, shutdown_lines
 
 OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "pause", "unpause",
-                        "snapshot"})
-
-
-@dataclass(slots=True)
-class FakeGuest:
-    spec: InstanceSpec
-    power: PowerState = PowerState.RUNNING
-    boots: int = 0
-    console: list[str] = field(default_factory=list)
+                        "suspend", "resume", "rescue", "unrescue", "set_admin_password", "snapshot"})
+GUEST_FILE = "fake-guests.json"
 
 
 class FakeDriver:
-    """Implements drivers.base.Driver in memory."""
+    """Implements drivers.base.Driver with simulated guests."""
 
-    capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=False)
+    capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=True)
 
-    def __init__(self, capacity: Resources, *, build_time_s: float = 0.0, host: str = "fake") -> None:
+    def __init__(self, capacity: Resources, *, build_time_s: float = 0.0, host: str = "fake",
+                 delays: dict[str, float] | None = None,
+                 delays_after: dict[str, float] | None = None) -> None:
         self.capacity = capacity
         self.build_time_s = build_time_s
         self.host = host
         self.guests_by_name: dict[str, FakeGuest] = {}
         self.calls: list[tuple[str, str]] = []
+        self.state_path: Path | None = None
+        if delays is None or delays_after is None:
+            from pocketstack.settings import Settings
+
+            configured = Settings().fake
+            delays = configured.op_delay_s if delays is None else delays
+            delays_after = configured.op_delay_after_s if delays_after is None else delays_after
+        self.delays: dict[str, float] = dict(delays)
+        self.delays_after: dict[str, float] = dict(delays_after)
         self._failures: dict[str, deque[Exception]] = defaultdict(deque)
         self._gates: dict[str, asyncio.Event] = {}
+
+    def use_data_dir(self, path: Path) -> None:
+        """Keep guests in `path`/fake-guests.json, loading the ones already there."""
+        path.mkdir(parents=True, exist_ok=True)
+        self.state_path = path / GUEST_FILE
+        self.guests_by_name = fake_guest.load_guests(self.state_path)
 
     # -- test controls ----------------------------------------------------------------------
 
@@ -78,10 +98,21 @@ class FakeDriver:
         gate = self._gates.get(op)
         if gate is not None:
             await gate.wait()
+        if self.delays.get(op):
+            await asyncio.sleep(self.delays[op])
         if self._failures[op]:
             raise self._failures[op].popleft()
 
-    # -- the Driver protocol ----------------------------------------------------------------
+    async def _leave(self, op: str) -> None:
+        self._save()
+        if self.delays_after.get(op):
+            await asyncio.sleep(self.delays_after[op])
+
+    def _save(self) -> None:
+        if self.state_path is not None:
+            fake_guest.save_guests(self.state_path, self.guests_by_name)
+
+    # -- the Driver protocol: lifecycle -------------------------------------------------------
 
     async def spawn(self, spec: InstanceSpec) -> None:
         await self._enter("spawn", spec.name)
@@ -94,10 +125,13 @@ class FakeDriver:
         guest = FakeGuest(spec, power=PowerState.SHUTDOWN)
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
+        guest.posted_password = fake_guest.encrypted_password(spec.key_data)
+        await self._leave("spawn")
 
     async def destroy(self, name: str) -> None:
         await self._enter("destroy", name)
-        self.guests_by_name.pop(name, None)
+        if self.guests_by_name.pop(name, None) is not None:
+            await self._leave("destroy")
 
     async def power_on(self, name: str) -> None:
         await self._enter("power_on", name)
@@ -106,7 +140,9 @@ class FakeDriver:
             return
         if guest.power == PowerState.PAUSED:
             raise DriverError(f"Guest {name} is paused; unpause it instead.")
+        guest.rescue_image, guest.suspended = None, False
         self._boot(guest)
+        await self._leave("power_on")
 
     async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
         await self._enter("power_off", name)
@@ -114,8 +150,9 @@ class FakeDriver:
         if guest.power == PowerState.SHUTDOWN:
             return
         if guest.power == PowerState.RUNNING and timeout_s > 0:
-            guest.console.extend(_shutdown_lines(guest))
-        guest.power = PowerState.SHUTDOWN
+            guest.console.extend(shutdown_lines(guest))
+        guest.power, guest.suspended = PowerState.SHUTDOWN, False
+        await self._leave("power_off")
 
     async def reboot(self, name: str, *, hard: bool = False) -> None:
         await self._enter("reboot", name)
@@ -123,8 +160,10 @@ class FakeDriver:
         if guest.power != PowerState.RUNNING and not hard:
             raise DriverError(f"Guest {name} is not running; a soft reboot needs a running guest.")
         if not hard:
-            guest.console.extend(_shutdown_lines(guest))
+            guest.console.extend(shutdown_lines(guest))
+        guest.suspended, guest.rescue_image = False, None
         self._boot(guest)
+        await self._leave("reboot")
 
     async def pause(self, name: str) -> None:
         await self._enter("pause", name)
@@ -134,6 +173,7 @@ class FakeDriver:
         if guest.power != PowerState.RUNNING:
             raise DriverError(f"Guest {name} is not running and cannot be paused.")
         guest.power = PowerState.PAUSED
+        await self._leave("pause")
 
     async def unpause(self, name: str) -> None:
         await self._enter("unpause", name)
@@ -143,6 +183,63 @@ class FakeDriver:
         if guest.power != PowerState.PAUSED:
             raise DriverError(f"Guest {name} is not paused.")
         guest.power = PowerState.RUNNING
+        await self._leave("unpause")
+
+    async def suspend(self, name: str) -> None:
+        await self._enter("suspend", name)
+        guest = self._guest(name)
+        if guest.suspended:
+            return
+        if guest.power not in (PowerState.RUNNING, PowerState.PAUSED):
+            raise DriverError(f"Guest {name} is not running and cannot be suspended.")
+        guest.ran_s = guest.uptime_s
+        guest.power, guest.suspended = PowerState.SHUTDOWN, True
+        guest.console.append(f"PM: suspend of {guest.spec.display_name}: memory saved to disk")
+        await self._leave("suspend")
+
+    async def resume(self, name: str) -> None:
+        await self._enter("resume", name)
+        guest = self._guest(name)
+        if guest.power == PowerState.RUNNING and not guest.suspended:
+            return
+        if not guest.suspended:
+            raise DriverError(f"Guest {name} is not suspended.")
+        guest.power, guest.suspended, guest.started_at = PowerState.RUNNING, False, time.time()
+        guest.console.append(f"PM: resume of {guest.spec.display_name}: restored from disk")
+        await self._leave("resume")
+
+    async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
+        await self._enter("rescue", name)
+        guest = self._guest(name)
+        if guest.rescue_image is not None:
+            return
+        if guest.power == PowerState.RUNNING:
+            guest.console.extend(shutdown_lines(guest))
+        guest.suspended = False
+        guest.rescue_image = (image or guest.spec.image).image_id
+        guest.admin_password = password
+        self._boot(guest)
+        await self._leave("rescue")
+
+    async def unrescue(self, name: str) -> None:
+        await self._enter("unrescue", name)
+        guest = self._guest(name)
+        if guest.rescue_image is None:
+            return
+        guest.console.extend(shutdown_lines(guest))
+        guest.rescue_image = None
+        self._boot(guest)
+        await self._leave("unrescue")
+
+    async def set_admin_password(self, name: str, password: str) -> None:
+        await self._enter("set_admin_password", name)
+        guest = self._guest(name)
+        if guest.power != PowerState.RUNNING:
+            raise DriverError(f"Guest {name} is not running; its agent cannot set a password.")
+        if guest.admin_password != password:
+            guest.admin_password = password
+            guest.console.append("guest-agent: password of the administrator account changed")
+        await self._leave("set_admin_password")
 
     async def snapshot(self, name: str) -> bytes:
         """The guest's disk: a copy of its boot image (a marker line when it had none)."""
@@ -152,6 +249,8 @@ class FakeDriver:
         if path is not None and await asyncio.to_thread(path.is_file):
             return await asyncio.to_thread(path.read_bytes)
         return f"pocketstack fake disk of {spec.server_id}\n".encode()
+
+    # -- the Driver protocol: reads -----------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
         guest = self.guests_by_name.get(name)
@@ -163,6 +262,13 @@ class FakeDriver:
             return ""
         lines = guest.console if tail is None else guest.console[-tail:] if tail > 0 else []
         return "".join(line + "\n" for line in lines)
+
+    async def diagnostics(self, name: str) -> dict[str, int]:
+        return fake_guest.diagnostics(self._guest(name))
+
+    async def guest_password(self, name: str) -> str:
+        guest = self.guests_by_name.get(name)
+        return "" if guest is None else guest.posted_password
 
     async def guests(self) -> list[str]:
         return sorted(self.guests_by_name)
@@ -177,36 +283,5 @@ class FakeDriver:
 
     def _boot(self, guest: FakeGuest) -> None:
         guest.boots += 1
-        guest.power = PowerState.RUNNING
-        guest.console.extend(_boot_lines(guest, self.host))
-
-
-def _boot_lines(guest: FakeGuest, host: str) -> list[str]:
-    spec = guest.spec
-    addresses = ", ".join(a for nic in spec.nics for a in nic.addresses) or "none"
-    return [
-        "[    0.000000] Linux version 6.1.0-pocketstack (fake hypervisor) #1 SMP PREEMPT_DYNAMIC",
-        "[    0.000000] Command line: console=ttyS0 root=/dev/vda1 ro",
-        f"[    0.000000] DMI: pocketstack fake machine on {host}, BIOS 1.16.2",
-        f"[    0.004000] Memory: {spec.ram_mb * 1024}K/{spec.ram_mb * 1024}K available",
-        f"[    0.008000] smp: Brought up 1 node, {spec.vcpus} CPUs",
-        f"[    0.120000] virtio_blk virtio1: [vda] {spec.disk_gb * 2097152} 512-byte logical blocks",
-        f"[    0.310000] EXT4-fs (vda1): mounted filesystem (boot {guest.boots})",
-        "[    0.420000] Run /sbin/init as init process",
-        f"Starting instance {spec.server_id} (name \"{spec.display_name}\", boot {guest.boots})",
-        f"cloud-init: hostname set to {spec.hostname}",
-        f"cloud-init: network up, addresses: {addresses}",
-        f"cloud-init: {len(spec.metadata)} metadata items, user data "
-        f"{'present' if spec.user_data else 'absent'}, key {'installed' if spec.key_data else 'none'}",
-        f"=== {spec.display_name} is up (boot {guest.boots}) ===",
-        "",
-        f"{spec.hostname} login:",
-    ]
-
-
-def _shutdown_lines(guest: FakeGuest) -> list[str]:
-    return [
-        f"[  OK  ] Stopping {guest.spec.display_name} (boot {guest.boots})",
-        "[  OK  ] Reached target Power-Off.",
-        "reboot: Power down",
-    ]
+        guest.power, guest.started_at, guest.ran_s = PowerState.RUNNING, time.time(), 0.0
+        guest.console.extend(boot_lines(guest, self.host))
