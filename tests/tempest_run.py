@@ -95,18 +95,20 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
     return env
 
 
-def run_harness(harness: Path, args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run run.sh, echoing its output; return its status and its last non-empty line."""
-    last = ""
+def run_harness(harness: Path, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run run.sh, echoing its output; return its status, workspace and last non-empty line."""
+    last = workspace = ""
     with subprocess.Popen([str(harness / "run.sh"), *args], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             sys.stdout.write(line)
             sys.stdout.flush()
+            if line.startswith("workspace: "):
+                workspace = line.split(": ", 1)[1].strip()
             if line.strip():
                 last = line.rstrip("\n")
-    return proc.returncode, last
+    return proc.returncode, workspace, last
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,19 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     cloud = start_cloud(data_dir, port=free_port())
     pid = cloud.process.pid if cloud.process else None
     print(f"tempest_run: pocketstack pid {pid} at {cloud.base_url}, data {data_dir}", flush=True)
-    status, last = 2, ""
+    status, workspace, last = 2, "", ""
     try:
         env = tempest_env(cloud, upload_alt_image(cloud))
         print(f"tempest_run: run.sh {' '.join(args)} (image {env['TEMPEST_IMAGE_REF']}, "
               f"alt {env['TEMPEST_IMAGE_REF_ALT']})", flush=True)
-        status, last = run_harness(harness, args, env)
+        status, workspace, last = run_harness(harness, args, env)
     finally:
         cloud.stop()
-    ws_root = Path(os.environ.get("TEMPEST_WS_ROOT",
-                                  Path.home() / ".cache" / "pocketstack-tempest" / "ws"))
-    latest = ws_root / "latest"
-    print(f"tempest_run: workspace {latest.resolve() if latest.exists() else ws_root} "
-          f"(tempest.conf, logs/tempest.log, results.xml)")
+    print(f"tempest_run: workspace {workspace or 'not created'} "
+          f"(tempest.conf, summary.txt, run.log, logs/tempest.log, results.xml)")
     if status == 0 and not opts.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
     else:
