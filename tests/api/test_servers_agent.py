@@ -48,11 +48,15 @@ class Local:
         assert isinstance(driver, FakeDriver)
         return driver
 
-    async def restart_agent(self) -> None:
-        """A new agent process: the fake driver's in-memory guests are gone."""
+    async def restart_agent(self, *, lose_guests: bool = False) -> None:
+        """A new agent process: the fake driver's guests survive it, as real guests do, unless
+        `lose_guests` (the host itself restarted)."""
         state = self.app.state
         assert state is not None
         await self.agent.stop()
+        if lose_guests:
+            for path in state.settings.data_dir.glob("fake-guests-*.json"):
+                path.unlink()
         agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
         await agent.start()
         state.wake_agents = agent.wake
@@ -191,7 +195,7 @@ async def test_restarted_agent_finishes_an_interrupted_build(local: Local) -> No
 async def test_restarted_agent_restores_active_guests(local: Local) -> None:
     server_id = await local.boot()
     await local.wait_for(server_id, status="ACTIVE", task=None)
-    await local.restart_agent()
+    await local.restart_agent(lose_guests=True)
     assert await local.driver.guests() == []
     await local.agent.run_until_idle()
     assert await local.driver.guests() == [f"instance-{server_id}"]

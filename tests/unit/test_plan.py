@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from pocketstack.agent.plan import BUILD_TASKS, Step, plan
+from pocketstack.agent.plan import BUILD_TASKS, POWER_STEPS, Step, plan
 from pocketstack.compute_states import PowerState, TaskState, VmState
 
 B, A, S, E, P = VmState.BUILDING, VmState.ACTIVE, VmState.STOPPED, VmState.ERROR, VmState.PAUSED
@@ -50,9 +50,12 @@ TABLE = [
     (E, None, RUN, NOSTATE, Step.RECORD_POWER),
     (E, None, None, RUN, Step.RECORD_POWER),
     # another actor's task in progress: not ours to touch
-    (A, TaskState.REBOOTING, RUN, RUN, Step.NOTHING),
-    (A, TaskState.POWERING_OFF, RUN, RUN, Step.NOTHING),
-    (S, TaskState.POWERING_ON, None, OFF, Step.NOTHING),
+    (A, TaskState.MIGRATING, RUN, RUN, Step.NOTHING),
+    (P, TaskState.MIGRATING, PAUSED, PAUSED, Step.NOTHING),
+    # power actions (every pair: tests/unit/test_plan_actions.py)
+    (A, TaskState.REBOOTING, RUN, RUN, Step.REBOOT),
+    (A, TaskState.POWERING_OFF, RUN, RUN, Step.POWER_OFF),
+    (S, TaskState.POWERING_ON, None, OFF, Step.POWER_ON),
 ]
 
 
@@ -78,8 +81,12 @@ def test_every_combination_has_a_step_with_the_lifecycle_rules() -> None:
                 assert step is Step.SPAWN
             else:
                 assert step is (Step.MARK_ACTIVE if power == RUN else Step.DESTROY)
+        elif task in POWER_STEPS:
+            allowed, expected = POWER_STEPS[task]
+            assert step is (expected if vm in allowed else Step.NOTHING)
         elif task is not None:
-            assert step is Step.NOTHING
+            assert step not in {Step.SPAWN, Step.MARK_ACTIVE, Step.RESTORE, Step.MARK_STOPPED,
+                                Step.RECORD_POWER}
         else:
             observed = NOSTATE if power is None else power
             assert step in {Step.NOTHING, Step.RECORD_POWER, Step.RESTORE, Step.MARK_STOPPED}

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pocketstack.compute_states import PowerState, TaskState, VmState
+from pocketstack.compute_states import (
+    ALLOW_HARD_REBOOT,
+    ALLOW_SOFT_REBOOT,
+    POWER_TRANSITIONS,
+    PowerState,
+    TaskState,
+    VmState,
+)
 
 
 class Step(StrEnum):
@@ -40,6 +47,18 @@ class Step(StrEnum):
     SHELVE = "shelve"
     SHELVE_OFFLOAD = "shelve_offload"
     SOFT_DELETE = "soft_delete"
+    # Power and guest actions (agent/steps_power.py): one idempotent driver call each, then
+    # the new vm_state with the observed power (a reboot is done at least once).
+    REBOOT = "reboot"
+    POWER_OFF = "power_off"
+    POWER_ON = "power_on"
+    PAUSE = "pause"
+    UNPAUSE = "unpause"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    RESCUE = "rescue"
+    UNRESCUE = "unrescue"
+    SET_PASSWORD = "set_password"
 
 
 BUILD_TASKS: frozenset[TaskState | None] = frozenset({
@@ -56,6 +75,9 @@ def plan(vm: VmState, task: TaskState | None, power: PowerState | None,
     moved = _plan_move(vm, task, power)
     if moved is not None:
         return moved
+    if task in POWER_STEPS:
+        allowed, step = POWER_STEPS[task]
+        return step if vm in allowed else Step.NOTHING
     if vm == VmState.BUILDING:
         return _plan_build(task, power)
     if task is not None:
@@ -78,6 +100,23 @@ _ONE_STEP: dict[TaskState, Step] = {
 # Spawned afresh (a guest left in another state is destroyed first) / woken if it is there.
 RESPAWN_TASKS = frozenset({TaskState.REBUILD_SPAWNING, TaskState.RESIZE_MIGRATED})
 WAKE_TASKS = frozenset({TaskState.UNSHELVING, TaskState.RESTORING})
+
+
+# The task each power action records (and the tasks a reboot passes through), the vm_states it
+# may run from (as the API checked them), and its step.
+_SOFT = (TaskState.REBOOTING, TaskState.REBOOT_PENDING, TaskState.REBOOT_STARTED)
+_HARD = (TaskState.REBOOTING_HARD, TaskState.REBOOT_PENDING_HARD, TaskState.REBOOT_STARTED_HARD)
+_BY_TASK = {TaskState.POWERING_OFF: Step.POWER_OFF, TaskState.POWERING_ON: Step.POWER_ON,
+            TaskState.PAUSING: Step.PAUSE, TaskState.UNPAUSING: Step.UNPAUSE,
+            TaskState.SUSPENDING: Step.SUSPEND, TaskState.RESUMING: Step.RESUME,
+            TaskState.RESCUING: Step.RESCUE, TaskState.UNRESCUING: Step.UNRESCUE,
+            TaskState.UPDATING_PASSWORD: Step.SET_PASSWORD}
+POWER_STEPS: dict[TaskState, tuple[frozenset[VmState], Step]] = {
+    **{t.task: (t.allowed, _BY_TASK[t.task]) for t in POWER_TRANSITIONS.values()
+       if t.task in _BY_TASK},
+    **{task: (ALLOW_SOFT_REBOOT, Step.REBOOT) for task in _SOFT},
+    **{task: (ALLOW_HARD_REBOOT, Step.REBOOT) for task in _HARD},
+}
 
 
 def _plan_move(vm: VmState, task: TaskState | None, power: PowerState | None) -> Step | None:

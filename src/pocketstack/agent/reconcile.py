@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.agent import steps_moves, store
+from pocketstack.agent import steps_moves, steps_power, store
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
@@ -36,6 +36,12 @@ class Host:
     driver: Driver
     name: str
     data_dir: Path
+
+    def __post_init__(self) -> None:
+        # The host's local state (the fake driver's guests) lives in its data directory.
+        use_data_dir = getattr(self.driver, "use_data_dir", None)
+        if use_data_dir is not None:
+            use_data_dir(self.data_dir)
 
 
 StepFunction = Callable[[Host, ServerRow, PowerState | None], Awaitable[None]]
@@ -84,11 +90,13 @@ async def spawn(host: Host, row: ServerRow, power: PowerState | None) -> None:
 
 async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> None:
     console = await host.driver.console_log(instance_name(row.id))
+    posted = await host.driver.guest_password(instance_name(row.id))
     async with host.db.session() as s:
         if await store.compare_and_set(s, row.id, host.name, ServerState.of(row),
                                        vm_state=VmState.ACTIVE.value, task_state=None,
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
-                                       console_log=console, fault=None):
+                                       console_log=console, fault=None,
+                                       encrypted_password=posted):
             await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,
                                                 result=instance_actions.SUCCESS, host=host.name)
 
@@ -143,4 +151,5 @@ STEPS: dict[Step, StepFunction] = {
     Step.MARK_STOPPED: mark_stopped,
     Step.RECORD_POWER: record_power,
     **steps_moves.STEPS,
+    **steps_power.STEPS,
 }

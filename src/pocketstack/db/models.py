@@ -235,6 +235,8 @@ class ServerRow(Base):
     security_groups: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     admin_password: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the guest posted for os-server-password (encrypted with its key, base64); "" if none.
+    encrypted_password: Mapped[str] = mapped_column(Text, default="")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     reservation_id: Mapped[str] = mapped_column(String(64), default="")
     launch_index: Mapped[int] = mapped_column(Integer, default=0)

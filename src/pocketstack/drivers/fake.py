@@ -20,6 +20,7 @@ POCKETSTACK_FAKE__OP_DELAY_AFTER_S), read when no delays are given to the constr
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import defaultdict, deque
 from pathlib import Path
@@ -38,7 +39,11 @@ from pocketstack.drivers.fake_guest import FakeGuest, boot_lines, shutdown_lines
 
 OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "pause", "unpause",
                         "suspend", "resume", "rescue", "unrescue", "set_admin_password", "snapshot"})
-GUEST_FILE = "fake-guests.json"
+
+
+def guest_file(host: str) -> str:
+    """The name of the file that holds a host's guests."""
+    return "fake-guests-" + re.sub(r"[^A-Za-z0-9_.-]", "_", host) + ".json"
 
 
 class FakeDriver:
@@ -67,9 +72,9 @@ class FakeDriver:
         self._gates: dict[str, asyncio.Event] = {}
 
     def use_data_dir(self, path: Path) -> None:
-        """Keep guests in `path`/fake-guests.json, loading the ones already there."""
+        """Keep guests in `path`/fake-guests-<host>.json, loading the ones already there."""
         path.mkdir(parents=True, exist_ok=True)
-        self.state_path = path / GUEST_FILE
+        self.state_path = path / guest_file(self.host)
         self.guests_by_name = fake_guest.load_guests(self.state_path)
 
     # -- test controls ----------------------------------------------------------------------
