@@ -77,7 +77,7 @@ async def _event(host: Host, row: ServerRow, task: TaskState, *, ok: bool = True
             host=host.name, traceback=details)
 
 
-async def _set(host: Host, row: ServerRow, **values: Any) -> bool:
+async def _set(host: Host, row: ServerRow, /, **values: Any) -> bool:
     async with host.db.session() as s:
         return await store.compare_and_set(s, row.id, host.name, ServerState.of(row), **values)
 

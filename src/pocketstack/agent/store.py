@@ -70,7 +70,7 @@ async def load_server(db: Database, server_id: str, host: str) -> ServerRow | No
             ServerRow.id == server_id, ServerRow.host == host, ServerRow.deleted.is_(False)))
 
 
-async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: ServerState,
+async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: ServerState, /,
                           **values: Any) -> bool:
     """Write `values` only if the row still has the states the agent planned from."""
     task = ServerRow.task_state

@@ -1,0 +1,121 @@
+"""An in-process cloud with its embedded agent and fake driver, for server action tests that
+steer the driver, run the agent until idle and read rows (settings may be overridden)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pocketstack import bootstrap
+from pocketstack.agent.loop import Agent
+from pocketstack.agent.runner import agent_config, load_driver
+from pocketstack.app import PocketstackApp
+from pocketstack.db import migrate
+from pocketstack.db.models import ServerRow
+from pocketstack.drivers.fake import FakeDriver
+from pocketstack.settings import Settings
+
+CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+HOST = "host-a"
+
+
+@dataclass
+class Cloud:
+    app: PocketstackApp
+    client: httpx.AsyncClient
+    settings: Settings
+
+    @property
+    def agent(self) -> Agent:
+        agent: Agent = self.app.state.extras["agent"]  # type: ignore[union-attr]
+        return agent
+
+    @property
+    def driver(self) -> FakeDriver:
+        driver = self.agent.driver
+        assert isinstance(driver, FakeDriver)
+        return driver
+
+    async def second_agent(self, host: str) -> Agent:
+        """Another host's agent in this process (its own fake driver); the caller stops it."""
+        settings = self.settings.model_copy(update={"agent_host": host})
+        assert self.app.state is not None
+        agent = Agent(self.app.state.db, load_driver(settings), agent_config(settings))
+        await agent.start()
+        return agent
+
+    async def restart_agent(self) -> None:
+        state = self.app.state
+        assert state is not None
+        await self.agent.stop()
+        agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
+        await agent.start()
+        state.wake_agents = agent.wake
+        state.extras["agent"] = agent
+
+    async def row(self, server_id: str) -> ServerRow:
+        assert self.app.state is not None
+        async with self.app.state.db.reader() as s:
+            row = await s.get(ServerRow, server_id)
+        assert row is not None
+        return row
+
+    async def boot(self, **server: Any) -> str:
+        server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", **server}
+        resp = await self.client.post("/compute/v2.1/servers", json={"server": server})
+        assert resp.status_code == 202, resp.text
+        server_id = str(resp.json()["server"]["id"])
+        await self.wait_for(server_id, status="ACTIVE", task=None)
+        return server_id
+
+    async def act(self, server_id: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.client.post(f"/compute/v2.1/servers/{server_id}/action", json=body)
+
+    async def show(self, server_id: str) -> dict[str, Any]:
+        resp = await self.client.get(f"/compute/v2.1/servers/{server_id}")
+        assert resp.status_code == 200, resp.text
+        body: dict[str, Any] = resp.json()["server"]
+        return body
+
+    async def settle(self, server_id: str) -> dict[str, Any]:
+        await self.agent.run_until_idle()
+        return await self.show(server_id)
+
+    async def wait_for(self, server_id: str, *, status: str, task: str | None) -> dict[str, Any]:
+        deadline = time.monotonic() + 5
+        while True:
+            server = await self.show(server_id)
+            if server["status"] == status and server["OS-EXT-STS:task_state"] == task:
+                return server
+            assert time.monotonic() < deadline, server
+            await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def local_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Cloud]:
+    settings = Settings(data_dir=tmp_path, admin_password="admin-pw", demo_password="demo-pw",
+                        agent_host=HOST, resync_interval_s=3600, **overrides)
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = PocketstackApp(settings, embedded_agent=True)
+    await app.startup()
+    assert app.state is not None
+    await bootstrap.bootstrap(app.state)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
+        token = await client.post("/identity/v3/auth/tokens", json={"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"id": "default"}, "password": "admin-pw"}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+        assert token.status_code == 201, token.text
+        client.headers["X-Auth-Token"] = token.headers["X-Subject-Token"]
+        try:
+            yield Cloud(app, client, settings)
+        finally:
+            await app.shutdown()
