@@ -1,0 +1,1 @@
+"""The scale-out suite: API processes and agents on the real PostgreSQL."""
