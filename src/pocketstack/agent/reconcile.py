@@ -96,7 +96,9 @@ async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> N
                                        vm_state=VmState.ACTIVE.value, task_state=None,
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
                                        console_log=console, fault=None,
-                                       encrypted_password=posted):
+                                       encrypted_password=posted,
+                                       diagnostics=await steps_power.read_diagnostics(
+                                           host, instance_name(row.id))):
             await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,
                                                 result=instance_actions.SUCCESS, host=host.name)
 
@@ -138,6 +140,7 @@ async def record_power(host: Host, row: ServerRow, power: PowerState | None) -> 
     values: dict[str, object] = {"power_state": (power or PowerState.NOSTATE).value}
     if power is not None:
         values["console_log"] = await host.driver.console_log(instance_name(row.id))
+        values["diagnostics"] = await steps_power.read_diagnostics(host, instance_name(row.id))
     async with host.db.session() as s:
         await store.compare_and_set(s, row.id, host.name, ServerState.of(row), **values)
 

@@ -51,6 +51,14 @@ def _name(row: ServerRow) -> str:
     return instance_name(row.id)
 
 
+async def read_diagnostics(host: Host, name: str) -> dict[str, int] | None:
+    """The guest's counters (None without a guest), kept on the row for the diagnostics API."""
+    try:
+        return await host.driver.diagnostics(name)
+    except DriverError:
+        return None
+
+
 def _pending(row: ServerRow) -> dict[str, Any]:
     return dict(row.pending or {})
 
@@ -163,7 +171,8 @@ async def perform(host: Host, row: ServerRow, op: GuestOp) -> None:
     values: dict[str, Any] = {
         "vm_state": op.done.value, "task_state": None, "pending": None,
         "power_state": (power or PowerState.NOSTATE).value,
-        "console_log": await host.driver.console_log(name)}
+        "console_log": await host.driver.console_log(name),
+        "diagnostics": await read_diagnostics(host, name)}
     if op.action == Action.CHANGE_PASSWORD:
         values["admin_password"] = str(_pending(row).get("password", ""))
     async with host.db.session() as s:

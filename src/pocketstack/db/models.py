@@ -237,6 +237,8 @@ class ServerRow(Base):
     admin_password: Mapped[str | None] = mapped_column(Text, nullable=True)
     # What the guest posted for os-server-password (encrypted with its key, base64); "" if none.
     encrypted_password: Mapped[str] = mapped_column(Text, default="")
+    # The hypervisor's counters for the guest (libvirt's names), as the agent last read them.
+    diagnostics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     reservation_id: Mapped[str] = mapped_column(String(64), default="")
     launch_index: Mapped[int] = mapped_column(Integer, default=0)

@@ -217,6 +217,7 @@ def upgrade() -> None:
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('admin_password', sa.Text(), nullable=True),
     sa.Column('encrypted_password', sa.Text(), nullable=False),
+    sa.Column('diagnostics', sa.JSON(), nullable=True),
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('reservation_id', sa.String(length=64), nullable=False),
     sa.Column('launch_index', sa.Integer(), nullable=False),
