@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
 from pocketstack.services import ipam, security_groups
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.timeutil import utcnow
@@ -254,11 +254,24 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
         version = ipaddress.ip_address(address).version
         found.setdefault(device_id, []).append(
             Address(network_name, network_id, address, version, mac, "fixed"))
+    floating = await s.execute(
+        select(PortRow.device_id, PortRow.mac_address, NetworkRow.id, NetworkRow.name,
+               FloatingIpRow.floating_ip_address)
+        .join(FloatingIpRow, FloatingIpRow.port_id == PortRow.id)
+        .join(NetworkRow, NetworkRow.id == PortRow.network_id)
+        .where(PortRow.device_id.in_(server_ids))
+        .order_by(FloatingIpRow.created_at, FloatingIpRow.id))
+    for device_id, mac, network_id, network_name, address in floating:
+        found.setdefault(device_id, []).append(
+            Address(network_name, network_id, address, 4, mac, "floating"))
     return found
 
 
 async def release_server_ports(s: AsyncSession, server_id: str) -> None:
     """Delete the server's ports and their addresses."""
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
+    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
+                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .execution_options(synchronize_session=False))
     await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
     await s.execute(delete(PortRow).where(PortRow.device_id == server_id))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow, SecurityGroupRow
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.timeutil import utcnow
 
@@ -75,5 +75,8 @@ async def update_port(s: AsyncSession, row: PortRow, changes: dict[str, Any]) ->
 
 
 async def delete_port(s: AsyncSession, row: PortRow) -> None:
+    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
+                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .execution_options(synchronize_session=False))
     await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
     await s.delete(row)

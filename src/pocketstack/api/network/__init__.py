@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pocketstack.api.network import extensions, networks, ports, security_groups, subnets, versions
+from pocketstack.api.network import (
+    extensions,
+    floatingips,
+    networks,
+    ports,
+    security_groups,
+    subnets,
+    versions,
+)
 from pocketstack.api.routing import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +20,5 @@ ROUTES: list[Route] = [
     *subnets.ROUTES,
     *ports.ROUTES,
     *security_groups.ROUTES,
+    *floatingips.ROUTES,
 ]

@@ -1,0 +1,168 @@
+"""Floating IPs (records only): addresses of an external network's subnet, allocated to a
+project and associated with one fixed address of one of its ports (Neutron's floatingips)."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.services import ipam
+from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.timeutil import utcnow
+
+
+def not_found(floating_ip_id: str) -> errors.NotFound:
+    return errors.NotFound(f"Floating IP {floating_ip_id} could not be found.", kind="FloatingIPNotFound")
+
+
+def _visible(project_id: str, is_admin: bool) -> list[Any]:
+    return [] if is_admin else [FloatingIpRow.project_id == project_id]
+
+
+async def get_floating_ip(s: AsyncSession, floating_ip_id: str, *, project_id: str,
+                          is_admin: bool) -> FloatingIpRow:
+    row = await s.scalar(select(FloatingIpRow).where(FloatingIpRow.id == floating_ip_id,
+                                                     *_visible(project_id, is_admin)))
+    if row is None:
+        raise not_found(floating_ip_id)
+    return row
+
+
+async def by_address(s: AsyncSession, address: str, *, project_id: str,
+                     is_admin: bool) -> FloatingIpRow | None:
+    return await s.scalar(select(FloatingIpRow).where(FloatingIpRow.floating_ip_address == address,
+                                                      *_visible(project_id, is_admin)))
+
+
+async def list_floating_ips(s: AsyncSession, *, project_id: str, is_admin: bool,
+                            filters: dict[str, list[Any]], page: Page) -> list[FloatingIpRow]:
+    query = apply_filters(select(FloatingIpRow).where(*_visible(project_id, is_admin)),
+                          FloatingIpRow, filters)
+    return await paginate(s, query, FloatingIpRow, page)
+
+
+async def create_floating_ip(s: AsyncSession, project_id: str, network_id: str, *,
+                             address: str | None = None, port_id: str | None = None,
+                             fixed_ip: str | None = None, description: str = "",
+                             is_admin: bool = False) -> FloatingIpRow:
+    network = await s.get(NetworkRow, network_id)
+    if network is None:
+        raise errors.NotFound(f"Network {network_id} could not be found.", kind="NetworkNotFound")
+    if not network.external:
+        raise errors.BadRequest(f"Bad floatingip request: Network {network_id} is not a valid "
+                                "external network.")
+    now = utcnow()
+    row = FloatingIpRow(id=str(uuid.uuid4()), floating_network_id=network_id,
+                        floating_ip_address=await _free_address(s, network_id, address),
+                        port_id=None, fixed_ip_address=None, project_id=project_id,
+                        status="DOWN", description=description, revision_number=1,
+                        created_at=now, updated_at=now)
+    s.add(row)
+    if port_id is not None:
+        await associate(s, row, port_id, fixed_ip, project_id=project_id, is_admin=is_admin)
+    await s.flush()
+    return row
+
+
+async def _free_address(s: AsyncSession, network_id: str, wanted: str | None) -> str:
+    subnets = list(await s.scalars(select(SubnetRow).where(SubnetRow.network_id == network_id,
+                                                           SubnetRow.ip_version == 4)
+                                   .order_by(SubnetRow.created_at, SubnetRow.id)))
+    taken = set(await s.scalars(select(FloatingIpRow.floating_ip_address).where(
+        FloatingIpRow.floating_network_id == network_id)))
+    if wanted is not None:
+        if ipam.subnet_for_address(wanted, subnets) is None:
+            raise errors.BadRequest(f"IP address {wanted} is not a valid IP for any of the "
+                                    "subnets on the specified network.")
+        canonical = str(ipaddress.ip_address(wanted))
+        if canonical in taken:
+            raise errors.Conflict(f"IP address {canonical} already allocated in subnet "
+                                  f"{subnets[0].id}", kind="IpAddressAlreadyAllocated")
+        return canonical
+    for subnet in subnets:
+        used = taken | await ipam.used_addresses(s, subnet.id) | {subnet.gateway_ip or ""}
+        for candidate in ipam.pool_addresses(subnet):
+            if str(candidate) not in used:
+                return str(candidate)
+    raise errors.Conflict(f"No more IP addresses available on network {network_id}.",
+                          kind="IpAddressGenerationFailure")
+
+
+async def associate(s: AsyncSession, row: FloatingIpRow, port_id: str | None,
+                    fixed_ip: str | None, *, project_id: str, is_admin: bool) -> FloatingIpRow:
+    """Point the floating IP at a port's fixed address (its first IPv4 one by default), or
+    at nothing when `port_id` is None."""
+    if port_id is None:
+        row.port_id, row.fixed_ip_address, row.status = None, None, "DOWN"
+    else:
+        port = await s.scalar(select(PortRow).where(
+            PortRow.id == port_id, *([] if is_admin else [PortRow.project_id == project_id])))
+        if port is None:
+            raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
+        row.fixed_ip_address = await _port_address(s, port, fixed_ip, row)
+        row.port_id, row.status = port.id, "ACTIVE"
+    row.updated_at = utcnow()
+    row.revision_number += 1
+    await s.flush()
+    return row
+
+
+async def _port_address(s: AsyncSession, port: PortRow, fixed_ip: str | None,
+                        row: FloatingIpRow) -> str:
+    addresses = [a for a in await s.scalars(select(FixedIpRow.ip_address).where(
+        FixedIpRow.port_id == port.id).order_by(FixedIpRow.id))
+        if ipaddress.ip_address(a).version == 4]
+    if fixed_ip is not None and fixed_ip not in addresses:
+        raise errors.BadRequest(f"Bad floatingip request: Port {port.id} does not have fixed ip "
+                                f"{fixed_ip}.")
+    if not addresses:
+        raise errors.BadRequest(f"Bad floatingip request: Port {port.id} does not have any IPv4 "
+                                "address.")
+    chosen = fixed_ip or addresses[0]
+    holder = await s.scalar(select(FloatingIpRow.id).where(
+        FloatingIpRow.port_id == port.id, FloatingIpRow.fixed_ip_address == chosen,
+        FloatingIpRow.id != row.id))
+    if holder is not None:
+        raise errors.Conflict(f"Cannot associate floating IP {row.floating_ip_address} "
+                              f"({row.id}) with port {port.id} using fixed IP {chosen}, as that "
+                              f"fixed IP already has a floating IP on external network "
+                              f"{row.floating_network_id}.", kind="FloatingIPPortAlreadyAssociated")
+    return chosen
+
+
+async def update_floating_ip(s: AsyncSession, row: FloatingIpRow, changes: dict[str, Any], *,
+                             project_id: str, is_admin: bool) -> FloatingIpRow:
+    if "description" in changes:
+        row.description = changes["description"]
+    if "port_id" in changes:
+        await associate(s, row, changes["port_id"], changes.get("fixed_ip_address"),
+                        project_id=project_id, is_admin=is_admin)
+    row.updated_at = utcnow()
+    await s.flush()
+    return row
+
+
+async def delete_floating_ip(s: AsyncSession, row: FloatingIpRow) -> None:
+    await s.delete(row)
+    await s.flush()
+
+
+async def release_ports(s: AsyncSession, port_ids: Any) -> None:
+    """Disassociate the floating IPs of ports that go away (a select of ids or a list)."""
+    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
+                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .execution_options(synchronize_session=False))
+
+
+async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
+    """Disassociate the floating IP bound to one fixed address that goes away."""
+    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,
+                                                FloatingIpRow.fixed_ip_address == address)
+                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .execution_options(synchronize_session=False))
