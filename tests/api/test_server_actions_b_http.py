@@ -1,0 +1,126 @@
+"""Server actions over real HTTP against the live cloud: tenancy (404), admin-only actions (403),
+wrong states (409), the single host's migrate (400), floating IPs, security groups, fixed IPs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.live import Api
+
+CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
+PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+
+
+def boot(api: Api, name: str = "b-vm") -> str:
+    resp = api.post("/compute/v2.1/servers", json={"server": {
+        "name": name, "imageRef": CIRROS_ID, "flavorRef": "1"}})
+    assert resp.status_code == 202, resp.text
+    server_id = str(resp.json()["server"]["id"])
+    wait(api, server_id, "ACTIVE")
+    return server_id
+
+
+def wait(api: Api, server_id: str, status: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        server: dict[str, Any] = api.get(f"/compute/v2.1/servers/{server_id}").json()["server"]
+        if server["status"] == status and server["OS-EXT-STS:task_state"] is None:
+            return server
+        assert time.monotonic() < deadline, server
+        time.sleep(0.05)
+
+
+def act(api: Api, server_id: str, body: dict[str, Any]) -> Any:
+    return api.post(f"/compute/v2.1/servers/{server_id}/action", json=body)
+
+
+def test_tenancy_admin_only_and_states(member: Api, other_member: Api, admin: Api) -> None:
+    server_id = boot(member)
+    for body in ({"rebuild": {"imageRef": CIRROS_ID}}, {"resize": {"flavorRef": "2"}},
+                 {"createImage": {"name": "x"}}, {"shelve": None}, {"confirmResize": None},
+                 {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 1}},
+                 {"addSecurityGroup": {"name": "default"}}):
+        assert act(other_member, server_id, body).status_code == 404, body
+    for body in ({"migrate": None}, {"shelveOffload": None}):
+        resp = act(member, server_id, body)
+        assert resp.status_code == 403, (body, resp.text)
+    for body in ({"confirmResize": None}, {"revertResize": None}, {"unshelve": None},
+                 {"restore": None}):
+        resp = act(member, server_id, body)
+        assert resp.status_code == 409, (body, resp.text)
+        assert "while it is in vm_state active" in resp.json()["conflictingRequest"]["message"]
+    no_host = act(admin, server_id, {"migrate": None})
+    assert no_host.status_code == 400
+    assert no_host.json()["badRequest"]["message"].startswith("No valid host was found")
+    assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
+
+
+def test_rebuild_and_resize_over_http(member: Api) -> None:
+    server_id = boot(member)
+    resp = act(member, server_id, {"rebuild": {"imageRef": CIRROS_ID, "name": "rebuilt"}})
+    assert resp.status_code == 202, resp.text
+    body = resp.json()["server"]
+    assert body["status"] == "REBUILD" and body["adminPass"] and body["name"] == "rebuilt"
+    wait(member, server_id, "ACTIVE")
+    assert act(member, server_id, {"resize": {"flavorRef": "2"}}).status_code == 202
+    server = wait(member, server_id, "VERIFY_RESIZE")
+    assert server["flavor"]["id"] == "2"
+    assert act(member, server_id, {"confirmResize": None}).status_code == 204
+    assert wait(member, server_id, "ACTIVE")["flavor"]["id"] == "2"
+    assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
+
+
+def test_floating_ip_lifecycle(member: Api, other_member: Api) -> None:
+    server_id = boot(member)
+    resp = member.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID}})
+    assert resp.status_code == 201, resp.text
+    fip = resp.json()["floatingip"]
+    assert fip["floating_ip_address"].startswith("172.24.4.") and fip["status"] == "DOWN"
+    assert fip["port_id"] is None and fip["project_id"] == member.project_id
+    address = fip["floating_ip_address"]
+    assert other_member.get(f"/network/v2.0/floatingips/{fip['id']}").status_code == 404
+    assert act(other_member, server_id, {"addFloatingIp": {"address": address}}).status_code == 404
+    assert act(member, server_id, {"addFloatingIp": {"address": address}}).status_code == 202
+    server = member.get(f"/compute/v2.1/servers/{server_id}").json()["server"]
+    found = [a for items in server["addresses"].values() for a in items]
+    assert {a["OS-EXT-IPS:type"] for a in found} == {"fixed", "floating"}
+    assert address in [a["addr"] for a in found if a["OS-EXT-IPS:type"] == "floating"]
+    shown = member.get(f"/network/v2.0/floatingips/{fip['id']}").json()["floatingip"]
+    assert shown["status"] == "ACTIVE" and shown["port_id"] and shown["fixed_ip_address"]
+    assert act(member, server_id, {"removeFloatingIp": {"address": address}}).status_code == 202
+    again = act(member, server_id, {"removeFloatingIp": {"address": address}})
+    assert again.status_code == 409
+    assert act(member, server_id, {"addFloatingIp": {"address": "10.9.9.9"}}).status_code == 404
+    bad = member.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PRIVATE_NETWORK_ID}})
+    assert bad.status_code == 400
+    listed = member.get("/network/v2.0/floatingips").json()["floatingips"]
+    assert [f["id"] for f in listed] == [fip["id"]]
+    assert member.delete(f"/network/v2.0/floatingips/{fip['id']}").status_code == 204
+    assert member.get(f"/network/v2.0/floatingips/{fip['id']}").status_code == 404
+    assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
+
+
+def test_security_groups_and_fixed_ips(member: Api) -> None:
+    server_id = boot(member)
+    group = member.post("/network/v2.0/security-groups", json={"security_group": {"name": "web"}})
+    assert group.status_code == 201, group.text
+    assert act(member, server_id, {"addSecurityGroup": {"name": "web"}}).status_code == 202
+    server = member.get(f"/compute/v2.1/servers/{server_id}").json()["server"]
+    assert {g["name"] for g in server["security_groups"]} == {"default", "web"}
+    assert act(member, server_id, {"addSecurityGroup": {"name": "web"}}).status_code == 400
+    assert act(member, server_id, {"addSecurityGroup": {"name": "nope"}}).status_code == 404
+    assert act(member, server_id, {"removeSecurityGroup": {"name": "web"}}).status_code == 202
+    assert act(member, server_id, {"removeSecurityGroup": {"name": "web"}}).status_code == 400
+    resp = act(member, server_id, {"addFixedIp": {"networkId": PRIVATE_NETWORK_ID}})
+    assert resp.status_code == 202, resp.text
+    ips = member.get(f"/compute/v2.1/servers/{server_id}/ips").json()["addresses"]
+    addresses = [a["addr"] for items in ips.values() for a in items if a["version"] == 4]
+    assert len(addresses) == 2
+    resp = act(member, server_id, {"removeFixedIp": {"address": addresses[-1]}})
+    assert resp.status_code == 202, resp.text
+    assert act(member, server_id, {"removeFixedIp": {"address": "10.1.1.1"}}).status_code == 400
+    assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
