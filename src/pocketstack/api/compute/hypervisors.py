@@ -78,7 +78,7 @@ async def statistics(ctx: Ctx) -> Response:
 def _matching(views: list[host_service.HostView], pattern: str) -> list[host_service.HostView]:
     found = [v for v in views if pattern in v.row.name]
     if not found:
-        raise errors.NotFound(f"No hypervisor matching '{hypervisor_id}' could be found.")
+        raise errors.NotFound(f"No hypervisor matching '{pattern}' could be found.")
     return found
 
 
