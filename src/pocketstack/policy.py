@@ -102,6 +102,7 @@ RULES: dict[str, str] = {
     "compute:os-hypervisors": "admin",
     "compute:os-services": "admin",
     "compute:os-aggregates": "admin",
+    "compute:os-server-groups": "member",
     "compute:os-agents": "admin",
     "compute:os-quota-sets:update": "admin",
     "compute:os-quota-sets:show": "owner",

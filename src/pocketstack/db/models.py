@@ -197,6 +197,46 @@ class HostRow(Base):
     created_at: Mapped[datetime] = mapped_column()
 
 
+class AggregateRow(Base):
+    """A host aggregate (os-aggregates); its availability_zone metadata makes it a zone."""
+
+    __tablename__ = "aggregates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AggregateHostRow(Base):
+    __tablename__ = "aggregate_hosts"
+    aggregate_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("aggregates.id", ondelete="CASCADE"), primary_key=True
+    )
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class ServerGroupRow(Base):
+    """os-server-groups: a policy (affinity, anti-affinity, soft-*) over its member servers."""
+
+    __tablename__ = "server_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    policy: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ServerGroupMemberRow(Base):
+    __tablename__ = "server_group_members"
+    group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("server_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    server_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
 class ServerRow(Base):
     __tablename__ = "servers"
     __table_args__ = (

@@ -31,7 +31,7 @@ from pocketstack.compute_states import (
     status_matches,
 )
 from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
-from pocketstack.services import instance_actions, networks, quotas, scheduler
+from pocketstack.services import instance_actions, networks, quotas, scheduler, server_groups
 from pocketstack.services import security_groups as groups_service
 from pocketstack.services.flavors import get_flavor
 from pocketstack.services.images import get_visible_image
@@ -72,6 +72,8 @@ class ServerRequest:
     access_ipv4: str = ""
     access_ipv6: str = ""
     description: str | None = None
+    # os:scheduler_hints: group, same_host, different_host.
+    scheduler_hints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ async def create_servers(s: AsyncSession, settings: Settings, caller: Caller,
         await instance_actions.record_action(s, server_id=row.id, action=Action.CREATE,
                                              request_id=caller.request_id,
                                              project_id=caller.project_id, user_id=caller.user_id)
-    await _schedule(s, settings, rows, req)
+    await _schedule(s, settings, rows, req, caller)
     return Created(rows, password, reservation_id)
 
 
@@ -249,11 +251,15 @@ def flavor_snapshot(flavor: FlavorRow) -> dict[str, Any]:
 
 
 async def _schedule(s: AsyncSession, settings: Settings, rows: list[ServerRow],
-                    req: ServerRequest) -> None:
+                    req: ServerRequest, caller: Caller) -> None:
+    rules, group_id = await server_groups.constraints(
+        s, settings, req.scheduler_hints, project_id=caller.project_id, count=len(rows))
+    if group_id is not None:
+        await server_groups.add_members(s, group_id, [row.id for row in rows])
     try:
         placements = await scheduler.schedule(s, settings, rows[0].flavor, len(rows),
                                               zone=req.availability_zone,
-                                              forced_host=req.forced_host)
+                                              forced_host=req.forced_host, constraints=rules)
     except scheduler.NoValidHost as exc:
         for row in rows:
             row.vm_state, row.task_state = VmState.ERROR, None

@@ -5,6 +5,7 @@ Each resource module lists its own ROUTES (paths relative to the API root)."""
 from __future__ import annotations
 
 from pocketstack.api.compute import (
+    aggregates,
     availability_zones,
     diagnostics,
     extensions,
@@ -18,6 +19,7 @@ from pocketstack.api.compute import (
     limits,
     quotas,
     server_actions,
+    server_groups,
     server_metadata,
     server_password,
     servers,
@@ -46,4 +48,6 @@ ROUTES: list[Route] = [
     *ips.ROUTES,
     *services.ROUTES,
     *hypervisors.ROUTES,
+    *aggregates.ROUTES,
+    *server_groups.ROUTES,
 ]

@@ -6,8 +6,11 @@ builds or destroys the guest and writes back what it observed.
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.responses import Response
 
+from pocketstack import errors
 from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.views_links import next_link, resource_links
@@ -54,6 +57,10 @@ async def show_server(ctx: Ctx) -> Response:
 
 async def create_server(ctx: Ctx) -> Response:
     request, reservation_only = schemas.create_request(ctx, await ctx.json_object("server"))
+    hints = (await ctx.json_object()).get("os:scheduler_hints") or {}
+    if not isinstance(hints, dict):
+        raise errors.BadRequest("Invalid input for field/attribute os:scheduler_hints.")
+    request = dataclasses.replace(request, scheduler_hints=hints)
     ctx.authorize("compute:servers:create")
     if request.forced_host:
         ctx.authorize("compute:servers:create:forced_host")
