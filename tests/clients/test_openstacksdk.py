@@ -56,13 +56,17 @@ def test_keypair_generated_by_the_server(conn: Connection, unique: str) -> None:
 
 def test_server_create_metadata_delete(conn: Connection, unique: str,
                                        cleanup: list[Callable[[], object]]) -> None:
+    # The cloud layer's defaults: auto_ip=True attaches a floating IP from the external network.
     server = conn.create_server(f"sdk-{unique}", image="cirros", flavor="m1.tiny",
-                                network="private", wait=True, timeout=60, auto_ip=False,
-                                meta={"role": "test"})
-    cleanup.append(lambda: conn.delete_server(server.id, wait=True, timeout=60))
+                                network="private", wait=True, timeout=60, meta={"role": "test"})
+    cleanup.append(lambda: conn.delete_server(server.id, wait=True, timeout=60, delete_ips=True))
     assert server.status == "ACTIVE"
     assert server.image.id == CIRROS_ID
+    server = conn.get_server(server.id)
     assert server.private_v4.startswith("10.0.")
+    assert server.public_v4.startswith("172.24.4.")
+    floating = [ip for ip in conn.network.ips() if ip.floating_ip_address == server.public_v4]
+    assert len(floating) == 1 and floating[0].fixed_ip_address == server.private_v4
 
     conn.compute.set_server_metadata(server, colour="blue", size="small")
     assert conn.compute.fetch_server_metadata(server).metadata == {
@@ -70,8 +74,9 @@ def test_server_create_metadata_delete(conn: Connection, unique: str,
     conn.compute.delete_server_metadata(server, ["colour"])
     assert conn.compute.fetch_server_metadata(server).metadata == {"role": "test", "size": "small"}
 
-    assert conn.delete_server(server.id, wait=True, timeout=60) is True
+    assert conn.delete_server(server.id, wait=True, timeout=60, delete_ips=True) is True
     assert conn.compute.find_server(server.id) is None
+    assert conn.network.find_ip(floating[0].id) is None
     assert conn.delete_server(server.id) is False
 
 
