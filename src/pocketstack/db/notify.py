@@ -45,8 +45,9 @@ def _hosts_with_work(session: Session) -> set[str]:
 
 @event.listens_for(NotifyingSession, "before_commit")
 def _notify_before_commit(session: Session) -> None:
+    hosts = _hosts_with_work(session)  # before the flush: the identity map holds weak references
     session.flush()
-    for host in sorted(_hosts_with_work(session)):
+    for host in sorted(hosts | _hosts_with_work(session)):
         session.execute(text("SELECT pg_notify(:channel, :host)"),
                         {"channel": CHANNEL, "host": host})
 
