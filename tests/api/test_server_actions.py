@@ -328,3 +328,20 @@ async def test_guests_survive_a_restarted_agent(local: Local) -> None:
     assert guest.power == 3 and guest.boots == 1
     await agent.run_until_idle()
     assert (await local.show(server_id))["status"] == "PAUSED"
+
+
+async def test_a_server_that_never_ran_is_in_no_state_for_actions(local: Local) -> None:
+    local.driver.fail_next("spawn")
+    resp = await local.client.post("/compute/v2.1/servers", json={"server": {
+        "name": "broken", "imageRef": CIRROS_ID, "flavorRef": "1"}})
+    server_id = resp.json()["server"]["id"]
+    await local.wait_for(server_id, "ERROR", "error", None)
+    for body, name in (({"os-stop": None}, "stop"), ({"reboot": {"type": "HARD"}}, "reboot"),
+                       ({"rescue": None}, "rescue")):
+        resp = await local.act(server_id, body)
+        assert resp.status_code == 409
+        assert resp.json()["conflictingRequest"]["message"] == \
+            f"Instance {server_id} is in an invalid state for '{name}'"
+    resp = await local.act(server_id, {"pause": None})
+    assert resp.json()["conflictingRequest"]["message"] == \
+        f"Cannot 'pause' instance {server_id} while it is in vm_state error"

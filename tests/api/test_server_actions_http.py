@@ -55,7 +55,9 @@ def test_another_projects_server_is_404_for_every_action(member: Api, other_memb
         resp = act(other_member, server_id, body)
         assert resp.status_code == 404, (body, resp.text)
         assert resp.json()["itemNotFound"]["message"] == f"Instance {server_id} could not be found."
-    for path in ("os-server-password", "os-instance-actions"):
+    for body in ({"os-resetState": {"state": "error"}}, {"injectNetworkInfo": None}):
+        assert act(other_member, server_id, body).status_code == 404
+    for path in ("os-server-password", "os-instance-actions", "diagnostics"):
         assert other_member.get(f"/compute/v2.1/servers/{server_id}/{path}").status_code == 404
     assert other_member.delete(f"/compute/v2.1/servers/{server_id}/os-server-password").status_code == 404
     assert show(member, server_id)["status"] == "ACTIVE"

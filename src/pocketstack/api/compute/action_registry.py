@@ -20,7 +20,13 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
-from pocketstack.compute_states import Action, TaskState, Transition, conflict_message
+from pocketstack.compute_states import (
+    TRANSITIONS,
+    Action,
+    TaskState,
+    Transition,
+    conflict_message,
+)
 from pocketstack.db.models import ServerRow
 from pocketstack.services import instance_actions, servers
 from pocketstack.services.servers import Caller
@@ -62,20 +68,30 @@ async def record(s: AsyncSession, ctx: Ctx, row: ServerRow, name: str) -> None:
                                          user_id=ctx.user.user_id)
 
 
+def check_launched(row: ServerRow, name: str, transition: Transition) -> None:
+    """Nova's must_have_launched: a server that never ran (an ERROR from scheduling) is in no
+    state for the action, once its vm_state and task_state would allow it."""
+    if row.launched_at is None and conflict_message(name, transition, row.id, row.vm_state,
+                                                    row.task_state) is None:
+        raise errors.Conflict(f"Instance {row.id} is in an invalid state for '{name}'")
+
+
 async def request(ctx: Ctx, server_id: str, act: Action, *, policy: str,
                   pending: dict[str, Any] | None = None, task: TaskState | None = None,
                   check: Callable[[ServerRow], None] | None = None,
-                  locked_ok: bool = False) -> ServerRow:
-    """Authorize, load the caller's server, refuse a locked one (409, admins excepted), run
-    `check`, record the action and its intent (TRANSITIONS[act]; `task` overrides the task
-    it sets) in one transaction, then wake the server's agent."""
-    ctx.authorize(policy)
+                  locked_ok: bool = False, must_have_launched: bool = True) -> ServerRow:
+    """Load the caller's server (404), authorize (403), refuse a locked one (409, admins
+    excepted), run `check`, record the action and its intent (TRANSITIONS[act]; `task`
+    overrides the task it sets) in one transaction, then wake the server's agent."""
     async with ctx.state.db.session() as s:
         row = await load(s, ctx, server_id)
+        ctx.authorize(policy, row.project_id)
         if not locked_ok:
             servers.check_unlocked(row, caller(ctx))
         if check is not None:
             check(row)
+        if must_have_launched:
+            check_launched(row, act.value, TRANSITIONS[act])
         await servers.request_action(s, row, act, pending=pending)
         if task is not None:
             row.task_state = task.value

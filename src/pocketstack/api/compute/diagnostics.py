@@ -12,10 +12,10 @@ from pocketstack.services import servers
 
 
 async def show_diagnostics(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-diagnostics")
     async with ctx.state.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
+        ctx.authorize("compute:os-server-diagnostics", row.project_id)
     if not row.host:
         raise errors.Conflict(f"Instance {row.id} is not ready")
     return json_response(dict(row.diagnostics or {}))

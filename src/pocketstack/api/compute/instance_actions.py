@@ -35,20 +35,20 @@ def _may(ctx: Ctx, rule: str) -> bool:
 
 
 async def list_actions(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-instance-actions:list")
     async with ctx.state.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
+        ctx.authorize("compute:os-instance-actions:list", row.project_id)
         actions = await instance_actions.list_actions(s, row.id)
     return json_response({"instanceActions": [_action(a) for a in actions]})
 
 
 async def show_action(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-instance-actions:show")
     request_id = ctx.params["request_id"]
     async with ctx.state.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
+        ctx.authorize("compute:os-instance-actions:show", row.project_id)
         found = [a for a in await instance_actions.list_actions(s, row.id)
                  if a.request_id == request_id]
         if not found:

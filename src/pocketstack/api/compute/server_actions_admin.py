@@ -40,9 +40,9 @@ def _locked_reason(ctx: Ctx, value: Any) -> str | None:
 @action("lock")
 async def lock(ctx: Ctx, server_id: str, value: Any) -> Response:
     reason = _locked_reason(ctx, value)
-    ctx.authorize("compute:os-lock-server:lock")
     async with ctx.state.db.session() as s:
         row = await load(s, ctx, server_id)
+        ctx.authorize("compute:os-lock-server:lock", row.project_id)
         row.locked = True
         row.locked_by = "owner" if row.project_id == ctx.project_id else "admin"
         row.locked_reason = reason
@@ -53,9 +53,9 @@ async def lock(ctx: Ctx, server_id: str, value: Any) -> Response:
 
 @action("unlock")
 async def unlock(ctx: Ctx, server_id: str, value: Any) -> Response:
-    ctx.authorize("compute:os-lock-server:unlock")
     async with ctx.state.db.session() as s:
         row = await load(s, ctx, server_id)
+        ctx.authorize("compute:os-lock-server:unlock", row.project_id)
         expected = "owner" if row.project_id == ctx.project_id else "admin"
         if row.locked_by and row.locked_by != expected:
             ctx.authorize("compute:os-lock-server:unlock:unlock_override")
@@ -79,9 +79,9 @@ def _reset_state(value: Any) -> VmState:
 @action("os-resetState")
 async def reset_state(ctx: Ctx, server_id: str, value: Any) -> Response:
     state = _reset_state(value)
-    ctx.authorize("compute:os-admin-actions:reset_state")
     async with ctx.state.db.session() as s:
         row = await load(s, ctx, server_id)
+        ctx.authorize("compute:os-admin-actions:reset_state", row.project_id)
         row.vm_state, row.task_state, row.pending = state.value, None, None
         row.updated_at = utcnow()
         await record(s, ctx, row, Action.RESET_STATE.value)
@@ -93,9 +93,9 @@ async def reset_state(ctx: Ctx, server_id: str, value: Any) -> Response:
 async def _network_action(ctx: Ctx, server_id: str, act: Action, policy: str) -> Response:
     """Networking here is configured by the API, not on the host: the action is recorded with
     its compute event, finished at once."""
-    ctx.authorize(policy)
     async with ctx.state.db.session() as s:
         row = await load(s, ctx, server_id)
+        ctx.authorize(policy, row.project_id)
         servers.check_unlocked(row, caller(ctx))
         await record(s, ctx, row, act.value)
         await instance_actions.start_event(s, row.id, act.value, NETWORK_EVENTS[act], host=row.host)

@@ -115,9 +115,9 @@ def console_tail(row: ServerRow, length: int | None) -> str:
 async def console_output(ctx: Ctx, server_id: str, value: Any) -> Response:
     _object("os-getConsoleOutput", value, {"length"}, nullable=False)
     length = _length(value)
-    ctx.authorize("compute:os-console-output")
     async with ctx.state.db.reader() as s:
         row = await load(s, ctx, server_id)
+    ctx.authorize("compute:os-console-output", row.project_id)
     if not row.host:
         raise errors.Conflict(f"Instance {row.id} is not ready")
     return json_response({"output": console_tail(row, length)})

@@ -12,18 +12,18 @@ from pocketstack.timeutil import utcnow
 
 
 async def show_password(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-password:show")
     async with ctx.state.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
+        ctx.authorize("compute:os-server-password:show", row.project_id)
     return json_response({"password": row.encrypted_password or ""})
 
 
 async def clear_password(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-password:clear")
     async with ctx.state.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
+        ctx.authorize("compute:os-server-password:clear", row.project_id)
         row.encrypted_password = ""
         row.updated_at = utcnow()
     return empty(204)
