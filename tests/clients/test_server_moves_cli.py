@@ -30,15 +30,16 @@ def _status(osc: Osc, server_id: str) -> str:
 def test_rebuild_and_resize(osc: Osc, unique: str, cleanup: list[Callable[[], object]]) -> None:
     server = _server(osc, f"cli-rs-{unique}", cleanup)
     rebuilt = osc("server", "rebuild", "--image", "cirros", "--name", f"cli-rb-{unique}",
-                  "--wait", server["id"], timeout=120)
-    assert rebuilt["name"] == f"cli-rb-{unique}"
-    assert _status(osc, server["id"]) == "ACTIVE"
+                  server["id"])
+    assert rebuilt["name"] == f"cli-rb-{unique}" and rebuilt["status"] == "REBUILD"
+    wait_for(lambda: _status(osc, server["id"]) == "ACTIVE")
     osc("server", "resize", "--flavor", "m1.small", "--wait", server["id"], fmt=False, timeout=120)
     shown = osc("server", "show", server["id"])
     assert shown["status"] == "VERIFY_RESIZE" and shown["flavor"].startswith("m1.small")
     osc("server", "resize", "confirm", server["id"], fmt=False)
     wait_for(lambda: _status(osc, server["id"]) == "ACTIVE")
-    osc("server", "resize", "--flavor", "m1.tiny", "--wait", server["id"], fmt=False, timeout=120)
+    osc("server", "resize", "--flavor", "m1.medium", "--wait", server["id"], fmt=False,
+        timeout=120)
     osc("server", "resize", "revert", server["id"], fmt=False)
     wait_for(lambda: _status(osc, server["id"]) == "ACTIVE")
     assert osc("server", "show", server["id"])["flavor"].startswith("m1.small")
@@ -47,25 +48,28 @@ def test_rebuild_and_resize(osc: Osc, unique: str, cleanup: list[Callable[[], ob
 def test_image_and_backup_create(osc: Osc, unique: str,
                                  cleanup: list[Callable[[], object]]) -> None:
     server = _server(osc, f"cli-img-{unique}", cleanup)
-    image = osc("server", "image", "create", "--name", f"snap-{unique}", "--wait", server["id"],
-                timeout=120)
+    image = osc("server", "image", "create", "--name", f"snap-{unique}", server["id"])
     cleanup.append(lambda: osc("image", "delete", image["id"], fmt=False))
     assert image["name"] == f"snap-{unique}"
+    wait_for(lambda: osc("image", "show", image["id"])["status"] == "active")
     shown = osc("image", "show", image["id"])
-    assert shown["status"] == "active"
     assert shown["properties"]["instance_uuid"] == server["id"]
     assert shown["properties"]["base_image_ref"] == CIRROS_ID
+    wait_for(lambda: _status(osc, server["id"]) == "ACTIVE")
     backup = osc("server", "backup", "create", "--name", f"bk-{unique}", "--type", "daily",
-                 "--rotate", "1", "--wait", server["id"], timeout=120)
+                 "--rotate", "1", server["id"])
     cleanup.append(lambda: osc("image", "delete", backup["id"], fmt=False))
+    wait_for(lambda: osc("image", "show", backup["id"])["status"] == "active")
     assert osc("image", "show", backup["id"])["properties"]["image_type"] == "backup"
 
 
 def test_migrate_with_one_host_and_shelve(osc: Osc, unique: str,
                                           cleanup: list[Callable[[], object]]) -> None:
     server = _server(osc, f"cli-sh-{unique}", cleanup)
-    with pytest.raises(CliError, match="No valid host"):
+    with pytest.raises(CliError, match="os-migrate-server:migrate"):
         osc("server", "migrate", server["id"], fmt=False)
+    with pytest.raises(CliError, match="No valid host"):
+        osc("server", "migrate", server["id"], fmt=False, cloud_name="pocketstack-admin")
     osc("server", "shelve", "--wait", server["id"], fmt=False, timeout=120)
     assert _status(osc, server["id"]) == "SHELVED_OFFLOADED"
     osc("server", "unshelve", "--wait", server["id"], fmt=False, timeout=120)
