@@ -105,10 +105,12 @@ def _length(value: Any) -> int | None:
 
 
 def console_tail(row: ServerRow, length: int | None) -> str:
-    lines = (row.console_log or "").splitlines(keepends=True)
+    """The last `length` newline-separated pieces, as Nova's compute manager cuts them (a log
+    ending in a newline gives length - 1 lines and the empty last piece); None: all."""
+    text = row.console_log or ""
     if length is not None:
-        lines = lines[-length:] if length > 0 else []
-    return _CONTROL.sub("", "".join(lines))
+        text = "\n".join(text.split("\n")[-length:]) if length > 0 else ""
+    return _CONTROL.sub("", text)
 
 
 @action("os-getConsoleOutput")
