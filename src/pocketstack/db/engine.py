@@ -1,8 +1,16 @@
-"""The database handle: one async engine per process, sessions per unit of work."""
+"""The database handle: one async engine per process, sessions per unit of work.
+
+SQLite runs in the event loop's own thread (see `_InlineConnection`): its statements take
+microseconds to a few milliseconds, far less than handing each one to a worker thread and
+back. Writers begin with BEGIN IMMEDIATE and, when another process holds the write lock,
+wait for it with asyncio sleeps instead of blocking the loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,11 +18,158 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.util import await_
+
+# How long a writer waits for another process's write transaction before giving up.
+WRITE_WAIT_S = 30.0
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the API answers 503."""
+
+
+class _InlineCursor:
+    """aiosqlite's cursor interface over a sqlite3 cursor, executed in the caller's thread."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    async def __aenter__(self) -> _InlineCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cursor.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> _InlineCursor:
+        if parameters is None:
+            self._cursor.execute(sql)
+        else:
+            self._cursor.execute(sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Any) -> _InlineCursor:
+        self._cursor.executemany(sql, parameters)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+
+class _RunNow:
+    """Stands in for aiosqlite's job queue (SQLAlchemy sets isolation_level through it)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Any]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as exc:  # noqa: BLE001 - handed to the awaiting caller
+            future.set_exception(exc)
+
+
+class _InlineConnection:
+    """aiosqlite's connection interface over a sqlite3 connection, in the caller's thread."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = self._connection = conn
+        self._tx = _RunNow(conn)
+
+    def cursor(self) -> _InlineCursor:
+        return _InlineCursor(self._conn.cursor())
+
+    async def commit(self) -> None:
+        self._conn.commit()
+
+    async def rollback(self) -> None:
+        self._conn.rollback()
+
+    async def close(self) -> None:
+        self._conn.close()
+
+    def stop(self) -> None:
+        self._conn.close()
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.create_function(*args, **kwargs)
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._conn.isolation_level = value
+
+
+def _inline_creator(path: str, *, writer: bool) -> Any:
+    async def create() -> _InlineConnection:
+        # Writers begin explicitly (`_begin_immediate`); readers keep sqlite3's implicit BEGIN
+        # before a write, as before.
+        conn = sqlite3.connect(path, isolation_level=None if writer else "",
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # A writer never sleeps in SQLite's busy handler (that would block the event loop).
+        conn.execute(f"PRAGMA busy_timeout={0 if writer else 30000}")
+        return _InlineConnection(conn)
+
+    return create
+
+
+def _begin_immediate(conn: Any) -> None:
+    """Take SQLite's write lock at the start of a write transaction, waiting (without
+    blocking the event loop) while another process holds it."""
+    deadline = time.monotonic() + WRITE_WAIT_S
+    delay = 0.0005
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+        await_(asyncio.sleep(delay))
+        delay = min(delay * 2, 0.02)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,23 +182,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """Owns the engine. `session()` is a unit of work: commit on success, rollback on error."""
+    """Owns the engines. `session()` is a unit of work: commit on success, rollback on error."""
 
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {}
-        if self.is_sqlite:
-            path = url.split(":///", 1)[1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split(":///", 1)[1] if self.is_sqlite else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite file: statements run inline, writers take the lock at BEGIN.
+            self.engine: AsyncEngine = create_async_engine(
+                url, async_creator=_inline_creator(path, writer=True), pool_size=2, max_overflow=4)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+            # Readers in WAL mode do not wait for writers. Sessions overlap while they close,
+            # so the pool keeps enough connections that none is opened per request.
+            self.read_engine: AsyncEngine = create_async_engine(
+                url, async_creator=_inline_creator(path, writer=False), pool_size=16, max_overflow=48)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
-                          pool_timeout=10)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            kwargs: dict[str, Any] = {}
+            if not self.is_sqlite:
+                kwargs.update(pool_size=pool_size, max_overflow=max_overflow,
+                              pool_pre_ping=True, pool_timeout=10)
+            self.engine = create_async_engine(url, **kwargs)
+            if self.is_sqlite:
+                event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            self.read_engine = self.engine
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer; serialising writers in-process avoids busy retries.
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
 
@@ -68,7 +233,7 @@ class Database:
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """A read-only session (no writer lock)."""
         try:
-            async with self.sessionmaker() as s:
+            async with self.read_sessionmaker() as s:
                 yield s
         except (OperationalError, DBAPIError) as exc:
             if _is_connection_error(exc):
@@ -79,6 +244,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
