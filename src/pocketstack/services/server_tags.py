@@ -1,0 +1,77 @@
+"""Server tags (Nova's os-server-tags): a server's list of simple strings, replaced, added or
+removed one at a time while the server is in a state Nova allows it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.compute_states import VmState
+from pocketstack.db.models import ServerRow
+from pocketstack.timeutil import utcnow
+
+MAX_TAGS = 50
+MAX_LENGTH = 60
+# Nova's _check_instance_in_valid_state for tag changes.
+TAG_VM_STATES = frozenset({VmState.ACTIVE, VmState.BUILDING, VmState.PAUSED, VmState.SHELVED,
+                           VmState.SHELVED_OFFLOADED, VmState.STOPPED, VmState.SUSPENDED})
+
+
+def check_tag(tag: object) -> str:
+    if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_LENGTH:
+        raise errors.BadRequest(f"Invalid input for field/attribute tag. Value: {tag}. Tags are "
+                                f"strings of 1 to {MAX_LENGTH} characters")
+    if "/" in tag or "," in tag:
+        raise errors.BadRequest(f"Invalid input for field/attribute tag. Value: {tag}. "
+                                "'/' and ',' are not allowed in tags")
+    return tag
+
+
+def _check_state(row: ServerRow, action: str) -> None:
+    if row.vm_state not in TAG_VM_STATES:
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
+                              f"{row.vm_state}")
+    if row.task_state is not None and row.vm_state != VmState.BUILDING:
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
+                              f"{row.task_state}")
+
+
+def _save(row: ServerRow, tags: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(tags))
+    if len(unique) > MAX_TAGS:
+        raise errors.BadRequest(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    row.tags = unique
+    row.updated_at = utcnow()
+    return unique
+
+
+async def replace_tags(s: AsyncSession, row: ServerRow, tags: list[str]) -> list[str]:
+    _check_state(row, "update tags")
+    found = _save(row, [check_tag(tag) for tag in tags])
+    await s.flush()
+    return found
+
+
+async def add_tag(s: AsyncSession, row: ServerRow, tag: str) -> bool:
+    """True when the tag is new (201), False when the server had it already (204)."""
+    check_tag(tag)
+    _check_state(row, "update tag")
+    if tag in (row.tags or []):
+        return False
+    _save(row, [*(row.tags or []), tag])
+    await s.flush()
+    return True
+
+
+async def delete_tag(s: AsyncSession, row: ServerRow, tag: str) -> None:
+    if tag not in (row.tags or []):
+        raise errors.NotFound(f"Tag {tag} could not be found.")
+    _check_state(row, "delete tag")
+    _save(row, [t for t in row.tags if t != tag])
+    await s.flush()
+
+
+async def delete_all(s: AsyncSession, row: ServerRow) -> None:
+    _check_state(row, "delete tags")
+    _save(row, [])
+    await s.flush()
