@@ -164,7 +164,7 @@ def cluster_env(dbname: str, data_dir: Path) -> dict[str, str]:
         "POCKETSTACK_DEMO_PASSWORD": DEMO_PASSWORD,
         "POCKETSTACK_SERVICE_DOWN_TIME_S": "3",
         "POCKETSTACK_HEARTBEAT_INTERVAL_S": "0.5",
-        "POCKETSTACK_RESYNC_INTERVAL_S": "2",
+        "POCKETSTACK_RESYNC_INTERVAL_S": "10",
         "POCKETSTACK_PASSWORD__MEMORY_KIB": "8192",
         "POCKETSTACK_PASSWORD__TIME_COST": "1",
     })

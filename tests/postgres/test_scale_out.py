@@ -124,6 +124,21 @@ def assert_whole(dbname: str, project_id: str) -> int:
     return len(rows)
 
 
+def test_notify_wakes_the_agent(pg_cluster: Cluster, pg_admin: Api, hosts_up: None) -> None:
+    """The agents' resync runs every 10 s here: a boot done well before that was woken by
+    the NOTIFY of the create's transaction."""
+    user_a, user_b, net = tenant(pg_cluster, pg_admin)
+    for api in (user_a, user_b):
+        started = time.monotonic()
+        server_id = create(api, net, "woken").json()["server"]["id"]
+        while user_a.get(f"/compute/v2.1/servers/{server_id}").json()["server"]["status"] != "ACTIVE":
+            assert time.monotonic() - started < 5.0, "the agent was not woken"
+            time.sleep(0.05)
+        print(f"\ncreate to ACTIVE through API {api.cloud.base_url}: "
+              f"{time.monotonic() - started:.2f}s (build time 0.8s)")
+    delete_all(user_a)
+
+
 def test_servers_spread_within_capacity(pg_cluster: Cluster, pg_admin: Api, hosts_up: None) -> None:
     user_a, user_b, net = tenant(pg_cluster, pg_admin)
     started = time.monotonic()
