@@ -204,10 +204,31 @@ async def test_shelve_offloads_at_once_and_unshelves(cloud: Cloud) -> None:
     server = await cloud.settle(server_id)
     assert server["status"] == "SHELVED_OFFLOADED"
     assert server["OS-EXT-SRV-ATTR:host"] is None and await cloud.driver.guests() == []
+    shelved = (await cloud.client.get("/image/v2/images?name=vm-shelved")).json()["images"]
+    assert [i["status"] for i in shelved] == ["active"]
+    assert shelved[0]["instance_uuid"] == server_id
     assert (await cloud.act(server_id, {"unshelve": None})).status_code == 202
     server = await cloud.settle(server_id)
     assert server["status"] == "ACTIVE" and server["OS-EXT-SRV-ATTR:host"] == HOST
     assert await cloud.driver.guests() == [f"instance-{server_id}"]
+    assert (await cloud.client.get("/image/v2/images?name=vm-shelved")).json()["images"] == []
+    actions = (await cloud.client.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions"))
+    assert {"shelve", "unshelve"} <= {a["action"] for a in actions.json()["instanceActions"]}
+
+
+async def test_stopped_server_stays_stopped_after_rebuild_and_resize(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    assert (await cloud.act(server_id, {"os-stop": None})).status_code == 202
+    assert (await cloud.settle(server_id))["status"] == "SHUTOFF"
+    assert (await cloud.act(server_id, {"rebuild": {"imageRef": CIRROS_ID}})).status_code == 202
+    server = await cloud.settle(server_id)
+    assert server["status"] == "SHUTOFF" and server["OS-EXT-STS:power_state"] == 4
+    assert (await cloud.act(server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
+    server = await cloud.settle(server_id)
+    assert server["status"] == "VERIFY_RESIZE" and server["OS-EXT-STS:power_state"] == 4
+    assert (await cloud.act(server_id, {"confirmResize": None})).status_code == 204
+    server = await cloud.settle(server_id)
+    assert server["status"] == "SHUTOFF" and server["flavor"]["id"] == "2"
 
 
 async def test_shelve_kept_until_offloaded_by_admin(tmp_path: Path) -> None:

@@ -45,6 +45,9 @@ EVENTS: dict[TaskState, str] = {
     TaskState.RESTORING: "compute_restore_instance",
     TaskState.SOFT_DELETING: "compute_soft_delete_instance",
 }
+# Moves after which a server that was stopped is stopped again.
+STOPPED_AGAIN = frozenset({TaskState.REBUILD_SPAWNING, TaskState.RESIZE_MIGRATED,
+                           TaskState.RESIZE_REVERTING})
 # The vm_state a finished move leaves the server in.
 FINISHED: dict[TaskState, VmState] = {
     TaskState.REBUILD_SPAWNING: VmState.ACTIVE,
@@ -148,11 +151,17 @@ async def wake_guest(host: Host, row: ServerRow, power: PowerState | None) -> No
 
 
 async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> None:
+    """Record the finished move; a server that was stopped is powered off again (Nova)."""
     task = TaskState(row.task_state) if row.task_state else None
     if task is None or task not in FINISHED:
         return
-    values: dict[str, Any] = {"vm_state": FINISHED[task].value, "task_state": None,
-                              "power_state": PowerState.RUNNING.value, "fault": None,
+    vm, power_state = FINISHED[task], PowerState.RUNNING
+    if _pending(row).get("stopped") and task in STOPPED_AGAIN:
+        await host.driver.power_off(instance_name(row.id), timeout_s=0)
+        power_state = PowerState.SHUTDOWN
+        vm = VmState.RESIZED if task == TaskState.RESIZE_MIGRATED else VmState.STOPPED
+    values: dict[str, Any] = {"vm_state": vm.value, "task_state": None,
+                              "power_state": power_state.value, "fault": None,
                               "console_log": await host.driver.console_log(instance_name(row.id))}
     if task != TaskState.RESIZE_MIGRATED:
         values["pending"] = None
@@ -160,6 +169,8 @@ async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> N
         values["launched_at"] = utcnow()
     if await _set(host, row, **values):
         await _event(host, row, task)
+        if task == TaskState.UNSHELVING and _pending(row).get("shelved_image_id"):
+            await _drop_images(host, [str(_pending(row)["shelved_image_id"])])
 
 
 # --- snapshots and backups -----------------------------------------------------------------------
@@ -226,19 +237,43 @@ async def _drop_images(host: Host, image_ids: list[str]) -> None:
         await asyncio.to_thread(image_store.remove, host.data_dir, location)
 
 
+async def _shelved_snapshot(host: Host, row: ServerRow) -> None:
+    image_id = str(_pending(row).get("image_id") or "")
+    async with host.db.reader() as s:
+        image = await s.get(ImageRow, image_id) if image_id else None
+    if image is None or image.deleted or image.status not in ("queued", "saving"):
+        return
+    try:
+        data = await host.driver.snapshot(instance_name(row.id))
+    except DriverError as exc:
+        log.warning("server %s: shelve snapshot failed: %s", row.id, exc)
+        await _drop_images(host, [image_id])
+        return
+    await _save_image(host, image_id, data)
+
+
 # --- shelve, offload, soft delete ----------------------------------------------------------------
 
 
-def _timer(after_s: float, task: TaskState, action: str | None) -> dict[str, Any] | None:
-    """A task the agent starts by itself once `after_s` seconds have passed (never if < 0)."""
+def _timer(after_s: float, task: TaskState, **keep: Any) -> dict[str, Any] | None:
+    """A task the agent starts by itself once `after_s` seconds have passed (never if < 0),
+    with the `keep` values it will need then."""
     if after_s < 0:
-        return None
+        return keep or None
     due = iso_z(utcnow() + timedelta(seconds=after_s))
-    return {"due_at": due, "due_task": task.value, "action": action}
+    return {"due_at": due, "due_task": task.value, **keep}
+
+
+def _shelved_image(row: ServerRow) -> dict[str, Any]:
+    image_id = _pending(row).get("shelved_image_id")
+    return {"shelved_image_id": image_id} if image_id else {}
 
 
 async def shelve(host: Host, row: ServerRow, power: PowerState | None) -> None:
+    """Power off, snapshot into the "<name>-shelved" image, then shelved (offloaded at once
+    when offload_after_s is 0)."""
     await _power_off(host, instance_name(row.id), power)
+    await _shelved_snapshot(host, row)
     after = float(_pending(row).get("offload_after_s", 0))
     observed = await host.driver.power_state(instance_name(row.id))
     values: dict[str, Any] = {"vm_state": VmState.SHELVED.value,
@@ -246,7 +281,8 @@ async def shelve(host: Host, row: ServerRow, power: PowerState | None) -> None:
     if after == 0:
         values["task_state"] = TaskState.SHELVING_OFFLOADING.value
     else:
-        values.update(task_state=None, pending=_timer(after, TaskState.SHELVING_OFFLOADING, None))
+        values.update(task_state=None, pending=_timer(after, TaskState.SHELVING_OFFLOADING,
+                                                      **_shelved_image(row)))
     if await _set(host, row, **values):
         await _event(host, row, TaskState.SHELVING)
 
@@ -255,7 +291,8 @@ async def shelve_offload(host: Host, row: ServerRow, power: PowerState | None) -
     """Free the host: the guest goes, the server keeps no host until it is unshelved."""
     await host.driver.destroy(instance_name(row.id))
     if await _set(host, row, vm_state=VmState.SHELVED_OFFLOADED.value, task_state=None,
-                  power_state=PowerState.NOSTATE.value, host=None, node=None, pending=None):
+                  power_state=PowerState.NOSTATE.value, host=None, node=None,
+                  pending=_shelved_image(row) or None):
         await _event(host, row, TaskState.SHELVING_OFFLOADING)
 
 
@@ -265,7 +302,7 @@ async def soft_delete(host: Host, row: ServerRow, power: PowerState | None) -> N
     observed = await host.driver.power_state(instance_name(row.id))
     if await _set(host, row, vm_state=VmState.SOFT_DELETED.value, task_state=None,
                   power_state=(observed or PowerState.NOSTATE).value,
-                  pending=_timer(after, TaskState.DELETING, None)):
+                  pending=_timer(after, TaskState.DELETING)):
         await _event(host, row, TaskState.SOFT_DELETING)
 
 

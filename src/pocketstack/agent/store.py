@@ -61,7 +61,8 @@ async def start_due_tasks(db: Database, host: str) -> None:
         async with db.session() as s:
             await compare_and_set(s, row.id, host, ServerState.of(row),
                                   task_state=str(timer["due_task"]),
-                                  pending={"action": timer.get("action")})
+                                  pending={k: v for k, v in timer.items()
+                                           if k not in ("due_at", "due_task")})
 
 
 async def load_server(db: Database, server_id: str, host: str) -> ServerRow | None:

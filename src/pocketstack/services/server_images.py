@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.compute_states import Action
+from pocketstack.compute_states import Action, VmState
 from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.services import images, instance_actions, quotas, servers
 from pocketstack.services.servers import Caller
@@ -59,7 +59,10 @@ async def rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: Serv
     if req.metadata is not None:
         limits = await quotas.limits_for(s, settings, row.project_id)
         servers.check_metadata_limit(len(req.metadata), limits["metadata_items"])
-    await servers.request_action(s, row, Action.REBUILD, pending={"action": Action.REBUILD.value})
+    # Nova leaves a server that was stopped stopped after its rebuild (and resize).
+    stopped = row.vm_state == VmState.STOPPED
+    await servers.request_action(s, row, Action.REBUILD,
+                                 pending={"action": Action.REBUILD.value, "stopped": stopped})
     password = req.admin_password or servers.generate_password()
     row.image_id, row.admin_password = image.id, password
     if req.name is not None:
@@ -101,10 +104,21 @@ async def create_snapshot(s: AsyncSession, settings: Settings, caller: Caller, r
     action = Action.CREATE_BACKUP if backup else Action.CREATE_IMAGE
     servers.check_unlocked(row, caller)
     limits = await quotas.limits_for(s, settings, row.project_id)
-    properties = await _snapshot_properties(s, row, req)
     if 0 <= limits["metadata_items"] < len(req.metadata):
         raise errors.OverLimit("Quota exceeded for metadata_items: the image metadata has too "
                                "many items.", code=403)
+    image = await snapshot_image(s, row, req)
+    pending: dict[str, Any] = {"action": action.value, "image_id": image.id}
+    if backup:
+        pending.update(backup_type=req.backup_type, rotation=req.rotation)
+    await servers.request_action(s, row, action, pending=pending)
+    await record(s, caller, row, action)
+    return image
+
+
+async def snapshot_image(s: AsyncSession, row: ServerRow, req: Snapshot) -> ImageRow:
+    """The queued image a snapshot of the server will fill."""
+    properties = await _snapshot_properties(s, row, req)
     base = await s.get(ImageRow, row.image_id) if row.image_id else None
     image = await images.create_image_record(
         s, name=req.name, owner=row.project_id, properties=properties,
@@ -112,11 +126,6 @@ async def create_snapshot(s: AsyncSession, settings: Settings, caller: Caller, r
         disk_format=base.disk_format if base else "raw",
         min_ram=base.min_ram if base else 0,
         min_disk=max(base.min_disk if base else 0, int((row.flavor or {}).get("disk", 0))))
-    pending: dict[str, Any] = {"action": action.value, "image_id": image.id}
-    if backup:
-        pending.update(backup_type=req.backup_type, rotation=req.rotation)
-    await servers.request_action(s, row, action, pending=pending)
-    await record(s, caller, row, action)
     return image
 
 

@@ -14,7 +14,7 @@ from pocketstack.compute_states import Action, VmState
 from pocketstack.db.models import FlavorRow, ServerRow
 from pocketstack.services import instance_actions, quotas, scheduler, servers
 from pocketstack.services.flavors import get_flavor
-from pocketstack.services.server_images import record
+from pocketstack.services.server_images import Snapshot, record, snapshot_image
 from pocketstack.services.servers import Caller
 from pocketstack.settings import Settings
 
@@ -82,7 +82,8 @@ async def migrate(s: AsyncSession, settings: Settings, caller: Caller, row: Serv
 
 async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
                 flavor: dict[str, Any], dest: str | None) -> str | None:
-    pending = {"action": action.value, "source_host": row.host, "dest_host": dest}
+    pending = {"action": action.value, "source_host": row.host, "dest_host": dest,
+               "stopped": row.vm_state == VmState.STOPPED}
     old = dict(row.flavor or {})
     await servers.request_action(s, row, action, pending=pending)
     row.old_flavor, row.new_flavor = old, flavor
@@ -109,20 +110,28 @@ async def _simple(s: AsyncSession, caller: Caller, row: ServerRow, action: Actio
 
 
 async def shelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
-    return await _simple(s, caller, row, Action.SHELVE,
+    """Shelve: the agent snapshots the guest into "<name>-shelved" (deleted again when the
+    server is unshelved), powers it off, and offloads it after shelved_offload_time_s."""
+    servers.check_unlocked(row, caller)
+    _check_state(row, Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+                                      VmState.SUSPENDED))
+    image = await snapshot_image(s, row, Snapshot(f"{row.name}-shelved"))
+    return await _simple(s, caller, row, Action.SHELVE, image_id=image.id,
+                         shelved_image_id=image.id,
                          offload_after_s=settings.shelved_offload_time_s)
 
 
 async def shelve_offload(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
-    return await _simple(s, caller, row, Action.SHELVE_OFFLOAD)
+    return await _simple(s, caller, row, Action.SHELVE_OFFLOAD, keep_pending=True)
 
 
 async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
     """A shelved server wakes on its host; an offloaded one is scheduled again first (with no
     room anywhere it stays offloaded, with a fault, as Nova's conductor leaves it)."""
     servers.check_unlocked(row, caller)
+    shelved_image = (row.pending or {}).get("shelved_image_id")
     if row.vm_state != VmState.SHELVED_OFFLOADED:
-        return await _simple(s, caller, row, Action.UNSHELVE)
+        return await _simple(s, caller, row, Action.UNSHELVE, shelved_image_id=shelved_image)
     _check_state(row, Action.UNSHELVE, (VmState.SHELVED_OFFLOADED,))
     await record(s, caller, row, Action.UNSHELVE)
     try:
@@ -133,7 +142,8 @@ async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: Ser
         await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
                                             result=instance_actions.ERROR, host=None)
         return None
-    await servers.request_action(s, row, Action.UNSHELVE, pending={"action": Action.UNSHELVE.value})
+    await servers.request_action(s, row, Action.UNSHELVE, pending={
+        "action": Action.UNSHELVE.value, "shelved_image_id": shelved_image})
     row.host = row.node = placement.host
     row.availability_zone = placement.availability_zone
     await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
