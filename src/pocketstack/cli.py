@@ -146,6 +146,7 @@ def serve(
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
     pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
                        "--log-level", log_level], env, sock.fileno(), workers - 1)
+    _exit_on_sigterm()
     pool.start()
     try:
         application = create_app(settings, embedded_agent=True, agent_wake="listen")
@@ -181,6 +182,7 @@ def api(
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
     pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
                        "--log-level", log_level, "--role", "api"], env, sock.fileno(), workers - 1)
+    _exit_on_sigterm()
     pool.start()
     try:
         application = api_app(settings)
@@ -297,6 +299,16 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _exit_on_sigterm() -> None:
+    """uvicorn re-raises the SIGTERM it shut down for; exiting through SystemExit instead of
+    the default action lets the caller's `finally` stop the other API processes."""
+
+    def exit_now(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_now)
 
 
 def _die_with_parent() -> None:
