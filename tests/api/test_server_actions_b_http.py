@@ -111,10 +111,15 @@ def test_security_groups_and_fixed_ips(member: Api) -> None:
     assert act(member, server_id, {"addSecurityGroup": {"name": "web"}}).status_code == 202
     server = member.get(f"/compute/v2.1/servers/{server_id}").json()["server"]
     assert {g["name"] for g in server["security_groups"]} == {"default", "web"}
-    assert act(member, server_id, {"addSecurityGroup": {"name": "web"}}).status_code == 400
-    assert act(member, server_id, {"addSecurityGroup": {"name": "nope"}}).status_code == 404
+    assert act(member, server_id, {"addSecurityGroup": {"name": "web"}}).status_code == 202
+    server = member.get(f"/compute/v2.1/servers/{server_id}").json()["server"]
+    assert len(server["security_groups"]) == 2
+    missing = act(member, server_id, {"addSecurityGroup": {"name": "nope"}})
+    assert missing.status_code == 404
+    assert missing.json()["itemNotFound"]["message"] == (
+        f"Security group nope is not found for project {member.project_id}")
     assert act(member, server_id, {"removeSecurityGroup": {"name": "web"}}).status_code == 202
-    assert act(member, server_id, {"removeSecurityGroup": {"name": "web"}}).status_code == 400
+    assert act(member, server_id, {"removeSecurityGroup": {"name": "web"}}).status_code == 404
     resp = act(member, server_id, {"addFixedIp": {"networkId": PRIVATE_NETWORK_ID}})
     assert resp.status_code == 202, resp.text
     ips = member.get(f"/compute/v2.1/servers/{server_id}/ips").json()["addresses"]
@@ -122,5 +127,10 @@ def test_security_groups_and_fixed_ips(member: Api) -> None:
     assert len(addresses) == 2
     resp = act(member, server_id, {"removeFixedIp": {"address": addresses[-1]}})
     assert resp.status_code == 202, resp.text
-    assert act(member, server_id, {"removeFixedIp": {"address": "10.1.1.1"}}).status_code == 400
+    gone = act(member, server_id, {"removeFixedIp": {"address": "10.1.1.1"}})
+    assert gone.status_code == 400
+    assert gone.json()["badRequest"]["message"] == (
+        f"Instance {server_id} doesn't have fixed IP '10.1.1.1'.")
+    public = act(member, server_id, {"addFixedIp": {"networkId": PUBLIC_NETWORK_ID}})
+    assert public.status_code == 404
     assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204

@@ -26,21 +26,19 @@ async def _group(s: AsyncSession, project_id: str, name: str) -> SecurityGroupRo
         SecurityGroupRow.project_id == project_id,
         or_(SecurityGroupRow.name == name, SecurityGroupRow.id == name)).limit(1))
     if group is None:
-        raise errors.NotFound(f"Security group {name} not found for project {project_id}.")
+        raise errors.NotFound(f"Security group {name} is not found for project {project_id}")
     return group
 
 
 async def add_security_group(s: AsyncSession, row: ServerRow, name: str) -> None:
+    """Add the group to every port (adding it again changes nothing, as with Neutron)."""
     group = await _group(s, row.project_id, name)
-    ports = await _ports(s, row.id)
-    if any(group.id in (p.security_groups or []) for p in ports) or (
-            not ports and group.name in _names(row)):
-        raise errors.BadRequest(f"Security group {group.name} is already associated with the "
-                                f"instance {row.id}")
-    for port in ports:
-        port.security_groups = [*(port.security_groups or []), group.id]
-        _touch(port)
-    row.security_groups = [*row.security_groups, {"name": group.name}]
+    for port in await _ports(s, row.id):
+        if group.id not in (port.security_groups or []):
+            port.security_groups = [*(port.security_groups or []), group.id]
+            _touch(port)
+    if group.name not in _names(row):
+        row.security_groups = [*row.security_groups, {"name": group.name}]
     row.updated_at = utcnow()
     await s.flush()
 
@@ -49,8 +47,7 @@ async def remove_security_group(s: AsyncSession, row: ServerRow, name: str) -> N
     group = await _group(s, row.project_id, name)
     ports = await _ports(s, row.id)
     if not any(group.id in (p.security_groups or []) for p in ports) and group.name not in _names(row):
-        raise errors.BadRequest(f"Security group {group.name} not associated with the instance "
-                                f"{row.id}")
+        raise errors.NotFound(f"Security group {name} not associated with the instance {row.id}")
     for port in ports:
         port.security_groups = [g for g in (port.security_groups or []) if g != group.id]
         _touch(port)
@@ -72,7 +69,7 @@ async def add_fixed_ip(s: AsyncSession, row: ServerRow, network_id: str) -> None
     """One more address for the server's port on that network (Nova's multinic)."""
     port = next((p for p in await _ports(s, row.id) if p.network_id == network_id), None)
     if port is None:
-        raise errors.BadRequest(f"Network {network_id} could not be found for instance {row.id}.")
+        raise errors.NotFound(f"Network could not be found for instance {row.id}.")
     subnets = list(await s.scalars(select(SubnetRow).where(SubnetRow.network_id == network_id)
                                    .order_by(SubnetRow.created_at, SubnetRow.id)))
     if await ipam.allocate_any(s, port.id, subnets) is None:
@@ -86,7 +83,7 @@ async def remove_fixed_ip(s: AsyncSession, row: ServerRow, address: str) -> None
     fixed = await s.scalar(select(FixedIpRow).where(FixedIpRow.port_id.in_(list(ports)),
                                                     FixedIpRow.ip_address == address))
     if fixed is None:
-        raise errors.BadRequest(f"Unable to find address {address} on instance {row.id}.")
+        raise errors.BadRequest(f"Instance {row.id} doesn't have fixed IP '{address}'.")
     await floating_ips.release_fixed(s, fixed.port_id, address)
     await s.execute(delete(FixedIpRow).where(FixedIpRow.id == fixed.id))
     _touch(ports[fixed.port_id])
@@ -98,12 +95,10 @@ async def add_floating_ip(s: AsyncSession, row: ServerRow, address: str,
     floating = await floating_ips.by_address(s, address, project_id=row.project_id,
                                              is_admin=is_admin)
     if floating is None:
-        raise errors.NotFound(f"floating IP {address} not found")
+        raise errors.NotFound("floating IP not found")
     ports = await _ports(s, row.id)
     if not ports:
-        raise errors.BadRequest(f"Unable to associate floating IP {address} to any fixed IPs "
-                                f"for instance {row.id}. Instance has no fixed IPv4 addresses "
-                                "to associate.")
+        raise errors.BadRequest("No fixed IPs associated to instance")
     port = ports[0]
     if fixed_address is not None:
         holder = await s.scalar(select(FixedIpRow.port_id).where(
@@ -120,7 +115,7 @@ async def remove_floating_ip(s: AsyncSession, row: ServerRow, address: str, *,
     floating = await floating_ips.by_address(s, address, project_id=row.project_id,
                                              is_admin=is_admin)
     if floating is None:
-        raise errors.NotFound(f"floating IP {address} not found")
+        raise errors.NotFound("floating IP not found")
     port_ids = {p.id for p in await _ports(s, row.id)}
     if floating.port_id not in port_ids:
         raise errors.Conflict(f"Floating IP {address} is not associated with instance {row.id}.")
