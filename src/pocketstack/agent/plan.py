@@ -27,8 +27,8 @@ class Step(StrEnum):
     # Delete: remove the guest, then release the ports and soft-delete the row.
     DESTROY = "destroy"
     FINISH_DELETE = "finish_delete"
-    # Drift while no task runs: an active server whose guest vanished (the host restarted,
-    # or the in-memory fake driver with it) is started again, as Nova does with
+    # Drift while no task runs: an active server whose guest vanished (the host restarted
+    # and lost it) is started again, as Nova does with
     # resume_guests_state_on_host_boot; a guest that shut itself down makes the server stopped
     # (Nova's power-state sync); any other difference is recorded.
     RESTORE = "restore"
