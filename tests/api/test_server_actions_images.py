@@ -282,3 +282,25 @@ async def test_soft_deleted_server_is_reclaimed_after_the_interval(tmp_path: Pat
         await cloud.agent.run_until_idle()
         assert (await cloud.client.get(f"/compute/v2.1/servers/{server_id}")).status_code == 404
         assert (await cloud.row(server_id)).deleted
+
+
+async def test_migrate_revert_returns_to_the_source_host(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    other = await cloud.second_agent("host-b")
+    try:
+        assert (await cloud.act(server_id, {"migrate": None})).status_code == 202
+        await cloud.agent.run_until_idle()
+        await other.run_until_idle()
+        assert (await cloud.show(server_id))["status"] == "VERIFY_RESIZE"
+        assert (await cloud.act(server_id, {"revertResize": None})).status_code == 202
+        await other.run_until_idle()
+        await cloud.agent.run_until_idle()
+        server = await cloud.show(server_id)
+        assert server["status"] == "ACTIVE" and server["OS-EXT-SRV-ATTR:host"] == HOST
+        assert await cloud.driver.guests() == [f"instance-{server_id}"]
+        assert await other.driver.guests() == []
+        actions = await cloud.client.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions")
+        assert [a["action"] for a in actions.json()["instanceActions"]][:2] == [
+            "revertResize", "migrate"]
+    finally:
+        await other.stop()
