@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from pocketstack.db.models import HostRow
 from tests.api.local_cloud import CIRROS_ID, HOST, Cloud, local_cloud
 
 
@@ -304,3 +306,32 @@ async def test_migrate_revert_returns_to_the_source_host(cloud: Cloud) -> None:
             "revertResize", "migrate"]
     finally:
         await other.stop()
+
+
+async def test_unshelve_without_room_stays_offloaded(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    assert (await cloud.act(server_id, {"shelve": None})).status_code == 202
+    assert (await cloud.settle(server_id))["status"] == "SHELVED_OFFLOADED"
+    assert cloud.app.state is not None
+    async with cloud.app.state.db.session() as s:
+        await s.execute(update(HostRow).values(enabled=False))
+    assert (await cloud.act(server_id, {"unshelve": None})).status_code == 202
+    server = await cloud.settle(server_id)
+    assert server["status"] == "SHELVED_OFFLOADED" and server["OS-EXT-STS:task_state"] is None
+    actions = await cloud.client.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions")
+    latest = actions.json()["instanceActions"][0]
+    assert latest["action"] == "unshelve" and latest["message"] == "Error"
+
+
+@pytest.mark.parametrize("body", [
+    {"resize": {"flavorRef": "2", "extra": 1}}, {"resize": None}, {"createImage": {}},
+    {"createImage": {"name": ""}}, {"createImage": {"name": "x", "metadata": []}},
+    {"rebuild": {"imageRef": CIRROS_ID, "name": 5}}, {"migrate": {"host": "x"}},
+    {"createBackup": {"name": "b", "backup_type": "d", "rotation": "two"}},
+    {"rebuild": {"imageRef": CIRROS_ID, "OS-DCF:diskConfig": "SOMETIMES"}},
+])
+async def test_bad_bodies_are_400(cloud: Cloud, body: dict[str, object]) -> None:
+    server_id = await cloud.boot()
+    resp = await cloud.act(server_id, body)
+    assert resp.status_code == 400, resp.text
+    assert (await cloud.show(server_id))["OS-EXT-STS:task_state"] is None
