@@ -74,20 +74,20 @@ async def migrate(s: AsyncSession, settings: Settings, caller: Caller, row: Serv
         (placement,) = scheduler.pick_hosts(others, scheduler.flavor_demand(row.flavor or {}), 1)
     except scheduler.NoValidHost as exc:
         raise errors.BadRequest(exc.message) from None
-    host = await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
-    await instance_actions.finish_event(s, row.id, Action.MIGRATE, MIGRATE_EVENT,
-                                        result=instance_actions.SUCCESS, host=None)
-    return host
+    return await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
 
 
 async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
                 flavor: dict[str, Any], dest: str | None) -> str | None:
+    """Resize and migrate both pass through Nova's conductor (its migrate_server event)."""
     pending = {"action": action.value, "source_host": row.host, "dest_host": dest,
                "stopped": row.vm_state == VmState.STOPPED}
     old = dict(row.flavor or {})
     await servers.request_action(s, row, action, pending=pending)
     row.old_flavor, row.new_flavor = old, flavor
     await record(s, caller, row, action)
+    await instance_actions.finish_event(s, row.id, action, MIGRATE_EVENT,
+                                        result=instance_actions.SUCCESS, host=None)
     await s.flush()
     return row.host
 
