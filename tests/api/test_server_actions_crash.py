@@ -19,7 +19,7 @@ from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 HOST = "crash-host"
-GUEST_FILE = f"fake-guests-{HOST}.json"
+GUESTS = f"fake-guests-{HOST}"
 BASE_ENV = {"POCKETSTACK_AGENT_HOST": HOST, "POCKETSTACK_RESYNC_INTERVAL_S": "0.5",
             "POCKETSTACK_QUOTA__INSTANCES": "50", "POCKETSTACK_QUOTA__CORES": "100",
             "POCKETSTACK_QUOTA__RAM": "1000000"}
@@ -63,8 +63,9 @@ class Live:
         self.cloud = self.api = None
 
     def guests(self) -> dict[str, Any]:
-        path = self.data_dir / GUEST_FILE
-        return dict(json.loads(path.read_text())) if path.exists() else {}
+        """The fake driver's guests as it keeps them on disk, by name."""
+        return {path.stem: json.loads(path.read_text())
+                for path in (self.data_dir / GUESTS).glob("*.json")}
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ class Local:
         assert state is not None
         await self.agent.stop()
         if lose_guests:
-            for path in state.settings.data_dir.glob("fake-guests-*.json"):
+            for path in state.settings.data_dir.glob("fake-guests-*/*.json"):
                 path.unlink()
         agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
         await agent.start()

@@ -1,5 +1,5 @@
 """The fake hypervisor: simulated guests with a power state, a console log, diagnostics counters
-and a posted password, kept in a JSON file under the host's data directory (once
+and a posted password, each kept in a JSON file under the host's data directory (once
 `use_data_dir` is called) so that they outlive the agent's process, as real guests do.
 
 `pocketstack serve` uses it by default, so it behaves like a small, fast, honest machine: a
@@ -41,9 +41,9 @@ OPERATIONS = frozenset({"spawn", "destroy", "power_on", "power_off", "reboot", "
                         "suspend", "resume", "rescue", "unrescue", "set_admin_password", "snapshot"})
 
 
-def guest_file(host: str) -> str:
-    """The name of the file that holds a host's guests."""
-    return "fake-guests-" + re.sub(r"[^A-Za-z0-9_.-]", "_", host) + ".json"
+def guest_dir(host: str) -> str:
+    """The name of the directory that holds a host's guests (one JSON file each)."""
+    return "fake-guests-" + re.sub(r"[^A-Za-z0-9_.-]", "_", host)
 
 
 class FakeDriver:
@@ -72,9 +72,9 @@ class FakeDriver:
         self._gates: dict[str, asyncio.Event] = {}
 
     def use_data_dir(self, path: Path) -> None:
-        """Keep guests in `path`/fake-guests-<host>.json, loading the ones already there."""
-        path.mkdir(parents=True, exist_ok=True)
-        self.state_path = path / guest_file(self.host)
+        """Keep guests in `path`/fake-guests-<host>/, loading the ones already there."""
+        self.state_path = path / guest_dir(self.host)
+        self.state_path.mkdir(parents=True, exist_ok=True)
         self.guests_by_name = fake_guest.load_guests(self.state_path)
 
     # -- test controls ----------------------------------------------------------------------
@@ -108,14 +108,12 @@ class FakeDriver:
         if self._failures[op]:
             raise self._failures[op].popleft()
 
-    async def _leave(self, op: str) -> None:
-        self._save()
+    async def _leave(self, op: str, name: str) -> None:
+        """Record the guest's new state (it is lasting once the operation returns)."""
+        if self.state_path is not None:
+            fake_guest.save_guest(self.state_path, name, self.guests_by_name.get(name))
         if self.delays_after.get(op):
             await asyncio.sleep(self.delays_after[op])
-
-    def _save(self) -> None:
-        if self.state_path is not None:
-            fake_guest.save_guests(self.state_path, self.guests_by_name)
 
     # -- the Driver protocol: lifecycle -------------------------------------------------------
 
@@ -131,12 +129,12 @@ class FakeDriver:
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
         guest.posted_password = fake_guest.encrypted_password(spec.key_data)
-        await self._leave("spawn")
+        await self._leave("spawn", spec.name)
 
     async def destroy(self, name: str) -> None:
         await self._enter("destroy", name)
         if self.guests_by_name.pop(name, None) is not None:
-            await self._leave("destroy")
+            await self._leave("destroy", name)
 
     async def power_on(self, name: str) -> None:
         await self._enter("power_on", name)
@@ -147,7 +145,7 @@ class FakeDriver:
             raise DriverError(f"Guest {name} is paused; unpause it instead.")
         guest.rescue_image, guest.suspended = None, False
         self._boot(guest)
-        await self._leave("power_on")
+        await self._leave("power_on", name)
 
     async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
         await self._enter("power_off", name)
@@ -157,7 +155,7 @@ class FakeDriver:
         if guest.power == PowerState.RUNNING and timeout_s > 0:
             guest.console.extend(shutdown_lines(guest))
         guest.power, guest.suspended = PowerState.SHUTDOWN, False
-        await self._leave("power_off")
+        await self._leave("power_off", name)
 
     async def reboot(self, name: str, *, hard: bool = False) -> None:
         await self._enter("reboot", name)
@@ -168,7 +166,7 @@ class FakeDriver:
             guest.console.extend(shutdown_lines(guest))
         guest.suspended, guest.rescue_image = False, None
         self._boot(guest)
-        await self._leave("reboot")
+        await self._leave("reboot", name)
 
     async def pause(self, name: str) -> None:
         await self._enter("pause", name)
@@ -178,7 +176,7 @@ class FakeDriver:
         if guest.power != PowerState.RUNNING:
             raise DriverError(f"Guest {name} is not running and cannot be paused.")
         guest.power = PowerState.PAUSED
-        await self._leave("pause")
+        await self._leave("pause", name)
 
     async def unpause(self, name: str) -> None:
         await self._enter("unpause", name)
@@ -188,7 +186,7 @@ class FakeDriver:
         if guest.power != PowerState.PAUSED:
             raise DriverError(f"Guest {name} is not paused.")
         guest.power = PowerState.RUNNING
-        await self._leave("unpause")
+        await self._leave("unpause", name)
 
     async def suspend(self, name: str) -> None:
         await self._enter("suspend", name)
@@ -200,7 +198,7 @@ class FakeDriver:
         guest.ran_s = guest.uptime_s
         guest.power, guest.suspended = PowerState.SHUTDOWN, True
         guest.console.append(f"PM: suspend of {guest.spec.display_name}: memory saved to disk")
-        await self._leave("suspend")
+        await self._leave("suspend", name)
 
     async def resume(self, name: str) -> None:
         await self._enter("resume", name)
@@ -211,7 +209,7 @@ class FakeDriver:
             raise DriverError(f"Guest {name} is not suspended.")
         guest.power, guest.suspended, guest.started_at = PowerState.RUNNING, False, time.time()
         guest.console.append(f"PM: resume of {guest.spec.display_name}: restored from disk")
-        await self._leave("resume")
+        await self._leave("resume", name)
 
     async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
         await self._enter("rescue", name)
@@ -224,7 +222,7 @@ class FakeDriver:
         guest.rescue_image = (image or guest.spec.image).image_id
         guest.admin_password = password
         self._boot(guest)
-        await self._leave("rescue")
+        await self._leave("rescue", name)
 
     async def unrescue(self, name: str) -> None:
         await self._enter("unrescue", name)
@@ -234,7 +232,7 @@ class FakeDriver:
         guest.console.extend(shutdown_lines(guest))
         guest.rescue_image = None
         self._boot(guest)
-        await self._leave("unrescue")
+        await self._leave("unrescue", name)
 
     async def set_admin_password(self, name: str, password: str) -> None:
         await self._enter("set_admin_password", name)
@@ -244,7 +242,7 @@ class FakeDriver:
         if guest.admin_password != password:
             guest.admin_password = password
             guest.console.append("guest-agent: password of the administrator account changed")
-        await self._leave("set_admin_password")
+        await self._leave("set_admin_password", name)
 
     async def snapshot(self, name: str) -> bytes:
         """The guest's disk: a copy of its boot image (a marker line when it had none)."""

@@ -1,5 +1,5 @@
 """A fake driver's guest: its state, what it prints on the console, its diagnostics counters,
-the password it posts, and its record in the host's guest file (written atomically, so guests
+the password it posts, and its record in a file of the host's (written atomically, so guests
 outlive the agent's process as a real hypervisor's do)."""
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def encrypted_password(key_data: str | None) -> str:
     return base64.b64encode(key.encrypt(secret, padding.PKCS1v15())).decode()
 
 
-# --- the host's guest file -----------------------------------------------------------------------
+# --- the guest's file ----------------------------------------------------------------------------
 
 
 def _spec_data(spec: InstanceSpec) -> dict[str, Any]:
@@ -142,30 +142,27 @@ def _spec_of(data: dict[str, Any]) -> InstanceSpec:
     return InstanceSpec(**fields)
 
 
-def save_guests(path: Path, guests: dict[str, FakeGuest]) -> None:
-    """Write every guest to `path` atomically (a temporary file renamed over it)."""
-    records = {}
-    for name, guest in guests.items():
-        record = {k: v for k, v in asdict(guest).items() if k != "spec"}
-        record["power"] = int(guest.power)
-        record["spec"] = _spec_data(guest.spec)
-        records[name] = record
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(records, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
+def save_guest(directory: Path, name: str, guest: FakeGuest | None) -> None:
+    """Write one guest's file atomically (a temporary file renamed over it), or remove it when
+    the guest is gone. The rename survives a crash of the process; no fsync, as a power loss is
+    not what the fake simulates."""
+    path = directory / f"{name}.json"
+    if guest is None:
+        path.unlink(missing_ok=True)
+        return
+    record = {k: v for k, v in asdict(guest).items() if k != "spec"}
+    record["power"] = int(guest.power)
+    record["spec"] = _spec_data(guest.spec)
+    temporary = directory / f".{name}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(record), encoding="utf-8")
     os.replace(temporary, path)
 
 
-def load_guests(path: Path) -> dict[str, FakeGuest]:
-    if not path.exists():
-        return {}
-    records = json.loads(path.read_text(encoding="utf-8"))
+def load_guests(directory: Path) -> dict[str, FakeGuest]:
     guests = {}
-    for name, record in records.items():
-        fields = dict(record)
+    for path in sorted(directory.glob("*.json")):
+        fields = json.loads(path.read_text(encoding="utf-8"))
         fields["spec"] = _spec_of(fields["spec"])
         fields["power"] = PowerState(fields["power"])
-        guests[name] = FakeGuest(**fields)
+        guests[path.stem] = FakeGuest(**fields)
     return guests
