@@ -152,12 +152,8 @@ async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: Ser
     return row.host
 
 
-async def restore(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
-    """Undo a soft delete: the server comes back active (its host must be up)."""
-    servers.check_unlocked(row, caller)
-    _check_state(row, Action.RESTORE, (VmState.SOFT_DELETED,))
-    if row.host is None or not await scheduler.host_is_up(s, settings, row.host):
-        raise errors.Conflict(f"Cannot 'restore' instance {row.id}: its host is not available.")
+async def restore(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
+    """Undo a soft delete: the server's agent powers it on again and it is active."""
     return await _simple(s, caller, row, Action.RESTORE)
 
 

@@ -217,9 +217,8 @@ async def unshelve(ctx: Ctx, server_id: str, value: Any) -> Response:
 
 @action("restore")
 async def restore(ctx: Ctx, server_id: str, value: Any) -> Response:
-    settings = ctx.state.settings
     await run(ctx, server_id, "compute:os-deferred-delete:restore",
-              lambda s, row: server_moves.restore(s, settings, caller(ctx), row))
+              lambda s, row: server_moves.restore(s, caller(ctx), row))
     return empty(202)
 
 
