@@ -20,6 +20,7 @@ POCKETSTACK_FAKE__OP_DELAY_AFTER_S), read when no delays are given to the constr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from collections import defaultdict, deque
@@ -49,7 +50,7 @@ def guest_dir(host: str) -> str:
 class FakeDriver:
     """Implements drivers.base.Driver with simulated guests."""
 
-    capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=True)
+    capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=False)
 
     def __init__(self, capacity: Resources, *, build_time_s: float = 0.0, host: str = "fake",
                  delays: dict[str, float] | None = None,
@@ -75,6 +76,7 @@ class FakeDriver:
         """Keep guests in `path`/fake-guests-<host>/, loading the ones already there."""
         self.state_path = path / guest_dir(self.host)
         self.state_path.mkdir(parents=True, exist_ok=True)
+        self.capabilities = dataclasses.replace(self.capabilities, persistent=True)
         self.guests_by_name = fake_guest.load_guests(self.state_path)
 
     # -- test controls ----------------------------------------------------------------------
