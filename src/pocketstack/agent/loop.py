@@ -36,7 +36,11 @@ class AgentConfig:
 
 
 class Agent:
-    def __init__(self, db: Database, driver: Driver, config: AgentConfig) -> None:
+    def __init__(self, db: Database, driver: Driver, config: AgentConfig, *,
+                 heartbeat_db: Database | None = None) -> None:
+        # The heartbeat may have a connection of its own, so that a busy reconcile pool
+        # never makes a working host look down.
+        self.heartbeat_db = heartbeat_db or db
         self.config = config
         self.driver = driver
         self.host = Host(db, driver, config.host, config.data_dir)
@@ -54,7 +58,7 @@ class Agent:
                     self.host.db, self.config.host, availability_zone=self.config.availability_zone,
                     driver=self.config.driver_name, capacity=self.driver.capacity)
                 break
-            except DatabaseUnavailable as exc:
+            except Exception as exc:  # noqa: BLE001 - e.g. no database or no schema yet
                 if not retry:
                     raise
                 log.warning("registering host %s: %s; retrying", self.config.host, exc)
@@ -153,7 +157,7 @@ class Agent:
         while True:
             await asyncio.sleep(self.config.heartbeat_interval_s)
             try:
-                await heartbeat.beat(self.host.db, self.config.host)
+                await heartbeat.beat(self.heartbeat_db, self.config.host)
             except DatabaseUnavailable as exc:
                 log.warning("heartbeat: %s", exc)
             except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval

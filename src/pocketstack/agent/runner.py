@@ -48,7 +48,8 @@ async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> No
     `stop` is set. On PostgreSQL it is woken by LISTEN/NOTIFY; otherwise by its resync timer.
     It waits for the database whenever the database is unavailable."""
     db = Database(settings.database_url, pool_size=4, max_overflow=4)
-    agent = Agent(db, load_driver(settings), agent_config(settings))
+    beats = None if db.is_sqlite else Database(settings.database_url, pool_size=1, max_overflow=1)
+    agent = Agent(db, load_driver(settings), agent_config(settings), heartbeat_db=beats)
     listener = None if db.is_sqlite else Listener(settings.database_url, agent.wake)
     try:
         await agent.start(retry=True)
@@ -65,3 +66,5 @@ async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> No
             await listener.stop()
         await agent.stop()
         await db.dispose()
+        if beats is not None:
+            await beats.dispose()
