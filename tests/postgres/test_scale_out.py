@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.live import Api, new_member
-from tests.postgres.cluster import Cluster, pg_ctl, query, wait_for_pg
+from tests.postgres.cluster import Cluster, pg_available, pg_ctl, query, wait_for_pg
 from tests.postgres.conftest import SLOTS, on
 
 pytestmark = pytest.mark.postgres
@@ -35,6 +35,18 @@ def hosts_up(pg_cluster: Cluster, pg_admin: Api) -> None:
             return
         assert time.monotonic() < deadline, services
         time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def everything_running(pg_cluster: Cluster) -> None:
+    """Each scenario starts with both API processes and the three agents running (a failed
+    scenario may have left one killed)."""
+    for name, proc in pg_cluster.apis.items():
+        if not proc.alive:
+            pg_cluster.start_api(name)
+    for host, proc in pg_cluster.agents.items():
+        if not proc.alive:
+            pg_cluster.start_agent(host)
 
 
 def tenant(cluster: Cluster, admin: Api, **quota: int) -> tuple[Api, Api, str]:
@@ -220,7 +232,7 @@ def test_agent_killed_mid_boot(pg_cluster: Cluster, pg_admin: Api, hosts_up: Non
 def test_api_killed_mid_request(pg_cluster: Cluster, pg_admin: Api, hosts_up: None) -> None:
     user_a, user_b, net = tenant(pg_cluster, pg_admin)
     started = time.monotonic()
-    timer = threading.Timer(0.4, pg_cluster.apis["b"].kill)
+    timer = threading.Timer(0.8, pg_cluster.apis["b"].kill)
     timer.start()
     results = create_many([user_b], net, 60, threads=12)
     timer.join()
@@ -300,19 +312,13 @@ def wait_available(apis: list[Api], timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def postgres_back() -> Iterator[None]:
+    """PostgreSQL runs again after the test, whatever happened in it."""
     try:
         yield
     finally:
-        if subprocess_safe_start():
-            wait_for_pg()
-
-
-def subprocess_safe_start() -> bool:
-    try:
-        pg_ctl("start")
-    except Exception:  # noqa: BLE001 - already running
-        pass
-    return True
+        if not pg_available():
+            pg_ctl("start")
+        wait_for_pg()
 
 
 def test_postgres_restart_under_load(pg_cluster: Cluster, pg_admin: Api, hosts_up: None,
