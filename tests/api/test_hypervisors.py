@@ -29,6 +29,9 @@ def test_list_show_and_statistics(admin: Api) -> None:
     stats = admin.get("/compute/v2.1/os-hypervisors/statistics").json()["hypervisor_statistics"]
     assert stats["count"] == 1 and stats["vcpus"] == full["vcpus"]
     assert admin.get("/compute/v2.1/os-hypervisors/999999").status_code == 404
+    up = admin.get(f"/compute/v2.1/os-hypervisors/{full['id']}/uptime").json()["hypervisor"]
+    assert set(up) == {"id", "hypervisor_hostname", "state", "status", "uptime"}
+    assert " up 0 days, " in up["uptime"]
     name = full["hypervisor_hostname"]
     found = admin.get(f"/compute/v2.1/os-hypervisors/{name}/search").json()["hypervisors"]
     assert [h["hypervisor_hostname"] for h in found] == [name]

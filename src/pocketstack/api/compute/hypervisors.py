@@ -15,6 +15,7 @@ from pocketstack.api.routing import Route
 from pocketstack.compute_states import instance_name
 from pocketstack.db.models import ServerRow
 from pocketstack.services import hosts as host_service
+from pocketstack.timeutil import utcnow
 
 HYPERVISOR_TYPE = {"fake": "fake", "qemu": "QEMU"}
 
@@ -64,6 +65,19 @@ async def show_hypervisor(ctx: Ctx) -> Response:
     return json_response({"hypervisor": detail(view)})
 
 
+async def uptime(ctx: Ctx) -> Response:
+    """The host's uptime as `uptime` prints it, counted from its agent's start."""
+    ctx.authorize("compute:os-hypervisors")
+    async with ctx.state.db.reader() as s:
+        view = await host_service.get_host_by_id(s, ctx.state.settings, ctx.params["hypervisor_id"])
+    now = utcnow()
+    up = int((now - view.row.started_at).total_seconds())
+    days, rest = divmod(up, 86400)
+    text = (f" {now:%H:%M:%S} up {days} days, {rest // 3600:2d}:{rest % 3600 // 60:02d}, "
+            "0 users,  load average: 0.00, 0.00, 0.00")
+    return json_response({"hypervisor": {**summary(view), "uptime": text}})
+
+
 STAT_KEYS = ("current_workload", "disk_available_least", "free_disk_gb", "free_ram_mb",
              "local_gb", "local_gb_used", "memory_mb", "memory_mb_used", "running_vms", "vcpus",
              "vcpus_used")
@@ -106,5 +120,6 @@ ROUTES: list[Route] = [
     Route("GET", "/os-hypervisors/statistics", statistics),
     Route("GET", "/os-hypervisors/{hypervisor_id}/search", search),
     Route("GET", "/os-hypervisors/{hypervisor_id}/servers", servers_on),
+    Route("GET", "/os-hypervisors/{hypervisor_id}/uptime", uptime),
     Route("GET", "/os-hypervisors/{hypervisor_id}", show_hypervisor),
 ]
