@@ -134,3 +134,19 @@ def test_security_groups_and_fixed_ips(member: Api) -> None:
     public = act(member, server_id, {"addFixedIp": {"networkId": PUBLIC_NETWORK_ID}})
     assert public.status_code == 404
     assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
+
+
+def test_floating_ip_quota_and_fixed_address(member: Api, admin: Api) -> None:
+    resp = admin.put(f"/compute/v2.1/os-quota-sets/{member.project_id}",
+                     json={"quota_set": {"floating_ips": 1}})
+    assert resp.status_code == 200, resp.text
+    wanted = member.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID, "floating_ip_address": "172.24.4.200"}})
+    assert wanted.status_code == 201, wanted.text
+    assert wanted.json()["floatingip"]["floating_ip_address"] == "172.24.4.200"
+    over = member.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID}})
+    assert over.status_code == 409
+    assert over.json()["NeutronError"]["type"] == "OverQuota"
+    fip_id = wanted.json()["floatingip"]["id"]
+    assert member.delete(f"/network/v2.0/floatingips/{fip_id}").status_code == 204

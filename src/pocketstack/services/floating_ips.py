@@ -7,7 +7,7 @@ import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -50,7 +50,12 @@ async def list_floating_ips(s: AsyncSession, *, project_id: str, is_admin: bool,
 async def create_floating_ip(s: AsyncSession, project_id: str, network_id: str, *,
                              address: str | None = None, port_id: str | None = None,
                              fixed_ip: str | None = None, description: str = "",
-                             is_admin: bool = False) -> FloatingIpRow:
+                             is_admin: bool = False, limit: int = -1) -> FloatingIpRow:
+    """Allocate an address of the external network to the project (409 past `limit`)."""
+    held = await s.scalar(select(func.count()).select_from(FloatingIpRow)
+                          .where(FloatingIpRow.project_id == project_id))
+    if 0 <= limit <= int(held or 0):
+        raise errors.Conflict("Quota exceeded for resources: ['floatingip'].", kind="OverQuota")
     network = await s.get(NetworkRow, network_id)
     if network is None:
         raise errors.NotFound(f"Network {network_id} could not be found.", kind="NetworkNotFound")

@@ -13,7 +13,7 @@ from pocketstack.api.network.query import Filter, list_response, parse_list, sho
 from pocketstack.api.network.requests import Body, parse_body
 from pocketstack.api.routing import Route
 from pocketstack.db.models import FloatingIpRow
-from pocketstack.services import floating_ips
+from pocketstack.services import floating_ips, quotas
 from pocketstack.timeutil import iso_z
 
 FILTERS = {
@@ -91,10 +91,11 @@ async def create_floating_ip(ctx: Ctx) -> Response:
     if project_id != ctx.project_id:
         ctx.authorize("network:modify", project_id)
     async with ctx.state.db.session() as s:
+        limits = await quotas.limits_for(s, ctx.state.settings, project_id)
         row = await floating_ips.create_floating_ip(
             s, project_id, req.floating_network_id, address=req.floating_ip_address,
             port_id=req.port_id, fixed_ip=req.fixed_ip_address, description=req.description,
-            is_admin=ctx.is_admin)
+            is_admin=ctx.is_admin, limit=limits["floating_ips"])
     return show_response(ctx, "floatingip", view(row), 201)
 
 
