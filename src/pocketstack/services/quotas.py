@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import (
+    FloatingIpRow,
     KeypairRow,
     QuotaClassRow,
     QuotaRow,
@@ -107,6 +108,9 @@ async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) ->
     counts["security_groups"] = int(await s.scalar(
         select(func.count()).select_from(SecurityGroupRow)
         .where(SecurityGroupRow.project_id == project_id)) or 0)
+    counts["floating_ips"] = int(await s.scalar(
+        select(func.count()).select_from(FloatingIpRow)
+        .where(FloatingIpRow.project_id == project_id)) or 0)
     if user_id is not None:
         counts["key_pairs"] = await keypair_count(s, user_id)
     return counts
