@@ -50,8 +50,8 @@ TABLE = [
     (E, None, RUN, NOSTATE, Step.RECORD_POWER),
     (E, None, None, RUN, Step.RECORD_POWER),
     # another actor's task in progress: not ours to touch
-    (A, TaskState.MIGRATING, RUN, RUN, Step.NOTHING),
-    (P, TaskState.MIGRATING, PAUSED, PAUSED, Step.NOTHING),
+    (A, TaskState.NETWORKING, RUN, RUN, Step.NOTHING),
+    (P, TaskState.BLOCK_DEVICE_MAPPING, PAUSED, PAUSED, Step.NOTHING),
     # power actions (every pair: tests/unit/test_plan_actions.py)
     (A, TaskState.REBOOTING, RUN, RUN, Step.REBOOT),
     (A, TaskState.POWERING_OFF, RUN, RUN, Step.POWER_OFF),
