@@ -104,6 +104,7 @@ class Action(StrEnum):
     CONFIRM_RESIZE = "confirmResize"
     REVERT_RESIZE = "revertResize"
     MIGRATE = "migrate"
+    LIVE_MIGRATE = "live-migration"
     CREATE_IMAGE = "createImage"
     CREATE_BACKUP = "createBackup"
     SHELVE = "shelve"
@@ -176,6 +177,7 @@ TRANSITIONS: dict[Action, Transition] = {
         (Action.REBUILD, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
         (Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
         (Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
+        (Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED), TaskState.MIGRATING),
         (Action.CONFIRM_RESIZE, (VmState.RESIZED,), TaskState.RESIZE_CONFIRMING),
         (Action.REVERT_RESIZE, (VmState.RESIZED,), TaskState.RESIZE_REVERTING),
         (Action.CREATE_IMAGE, _IMAGE_STATES, TaskState.IMAGE_SNAPSHOT),

@@ -63,6 +63,7 @@ RULES: dict[str, str] = {
     "compute:servers:create_image": "member",
     "compute:os-create-backup": "member",
     "compute:os-migrate-server:migrate": "admin",
+    "compute:os-migrate-server:migrate_live": "admin",
     "compute:os-shelve:shelve": "member",
     "compute:os-shelve:shelve_offload": "admin",
     "compute:os-shelve:unshelve": "member",

@@ -43,7 +43,8 @@ def test_tenancy_admin_only_and_states(member: Api, other_member: Api, admin: Ap
                  {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 1}},
                  {"addSecurityGroup": {"name": "default"}}):
         assert act(other_member, server_id, body).status_code == 404, body
-    for body in ({"migrate": None}, {"shelveOffload": None}):
+    live = {"os-migrateLive": {"host": None, "block_migration": False, "disk_over_commit": False}}
+    for body in ({"migrate": None}, {"shelveOffload": None}, live):
         resp = act(member, server_id, body)
         assert resp.status_code == 403, (body, resp.text)
     for body in ({"confirmResize": None}, {"revertResize": None}, {"unshelve": None},

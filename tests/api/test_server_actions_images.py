@@ -335,3 +335,42 @@ async def test_bad_bodies_are_400(cloud: Cloud, body: dict[str, object]) -> None
     resp = await cloud.act(server_id, body)
     assert resp.status_code == 400, resp.text
     assert (await cloud.show(server_id))["OS-EXT-STS:task_state"] is None
+
+
+def _live(host: str | None = None) -> dict[str, object]:
+    return {"os-migrateLive": {"host": host, "block_migration": False,
+                               "disk_over_commit": False}}
+
+
+async def test_live_migration_moves_a_running_or_paused_server(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    alone = await cloud.act(server_id, _live())
+    assert alone.status_code == 400
+    assert alone.json()["badRequest"]["message"].startswith("No valid host was found")
+    itself = await cloud.act(server_id, _live(HOST))
+    assert itself.json()["badRequest"]["message"] == (
+        f"Unable to migrate instance ({server_id}) to current host ({HOST}).")
+    unknown = await cloud.act(server_id, _live("nowhere"))
+    assert unknown.json()["badRequest"]["message"] == "Compute host nowhere could not be found."
+    other = await cloud.second_agent("host-b")
+    try:
+        cloud.driver.hold("destroy")
+        assert (await cloud.act(server_id, _live())).status_code == 202
+        assert (await cloud.show(server_id))["status"] == "MIGRATING"
+        cloud.driver.release("destroy")
+        await cloud.agent.run_until_idle()
+        await other.run_until_idle()
+        server = await cloud.show(server_id)
+        assert server["status"] == "ACTIVE" and server["OS-EXT-SRV-ATTR:host"] == "host-b"
+        assert await other.driver.guests() == [f"instance-{server_id}"]
+        assert await cloud.driver.guests() == []
+        assert (await cloud.act(server_id, {"pause": None})).status_code == 202
+        await other.run_until_idle()
+        assert (await cloud.act(server_id, _live(HOST))).status_code == 202
+        await other.run_until_idle()
+        await cloud.agent.run_until_idle()
+        server = await cloud.show(server_id)
+        assert server["status"] == "PAUSED" and server["OS-EXT-SRV-ATTR:host"] == HOST
+        assert server["OS-EXT-STS:power_state"] == 3
+    finally:
+        await other.stop()

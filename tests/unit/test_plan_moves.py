@@ -26,6 +26,7 @@ NOVA: dict[Action, tuple[set[VmState], TaskState]] = {
     Action.REBUILD: ({V.ACTIVE, V.STOPPED, V.ERROR}, T.REBUILDING),
     Action.RESIZE: ({V.ACTIVE, V.STOPPED}, T.RESIZE_PREP),
     Action.MIGRATE: ({V.ACTIVE, V.STOPPED}, T.RESIZE_PREP),
+    Action.LIVE_MIGRATE: ({V.ACTIVE, V.PAUSED}, T.MIGRATING),
     Action.CONFIRM_RESIZE: ({V.RESIZED}, T.RESIZE_CONFIRMING),
     Action.REVERT_RESIZE: ({V.RESIZED}, T.RESIZE_REVERTING),
     Action.CREATE_IMAGE: (IMAGE_STATES, T.IMAGE_SNAPSHOT),
@@ -89,6 +90,8 @@ TABLE = [
     (V.SHELVED, T.UNSHELVING, RUN, Step.FINISH_MOVE),
     (V.SHELVED_OFFLOADED, T.UNSHELVING, None, Step.RESPAWN),
     (V.ACTIVE, T.SOFT_DELETING, RUN, Step.SOFT_DELETE),
+    (V.ACTIVE, T.MIGRATING, RUN, Step.LIVE_MIGRATE),
+    (V.PAUSED, T.MIGRATING, None, Step.LIVE_MIGRATE),
     (V.SOFT_DELETED, T.RESTORING, OFF, Step.WAKE_GUEST),
     (V.SOFT_DELETED, T.RESTORING, None, Step.RESPAWN),
     (V.SOFT_DELETED, T.RESTORING, RUN, Step.FINISH_MOVE),
@@ -125,6 +128,7 @@ EFFECTS = {
     Step.SHELVE_OFFLOAD: lambda vm, task, power: (V.SHELVED_OFFLOADED, None, None),
     Step.SOFT_DELETE: lambda vm, task, power: (V.SOFT_DELETED, None, OFF),
     Step.RECORD_POWER: lambda vm, task, power: (vm, task, power),
+    Step.LIVE_MIGRATE: lambda vm, task, power: (vm, None, power),
 }
 
 

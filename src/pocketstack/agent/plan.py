@@ -47,6 +47,7 @@ class Step(StrEnum):
     SHELVE = "shelve"
     SHELVE_OFFLOAD = "shelve_offload"
     SOFT_DELETE = "soft_delete"
+    LIVE_MIGRATE = "live_migrate"
     # Power and guest actions (agent/steps_power.py): one idempotent driver call each, then
     # the new vm_state with the observed power (a reboot is done at least once).
     REBOOT = "reboot"
@@ -96,6 +97,7 @@ _ONE_STEP: dict[TaskState, Step] = {
     TaskState.SHELVING: Step.SHELVE,
     TaskState.SHELVING_OFFLOADING: Step.SHELVE_OFFLOAD,
     TaskState.SOFT_DELETING: Step.SOFT_DELETE,
+    TaskState.MIGRATING: Step.LIVE_MIGRATE,
 }
 # Spawned afresh (a guest left in another state is destroyed first) / woken if it is there.
 RESPAWN_TASKS = frozenset({TaskState.REBUILD_SPAWNING, TaskState.RESIZE_MIGRATED})

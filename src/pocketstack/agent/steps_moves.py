@@ -44,6 +44,7 @@ EVENTS: dict[TaskState, str] = {
     TaskState.UNSHELVING: "compute_unshelve_instance",
     TaskState.RESTORING: "compute_restore_instance",
     TaskState.SOFT_DELETING: "compute_soft_delete_instance",
+    TaskState.MIGRATING: "compute_live_migration",
 }
 # Moves after which a server that was stopped is stopped again.
 STOPPED_AGAIN = frozenset({TaskState.REBUILD_SPAWNING, TaskState.RESIZE_MIGRATED,
@@ -171,6 +172,28 @@ async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> N
         await _event(host, row, task)
         if task == TaskState.UNSHELVING and _pending(row).get("shelved_image_id"):
             await _drop_images(host, [str(_pending(row)["shelved_image_id"])])
+
+
+async def live_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
+    """The source hands the server over (its guest goes); the destination starts the guest
+    (paused again if the server was paused) and ends the migration."""
+    dest = str(_pending(row).get("dest_host") or host.name)
+    name = instance_name(row.id)
+    if dest != host.name:
+        await host.driver.destroy(name)
+        await _set(host, row, host=dest, node=dest)
+        return
+    if power is None:
+        await respawn(host, row, power)
+        power = await host.driver.power_state(name)
+        if power is None:
+            return
+    if row.vm_state == VmState.PAUSED and power == PowerState.RUNNING:
+        await host.driver.pause(name)
+        power = PowerState.PAUSED
+    if await _set(host, row, task_state=None, power_state=power.value, pending=None,
+                  console_log=await host.driver.console_log(name)):
+        await _event(host, row, TaskState.MIGRATING)
 
 
 # --- snapshots and backups -----------------------------------------------------------------------
@@ -318,4 +341,5 @@ STEPS: dict[Step, StepFunction] = {
     Step.SHELVE: shelve,
     Step.SHELVE_OFFLOAD: shelve_offload,
     Step.SOFT_DELETE: soft_delete,
+    Step.LIVE_MIGRATE: live_migrate,
 }

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.compute_states import Action, VmState
-from pocketstack.db.models import FlavorRow, ServerRow
+from pocketstack.db.models import FlavorRow, HostRow, ServerRow
 from pocketstack.services import instance_actions, quotas, scheduler, servers
 from pocketstack.services.flavors import get_flavor
 from pocketstack.services.server_images import Snapshot, record, snapshot_image
@@ -20,6 +21,7 @@ from pocketstack.settings import Settings
 
 UNSHELVE_EVENT = "conductor_unshelve_instance"
 MIGRATE_EVENT = "conductor_migrate_server"
+LIVE_MIGRATE_EVENT = "conductor_live_migrate_instance"
 
 
 async def _flavor(s: AsyncSession, caller: Caller, flavor_id: str) -> FlavorRow:
@@ -75,6 +77,41 @@ async def migrate(s: AsyncSession, settings: Settings, caller: Caller, row: Serv
     except scheduler.NoValidHost as exc:
         raise errors.BadRequest(exc.message) from None
     return await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
+
+
+async def live_migrate(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
+                       host: str | None) -> str | None:
+    """Move a running (or paused) server to another host, picked by the scheduler unless
+    named; the guest keeps running as far as its user can tell."""
+    servers.check_unlocked(row, caller)
+    _check_state(row, Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED))
+    states = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
+    if host is not None:
+        await _check_destination(s, settings, row, host)
+        states = [h for h in states if h.name == host]
+    try:
+        (placement,) = scheduler.pick_hosts(states, scheduler.flavor_demand(row.flavor or {}), 1)
+    except scheduler.NoValidHost as exc:
+        raise errors.BadRequest(exc.message) from None
+    await servers.request_action(s, row, Action.LIVE_MIGRATE, pending={
+        "action": Action.LIVE_MIGRATE.value, "source_host": row.host,
+        "dest_host": placement.host})
+    await record(s, caller, row, Action.LIVE_MIGRATE)
+    await instance_actions.finish_event(s, row.id, Action.LIVE_MIGRATE, LIVE_MIGRATE_EVENT,
+                                        result=instance_actions.SUCCESS, host=None)
+    return row.host
+
+
+async def _check_destination(s: AsyncSession, settings: Settings, row: ServerRow,
+                             host: str) -> None:
+    if host == row.host:
+        raise errors.BadRequest(f"Unable to migrate instance ({row.id}) to current host "
+                                f"({host}).")
+    found = await s.scalar(select(HostRow).where(HostRow.name == host))
+    if found is None:
+        raise errors.BadRequest(f"Compute host {host} could not be found.")
+    if not await scheduler.host_is_up(s, settings, host):
+        raise errors.BadRequest(f"Compute service of {host} is unavailable at this time.")
 
 
 async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,

@@ -191,6 +191,28 @@ async def migrate(ctx: Ctx, server_id: str, value: Any) -> Response:
     return empty(202)
 
 
+def _boolean(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no",
+                                                    "on", "off", "y", "n", "t", "f"):
+        return value.lower() in ("true", "1", "yes", "on", "y", "t")
+    raise invalid(field, value, f"{value!r} is not of type 'boolean'")
+
+
+@action("os-migrateLive")
+async def migrate_live(ctx: Ctx, server_id: str, value: Any) -> Response:
+    keys = ("host", "block_migration", "disk_over_commit")
+    body = body_object("os-migrateLive", value, set(keys), keys)
+    host = None if body["host"] is None else text("host", body["host"], min_length=1)
+    _boolean("block_migration", body["block_migration"])
+    _boolean("disk_over_commit", body["disk_over_commit"])
+    settings = ctx.state.settings
+    await run(ctx, server_id, "compute:os-migrate-server:migrate_live",
+              lambda s, row: server_moves.live_migrate(s, settings, caller(ctx), row, host))
+    return empty(202)
+
+
 @action("shelve")
 async def shelve(ctx: Ctx, server_id: str, value: Any) -> Response:
     settings = ctx.state.settings
