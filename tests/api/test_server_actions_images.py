@@ -374,3 +374,14 @@ async def test_live_migration_moves_a_running_or_paused_server(cloud: Cloud) -> 
         assert server["OS-EXT-STS:power_state"] == 3
     finally:
         await other.stop()
+
+
+async def test_deleting_a_shelved_server_deletes_its_snapshot(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    assert (await cloud.act(server_id, {"shelve": None})).status_code == 202
+    await cloud.settle(server_id)
+    assert len((await cloud.client.get("/image/v2/images?name=vm-shelved")).json()["images"]) == 1
+    assert (await cloud.client.delete(f"/compute/v2.1/servers/{server_id}")).status_code == 204
+    await cloud.agent.run_until_idle()
+    assert (await cloud.client.get("/image/v2/images?name=vm-shelved")).json()["images"] == []
+    assert (await cloud.client.get(f"/compute/v2.1/servers/{server_id}")).status_code == 404

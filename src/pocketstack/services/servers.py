@@ -446,11 +446,24 @@ async def request_delete(s: AsyncSession, settings: Settings, caller: Caller,
     await instance_actions.record_action(s, server_id=row.id, action=Action.DELETE,
                                          request_id=caller.request_id,
                                          project_id=caller.project_id, user_id=caller.user_id)
+    await _forget_shelved_image(s, row)
     if row.host is None or not await scheduler.host_is_up(s, settings, row.host):
         await mark_deleted(s, row)
         return None
     await request_action(s, row, Action.DELETE)
     return row.host
+
+
+async def _forget_shelved_image(s: AsyncSession, row: ServerRow) -> None:
+    """A shelved server's "<name>-shelved" snapshot is deleted with it, as Nova does (the
+    record only: its data file is left in the image store)."""
+    image_id = (row.pending or {}).get("shelved_image_id")
+    if not image_id or row.vm_state not in (VmState.SHELVED, VmState.SHELVED_OFFLOADED):
+        return
+    image = await s.get(ImageRow, str(image_id))
+    if image is not None and not image.deleted:
+        now = utcnow()
+        image.status, image.deleted, image.deleted_at, image.updated_at = "deleted", True, now, now
 
 
 async def _soft_delete(s: AsyncSession, settings: Settings, caller: Caller,
