@@ -7,10 +7,12 @@ from typing import Any
 
 from starlette.responses import Response
 
+from pocketstack import errors
 from pocketstack.api.compute import microversions
 from pocketstack.api.compute.views_links import compute_root
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
+from pocketstack.db.models import ProjectRow
 
 V2_UPDATED = "2011-01-21T11:33:21Z"
 V21_UPDATED = "2013-07-23T11:33:21Z"
@@ -41,6 +43,13 @@ async def list_versions(ctx: Ctx) -> Response:
 
 
 async def show_version(ctx: Ctx) -> Response:
+    project_id = ctx.params.get("project_id")
+    if project_id is not None:
+        # Under /v2.1/{project_id} any unknown one-segment path lands here: only a real
+        # project's root is a version document.
+        async with ctx.state.db.reader() as s:
+            if await s.get(ProjectRow, project_id) is None:
+                raise errors.NotFound("The resource could not be found.")
     return json_response({"version": version_document(ctx, bool(ctx.options.get("legacy")))})
 
 

@@ -1,0 +1,27 @@
+"""Small conformance fixes found by Tempest: unknown compute paths and Glance's task list."""
+
+from tests.live import Api
+
+
+def test_unknown_one_segment_compute_path_is_404(member: Api) -> None:
+    resp = member.get("/compute/v2.1/os-no-such-thing")
+    assert resp.status_code == 404
+    assert resp.json() == {"itemNotFound": {"code": 404, "message": "The resource could not be found."}}
+
+
+def test_project_root_is_a_version_document(member: Api) -> None:
+    resp = member.get(f"/compute/v2.1/{member.project_id}")
+    assert resp.status_code == 200
+    assert resp.json()["version"]["id"] == "v2.1"
+
+
+def test_image_tasks_list_is_empty_for_visible_image(member: Api) -> None:
+    images = member.get("/image/v2/images", params={"name": "cirros"}).json()["images"]
+    resp = member.get(f"/image/v2/images/{images[0]['id']}/tasks")
+    assert resp.status_code == 200
+    assert resp.json() == {"tasks": []}
+
+
+def test_image_tasks_of_unknown_image_is_404(member: Api) -> None:
+    resp = member.get("/image/v2/images/00000000-0000-0000-0000-000000000000/tasks")
+    assert resp.status_code == 404
