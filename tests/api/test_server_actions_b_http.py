@@ -151,3 +151,27 @@ def test_floating_ip_quota_and_fixed_address(member: Api, admin: Api) -> None:
     assert over.json()["NeutronError"]["type"] == "OverQuota"
     fip_id = wanted.json()["floatingip"]["id"]
     assert member.delete(f"/network/v2.0/floatingips/{fip_id}").status_code == 204
+
+
+def test_compute_floating_ip_proxy(member: Api, other_member: Api) -> None:
+    pools = member.get("/compute/v2.1/os-floating-ip-pools")
+    assert pools.status_code == 200 and {"name": "public"} in pools.json()["floating_ip_pools"]
+    created = member.post("/compute/v2.1/os-floating-ips", json={"pool": "public"})
+    assert created.status_code == 200, created.text
+    fip = created.json()["floating_ip"]
+    assert set(fip) == {"id", "ip", "pool", "fixed_ip", "instance_id"}
+    assert fip["pool"] == "public" and fip["instance_id"] is None and fip["fixed_ip"] is None
+    assert member.post("/compute/v2.1/os-floating-ips",
+                       json={"pool": "nope"}).status_code == 404
+    server_id = boot(member)
+    assert act(member, server_id, {"addFloatingIp": {"address": fip["ip"]}}).status_code == 202
+    shown = member.get(f"/compute/v2.1/os-floating-ips/{fip['id']}").json()["floating_ip"]
+    assert shown["instance_id"] == server_id and shown["fixed_ip"]
+    listed = member.get("/compute/v2.1/os-floating-ips").json()["floating_ips"]
+    assert [f["id"] for f in listed] == [fip["id"]]
+    assert other_member.get(f"/compute/v2.1/os-floating-ips/{fip['id']}").status_code == 404
+    assert member.delete(f"/compute/v2.1/os-floating-ips/{fip['id']}").status_code == 202
+    gone = member.get(f"/compute/v2.1/os-floating-ips/{fip['id']}")
+    assert gone.status_code == 404
+    assert gone.json()["itemNotFound"]["message"] == f"Floating IP not found for ID {fip['id']}"
+    assert member.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
