@@ -40,6 +40,16 @@ def pg_ctl(action: str) -> None:
                    check=True, capture_output=True, timeout=60)
 
 
+def start_pg() -> None:
+    """Start the cluster; someone else (e.g. CI's start-if-down) may have started it already."""
+    try:
+        pg_ctl("start")
+    except subprocess.CalledProcessError:
+        if not pg_available():
+            raise
+    wait_for_pg()
+
+
 def wait_for_pg(timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not pg_available():

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.live import Api, new_member
-from tests.postgres.cluster import Cluster, pg_available, pg_ctl, query, wait_for_pg
+from tests.postgres.cluster import Cluster, pg_available, pg_ctl, query, start_pg
 from tests.postgres.conftest import SLOTS, on
 
 pytestmark = pytest.mark.postgres
@@ -317,8 +317,7 @@ def postgres_back() -> Iterator[None]:
         yield
     finally:
         if not pg_available():
-            pg_ctl("start")
-        wait_for_pg()
+            start_pg()
 
 
 def test_postgres_restart_under_load(pg_cluster: Cluster, pg_admin: Api, hosts_up: None,
@@ -332,8 +331,7 @@ def test_postgres_restart_under_load(pg_cluster: Cluster, pg_admin: Api, hosts_u
         assert_unavailable(user_a)
         assert_unavailable(user_b)
         time.sleep(2.0)
-        pg_ctl("start")
-        wait_for_pg()
+        start_pg()
         wait_available([user_a, user_b])
         recovered = time.monotonic() - down
         time.sleep(1.0)
