@@ -487,3 +487,30 @@ class SecurityGroupRuleRow(Base):
     remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AgentBuildRow(Base):
+    """os-agents: a guest agent build (records only) for one hypervisor, os and architecture."""
+
+    __tablename__ = "agent_builds"
+    __table_args__ = (UniqueConstraint("hypervisor", "os", "architecture"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hypervisor: Mapped[str] = mapped_column(String(255))
+    os: Mapped[str] = mapped_column(String(255))
+    architecture: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(255))
+    md5hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class CloudpipeRow(Base):
+    """os-cloudpipe: one project's VPN record (data only: nothing routes traffic)."""
+
+    __tablename__ = "cloudpipes"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
+    internal_ip: Mapped[str] = mapped_column(String(64))
+    public_ip: Mapped[str] = mapped_column(String(64))
+    public_port: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
