@@ -5,8 +5,10 @@ Each resource module lists its own ROUTES (paths relative to the API root)."""
 from __future__ import annotations
 
 from pocketstack.api.compute import (
+    agents,
     aggregates,
     availability_zones,
+    cloudpipe,
     diagnostics,
     extensions,
     flavors,
@@ -54,4 +56,6 @@ ROUTES: list[Route] = [
     *hypervisors.ROUTES,
     *aggregates.ROUTES,
     *server_groups.ROUTES,
+    *agents.ROUTES,
+    *cloudpipe.ROUTES,
 ]

@@ -1,0 +1,84 @@
+"""Compute os-cloudpipe (admin): list, create and configure-project over cloudpipe records.
+Served by the legacy /v2 API as the 2013 API had it; /v2.1 answers 410 Gone like Nova."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute.agents import legacy_only
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.db.models import CloudpipeRow
+from pocketstack.services import cloudpipe as service
+from pocketstack.timeutil import iso_z
+
+
+def view(row: CloudpipeRow) -> dict[str, Any]:
+    return {"created_at": iso_z(row.created_at), "instance_id": row.instance_id,
+            "internal_ip": row.internal_ip, "project_id": row.project_id,
+            "public_ip": row.public_ip, "public_port": row.public_port, "state": "down"}
+
+
+def _extra(body: dict[str, Any], allowed: set[str]) -> None:
+    extra = set(body) - allowed
+    if extra:
+        raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
+                                "was unexpected)")
+
+
+async def list_cloudpipes(ctx: Ctx) -> Response:
+    legacy_only(ctx)
+    ctx.authorize("compute:os-cloudpipe")
+    async with ctx.state.db.reader() as s:
+        rows = await service.list_cloudpipes(s)
+    return json_response({"cloudpipes": [view(r) for r in rows]})
+
+
+async def create_cloudpipe(ctx: Ctx) -> Response:
+    legacy_only(ctx)
+    ctx.authorize("compute:os-cloudpipe")
+    body = await ctx.json_object("cloudpipe")
+    _extra(body, {"project_id"})
+    project_id = body.get("project_id", ctx.project_id)
+    if not isinstance(project_id, str) or not project_id.strip() or len(project_id) > 64:
+        raise errors.BadRequest(f"Invalid input for field/attribute project_id. Value: {project_id!r}.")
+    async with ctx.state.db.session() as s:
+        row = await service.ensure_cloudpipe(s, project_id)
+        instance_id = row.instance_id
+    return json_response({"instance_id": instance_id})
+
+
+def _port(value: Any) -> int:
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise errors.BadRequest(f"Invalid input for field/attribute vpn_port. Value: {value!r}. "
+                                "A port number from 1 to 65535 is required.")
+    return int(text)
+
+
+async def configure_project(ctx: Ctx) -> Response:
+    legacy_only(ctx)
+    ctx.authorize("compute:os-cloudpipe")
+    body = await ctx.json_object("configure_project")
+    _extra(body, {"vpn_ip", "vpn_port"})
+    vpn_ip = body.get("vpn_ip")
+    try:
+        ipaddress.ip_address(vpn_ip if isinstance(vpn_ip, str) else "")
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for field/attribute vpn_ip. Value: {vpn_ip!r}. "
+                                "An IP address is required.") from None
+    port = _port(body.get("vpn_port"))
+    async with ctx.state.db.session() as s:
+        await service.configure(s, ctx.project_id, vpn_ip, port)
+    return empty(202)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/os-cloudpipe", list_cloudpipes),
+    Route("POST", "/os-cloudpipe", create_cloudpipe),
+    Route("PUT", "/os-cloudpipe/configure-project", configure_project),
+]
