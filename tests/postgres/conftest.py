@@ -3,6 +3,7 @@ and three host agents with small fake capacities (so the scheduler's limits matt
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,19 @@ from tests.postgres.cluster import Cluster, cluster_env, fresh_database, pg_avai
 CAPACITY = {"h1": 4, "h2": 8, "h3": 7}
 SLOTS = {host: vcpus * 16 for host, vcpus in CAPACITY.items()}
 BUILD_TIME_S = "0.8"
+LOCK_PATH = "/tmp/pocketstack-postgres-suite.lock"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_suite_at_a_time() -> Iterator[None]:
+    """This suite stops and restarts the machine's PostgreSQL: two runs of it at once (two
+    checkouts, CI beside a developer) would break each other, so they take turns."""
+    with open(LOCK_PATH, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
