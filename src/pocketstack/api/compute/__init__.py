@@ -21,6 +21,7 @@ from pocketstack.api.compute import (
     keypairs,
     limits,
     quotas,
+    security_groups,
     server_actions,
     server_groups,
     server_metadata,
@@ -58,4 +59,5 @@ ROUTES: list[Route] = [
     *server_groups.ROUTES,
     *agents.ROUTES,
     *cloudpipe.ROUTES,
+    *security_groups.ROUTES,
 ]
