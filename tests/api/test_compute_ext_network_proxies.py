@@ -149,3 +149,54 @@ def test_server_security_groups_and_in_use(member: Api, other_member: Api) -> No
     assert other_member.get(url).status_code == 404
     assert member.delete(f"/compute/v2.1/os-security-groups/{group['id']}").status_code == 400
     member.delete(f"/compute/v2.1/servers/{server['id']}")
+
+
+NETWORK_KEYS = {"id", "label", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2",
+                "cidr_v6", "gateway_v6", "netmask_v6"}
+ADMIN_KEYS = {"created_at", "updated_at", "deleted_at", "deleted", "injected", "bridge", "vlan",
+              "vpn_public_address", "vpn_public_port", "vpn_private_address", "dhcp_start",
+              "project_id", "host", "bridge_interface", "multi_host", "priority", "rxtx_base",
+              "mtu", "dhcp_server", "enable_dhcp", "share_address"}
+
+
+def make_network(api: Api) -> dict[str, Any]:
+    resp = api.post("/network/v2.0/networks", json={"network": {"name": f"net-{uuid.uuid4().hex[:8]}"}})
+    assert resp.status_code == 201, resp.text
+    network: dict[str, Any] = resp.json()["network"]
+    resp = api.post("/network/v2.0/subnets", json={"subnet": {
+        "network_id": network["id"], "cidr": "10.77.0.0/24", "ip_version": 4,
+        "dns_nameservers": ["10.77.0.53"]}})
+    assert resp.status_code == 201, resp.text
+    return network
+
+
+@pytest.mark.parametrize("version", ROOTS)
+def test_networks_list_and_show(member: Api, version: str) -> None:
+    network = make_network(member)
+    base = f"{root(member, version)}/os-networks"
+    listed = member.get(base).json()["networks"]
+    (mine,) = [n for n in listed if n["id"] == network["id"]]
+    assert set(mine) == NETWORK_KEYS
+    assert mine["label"] == network["name"]
+    assert (mine["cidr"], mine["netmask"], mine["gateway"], mine["broadcast"], mine["dns1"]) == (
+        "10.77.0.0/24", "255.255.255.0", "10.77.0.1", "10.77.0.255", "10.77.0.53")
+    resp = member.get(f"{base}/{network['id']}")
+    assert resp.status_code == 200
+    assert resp.json()["network"] == mine
+
+
+def test_networks_admin_fields_and_privacy(admin: Api, member: Api, other_member: Api) -> None:
+    network = make_network(member)
+    shown = admin.get(f"/compute/v2.1/os-networks/{network['id']}").json()["network"]
+    assert set(shown) == NETWORK_KEYS | ADMIN_KEYS
+    assert shown["project_id"] == member.project_id and shown["deleted"] is False
+    assert shown["dhcp_start"] == "10.77.0.2"
+    assert other_member.get(f"/compute/v2.1/os-networks/{network['id']}").status_code == 404
+    ids = {n["id"] for n in other_member.get("/compute/v2.1/os-networks").json()["networks"]}
+    assert network["id"] not in ids
+    assert member.get(f"/compute/v2.1/os-networks/{uuid.uuid4()}").status_code == 404
+
+
+def test_nova_network_changes_are_gone(admin: Api) -> None:
+    assert admin.post("/compute/v2.1/os-networks", json={"network": {"label": "x"}}).status_code == 410
+    assert admin.delete(f"/compute/v2.1/os-networks/{uuid.uuid4()}").status_code == 410

@@ -20,6 +20,7 @@ from pocketstack.api.compute import (
     ips,
     keypairs,
     limits,
+    networks,
     quotas,
     security_groups,
     server_actions,
@@ -60,4 +61,5 @@ ROUTES: list[Route] = [
     *agents.ROUTES,
     *cloudpipe.ROUTES,
     *security_groups.ROUTES,
+    *networks.ROUTES,
 ]

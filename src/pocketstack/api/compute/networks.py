@@ -1,0 +1,108 @@
+"""Compute os-networks (microversion < 2.36): a read-only view of the Neutron networks the
+caller can see, in nova-network's field names (admins see the extra system fields). Creating,
+deleting and associating nova-networks answer 410 Gone, as in today's Nova."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.compute.agents import GONE
+from pocketstack.api.compute.security_groups import proxy_only
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.api.routing import Route
+from pocketstack.db.models import NetworkRow, SubnetRow
+from pocketstack.services import networks as service
+from pocketstack.services.listing import Page
+from pocketstack.timeutil import iso_plain
+
+ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
+              "vpn_private_address", "host", "bridge_interface", "multi_host", "priority",
+              "rxtx_base", "dhcp_server", "share_address")
+
+
+def _v4(subnet: SubnetRow | None) -> dict[str, Any]:
+    if subnet is None:
+        return {"cidr": None, "netmask": None, "gateway": None, "broadcast": None,
+                "dns1": None, "dns2": None}
+    network = ipaddress.ip_network(subnet.cidr, strict=False)
+    dns = [*(subnet.dns_nameservers or []), None, None]
+    return {"cidr": str(network), "netmask": str(network.netmask), "gateway": subnet.gateway_ip,
+            "broadcast": str(network.broadcast_address), "dns1": dns[0], "dns2": dns[1]}
+
+
+def _v6(subnet: SubnetRow | None) -> dict[str, Any]:
+    if subnet is None:
+        return {"cidr_v6": None, "gateway_v6": None, "netmask_v6": None}
+    network = ipaddress.ip_network(subnet.cidr, strict=False)
+    return {"cidr_v6": str(network), "gateway_v6": subnet.gateway_ip,
+            "netmask_v6": str(network.prefixlen)}
+
+
+def view(row: NetworkRow, subnets: list[SubnetRow], is_admin: bool) -> dict[str, Any]:
+    v4 = next((s for s in subnets if s.ip_version == 4), None)
+    v6 = next((s for s in subnets if s.ip_version == 6), None)
+    body: dict[str, Any] = {"id": row.id, **_v4(v4), **_v6(v6), "label": row.name}
+    if is_admin:
+        pools = (v4.allocation_pools or []) if v4 else []
+        body.update({name: None for name in ADMIN_NONE})
+        body.update({
+            "created_at": iso_plain(row.created_at), "updated_at": iso_plain(row.updated_at),
+            "deleted_at": None, "deleted": False, "project_id": row.project_id, "mtu": row.mtu,
+            "enable_dhcp": bool(v4.enable_dhcp) if v4 else False,
+            "dhcp_start": pools[0].get("start") if pools else None,
+            "multi_host": False, "injected": False, "share_address": False})
+    return body
+
+
+async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[SubnetRow]]:
+    found: dict[str, list[SubnetRow]] = {network_id: [] for network_id in network_ids}
+    rows = await s.scalars(select(SubnetRow).where(SubnetRow.network_id.in_(network_ids))
+                           .order_by(SubnetRow.created_at, SubnetRow.id))
+    for subnet in rows:
+        found[subnet.network_id].append(subnet)
+    return found
+
+
+async def list_networks(ctx: Ctx) -> Response:
+    proxy_only(ctx)
+    ctx.authorize("compute:os-networks:list")
+    async with ctx.state.db.reader() as s:
+        rows = await service.list_networks(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
+                                           filters={}, page=Page())
+        subnets = await _subnets(s, [r.id for r in rows])
+    return json_response({"networks": [view(r, subnets[r.id], ctx.is_admin) for r in rows]})
+
+
+async def show_network(ctx: Ctx) -> Response:
+    proxy_only(ctx)
+    ctx.authorize("compute:os-networks:show")
+    network_id = ctx.params["network_id"]
+    async with ctx.state.db.reader() as s:
+        try:
+            row = await service.get_network(s, network_id, project_id=ctx.project_id,
+                                            is_admin=ctx.is_admin)
+        except errors.NotFound:
+            raise errors.NotFound("Network could not be found.") from None
+        subnets = await _subnets(s, [row.id])
+    return json_response({"network": view(row, subnets[row.id], ctx.is_admin)})
+
+
+async def gone(ctx: Ctx) -> Response:
+    proxy_only(ctx)
+    raise errors.ApiError(GONE, code=410)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/os-networks", list_networks),
+    Route("POST", "/os-networks", gone),
+    Route("POST", "/os-networks/add", gone),
+    Route("GET", "/os-networks/{network_id}", show_network),
+    Route("DELETE", "/os-networks/{network_id}", gone),
+    Route("POST", "/os-networks/{network_id}/action", gone),
+]
