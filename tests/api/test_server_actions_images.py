@@ -385,3 +385,17 @@ async def test_deleting_a_shelved_server_deletes_its_snapshot(cloud: Cloud) -> N
     await cloud.agent.run_until_idle()
     assert (await cloud.client.get("/image/v2/images?name=vm-shelved")).json()["images"] == []
     assert (await cloud.client.get(f"/compute/v2.1/servers/{server_id}")).status_code == 404
+
+
+async def test_legacy_v2_resize_answers_the_server_as_the_seed_shows(cloud: Cloud) -> None:
+    server_id = await cloud.boot()
+    project = (await cloud.show(server_id))["tenant_id"]
+    resp = await cloud.client.post(f"/compute/v2/{project}/servers/{server_id}/action",
+                                   json={"resize": {"flavorRef": "2",
+                                                    "OS-DCF:diskConfig": "AUTO"}})
+    assert resp.status_code == 202, resp.text
+    server = resp.json()["server"]
+    assert server["id"] == server_id and server["OS-DCF:diskConfig"] == "AUTO"
+    assert server["adminPass"] and server["addresses"] and server["status"] == "RESIZE"
+    assert server["links"][0]["href"].endswith(f"/v2/{project}/servers/{server_id}")
+    assert (await cloud.settle(server_id))["status"] == "VERIFY_RESIZE"

@@ -19,6 +19,7 @@ from pocketstack.db.models import ServerRow
 from pocketstack.services import networks, server_images, server_moves
 from pocketstack.services.server_images import Rebuild, Snapshot
 
+LEGACY = (2, 0)
 Work = Callable[[AsyncSession, ServerRow], Awaitable[str | None]]
 REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6",
                 "OS-DCF:diskConfig", "preserve_ephemeral", "personality"}
@@ -163,9 +164,18 @@ async def resize(ctx: Ctx, server_id: str, value: Any) -> Response:
     flavor_id = reference("flavorRef", body["flavorRef"])
     config = disk_config(body.get("OS-DCF:diskConfig"))
     settings = ctx.state.settings
-    await run(ctx, server_id, "compute:servers:resize",
-              lambda s, row: server_moves.resize(s, settings, caller(ctx), row, flavor_id, config))
-    return empty(202)
+    row = await run(ctx, server_id, "compute:servers:resize",
+                    lambda s, row: server_moves.resize(s, settings, caller(ctx), row, flavor_id,
+                                                       config))
+    if ctx.version > LEGACY:
+        return empty(202)
+    # The seed's 2013 API answers a resize with the server, as it does a rebuild.
+    async with ctx.state.db.reader() as s:
+        found = await networks.server_addresses(s, [row.id])
+    server = views.basic(ctx, row, found[row.id])
+    if row.admin_password:
+        server["adminPass"] = row.admin_password
+    return json_response({"server": server}, 202)
 
 
 @action("confirmResize")
