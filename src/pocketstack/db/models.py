@@ -75,16 +75,45 @@ class RoleRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class GroupRow(Base):
+    """A Keystone group of users, owned by a domain."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(String(64), ForeignKey("domains.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GroupMembershipRow(Base):
+    __tablename__ = "group_memberships"
+    group_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class RoleAssignmentRow(Base):
-    """A role of a user on a project or on a domain (exactly one of the two is set)."""
+    """A role of a user or a group (exactly one of the two is set) on a project or on a
+    domain (exactly one of the two is set)."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        UniqueConstraint("user_id", "project_id", "domain_id", "role_id"),
+        UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id"),
         Index("ix_role_assignments_user", "user_id"),
+        Index("ix_role_assignments_group", "group_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    group_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
     project_id: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
     )

@@ -1,4 +1,5 @@
-"""Identity: domains, projects, users, roles and role assignments (Keystone's resources).
+"""Identity: domains, projects, users and roles (Keystone's resources); role assignments
+live in services.assignments and are re-exported here.
 
 Writes that take access away (disable, delete, password change, grant removal) record a
 token revocation event in the same transaction, so old tokens stop working within a second.
@@ -7,20 +8,42 @@ token revocation event in the same transaction, so old tokens stop working withi
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import DomainRow, ProjectRow, RoleAssignmentRow, RoleRow, UserRow
+from pocketstack.db.models import (
+    DomainRow,
+    GroupMembershipRow,
+    GroupRow,
+    ProjectRow,
+    RoleAssignmentRow,
+    RoleRow,
+    UserRow,
+)
+from pocketstack.services.assignments import (
+    SYSTEM,
+    Assignment,
+    assign_role,
+    domains_of_user,
+    find_grant,
+    holders_of,
+    list_assignments,
+    projects_of_user,
+    roles_on_domain,
+    roles_on_project,
+    unassign_role,
+)
 from pocketstack.services.tokens import Tokens
 from pocketstack.timeutil import utcnow
 
+__all__ = ["SYSTEM", "Assignment", "assign_role", "domains_of_user", "find_grant",
+           "list_assignments", "projects_of_user", "roles_on_domain", "roles_on_project",
+           "unassign_role"]
+
 DEFAULT_DOMAIN_ID = "default"
-# The target of a system-scope grant: stored in the domain column, never a domain's id.
-SYSTEM = "::system"
 
 
 def new_id() -> str:
@@ -79,42 +102,6 @@ async def find_user_by_name(s: AsyncSession, name: str, domain_id: str) -> UserR
 
 async def find_role_by_name(s: AsyncSession, name: str) -> RoleRow | None:
     return await s.scalar(select(RoleRow).where(RoleRow.name == name))
-
-
-async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: str) -> list[RoleRow]:
-    result = await s.scalars(
-        select(RoleRow)
-        .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
-        .where(RoleAssignmentRow.user_id == user_id, target == target_id)
-        .order_by(RoleRow.name))
-    return list(result.unique())
-
-
-async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
-    return await _granted_roles(s, user_id, RoleAssignmentRow.project_id, project_id)
-
-
-async def roles_on_domain(s: AsyncSession, user_id: str, domain_id: str) -> list[RoleRow]:
-    """The user's roles on a domain (or on the system, with domain_id=SYSTEM)."""
-    return await _granted_roles(s, user_id, RoleAssignmentRow.domain_id, domain_id)
-
-
-async def projects_of_user(s: AsyncSession, user_id: str) -> list[ProjectRow]:
-    result = await s.scalars(
-        select(ProjectRow)
-        .join(RoleAssignmentRow, RoleAssignmentRow.project_id == ProjectRow.id)
-        .where(RoleAssignmentRow.user_id == user_id)
-        .order_by(ProjectRow.name))
-    return list(result.unique())
-
-
-async def domains_of_user(s: AsyncSession, user_id: str) -> list[DomainRow]:
-    result = await s.scalars(
-        select(DomainRow)
-        .join(RoleAssignmentRow, RoleAssignmentRow.domain_id == DomainRow.id)
-        .where(RoleAssignmentRow.user_id == user_id)
-        .order_by(DomainRow.name))
-    return list(result.unique())
 
 
 # --- listings ------------------------------------------------------------------------------
@@ -328,6 +315,7 @@ async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
     row = await get_user(s, user_id)
     await tokens.revoke(s, user_id=row.id)
     await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.user_id == row.id))
+    await s.execute(delete(GroupMembershipRow).where(GroupMembershipRow.user_id == row.id))
     await s.delete(row)
     await s.flush()
 
@@ -351,9 +339,14 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
     projects = select(ProjectRow.id).where(ProjectRow.domain_id == row.id)
     users = select(UserRow.id).where(UserRow.domain_id == row.id)
     roles = select(RoleRow.id).where(RoleRow.domain_id == row.id)
+    groups = select(GroupRow.id).where(GroupRow.domain_id == row.id)
     await s.execute(delete(RoleAssignmentRow).where(
         RoleAssignmentRow.project_id.in_(projects) | RoleAssignmentRow.user_id.in_(users)
+        | RoleAssignmentRow.group_id.in_(groups)
         | RoleAssignmentRow.role_id.in_(roles) | (RoleAssignmentRow.domain_id == row.id)))
+    await s.execute(delete(GroupMembershipRow).where(
+        GroupMembershipRow.group_id.in_(groups) | GroupMembershipRow.user_id.in_(users)))
+    await s.execute(delete(GroupRow).where(GroupRow.domain_id == row.id))
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))
     await s.execute(delete(UserRow).where(UserRow.domain_id == row.id))
     await s.execute(delete(RoleRow).where(RoleRow.domain_id == row.id))
@@ -364,8 +357,7 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
 async def _revoke_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None:
     """End the tokens of everyone in a domain, of its projects, and of its domain grantees."""
     users = set((await s.scalars(select(UserRow.id).where(UserRow.domain_id == domain_id))).all())
-    users |= set((await s.scalars(select(RoleAssignmentRow.user_id).where(
-        RoleAssignmentRow.domain_id == domain_id))).all())
+    users |= await holders_of(s, RoleAssignmentRow.domain_id == domain_id)
     projects = (await s.scalars(select(ProjectRow.id).where(ProjectRow.domain_id == domain_id))).all()
     for user_id in sorted(users):
         await tokens.revoke(s, user_id=user_id)
@@ -374,72 +366,5 @@ async def _revoke_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> Non
 
 
 async def _revoke_role_holders(s: AsyncSession, tokens: Tokens, role_id: str) -> None:
-    holders = (await s.scalars(select(RoleAssignmentRow.user_id).where(
-        RoleAssignmentRow.role_id == role_id).distinct())).all()
-    for user_id in holders:
+    for user_id in sorted(await holders_of(s, RoleAssignmentRow.role_id == role_id)):
         await tokens.revoke(s, user_id=user_id)
-
-
-# --- role assignments ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """One grant with its rows: a role of a user on a project, a domain or the system."""
-
-    role: RoleRow
-    user: UserRow
-    project: ProjectRow | None
-    domain: DomainRow | None
-    system: bool = False
-
-
-async def assign_role(s: AsyncSession, user_id: str, role_id: str, *,
-                      project_id: str | None = None, domain_id: str | None = None) -> None:
-    """Grant a role on a project or a domain; granting twice is not an error."""
-    if await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id) is None:
-        s.add(RoleAssignmentRow(user_id=user_id, role_id=role_id, project_id=project_id,
-                                domain_id=domain_id))
-        await s.flush()
-
-
-async def find_grant(s: AsyncSession, user_id: str, role_id: str, *, project_id: str | None = None,
-                     domain_id: str | None = None) -> RoleAssignmentRow | None:
-    column = RoleAssignmentRow
-    return await s.scalar(select(column).where(
-        column.user_id == user_id, column.role_id == role_id,
-        column.project_id.is_(None) if project_id is None else column.project_id == project_id,
-        column.domain_id.is_(None) if domain_id is None else column.domain_id == domain_id))
-
-
-async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str, role_id: str, *,
-                        project_id: str | None = None, domain_id: str | None = None) -> None:
-    """Remove a grant (404 if absent) and end the tokens that carried it."""
-    row = await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id)
-    if row is None:
-        raise errors.NotFound(
-            f"Could not find role assignment with role: {role_id}, user or group: {user_id}, "
-            f"project, domain, or system: {project_id or domain_id}.".replace(SYSTEM, "system"))
-    await s.delete(row)
-    # A domain grant may back tokens of any scope below the domain: end all of the user's.
-    await tokens.revoke(s, user_id=user_id, project_id=project_id)
-    await s.flush()
-
-
-async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
-                           role_id: str | None = None, project_id: str | None = None,
-                           domain_id: str | None = None) -> list[Assignment]:
-    grant = RoleAssignmentRow
-    query = (select(grant, RoleRow, UserRow, ProjectRow, DomainRow)
-             .join(RoleRow, RoleRow.id == grant.role_id)
-             .join(UserRow, UserRow.id == grant.user_id)
-             .outerjoin(ProjectRow, ProjectRow.id == grant.project_id)
-             .outerjoin(DomainRow, DomainRow.id == grant.domain_id)
-             .order_by(grant.id))
-    for column, value in ((grant.user_id, user_id), (grant.role_id, role_id),
-                          (grant.project_id, project_id), (grant.domain_id, domain_id)):
-        if value is not None:
-            query = query.where(column == value)
-    rows = (await s.execute(query)).all()
-    return [Assignment(role, user, project, domain, grant.domain_id == SYSTEM)
-            for grant, role, user, project, domain in rows]

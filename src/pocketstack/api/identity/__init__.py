@@ -7,6 +7,7 @@ from pocketstack.api.identity import (
     catalog_v3,
     discovery,
     domains_v3,
+    groups_v3,
     projects_v3,
     roles_v3,
     tenants_v2,
@@ -20,6 +21,9 @@ from pocketstack.api.routing import Route
 PROJECT_GRANT = "/v3/projects/{project_id}/users/{user_id}/roles"
 DOMAIN_GRANT = "/v3/domains/{domain_id}/users/{user_id}/roles"
 SYSTEM_GRANT = "/v3/system/users/{user_id}/roles"
+PROJECT_GROUP_GRANT = "/v3/projects/{project_id}/groups/{group_id}/roles"
+DOMAIN_GROUP_GRANT = "/v3/domains/{domain_id}/groups/{group_id}/roles"
+GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -66,6 +70,24 @@ V3_ROUTES: list[Route] = [
     Route("GET", SYSTEM_GRANT + "/{role_id}", assignments_v3.check_grant, options=SYSTEM),
     Route("DELETE", SYSTEM_GRANT + "/{role_id}", assignments_v3.revoke_grant, options=SYSTEM),
     Route("GET", "/v3/role_assignments", assignments_v3.list_role_assignments),
+    Route("POST", "/v3/groups", groups_v3.create_group),
+    Route("GET", "/v3/groups", groups_v3.list_groups),
+    Route("GET", "/v3/groups/{group_id}", groups_v3.show_group),
+    Route("PATCH", "/v3/groups/{group_id}", groups_v3.update_group),
+    Route("DELETE", "/v3/groups/{group_id}", groups_v3.delete_group),
+    Route("GET", "/v3/groups/{group_id}/users", groups_v3.list_members),
+    Route("PUT", GROUP_MEMBER, groups_v3.add_member),
+    Route("GET", GROUP_MEMBER, groups_v3.check_member),
+    Route("DELETE", GROUP_MEMBER, groups_v3.remove_member),
+    Route("GET", "/v3/users/{user_id}/groups", groups_v3.list_user_groups),
+    Route("GET", PROJECT_GROUP_GRANT, assignments_v3.list_grants),
+    Route("PUT", PROJECT_GROUP_GRANT + "/{role_id}", assignments_v3.grant_role),
+    Route("GET", PROJECT_GROUP_GRANT + "/{role_id}", assignments_v3.check_grant),
+    Route("DELETE", PROJECT_GROUP_GRANT + "/{role_id}", assignments_v3.revoke_grant),
+    Route("GET", DOMAIN_GROUP_GRANT, assignments_v3.list_grants),
+    Route("PUT", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.grant_role),
+    Route("GET", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.check_grant),
+    Route("DELETE", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.revoke_grant),
     Route("POST", "/v3/domains", domains_v3.create_domain),
     Route("GET", "/v3/domains", domains_v3.list_domains),
     Route("GET", "/v3/domains/{domain_id}", domains_v3.show_domain),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from pocketstack.api.http import Ctx
-from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, UserRow
+from pocketstack.db.models import DomainRow, GroupRow, ProjectRow, RoleRow, UserRow
 from pocketstack.services import catalog, identity
 from pocketstack.services.identity import Assignment
 from pocketstack.services.tokens import Auth
@@ -91,9 +91,9 @@ def _named(ref: dict[str, Any], name: str, domain: DomainRow | None) -> dict[str
 
 def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
                     include_names: bool) -> dict[str, Any]:
-    """One entry of /v3/role_assignments; `domains` maps ids to rows for include_names."""
+    """One entry of /v3/role_assignments; `domains` maps ids to rows for include_names. A
+    group's grant names the group, or (effective) the member with a membership link."""
     role: dict[str, Any] = {"id": grant.role.id}
-    user: dict[str, Any] = {"id": grant.user.id}
     if grant.system:
         target: dict[str, Any] = {"all": True}
         scope, path = {"system": target}, "system"
@@ -104,15 +104,42 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
         domain_id = grant.domain.id if grant.domain else ""
         target = {"id": domain_id}
         scope, path = {"domain": target}, f"domains/{domain_id}"
+    view: dict[str, Any] = {"role": role, "scope": scope}
+    if grant.user is not None:
+        view["user"] = {"id": grant.user.id}
+    elif grant.group is not None:
+        view["group"] = {"id": grant.group.id}
     if include_names:
         _named(role, grant.role.name, None)
-        _named(user, grant.user.name, domains.get(grant.user.domain_id))
+        if grant.user is not None:
+            _named(view["user"], grant.user.name, domains.get(grant.user.domain_id))
+        elif grant.group is not None:
+            _named(view["group"], grant.group.name, domains.get(grant.group.domain_id))
         if grant.project is not None:
             _named(target, grant.project.name, domains.get(grant.project.domain_id))
         elif grant.domain is not None and not grant.system:
             _named(target, grant.domain.name, None)
-    link = ctx.url("identity/v3", path, "users", grant.user.id, "roles", grant.role.id)
-    return {"role": role, "user": user, "scope": scope, "links": {"assignment": link}}
+    if grant.group is not None:
+        links = {"assignment": ctx.url("identity/v3", path, "groups", grant.group.id, "roles",
+                                       grant.role.id)}
+        if grant.user is not None:
+            links["membership"] = ctx.url("identity/v3", "groups", grant.group.id, "users",
+                                          grant.user.id)
+    else:
+        user_id = grant.user.id if grant.user else ""
+        links = {"assignment": ctx.url("identity/v3", path, "users", user_id, "roles", grant.role.id)}
+    view["links"] = links
+    return view
+
+
+def group_view(ctx: Ctx, row: GroupRow) -> dict[str, Any]:
+    return _extra(row, {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": row.domain_id,
+        "description": row.description,
+        "links": _self_link(ctx, "groups", row.id),
+    })
 
 
 def service_view(ctx: Ctx, service: dict[str, Any]) -> dict[str, Any]:

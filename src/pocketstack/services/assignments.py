@@ -1,0 +1,196 @@
+"""Role assignments: roles of users and groups on projects, domains and the system, the
+effective roles of a user (direct or through its groups), and the grants' token revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from pocketstack import errors
+from pocketstack.db.models import (
+    DomainRow,
+    GroupMembershipRow,
+    GroupRow,
+    ProjectRow,
+    RoleAssignmentRow,
+    RoleRow,
+    UserRow,
+)
+from pocketstack.services.tokens import Tokens
+
+# The target of a system-scope grant: stored in the domain column, never a domain's id.
+SYSTEM = "::system"
+
+
+def _held_by(user_id: str) -> ColumnElement[bool]:
+    """Grants of the user itself or of any group the user belongs to."""
+    groups = select(GroupMembershipRow.group_id).where(GroupMembershipRow.user_id == user_id)
+    return or_(RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.group_id.in_(groups))
+
+
+async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: str) -> list[RoleRow]:
+    result = await s.scalars(
+        select(RoleRow)
+        .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
+        .where(_held_by(user_id), target == target_id)
+        .order_by(RoleRow.name))
+    return list(result.unique())
+
+
+async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
+    """The user's effective roles on a project: its own grants and its groups'."""
+    return await _granted_roles(s, user_id, RoleAssignmentRow.project_id, project_id)
+
+
+async def roles_on_domain(s: AsyncSession, user_id: str, domain_id: str) -> list[RoleRow]:
+    """The user's effective roles on a domain (or on the system, with domain_id=SYSTEM)."""
+    return await _granted_roles(s, user_id, RoleAssignmentRow.domain_id, domain_id)
+
+
+async def projects_of_user(s: AsyncSession, user_id: str) -> list[ProjectRow]:
+    result = await s.scalars(
+        select(ProjectRow)
+        .join(RoleAssignmentRow, RoleAssignmentRow.project_id == ProjectRow.id)
+        .where(_held_by(user_id))
+        .order_by(ProjectRow.name))
+    return list(result.unique())
+
+
+async def domains_of_user(s: AsyncSession, user_id: str) -> list[DomainRow]:
+    result = await s.scalars(
+        select(DomainRow)
+        .join(RoleAssignmentRow, RoleAssignmentRow.domain_id == DomainRow.id)
+        .where(_held_by(user_id))
+        .order_by(DomainRow.name))
+    return list(result.unique())
+
+
+async def members_of(s: AsyncSession, group_ids: Any) -> list[str]:
+    """Ids of the users in the given groups (a list or a subquery of group ids)."""
+    return list((await s.scalars(select(GroupMembershipRow.user_id).where(
+        GroupMembershipRow.group_id.in_(group_ids)).distinct())).all())
+
+
+async def holders_of(s: AsyncSession, condition: ColumnElement[bool]) -> set[str]:
+    """Every user holding a grant that matches `condition`, directly or through a group."""
+    users = set((await s.scalars(select(RoleAssignmentRow.user_id).where(
+        condition, RoleAssignmentRow.user_id.is_not(None)).distinct())).all())
+    groups = select(RoleAssignmentRow.group_id).where(
+        condition, RoleAssignmentRow.group_id.is_not(None))
+    return users | set(await members_of(s, groups))
+
+
+# --- grants --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One grant with its rows: a role of a user or a group on a project, a domain or the
+    system. An effective assignment names the user, and the group it holds the role through."""
+
+    role: RoleRow
+    user: UserRow | None
+    project: ProjectRow | None
+    domain: DomainRow | None
+    system: bool = False
+    group: GroupRow | None = None
+
+
+def _grantee(user_id: str | None, group_id: str | None) -> ColumnElement[bool]:
+    grant = RoleAssignmentRow
+    if group_id is not None:
+        return grant.group_id == group_id
+    return grant.user_id == user_id
+
+
+async def find_grant(s: AsyncSession, user_id: str | None, role_id: str, *,
+                     project_id: str | None = None, domain_id: str | None = None,
+                     group_id: str | None = None) -> RoleAssignmentRow | None:
+    """The grant of a role to a user (or, with group_id, to a group) on a target."""
+    column = RoleAssignmentRow
+    return await s.scalar(select(column).where(
+        _grantee(user_id, group_id), column.role_id == role_id,
+        column.project_id.is_(None) if project_id is None else column.project_id == project_id,
+        column.domain_id.is_(None) if domain_id is None else column.domain_id == domain_id))
+
+
+async def assign_role(s: AsyncSession, user_id: str | None, role_id: str, *,
+                      project_id: str | None = None, domain_id: str | None = None,
+                      group_id: str | None = None) -> None:
+    """Grant a role on a project or a domain to a user or a group; twice is not an error."""
+    if await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id,
+                        group_id=group_id) is None:
+        s.add(RoleAssignmentRow(user_id=None if group_id else user_id, group_id=group_id,
+                                role_id=role_id, project_id=project_id, domain_id=domain_id))
+        await s.flush()
+
+
+def missing_grant(role_id: str, actor_id: str, target: str | None) -> errors.NotFound:
+    return errors.NotFound(
+        f"Could not find role assignment with role: {role_id}, user or group: {actor_id}, "
+        f"project, domain, or system: {(target or '').replace(SYSTEM, 'system')}.")
+
+
+async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str | None, role_id: str, *,
+                        project_id: str | None = None, domain_id: str | None = None,
+                        group_id: str | None = None) -> None:
+    """Remove a grant (404 if absent) and end the tokens that carried it."""
+    row = await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id,
+                           group_id=group_id)
+    if row is None:
+        raise missing_grant(role_id, group_id or user_id or "", project_id or domain_id)
+    await s.delete(row)
+    # A domain grant may back tokens of any scope below the domain: end all of the user's.
+    affected = [user_id] if group_id is None else await members_of(s, [group_id])
+    for holder in affected:
+        if holder is not None:
+            await tokens.revoke(s, user_id=holder, project_id=project_id)
+    await s.flush()
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
+                           group_id: str | None = None, role_id: str | None = None,
+                           project_id: str | None = None, domain_id: str | None = None,
+                           effective: bool = False) -> list[Assignment]:
+    """Grants matching the filters; `effective` replaces each group grant by one assignment
+    per member of the group (and then `user_id` matches those members too)."""
+    grant = RoleAssignmentRow
+    query = (select(grant, RoleRow, UserRow, GroupRow, ProjectRow, DomainRow)
+             .join(RoleRow, RoleRow.id == grant.role_id)
+             .outerjoin(UserRow, UserRow.id == grant.user_id)
+             .outerjoin(GroupRow, GroupRow.id == grant.group_id)
+             .outerjoin(ProjectRow, ProjectRow.id == grant.project_id)
+             .outerjoin(DomainRow, DomainRow.id == grant.domain_id)
+             .order_by(grant.id))
+    for column, value in ((grant.role_id, role_id), (grant.project_id, project_id),
+                          (grant.domain_id, domain_id), (grant.group_id, group_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if user_id is not None and not effective:
+        query = query.where(grant.user_id == user_id)
+    out: list[Assignment] = []
+    for row, role, user, group, project, domain in (await s.execute(query)).all():
+        system = row.domain_id == SYSTEM
+        if group is None or not effective:
+            if user_id is None or (user is not None and user.id == user_id):
+                out.append(Assignment(role, user, project, domain, system, group))
+            continue
+        for member in await _group_members(s, group.id, user_id):
+            out.append(Assignment(role, member, project, domain, system, group))
+    return out
+
+
+async def _group_members(s: AsyncSession, group_id: str, user_id: str | None) -> list[UserRow]:
+    member = aliased(GroupMembershipRow)
+    query = (select(UserRow).join(member, member.user_id == UserRow.id)
+             .where(member.group_id == group_id).order_by(UserRow.name))
+    if user_id is not None:
+        query = query.where(UserRow.id == user_id)
+    return list((await s.scalars(query)).all())
