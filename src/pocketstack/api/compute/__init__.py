@@ -13,6 +13,7 @@ from pocketstack.api.compute import (
     extensions,
     flavors,
     floating_ips,
+    hosts,
     hypervisors,
     image_metadata,
     images,
@@ -30,6 +31,7 @@ from pocketstack.api.compute import (
     server_tags,
     servers,
     services,
+    simple_tenant_usage,
     versions,
 )
 from pocketstack.api.routing import Route
@@ -62,4 +64,6 @@ ROUTES: list[Route] = [
     *cloudpipe.ROUTES,
     *security_groups.ROUTES,
     *networks.ROUTES,
+    *hosts.ROUTES,
+    *simple_tenant_usage.ROUTES,
 ]

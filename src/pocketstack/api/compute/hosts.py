@@ -1,0 +1,123 @@
+"""Compute os-hosts (admin): the compute hosts with their zone, one host's resources (total,
+used now, used at most, and per project), enabling/disabling and maintenance mode, and the
+power actions, which a fake host answers as Nova's fake driver does (records only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import hosts as host_service
+from pocketstack.services import usage
+
+SERVICE = "compute"
+ON_OFF = {"enable": True, "disable": False}
+
+
+def _resource(host: str, project: str, cpu: int, memory_mb: int, disk_gb: int) -> dict[str, Any]:
+    return {"resource": {"host": host, "project": project, "cpu": cpu, "memory_mb": memory_mb,
+                         "disk_gb": disk_gb}}
+
+
+async def _host(ctx: Ctx, name: str) -> host_service.HostView:
+    async with ctx.state.db.reader() as s:
+        found = await host_service.list_hosts(s, ctx.state.settings, name=name)
+    if not found:
+        raise errors.NotFound(f"Compute host {name} could not be found.")
+    return found[0]
+
+
+async def list_hosts(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-hosts")
+    zone = ctx.query.get("zone")
+    async with ctx.state.db.reader() as s:
+        views = await host_service.list_hosts(s, ctx.state.settings)
+    items = [{"host_name": v.row.name, "service": SERVICE, "zone": v.row.availability_zone}
+             for v in views if zone is None or v.row.availability_zone == zone]
+    return json_response({"hosts": items})
+
+
+async def show_host(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-hosts")
+    view = await _host(ctx, ctx.params["host_name"])
+    name = view.row.name
+    async with ctx.state.db.reader() as s:
+        projects = await usage.host_projects(s, name)
+    resources = [
+        _resource(name, "(total)", view.row.vcpus, view.row.memory_mb, view.row.disk_gb),
+        _resource(name, "(used_now)", view.vcpus_used, view.memory_mb_used, view.local_gb_used),
+        _resource(name, "(used_max)", sum(p.vcpus for p in projects),
+                  sum(p.memory_mb for p in projects), sum(p.disk_gb for p in projects)),
+        *[_resource(name, p.project_id, p.vcpus, p.memory_mb, p.disk_gb) for p in projects]]
+    return json_response({"host": resources})
+
+
+def _switch(body: dict[str, Any], key: str) -> bool | None:
+    if key not in body:
+        return None
+    value = body[key]
+    if not isinstance(value, str) or value.lower() not in ON_OFF:
+        raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
+                                f"{value!r} is not one of ['enable', 'disable']")
+    return ON_OFF[value.lower()]
+
+
+async def update_host(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-hosts")
+    body = await ctx.json_object()
+    extra = set(body) - {"status", "maintenance_mode"}
+    if extra:
+        raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
+                                "was unexpected)")
+    status, maintenance = _switch(body, "status"), _switch(body, "maintenance_mode")
+    if status is None and maintenance is None:
+        raise errors.BadRequest("'status' or 'maintenance_mode' needed for host update")
+    view = await _host(ctx, ctx.params["host_name"])
+    result: dict[str, Any] = {"host": view.row.name}
+    if maintenance is not None:
+        _fake_only(view)
+        result["maintenance_mode"] = "on_maintenance" if maintenance else "off_maintenance"
+    if status is not None:
+        async with ctx.state.db.session() as s:
+            await host_service.set_enabled(s, view.row.name, host_service.COMPUTE_BINARY, status)
+        result["status"] = "enabled" if status else "disabled"
+    return json_response(result)
+
+
+def _fake_only(view: host_service.HostView) -> None:
+    if view.row.driver != "fake":
+        raise errors.NotImplementedYet("Virt driver does not implement host maintenance mode.")
+
+
+async def _power(ctx: Ctx, action: str) -> Response:
+    ctx.authorize("compute:os-hosts")
+    view = await _host(ctx, ctx.params["host_name"])
+    if view.row.driver != "fake":
+        raise errors.NotImplementedYet("Virt driver does not implement host power management.")
+    return json_response({"host": view.row.name, "power_action": action})
+
+
+async def startup(ctx: Ctx) -> Response:
+    return await _power(ctx, "startup")
+
+
+async def shutdown(ctx: Ctx) -> Response:
+    return await _power(ctx, "shutdown")
+
+
+async def reboot(ctx: Ctx) -> Response:
+    return await _power(ctx, "reboot")
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/os-hosts", list_hosts),
+    Route("GET", "/os-hosts/{host_name}", show_host),
+    Route("PUT", "/os-hosts/{host_name}", update_host),
+    Route("GET", "/os-hosts/{host_name}/startup", startup),
+    Route("GET", "/os-hosts/{host_name}/shutdown", shutdown),
+    Route("GET", "/os-hosts/{host_name}/reboot", reboot),
+]

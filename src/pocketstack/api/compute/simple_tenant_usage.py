@@ -1,0 +1,85 @@
+"""Compute os-simple-tenant-usage: server hours and vcpu/ram/disk hours per project in a period
+(?start, ?end, ?detailed=1). Admins list every project; a project reads its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, json_response
+from pocketstack.api.routing import Route
+from pocketstack.services import usage as service
+from pocketstack.timeutil import iso_plain, parse_iso, utcnow
+
+FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f")
+
+
+def _when(text: str | None) -> datetime:
+    if not text:
+        return utcnow()
+    for fmt in FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    value = parse_iso(text)
+    if value is None:
+        raise errors.BadRequest("Datetime is in invalid format")
+    return value
+
+
+def _period(ctx: Ctx) -> tuple[datetime, datetime]:
+    start, stop = _when(ctx.query.get("start")), _when(ctx.query.get("end"))
+    if start > stop:
+        raise errors.BadRequest("Invalid start time. The start time cannot occur after the end time.")
+    return start, stop
+
+
+def server_view(usage: service.ServerUsage) -> dict[str, Any]:
+    row, flavor = usage.row, usage.flavor
+    return {"instance_id": row.id, "name": row.name, "tenant_id": row.project_id,
+            "hours": usage.hours, "memory_mb": int(flavor.get("ram") or 0),
+            "local_gb": usage.local_gb, "vcpus": int(flavor.get("vcpus") or 0),
+            "flavor": str(flavor.get("name") or ""), "started_at": iso_plain(row.launched_at),
+            "ended_at": iso_plain(usage.ended_at), "state": usage.state, "uptime": usage.uptime}
+
+
+def tenant_view(usage: service.TenantUsage, start: datetime, stop: datetime,
+                detailed: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "tenant_id": usage.tenant_id, "total_hours": usage.total_hours,
+        "total_vcpus_usage": usage.total_vcpus_usage,
+        "total_memory_mb_usage": usage.total_memory_mb_usage,
+        "total_local_gb_usage": usage.total_local_gb_usage,
+        "start": start.isoformat(), "stop": stop.isoformat()}
+    if detailed:
+        body["server_usages"] = [server_view(u) for u in usage.servers]
+    return body
+
+
+async def list_usages(ctx: Ctx) -> Response:
+    ctx.authorize("compute:os-simple-tenant-usage:list")
+    start, stop = _period(ctx)
+    detailed = ctx.query.get("detailed", "0") == "1"
+    async with ctx.state.db.reader() as s:
+        found = await service.tenant_usages(s, start, stop)
+    return json_response({"tenant_usages": [tenant_view(u, start, stop, detailed) for u in found]})
+
+
+async def show_usage(ctx: Ctx) -> Response:
+    tenant_id = ctx.params["tenant_id"]
+    ctx.authorize("compute:os-simple-tenant-usage:show", tenant_id)
+    start, stop = _period(ctx)
+    async with ctx.state.db.reader() as s:
+        found = await service.tenant_usages(s, start, stop, tenant_id)
+    body = tenant_view(found[0], start, stop, True) if found else {}
+    return json_response({"tenant_usage": body})
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/os-simple-tenant-usage", list_usages),
+    Route("GET", "/os-simple-tenant-usage/{tenant_id}", show_usage),
+]

@@ -1,0 +1,111 @@
+"""Usage arithmetic: os-simple-tenant-usage (server hours and vcpu/ram/disk hours in a period,
+from launched_at and terminated_at or deleted_at, and the flavor each server booted with) and the
+per-project resources os-hosts shows for one host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack.db.models import ServerRow
+from pocketstack.services.scheduler import flavor_demand
+from pocketstack.timeutil import utcnow
+
+
+@dataclass(slots=True)
+class ServerUsage:
+    row: ServerRow
+    hours: float
+    ended_at: datetime | None
+    uptime: int
+
+    @property
+    def flavor(self) -> dict[str, Any]:
+        return dict(self.row.flavor or {})
+
+    @property
+    def local_gb(self) -> int:
+        return int(self.flavor.get("disk") or 0) + int(self.flavor.get("ephemeral") or 0)
+
+    @property
+    def state(self) -> str:
+        return "terminated" if self.ended_at is not None else self.row.vm_state
+
+
+@dataclass(slots=True)
+class TenantUsage:
+    tenant_id: str
+    servers: list[ServerUsage] = field(default_factory=list)
+    total_hours: float = 0.0
+    total_vcpus_usage: float = 0.0
+    total_memory_mb_usage: float = 0.0
+    total_local_gb_usage: float = 0.0
+
+    def add(self, usage: ServerUsage) -> None:
+        self.servers.append(usage)
+        self.total_hours += usage.hours
+        self.total_vcpus_usage += int(usage.flavor.get("vcpus") or 0) * usage.hours
+        self.total_memory_mb_usage += int(usage.flavor.get("ram") or 0) * usage.hours
+        self.total_local_gb_usage += usage.local_gb * usage.hours
+
+
+def _ended(row: ServerRow) -> datetime | None:
+    return row.terminated_at or row.deleted_at
+
+
+def hours_in(row: ServerRow, start: datetime, stop: datetime) -> float:
+    """The hours of [start, stop] during which the server existed after its launch."""
+    launched, ended = row.launched_at, _ended(row)
+    if launched is None or launched > stop or (ended is not None and ended < start):
+        return 0.0
+    seconds = (min(stop, ended) if ended is not None else stop) - max(launched, start)
+    return max(seconds.total_seconds(), 0.0) / 3600.0
+
+
+async def tenant_usages(s: AsyncSession, start: datetime, stop: datetime,
+                        project_id: str | None = None) -> list[TenantUsage]:
+    """Per project (or for the one given), the servers launched before `stop` and not ended
+    before `start`, deleted ones included."""
+    query = select(ServerRow).where(
+        ServerRow.launched_at.is_not(None), ServerRow.launched_at < stop,
+        or_(ServerRow.terminated_at.is_(None), ServerRow.terminated_at > start),
+        or_(ServerRow.deleted_at.is_(None), ServerRow.deleted_at > start))
+    if project_id is not None:
+        query = query.where(ServerRow.project_id == project_id)
+    now = utcnow()
+    found: dict[str, TenantUsage] = {}
+    for row in await s.scalars(query.order_by(ServerRow.project_id, ServerRow.created_at, ServerRow.id)):
+        assert row.launched_at is not None
+        ended = _ended(row)
+        uptime = int(((ended or now) - row.launched_at).total_seconds())
+        usage = ServerUsage(row, hours_in(row, start, stop), ended, uptime)
+        found.setdefault(row.project_id, TenantUsage(row.project_id)).add(usage)
+    return list(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectUse:
+    project_id: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+
+
+async def host_projects(s: AsyncSession, host: str) -> list[ProjectUse]:
+    """What each project's live servers on the host take (vcpus, ram, root + ephemeral disk)."""
+    totals: dict[str, list[int]] = {}
+    rows = await s.scalars(select(ServerRow).where(ServerRow.host == host, ServerRow.deleted.is_(False))
+                           .order_by(ServerRow.project_id))
+    for row in rows:
+        demand = flavor_demand(row.flavor or {})
+        flavor = row.flavor or {}
+        disk = int(flavor.get("disk") or 0) + int(flavor.get("ephemeral") or 0)
+        sums = totals.setdefault(row.project_id, [0, 0, 0])
+        sums[0] += demand.vcpus
+        sums[1] += demand.ram_mb
+        sums[2] += disk
+    return [ProjectUse(project, *sums) for project, sums in totals.items()]
