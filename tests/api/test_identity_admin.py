@@ -194,3 +194,30 @@ def test_catalog_resources(admin: Api, member: Api) -> None:
     assert admin.get(f"/identity/v3/endpoints/{endpoints[0]['id']}").status_code == 200
     assert admin.get("/identity/v3/endpoints/nope").status_code == 404
     assert member.get("/identity/v3/regions/RegionOne").json()["region"]["id"] == "RegionOne"
+
+
+def test_project_acting_as_domain(admin: Api) -> None:
+    project = created(admin.post("/identity/v3/projects", json={"project": {
+        "name": name("isd"), "is_domain": True, "description": "a domain"}}), "project")
+    assert (project["is_domain"], project["domain_id"], project["parent_id"]) == (True, None, None)
+    assert (project["description"], project["enabled"]) == ("a domain", True)
+    as_domain = admin.get(f"/identity/v3/domains/{project['id']}")
+    assert as_domain.status_code == 200 and as_domain.json()["domain"]["name"] == project["name"]
+    listed = admin.get("/identity/v3/projects", params={"is_domain": "true"}).json()["projects"]
+    assert project["id"] in {p["id"] for p in listed} and all(p["is_domain"] for p in listed)
+    assert "default" in {p["id"] for p in listed}
+    regular = admin.get("/identity/v3/projects").json()["projects"]
+    assert project["id"] not in {p["id"] for p in regular}
+    url = f"/identity/v3/projects/{project['id']}"
+    assert admin.get(url).json()["project"] == project
+    assert admin.patch(url, json={"project": {"is_domain": False}}).status_code == 400
+    assert admin.delete(url).status_code == 403
+    disabled = admin.patch(url, json={"project": {"enabled": False}})
+    assert disabled.status_code == 200 and disabled.json()["project"]["enabled"] is False
+    assert admin.get(f"/identity/v3/domains/{project['id']}").json()["domain"]["enabled"] is False
+    assert admin.delete(url).status_code == 204
+    assert admin.get(f"/identity/v3/domains/{project['id']}").status_code == 404
+    assert admin.get(url).status_code == 404
+    in_domain = admin.post("/identity/v3/projects", json={"project": {
+        "name": name("isd"), "is_domain": True, "domain_id": "default"}})
+    assert in_domain.status_code == 400

@@ -70,6 +70,14 @@ async def get_project(s: AsyncSession, project_id: str) -> ProjectRow:
     return row
 
 
+async def get_project_or_domain(s: AsyncSession, project_id: str) -> ProjectRow | DomainRow:
+    """A project, or a domain addressed as the project acting as it (Keystone's is_domain)."""
+    domain = await s.get(DomainRow, project_id)
+    if domain is not None:
+        return domain
+    return await get_project(s, project_id)
+
+
 async def get_user(s: AsyncSession, user_id: str) -> UserRow:
     row: UserRow = await _get(s, UserRow, user_id, "user")
     return row

@@ -42,6 +42,28 @@ def project_view(ctx: Ctx, row: ProjectRow) -> dict[str, Any]:
     })
 
 
+def domain_project_view(ctx: Ctx, row: DomainRow) -> dict[str, Any]:
+    """A domain seen through /v3/projects: the project acting as the domain."""
+    return _extra(row, {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": None,
+        "description": row.description,
+        "enabled": row.enabled,
+        "parent_id": None,
+        "is_domain": True,
+        "tags": [],
+        "options": {},
+        "links": _self_link(ctx, "projects", row.id),
+    })
+
+
+def any_project_view(ctx: Ctx, row: ProjectRow | DomainRow) -> dict[str, Any]:
+    if isinstance(row, DomainRow):
+        return domain_project_view(ctx, row)
+    return project_view(ctx, row)
+
+
 def user_view(ctx: Ctx, row: UserRow) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": row.id,
