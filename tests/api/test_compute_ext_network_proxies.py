@@ -200,3 +200,13 @@ def test_networks_admin_fields_and_privacy(admin: Api, member: Api, other_member
 def test_nova_network_changes_are_gone(admin: Api) -> None:
     assert admin.post("/compute/v2.1/os-networks", json={"network": {"label": "x"}}).status_code == 410
     assert admin.delete(f"/compute/v2.1/os-networks/{uuid.uuid4()}").status_code == 410
+
+
+def test_rules_naming_a_deleted_group_go_with_it(member: Api) -> None:
+    group, peer = make_group(member), make_group(member)
+    resp = add_rule(member, parent_group_id=group["id"], ip_protocol="tcp", from_port=80,
+                    to_port=80, group_id=peer["id"])
+    assert resp.status_code == 200, resp.text
+    assert member.delete(f"/compute/v2.1/os-security-groups/{peer['id']}").status_code == 202
+    shown = member.get(f"/compute/v2.1/os-security-groups/{group['id']}").json()["security_group"]
+    assert shown["rules"] == []

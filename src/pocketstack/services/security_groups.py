@@ -240,3 +240,8 @@ def checked_rule(spec: RuleSpec) -> RuleSpec:
     prefix = check_remote(spec.ethertype, spec.remote_ip_prefix, spec.remote_group_id)
     return replace(spec, protocol=protocol, port_range_min=low, port_range_max=high,
                    remote_ip_prefix=prefix)
+
+
+async def delete_remote_rules(s: AsyncSession, group_id: str) -> None:
+    """Rules of other groups naming this one as their remote group go with it (as in Neutron)."""
+    await s.execute(delete(SecurityGroupRuleRow).where(SecurityGroupRuleRow.remote_group_id == group_id))

@@ -133,6 +133,7 @@ async def delete_group(ctx: Ctx) -> Response:
             raise errors.BadRequest(f"Security Group {row.id} in use.")
         try:
             await service.delete_group(s, row, is_admin=ctx.is_admin)
+            await service.delete_remote_rules(s, row.id)
         except errors.Conflict as exc:
             raise errors.BadRequest(exc.message) from None
     return empty(202)
