@@ -27,6 +27,7 @@ def test_list_hosts_and_zone_filter(admin: Api, version: str) -> None:
     filtered = admin.get(f"{root(admin, version)}/os-hosts", params={"zone": zone}).json()["hosts"]
     assert all(h["zone"] == zone for h in filtered) and filtered
     assert admin.get(f"{root(admin, version)}/os-hosts", params={"zone": "no-zone"}).json() == {"hosts": []}
+    assert admin.get(f"{root(admin, version)}/os-hosts", params={"zone": ""}).json()["hosts"] == hosts
 
 
 def test_show_host_resources(admin: Api, member: Api) -> None:

@@ -37,7 +37,7 @@ async def list_hosts(ctx: Ctx) -> Response:
     async with ctx.state.db.reader() as s:
         views = await host_service.list_hosts(s, ctx.state.settings)
     items = [{"host_name": v.row.name, "service": SERVICE, "zone": v.row.availability_zone}
-             for v in views if zone is None or v.row.availability_zone == zone]
+             for v in views if not zone or v.row.availability_zone == zone]
     return json_response({"hosts": items})
 
 
