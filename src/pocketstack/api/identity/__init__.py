@@ -23,6 +23,7 @@ DOMAIN_GRANT = "/v3/domains/{domain_id}/users/{user_id}/roles"
 SYSTEM_GRANT = "/v3/system/users/{user_id}/roles"
 PROJECT_GROUP_GRANT = "/v3/projects/{project_id}/groups/{group_id}/roles"
 DOMAIN_GROUP_GRANT = "/v3/domains/{domain_id}/groups/{group_id}/roles"
+SYSTEM_GROUP_GRANT = "/v3/system/groups/{group_id}/roles"
 GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
 SYSTEM = {"system": True}
 
@@ -88,6 +89,10 @@ V3_ROUTES: list[Route] = [
     Route("PUT", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.grant_role),
     Route("GET", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.check_grant),
     Route("DELETE", DOMAIN_GROUP_GRANT + "/{role_id}", assignments_v3.revoke_grant),
+    Route("GET", SYSTEM_GROUP_GRANT, assignments_v3.list_grants, options=SYSTEM),
+    Route("PUT", SYSTEM_GROUP_GRANT + "/{role_id}", assignments_v3.grant_role, options=SYSTEM),
+    Route("GET", SYSTEM_GROUP_GRANT + "/{role_id}", assignments_v3.check_grant, options=SYSTEM),
+    Route("DELETE", SYSTEM_GROUP_GRANT + "/{role_id}", assignments_v3.revoke_grant, options=SYSTEM),
     Route("POST", "/v3/domains", domains_v3.create_domain),
     Route("GET", "/v3/domains", domains_v3.list_domains),
     Route("GET", "/v3/domains/{domain_id}", domains_v3.show_domain),
