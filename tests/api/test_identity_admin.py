@@ -221,3 +221,34 @@ def test_project_acting_as_domain(admin: Api) -> None:
     in_domain = admin.post("/identity/v3/projects", json={"project": {
         "name": name("isd"), "is_domain": True, "domain_id": "default"}})
     assert in_domain.status_code == 400
+
+
+def test_project_tags(admin: Api, member: Api) -> None:
+    project = created(admin.post("/identity/v3/projects", json={"project": {
+        "name": name("tags"), "tags": ["a"]}}), "project")
+    base = f"/identity/v3/projects/{project['id']}/tags"
+    assert admin.get(base).json() == {"tags": ["a"]}
+    added = admin.put(f"{base}/b")
+    assert added.status_code == 201 and added.content == b""
+    assert added.headers["Location"].endswith(f"/v3/projects/{project['id']}/tags/b")
+    assert admin.put(f"{base}/b").status_code == 201
+    assert admin.head(f"{base}/b").status_code == 204
+    assert admin.get(f"{base}/b").status_code == 204
+    missing = admin.get(f"{base}/zz")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "Could not find project tag: zz."
+    assert admin.get(f"/identity/v3/projects/{project['id']}").json()["project"]["tags"] == ["a", "b"]
+    replaced = admin.put(base, json={"tags": ["x", "y", "z"]})
+    assert replaced.status_code == 200 and replaced.json() == {"tags": ["x", "y", "z"]}
+    assert admin.put(base, json={"tags": ["bad,tag"]}).status_code == 400
+    assert admin.put(base, json={"tags": [f"t{i}" for i in range(81)]}).status_code == 400
+    assert admin.delete(f"{base}/x").status_code == 204
+    assert admin.delete(f"{base}/x").status_code == 404
+    assert admin.get(base).json() == {"tags": ["y", "z"]}
+    assert admin.delete(base).status_code == 204
+    assert admin.get(base).json() == {"tags": []}
+    assert admin.get("/identity/v3/projects/nope/tags").status_code == 404
+    assert member.put(f"{base}/m").status_code == 403
+    assert member.get(base).status_code == 403
+    assert member.get(f"/identity/v3/projects/{member.project_id}/tags").json() == {"tags": []}
+    admin.delete(f"/identity/v3/projects/{project['id']}")

@@ -8,6 +8,7 @@ from pocketstack.api.identity import (
     discovery,
     domains_v3,
     groups_v3,
+    project_tags_v3,
     projects_v3,
     roles_v3,
     tenants_v2,
@@ -25,6 +26,7 @@ PROJECT_GROUP_GRANT = "/v3/projects/{project_id}/groups/{group_id}/roles"
 DOMAIN_GROUP_GRANT = "/v3/domains/{domain_id}/groups/{group_id}/roles"
 SYSTEM_GROUP_GRANT = "/v3/system/groups/{group_id}/roles"
 GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
+PROJECT_TAGS = "/v3/projects/{project_id}/tags"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -46,6 +48,12 @@ V3_ROUTES: list[Route] = [
     Route("GET", "/v3/projects/{project_id}", projects_v3.show_project),
     Route("PATCH", "/v3/projects/{project_id}", projects_v3.update_project),
     Route("DELETE", "/v3/projects/{project_id}", projects_v3.delete_project),
+    Route("GET", PROJECT_TAGS, project_tags_v3.list_tags),
+    Route("PUT", PROJECT_TAGS, project_tags_v3.replace_tags),
+    Route("DELETE", PROJECT_TAGS, project_tags_v3.delete_all_tags),
+    Route("GET", PROJECT_TAGS + "/{tag}", project_tags_v3.check_tag),
+    Route("PUT", PROJECT_TAGS + "/{tag}", project_tags_v3.add_tag),
+    Route("DELETE", PROJECT_TAGS + "/{tag}", project_tags_v3.delete_tag),
     Route("POST", "/v3/users", users_v3.create_user),
     Route("GET", "/v3/users", users_v3.list_users),
     Route("GET", "/v3/users/{user_id}", users_v3.show_user),
