@@ -95,3 +95,76 @@ def test_role_delete_removes_its_grants(admin: Api, member: Api) -> None:
     assert admin.delete(f"/identity/v3/roles/{role['id']}").status_code == 204
     left = admin.get("/identity/v3/role_assignments", params={"role.id": role["id"]}).json()
     assert left["role_assignments"] == []
+
+
+def new_role(admin: Api, **fields: Any) -> dict[str, Any]:
+    resp = admin.post("/identity/v3/roles", json={"role": {"name": f"r-{uuid.uuid4().hex[:10]}", **fields}})
+    assert resp.status_code == 201, resp.text
+    role: dict[str, Any] = resp.json()["role"]
+    return role
+
+
+def test_implied_roles(cloud: LiveCloud, admin: Api, member: Api) -> None:
+    prior, middle, last = new_role(admin), new_role(admin), new_role(admin)
+    rule = f"/identity/v3/roles/{prior['id']}/implies/{middle['id']}"
+    assert admin.head(rule).status_code == 404
+    created = admin.put(rule)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["role_inference"]["prior_role"] == {
+        "id": prior["id"], "name": prior["name"], "links": {"self": prior["links"]["self"]}}
+    assert body["role_inference"]["implies"]["id"] == middle["id"]
+    assert body["links"]["self"].endswith(f"/v3/roles/{prior['id']}/implies/{middle['id']}")
+    assert admin.head(rule).status_code == 204
+    assert admin.get(rule).json() == body
+    assert admin.put(f"/identity/v3/roles/{middle['id']}/implies/{last['id']}").status_code == 201
+    listed = admin.get(f"/identity/v3/roles/{prior['id']}/implies").json()
+    assert [r["id"] for r in listed["role_inference"]["implies"]] == [middle["id"]]
+    everything = admin.get("/identity/v3/role_inferences").json()["role_inferences"]
+    assert {(r["prior_role"]["id"], tuple(i["id"] for i in r["implies"])) for r in everything} >= {
+        (prior["id"], (middle["id"],)), (middle["id"], (last["id"],))}
+    # A cycle, the admin role and a missing role are refused.
+    assert admin.put(f"/identity/v3/roles/{last['id']}/implies/{prior['id']}").status_code == 400
+    assert admin.put(f"/identity/v3/roles/{prior['id']}/implies/{admin.role_id('admin')}").status_code == 400
+    assert admin.put(f"/identity/v3/roles/{prior['id']}/implies/nope").status_code == 404
+    # A holder of the prior role gets the implied roles, transitively, in tokens and in the
+    # effective assignments (with the prior role's link).
+    user = new_user(admin)
+    grant = f"/identity/v3/projects/{member.project_id}/users/{user['id']}/roles/{prior['id']}"
+    assert admin.put(grant).status_code == 204
+    token = httpx.post(cloud.auth_url + "/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {"id": user["id"], "password": "pw-assign"}}},
+        "scope": {"project": {"id": member.project_id}}}})
+    assert token.status_code == 201, token.text
+    assert sorted(r["id"] for r in token.json()["token"]["roles"]) == sorted([prior["id"], middle["id"], last["id"]])
+    effective = admin.get(f"/identity/v3/role_assignments?effective&user.id={user['id']}").json()["role_assignments"]
+    assert sorted(a["role"]["id"] for a in effective) == sorted([prior["id"], middle["id"], last["id"]])
+    implied = [a for a in effective if a["role"]["id"] == last["id"]][0]
+    assert implied["links"]["prior_role"].endswith(f"/v3/roles/{middle['id']}")
+    direct = admin.get("/identity/v3/role_assignments", params={"user.id": user["id"]}).json()["role_assignments"]
+    assert [a["role"]["id"] for a in direct] == [prior["id"]]
+    assert admin.delete(rule).status_code == 204
+    assert admin.delete(rule).status_code == 404
+    effective = admin.get(f"/identity/v3/role_assignments?effective&user.id={user['id']}").json()["role_assignments"]
+    assert [a["role"]["id"] for a in effective] == [prior["id"]]
+    for role in (prior, middle, last):
+        assert admin.delete(f"/identity/v3/roles/{role['id']}").status_code == 204
+    assert admin.get(f"/identity/v3/roles/{middle['id']}/implies").status_code == 404
+    admin.delete(f"/identity/v3/users/{user['id']}")
+
+
+def test_domain_roles_are_not_effective(admin: Api, member: Api) -> None:
+    domain_role = new_role(admin, domain_id="default")
+    global_role = new_role(admin)
+    assert admin.put(f"/identity/v3/roles/{global_role['id']}/implies/{domain_role['id']}").status_code == 403
+    assert admin.put(f"/identity/v3/roles/{domain_role['id']}/implies/{global_role['id']}").status_code == 201
+    user = new_user(admin)
+    grant = f"/identity/v3/projects/{member.project_id}/users/{user['id']}/roles/{domain_role['id']}"
+    assert admin.put(grant).status_code == 204
+    effective = admin.get(f"/identity/v3/role_assignments?effective&user.id={user['id']}").json()["role_assignments"]
+    assert [a["role"]["id"] for a in effective] == [global_role["id"]]
+    assert admin.get(f"/identity/v3/projects/{member.project_id}/users/{user['id']}/roles").json()[
+        "roles"][0]["id"] == domain_role["id"]
+    for role in (domain_role, global_role):
+        assert admin.delete(f"/identity/v3/roles/{role['id']}").status_code == 204
+    admin.delete(f"/identity/v3/users/{user['id']}")

@@ -75,6 +75,18 @@ class RoleRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class RoleInferenceRow(Base):
+    """An implied role: whoever holds the prior role holds the implied one too."""
+
+    __tablename__ = "role_inferences"
+    prior_role_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+    implied_role_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 class GroupRow(Base):
     """A Keystone group of users, owned by a domain."""
 

@@ -1,12 +1,13 @@
-"""Role assignments: roles of users and groups on projects, domains and the system, the
-effective roles of a user (direct or through its groups), and the grants' token revocation."""
+"""Role assignments: roles of users and groups on projects, domains and the system, implied
+roles, the effective roles of a user (direct, through its groups, and implied; never the
+domain-specific roles themselves), and the token revocation that follows a lost role."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +18,7 @@ from pocketstack.db.models import (
     GroupRow,
     ProjectRow,
     RoleAssignmentRow,
+    RoleInferenceRow,
     RoleRow,
     UserRow,
 )
@@ -24,6 +26,8 @@ from pocketstack.services.tokens import Tokens
 
 # The target of a system-scope grant: stored in the domain column, never a domain's id.
 SYSTEM = "::system"
+# Roles no rule may imply (Keystone's default prohibited_implied_role).
+PROHIBITED_IMPLIED = frozenset({"admin"})
 
 
 def _held_by(user_id: str) -> ColumnElement[bool]:
@@ -36,9 +40,34 @@ async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: 
     result = await s.scalars(
         select(RoleRow)
         .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
-        .where(_held_by(user_id), target == target_id)
-        .order_by(RoleRow.name))
-    return list(result.unique())
+        .where(_held_by(user_id), target == target_id))
+    granted = {r.id: r for r in result.unique()}
+    implied = await implied_closure(s, list(granted))
+    effective = list(granted.values()) + [r for _, r in implied if r.id not in granted]
+    unique = {r.id: r for r in effective if r.domain_id is None}
+    return sorted(unique.values(), key=lambda r: r.name)
+
+
+async def implied_closure(s: AsyncSession, role_ids: list[str]) -> list[tuple[str, RoleRow]]:
+    """(prior role id, implied role) for every role the given ones imply, transitively."""
+    rules = (await s.execute(select(RoleInferenceRow.prior_role_id, RoleRow)
+                             .join(RoleRow, RoleRow.id == RoleInferenceRow.implied_role_id))).all()
+    if not rules:
+        return []
+    implies: dict[str, list[RoleRow]] = {}
+    for prior_id, implied in rules:
+        implies.setdefault(prior_id, []).append(implied)
+    out: list[tuple[str, RoleRow]] = []
+    seen = set(role_ids)
+    queue = list(role_ids)
+    while queue:
+        prior_id = queue.pop(0)
+        for implied in implies.get(prior_id, []):
+            if implied.id not in seen:
+                seen.add(implied.id)
+                out.append((prior_id, implied))
+                queue.append(implied.id)
+    return out
 
 
 async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
@@ -98,6 +127,7 @@ class Assignment:
     domain: DomainRow | None
     system: bool = False
     group: GroupRow | None = None
+    prior_role: RoleRow | None = None
 
 
 def _grantee(user_id: str | None, group_id: str | None) -> ColumnElement[bool]:
@@ -160,7 +190,8 @@ async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
                            project_id: str | None = None, domain_id: str | None = None,
                            effective: bool = False) -> list[Assignment]:
     """Grants matching the filters; `effective` replaces each group grant by one assignment
-    per member of the group (and then `user_id` matches those members too)."""
+    per member of the group (and then `user_id` matches those members too), adds the roles
+    the granted ones imply and leaves out domain-specific roles."""
     grant = RoleAssignmentRow
     query = (select(grant, RoleRow, UserRow, GroupRow, ProjectRow, DomainRow)
              .join(RoleRow, RoleRow.id == grant.role_id)
@@ -184,6 +215,19 @@ async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
             continue
         for member in await _group_members(s, group.id, user_id):
             out.append(Assignment(role, member, project, domain, system, group))
+    return await _with_implied(s, out) if effective else out
+
+
+async def _with_implied(s: AsyncSession, grants: list[Assignment]) -> list[Assignment]:
+    roles = {g.role.id: g.role for g in grants}
+    out: list[Assignment] = []
+    for grant in grants:
+        if grant.role.domain_id is None:
+            out.append(grant)
+        for prior_id, implied in await implied_closure(s, [grant.role.id]):
+            if implied.domain_id is None:
+                out.append(replace(grant, role=implied, prior_role=roles.get(prior_id)
+                                   or await s.get(RoleRow, prior_id)))
     return out
 
 
@@ -194,3 +238,64 @@ async def _group_members(s: AsyncSession, group_id: str, user_id: str | None) ->
     if user_id is not None:
         query = query.where(UserRow.id == user_id)
     return list((await s.scalars(query)).all())
+
+
+# --- implied roles -------------------------------------------------------------------------
+
+
+async def _roles(s: AsyncSession, prior_id: str, implied_id: str) -> tuple[RoleRow, RoleRow]:
+    prior = await s.get(RoleRow, prior_id)
+    if prior is None:
+        raise errors.NotFound(f"Could not find role: {prior_id}.")
+    implied = await s.get(RoleRow, implied_id)
+    if implied is None:
+        raise errors.NotFound(f"Could not find role: {implied_id}.")
+    return prior, implied
+
+
+async def get_inference(s: AsyncSession, prior_id: str, implied_id: str) -> tuple[RoleRow, RoleRow]:
+    prior, implied = await _roles(s, prior_id, implied_id)
+    if await s.get(RoleInferenceRow, (prior_id, implied_id)) is None:
+        raise errors.NotFound(f"{prior_id} does not imply {implied_id}.")
+    return prior, implied
+
+
+async def create_inference(s: AsyncSession, prior_id: str, implied_id: str) -> tuple[RoleRow, RoleRow]:
+    """Make the prior role imply another; creating a rule twice is not an error."""
+    prior, implied = await _roles(s, prior_id, implied_id)
+    if implied.name in PROHIBITED_IMPLIED:
+        raise errors.BadRequest(f"{implied.id} cannot be an implied roles.")
+    if prior.domain_id is None and implied.domain_id is not None:
+        raise errors.Forbidden("Global role cannot imply a domain-specific role.")
+    if prior.id == implied.id or prior.id in {r.id for _, r in await implied_closure(s, [implied.id])}:
+        raise errors.BadRequest(f"Cycle detected: {implied.id} implies {prior.id}.")
+    if await s.get(RoleInferenceRow, (prior.id, implied.id)) is None:
+        s.add(RoleInferenceRow(prior_role_id=prior.id, implied_role_id=implied.id))
+        await s.flush()
+    return prior, implied
+
+
+async def delete_inference(s: AsyncSession, tokens: Tokens, prior_id: str, implied_id: str) -> None:
+    """Remove a rule (404 if absent); holders of the prior role lose the implied one."""
+    await get_inference(s, prior_id, implied_id)
+    await s.execute(delete(RoleInferenceRow).where(RoleInferenceRow.prior_role_id == prior_id,
+                                                   RoleInferenceRow.implied_role_id == implied_id))
+    for user_id in sorted(await holders_of(s, RoleAssignmentRow.role_id == prior_id)):
+        await tokens.revoke(s, user_id=user_id)
+    await s.flush()
+
+
+async def list_inferences(s: AsyncSession, prior_id: str | None = None) -> list[tuple[RoleRow, list[RoleRow]]]:
+    """(prior role, the roles it directly implies) per prior role, or for one prior role."""
+    prior = aliased(RoleRow)
+    implied = aliased(RoleRow)
+    query = (select(prior, implied)
+             .join(RoleInferenceRow, RoleInferenceRow.prior_role_id == prior.id)
+             .join(implied, implied.id == RoleInferenceRow.implied_role_id)
+             .order_by(prior.name, implied.name))
+    if prior_id is not None:
+        query = query.where(prior.id == prior_id)
+    grouped: dict[str, tuple[RoleRow, list[RoleRow]]] = {}
+    for prior_row, implied_row in (await s.execute(query)).all():
+        grouped.setdefault(prior_row.id, (prior_row, []))[1].append(implied_row)
+    return list(grouped.values())

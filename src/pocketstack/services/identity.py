@@ -20,6 +20,7 @@ from pocketstack.db.models import (
     GroupRow,
     ProjectRow,
     RoleAssignmentRow,
+    RoleInferenceRow,
     RoleRow,
     UserRow,
 )
@@ -332,6 +333,8 @@ async def delete_role(s: AsyncSession, tokens: Tokens, role_id: str) -> None:
     row = await get_role(s, role_id)
     await _revoke_role_holders(s, tokens, row.id)
     await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.role_id == row.id))
+    await s.execute(delete(RoleInferenceRow).where(
+        (RoleInferenceRow.prior_role_id == row.id) | (RoleInferenceRow.implied_role_id == row.id)))
     await s.delete(row)
     await s.flush()
 
@@ -355,6 +358,8 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
     await s.execute(delete(GroupMembershipRow).where(
         GroupMembershipRow.group_id.in_(groups) | GroupMembershipRow.user_id.in_(users)))
     await s.execute(delete(GroupRow).where(GroupRow.domain_id == row.id))
+    await s.execute(delete(RoleInferenceRow).where(
+        RoleInferenceRow.prior_role_id.in_(roles) | RoleInferenceRow.implied_role_id.in_(roles)))
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))
     await s.execute(delete(UserRow).where(UserRow.domain_id == row.id))
     await s.execute(delete(RoleRow).where(RoleRow.domain_id == row.id))

@@ -8,6 +8,7 @@ from pocketstack.api.identity import (
     discovery,
     domains_v3,
     groups_v3,
+    implied_roles_v3,
     project_tags_v3,
     projects_v3,
     roles_v3,
@@ -27,6 +28,7 @@ DOMAIN_GROUP_GRANT = "/v3/domains/{domain_id}/groups/{group_id}/roles"
 SYSTEM_GROUP_GRANT = "/v3/system/groups/{group_id}/roles"
 GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
 PROJECT_TAGS = "/v3/projects/{project_id}/tags"
+IMPLIES = "/v3/roles/{role_id}/implies"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -66,6 +68,12 @@ V3_ROUTES: list[Route] = [
     Route("GET", "/v3/roles/{role_id}", roles_v3.show_role),
     Route("PATCH", "/v3/roles/{role_id}", roles_v3.update_role),
     Route("DELETE", "/v3/roles/{role_id}", roles_v3.delete_role),
+    Route("GET", IMPLIES, implied_roles_v3.list_rules_of_role),
+    Route("PUT", IMPLIES + "/{implied_role_id}", implied_roles_v3.create_rule),
+    Route("GET", IMPLIES + "/{implied_role_id}", implied_roles_v3.show_rule),
+    Route("HEAD", IMPLIES + "/{implied_role_id}", implied_roles_v3.check_rule),
+    Route("DELETE", IMPLIES + "/{implied_role_id}", implied_roles_v3.delete_rule),
+    Route("GET", "/v3/role_inferences", implied_roles_v3.list_all_rules),
     Route("GET", PROJECT_GRANT, assignments_v3.list_grants),
     Route("PUT", PROJECT_GRANT + "/{role_id}", assignments_v3.grant_role),
     Route("GET", PROJECT_GRANT + "/{role_id}", assignments_v3.check_grant),

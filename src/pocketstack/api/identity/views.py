@@ -150,6 +150,8 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
     else:
         user_id = grant.user.id if grant.user else ""
         links = {"assignment": ctx.url("identity/v3", path, "users", user_id, "roles", grant.role.id)}
+    if grant.prior_role is not None:
+        links["prior_role"] = ctx.url("identity/v3", "roles", grant.prior_role.id)
     view["links"] = links
     return view
 

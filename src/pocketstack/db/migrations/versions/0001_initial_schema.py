@@ -390,6 +390,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name')
     )
+    op.create_table('role_inferences',
+    sa.Column('prior_role_id', sa.String(length=64), nullable=False),
+    sa.Column('implied_role_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['implied_role_id'], ['roles.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['prior_role_id'], ['roles.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('prior_role_id', 'implied_role_id')
+    )
     op.create_table('security_group_rules',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('security_group_id', sa.String(length=36), nullable=False),
@@ -528,6 +535,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_security_group_rules_security_group_id'))
 
     op.drop_table('security_group_rules')
+    op.drop_table('role_inferences')
     op.drop_table('projects')
     with op.batch_alter_table('ports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ports_network_id'))
