@@ -14,7 +14,7 @@ from tests.live import Api
 
 def the_host(admin: Api) -> dict[str, Any]:
     hosts = admin.get("/compute/v2.1/os-hosts").json()["hosts"]
-    return dict(hosts[0])
+    return dict([h for h in hosts if h["service"] == "compute"][0])
 
 
 @pytest.mark.parametrize("version", ROOTS)
@@ -23,6 +23,8 @@ def test_list_hosts_and_zone_filter(admin: Api, version: str) -> None:
     assert resp.status_code == 200
     hosts = resp.json()["hosts"]
     assert hosts and all(set(h) == {"host_name", "service", "zone"} for h in hosts)
+    assert {h["service"] for h in hosts} >= {"compute", "conductor", "scheduler"}
+    assert all(h["zone"] == "internal" for h in hosts if h["service"] != "compute")
     zone = hosts[0]["zone"]
     filtered = admin.get(f"{root(admin, version)}/os-hosts", params={"zone": zone}).json()["hosts"]
     assert all(h["zone"] == zone for h in filtered) and filtered

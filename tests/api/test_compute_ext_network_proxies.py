@@ -90,6 +90,9 @@ def test_rules_create_and_delete(member: Api) -> None:
     assert set(rule) == RULE_KEYS
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 22, 22)
     assert rule["ip_range"] == {"cidr": "10.0.0.0/24"} and rule["group"] == {}
+    loose = add_rule(member, parent_group_id=group["id"], ip_protocol="tcp", from_port=80,
+                     to_port=80, cidr="10.2.3.124/24")
+    assert loose.json()["security_group_rule"]["ip_range"] == {"cidr": "10.2.3.124/24"}
     icmp = add_rule(member, parent_group_id=group["id"], ip_protocol="icmp", from_port=-1, to_port=-1)
     assert icmp.status_code == 200, icmp.text
     assert (icmp.json()["security_group_rule"]["from_port"], icmp.json()["security_group_rule"]["to_port"]) == (-1, -1)
@@ -101,7 +104,7 @@ def test_rules_create_and_delete(member: Api) -> None:
     assert by_group.json()["security_group_rule"]["group"] == {"name": source["name"],
                                                                "tenant_id": member.project_id}
     shown = member.get(f"/compute/v2.1/os-security-groups/{group['id']}").json()["security_group"]
-    assert len(shown["rules"]) == 3
+    assert len(shown["rules"]) == 4
     dup = add_rule(member, parent_group_id=group["id"], ip_protocol="tcp", from_port=22, to_port=22,
                    cidr="10.0.0.0/24")
     assert dup.status_code == 400
@@ -129,7 +132,10 @@ def test_rule_on_missing_group_is_404(member: Api) -> None:
     resp = add_rule(member, parent_group_id=str(uuid.uuid4()), ip_protocol="tcp", from_port=22, to_port=22)
     assert resp.status_code == 404
     resp = add_rule(member, parent_group_id="not-a-group", ip_protocol="tcp", from_port=22, to_port=22)
-    assert resp.status_code == 404
+    assert resp.status_code == 400
+    assert member.get("/compute/v2.1/os-security-groups/not-a-uuid").status_code == 400
+    assert member.delete("/compute/v2.1/os-security-group-rules/not-a-uuid").status_code == 400
+    assert member.delete("/compute/v2.1/os-security-groups/").status_code == 404
     group = make_group(member)
     resp = add_rule(member, parent_group_id=group["id"], ip_protocol="tcp", from_port=22, to_port=22,
                     group_id=str(uuid.uuid4()))
@@ -210,3 +216,8 @@ def test_rules_naming_a_deleted_group_go_with_it(member: Api) -> None:
     assert member.delete(f"/compute/v2.1/os-security-groups/{peer['id']}").status_code == 202
     shown = member.get(f"/compute/v2.1/os-security-groups/{group['id']}").json()["security_group"]
     assert shown["rules"] == []
+
+
+def test_names_keep_their_spaces(member: Api) -> None:
+    group = make_group(member, name=" spaced name ")
+    assert group["name"] == " spaced name "

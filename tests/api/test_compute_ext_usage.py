@@ -92,3 +92,7 @@ def test_period_outside_usage_is_empty(member: Api, used: dict[str, Any]) -> Non
 def test_bad_periods_are_400(member: Api, params: dict[str, str]) -> None:
     resp = member.get(f"/compute/v2.1/os-simple-tenant-usage/{member.project_id}", params=params)
     assert resp.status_code == 400, resp.text
+
+
+def test_empty_tenant_id_is_404(admin: Api) -> None:
+    assert admin.get("/compute/v2.1/os-simple-tenant-usage/", params=period()).status_code == 404

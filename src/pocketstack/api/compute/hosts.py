@@ -15,6 +15,9 @@ from pocketstack.services import hosts as host_service
 from pocketstack.services import usage
 
 SERVICE = "compute"
+# The control services this process runs, in the internal zone as Nova lists them.
+CONTROL_SERVICES = ("scheduler", "conductor")
+INTERNAL_ZONE = "internal"
 ON_OFF = {"enable": True, "disable": False}
 
 
@@ -36,8 +39,12 @@ async def list_hosts(ctx: Ctx) -> Response:
     zone = ctx.query.get("zone")
     async with ctx.state.db.reader() as s:
         views = await host_service.list_hosts(s, ctx.state.settings)
-    items = [{"host_name": v.row.name, "service": SERVICE, "zone": v.row.availability_zone}
-             for v in views if not zone or v.row.availability_zone == zone]
+    controller = ctx.state.settings.hostname
+    items = [{"host_name": controller, "service": name, "zone": INTERNAL_ZONE}
+             for name in CONTROL_SERVICES]
+    items += [{"host_name": v.row.name, "service": SERVICE, "zone": v.row.availability_zone}
+              for v in views]
+    items = [item for item in items if not zone or item["zone"] == zone]
     return json_response({"hosts": items})
 
 

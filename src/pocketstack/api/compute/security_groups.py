@@ -5,6 +5,7 @@ Nova shows only ingress rules; ids are the Neutron uuids."""
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -59,14 +60,23 @@ def _property(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str):
         raise errors.BadRequest(f"Security group {name} is not a string or unicode")
-    value = value.strip()
-    if not 1 <= len(value) <= 255:
+    if not 1 <= len(value.strip()) <= 255:
         raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
                                 f"{name} has to be 1 to 255 characters long.")
     return value
 
 
+def checked_id(value: str) -> str:
+    """Nova's proxy takes only uuids as security group (and rule) ids: 400 otherwise."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise errors.BadRequest("Security group id should be uuid") from None
+    return value
+
+
 async def _get(s: AsyncSession, ctx: Ctx, group_id: str) -> SecurityGroupRow:
+    checked_id(group_id)
     try:
         return await service.get_group(s, group_id, project_id=ctx.project_id, is_admin=ctx.is_admin)
     except errors.NotFound:
@@ -189,7 +199,7 @@ def _rule_spec(parent: str, body: dict[str, Any]) -> service.RuleSpec:
             network = ipaddress.ip_network(cidr or "0.0.0.0/0", strict=False)
         except (TypeError, ValueError):
             raise errors.BadRequest(f"Invalid cidr {cidr}.") from None
-        ethertype, prefix = f"IPv{network.version}", str(network)
+        ethertype, prefix = f"IPv{network.version}", cidr or str(network)
     return service.RuleSpec(parent, "ingress", ethertype, name.lower() if name else None, low, high,
                             prefix, group_id or None)
 
@@ -219,13 +229,17 @@ async def create_rule(ctx: Ctx) -> Response:
 async def delete_rule(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-security-groups:rule_delete")
-    rule_id = ctx.params["rule_id"]
+    rule_id = checked_id(ctx.params["rule_id"])
     async with ctx.state.db.session() as s:
         try:
             await service.delete_rule(s, rule_id, project_id=ctx.project_id, is_admin=ctx.is_admin)
         except errors.NotFound:
             raise errors.NotFound(f"Security group rule {rule_id} not found.") from None
     return empty(202)
+
+
+async def delete_without_id(ctx: Ctx) -> Response:
+    raise errors.NotFound("The resource could not be found.")
 
 
 async def server_groups(ctx: Ctx) -> Response:
@@ -245,6 +259,7 @@ async def server_groups(ctx: Ctx) -> Response:
 ROUTES: list[Route] = [
     Route("GET", "/os-security-groups", list_groups),
     Route("POST", "/os-security-groups", create_group),
+    Route("DELETE", "/os-security-groups", delete_without_id),
     Route("GET", "/os-security-groups/{group_id}", show_group),
     Route("PUT", "/os-security-groups/{group_id}", update_group),
     Route("DELETE", "/os-security-groups/{group_id}", delete_group),

@@ -61,6 +61,8 @@ def tenant_view(usage: service.TenantUsage, start: datetime, stop: datetime,
 
 
 async def list_usages(ctx: Ctx) -> Response:
+    if ctx.request.url.path.endswith("/"):
+        raise errors.NotFound("The resource could not be found.")
     ctx.authorize("compute:os-simple-tenant-usage:list")
     start, stop = _period(ctx)
     detailed = ctx.query.get("detailed", "0") == "1"
