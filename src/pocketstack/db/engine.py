@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +27,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_
 
+# JSON columns through orjson (several times faster than the json module on every row).
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": lambda value: orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode(),
+    "json_deserializer": orjson.loads,
+}
 # How long a writer waits for another process's write transaction before giving up.
 WRITE_WAIT_S = 30.0
 
@@ -151,6 +157,8 @@ def _inline_creator(path: str, *, writer: bool) -> Any:
         conn.execute("PRAGMA foreign_keys=ON")
         # A writer never sleeps in SQLite's busy handler (that would block the event loop).
         conn.execute(f"PRAGMA busy_timeout={0 if writer else 30000}")
+        # Many pooled connections: a small page cache each (the OS caches the file anyway).
+        conn.execute("PRAGMA cache_size=-512")
         return _InlineConnection(conn)
 
     return create
@@ -192,18 +200,20 @@ class Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # SQLite file: statements run inline, writers take the lock at BEGIN.
             self.engine: AsyncEngine = create_async_engine(
-                url, async_creator=_inline_creator(path, writer=True), pool_size=2, max_overflow=4)
+                url, async_creator=_inline_creator(path, writer=True), pool_size=2, max_overflow=4,
+                **JSON_CODEC)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
             # Readers in WAL mode do not wait for writers. Sessions overlap while they close,
             # so the pool keeps enough connections that none is opened per request.
             self.read_engine: AsyncEngine = create_async_engine(
-                url, async_creator=_inline_creator(path, writer=False), pool_size=16, max_overflow=48)
+                url, async_creator=_inline_creator(path, writer=False), pool_size=16, max_overflow=48,
+                **JSON_CODEC)
         else:
             kwargs: dict[str, Any] = {}
             if not self.is_sqlite:
                 kwargs.update(pool_size=pool_size, max_overflow=max_overflow,
                               pool_pre_ping=True, pool_timeout=10)
-            self.engine = create_async_engine(url, **kwargs)
+            self.engine = create_async_engine(url, **kwargs, **JSON_CODEC)
             if self.is_sqlite:
                 event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             self.read_engine = self.engine
