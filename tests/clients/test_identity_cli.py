@@ -80,7 +80,42 @@ def test_endpoint_and_service_list(cloud: LiveCloud) -> None:
 
 
 def test_member_is_refused_admin_commands(cloud: LiveCloud, demo: Api) -> None:
+    # The refusal below only means something if the CLI is the demo member of this very cloud
+    # (user ids are random per cloud) and that member holds no admin role.
+    token = run_openstack(cloud, "token", "issue")
+    assert (token["user_id"], token["project_id"]) == (demo.user_id, demo.project_id)
+    assert "admin" not in {r["name"] for r in demo.token_body["token"]["roles"]}
     with pytest.raises(CliError, match="403"):
         run_openstack(cloud, "user", "list")
+    with pytest.raises(CliError, match="403"):
+        run_openstack(cloud, "group", "create", "cli-refused")
     # Refused the full list, the CLI falls back to the user's own projects.
     assert [p["ID"] for p in run_openstack(cloud, "project", "list")] == [demo.project_id]
+
+
+def test_group_commands(cloud: LiveCloud, unique: str, cleanup: list[Callable[[], object]]) -> None:
+    group = admin_osc(cloud, "group", "create", "--description", "from the CLI", f"cli-g-{unique}")
+    cleanup.append(lambda: admin_osc(cloud, "group", "delete", group["id"], fmt=False))
+    assert (group["name"], group["description"], group["domain_id"]) == (
+        f"cli-g-{unique}", "from the CLI", "default")
+    user = admin_osc(cloud, "user", "create", "--password", "cli-pw-3", f"cli-gu-{unique}")
+    cleanup.append(lambda: admin_osc(cloud, "user", "delete", user["id"], fmt=False))
+    project = admin_osc(cloud, "project", "create", f"cli-gp-{unique}")
+    cleanup.append(lambda: admin_osc(cloud, "project", "delete", project["id"], fmt=False))
+    assert group["name"] in {g["Name"] for g in admin_osc(cloud, "group", "list")}
+    admin_osc(cloud, "group", "add", "user", group["name"], user["name"], fmt=False)
+    contains = admin_osc(cloud, "group", "contains", "user", group["id"], user["id"], fmt=False)
+    assert contains.strip() == f"{user['id']} in group {group['id']}"
+    assert [u["Name"] for u in admin_osc(cloud, "user", "list", "--group", group["id"])] == [user["name"]]
+    admin_osc(cloud, "role", "add", "--project", project["id"], "--group", group["id"], "member", fmt=False)
+    by_group = admin_osc(cloud, "role", "assignment", "list", "--group", group["id"])
+    assert [(a["Role"], a["Group"], a["Project"]) for a in by_group] == [
+        (admin_osc(cloud, "role", "show", "member")["id"], group["id"], project["id"])]
+    effective = admin_osc(cloud, "role", "assignment", "list", "--user", user["id"], "--effective")
+    assert [(a["User"], a["Project"]) for a in effective] == [(user["id"], project["id"])]
+    admin_osc(cloud, "group", "remove", "user", group["id"], user["id"], fmt=False)
+    # "not in group" goes to stderr; stdout stays empty.
+    assert admin_osc(cloud, "group", "contains", "user", group["id"], user["id"], fmt=False) == ""
+    assert admin_osc(cloud, "user", "list", "--group", group["id"]) == []
+    admin_osc(cloud, "role", "remove", "--project", project["id"], "--group", group["id"], "member", fmt=False)
+    assert admin_osc(cloud, "role", "assignment", "list", "--group", group["id"]) == []
