@@ -75,6 +75,30 @@ class RoleRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class CredentialRow(Base):
+    """A Keystone credential (an EC2 key pair, a TOTP secret...): its blob encrypted at rest."""
+
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    type: Mapped[str] = mapped_column(String(255))
+    encrypted_blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PolicyBlobRow(Base):
+    """A Keystone policy document stored for other services (Keystone never evaluates it)."""
+
+    __tablename__ = "policy_blobs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class RoleInferenceRow(Base):
     """An implied role: whoever holds the prior role holds the implied one too."""
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import (
+    CredentialRow,
     DomainRow,
     GroupMembershipRow,
     GroupRow,
@@ -325,6 +326,7 @@ async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
     await tokens.revoke(s, user_id=row.id)
     await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.user_id == row.id))
     await s.execute(delete(GroupMembershipRow).where(GroupMembershipRow.user_id == row.id))
+    await s.execute(delete(CredentialRow).where(CredentialRow.user_id == row.id))
     await s.delete(row)
     await s.flush()
 
@@ -358,6 +360,7 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
     await s.execute(delete(GroupMembershipRow).where(
         GroupMembershipRow.group_id.in_(groups) | GroupMembershipRow.user_id.in_(users)))
     await s.execute(delete(GroupRow).where(GroupRow.domain_id == row.id))
+    await s.execute(delete(CredentialRow).where(CredentialRow.user_id.in_(users)))
     await s.execute(delete(RoleInferenceRow).where(
         RoleInferenceRow.prior_role_id.in_(roles) | RoleInferenceRow.implied_role_id.in_(roles)))
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))

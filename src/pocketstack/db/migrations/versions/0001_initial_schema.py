@@ -167,6 +167,13 @@ def upgrade() -> None:
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_networks_project_id'), ['project_id'], unique=False)
 
+    op.create_table('policy_blobs',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=255), nullable=False),
+    sa.Column('blob', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('quota_classes',
     sa.Column('class_name', sa.String(length=255), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
@@ -463,6 +470,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name')
     )
+    op.create_table('credentials',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('type', sa.String(length=255), nullable=False),
+    sa.Column('encrypted_blob', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('credentials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credentials_user_id'), ['user_id'], unique=False)
+
     op.create_table('fixed_ips',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('port_id', sa.String(length=36), nullable=False),
@@ -522,6 +542,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fixed_ips_port_id'))
 
     op.drop_table('fixed_ips')
+    with op.batch_alter_table('credentials', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credentials_user_id'))
+
+    op.drop_table('credentials')
     op.drop_table('users')
     with op.batch_alter_table('subnets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subnets_network_id'))
@@ -577,6 +601,7 @@ def downgrade() -> None:
     op.drop_table('revocations')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
+    op.drop_table('policy_blobs')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
