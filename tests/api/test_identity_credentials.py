@@ -35,7 +35,10 @@ def test_ec2_credential_lifecycle(cloud: LiveCloud, admin: Api, member: Api) -> 
     updated = member.patch(url, json={"credential": {"blob": new_blob}})
     assert updated.status_code == 200 and json.loads(updated.json()["credential"]["blob"])["secret"] == "rotated"
     other_access = json.dumps({"access": "another", "secret": "x"})
-    assert admin.patch(url, json={"credential": {"blob": other_access}}).status_code == 400
+    moved = admin.patch(url, json={"credential": {"blob": other_access}})
+    assert moved.status_code == 200 and moved.json()["credential"]["id"] == cred["id"]
+    assert admin.patch(url, json={"credential": {"blob": "not json"}}).status_code == 400
+    assert admin.patch(url, json={"credential": {"project_id": None}}).status_code == 400
     listed = admin.get("/identity/v3/credentials", params={"user_id": member.user_id, "type": "ec2"})
     assert [c["id"] for c in listed.json()["credentials"]] == [cred["id"]]
     assert admin.delete(url).status_code == 204

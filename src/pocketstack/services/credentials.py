@@ -1,7 +1,7 @@
 """Keystone credentials and policy blobs: documents Keystone stores for other services.
 
 A credential's blob is encrypted at rest with the cloud's Fernet keys. An EC2 credential's id
-is the SHA-256 of its access key, as Keystone derives it, so the key finds its credential.
+is the SHA-256 of its access key at creation, as Keystone derives it.
 """
 
 from __future__ import annotations
@@ -82,10 +82,9 @@ async def update_credential(s: AsyncSession, fernet: MultiFernet, credential_id:
     blob = changes.get("blob")
     type_ = changes.get("type", row.type)
     if type_ == "ec2":
-        project_id = changes.get("project_id", row.project_id)
-        if _ec2_id(blob if blob is not None else decrypt(fernet, row), project_id) != row.id:
-            raise errors.BadRequest("Invalid blob in credential: the access key of an ec2 "
-                                    "credential cannot change.")
+        # The blob must stay a valid EC2 one; the id, derived at creation, does not change.
+        _ec2_id(blob if blob is not None else decrypt(fernet, row),
+                changes.get("project_id", row.project_id))
     for field in ("type", "project_id"):
         if field in changes:
             setattr(row, field, changes[field])
