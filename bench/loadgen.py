@@ -107,13 +107,17 @@ class ProcessTree:
         return out
 
     def rss_bytes(self) -> int:
-        total = 0
+        return sum(self.rss_by_process())
+
+    def rss_by_process(self) -> list[int]:
+        """Each process's RSS, the first process (the one started) first."""
+        out = []
         for proc in self.processes():
             try:
-                total += proc.memory_info().rss
+                out.append(proc.memory_info().rss)
             except psutil.Error:
                 continue
-        return total
+        return out
 
     def pss_bytes(self) -> int:
         total = 0

@@ -149,6 +149,7 @@ class MemoryWatch:
         self.label = "idle"
         self.peak_rss: dict[str, int] = {}
         self.peak_pss: dict[str, int] = {}
+        self.peak_split: dict[str, list[int]] = {}  # per-process RSS at each label's peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-watch", daemon=True)
         self._thread.start()
@@ -162,8 +163,10 @@ class MemoryWatch:
             tree, label = self.tree, self.label
             if tree is None:
                 continue
-            rss = tree.rss_bytes()
-            self.peak_rss[label] = max(self.peak_rss.get(label, 0), rss)
+            split = tree.rss_by_process()
+            rss = sum(split)
+            if rss > self.peak_rss.get(label, 0):
+                self.peak_rss[label], self.peak_split[label] = rss, split
             tick += 1
             if tick % 10 == 0:
                 pss = tree.pss_bytes()
