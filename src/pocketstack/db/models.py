@@ -89,6 +89,24 @@ class CredentialRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class ApplicationCredentialRow(Base):
+    """A user's application credential: a secret (argon2id hash) for one project and roles."""
+
+    __tablename__ = "application_credentials"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(64))
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    unrestricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class PolicyBlobRow(Base):
     """A Keystone policy document stored for other services (Keystone never evaluates it)."""
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import DomainRow, ProjectRow, UserRow
+from pocketstack.db.models import ApplicationCredentialRow, DomainRow, ProjectRow, UserRow
+from pocketstack.services import application_credentials as app_creds
 from pocketstack.services import identity
 from pocketstack.services.tokens import Auth
 
@@ -116,6 +117,9 @@ async def _token_user(state: State, s: AsyncSession, token: str) -> tuple[UserRo
     parent = await state.tokens.validate(token, fresh=True)
     if parent is None:
         raise errors.NotFound(f"Could not find token: {token}.")
+    if "application_credential" in parent.methods:
+        # Its scope and roles are the credential's: it may not be exchanged for another.
+        raise errors.Forbidden("A token issued for an application credential cannot be rescoped.")
     user = await s.get(UserRow, parent.user_id)
     if user is None or not user.enabled:
         raise errors.Unauthorized(INVALID)
@@ -161,8 +165,60 @@ async def _identify_v3(state: State, s: AsyncSession, ident: dict[str, Any],
     raise errors.Unauthorized(f"Attempted to authenticate with an unsupported method: {methods[0]}.")
 
 
+async def _app_credential_user(s: AsyncSession, ref: dict[str, Any]) -> UserRow | None:
+    user_ref = _obj(ref.get("user"), "application_credential.user")
+    if "id" in user_ref:
+        return await s.get(UserRow, _str(user_ref["id"], "application_credential.user.id"))
+    try:
+        domain = await _domain_ref(s, user_ref.get("domain"), "application_credential.user.domain")
+    except errors.NotFound:
+        return None
+    return await identity.find_user_by_name(
+        s, _str(user_ref.get("name"), "application_credential.user.name"), domain.id)
+
+
+async def _authenticate_app_credential(state: State, ident: dict[str, Any],
+                                       body: dict[str, Any]) -> tuple[str, Auth]:
+    """The application_credential method: a token for the credential's project and roles."""
+    if "scope" in body:
+        raise errors.Unauthorized("Application credentials cannot request a scope.")
+    ref = _obj(ident.get("application_credential"), "identity.application_credential")
+    secret = ref.get("secret")
+    if not isinstance(secret, str):
+        raise errors.BadRequest("Invalid input for field 'application_credential.secret': "
+                                "expected a string.")
+    async with state.db.reader() as s:
+        row: ApplicationCredentialRow | None
+        if "id" in ref:
+            row = await s.get(ApplicationCredentialRow, _str(ref["id"], "application_credential.id"))
+        else:
+            name = _str(ref.get("name"), "application_credential.name")
+            user = await _app_credential_user(s, ref)
+            row = await app_creds.find_by_name(s, user.id, name) if user is not None else None
+        if not await state.passwords.verify(row.secret_hash if row else None, secret) or row is None:
+            raise errors.Unauthorized(INVALID)
+        user = await s.get(UserRow, row.user_id)
+        domain = await s.get(DomainRow, user.domain_id) if user is not None else None
+        if user is None or not user.enabled or domain is None or not domain.enabled:
+            raise errors.Unauthorized(INVALID)
+        try:
+            project = await _usable_project(s, await identity.get_project(s, row.project_id))
+        except errors.NotFound:
+            raise errors.Unauthorized(INVALID) from None
+        roles = tuple(r.name for r in await app_creds.usable_roles(s, row))
+    if not roles:
+        raise errors.Unauthorized(INVALID)
+    return state.tokens.issue(
+        user_id=user.id, user_domain_id=user.domain_id, methods=("application_credential",),
+        project_id=project.id, domain_id=None, roles=roles,
+        parent_audit_id=app_creds.audit_chain_id(row.id))
+
+
 async def authenticate_v3(state: State, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
     ident = _obj(body.get("identity"), "identity")
+    methods = ident.get("methods")
+    if isinstance(methods, list) and methods == ["application_credential"]:
+        return await _authenticate_app_credential(state, ident, body)
     async with state.db.reader() as s:
         user, parent = await _identify_v3(state, s, ident, header_token)
         project, domain_id = await resolve_scope(s, body.get("scope"))

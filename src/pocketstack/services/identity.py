@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import (
+    ApplicationCredentialRow,
     CredentialRow,
     DomainRow,
     GroupMembershipRow,
@@ -327,6 +328,7 @@ async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
     await s.execute(delete(RoleAssignmentRow).where(RoleAssignmentRow.user_id == row.id))
     await s.execute(delete(GroupMembershipRow).where(GroupMembershipRow.user_id == row.id))
     await s.execute(delete(CredentialRow).where(CredentialRow.user_id == row.id))
+    await s.execute(delete(ApplicationCredentialRow).where(ApplicationCredentialRow.user_id == row.id))
     await s.delete(row)
     await s.flush()
 
@@ -361,6 +363,7 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
         GroupMembershipRow.group_id.in_(groups) | GroupMembershipRow.user_id.in_(users)))
     await s.execute(delete(GroupRow).where(GroupRow.domain_id == row.id))
     await s.execute(delete(CredentialRow).where(CredentialRow.user_id.in_(users)))
+    await s.execute(delete(ApplicationCredentialRow).where(ApplicationCredentialRow.user_id.in_(users)))
     await s.execute(delete(RoleInferenceRow).where(
         RoleInferenceRow.prior_role_id.in_(roles) | RoleInferenceRow.implied_role_id.in_(roles)))
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.api.identity import (
+    app_credentials_v3,
     assignments_v3,
     catalog_v3,
     credentials_v3,
@@ -30,6 +31,7 @@ SYSTEM_GROUP_GRANT = "/v3/system/groups/{group_id}/roles"
 GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
 PROJECT_TAGS = "/v3/projects/{project_id}/tags"
 IMPLIES = "/v3/roles/{role_id}/implies"
+APP_CREDENTIALS = "/v3/users/{user_id}/application_credentials"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -98,6 +100,10 @@ V3_ROUTES: list[Route] = [
     Route("GET", GROUP_MEMBER, groups_v3.check_member),
     Route("DELETE", GROUP_MEMBER, groups_v3.remove_member),
     Route("GET", "/v3/users/{user_id}/groups", groups_v3.list_user_groups),
+    Route("POST", APP_CREDENTIALS, app_credentials_v3.create),
+    Route("GET", APP_CREDENTIALS, app_credentials_v3.list_all),
+    Route("GET", APP_CREDENTIALS + "/{credential_id}", app_credentials_v3.show),
+    Route("DELETE", APP_CREDENTIALS + "/{credential_id}", app_credentials_v3.delete),
     Route("GET", PROJECT_GROUP_GRANT, assignments_v3.list_grants),
     Route("PUT", PROJECT_GROUP_GRANT + "/{role_id}", assignments_v3.grant_role),
     Route("GET", PROJECT_GROUP_GRANT + "/{role_id}", assignments_v3.check_grant),

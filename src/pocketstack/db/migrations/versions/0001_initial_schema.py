@@ -470,6 +470,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name')
     )
+    op.create_table('application_credentials',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('secret_hash', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('role_ids', sa.JSON(), nullable=False),
+    sa.Column('unrestricted', sa.Boolean(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id', 'name')
+    )
+    with op.batch_alter_table('application_credentials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_credentials_user_id'), ['user_id'], unique=False)
+
     op.create_table('credentials',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -546,6 +563,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_credentials_user_id'))
 
     op.drop_table('credentials')
+    with op.batch_alter_table('application_credentials', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_credentials_user_id'))
+
+    op.drop_table('application_credentials')
     op.drop_table('users')
     with op.batch_alter_table('subnets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subnets_network_id'))
