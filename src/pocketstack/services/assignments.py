@@ -48,15 +48,17 @@ async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: 
     return sorted(unique.values(), key=lambda r: r.name)
 
 
-async def implied_closure(s: AsyncSession, role_ids: list[str]) -> list[tuple[str, RoleRow]]:
-    """(prior role id, implied role) for every role the given ones imply, transitively."""
+async def _inference_map(s: AsyncSession) -> dict[str, list[RoleRow]]:
+    """Every implication rule: prior role id -> the roles it directly implies."""
     rules = (await s.execute(select(RoleInferenceRow.prior_role_id, RoleRow)
                              .join(RoleRow, RoleRow.id == RoleInferenceRow.implied_role_id))).all()
-    if not rules:
-        return []
     implies: dict[str, list[RoleRow]] = {}
     for prior_id, implied in rules:
         implies.setdefault(prior_id, []).append(implied)
+    return implies
+
+
+def _closure(implies: dict[str, list[RoleRow]], role_ids: list[str]) -> list[tuple[str, RoleRow]]:
     out: list[tuple[str, RoleRow]] = []
     seen = set(role_ids)
     queue = list(role_ids)
@@ -68,6 +70,11 @@ async def implied_closure(s: AsyncSession, role_ids: list[str]) -> list[tuple[st
                 out.append((prior_id, implied))
                 queue.append(implied.id)
     return out
+
+
+async def implied_closure(s: AsyncSession, role_ids: list[str]) -> list[tuple[str, RoleRow]]:
+    """(prior role id, implied role) for every role the given ones imply, transitively."""
+    return _closure(await _inference_map(s), role_ids)
 
 
 async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
@@ -219,12 +226,14 @@ async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
 
 
 async def _with_implied(s: AsyncSession, grants: list[Assignment]) -> list[Assignment]:
+    implies = await _inference_map(s)
     roles = {g.role.id: g.role for g in grants}
+    roles.update({r.id: r for rows in implies.values() for r in rows})
     out: list[Assignment] = []
     for grant in grants:
         if grant.role.domain_id is None:
             out.append(grant)
-        for prior_id, implied in await implied_closure(s, [grant.role.id]):
+        for prior_id, implied in _closure(implies, [grant.role.id]):
             if implied.domain_id is None:
                 out.append(replace(grant, role=implied, prior_role=roles.get(prior_id)
                                    or await s.get(RoleRow, prior_id)))
