@@ -1,6 +1,7 @@
 """The ceiling: a bare ASGI app that returns one fixed JSON body (the size of the flavor
 list), served exactly as pocketstack is: the same uvicorn options (loop, http parser,
-lifespan, no access log), the same process model and worker count, one shared socket.
+lifespan, no access log), the same process model and worker count, one socket per process
+on the same port.
 
 `python -m bench.ceiling --port P --workers N --size BYTES` (the extra processes run
 `python -m bench.ceiling --fd F --size BYTES`).
@@ -16,7 +17,7 @@ from typing import Any
 import orjson
 import uvicorn
 
-from pocketstack.cli import UVICORN_OPTIONS, WorkerPool, listen_socket
+from pocketstack.cli import UVICORN_OPTIONS, WorkerPool, listen_sockets
 
 
 def fixed_body(size: int) -> bytes:
@@ -64,9 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.fd is not None:
         _serve(socket.socket(fileno=args.fd), args.size)
         return
-    sock = listen_socket("127.0.0.1", args.port)
-    pool = WorkerPool([sys.executable, "-m", "bench.ceiling", "--fd", str(sock.fileno()),
-                       "--size", str(args.size)], {}, sock.fileno(), args.workers - 1)
+    sock, *others = listen_sockets("127.0.0.1", args.port, args.workers)
+    pool = WorkerPool([sys.executable, "-m", "bench.ceiling", "--fd", "{fd}", "--size", str(args.size)],
+                      {}, [o.fileno() for o in others])
     pool.start()
     try:
         _serve(sock, args.size)

@@ -167,11 +167,11 @@ def serve(
         uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level,
                     **UVICORN_OPTIONS)
         return
-    sock = listen_socket(settings.host, settings.port)
+    sock, *others = listen_sockets(settings.host, settings.port, workers)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
-    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
-                       "--log-level", log_level], env, sock.fileno(), workers - 1)
+    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", "{fd}",
+                       "--log-level", log_level], env, [o.fileno() for o in others])
     _exit_on_sigterm()
     pool.start()
     try:
@@ -203,11 +203,12 @@ def api(
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
     _prepare(settings)
-    sock = listen_socket(settings.host, settings.port)
+    sock, *others = listen_sockets(settings.host, settings.port, workers)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
-    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", str(sock.fileno()),
-                       "--log-level", log_level, "--role", "api"], env, sock.fileno(), workers - 1)
+    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", "{fd}",
+                       "--log-level", log_level, "--role", "api"], env,
+                      [o.fileno() for o in others])
     _exit_on_sigterm()
     pool.start()
     try:
@@ -287,21 +288,22 @@ def worker(
 
 
 class WorkerPool:
-    """The extra API processes of `serve --workers N`: started with the listening socket,
-    restarted when one dies, ended (SIGTERM) with the command. They die with their parent."""
+    """The extra API processes of `serve --workers N`: each started with its own listening
+    socket (the "{fd}" in argv becomes its number), restarted when one dies, ended (SIGTERM)
+    with the command. They die with their parent."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], fd: int, count: int) -> None:
-        self.argv, self.fd, self.count = argv, fd, count
+    def __init__(self, argv: list[str], env: dict[str, str], fds: list[int]) -> None:
+        self.argv, self.fds = argv, fds
         self.env = {**os.environ, **env}
         self.processes: list[subprocess.Popen[bytes]] = []
         self.stopping = threading.Event()
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(self.argv, env=self.env, pass_fds=(self.fd,),
-                                preexec_fn=_die_with_parent)
+    def _spawn(self, fd: int) -> subprocess.Popen[bytes]:
+        argv = [arg.replace("{fd}", str(fd)) for arg in self.argv]
+        return subprocess.Popen(argv, env=self.env, pass_fds=(fd,), preexec_fn=_die_with_parent)
 
     def start(self) -> None:
-        self.processes = [self._spawn() for _ in range(self.count)]
+        self.processes = [self._spawn(fd) for fd in self.fds]
         threading.Thread(target=self._watch, name="worker-pool", daemon=True).start()
 
     def _watch(self) -> None:
@@ -311,7 +313,7 @@ class WorkerPool:
                 if code is not None and not self.stopping.is_set():
                     console.print(f"[yellow]pocketstack[/] API process {process.pid} exited "
                                   f"with {code}; starting another")
-                    self.processes[i] = self._spawn()
+                    self.processes[i] = self._spawn(self.fds[i])
 
     def stop(self) -> None:
         self.stopping.set()
@@ -347,15 +349,28 @@ def _die_with_parent() -> None:
         pass
 
 
-def listen_socket(host: str, port: int) -> socket.socket:
-    """The one listening socket that every API process accepts from."""
+def listen_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """One listening socket per API process, all on one port (SO_REUSEPORT): the kernel
+    spreads new connections evenly over them. With one shared socket, whichever process wakes
+    first takes a whole burst of keep-alive connections and the others sit idle."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+    # A plain bind first: a port that anyone holds (even another pocketstack) is an error.
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
+    shared = count > 1 and not hasattr(socket, "SO_REUSEPORT")
+    sockets: list[socket.socket] = []
+    for _ in range(1 if shared else count):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if count > 1 and not shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets * count if shared else sockets
 
 
 @db_app.command("upgrade")
