@@ -139,7 +139,7 @@ def measure_token_issue(session: Session, user: str, password: str, project: str
     body = orjson.dumps(token_body(user, password, project)).decode()
     url = session.base_url + "/identity/v3/auth/tokens"
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    split = asyncio.run(_issue_split(data_dir, body.encode(), rounds=20))
+    split = asyncio.run(_issue_split(data_dir, body.encode(), rounds=30))
     hash_ms, issue_ms = split["hash_ms"], split["issue_ms"]
     single = run_wrk(url, server=server, duration=max(3.0, opts.duration / 2), connections=1,
                      method="POST", headers=headers, body=body)
@@ -149,15 +149,20 @@ def measure_token_issue(session: Session, user: str, password: str, project: str
     bound = 1000.0 / hash_ms * max(1, _cores())
     rows = [
         load_row("token issue (password), 1 client", single,
-                 note=f"in-process: {issue_ms:.1f} ms per token, of which argon2id verify "
-                      f"{hash_ms:.1f} ms ({hash_ms / issue_ms:.0%}), the rest "
-                      f"{max(0.0, issue_ms - hash_ms):.1f} ms", **split),
+                 note=_split_note(issue_ms, hash_ms), **split),
         load_row(f"token issue (password), {conns} clients", busy,
                  note=f"the hash alone allows {bound:.0f}/s on {_cores()} cores; reached "
                       f"{busy.rps / bound:.0%}", hash_bound_rps=round(bound, 1)),
     ]
     rows[1].target, rows[1].met = ">= 30 tokens/s", _met(rows[1], busy.rps >= 30)
     return rows
+
+
+def _split_note(issue_ms: float, hash_ms: float) -> str:
+    rest = issue_ms - hash_ms
+    shown = f"{rest:.1f} ms" if rest >= 1 else "under 1 ms (within the noise)"
+    return (f"in-process, same moments: {issue_ms:.1f} ms per token; one argon2id verify "
+            f"{hash_ms:.1f} ms ({min(1.0, hash_ms / issue_ms):.0%}); the rest {shown}")
 
 
 async def _issue_split(data_dir: Path, body: bytes, rounds: int) -> dict[str, float]:
