@@ -107,6 +107,39 @@ class ApplicationCredentialRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class CatalogRegionRow(Base):
+    """A region an admin added to the service catalog (the configured region is built in)."""
+
+    __tablename__ = "catalog_regions"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CatalogServiceRow(Base):
+    """A service an admin added to the catalog (pocketstack's own four are built in)."""
+
+    __tablename__ = "catalog_services"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CatalogEndpointRow(Base):
+    __tablename__ = "catalog_endpoints"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    interface: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class PolicyBlobRow(Base):
     """A Keystone policy document stored for other services (Keystone never evaluates it)."""
 

@@ -131,12 +131,22 @@ V3_ROUTES: list[Route] = [
     Route("GET", "/v3/policies/{policy_id}", credentials_v3.show_policy),
     Route("PATCH", "/v3/policies/{policy_id}", credentials_v3.update_policy),
     Route("DELETE", "/v3/policies/{policy_id}", credentials_v3.delete_policy),
+    Route("POST", "/v3/services", catalog_v3.create_service),
     Route("GET", "/v3/services", catalog_v3.list_services),
     Route("GET", "/v3/services/{service_id}", catalog_v3.show_service),
+    Route("PATCH", "/v3/services/{service_id}", catalog_v3.update_service),
+    Route("DELETE", "/v3/services/{service_id}", catalog_v3.delete_service),
+    Route("POST", "/v3/endpoints", catalog_v3.create_endpoint),
     Route("GET", "/v3/endpoints", catalog_v3.list_endpoints),
     Route("GET", "/v3/endpoints/{endpoint_id}", catalog_v3.show_endpoint),
+    Route("PATCH", "/v3/endpoints/{endpoint_id}", catalog_v3.update_endpoint),
+    Route("DELETE", "/v3/endpoints/{endpoint_id}", catalog_v3.delete_endpoint),
+    Route("POST", "/v3/regions", catalog_v3.create_region),
     Route("GET", "/v3/regions", catalog_v3.list_regions),
     Route("GET", "/v3/regions/{region_id}", catalog_v3.show_region),
+    Route("PUT", "/v3/regions/{region_id}", catalog_v3.create_region),
+    Route("PATCH", "/v3/regions/{region_id}", catalog_v3.update_region),
+    Route("DELETE", "/v3/regions/{region_id}", catalog_v3.delete_region),
 ]
 
 V2_ROUTES: list[Route] = [

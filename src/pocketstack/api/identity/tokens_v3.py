@@ -10,7 +10,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import list_links
 from pocketstack.services import auth as auth_service
-from pocketstack.services import catalog, identity
+from pocketstack.services import catalog_store, identity
 from pocketstack.services.tokens import Auth
 
 
@@ -56,8 +56,9 @@ async def revoke_token(ctx: Ctx) -> Response:
 async def show_catalog(ctx: Ctx) -> Response:
     if not ctx.user.scoped:
         raise errors.Forbidden("A project-scoped token is required to produce a service catalog.")
-    return json_response({"catalog": catalog.v3_catalog(ctx.state.settings),
-                          "links": list_links(ctx, "auth/catalog")})
+    async with ctx.state.db.reader() as s:
+        entries = await catalog_store.v3_catalog(s, ctx.state.settings)
+    return json_response({"catalog": entries, "links": list_links(ctx, "auth/catalog")})
 
 
 async def list_auth_projects(ctx: Ctx) -> Response:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pocketstack.api.http import Ctx
 from pocketstack.db.models import DomainRow, GroupRow, ProjectRow, RoleRow, UserRow
-from pocketstack.services import catalog, identity
+from pocketstack.services import catalog_store, identity
 from pocketstack.services.identity import Assignment
 from pocketstack.services.tokens import Auth
 from pocketstack.timeutil import from_epoch, iso_micro_z
@@ -187,6 +187,8 @@ async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -
         project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
         project_domain = await s.get(DomainRow, project.domain_id) if project else None
         domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
+        entries = (await catalog_store.v3_catalog(s, state.settings)
+                   if auth.scoped and catalog_included else [])
     token: dict[str, Any] = {
         "methods": list(auth.methods),
         "user": {
@@ -214,5 +216,5 @@ async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -
     if auth.scoped:
         token["roles"] = [{"id": roles[n].id if n in roles else n, "name": n} for n in auth.roles]
         if catalog_included:
-            token["catalog"] = catalog.v3_catalog(state.settings)
+            token["catalog"] = entries
     return {"token": token}

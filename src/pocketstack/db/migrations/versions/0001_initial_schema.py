@@ -39,6 +39,35 @@ def upgrade() -> None:
     sa.UniqueConstraint('name'),
     sa.UniqueConstraint('uuid')
     )
+    op.create_table('catalog_endpoints',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('interface', sa.String(length=8), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('catalog_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_endpoints_service_id'), ['service_id'], unique=False)
+
+    op.create_table('catalog_regions',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('parent_region_id', sa.String(length=255), nullable=True),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('catalog_services',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('cloudpipes',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('instance_id', sa.String(length=36), nullable=False),
@@ -643,6 +672,12 @@ def downgrade() -> None:
     op.drop_table('flavors')
     op.drop_table('domains')
     op.drop_table('cloudpipes')
+    op.drop_table('catalog_services')
+    op.drop_table('catalog_regions')
+    with op.batch_alter_table('catalog_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_endpoints_service_id'))
+
+    op.drop_table('catalog_endpoints')
     op.drop_table('aggregates')
     op.drop_table('agent_builds')
     # ### end Alembic commands ###
