@@ -77,6 +77,7 @@ class Load:
     non_2xx: int
     loadgen_cpu: float  # cores used by wrk on average
     server_cpu: float  # cores used by the whole server process tree on average
+    other_cpu: float  # cores used by everything else on the machine meanwhile (shared machine)
     connections: int
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -129,6 +130,12 @@ class ProcessTree:
         return total
 
 
+def _busy_seconds() -> float:
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+                 + getattr(t, "steal", 0.0))
+
+
 def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
@@ -149,6 +156,7 @@ def run_wrk(url: str, *, server: ProcessTree, duration: float, connections: int,
             "--timeout", f"{timeout_s:g}s", "-s", str(script_path), url]
     try:
         cpu_before = server.cpu_seconds()
+        busy_before = _busy_seconds()
         started = time.monotonic()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # wait4 returns wrk's own rusage: the load generator's CPU time.
@@ -156,6 +164,7 @@ def run_wrk(url: str, *, server: ProcessTree, duration: float, connections: int,
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         cpu_after = server.cpu_seconds()
+        busy = _busy_seconds() - busy_before
         out = proc.stdout.read() if proc.stdout else ""
         err = proc.stderr.read() if proc.stderr else ""
         for stream in (proc.stdout, proc.stderr):
@@ -167,6 +176,8 @@ def run_wrk(url: str, *, server: ProcessTree, duration: float, connections: int,
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {err.strip() or out.strip()}")
     data = json.loads(line[len(MARKER):])
+    loadgen = (usage.ru_utime + usage.ru_stime) / wall
+    served = _cpu_delta(cpu_before, cpu_after) / wall
     seconds = data["duration_us"] / 1e6
     errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
     return Load(
@@ -174,6 +185,5 @@ def run_wrk(url: str, *, server: ProcessTree, duration: float, connections: int,
         rps=round(data["requests"] / seconds, 1) if seconds else 0.0,
         p50_ms=data["p50"] / 1000, p90_ms=data["p90"] / 1000, p99_ms=data["p99"] / 1000,
         mean_ms=round(data["mean"] / 1000, 3), errors=errors, non_2xx=data["status"],
-        loadgen_cpu=round((usage.ru_utime + usage.ru_stime) / wall, 3),
-        server_cpu=round(_cpu_delta(cpu_before, cpu_after) / wall, 3),
-        connections=connections)
+        loadgen_cpu=round(loadgen, 3), server_cpu=round(served, 3),
+        other_cpu=round(max(0.0, busy / wall - loadgen - served), 3), connections=connections)

@@ -30,17 +30,26 @@ def _ms(value: float | None) -> str:
     return _num(value, 1 if value >= 10 else 2)
 
 
+def _cpu(row: Row) -> str:
+    load = row.detail.get("load")
+    if not load:
+        return "-"
+    return f"{load['server_cpu']:.2f} / {load['loadgen_cpu']:.2f} / {load.get('other_cpu', 0):.2f}"
+
+
 def markdown(rows: list[Row]) -> str:
-    lines = ["| Scenario | req/s | p50 ms | p99 ms | vs ceiling | Target | Met | Notes |",
-             "|---|---:|---:|---:|---:|---|:-:|---|"]
+    lines = ["| Scenario | req/s | p50 ms | p99 ms | vs ceiling | Target | Met "
+             "| CPU server / wrk / others | Notes |",
+             "|---|---:|---:|---:|---:|---|:-:|---|---|"]
     for row in rows:
         if row.skipped:
-            lines.append(f"| {row.scenario} | - | - | - | - | {row.target} | skipped | {row.skipped} |")
+            lines.append(f"| {row.scenario} | - | - | - | - | {row.target} | skipped | - "
+                         f"| {row.skipped} |")
             continue
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
         met = "" if row.met is None else ("yes" if row.met else "**no**")
         lines.append(f"| {row.scenario} | {_num(row.rps)} | {_ms(row.p50_ms)} | {_ms(row.p99_ms)} "
-                     f"| {ratio} | {row.target} | {met} | {row.note} |")
+                     f"| {ratio} | {row.target} | {met} | {_cpu(row)} | {row.note} |")
     return "\n".join(lines)
 
 

@@ -47,12 +47,12 @@ def _prepare(settings: Settings) -> None:
     asyncio.run(_exclusively(settings, _migrate_and_bootstrap))
 
 
-def _prepare_apart(settings: Settings) -> None:
-    """`_prepare` in a forked child: the schema tools and the bootstrap's leftovers never load
-    into the long-lived server process (about 15 MB less)."""
+def _prepare_apart(settings: Settings) -> Callable[[], None]:
+    """Start `_prepare` in a forked child and return the function that waits for it: the
+    caller imports the server's modules meanwhile, and the schema tools and the bootstrap's
+    leftovers never load into the long-lived server process (about 15 MB less)."""
     if not hasattr(os, "fork"):
-        _prepare(settings)
-        return
+        return lambda: _prepare(settings)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -67,9 +67,13 @@ def _prepare_apart(settings: Settings) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if code != 0:
-        raise typer.Exit(code)
+
+    def wait() -> None:
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        if code != 0:
+            raise typer.Exit(code)
+
+    return wait
 
 
 async def _migrate_and_bootstrap(settings: Settings) -> None:
@@ -154,13 +158,14 @@ def serve(
     workers: Annotated[int, typer.Option(help="API processes sharing the port; the agent runs in the first.")] = 1,
 ) -> None:
     """Run every API, one agent and SQLite: one process, or several sharing one port."""
+    started = time.monotonic()
+    settings = _settings(host, port, data_dir)
+    prepared = _prepare_apart(settings)
     import uvicorn
 
     from pocketstack.app import create_app
 
-    started = time.monotonic()
-    settings = _settings(host, port, data_dir)
-    _prepare_apart(settings)
+    prepared()
     if workers <= 1:
         application = create_app(settings, embedded_agent=True)
         _print_serving(settings, started, 1)
@@ -350,9 +355,11 @@ def _die_with_parent() -> None:
 
 
 def listen_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """One listening socket per API process, all on one port (SO_REUSEPORT): the kernel
-    spreads new connections evenly over them. With one shared socket, whichever process wakes
-    first takes a whole burst of keep-alive connections and the others sit idle."""
+    """One socket per API process, all on one port (SO_REUSEPORT): the kernel spreads new
+    connections evenly over them (with one shared socket, whichever process wakes first takes
+    a whole burst of keep-alive connections while the others idle). They are bound but not
+    listening: uvicorn listens once its process has started, so no connection waits on a
+    process that is still importing."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # A plain bind first: a port that anyone holds (even another pocketstack) is an error.
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -367,7 +374,6 @@ def listen_sockets(host: str, port: int, count: int) -> list[socket.socket]:
         if count > 1 and not shared:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(2048)
         sock.set_inheritable(True)
         sockets.append(sock)
     return sockets * count if shared else sockets
