@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -321,12 +321,12 @@ async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
         return []
     query = select(ServerRow).where(*conditions)
     if marker is not None:
-        anchor = await s.scalar(select(ServerRow).where(ServerRow.id == marker, *_scope(f)))
+        anchor = (await s.execute(select(ServerRow.created_at, ServerRow.id)
+                                  .where(ServerRow.id == marker, *_scope(f)))).first()
         if anchor is None:
             raise errors.BadRequest(f"marker [{marker}] not found")
-        query = query.where(or_(ServerRow.created_at < anchor.created_at,
-                                and_(ServerRow.created_at == anchor.created_at,
-                                     ServerRow.id < anchor.id)))
+        # A row value keeps the (project_id, deleted, created_at, id) index range.
+        query = query.where(tuple_(ServerRow.created_at, ServerRow.id) < tuple_(*anchor))
     query = query.order_by(ServerRow.created_at.desc(), ServerRow.id.desc())
     if not (f.name or f.ip or f.ip6):
         return list(await s.scalars(query.limit(limit)))
