@@ -27,6 +27,7 @@ from pocketstack import errors
 from pocketstack.api import routes as route_table
 from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
+from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
 from pocketstack.db.engine import Database
 from pocketstack.services.passwords import Passwords
@@ -46,6 +47,8 @@ class State:
     passwords: Passwords
     # Called after a transaction that leaves work for an agent (host name or None for any).
     wake_agents: Callable[[str | None], None] = lambda host: None
+    # Rendered read-mostly responses, valid while the database is unchanged (None: off).
+    read_cache: ReadCache | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,7 +81,8 @@ class PocketstackApp:
         tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
                         self.settings.token.revocation_cache_s)
         await tokens.load_keys()
-        self.state = State(self.settings, db, tokens, Passwords(self.settings.password))
+        self.state = State(self.settings, db, tokens, Passwords(self.settings.password),
+                           read_cache=_read_cache(db))
         if self.embedded_agent:
             from pocketstack.agent.runner import start_embedded_agent
 
@@ -95,6 +99,8 @@ class PocketstackApp:
             if asyncio.iscoroutine(result):
                 await result
         if self.state is not None:
+            if self.state.read_cache is not None:
+                self.state.read_cache.close()
             await self.state.db.dispose()
 
     @contextlib.asynccontextmanager
@@ -181,6 +187,14 @@ class PocketstackApp:
             raise errors.BadRequest(
                 f"Malformed request URL: URL's project_id '{url_project}' doesn't match "
                 f"Context's project_id '{auth.project_id}'")
+
+
+def _read_cache(db: Database) -> ReadCache | None:
+    """A response cache for SQLite files (their data_version tells every commit apart)."""
+    if not db.is_sqlite:
+        return None
+    cache = ReadCache(db.url.split(":///", 1)[1])
+    return cache if cache.enabled else None
 
 
 def _return_big_buffers_to_the_os() -> None:

@@ -35,7 +35,22 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
+class RawJSONResponse(Response):
+    """An already rendered JSON body, with no per-response header building beyond its length."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", str(len(body)).encode()),
+                            (b"content-type", b"application/json")]
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if headers is None and status >= 200 and status not in (204, 304):
+        return RawJSONResponse(orjson.dumps(body), status)
     return JSONResponse(body, status_code=status, headers=headers)
 
 

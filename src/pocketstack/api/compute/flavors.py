@@ -14,6 +14,7 @@ from pocketstack.api.compute import flavors_access, flavors_extra_specs
 from pocketstack.api.compute.views_flavors import flavor_brief, flavor_detail
 from pocketstack.api.compute.views_links import next_link
 from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.read_cache import cached
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
 
@@ -179,9 +180,9 @@ async def delete_flavor(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/flavors", list_flavors),
-    Route("GET", "/flavors/detail", list_flavors_detail),
-    Route("GET", "/flavors/{flavor_id}", show_flavor),
+    Route("GET", "/flavors", cached(list_flavors)),
+    Route("GET", "/flavors/detail", cached(list_flavors_detail)),
+    Route("GET", "/flavors/{flavor_id}", cached(show_flavor)),
     Route("POST", "/flavors", create_flavor),
     Route("DELETE", "/flavors/{flavor_id}", delete_flavor),
     *flavors_access.ROUTES,

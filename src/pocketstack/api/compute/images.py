@@ -12,6 +12,7 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.read_cache import cached
 from pocketstack.api.routing import Route
 from pocketstack.db.models import ImageRow
 from pocketstack.services import image_store, images
@@ -184,9 +185,9 @@ async def delete_image_without_id(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/images", list_images),
+    Route("GET", "/images", cached(list_images)),
     Route("DELETE", "/images", delete_image_without_id),
-    Route("GET", "/images/detail", list_images_detail),
+    Route("GET", "/images/detail", cached(list_images_detail)),
     Route("GET", "/images/{image_id}", show_image),
     Route("DELETE", "/images/{image_id}", delete_image),
 ]

@@ -1,0 +1,109 @@
+"""A per-process cache of rendered read-mostly responses (flavors, compute image views).
+
+An entry is keyed by path, query string, microversion and the caller's project and
+admin-ness (all that changes what these reads show), and holds the body rendered at one
+database generation. The generation is SQLite's `PRAGMA data_version` on a dedicated
+connection, which changes with every commit made through any other connection, in this
+process or another one; it is read once per request (a few microseconds), before the
+database read, so an entry can only be older than the data it was stored with, never newer.
+Any write to the database drops every entry. Without SQLite the cache is off.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+
+from pocketstack.api.http import RawJSONResponse
+
+if TYPE_CHECKING:
+    from pocketstack.api.http import Ctx
+
+MAX_ENTRIES = 512
+# Bodies larger than this are rendered every time (a cache of small reads only).
+MAX_BODY_BYTES = 256 * 1024
+
+Key = tuple[str, bytes, tuple[int, int], str | None, bool]
+Handler = Callable[["Ctx"], Awaitable[Response]]
+
+
+class ReadCache:
+    """Rendered bodies valid for one database generation, least recently used first out."""
+
+    def __init__(self, sqlite_path: str | None, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Key, bytes] = OrderedDict()
+        self._generation: int | None = None
+        self._cursor: sqlite3.Cursor | None = None
+        if sqlite_path and sqlite_path != ":memory:":
+            conn = sqlite3.connect(sqlite_path, isolation_level=None, check_same_thread=False)
+            self._cursor = conn.cursor()
+
+    @property
+    def enabled(self) -> bool:
+        return self._cursor is not None
+
+    def generation(self) -> int | None:
+        """The database's current generation (None when the cache is off); a change since the
+        last call drops every entry."""
+        if self._cursor is None:
+            return None
+        try:
+            version = int(self._cursor.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            self._entries.clear()
+            return None
+        if version != self._generation:
+            self._entries.clear()
+            self._generation = version
+        return version
+
+    def get(self, key: Key) -> bytes | None:
+        body = self._entries.get(key)
+        if body is not None:
+            self._entries.move_to_end(key)
+        return body
+
+    def put(self, key: Key, generation: int, body: bytes) -> None:
+        """Keep a body read at `generation`, unless the database has moved on since."""
+        if generation != self._generation or len(body) > MAX_BODY_BYTES:
+            return
+        self._entries[key] = body
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.connection.close()
+            self._cursor = None
+        self._entries.clear()
+
+
+def cached(handler: Handler) -> Handler:
+    """Serve a GET handler's 200 answers from the process's ReadCache while the database is
+    unchanged; the handler still runs (and authorizes, and fails) on every miss."""
+
+    async def serve(ctx: Ctx) -> Response:
+        cache: ReadCache | None = ctx.state.read_cache
+        generation = cache.generation() if cache is not None else None
+        if cache is None or generation is None:
+            return await handler(ctx)
+        auth = ctx.user
+        scope = ctx.request.scope
+        key: Key = (scope["path"], scope["query_string"], ctx.version, auth.project_id,
+                    auth.is_admin)
+        body = cache.get(key)
+        if body is not None:
+            return RawJSONResponse(body)
+        response = await handler(ctx)
+        if response.status_code == 200 and not response.headers.get("location"):
+            cache.put(key, generation, bytes(response.body))
+        return response
+
+    serve.__name__ = handler.__name__
+    serve.__doc__ = handler.__doc__
+    return serve
