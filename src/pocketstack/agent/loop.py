@@ -100,7 +100,8 @@ class Agent:
     async def pass_once(self, *, full: bool) -> int:
         """Start a reconcile task for each server whose plan is not NOTHING; return how many."""
         guests = await self.driver.guests() if full else []
-        states = await store.server_states(self.host.db, self.config.host, busy_only=not full)
+        states = await store.server_states(self.host.db, self.config.host, busy_only=not full,
+                                           skip=tuple(self._inflight))
         started = 0
         for state in states:
             if state.id in self._inflight:
@@ -128,8 +129,8 @@ class Agent:
         its guest, so a guest being built is never taken for an orphan."""
         if not guests:
             return
-        owned = {instance_name(s.id) for s in
-                 await store.server_states(self.host.db, self.config.host, busy_only=False)}
+        owned = {instance_name(server_id)
+                 for server_id in await store.server_ids(self.host.db, self.config.host)}
         for name in guests:
             if name not in owned:
                 log.info("destroying orphan guest %s", name)

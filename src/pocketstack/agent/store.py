@@ -4,6 +4,7 @@ agent never overwrites newer intent (a delete recorded while a build was in flig
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,30 @@ class ServerState:
         return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state))
 
 
-async def server_states(db: Database, host: str, *, busy_only: bool) -> list[ServerState]:
-    """The host's servers (only those with a task in progress when `busy_only`)."""
+async def server_states(db: Database, host: str, *, busy_only: bool,
+                        skip: Collection[str] = ()) -> list[ServerState]:
+    """The host's servers (only those with a task in progress when `busy_only`), leaving out
+    the ids in `skip`. Only the four state columns are read."""
     if not busy_only:
         await start_due_tasks(db, host)
-    query = select(ServerRow).where(ServerRow.host == host, ServerRow.deleted.is_(False))
+    query = select(ServerRow.id, ServerRow.vm_state, ServerRow.task_state,
+                   ServerRow.power_state).where(ServerRow.host == host,
+                                                ServerRow.deleted.is_(False))
     if busy_only:
         query = query.where(ServerRow.task_state.is_not(None))
+    if skip:
+        query = query.where(ServerRow.id.not_in(list(skip)))
     async with db.reader() as s:
-        return [ServerState.of(row) for row in await s.scalars(query.order_by(ServerRow.created_at))]
+        rows = await s.execute(query.order_by(ServerRow.created_at))
+        return [ServerState(server_id, VmState(vm), None if task is None else TaskState(task),
+                            PowerState(power)) for server_id, vm, task, power in rows]
+
+
+async def server_ids(db: Database, host: str) -> set[str]:
+    """The ids of the host's live servers."""
+    async with db.reader() as s:
+        return set(await s.scalars(select(ServerRow.id).where(
+            ServerRow.host == host, ServerRow.deleted.is_(False))))
 
 
 async def start_due_tasks(db: Database, host: str) -> None:

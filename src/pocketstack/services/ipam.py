@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -70,16 +71,34 @@ async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -
     return True
 
 
+def _text(version: int, value: int) -> str:
+    """The canonical text of an address given as an integer (what ipaddress prints)."""
+    if version == 4:
+        return socket.inet_ntoa(value.to_bytes(4, "big"))
+    return str(ipaddress.IPv6Address(value))
+
+
+def lowest_free(subnet: SubnetRow, used: set[str]) -> str | None:
+    """The lowest pool address not in `used`, walking integers instead of address objects."""
+    bounds = sorted((int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
+                    for p in subnet.allocation_pools)
+    for start, end in bounds:
+        for value in range(start, end + 1):
+            text = _text(subnet.ip_version, value)
+            if text not in used:
+                return text
+    return None
+
+
 async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) -> str | None:
     """The lowest free pool address on the first subnet that has one; None when all are full."""
     for subnet in subnets:
         for _ in range(MAX_ATTEMPTS):
-            used = await used_addresses(s, subnet.id)
-            address = next((a for a in pool_addresses(subnet) if str(a) not in used), None)
+            address = lowest_free(subnet, await used_addresses(s, subnet.id))
             if address is None:
                 break
-            if await _insert(s, port_id, subnet.id, str(address)):
-                return str(address)
+            if await _insert(s, port_id, subnet.id, address):
+                return address
     return None
 
 

@@ -3,9 +3,7 @@ overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -85,20 +83,20 @@ async def user_limits_for(s: AsyncSession, settings: Settings, project_id: str,
 
 async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
     """Instances, cores and RAM (MB) held by the project's servers that are not deleted; a
-    server being resized holds the larger of its old and new flavors until it is confirmed."""
-    rows = await s.execute(
-        select(ServerRow.flavor, ServerRow.old_flavor, ServerRow.new_flavor)
-        .where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))
-    flavors = [_larger(*row) for row in rows]
-    return {
-        "instances": len(flavors),
-        "cores": sum(int((flavor or {}).get("vcpus", 0)) for flavor in flavors),
-        "ram": sum(int((flavor or {}).get("ram", 0)) for flavor in flavors),
-    }
+    server being resized holds the larger of its old and new flavors until it is confirmed.
+    Summed in SQL from the flavor snapshots, so a create does not load the project's rows."""
+    cores, ram = (_larger(s, key) for key in ("vcpus", "ram"))
+    row = (await s.execute(
+        select(func.count(), func.coalesce(func.sum(cores), 0), func.coalesce(func.sum(ram), 0))
+        .where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))).one()
+    return {"instances": int(row[0]), "cores": int(row[1]), "ram": int(row[2])}
 
 
-def _larger(*flavors: dict[str, Any] | None) -> dict[str, int]:
-    return {key: max(int((f or {}).get(key, 0)) for f in flavors) for key in ("vcpus", "ram")}
+def _larger(s: AsyncSession, key: str) -> ColumnElement[int]:
+    """The largest `key` of a server's flavor, old flavor and new flavor (0 when absent)."""
+    greatest = func.greatest if s.bind.dialect.name == "postgresql" else func.max
+    return greatest(*(func.coalesce(column[key].as_integer(), 0) for column in
+                      (ServerRow.flavor, ServerRow.old_flavor, ServerRow.new_flavor)))
 
 
 async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import HostRow, ServerRow
@@ -145,14 +145,23 @@ async def host_states(s: AsyncSession, settings: Settings) -> list[HostState]:
 
 
 async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
-    """What the live servers placed on each named host take from it."""
+    """What the live servers placed on each named host take from it, summed in SQL from
+    their flavor snapshots (root + ephemeral + swap rounded up to whole GB, as flavor_demand)."""
     used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
-    rows = await s.execute(select(ServerRow.host, ServerRow.flavor).where(
-        ServerRow.deleted.is_(False), ServerRow.host.in_(names)))
-    for host, flavor in rows:
-        take, have = flavor_demand(flavor or {}), used[host]
-        used[host] = Demand(have.vcpus + take.vcpus, have.ram_mb + take.ram_mb,
-                            have.disk_gb + take.disk_gb)
+    if not names:
+        return used
+    flavor = ServerRow.flavor
+
+    def amount(key: str) -> ColumnElement[int]:
+        return func.coalesce(flavor[key].as_integer(), 0)
+
+    disk = amount("disk") + amount("ephemeral") + (amount("swap") + 1023) // 1024
+    rows = await s.execute(
+        select(ServerRow.host, func.sum(amount("vcpus")), func.sum(amount("ram")), func.sum(disk))
+        .where(ServerRow.deleted.is_(False), ServerRow.host.in_(names))
+        .group_by(ServerRow.host))
+    for host, vcpus, ram_mb, disk_gb in rows:
+        used[host] = Demand(int(vcpus or 0), int(ram_mb or 0), int(disk_gb or 0))
     return used
 
 
