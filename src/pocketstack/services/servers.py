@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, tuple_, update
+from sqlalchemy import ColumnElement, Row, and_, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -301,6 +301,18 @@ def decode_user_data(text: str) -> bytes | None:
 
 # --- read ----------------------------------------------------------------------------------------
 
+# What the list and show views read: not the console log, diagnostics, user data, flavor JSON.
+VIEW_COLUMNS = (
+    ServerRow.id, ServerRow.project_id, ServerRow.user_id, ServerRow.name, ServerRow.image_id,
+    ServerRow.flavor_id, ServerRow.vm_state, ServerRow.task_state, ServerRow.power_state,
+    ServerRow.host, ServerRow.node, ServerRow.availability_zone, ServerRow.key_name,
+    ServerRow.config_drive, ServerRow.disk_config, ServerRow.access_ipv4, ServerRow.access_ipv6,
+    ServerRow.metadata_, ServerRow.security_groups, ServerRow.progress, ServerRow.fault,
+    ServerRow.launched_at, ServerRow.terminated_at, ServerRow.created_at, ServerRow.updated_at,
+)
+# A row of VIEW_COLUMNS, read by attribute like a ServerRow.
+ServerView = Row[Any]
+
 
 async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
                      is_admin: bool) -> ServerRow:
@@ -313,13 +325,26 @@ async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
     return row
 
 
+async def get_server_view(s: AsyncSession, server_id: str, *, project_id: str,
+                          is_admin: bool) -> ServerView:
+    """The columns the server views show (GET /servers/{id}), without the large ones."""
+    query = select(*VIEW_COLUMNS).where(ServerRow.id == server_id, ServerRow.deleted.is_(False))
+    if not is_admin:
+        query = query.where(ServerRow.project_id == project_id)
+    row = (await s.execute(query)).first()
+    if row is None:
+        raise not_found(server_id)
+    return row
+
+
 async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
-                       marker: str | None) -> list[ServerRow]:
-    """Newest first. Regular expressions (name, ip, ip6) are matched here, not in SQL."""
+                       marker: str | None) -> list[ServerView]:
+    """Newest first, with the view columns. Regular expressions (name, ip, ip6) are matched
+    here, not in SQL."""
     conditions = _conditions(f)
     if conditions is None:
         return []
-    query = select(ServerRow).where(*conditions)
+    query = select(*VIEW_COLUMNS).where(*conditions)
     if marker is not None:
         anchor = (await s.execute(select(ServerRow.created_at, ServerRow.id)
                                   .where(ServerRow.id == marker, *_scope(f)))).first()
@@ -329,8 +354,8 @@ async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
         query = query.where(tuple_(ServerRow.created_at, ServerRow.id) < tuple_(*anchor))
     query = query.order_by(ServerRow.created_at.desc(), ServerRow.id.desc())
     if not (f.name or f.ip or f.ip6):
-        return list(await s.scalars(query.limit(limit)))
-    rows = [r for r in await s.scalars(query) if _search(f.name, r.name)]
+        return list(await s.execute(query.limit(limit)))
+    rows = [r for r in await s.execute(query) if _search(f.name, r.name)]
     if f.ip or f.ip6:
         addresses = await networks.server_addresses(s, [r.id for r in rows])
         rows = [r for r in rows if _address_matches(f, addresses.get(r.id, []))]

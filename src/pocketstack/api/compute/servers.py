@@ -38,8 +38,11 @@ async def _list(ctx: Ctx, path: str) -> Response:
     async with ctx.state.db.reader() as s:
         rows = await servers.list_servers(s, query.filters, limit=query.limit, marker=query.marker)
         found = await networks.server_addresses(s, [r.id for r in rows]) if path != "servers" else {}
-    items = [views.summary(ctx, r) if path == "servers" else views.detail(ctx, r, found[r.id])
-             for r in rows]
+    roots = views.Roots.of(ctx)
+    if path == "servers":
+        items = [views.summary(ctx, r, roots) for r in rows]
+    else:
+        items = [views.detail(ctx, r, found[r.id], roots) for r in rows]
     body: dict[str, object] = {"servers": items}
     if rows and len(rows) == query.limit:
         body["servers_links"] = next_link(ctx, path, rows[-1].id)
@@ -49,8 +52,8 @@ async def _list(ctx: Ctx, path: str) -> Response:
 async def show_server(ctx: Ctx) -> Response:
     ctx.authorize("compute:servers:show")
     async with ctx.state.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
+        row = await servers.get_server_view(s, ctx.params["server_id"], project_id=ctx.project_id,
+                                            is_admin=ctx.is_admin)
         found = await networks.server_addresses(s, [row.id])
     return json_response({"server": views.detail(ctx, row, found[row.id])})
 

@@ -4,9 +4,12 @@ its links): the summary in lists, the basic view after an update, the detailed v
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from pocketstack.api.compute.views_links import bookmark_root, resource_links
+from pocketstack.api.compute.views_links import api_root, bookmark_root, resource_links
 from pocketstack.api.http import Ctx
 from pocketstack.compute_states import (
     FAULT_STATUSES,
@@ -16,12 +19,35 @@ from pocketstack.compute_states import (
 )
 from pocketstack.db.models import ServerRow
 from pocketstack.services.networks import Address
-from pocketstack.services.servers import Created
+from pocketstack.services.servers import Created, ServerView
 from pocketstack.timeutil import iso_plain, iso_z
 
+# An ORM row or a row of the view columns (services.servers.VIEW_COLUMNS).
+Server = ServerRow | ServerView
 
-def summary(ctx: Ctx, row: ServerRow) -> dict[str, Any]:
-    return {"id": row.id, "links": resource_links(ctx, "servers", row.id), "name": row.name}
+
+@dataclass(frozen=True, slots=True)
+class Roots:
+    """What every server of one response shares: the link prefixes and who asks."""
+    servers: str
+    bookmark: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Roots:
+        return cls(f"{api_root(ctx)}/servers/", bookmark_root(ctx), ctx.is_admin)
+
+    def links(self, server_id: str) -> list[dict[str, str]]:
+        return [{"href": self.servers + server_id, "rel": "self"},
+                {"href": f"{self.bookmark}/servers/{server_id}", "rel": "bookmark"}]
+
+    def bookmark_link(self, collection: str, resource_id: str) -> list[dict[str, str]]:
+        return [{"href": f"{self.bookmark}/{collection}/{resource_id}", "rel": "bookmark"}]
+
+
+def summary(ctx: Ctx, row: Server, roots: Roots | None = None) -> dict[str, Any]:
+    links = (roots or Roots.of(ctx)).links(row.id)
+    return {"id": row.id, "links": links, "name": row.name}
 
 
 def addresses(found: list[Address], *, extended: bool) -> dict[str, list[dict[str, Any]]]:
@@ -36,19 +62,35 @@ def addresses(found: list[Address], *, extended: bool) -> dict[str, list[dict[st
     return by_network
 
 
-def host_id(row: ServerRow) -> str:
+def host_id(row: Server) -> str:
     """Nova's opaque host id: the same host looks different to different projects."""
     if not row.host:
         return ""
-    return hashlib.sha224((row.project_id + row.host).encode()).hexdigest()
+    return _host_hash(row.project_id, row.host)
 
 
-def _bookmark(ctx: Ctx, collection: str, resource_id: str) -> list[dict[str, str]]:
-    return [{"href": f"{bookmark_root(ctx)}/{collection}/{resource_id}", "rel": "bookmark"}]
+@lru_cache(maxsize=4096)
+def _host_hash(project_id: str, host: str) -> str:
+    return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
-def basic(ctx: Ctx, row: ServerRow, found: list[Address], *, extended: bool = False) -> dict[str, Any]:
+def _z(value: datetime | None) -> str | None:
+    """iso_z for the naive UTC values the columns hold (isoformat is the cheaper formatter)."""
+    if value is None or value.tzinfo is not None or value.year < 1000:
+        return iso_z(value)
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+def _plain(value: datetime | None) -> str | None:
+    if value is None or value.tzinfo is not None or value.year < 1000:
+        return iso_plain(value)
+    return value.isoformat(timespec="microseconds")
+
+
+def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False,
+          roots: Roots | None = None) -> dict[str, Any]:
     """The view PUT /servers/{id} answers with (Tempest's common_show_server)."""
+    roots = roots or Roots.of(ctx)
     status = public_status(row.vm_state, row.task_state)
     body: dict[str, Any] = {
         "id": row.id,
@@ -58,36 +100,37 @@ def basic(ctx: Ctx, row: ServerRow, found: list[Address], *, extended: bool = Fa
         "user_id": row.user_id,
         "metadata": dict(row.metadata_ or {}),
         "hostId": host_id(row),
-        "image": {"id": row.image_id, "links": _bookmark(ctx, "images", row.image_id)}
+        "image": {"id": row.image_id, "links": roots.bookmark_link("images", row.image_id)}
         if row.image_id else "",
-        "flavor": {"id": row.flavor_id, "links": _bookmark(ctx, "flavors", row.flavor_id)},
-        "created": iso_z(row.created_at),
-        "updated": iso_z(row.updated_at),
+        "flavor": {"id": row.flavor_id, "links": roots.bookmark_link("flavors", row.flavor_id)},
+        "created": _z(row.created_at),
+        "updated": _z(row.updated_at),
         "addresses": addresses(found, extended=extended),
         "accessIPv4": row.access_ipv4 or "",
         "accessIPv6": row.access_ipv6 or "",
-        "links": resource_links(ctx, "servers", row.id),
+        "links": roots.links(row.id),
         "OS-DCF:diskConfig": row.disk_config,
     }
     if status in PROGRESS_STATUSES:
         body["progress"] = row.progress
     if status in FAULT_STATUSES and row.fault:
-        body["fault"] = _fault(ctx, row.fault)
+        body["fault"] = _fault(roots.is_admin, row.fault)
     return body
 
 
-def _fault(ctx: Ctx, fault: dict[str, Any]) -> dict[str, Any]:
+def _fault(is_admin: bool, fault: dict[str, Any]) -> dict[str, Any]:
     shown = {"code": int(fault.get("code", 500)), "created": fault.get("created") or "",
              "message": fault.get("message", "")}
     # Nova hides a 500's details (a traceback) from everyone but admins.
-    if fault.get("details") and (ctx.is_admin or shown["code"] != 500):
+    if fault.get("details") and (is_admin or shown["code"] != 500):
         shown["details"] = fault["details"]
     return shown
 
 
-def detail(ctx: Ctx, row: ServerRow, found: list[Address]) -> dict[str, Any]:
+def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = None) -> dict[str, Any]:
     """GET /servers/{id} and /servers/detail (Tempest's server_detail)."""
-    body = basic(ctx, row, found, extended=True)
+    roots = roots or Roots.of(ctx)
+    body = basic(ctx, row, found, extended=True, roots=roots)
     body.update({
         "key_name": row.key_name,
         "config_drive": row.config_drive,
@@ -95,13 +138,13 @@ def detail(ctx: Ctx, row: ServerRow, found: list[Address]) -> dict[str, Any]:
         "OS-EXT-STS:task_state": row.task_state,
         "OS-EXT-STS:vm_state": row.vm_state,
         "OS-EXT-STS:power_state": row.power_state,
-        "OS-SRV-USG:launched_at": iso_plain(row.launched_at),
-        "OS-SRV-USG:terminated_at": iso_plain(row.terminated_at),
+        "OS-SRV-USG:launched_at": _plain(row.launched_at),
+        "OS-SRV-USG:terminated_at": _plain(row.terminated_at),
         "os-extended-volumes:volumes_attached": [],
     })
     if row.security_groups:
         body["security_groups"] = [{"name": g["name"]} for g in row.security_groups]
-    if ctx.is_admin:
+    if roots.is_admin:
         body["OS-EXT-SRV-ATTR:host"] = row.host
         body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = row.node
         body["OS-EXT-SRV-ATTR:instance_name"] = instance_name(row.id)
