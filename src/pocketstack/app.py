@@ -140,11 +140,10 @@ class PocketstackApp:
         path: str = scope["path"]
         method: str = scope["method"]
         service = route_table.service_of(path)
-        request_id = new_request_id()
+        request_id = new_request_id().encode()
         extra_headers: list[tuple[bytes, bytes]] = [
-            (name, request_id.encode()) for name in REQUEST_ID_HEADERS[service]
+            (name, request_id) for name in REQUEST_ID_HEADERS[service]
         ]
-        request = Request(scope, receive)
         try:
             endpoint, params, allowed = self.router.match(method, path)
             if endpoint is None:
@@ -153,15 +152,18 @@ class PocketstackApp:
                         "The method specified is not allowed for this resource.",
                         headers={"Allow": ", ".join(allowed)})
                 raise errors.NotFound("The resource could not be found.")
-            ctx = Ctx(request, self.state, endpoint.service, params, endpoint.options, request_id)
+            ctx = Ctx(Request(scope, receive), self.state, endpoint.service, params,
+                      endpoint.options, request_id.decode())
+            options = endpoint.options
+            headers = _app_headers(scope)
             if endpoint.service == "compute":
-                if endpoint.options.get("legacy"):
+                if options.get("legacy"):
                     ctx.version = microversions.LEGACY_V2
                 else:
-                    ctx.version = microversions.requested(request.headers)
-                    extra_headers.extend(microversions.response_headers(ctx.version))
-            if endpoint.options.get("auth", True):
-                await self._authenticate(ctx)
+                    ctx.version = microversions.requested(headers)
+                    extra_headers.extend(_version_headers(ctx.version))
+            if options.get("auth", True):
+                await self._authenticate(ctx, headers.get("x-auth-token"))
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
             response = render_fault(service, exc)
@@ -173,9 +175,8 @@ class PocketstackApp:
         response.raw_headers.extend(extra_headers)
         await response(scope, receive, send)
 
-    async def _authenticate(self, ctx: Ctx) -> None:
+    async def _authenticate(self, ctx: Ctx, token: str | None) -> None:
         assert self.state is not None
-        token = ctx.request.headers.get("x-auth-token")
         if not token:
             raise errors.Unauthorized("The request you have made requires authentication.")
         auth = await self.state.tokens.validate(token)
@@ -187,6 +188,26 @@ class PocketstackApp:
             raise errors.BadRequest(
                 f"Malformed request URL: URL's project_id '{url_project}' doesn't match "
                 f"Context's project_id '{auth.project_id}'")
+
+
+# The request headers the app itself reads (the first value of each, as Starlette's get).
+APP_HEADERS = frozenset((b"x-auth-token", b"openstack-api-version", b"x-openstack-nova-api-version"))
+_VERSION_HEADERS: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
+
+
+def _app_headers(scope: Scope) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in APP_HEADERS:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+def _version_headers(version: tuple[int, int]) -> list[tuple[bytes, bytes]]:
+    headers = _VERSION_HEADERS.get(version)
+    if headers is None:
+        headers = _VERSION_HEADERS[version] = microversions.response_headers(version)
+    return headers
 
 
 def _read_cache(db: Database) -> ReadCache | None:

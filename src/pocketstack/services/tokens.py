@@ -2,7 +2,9 @@
 
 A token carries who, scope, roles, expiry and an audit id, encrypted and signed with the
 Fernet keys kept in the database (so every API process validates without a database read).
-Revocation events are cached per process and re-read at most every `revocation_cache_s`.
+Revocation events are cached per process and re-read at most every `revocation_cache_s`;
+decoded tokens are kept in a bounded per-process map, checked for expiry and revocation on
+every use, so a repeated token costs no decryption.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pocketstack.db.engine import Database
 from pocketstack.db.models import RevocationRow, SecretRow
 
 FERNET_SECRET = "fernet_keys"
+# Decoded tokens kept per process (each entry is a few hundred bytes).
+DECODED_CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class Tokens:
         self._fernet: MultiFernet | None = None
         self._revocations: list[_Revocation] = []
         self._revocations_read_at = 0.0
+        self._decoded: dict[str, Auth] = {}
 
     async def load_keys(self) -> None:
         async with self.db.session() as s:
@@ -78,6 +83,7 @@ class Tokens:
                 s.add(row)
         keys = [Fernet(k.encode()) for k in row.value.split(",")]
         self._fernet = MultiFernet(keys)
+        self._decoded.clear()
 
     @property
     def fernet(self) -> MultiFernet:
@@ -123,8 +129,16 @@ class Tokens:
         return Auth(u, ud, tuple(m), p, d, tuple(r), iat, exp, tuple(aids))
 
     async def validate(self, token: str, *, fresh: bool = False) -> Auth | None:
-        auth = self.decode(token)
+        auth = self._decoded.get(token)
         if auth is None:
+            auth = self.decode(token)
+            if auth is None:
+                return None
+            if len(self._decoded) >= DECODED_CACHE_SIZE:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[token] = auth
+        elif auth.expires_at <= time.time():
+            del self._decoded[token]
             return None
         await self._refresh_revocations(force=fresh)
         return None if self._revoked(auth) else auth
