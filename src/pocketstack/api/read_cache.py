@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from pocketstack.api.http import Ctx
 
 MAX_ENTRIES = 512
-# Bodies larger than this are rendered every time (a cache of small reads only).
-MAX_BODY_BYTES = 256 * 1024
+# Bodies larger than this are rendered every time (a cache of small reads only), and the
+# entries together hold at most MAX_TOTAL_BYTES.
+MAX_BODY_BYTES = 64 * 1024
+MAX_TOTAL_BYTES = 4 * 1024 * 1024
 
 Key = tuple[str, bytes, tuple[int, int], str | None, bool]
 Handler = Callable[["Ctx"], Awaitable[Response]]
@@ -37,6 +39,7 @@ class ReadCache:
     def __init__(self, sqlite_path: str | None, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Key, bytes] = OrderedDict()
+        self._bytes = 0
         self._generation: int | None = None
         self._cursor: sqlite3.Cursor | None = None
         if sqlite_path and sqlite_path != ":memory:":
@@ -55,10 +58,10 @@ class ReadCache:
         try:
             version = int(self._cursor.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
-            self._entries.clear()
+            self._drop_all()
             return None
         if version != self._generation:
-            self._entries.clear()
+            self._drop_all()
             self._generation = version
         return version
 
@@ -72,15 +75,24 @@ class ReadCache:
         """Keep a body read at `generation`, unless the database has moved on since."""
         if generation != self._generation or len(body) > MAX_BODY_BYTES:
             return
+        previous = self._entries.pop(key, None)
+        if previous is not None:
+            self._bytes -= len(previous)
         self._entries[key] = body
-        if len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._entries) > self.max_entries or self._bytes > MAX_TOTAL_BYTES:
+            _, dropped = self._entries.popitem(last=False)
+            self._bytes -= len(dropped)
+
+    def _drop_all(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
 
     def close(self) -> None:
         if self._cursor is not None:
             self._cursor.connection.close()
             self._cursor = None
-        self._entries.clear()
+        self._drop_all()
 
 
 def cached(handler: Handler) -> Handler:
