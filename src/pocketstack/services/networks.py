@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -238,30 +238,36 @@ def _is_address(text: str) -> bool:
     return True
 
 
+_ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
+                                   FloatingIpRow.__table__.c, NetworkRow.__table__.c)
+# Built once (a listing asks for a page of servers at a time): the ids are one expanding bind.
+_FIXED_ADDRESSES = (
+    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.ip_address)
+    .select_from(PortRow.__table__.join(FixedIpRow.__table__, _fixed.port_id == _ports.id)
+                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
+    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
+    .order_by(_ports.created_at, _fixed.id))
+_FLOATING_ADDRESSES = (
+    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name,
+           _floating.floating_ip_address)
+    .select_from(PortRow.__table__.join(FloatingIpRow.__table__, _floating.port_id == _ports.id)
+                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
+    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
+    .order_by(_floating.created_at, _floating.id))
+
+
 async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, list[Address]]:
-    """Every server's fixed addresses, ordered by port creation, in one query."""
+    """Every server's fixed addresses, ordered by port creation, then its floating ones."""
     found: dict[str, list[Address]] = {server_id: [] for server_id in server_ids}
     if not server_ids:
         return found
-    rows = await s.execute(
-        select(PortRow.device_id, PortRow.mac_address, NetworkRow.id, NetworkRow.name,
-               FixedIpRow.ip_address)
-        .join(FixedIpRow, FixedIpRow.port_id == PortRow.id)
-        .join(NetworkRow, NetworkRow.id == PortRow.network_id)
-        .where(PortRow.device_id.in_(server_ids))
-        .order_by(PortRow.created_at, FixedIpRow.id))
-    for device_id, mac, network_id, network_name, address in rows:
-        version = ipaddress.ip_address(address).version
+    ids = {"server_ids": server_ids}
+    for device_id, mac, network_id, network_name, address in await s.execute(_FIXED_ADDRESSES, ids):
+        version = 6 if ":" in address else 4
         found.setdefault(device_id, []).append(
             Address(network_name, network_id, address, version, mac, "fixed"))
-    floating = await s.execute(
-        select(PortRow.device_id, PortRow.mac_address, NetworkRow.id, NetworkRow.name,
-               FloatingIpRow.floating_ip_address)
-        .join(FloatingIpRow, FloatingIpRow.port_id == PortRow.id)
-        .join(NetworkRow, NetworkRow.id == PortRow.network_id)
-        .where(PortRow.device_id.in_(server_ids))
-        .order_by(FloatingIpRow.created_at, FloatingIpRow.id))
-    for device_id, mac, network_id, network_name, address in floating:
+    for device_id, mac, network_id, network_name, address in await s.execute(
+            _FLOATING_ADDRESSES, ids):
         found.setdefault(device_id, []).append(
             Address(network_name, network_id, address, 4, mac, "floating"))
     return found

@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select, true, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    inspect,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -230,10 +241,12 @@ def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: Image
     name = req.name if count == 1 else f"{req.name}-{index + 1}"
     server_id = str(uuid.uuid4())
     auto_disk = str(image.properties.get("auto_disk_config", "")).lower() in ("true", "1", "yes")
+    snapshot = flavor_snapshot(flavor)
     return ServerRow(
         id=server_id, project_id=caller.project_id, user_id=caller.user_id, name=name,
         hostname=sanitize_hostname(name, server_id), description=req.description,
-        image_id=image.id, flavor_id=flavor.id, flavor=flavor_snapshot(flavor),
+        image_id=image.id, flavor_id=flavor.id, flavor=snapshot,
+        **scheduler.usage_columns(snapshot),
         vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
         power_state=PowerState.NOSTATE, availability_zone=req.availability_zone,
         key_name=req.key_name, user_data=req.user_data,
@@ -302,14 +315,28 @@ def decode_user_data(text: str) -> bytes | None:
 # --- read ----------------------------------------------------------------------------------------
 
 # What the list and show views read: not the console log, diagnostics, user data, flavor JSON.
-VIEW_COLUMNS = (
-    ServerRow.id, ServerRow.project_id, ServerRow.user_id, ServerRow.name, ServerRow.image_id,
-    ServerRow.flavor_id, ServerRow.vm_state, ServerRow.task_state, ServerRow.power_state,
-    ServerRow.host, ServerRow.node, ServerRow.availability_zone, ServerRow.key_name,
-    ServerRow.config_drive, ServerRow.disk_config, ServerRow.access_ipv4, ServerRow.access_ipv6,
-    ServerRow.metadata_, ServerRow.security_groups, ServerRow.progress, ServerRow.fault,
-    ServerRow.launched_at, ServerRow.terminated_at, ServerRow.created_at, ServerRow.updated_at,
-)
+# Plain table columns labelled with the attribute names: the statements stay Core statements.
+_VIEW_KEYS = ("id", "project_id", "user_id", "name", "image_id", "flavor_id", "vm_state",
+              "task_state", "power_state", "host", "node", "availability_zone", "key_name",
+              "config_drive", "disk_config", "access_ipv4", "access_ipv6", "metadata_",
+              "security_groups", "progress", "fault", "launched_at", "terminated_at",
+              "created_at", "updated_at")
+VIEW_COLUMNS = tuple(inspect(ServerRow).columns[key].label(key) for key in _VIEW_KEYS)
+_servers = ServerRow.__table__.c
+_SHOW = select(*VIEW_COLUMNS).where(_servers.id == bindparam("server_id"),
+                                    _servers.deleted.is_(False))
+_SHOW_OWN = _SHOW.where(_servers.project_id == bindparam("project_id"))
+# The common listing (a project's servers, no filters), built once.
+_PAGE = (select(*VIEW_COLUMNS)
+         .where(_servers.project_id == bindparam("project_id"), _servers.deleted.is_(False))
+         .order_by(_servers.created_at.desc(), _servers.id.desc())
+         .limit(bindparam("limit")))
+_PAGE_AFTER = _PAGE.where(tuple_(_servers.created_at, _servers.id)
+                          < tuple_(bindparam("created_at", type_=_servers.created_at.type),
+                                   bindparam("marker_id", type_=_servers.id.type)))
+_ANCHOR = select(_servers.created_at, _servers.id).where(
+    _servers.id == bindparam("marker_id"), _servers.project_id == bindparam("project_id"),
+    _servers.deleted.is_(False))
 # A row of VIEW_COLUMNS, read by attribute like a ServerRow.
 ServerView = Row[Any]
 
@@ -328,10 +355,11 @@ async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
 async def get_server_view(s: AsyncSession, server_id: str, *, project_id: str,
                           is_admin: bool) -> ServerView:
     """The columns the server views show (GET /servers/{id}), without the large ones."""
-    query = select(*VIEW_COLUMNS).where(ServerRow.id == server_id, ServerRow.deleted.is_(False))
-    if not is_admin:
-        query = query.where(ServerRow.project_id == project_id)
-    row = (await s.execute(query)).first()
+    if is_admin:
+        row = (await s.execute(_SHOW, {"server_id": server_id})).first()
+    else:
+        row = (await s.execute(_SHOW_OWN, {"server_id": server_id,
+                                           "project_id": project_id})).first()
     if row is None:
         raise not_found(server_id)
     return row
@@ -341,6 +369,8 @@ async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
                        marker: str | None) -> list[ServerView]:
     """Newest first, with the view columns. Regular expressions (name, ip, ip6) are matched
     here, not in SQL."""
+    if f == ServerFilters(f.project_id) and f.project_id is not None:
+        return await _page(s, f.project_id, limit, marker)
     conditions = _conditions(f)
     if conditions is None:
         return []
@@ -360,6 +390,19 @@ async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
         addresses = await networks.server_addresses(s, [r.id for r in rows])
         rows = [r for r in rows if _address_matches(f, addresses.get(r.id, []))]
     return rows[:limit]
+
+
+async def _page(s: AsyncSession, project_id: str, limit: int,
+                marker: str | None) -> list[ServerView]:
+    """A project's servers without filters, with the prebuilt statements."""
+    if marker is None:
+        return list(await s.execute(_PAGE, {"project_id": project_id, "limit": limit}))
+    anchor = (await s.execute(_ANCHOR, {"marker_id": marker, "project_id": project_id})).first()
+    if anchor is None:
+        raise errors.BadRequest(f"marker [{marker}] not found")
+    return list(await s.execute(_PAGE_AFTER, {"project_id": project_id, "limit": limit,
+                                              "created_at": anchor.created_at,
+                                              "marker_id": anchor.id}))
 
 
 def _scope(f: ServerFilters) -> list[ColumnElement[bool]]:
