@@ -16,7 +16,7 @@ from pocketstack.compute_states import PowerState, TaskState, VmState, instance_
 from pocketstack.db.engine import Database
 from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
-from pocketstack.services import networks
+from pocketstack.services import networks, scheduler
 from pocketstack.services.servers import decode_user_data
 from pocketstack.timeutil import iso_z, utcnow
 
@@ -91,6 +91,8 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
                           **values: Any) -> bool:
     """Write `values` only if the row still has the states the agent planned from."""
     task = ServerRow.task_state
+    if values.get("flavor") is not None:
+        values.update(scheduler.usage_columns(values["flavor"]))
     result = await s.execute(
         update(ServerRow)
         .where(ServerRow.id == server_id, ServerRow.host == host, ServerRow.deleted.is_(False),

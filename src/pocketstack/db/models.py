@@ -357,7 +357,7 @@ class ServerRow(Base):
     __tablename__ = "servers"
     __table_args__ = (
         Index("ix_servers_project_created", "project_id", "deleted", "created_at", "id"),
-        Index("ix_servers_host", "host", "deleted"),
+        Index("ix_servers_host", "host", "deleted", "task_state"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(64))
@@ -372,6 +372,11 @@ class ServerRow(Base):
     # While a resize or migration waits for confirmation: the flavor before and after it.
     old_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     new_flavor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # What `flavor` takes from quota and host (vcpus, RAM, root + ephemeral + swap in whole
+    # GB), kept with it so that usage is summed in SQL; NULL: read `flavor` instead.
+    vcpus: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    disk_gb: Mapped[int | None] = mapped_column(Integer, nullable=True)
     vm_state: Mapped[str] = mapped_column(String(32))
     task_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     power_state: Mapped[int] = mapped_column(Integer, default=0)

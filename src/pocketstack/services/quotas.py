@@ -16,6 +16,7 @@ from pocketstack.db.models import (
     ServerRow,
     UserQuotaRow,
 )
+from pocketstack.services import scheduler
 from pocketstack.settings import Settings
 
 # Nova's quota-set resources, in the order its API reference lists them.
@@ -95,8 +96,9 @@ async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
 def _larger(s: AsyncSession, key: str) -> ColumnElement[int]:
     """The largest `key` of a server's flavor, old flavor and new flavor (0 when absent)."""
     greatest = func.greatest if s.bind.dialect.name == "postgresql" else func.max
-    return greatest(*(func.coalesce(column[key].as_integer(), 0) for column in
-                      (ServerRow.flavor, ServerRow.old_flavor, ServerRow.new_flavor)))
+    current = scheduler.VCPUS_USED if key == "vcpus" else scheduler.RAM_USED
+    return greatest(current, *(func.coalesce(column[key].as_integer(), 0)
+                               for column in (ServerRow.old_flavor, ServerRow.new_flavor)))
 
 
 async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:

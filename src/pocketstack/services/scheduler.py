@@ -144,20 +144,32 @@ async def host_states(s: AsyncSession, settings: Settings) -> list[HostState]:
             for h in hosts]
 
 
+def usage_columns(flavor: dict[str, Any]) -> dict[str, int]:
+    """ServerRow's vcpus, memory_mb and disk_gb for a server of this flavor."""
+    demand = flavor_demand(flavor)
+    return {"vcpus": demand.vcpus, "memory_mb": demand.ram_mb, "disk_gb": demand.disk_gb}
+
+
+def _from_flavor(key: str) -> ColumnElement[int]:
+    return ServerRow.flavor[key].as_integer()
+
+
+# Each live server's demand: its integer columns, or its flavor snapshot where they are NULL.
+VCPUS_USED = func.coalesce(ServerRow.vcpus, _from_flavor("vcpus"), 0)
+RAM_USED = func.coalesce(ServerRow.memory_mb, _from_flavor("ram"), 0)
+DISK_USED = func.coalesce(
+    ServerRow.disk_gb,
+    func.coalesce(_from_flavor("disk"), 0) + func.coalesce(_from_flavor("ephemeral"), 0)
+    + (func.coalesce(_from_flavor("swap"), 0) + 1023) // 1024)
+
+
 async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
-    """What the live servers placed on each named host take from it, summed in SQL from
-    their flavor snapshots (root + ephemeral + swap rounded up to whole GB, as flavor_demand)."""
+    """What the live servers placed on each named host take from it, summed in SQL."""
     used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
     if not names:
         return used
-    flavor = ServerRow.flavor
-
-    def amount(key: str) -> ColumnElement[int]:
-        return func.coalesce(flavor[key].as_integer(), 0)
-
-    disk = amount("disk") + amount("ephemeral") + (amount("swap") + 1023) // 1024
     rows = await s.execute(
-        select(ServerRow.host, func.sum(amount("vcpus")), func.sum(amount("ram")), func.sum(disk))
+        select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
         .where(ServerRow.deleted.is_(False), ServerRow.host.in_(names))
         .group_by(ServerRow.host))
     for host, vcpus, ram_mb, disk_gb in rows:

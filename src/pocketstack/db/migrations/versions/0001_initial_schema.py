@@ -278,6 +278,9 @@ def upgrade() -> None:
     sa.Column('flavor', sa.JSON(), nullable=False),
     sa.Column('old_flavor', sa.JSON(), nullable=True),
     sa.Column('new_flavor', sa.JSON(), nullable=True),
+    sa.Column('vcpus', sa.Integer(), nullable=True),
+    sa.Column('memory_mb', sa.Integer(), nullable=True),
+    sa.Column('disk_gb', sa.Integer(), nullable=True),
     sa.Column('vm_state', sa.String(length=32), nullable=False),
     sa.Column('task_state', sa.String(length=32), nullable=True),
     sa.Column('power_state', sa.Integer(), nullable=False),
@@ -315,7 +318,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('servers', schema=None) as batch_op:
-        batch_op.create_index('ix_servers_host', ['host', 'deleted'], unique=False)
+        batch_op.create_index('ix_servers_host', ['host', 'deleted', 'task_state'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
     op.create_table('user_quotas',
