@@ -25,3 +25,12 @@ def test_image_tasks_list_is_empty_for_visible_image(member: Api) -> None:
 def test_image_tasks_of_unknown_image_is_404(member: Api) -> None:
     resp = member.get("/image/v2/images/00000000-0000-0000-0000-000000000000/tasks")
     assert resp.status_code == 404
+
+
+def test_floating_ip_pool_may_be_named_by_network_id(admin: Api, member: Api) -> None:
+    networks = admin.get("/network/v2.0/networks", params={"name": "public"}).json()["networks"]
+    resp = member.post("/compute/v2.1/os-floating-ips", json={"pool": networks[0]["id"]})
+    assert resp.status_code == 200, resp.text
+    floating = resp.json()["floating_ip"]
+    assert floating["pool"] == "public"
+    assert member.delete(f"/compute/v2.1/os-floating-ips/{floating['id']}").status_code == 202

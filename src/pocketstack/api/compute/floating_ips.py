@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -56,7 +56,8 @@ async def show_floating_ip(ctx: Ctx) -> Response:
 async def _pool(s: AsyncSession, name: str | None) -> NetworkRow:
     query = select(NetworkRow).where(NetworkRow.external.is_(True))
     if name is not None:
-        query = query.where(NetworkRow.name == name)
+        # Nova looks the pool up in the network service by name or by id.
+        query = query.where(or_(NetworkRow.name == name, NetworkRow.id == name))
     network = await s.scalar(query.order_by(NetworkRow.created_at, NetworkRow.id).limit(1))
     if network is None:
         raise errors.NotFound("Floating IP pool not found.")
