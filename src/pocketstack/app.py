@@ -270,6 +270,17 @@ def _listen_for_wakes(state: State) -> Callable[[], None]:
     return stop
 
 
+def run_serve_worker(fd: int, log_level: str, uvicorn_options: dict[str, Any]) -> None:
+    """One more API process of `serve --workers N` (no agent; it wakes the agent's process),
+    started without the command-line tools so that it does not carry them in memory."""
+    import uvicorn
+
+    sock = socket.socket(fileno=fd)
+    application = create_app(Settings(), embedded_agent=False, agent_wake="send")
+    config = uvicorn.Config(application, log_level=log_level, **uvicorn_options)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
 def create_app(settings: Settings, *, embedded_agent: bool = True,
                agent_wake: Literal["listen", "send"] | None = None) -> PocketstackApp:
     return PocketstackApp(settings, embedded_agent=embedded_agent, agent_wake=agent_wake)

@@ -147,6 +147,10 @@ def _print_credentials(settings: Settings, creds: Any, path: Path) -> None:
 # The uvicorn settings every API process uses (the benchmark's ceiling app uses them too).
 UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "lifespan": "on",
                                    "access_log": False}
+# The extra API processes of `serve` start from the app module alone, without this module's
+# command-line libraries (typer, rich, yaml: a few MB in each process).
+WORKER_PROGRAM = ("import sys; from pocketstack.app import run_serve_worker; "
+                  f"run_serve_worker(int(sys.argv[1]), sys.argv[2], {UVICORN_OPTIONS!r})")
 
 
 @app.command()
@@ -175,8 +179,8 @@ def serve(
     sock, *others = listen_sockets(settings.host, settings.port, workers)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
-    pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", "{fd}",
-                       "--log-level", log_level], env, [o.fileno() for o in others])
+    pool = WorkerPool([sys.executable, "-c", WORKER_PROGRAM, "{fd}", log_level], env,
+                      [o.fileno() for o in others])
     _exit_on_sigterm()
     pool.start()
     try:
