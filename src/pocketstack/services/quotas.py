@@ -3,7 +3,7 @@ overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -85,20 +85,30 @@ async def user_limits_for(s: AsyncSession, settings: Settings, project_id: str,
 async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
     """Instances, cores and RAM (MB) held by the project's servers that are not deleted; a
     server being resized holds the larger of its old and new flavors until it is confirmed.
-    Summed in SQL from the flavor snapshots, so a create does not load the project's rows."""
-    cores, ram = (_larger(s, key) for key in ("vcpus", "ram"))
-    row = (await s.execute(
-        select(func.count(), func.coalesce(func.sum(cores), 0), func.coalesce(func.sum(ram), 0))
-        .where(ServerRow.project_id == project_id, ServerRow.deleted.is_(False)))).one()
+    Summed in SQL (one statement built once per dialect), so a create loads no server rows."""
+    dialect = s.bind.dialect.name
+    statement = _USAGE.get(dialect)
+    if statement is None:
+        statement = _USAGE[dialect] = _usage_statement(dialect)
+    row = (await s.execute(statement, {"project_id": project_id})).one()
     return {"instances": int(row[0]), "cores": int(row[1]), "ram": int(row[2])}
 
 
-def _larger(s: AsyncSession, key: str) -> ColumnElement[int]:
-    """The largest `key` of a server's flavor, old flavor and new flavor (0 when absent)."""
-    greatest = func.greatest if s.bind.dialect.name == "postgresql" else func.max
-    current = scheduler.VCPUS_USED if key == "vcpus" else scheduler.RAM_USED
-    return greatest(current, *(func.coalesce(column[key].as_integer(), 0)
-                               for column in (ServerRow.old_flavor, ServerRow.new_flavor)))
+_USAGE: dict[str, Select[tuple[int, int, int]]] = {}
+
+
+def _usage_statement(dialect: str) -> Select[tuple[int, int, int]]:
+    greatest = func.greatest if dialect == "postgresql" else func.max
+
+    def larger(current: ColumnElement[int], key: str) -> ColumnElement[int]:
+        """The largest `key` of a server's flavor, old flavor and new flavor (0 if absent)."""
+        return greatest(current, *(func.coalesce(column[key].as_integer(), 0)
+                                   for column in (ServerRow.old_flavor, ServerRow.new_flavor)))
+
+    cores = larger(scheduler.VCPUS_USED, "vcpus")
+    ram = larger(scheduler.RAM_USED, "ram")
+    return (select(func.count(), func.coalesce(func.sum(cores), 0), func.coalesce(func.sum(ram), 0))
+            .where(ServerRow.project_id == bindparam("project_id"), ServerRow.deleted.is_(False)))
 
 
 async def usage(s: AsyncSession, project_id: str, user_id: str | None = None) -> dict[str, int]:

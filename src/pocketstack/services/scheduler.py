@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import HostRow, ServerRow
@@ -163,15 +163,18 @@ DISK_USED = func.coalesce(
     + (func.coalesce(_from_flavor("swap"), 0) + 1023) // 1024)
 
 
+_HOST_USAGE = (
+    select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
+    .where(ServerRow.deleted.is_(False), ServerRow.host.in_(bindparam("names", expanding=True)))
+    .group_by(ServerRow.host))
+
+
 async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
     """What the live servers placed on each named host take from it, summed in SQL."""
     used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
     if not names:
         return used
-    rows = await s.execute(
-        select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
-        .where(ServerRow.deleted.is_(False), ServerRow.host.in_(names))
-        .group_by(ServerRow.host))
+    rows = await s.execute(_HOST_USAGE, {"names": names})
     for host, vcpus, ram_mb, disk_gb in rows:
         used[host] = Demand(int(vcpus or 0), int(ram_mb or 0), int(disk_gb or 0))
     return used
