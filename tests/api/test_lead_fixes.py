@@ -34,3 +34,22 @@ def test_floating_ip_pool_may_be_named_by_network_id(admin: Api, member: Api) ->
     floating = resp.json()["floating_ip"]
     assert floating["pool"] == "public"
     assert member.delete(f"/compute/v2.1/os-floating-ips/{floating['id']}").status_code == 202
+
+
+def test_second_floating_ip_on_the_same_fixed_ip_is_400(member: Api) -> None:
+    import time
+
+    image = member.get("/compute/v2.1/images", params={"name": "cirros"}).json()["images"][0]["id"]
+    server = member.post("/compute/v2.1/servers", json={"server": {
+        "name": "fip", "imageRef": image, "flavorRef": "1"}}).json()["server"]
+    deadline = time.monotonic() + 30
+    while member.get(f"/compute/v2.1/servers/{server['id']}").json()["server"]["status"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first, second = (member.post("/compute/v2.1/os-floating-ips", json={"pool": "public"}).json()["floating_ip"]
+                     for _ in range(2))
+    action = f"/compute/v2.1/servers/{server['id']}/action"
+    assert member.post(action, json={"addFloatingIp": {"address": first["ip"]}}).status_code == 202
+    resp = member.post(action, json={"addFloatingIp": {"address": second["ip"]}})
+    assert resp.status_code == 400
+    assert "already has a floating IP" in resp.json()["badRequest"]["message"]

@@ -106,8 +106,12 @@ async def add_floating_ip(s: AsyncSession, row: ServerRow, address: str,
         if holder is None:
             raise errors.BadRequest("Specified fixed address not assigned to instance")
         port = next(p for p in ports if p.id == holder)
-    await floating_ips.associate(s, floating, port.id, fixed_address,
-                                 project_id=row.project_id, is_admin=is_admin)
+    try:
+        await floating_ips.associate(s, floating, port.id, fixed_address,
+                                     project_id=row.project_id, is_admin=is_admin)
+    except errors.Conflict as exc:
+        # Nova turns the network service's conflict into FloatingIpAssociateFailed: a 400.
+        raise errors.BadRequest(exc.message) from None
 
 
 async def remove_floating_ip(s: AsyncSession, row: ServerRow, address: str, *,
