@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -22,6 +22,7 @@ from pocketstack.db.models import ServerRow
 from pocketstack.drivers.fake import FakeDriver
 from pocketstack.settings import Settings
 
+C = TypeVar("C", bound="Cloud")
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 HOST = "host-a"
 
@@ -51,10 +52,15 @@ class Cloud:
         await agent.start()
         return agent
 
-    async def restart_agent(self) -> None:
+    async def restart_agent(self, *, lose_guests: bool = False) -> None:
+        """A new agent process: the fake driver's guests survive it, as real guests do, unless
+        `lose_guests` (the host itself restarted)."""
         state = self.app.state
         assert state is not None
         await self.agent.stop()
+        if lose_guests:
+            for path in state.settings.data_dir.glob("fake-guests-*/*.json"):
+                path.unlink()
         agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
         await agent.start()
         state.wake_agents = agent.wake
@@ -75,8 +81,9 @@ class Cloud:
         await self.wait_for(server_id, status="ACTIVE", task=None)
         return server_id
 
-    async def act(self, server_id: str, body: dict[str, Any]) -> httpx.Response:
-        return await self.client.post(f"/compute/v2.1/servers/{server_id}/action", json=body)
+    async def act(self, server_id: str, body: dict[str, Any],
+                  version: str = "v2.1") -> httpx.Response:
+        return await self.client.post(f"/compute/{version}/servers/{server_id}/action", json=body)
 
     async def show(self, server_id: str) -> dict[str, Any]:
         resp = await self.client.get(f"/compute/v2.1/servers/{server_id}")
@@ -99,7 +106,9 @@ class Cloud:
 
 
 @asynccontextmanager
-async def local_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Cloud]:
+async def local_cloud(tmp_path: Path, cls: type[C] = Cloud,  # type: ignore[assignment]
+                      **overrides: Any) -> AsyncIterator[C]:
+    """The cloud as `cls` (a Cloud subclass with a test module's own helpers)."""
     settings = Settings(data_dir=tmp_path, admin_password="admin-pw", demo_password="demo-pw",
                         agent_host=HOST, resync_interval_s=3600, **overrides)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -116,6 +125,6 @@ async def local_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Cloud]:
         assert token.status_code == 201, token.text
         client.headers["X-Auth-Token"] = token.headers["X-Subject-Token"]
         try:
-            yield Cloud(app, client, settings)
+            yield cls(app, client, settings)
         finally:
             await app.shutdown()

@@ -8,60 +8,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from pocketstack import bootstrap
 from pocketstack.agent.loop import Agent
-from pocketstack.app import PocketstackApp
-from pocketstack.db import migrate
 from pocketstack.drivers.base import DriverError
-from pocketstack.drivers.fake import FakeDriver
-from pocketstack.settings import Settings
-
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
-HOST = "host-a"
+from tests.api.local_cloud import CIRROS_ID, Cloud, local_cloud
 
 
-@dataclass
-class Local:
-    app: PocketstackApp
-    client: httpx.AsyncClient
-
-    @property
-    def agent(self) -> Agent:
-        agent: Agent = self.app.state.extras["agent"]  # type: ignore[union-attr]
-        return agent
-
-    @property
-    def driver(self) -> FakeDriver:
-        driver = self.agent.driver
-        assert isinstance(driver, FakeDriver)
-        return driver
-
+class Local(Cloud):
     async def boot(self, **server: Any) -> str:
         server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", **server}
         resp = await self.client.post("/compute/v2.1/servers", json={"server": server})
         assert resp.status_code == 202, resp.text
         server_id = str(resp.json()["server"]["id"])
-        await self.wait_for(server_id, "ACTIVE", "active", None)
+        await self.wait_states(server_id, "ACTIVE", "active", None)
         return server_id
 
-    async def act(self, server_id: str, body: dict[str, Any], version: str = "v2.1") -> httpx.Response:
-        return await self.client.post(f"/compute/{version}/servers/{server_id}/action", json=body)
-
-    async def show(self, server_id: str) -> dict[str, Any]:
-        resp = await self.client.get(f"/compute/v2.1/servers/{server_id}")
-        assert resp.status_code == 200, resp.text
-        body: dict[str, Any] = resp.json()["server"]
-        return body
-
-    async def wait_for(self, server_id: str, status: str, vm_state: str,
-                       task: str | None) -> dict[str, Any]:
+    async def wait_states(self, server_id: str, status: str, vm_state: str,
+                          task: str | None) -> dict[str, Any]:
+        """Wait for (status, vm_state, task_state) together."""
         deadline = time.monotonic() + 5
         while True:
             server = await self.show(server_id)
@@ -83,23 +51,8 @@ class Local:
 
 @pytest.fixture
 async def local(tmp_path: Path) -> AsyncIterator[Local]:
-    settings = Settings(data_dir=tmp_path, admin_password="admin-pw", demo_password="demo-pw",
-                        agent_host=HOST, resync_interval_s=3600)
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    app = PocketstackApp(settings, embedded_agent=True)
-    await app.startup()
-    assert app.state is not None
-    await bootstrap.bootstrap(app.state)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
-        token = await client.post("/identity/v3/auth/tokens", json={"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"id": "default"}, "password": "admin-pw"}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
-        assert token.status_code == 201, token.text
-        client.headers["X-Auth-Token"] = token.headers["X-Subject-Token"]
-        yield Local(app, client)
-    await app.shutdown()
+    async with local_cloud(tmp_path, Local) as cloud:
+        yield cloud
 
 
 # (set-up actions, body, driver op held, (status, vm, task) while held, final (status, vm, power),
@@ -148,7 +101,7 @@ async def test_status_sequence(local: Local, setup: list[dict[str, Any]], body: 
     local.driver.hold(op)
     resp = await local.act(server_id, body)
     assert resp.status_code == (200 if "rescue" in body else 202), resp.text
-    await local.wait_for(server_id, *during)
+    await local.wait_states(server_id, *during)
     local.driver.release(op)
     await local.agent.run_until_idle()
     server = await local.show(server_id)
@@ -218,7 +171,7 @@ async def test_hard_reboot_interrupts_a_pause_in_flight(local: Local) -> None:
     server_id = await local.boot()
     local.driver.hold("pause")
     assert (await local.act(server_id, {"pause": None})).status_code == 202
-    await local.wait_for(server_id, "ACTIVE", "active", "pausing")
+    await local.wait_states(server_id, "ACTIVE", "active", "pausing")
     resp = await local.act(server_id, {"reboot": {"type": "SOFT"}})
     assert resp.status_code == 409
     assert resp.json()["conflictingRequest"]["message"] == \
@@ -335,7 +288,7 @@ async def test_a_server_that_never_ran_is_in_no_state_for_actions(local: Local) 
     resp = await local.client.post("/compute/v2.1/servers", json={"server": {
         "name": "broken", "imageRef": CIRROS_ID, "flavorRef": "1"}})
     server_id = resp.json()["server"]["id"]
-    await local.wait_for(server_id, "ERROR", "error", None)
+    await local.wait_states(server_id, "ERROR", "error", None)
     for body, name in (({"os-stop": None}, "stop"), ({"reboot": {"type": "HARD"}}, "reboot"),
                        ({"rescue": None}, "rescue")):
         resp = await local.act(server_id, body)

@@ -5,111 +5,33 @@ converges, orphan guests are removed, a host that is down gets a local delete.""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 
-from pocketstack import bootstrap
-from pocketstack.agent.loop import Agent
-from pocketstack.agent.runner import agent_config, load_driver
-from pocketstack.app import PocketstackApp
-from pocketstack.db import migrate
-from pocketstack.db.models import HostRow, InstanceActionEventRow, InstanceActionRow, ServerRow
+from pocketstack.db.models import HostRow, InstanceActionEventRow, InstanceActionRow
 from pocketstack.drivers.base import DriverError, ImageFiles, InstanceSpec
-from pocketstack.drivers.fake import FakeDriver
-from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
-
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
-HOST = "host-a"
+from tests.api.local_cloud import CIRROS_ID, HOST, Cloud, local_cloud
 
 
-@dataclass
-class Local:
-    app: PocketstackApp
-    client: httpx.AsyncClient
-
-    @property
-    def agent(self) -> Agent:
-        agent: Agent = self.app.state.extras["agent"]  # type: ignore[union-attr]
-        return agent
-
-    @property
-    def driver(self) -> FakeDriver:
-        driver = self.agent.driver
-        assert isinstance(driver, FakeDriver)
-        return driver
-
-    async def restart_agent(self, *, lose_guests: bool = False) -> None:
-        """A new agent process: the fake driver's guests survive it, as real guests do, unless
-        `lose_guests` (the host itself restarted)."""
-        state = self.app.state
-        assert state is not None
-        await self.agent.stop()
-        if lose_guests:
-            for path in state.settings.data_dir.glob("fake-guests-*/*.json"):
-                path.unlink()
-        agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
-        await agent.start()
-        state.wake_agents = agent.wake
-        state.extras["agent"] = agent
-
-    async def server_row(self, server_id: str) -> ServerRow:
-        assert self.app.state is not None
-        async with self.app.state.db.reader() as s:
-            row = await s.get(ServerRow, server_id)
-        assert row is not None
-        return row
-
+class Local(Cloud):
     async def boot(self, **server: Any) -> str:
+        """Create a server without waiting for it: tests here watch the build itself."""
         server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", **server}
         resp = await self.client.post("/compute/v2.1/servers", json={"server": server})
         assert resp.status_code == 202, resp.text
         return str(resp.json()["server"]["id"])
 
-    async def show(self, server_id: str) -> dict[str, Any]:
-        resp = await self.client.get(f"/compute/v2.1/servers/{server_id}")
-        assert resp.status_code == 200, resp.text
-        body: dict[str, Any] = resp.json()["server"]
-        return body
-
-    async def wait_for(self, server_id: str, *, status: str, task: str | None) -> dict[str, Any]:
-        deadline = time.monotonic() + 5
-        while True:
-            server = await self.show(server_id)
-            if server["status"] == status and server["OS-EXT-STS:task_state"] == task:
-                return server
-            assert time.monotonic() < deadline, server
-            await asyncio.sleep(0.01)
-
 
 @pytest.fixture
 async def local(tmp_path: Path) -> AsyncIterator[Local]:
-    settings = Settings(data_dir=tmp_path, admin_password="admin-pw", demo_password="demo-pw",
-                        agent_host=HOST, resync_interval_s=3600)
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    app = PocketstackApp(settings, embedded_agent=True)
-    await app.startup()
-    assert app.state is not None
-    await bootstrap.bootstrap(app.state)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
-        token = await client.post("/identity/v3/auth/tokens", json={"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"id": "default"}, "password": "admin-pw"}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
-        assert token.status_code == 201, token.text
-        client.headers["X-Auth-Token"] = token.headers["X-Subject-Token"]
-        yield Local(app, client)
-    await app.shutdown()
+    async with local_cloud(tmp_path, Local) as cloud:
+        yield cloud
 
 
 async def test_host_is_registered_with_the_fake_capacity(local: Local) -> None:
@@ -124,7 +46,7 @@ async def test_wake_up_builds_without_waiting_for_the_resync(local: Local) -> No
     server_id = await local.boot()
     server = await local.wait_for(server_id, status="ACTIVE", task=None)
     assert server["OS-EXT-SRV-ATTR:host"] == HOST
-    row = await local.server_row(server_id)
+    row = await local.row(server_id)
     assert server_id in row.console_log
     assert '"vm"' in row.console_log and row.launched_at is not None
 
@@ -175,7 +97,7 @@ async def test_delete_wins_over_a_build_in_flight(local: Local) -> None:
     await local.agent.run_until_idle()
     assert (await local.client.get(f"/compute/v2.1/servers/{server_id}")).status_code == 404
     assert await local.driver.guests() == []
-    row = await local.server_row(server_id)
+    row = await local.row(server_id)
     assert row.deleted and row.vm_state == "deleted" and row.terminated_at is not None
     ports = await local.client.get(f"/network/v2.0/ports?device_id={server_id}")
     assert ports.json()["ports"] == []
