@@ -3,7 +3,9 @@ went (the records os-instance-actions shows). Written in the caller's transactio
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import DateTime, String, bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow
@@ -13,59 +15,92 @@ SUCCESS = "Success"
 ERROR = "Error"
 
 
+_actions, _events = InstanceActionRow.__table__, InstanceActionEventRow.__table__
+# Built once: every server action and every agent step writes these.
+_INSERT_ACTION = insert(_actions)
+_LATEST_ACTION_ID = (
+    select(_actions.c.id)
+    .where(_actions.c.server_id == bindparam("server_id"), _actions.c.action == bindparam("action"))
+    .order_by(_actions.c.start_time.desc(), _actions.c.id.desc()).limit(1))
+_OPEN_EVENT_ID = (
+    select(_events.c.id)
+    .where(_events.c.action_id == bindparam("b_action_id"), _events.c.event == bindparam("b_event"),
+           _events.c.finish_time.is_(None))
+    .order_by(_events.c.id.desc()).limit(1).scalar_subquery())
+# Opens an event unless one of that name is open already (one statement, rowcount 0 or 1).
+_OPEN_EVENT = insert(_events).from_select(
+    ["action_id", "event", "host", "start_time"],
+    select(bindparam("b_action_id"), bindparam("b_event"), bindparam("b_host"), bindparam("now"))
+    .where(~exists().where(_events.c.action_id == bindparam("b_action_id"),
+                           _events.c.event == bindparam("b_event"),
+                           _events.c.finish_time.is_(None))))
+_CLOSE_EVENT = (update(_events).where(_events.c.id == _OPEN_EVENT_ID)
+                .values(result=bindparam("b_result"), traceback=bindparam("b_traceback"),
+                        finish_time=bindparam("now")))
+_INSERT_EVENT = insert(_events)
+_TOUCH_ACTION = (update(_actions).where(_actions.c.id == bindparam("b_action_id"))
+                 .values(updated_at=bindparam("now")))
+_FAIL_ACTION = (update(_actions).where(_actions.c.id == bindparam("b_action_id"))
+                .values(updated_at=bindparam("now"), message=ERROR))
+
+
 async def record_action(s: AsyncSession, *, server_id: str, action: str, request_id: str,
-                        project_id: str, user_id: str) -> InstanceActionRow:
-    row = InstanceActionRow(server_id=server_id, action=action, request_id=request_id,
-                            project_id=project_id, user_id=user_id, message=None,
-                            start_time=utcnow(), updated_at=None)
-    s.add(row)
-    await s.flush()
-    return row
+                        project_id: str, user_id: str,
+                        finished: tuple[str, str] | None = None) -> int:
+    """Record that `action` was asked of a server; returns the action's id. `finished`
+    (event, result) records an event that already happened with it (two statements)."""
+    now = utcnow()
+    result = await s.execute(_INSERT_ACTION, {
+        "server_id": server_id, "action": action, "request_id": request_id,
+        "project_id": project_id, "user_id": user_id,
+        "message": ERROR if finished is not None and finished[1] == ERROR else None,
+        "start_time": now, "updated_at": None if finished is None else now})
+    action_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+    if finished is not None:
+        event, outcome = finished
+        await s.execute(_INSERT_EVENT, {"action_id": action_id, "event": event, "result": outcome,
+                                        "traceback": None, "host": None, "start_time": now,
+                                        "finish_time": now})
+    return action_id
 
 
-async def latest_action(s: AsyncSession, server_id: str, action: str) -> InstanceActionRow | None:
-    return await s.scalar(
-        select(InstanceActionRow)
-        .where(InstanceActionRow.server_id == server_id, InstanceActionRow.action == action)
-        .order_by(InstanceActionRow.start_time.desc(), InstanceActionRow.id.desc()).limit(1))
+async def latest_action_id(s: AsyncSession, server_id: str, action: str) -> int | None:
+    found = await s.scalar(_LATEST_ACTION_ID, {"server_id": server_id, "action": action})
+    return None if found is None else int(found)
 
 
 async def start_event(s: AsyncSession, server_id: str, action: str, event: str, *,
                       host: str | None) -> None:
     """Open `event` under the server's latest `action`; a no-op if it is already open."""
-    parent = await latest_action(s, server_id, action)
-    if parent is None or await _open_event(s, parent.id, event) is not None:
+    action_id = await latest_action_id(s, server_id, action)
+    if action_id is None:
         return
-    s.add(InstanceActionEventRow(action_id=parent.id, event=event, result=None, traceback=None,
-                                 host=host, start_time=utcnow(), finish_time=None))
-    parent.updated_at = utcnow()
-    await s.flush()
+    now = utcnow()
+    opened = await s.execute(_OPEN_EVENT, {"b_action_id": action_id, "b_event": event,
+                                           "b_host": host, "now": now})
+    if opened.rowcount:  # type: ignore[attr-defined]
+        await s.execute(_TOUCH_ACTION, {"b_action_id": action_id, "now": now})
 
 
 async def finish_event(s: AsyncSession, server_id: str, action: str, event: str, *,
-                       result: str, host: str | None, traceback: str | None = None) -> None:
-    """Close `event` (opening it first if nobody did); an error marks the action "Error"."""
-    parent = await latest_action(s, server_id, action)
-    if parent is None:
-        return
+                       result: str, host: str | None, traceback: str | None = None,
+                       action_id: int | None = None) -> None:
+    """Close `event` (opening it first if nobody did); an error marks the action "Error".
+    `action_id`, when the caller knows it, saves looking the action up."""
+    if action_id is None:
+        action_id = await latest_action_id(s, server_id, action)
+        if action_id is None:
+            return
     now = utcnow()
-    row = await _open_event(s, parent.id, event)
-    if row is None:
-        row = InstanceActionEventRow(action_id=parent.id, event=event, host=host, start_time=now)
-        s.add(row)
-    row.result, row.traceback, row.finish_time = result, traceback, now
-    parent.updated_at = now
-    if result == ERROR:
-        parent.message = ERROR
-    await s.flush()
-
-
-async def _open_event(s: AsyncSession, action_id: int, event: str) -> InstanceActionEventRow | None:
-    return await s.scalar(
-        select(InstanceActionEventRow)
-        .where(InstanceActionEventRow.action_id == action_id, InstanceActionEventRow.event == event,
-               InstanceActionEventRow.finish_time.is_(None))
-        .order_by(InstanceActionEventRow.id.desc()).limit(1))
+    closed = await s.execute(_CLOSE_EVENT, {"b_action_id": action_id, "b_event": event,
+                                            "b_result": result, "b_traceback": traceback,
+                                            "now": now})
+    if not closed.rowcount:  # type: ignore[attr-defined]
+        await s.execute(_INSERT_EVENT, {"action_id": action_id, "event": event, "result": result,
+                                        "traceback": traceback, "host": host, "start_time": now,
+                                        "finish_time": now})
+    await s.execute(_FAIL_ACTION if result == ERROR else _TOUCH_ACTION,
+                    {"b_action_id": action_id, "now": now})
 
 
 async def list_actions(s: AsyncSession, server_id: str) -> list[InstanceActionRow]:
@@ -80,3 +115,50 @@ async def list_events(s: AsyncSession, action_id: int) -> list[InstanceActionEve
                            .where(InstanceActionEventRow.action_id == action_id)
                            .order_by(InstanceActionEventRow.start_time, InstanceActionEventRow.id))
     return list(rows)
+
+
+def _latest_actions(server_ids: list[str], action: str) -> Any:
+    """The ids of each server's latest `action` (ids grow with time)."""
+    return (select(func.max(_actions.c.id))
+            .where(_actions.c.server_id.in_(server_ids), _actions.c.action == action)
+            .group_by(_actions.c.server_id))
+
+
+async def start_events(s: AsyncSession, server_ids: list[str], action: str, event: str, *,
+                       host: str | None) -> None:
+    """start_event for many servers in three statements (a batch of builds)."""
+    if not server_ids:
+        return
+    now = utcnow()
+    latest = _latest_actions(server_ids, action)
+    await s.execute(insert(_events).from_select(
+        ["action_id", "event", "host", "start_time"],
+        select(_actions.c.id, literal(event), literal(host, String), literal(now, DateTime))
+        .where(_actions.c.id.in_(latest),
+               ~exists().where(_events.c.action_id == _actions.c.id, _events.c.event == event,
+                               _events.c.finish_time.is_(None)))))
+    await s.execute(update(_actions).where(_actions.c.id.in_(latest)).values(updated_at=now))
+
+
+async def finish_events(s: AsyncSession, server_ids: list[str], action: str, event: str, *,
+                        result: str, host: str | None) -> None:
+    """finish_event for many servers whose `event` is open (a batch of builds); a server
+    without an open event gets a closed one."""
+    if not server_ids:
+        return
+    now = utcnow()
+    latest = _latest_actions(server_ids, action)
+    await s.execute(update(_events)
+                    .where(_events.c.action_id.in_(latest), _events.c.event == event,
+                           _events.c.finish_time.is_(None))
+                    .values(result=result, finish_time=now))
+    await s.execute(insert(_events).from_select(
+        ["action_id", "event", "result", "host", "start_time", "finish_time"],
+        select(_actions.c.id, literal(event), literal(result), literal(host, String),
+               literal(now, DateTime), literal(now, DateTime))
+        .where(_actions.c.id.in_(latest),
+               ~exists().where(_events.c.action_id == _actions.c.id, _events.c.event == event))))
+    values: dict[str, Any] = {"updated_at": now}
+    if result == ERROR:
+        values["message"] = ERROR
+    await s.execute(update(_actions).where(_actions.c.id.in_(latest)).values(**values))
