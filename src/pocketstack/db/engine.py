@@ -9,12 +9,15 @@ wait for it with asyncio sleeps instead of blocking the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import event
@@ -34,6 +37,11 @@ JSON_CODEC: dict[str, Any] = {
 }
 # How long a writer waits for another process's write transaction before giving up.
 WRITE_WAIT_S = 30.0
+# Units of work recorded together in one write transaction at most (Database.grouped).
+GROUP_MAX = 32
+
+T = TypeVar("T")
+Work = Callable[[AsyncSession], Awaitable[Any]]
 
 
 class DatabaseUnavailable(Exception):
@@ -190,6 +198,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class WriterTurn:
+    """Whose turn it is to write an SQLite file, across processes: an exclusive flock on a file
+    beside the database, held from before BEGIN IMMEDIATE until after COMMIT. A process that
+    finds it taken waits in a thread blocked in flock(), which the kernel wakes as soon as the
+    holder lets go; polling BEGIN IMMEDIATE with growing sleeps left the lock to whichever
+    process retried first, and under a burst of writes one process starved the other for
+    seconds. Within a process the Database's asyncio lock already makes writers take turns."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        # Opened per process: a descriptor inherited across fork would share the lock.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        fd = self._file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            await self._wait(fd)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @staticmethod
+    async def _wait(fd: int) -> None:
+        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.wait_for(asyncio.shield(waiting), WRITE_WAIT_S)
+        except BaseException as exc:
+            # Timed out or cancelled: whenever the thread gets the lock, give it back.
+            waiting.add_done_callback(
+                lambda done: done.exception() is None and fcntl.flock(fd, fcntl.LOCK_UN))
+            if isinstance(exc, TimeoutError):
+                raise DatabaseUnavailable("database is locked") from exc
+            raise
+
+
 class Database:
     """Owns the engines. `session()` is a unit of work: commit on success, rollback on error."""
 
@@ -220,14 +274,72 @@ class Database:
             self.read_engine = self.engine
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        # SQLite has one writer; serialising writers in-process avoids busy retries.
+        # SQLite has one writer; serialising writers in-process avoids busy retries, and a
+        # file lock makes the processes sharing the file take turns.
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.writer_turn = WriterTurn(path + ".writer-lock") if path and path != ":memory:" else None
+        self._grouped: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._grouping = False
+
+    async def grouped(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` in a write transaction shared with the other grouped work of this
+        process that is waiting meanwhile (SQLite: one BEGIN IMMEDIATE ... COMMIT, one turn of
+        the write lock, for a burst of creates). Each unit stays all-or-nothing: when one
+        raises, the shared transaction is rolled back and every unit runs again in a
+        transaction of its own, so `work` must be safe to run twice (build its rows inside).
+        Without SQLite (PostgreSQL has no single writer) each unit has its own transaction."""
+        if self.write_lock is None:
+            async with self.session() as s:
+                return await work(s)
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._grouped.append((work, done))
+        if not self._grouping:
+            self._grouping = True
+            asyncio.create_task(self._record_groups())
+        return await done
+
+    async def _record_groups(self) -> None:
+        try:
+            while self._grouped:
+                await self._record_group()
+        finally:
+            self._grouping = False
+
+    async def _record_group(self) -> None:
+        batch: list[tuple[Work, asyncio.Future[Any]]] = []
+        try:
+            async with self.session() as s:
+                # Taken once the write lock is held: whatever queued while waiting for it.
+                batch, self._grouped = self._grouped[:GROUP_MAX], self._grouped[GROUP_MAX:]
+                results = [await work(s) for work, _ in batch]
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting callers
+            if not batch:  # no transaction at all (the database is unavailable): all fail
+                batch, self._grouped = self._grouped, []
+            if len(batch) <= 1:
+                for _, done in batch:
+                    _settle(done, exception=exc)
+                return
+            for work, done in batch:
+                try:
+                    async with self.session() as s:
+                        result = await work(s)
+                except Exception as alone:  # noqa: BLE001 - handed to its caller
+                    _settle(done, exception=alone)
+                else:
+                    _settle(done, result=result)
+            return
+        for (_, done), result in zip(batch, results, strict=True):
+            _settle(done, result=result)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A read-write unit of work, committed when the block ends without error."""
         try:
-            if self.write_lock is not None:
+            if self.writer_turn is not None and self.write_lock is not None:
+                async with (self.write_lock, self.writer_turn.held(), self.sessionmaker() as s,
+                            s.begin()):
+                    yield s
+            elif self.write_lock is not None:
                 async with self.write_lock, self.sessionmaker() as s, s.begin():
                     yield s
             else:
@@ -257,6 +369,16 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+def _settle(done: asyncio.Future[Any], *, result: Any = None,
+            exception: BaseException | None = None) -> None:
+    if done.done():  # the caller went away (cancelled); the work was still recorded
+        return
+    if exception is not None:
+        done.set_exception(exception)
+    else:
+        done.set_result(result)
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
