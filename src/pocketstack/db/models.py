@@ -358,6 +358,8 @@ class ServerRow(Base):
     __table_args__ = (
         Index("ix_servers_project_created", "project_id", "deleted", "created_at", "id"),
         Index("ix_servers_host", "host", "deleted", "task_state"),
+        # What a host's servers take (the scheduler sums these without reading the rows).
+        Index("ix_servers_host_usage", "host", "deleted", "vcpus", "memory_mb", "disk_gb"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(64))
@@ -529,6 +531,7 @@ class SubnetRow(Base):
 
 class PortRow(Base):
     __tablename__ = "ports"
+    __table_args__ = (Index("ix_ports_network_mac", "network_id", "mac_address"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     network_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True
@@ -551,7 +554,9 @@ class FixedIpRow(Base):
     """One allocated address; unique per subnet so two ports never share one."""
 
     __tablename__ = "fixed_ips"
-    __table_args__ = (UniqueConstraint("subnet_id", "ip_address"),)
+    __table_args__ = (UniqueConstraint("subnet_id", "ip_address"),
+                      # The latest allocation of a subnet (ipam's next-address fast path).
+                      Index("ix_fixed_ips_subnet_id", "subnet_id", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     port_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("ports.id", ondelete="CASCADE"), index=True

@@ -13,7 +13,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +26,25 @@ MAC_PREFIX = "fa:16:3e"
 MAX_ATTEMPTS = 16
 
 
+_MAC_TAKEN = (select(PortRow.id)
+              .where(PortRow.network_id == bindparam("network_id"),
+                     PortRow.mac_address == bindparam("mac"))
+              .limit(1))
+_USED_ADDRESSES = select(FixedIpRow.ip_address).where(FixedIpRow.subnet_id == bindparam("subnet_id"))
+_INSERT_FIXED_IP = insert(FixedIpRow.__table__)
+# A subnet's latest allocation and how many it has, in one statement.
+_LAST_AND_COUNT = select(
+    select(FixedIpRow.ip_address).where(FixedIpRow.subnet_id == bindparam("subnet_id"))
+    .order_by(FixedIpRow.id.desc()).limit(1).scalar_subquery(),
+    select(func.count()).select_from(FixedIpRow)
+    .where(FixedIpRow.subnet_id == bindparam("subnet_id")).scalar_subquery())
+_ADDRESS_TAKEN = (select(FixedIpRow.id)
+                  .where(FixedIpRow.subnet_id == bindparam("subnet_id"),
+                         FixedIpRow.ip_address == bindparam("address")).limit(1))
+
+
 async def _mac_taken(s: AsyncSession, network_id: str, mac: str) -> bool:
-    taken = await s.scalar(select(PortRow.id).where(
-        PortRow.network_id == network_id, PortRow.mac_address == mac).limit(1))
+    taken = await s.scalar(_MAC_TAKEN, {"network_id": network_id, "mac": mac})
     return taken is not None
 
 
@@ -57,15 +73,20 @@ def pool_addresses(subnet: SubnetRow) -> Iterator[IpAddress]:
 
 
 async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
-    rows = await s.scalars(select(FixedIpRow.ip_address).where(FixedIpRow.subnet_id == subnet_id))
-    return set(rows)
+    return set((await s.execute(_USED_ADDRESSES, {"subnet_id": subnet_id})).scalars())
 
 
-async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> bool:
-    """Insert one fixed IP in a savepoint; False when another port holds the address."""
+async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str, *,
+                  racing: bool = True) -> bool:
+    """Insert one fixed IP, in a savepoint when another writer may be `racing` for it; False
+    when another port holds the address."""
+    values = {"port_id": port_id, "subnet_id": subnet_id, "ip_address": address}
+    if not racing:
+        await s.execute(_INSERT_FIXED_IP, values)
+        return True
     try:
         async with s.begin_nested():
-            s.add(FixedIpRow(port_id=port_id, subnet_id=subnet_id, ip_address=address))
+            await s.execute(_INSERT_FIXED_IP, values)
     except IntegrityError:
         return False
     return True
@@ -82,24 +103,58 @@ def lowest_free(subnet: SubnetRow, used: set[str]) -> str | None:
     """The lowest pool address not in `used`, walking integers instead of address objects."""
     bounds = sorted((int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
                     for p in subnet.allocation_pools)
+    taken = _as_integers(subnet.ip_version, used)
     for start, end in bounds:
-        for value in range(start, end + 1):
-            text = _text(subnet.ip_version, value)
-            if text not in used:
-                return text
+        value = start
+        while value <= end and value in taken:
+            value += 1
+        if value <= end:
+            return _text(subnet.ip_version, value)
     return None
+
+
+def _as_integers(version: int, addresses: set[str]) -> set[int]:
+    """The addresses as integers (IPv4 through inet_aton: a few times faster than ipaddress)."""
+    if version == 4:
+        return {int.from_bytes(socket.inet_aton(text), "big") for text in addresses}
+    return {int(ipaddress.ip_address(text)) for text in addresses}
 
 
 async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) -> str | None:
-    """The lowest free pool address on the first subnet that has one; None when all are full."""
+    """The lowest free pool address on the first subnet that has one; None when all are full.
+    On SQLite the addresses in use were read under the write lock, so nobody can take the
+    chosen one first and the insert needs no savepoint."""
+    racing = s.bind.dialect.name != "sqlite"
     for subnet in subnets:
         for _ in range(MAX_ATTEMPTS):
-            address = lowest_free(subnet, await used_addresses(s, subnet.id))
+            address = await _next_in_sequence(s, subnet)
+            if address is None:
+                address = lowest_free(subnet, await used_addresses(s, subnet.id))
             if address is None:
                 break
-            if await _insert(s, port_id, subnet.id, address):
+            if await _insert(s, port_id, subnet.id, address, racing=racing):
                 return address
     return None
+
+
+async def _next_in_sequence(s: AsyncSession, subnet: SubnetRow) -> str | None:
+    """The address after the subnet's latest allocation, when its addresses were handed out in
+    order from its one pool with none given back (as many in use as from the pool's start to
+    the latest): then that is the lowest free one, found with three index lookups instead of
+    reading every address in use. None when that does not hold."""
+    if len(subnet.allocation_pools) != 1:
+        return None
+    last, count = (await s.execute(_LAST_AND_COUNT, {"subnet_id": subnet.id})).one()
+    if last is None:
+        return None
+    pool = subnet.allocation_pools[0]
+    start, end = int(ipaddress.ip_address(pool["start"])), int(ipaddress.ip_address(pool["end"]))
+    last_value = int(ipaddress.ip_address(last))
+    if not start <= last_value < end or count != last_value - start + 1:
+        return None
+    candidate = _text(subnet.ip_version, last_value + 1)
+    taken = await s.scalar(_ADDRESS_TAKEN, {"subnet_id": subnet.id, "address": candidate})
+    return None if taken is not None else candidate
 
 
 def subnet_for_address(address: str, subnets: list[SubnetRow]) -> SubnetRow | None:
@@ -126,10 +181,14 @@ async def allocate_specific(s: AsyncSession, port_id: str, subnet: SubnetRow, ad
         raise AddressInUse(canonical, subnet.id)
 
 
+# Core rows, read by column name like SubnetRow entities.
+_SUBNETS = (select(*SubnetRow.__table__.c).where(SubnetRow.network_id == bindparam("network_id"))
+            .order_by(SubnetRow.created_at, SubnetRow.id))
+
+
 async def allocate_fixed_ips(s: AsyncSession, port: PortRow, requests: list[FixedIp] | None) -> None:
     """Give a new port its addresses: the requested ones, or one per IP version by default."""
-    subnets = list(await s.scalars(select(SubnetRow).where(SubnetRow.network_id == port.network_id)
-                                   .order_by(SubnetRow.created_at, SubnetRow.id)))
+    subnets = list(await s.execute(_SUBNETS, {"network_id": port.network_id}))
     if requests is None:
         for version in (4, 6):
             candidates = [subnet for subnet in subnets if subnet.ip_version == version]

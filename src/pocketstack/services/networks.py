@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -136,29 +136,40 @@ async def delete_network(s: AsyncSession, row: NetworkRow) -> None:
 # --- ports, as servers and the port API create them --------------------------------------------
 
 
+_INSERT_PORT = insert(PortRow.__table__)
+
+
 async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortRow:
-    """Insert a port and allocate its addresses (ipam errors: InvalidAddress, AddressInUse,
-    AddressesExhausted)."""
+    """Insert a port (one Core statement) and allocate its addresses (ipam errors:
+    InvalidAddress, AddressInUse, AddressesExhausted). The row returned is not in the session."""
     now = utcnow()
     groups = spec.security_groups
     if groups is None:
-        groups = [(await security_groups.ensure_default_group(s, project_id)).id]
+        groups = [await security_groups.default_group_id(s, project_id)]
     port = PortRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
                    name=spec.name, device_id=spec.device_id, device_owner=spec.device_owner,
                    mac_address=await ipam.claim_mac(s, spec.network_id, spec.mac_address),
                    status=spec.status, admin_state_up=spec.admin_state_up,
-                   description=spec.description, security_groups=groups,
+                   description=spec.description, security_groups=groups, revision_number=1,
                    created_at=now, updated_at=now)
-    s.add(port)
-    await s.flush()
+    await s.execute(_INSERT_PORT, {
+        "id": port.id, "network_id": port.network_id, "project_id": project_id,
+        "name": port.name, "device_id": port.device_id, "device_owner": port.device_owner,
+        "mac_address": port.mac_address, "status": port.status,
+        "admin_state_up": port.admin_state_up, "description": port.description,
+        "security_groups": groups, "revision_number": 1, "created_at": now, "updated_at": now})
     await ipam.allocate_fixed_ips(s, port, spec.fixed_ips)
     return port
 
 
-async def _auto_network(s: AsyncSession, project_id: str) -> NetworkRow | None:
-    rows = list(await s.scalars(select(NetworkRow).where(
-        or_(NetworkRow.project_id == project_id, NetworkRow.shared.is_(True)),
-        NetworkRow.external.is_(False)).limit(2)))
+_AUTO_NETWORKS = (select(NetworkRow.id).where(
+    or_(NetworkRow.project_id == bindparam("project_id"), NetworkRow.shared.is_(True)),
+    NetworkRow.external.is_(False)).limit(2))
+
+
+async def _auto_network(s: AsyncSession, project_id: str) -> Any:
+    """The one network a project may boot on without naming one (a row with its id), if any."""
+    rows = list(await s.execute(_AUTO_NETWORKS, {"project_id": project_id}))
     if len(rows) > 1:
         raise errors.Conflict("Multiple possible networks found, use a Network ID to be more specific.")
     return rows[0] if rows else None
@@ -193,9 +204,9 @@ async def _bind_port(s: AsyncSession, port_id: str, server_id: str, project_id: 
 
 
 async def _server_port(s: AsyncSession, network: NetworkRow, fixed_ip: str | None, server_id: str,
-                       project_id: str) -> PortRow:
+                       project_id: str, groups: list[str] | None) -> PortRow:
     spec = PortSpec(network_id=network.id, device_id=server_id, device_owner=COMPUTE_OWNER,
-                    status="ACTIVE",
+                    status="ACTIVE", security_groups=groups,
                     fixed_ips=None if fixed_ip is None else [ipam.FixedIp(ip_address=fixed_ip)])
     try:
         return await create_port(s, project_id, spec)
@@ -209,12 +220,15 @@ async def _server_port(s: AsyncSession, network: NetworkRow, fixed_ip: str | Non
 
 
 async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
-                                requests: list[NetworkRequest] | None, is_admin: bool) -> list[PortRow]:
+                                requests: list[NetworkRequest] | None, is_admin: bool,
+                                groups: list[str] | None = None) -> list[PortRow]:
     """Ports for a new server, in the caller's transaction. None means "auto" (the one network
-    the project may use, or none), [] means no network."""
+    the project may use, or none), [] means no network. New ports are in `groups` (default:
+    the project's default security group)."""
     if requests is None:
         network = await _auto_network(s, project_id)
-        return [] if network is None else [await _server_port(s, network, None, server_id, project_id)]
+        return [] if network is None else [
+            await _server_port(s, network, None, server_id, project_id, groups)]
     ports = []
     for request in requests:
         if request.port_id is not None:
@@ -225,7 +239,8 @@ async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: 
         if request.fixed_ip is not None and not _is_address(request.fixed_ip):
             raise errors.BadRequest(f"Invalid fixed IP address ({request.fixed_ip})")
         network = await _server_network(s, request.network_id, project_id, is_admin)
-        ports.append(await _server_port(s, network, request.fixed_ip, server_id, project_id))
+        ports.append(await _server_port(s, network, request.fixed_ip, server_id, project_id,
+                                        groups))
     await s.flush()
     return ports
 

@@ -40,12 +40,18 @@ async def class_limits(s: AsyncSession, settings: Settings,
     """A quota class's limits: its rows over the "default" class's over the configured ones.
     The "default" class's limits are every project's defaults."""
     limits = configured_limits(settings)
-    names = {DEFAULT_CLASS, class_name}
-    rows = await s.scalars(select(QuotaClassRow).where(QuotaClassRow.class_name.in_(names)))
-    for row in sorted(rows, key=lambda r: r.class_name != DEFAULT_CLASS):
-        if row.resource in limits:
-            limits[row.resource] = row.hard_limit
+    rows = await s.execute(_CLASS_LIMITS, {"names": sorted({DEFAULT_CLASS, class_name})})
+    for _, resource, hard_limit in sorted(rows, key=lambda r: r[0] != DEFAULT_CLASS):
+        if resource in limits:
+            limits[resource] = hard_limit
     return limits
+
+
+# Built once (every create reads them).
+_CLASS_LIMITS = (select(QuotaClassRow.class_name, QuotaClassRow.resource, QuotaClassRow.hard_limit)
+                 .where(QuotaClassRow.class_name.in_(bindparam("names", expanding=True))))
+_PROJECT_LIMITS = (select(QuotaRow.resource, QuotaRow.hard_limit)
+                   .where(QuotaRow.project_id == bindparam("project_id")))
 
 
 async def update_class_limits(s: AsyncSession, settings: Settings, class_name: str,
@@ -63,10 +69,9 @@ async def update_class_limits(s: AsyncSession, settings: Settings, class_name: s
 async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> dict[str, int]:
     """Every resource's hard limit for a project: its overrides over the defaults (-1 = unlimited)."""
     limits = await class_limits(s, settings)
-    rows = await s.scalars(select(QuotaRow).where(QuotaRow.project_id == project_id))
-    for row in rows:
-        if row.resource in limits:
-            limits[row.resource] = row.hard_limit
+    for resource, hard_limit in await s.execute(_PROJECT_LIMITS, {"project_id": project_id}):
+        if resource in limits:
+            limits[resource] = hard_limit
     return limits
 
 

@@ -128,14 +128,19 @@ def pick_hosts(hosts: list[HostState], demand: Demand, count: int, *,
     return placements
 
 
+_ENABLED_HOSTS = (select(*HostRow.__table__.c).where(HostRow.__table__.c.enabled.is_(True))
+                  .order_by(HostRow.__table__.c.id))
+
+
 async def host_states(s: AsyncSession, settings: Settings) -> list[HostState]:
     """Enabled, up hosts with what their servers leave free. On PostgreSQL every host row is
     locked until the caller's transaction ends, so placements are decided one at a time."""
     now = utcnow()
-    query = select(HostRow).where(HostRow.enabled.is_(True)).order_by(HostRow.id)
+    query = _ENABLED_HOSTS
     if s.bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    hosts = [h for h in await s.scalars(query) if is_up(h, now, settings.service_down_time_s)]
+    # Core rows (read by column name like a HostRow): cheaper than loading entities.
+    hosts = [h for h in await s.execute(query) if is_up(h, now, settings.service_down_time_s)]
     used = await host_usage(s, [h.name for h in hosts])
     return [HostState(h.name, h.availability_zone,
                       h.vcpus * settings.cpu_allocation_ratio - used[h.name].vcpus,
@@ -163,10 +168,16 @@ DISK_USED = func.coalesce(
     + (func.coalesce(_from_flavor("swap"), 0) + 1023) // 1024)
 
 
+_ON_HOSTS = (ServerRow.deleted.is_(False), ServerRow.host.in_(bindparam("names", expanding=True)))
+# Servers with usage columns, summed from the ix_servers_host_usage index alone; then the
+# (older) rows without them, from their flavor snapshots.
 _HOST_USAGE = (
+    select(ServerRow.host, func.sum(ServerRow.vcpus), func.sum(ServerRow.memory_mb),
+           func.sum(ServerRow.disk_gb))
+    .where(*_ON_HOSTS, ServerRow.vcpus.is_not(None)).group_by(ServerRow.host))
+_HOST_USAGE_FROM_FLAVORS = (
     select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
-    .where(ServerRow.deleted.is_(False), ServerRow.host.in_(bindparam("names", expanding=True)))
-    .group_by(ServerRow.host))
+    .where(*_ON_HOSTS, ServerRow.vcpus.is_(None)).group_by(ServerRow.host))
 
 
 async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
@@ -174,9 +185,11 @@ async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
     used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
     if not names:
         return used
-    rows = await s.execute(_HOST_USAGE, {"names": names})
-    for host, vcpus, ram_mb, disk_gb in rows:
-        used[host] = Demand(int(vcpus or 0), int(ram_mb or 0), int(disk_gb or 0))
+    for statement in (_HOST_USAGE, _HOST_USAGE_FROM_FLAVORS):
+        for host, vcpus, ram_mb, disk_gb in await s.execute(statement, {"names": names}):
+            before = used[host]
+            used[host] = Demand(before.vcpus + int(vcpus or 0), before.ram_mb + int(ram_mb or 0),
+                                before.disk_gb + int(disk_gb or 0))
     return used
 
 

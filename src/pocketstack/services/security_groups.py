@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -47,6 +47,19 @@ async def ensure_default_group(s: AsyncSession, project_id: str) -> SecurityGrou
         _add_rule(s, project_id, RuleSpec(row.id, "ingress", ethertype, remote_group_id=row.id))
     await s.flush()
     return row
+
+
+_DEFAULT_GROUP_ID = (
+    select(SecurityGroupRow.id)
+    .where(SecurityGroupRow.project_id == bindparam("project_id"),
+           SecurityGroupRow.name == DEFAULT_NAME)
+    .order_by(SecurityGroupRow.created_at).limit(1))
+
+
+async def default_group_id(s: AsyncSession, project_id: str) -> str:
+    """The id of the project's 'default' group (created on first use), read by id alone."""
+    found = await s.scalar(_DEFAULT_GROUP_ID, {"project_id": project_id})
+    return str(found) if found is not None else (await ensure_default_group(s, project_id)).id
 
 
 async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:

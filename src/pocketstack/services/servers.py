@@ -22,6 +22,7 @@ from sqlalchemy import (
     Row,
     and_,
     bindparam,
+    insert,
     inspect,
     or_,
     select,
@@ -41,6 +42,7 @@ from pocketstack.compute_states import (
     VmState,
     status_matches,
 )
+from pocketstack.db.engine import Database
 from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
 from pocketstack.services import instance_actions, networks, quotas, scheduler, server_groups
 from pocketstack.services import security_groups as groups_service
@@ -123,39 +125,89 @@ def not_found(server_id: str) -> errors.NotFound:
 # --- create ------------------------------------------------------------------------------------
 
 
-async def create_servers(s: AsyncSession, settings: Settings, caller: Caller,
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What a create request refers to, looked up before the write transaction."""
+
+    flavor: FlavorRow
+    image: ImageRow
+    key_data: str | None
+    group_names: list[str]
+    limits: dict[str, int]
+
+
+async def create_servers(db: Database, settings: Settings, caller: Caller,
                          req: ServerRequest) -> Created:
     """Record new servers, their ports and "create" actions, and schedule them. A scheduling
-    failure leaves the servers in ERROR with a fault; every other failure raises (400/403)."""
-    await quotas.lock_project(s, caller.project_id)
+    failure leaves the servers in ERROR with a fault; every other failure raises (400/403).
+
+    What the request refers to (flavor, image, key, security groups, quota limits, zone) is
+    looked up in a read session first, so that SQLite's single writer is held only for what
+    must be decided under it: usage against quota, placement, addresses and the inserts; and
+    creates arriving together are recorded in one write transaction (Database.grouped)."""
+    async with db.reader() as s:
+        checked = await _check_request(s, caller, req, await quotas.limits_for(
+            s, settings, caller.project_id))
+    return await db.grouped(lambda s: _record(s, settings, caller, req, checked))
+
+
+async def _check_request(s: AsyncSession, caller: Caller, req: ServerRequest,
+                         limits: dict[str, int]) -> _Checked:
     flavor = await _flavor(s, req.flavor_id, caller)
     image = await _image(s, req.image_id, caller, flavor)
     key = await _keypair(s, caller.user_id, req.key_name)
     group_names = await _security_groups(s, caller, req.security_groups)
-    limits = await quotas.limits_for(s, settings, caller.project_id)
     check_metadata_limit(len(req.metadata), limits["metadata_items"])
-    count = await _instance_count(s, settings, caller.project_id, flavor, req)
     if req.availability_zone and not await scheduler.zone_exists(s, req.availability_zone):
         raise errors.BadRequest("The requested availability zone is not available")
+    return _Checked(flavor, image, key, group_names, limits)
+
+
+async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: ServerRequest,
+                  checked: _Checked) -> Created:
+    await quotas.lock_project(s, caller.project_id)
+    count = await _instance_count(s, settings, caller.project_id, checked.flavor, req,
+                                  checked.limits)
+    default_group = None
+    if groups_service.DEFAULT_NAME in checked.group_names:
+        # Created on first use, as Neutron does; every new port is in it.
+        default_group = await groups_service.default_group_id(s, caller.project_id)
     password = req.admin_password or generate_password()
     reservation_id = "r-" + "".join(secrets.choice(string.ascii_lowercase + string.digits)
                                     for _ in range(8))
-    rows = [_new_row(req, caller, flavor, image, index, count) for index in range(count)]
+    rows = [_new_row(req, caller, checked.flavor, checked.image, index, count)
+            for index in range(count)]
     for row in rows:
-        row.key_data = key
+        row.key_data = checked.key_data
         row.admin_password = password
         row.reservation_id = reservation_id
-        row.security_groups = [{"name": name} for name in group_names]
-    s.add_all(rows)
-    await s.flush()
+        row.security_groups = [{"name": name} for name in checked.group_names]
+    placed = await _schedule(s, settings, rows, req, caller)
+    await s.execute(_INSERT_SERVER, [_server_values(row) for row in rows])
+    if placed.group_id is not None:
+        await server_groups.add_members(s, placed.group_id, [row.id for row in rows])
     for row in rows:
-        await networks.allocate_server_ports(s, server_id=row.id, project_id=caller.project_id,
-                                             requests=req.networks, is_admin=caller.is_admin)
-        await instance_actions.record_action(s, server_id=row.id, action=Action.CREATE,
-                                             request_id=caller.request_id,
-                                             project_id=caller.project_id, user_id=caller.user_id)
-    await _schedule(s, settings, rows, req, caller)
+        if placed.ok:
+            await networks.allocate_server_ports(
+                s, server_id=row.id, project_id=caller.project_id, requests=req.networks,
+                is_admin=caller.is_admin,
+                groups=None if default_group is None else [default_group])
+        await instance_actions.record_action(
+            s, server_id=row.id, action=Action.CREATE, request_id=caller.request_id,
+            project_id=caller.project_id, user_id=caller.user_id,
+            finished=(SCHEDULE_EVENT,
+                      instance_actions.SUCCESS if placed.ok else instance_actions.ERROR))
     return Created(rows, password, reservation_id)
+
+
+_INSERT_SERVER = insert(ServerRow.__table__)
+_SERVER_COLUMNS = [(attr.key, attr.columns[0].key) for attr in inspect(ServerRow).column_attrs]
+
+
+def _server_values(row: ServerRow) -> dict[str, Any]:
+    """A new server's column values, for one Core INSERT (no unit of work)."""
+    given = row.__dict__
+    return {column: given[attr] for attr, column in _SERVER_COLUMNS if attr in given}
 
 
 async def _flavor(s: AsyncSession, flavor_id: str, caller: Caller) -> FlavorRow:
@@ -198,8 +250,7 @@ async def _security_groups(s: AsyncSession, caller: Caller, names: tuple[str, ..
     found: list[str] = []
     for name in dict.fromkeys(names):
         if name == groups_service.DEFAULT_NAME:
-            await groups_service.ensure_default_group(s, caller.project_id)
-            found.append(name)
+            found.append(name)  # created, if need be, when the servers are recorded
             continue
         match = await s.scalar(select(SecurityGroupRow.name).where(
             SecurityGroupRow.project_id == caller.project_id,
@@ -218,14 +269,15 @@ def check_metadata_limit(items: int, allowed: int) -> None:
 
 
 async def _instance_count(s: AsyncSession, settings: Settings, project_id: str,
-                          flavor: FlavorRow, req: ServerRequest) -> int:
+                          flavor: FlavorRow, req: ServerRequest, limits: dict[str, int]) -> int:
     """As many servers as asked (max_count) if quota allows, else as many as fit, at least
-    min_count (Nova's multi-create)."""
-    limits = await quotas.limits_for(s, settings, project_id)
-    used = await quotas.server_usage(s, project_id)
+    min_count (Nova's multi-create). Usage is counted only against a limit that is set."""
     each = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.ram}
-    room = min([(limits[r] - used[r]) // each[r] for r in each if limits[r] >= 0 and each[r] > 0],
-               default=req.max_count)
+    limited = [r for r in each if limits[r] >= 0 and each[r] > 0]
+    if not limited:
+        return req.max_count
+    used = await quotas.server_usage(s, project_id)
+    room = min((limits[r] - used[r]) // each[r] for r in limited)
     count = min(req.max_count, max(room, 0))
     if count < req.min_count:
         await quotas.check_server_quota(s, settings, project_id, instances=req.min_count,
@@ -263,12 +315,17 @@ def flavor_snapshot(flavor: FlavorRow) -> dict[str, Any]:
             "rxtx_factor": flavor.rxtx_factor, "extra_specs": dict(flavor.extra_specs or {})}
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    ok: bool
+    group_id: str | None
+
+
 async def _schedule(s: AsyncSession, settings: Settings, rows: list[ServerRow],
-                    req: ServerRequest, caller: Caller) -> None:
+                    req: ServerRequest, caller: Caller) -> _Placed:
+    """Place the new (not yet inserted) servers; without a host they are ERROR with a fault."""
     rules, group_id = await server_groups.constraints(
         s, settings, req.scheduler_hints, project_id=caller.project_id, count=len(rows))
-    if group_id is not None:
-        await server_groups.add_members(s, group_id, [row.id for row in rows])
     try:
         placements = await scheduler.schedule(s, settings, rows[0].flavor, len(rows),
                                               zone=req.availability_zone,
@@ -277,15 +334,11 @@ async def _schedule(s: AsyncSession, settings: Settings, rows: list[ServerRow],
         for row in rows:
             row.vm_state, row.task_state = VmState.ERROR, None
             row.fault = fault_record(500, exc.message)
-            await networks.release_server_ports(s, row.id)
-            await instance_actions.finish_event(s, row.id, Action.CREATE, SCHEDULE_EVENT,
-                                                result=instance_actions.ERROR, host=None)
-        return
+        return _Placed(False, group_id)
     for row, placement in zip(rows, placements, strict=True):
         row.host = row.node = placement.host
         row.availability_zone = placement.availability_zone
-        await instance_actions.finish_event(s, row.id, Action.CREATE, SCHEDULE_EVENT,
-                                            result=instance_actions.SUCCESS, host=None)
+    return _Placed(True, group_id)
 
 
 def generate_password(length: int = 12) -> str:

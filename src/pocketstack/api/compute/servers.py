@@ -67,8 +67,7 @@ async def create_server(ctx: Ctx) -> Response:
     ctx.authorize("compute:servers:create")
     if request.forced_host:
         ctx.authorize("compute:servers:create:forced_host")
-    async with ctx.state.db.session() as s:
-        result = await servers.create_servers(s, ctx.state.settings, caller(ctx), request)
+    result = await servers.create_servers(ctx.state.db, ctx.state.settings, caller(ctx), request)
     for host in {row.host for row in result.servers if row.host}:
         ctx.state.wake_agents(host)
     if reservation_only:

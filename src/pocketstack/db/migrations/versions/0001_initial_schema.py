@@ -319,6 +319,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.create_index('ix_servers_host', ['host', 'deleted', 'task_state'], unique=False)
+        batch_op.create_index('ix_servers_host_usage', ['host', 'deleted', 'vcpus', 'memory_mb', 'disk_gb'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
     op.create_table('user_quotas',
@@ -415,6 +416,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ports_device_id'), ['device_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ports_network_id'), ['network_id'], unique=False)
+        batch_op.create_index('ix_ports_network_mac', ['network_id', 'mac_address'], unique=False)
 
     op.create_table('projects',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -544,6 +546,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('fixed_ips', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fixed_ips_port_id'), ['port_id'], unique=False)
+        batch_op.create_index('ix_fixed_ips_subnet_id', ['subnet_id', 'id'], unique=False)
 
     op.create_table('group_memberships',
     sa.Column('group_id', sa.String(length=64), nullable=False),
@@ -588,6 +591,7 @@ def downgrade() -> None:
 
     op.drop_table('group_memberships')
     with op.batch_alter_table('fixed_ips', schema=None) as batch_op:
+        batch_op.drop_index('ix_fixed_ips_subnet_id')
         batch_op.drop_index(batch_op.f('ix_fixed_ips_port_id'))
 
     op.drop_table('fixed_ips')
@@ -615,6 +619,7 @@ def downgrade() -> None:
     op.drop_table('role_inferences')
     op.drop_table('projects')
     with op.batch_alter_table('ports', schema=None) as batch_op:
+        batch_op.drop_index('ix_ports_network_mac')
         batch_op.drop_index(batch_op.f('ix_ports_network_id'))
         batch_op.drop_index(batch_op.f('ix_ports_device_id'))
 
@@ -635,6 +640,7 @@ def downgrade() -> None:
     op.drop_table('user_quotas')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
+        batch_op.drop_index('ix_servers_host_usage')
         batch_op.drop_index('ix_servers_host')
 
     op.drop_table('servers')
