@@ -15,14 +15,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.agent import heartbeat, store
+from pocketstack.agent import builds, heartbeat, store
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import Host, reconcile_server
-from pocketstack.compute_states import instance_name
+from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database, DatabaseUnavailable
 from pocketstack.drivers.base import Driver
 
 log = logging.getLogger("pocketstack.agent")
+# New servers built together at most (one transaction at each end of the batch).
+BUILD_BATCH = 64
+# How long a wake-up waits for others before the pass it starts (each pass reads every
+# busy server of the host, so one pass per create in a burst would cost O(n^2)).
+WAKE_COALESCE_S = 0.003
+
+
+def _batches(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +109,46 @@ class Agent:
     async def pass_once(self, *, full: bool) -> int:
         """Start a reconcile task for each server whose plan is not NOTHING; return how many."""
         guests = await self.driver.guests() if full else []
-        states = await store.server_states(self.host.db, self.config.host, busy_only=not full,
-                                           skip=tuple(self._inflight))
+        # In-flight servers are left out here, not in SQL (a long NOT IN list costs more).
+        states = await store.server_states(self.host.db, self.config.host, busy_only=not full)
         started = 0
+        new_builds = []
         for state in states:
             if state.id in self._inflight:
                 continue
             power = await self.driver.power_state(instance_name(state.id))
-            if plan(state.vm_state, state.task_state, power, state.power_state) is Step.NOTHING:
+            step = plan(state.vm_state, state.task_state, power, state.power_state)
+            if step is Step.NOTHING:
+                continue
+            if step is Step.SPAWN and state.task_state == TaskState.SCHEDULING and power is None:
+                new_builds.append(state.id)
                 continue
             self._inflight[state.id] = asyncio.create_task(self._reconcile(state.id))
             started += 1
+        for batch in _batches(new_builds, BUILD_BATCH):
+            task = asyncio.create_task(self._build(batch))
+            self._inflight.update(dict.fromkeys(batch, task))
+            started += len(batch)
         if full:
             await self._remove_orphans(guests)
         return started
+
+    async def _build(self, server_ids: list[str]) -> None:
+        """New servers as one batch (agent/builds.py); whatever it leaves unfinished (a
+        failure, a delete asked meanwhile) is then reconciled one server at a time."""
+        done: set[str] = set()
+        try:
+            done = await builds.build_batch(self.host, server_ids)
+        except Exception:  # noqa: BLE001 - each server is reconciled on its own below
+            log.exception("building %d servers as a batch failed; reconciling them one by one",
+                          len(server_ids))
+        try:
+            for server_id in server_ids:
+                if server_id not in done:
+                    await self._reconcile(server_id)
+        finally:
+            for server_id in server_ids:
+                self._inflight.pop(server_id, None)
 
     async def _reconcile(self, server_id: str) -> None:
         try:
@@ -152,6 +187,8 @@ class Agent:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(),
                                        timeout=max(0.0, next_resync - time.monotonic()))
+                # Wake-ups that arrive together (a burst of creates) make one pass.
+                await asyncio.sleep(WAKE_COALESCE_S)
             self._wake.clear()
 
     async def _beat(self) -> None:

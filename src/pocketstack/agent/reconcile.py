@@ -71,21 +71,26 @@ async def spawn(host: Host, row: ServerRow, power: PowerState | None) -> None:
                                                task_state=TaskState.SPAWNING.value):
                 return
             await instance_actions.start_event(s, row.id, Action.CREATE, BUILD_EVENT, host=host.name)
-    spawning = ServerState(row.id, VmState.BUILDING, TaskState.SPAWNING, state.power_state)
     try:
         await host.driver.spawn(await store.instance_spec(host.db, row, host.data_dir))
     except Exception as exc:  # noqa: BLE001 - any failure of a build is the server's fault
-        log.warning("server %s: spawn failed: %s", row.id, exc)
-        message = str(exc) or type(exc).__name__
-        details = traceback.format_exc()
-        async with host.db.session() as s:
-            if await store.compare_and_set(s, row.id, host.name, spawning,
-                                           vm_state=VmState.ERROR.value, task_state=None,
-                                           power_state=PowerState.NOSTATE.value,
-                                           fault=fault_record(500, message, details)):
-                await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,
-                                                    result=instance_actions.ERROR,
-                                                    host=host.name, traceback=details)
+        await spawn_failed(host, row, exc)
+
+
+async def spawn_failed(host: Host, row: ServerRow, exc: Exception) -> None:
+    """A build that failed: the server goes to ERROR with a fault (if still spawning)."""
+    log.warning("server %s: spawn failed: %s", row.id, exc)
+    message = str(exc) or type(exc).__name__
+    details = "".join(traceback.format_exception(exc))
+    spawning = ServerState(row.id, VmState.BUILDING, TaskState.SPAWNING, PowerState(row.power_state))
+    async with host.db.session() as s:
+        if await store.compare_and_set(s, row.id, host.name, spawning,
+                                       vm_state=VmState.ERROR.value, task_state=None,
+                                       power_state=PowerState.NOSTATE.value,
+                                       fault=fault_record(500, message, details)):
+            await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,
+                                                result=instance_actions.ERROR,
+                                                host=host.name, traceback=details)
 
 
 async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> None:

@@ -4,12 +4,13 @@ agent never overwrites newer intent (a delete recorded while a build was in flig
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
@@ -81,10 +82,35 @@ async def start_due_tasks(db: Database, host: str) -> None:
                                            if k not in ("due_at", "due_task")})
 
 
+_LOAD_SERVER = select(ServerRow).where(ServerRow.id == bindparam("server_id"),
+                                       ServerRow.host == bindparam("host"),
+                                       ServerRow.deleted.is_(False))
+
+
 async def load_server(db: Database, server_id: str, host: str) -> ServerRow | None:
     async with db.reader() as s:
-        return await s.scalar(select(ServerRow).where(
-            ServerRow.id == server_id, ServerRow.host == host, ServerRow.deleted.is_(False)))
+        return await s.scalar(_LOAD_SERVER, {"server_id": server_id, "host": host})
+
+
+async def load_servers(db: Database, server_ids: list[str], host: str) -> list[ServerRow]:
+    async with db.reader() as s:
+        return list(await s.scalars(select(ServerRow).where(
+            ServerRow.id.in_(server_ids), ServerRow.host == host, ServerRow.deleted.is_(False))
+            .order_by(ServerRow.created_at)))
+
+
+async def begin_builds(s: AsyncSession, server_ids: list[str], host: str) -> list[str]:
+    """Move new servers (building, scheduling) to spawning in one conditional UPDATE; the ids
+    that moved (the others changed meanwhile, e.g. a delete was asked)."""
+    moved = await s.execute(
+        update(ServerRow)
+        .where(ServerRow.id.in_(server_ids), ServerRow.host == host, ServerRow.deleted.is_(False),
+               ServerRow.vm_state == VmState.BUILDING.value,
+               ServerRow.task_state == TaskState.SCHEDULING.value)
+        .values(task_state=TaskState.SPAWNING.value, updated_at=utcnow())
+        .returning(ServerRow.id)
+        .execution_options(synchronize_session=False))
+    return [str(server_id) for server_id in moved.scalars()]
 
 
 async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: ServerState, /,
@@ -105,18 +131,50 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
 
 async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> InstanceSpec:
     """The driver's plain-data description of the guest a server needs."""
+    return (await instance_specs(db, [row], data_dir))[0]
+
+
+async def instance_specs(db: Database, rows: list[ServerRow], data_dir: Path) -> list[InstanceSpec]:
+    """instance_spec for many servers, with one read of their images (and the images' kernels
+    and ramdisks) and one of their addresses."""
     async with db.reader() as s:
-        image = await s.get(ImageRow, row.image_id) if row.image_id else None
-        found = (await networks.server_addresses(s, [row.id]))[row.id]
-        kernel = await _image_path(s, data_dir, (image.properties or {}).get("kernel_id") if image else None)
-        ramdisk = await _image_path(s, data_dir, (image.properties or {}).get("ramdisk_id") if image else None)
+        images = await _images(s, {row.image_id for row in rows if row.image_id})
+        boot_files = {str(image_id) for image in images.values()
+                      for image_id in _boot_file_ids(image)} - set(images)
+        images.update(await _images(s, boot_files))
+        found = await networks.server_addresses(s, [row.id for row in rows])
+    return [_spec(row, images, found[row.id], data_dir) for row in rows]
+
+
+async def _images(s: AsyncSession, ids: set[str]) -> dict[str, ImageRow]:
+    if not ids:
+        return {}
+    return {image.id: image for image in await s.scalars(
+        select(ImageRow).where(ImageRow.id.in_(sorted(ids))))}
+
+
+def _boot_file_ids(image: ImageRow) -> list[Any]:
+    properties = image.properties or {}
+    return [value for value in (properties.get("kernel_id"), properties.get("ramdisk_id")) if value]
+
+
+def _spec(row: ServerRow, images: dict[str, ImageRow], found: list[networks.Address],
+          data_dir: Path) -> InstanceSpec:
+    image = images.get(row.image_id) if row.image_id else None
+    properties = (image.properties or {}) if image else {}
+
+    def boot_file(key: str) -> str | None:
+        found_image = images.get(str(properties.get(key) or ""))
+        return _under(data_dir, found_image.location) if found_image is not None else None
+
     nics: dict[str, Nic] = {}
     for address in found:
         nic = nics.get(address.mac)
         addresses = (*nic.addresses, address.addr) if nic else (address.addr,)
         nics[address.mac] = Nic(address.mac, address.network_id, address.network_name, addresses)
     files = ImageFiles(row.image_id, image.disk_format if image else None,
-                       _under(data_dir, image.location if image else None), kernel, ramdisk)
+                       _under(data_dir, image.location if image else None), boot_file("kernel_id"),
+                       boot_file("ramdisk_id"))
     flavor = row.flavor or {}
     return InstanceSpec(
         name=instance_name(row.id), server_id=row.id, display_name=row.name,
@@ -128,12 +186,6 @@ async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> Instanc
         config_drive=row.config_drive.lower() == "true")
 
 
-async def _image_path(s: AsyncSession, data_dir: Path, image_id: Any) -> str | None:
-    if not image_id:
-        return None
-    image = await s.get(ImageRow, str(image_id))
-    return _under(data_dir, image.location) if image is not None else None
-
-
+@functools.lru_cache(maxsize=1024)
 def _under(data_dir: Path, location: str | None) -> str | None:
     return None if not location else str((data_dir / location).resolve())

@@ -1,0 +1,74 @@
+"""New servers built as a batch: the same steps as reconcile's spawn and mark_active, with one
+transaction for all of them at each end instead of two per server.
+
+A boot storm wakes the agent once for many new servers (building, scheduling). Their move to
+spawning (with each create action's build event) is one conditional UPDATE; their guests are
+described from one read of their rows, images and addresses and created concurrently; the
+ones that came up are recorded active in one transaction, each with a compare-and-swap on
+(building, spawning). A server that fails, or changed meanwhile, is left to the per-server
+reconcile (in the same task, right after the batch), which takes over from whatever state the
+batch stopped in (the steps are the same and idempotent), so a crash anywhere converges as
+before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pocketstack.agent import steps_power, store
+from pocketstack.agent.reconcile import BUILD_EVENT, Host, spawn_failed
+from pocketstack.agent.store import ServerState
+from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
+from pocketstack.db.models import ServerRow
+from pocketstack.services import instance_actions
+from pocketstack.timeutil import utcnow
+
+log = logging.getLogger("pocketstack.agent")
+
+
+async def build_batch(host: Host, server_ids: list[str]) -> set[str]:
+    """Build the servers; returns the ids recorded active (the others need reconciling)."""
+    async with host.db.session() as s:
+        started = await store.begin_builds(s, server_ids, host.name)
+        await instance_actions.start_events(s, started, Action.CREATE, BUILD_EVENT, host=host.name)
+    if not started:
+        return set()
+    rows = await store.load_servers(host.db, started, host.name)
+    specs = await store.instance_specs(host.db, rows, host.data_dir)
+    outcomes = await asyncio.gather(*(host.driver.spawn(spec) for spec in specs),
+                                    return_exceptions=True)
+    built = []
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, Exception):
+                raise outcome
+            await spawn_failed(host, row, outcome)
+        else:
+            built.append(row)
+    return await _mark_active(host, built)
+
+
+async def _mark_active(host: Host, rows: list[ServerRow]) -> set[str]:
+    observed = [(row, await _observe(host, row)) for row in rows]
+    now = utcnow()
+    async with host.db.session() as s:
+        active = []
+        for row, values in observed:
+            spawning = ServerState(row.id, VmState.BUILDING, TaskState.SPAWNING,
+                                   PowerState(row.power_state))
+            if await store.compare_and_set(s, row.id, host.name, spawning,
+                                           vm_state=VmState.ACTIVE.value, task_state=None,
+                                           power_state=PowerState.RUNNING.value,
+                                           launched_at=now, fault=None, **values):
+                active.append(row.id)
+        await instance_actions.finish_events(s, active, Action.CREATE, BUILD_EVENT,
+                                             result=instance_actions.SUCCESS, host=host.name)
+    return set(active)
+
+
+async def _observe(host: Host, row: ServerRow) -> dict[str, object]:
+    name = instance_name(row.id)
+    return {"console_log": await host.driver.console_log(name),
+            "encrypted_password": await host.driver.guest_password(name),
+            "diagnostics": await steps_power.read_diagnostics(host, name)}
