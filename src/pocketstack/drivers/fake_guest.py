@@ -10,9 +10,11 @@ import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -150,11 +152,13 @@ def save_guest(directory: Path, name: str, guest: FakeGuest | None) -> None:
     if guest is None:
         path.unlink(missing_ok=True)
         return
-    record = {k: v for k, v in asdict(guest).items() if k != "spec"}
+    # Shallow (asdict would deep-copy the spec only to drop it): one boot storm writes
+    # thousands of these.
+    record = {f.name: getattr(guest, f.name) for f in dataclass_fields(guest) if f.name != "spec"}
     record["power"] = int(guest.power)
     record["spec"] = _spec_data(guest.spec)
     temporary = directory / f".{name}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(record), encoding="utf-8")
+    temporary.write_bytes(orjson.dumps(record))
     os.replace(temporary, path)
 
 
