@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,9 +39,6 @@ _LAST_AND_COUNT = select(
     .order_by(FixedIpRow.id.desc()).limit(1).scalar_subquery(),
     select(func.count()).select_from(FixedIpRow)
     .where(FixedIpRow.subnet_id == bindparam("subnet_id")).scalar_subquery())
-_ADDRESS_TAKEN = (select(FixedIpRow.id)
-                  .where(FixedIpRow.subnet_id == bindparam("subnet_id"),
-                         FixedIpRow.ip_address == bindparam("address")).limit(1))
 
 
 async def _mac_taken(s: AsyncSession, network_id: str, mac: str) -> bool:
@@ -76,14 +74,19 @@ async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
     return set((await s.execute(_USED_ADDRESSES, {"subnet_id": subnet_id})).scalars())
 
 
-async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str, *,
-                  racing: bool = True) -> bool:
-    """Insert one fixed IP, in a savepoint when another writer may be `racing` for it; False
-    when another port holds the address."""
+# Insert unless the (subnet, address) is taken: no savepoint, no exception, rowcount says.
+_INSERT_IF_FREE = {
+    "sqlite": sqlite.insert(FixedIpRow.__table__).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(FixedIpRow.__table__).on_conflict_do_nothing(),
+}
+
+
+async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> bool:
+    """Insert one fixed IP; False when another port holds the address."""
     values = {"port_id": port_id, "subnet_id": subnet_id, "ip_address": address}
-    if not racing:
-        await s.execute(_INSERT_FIXED_IP, values)
-        return True
+    statement = _INSERT_IF_FREE.get(s.bind.dialect.name)
+    if statement is not None:
+        return bool((await s.execute(statement, values)).rowcount == 1)  # type: ignore[attr-defined]
     try:
         async with s.begin_nested():
             await s.execute(_INSERT_FIXED_IP, values)
@@ -121,18 +124,16 @@ def _as_integers(version: int, addresses: set[str]) -> set[int]:
 
 
 async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) -> str | None:
-    """The lowest free pool address on the first subnet that has one; None when all are full.
-    On SQLite the addresses in use were read under the write lock, so nobody can take the
-    chosen one first and the insert needs no savepoint."""
-    racing = s.bind.dialect.name != "sqlite"
+    """The lowest free pool address on the first subnet that has one; None when all are full."""
     for subnet in subnets:
+        address = await _next_in_sequence(s, subnet)
+        if address is not None and await _insert(s, port_id, subnet.id, address):
+            return address
         for _ in range(MAX_ATTEMPTS):
-            address = await _next_in_sequence(s, subnet)
-            if address is None:
-                address = lowest_free(subnet, await used_addresses(s, subnet.id))
+            address = lowest_free(subnet, await used_addresses(s, subnet.id))
             if address is None:
                 break
-            if await _insert(s, port_id, subnet.id, address, racing=racing):
+            if await _insert(s, port_id, subnet.id, address):
                 return address
     return None
 
@@ -140,7 +141,7 @@ async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) 
 async def _next_in_sequence(s: AsyncSession, subnet: SubnetRow) -> str | None:
     """The address after the subnet's latest allocation, when its addresses were handed out in
     order from its one pool with none given back (as many in use as from the pool's start to
-    the latest): then that is the lowest free one, found with three index lookups instead of
+    the latest): then that is the lowest free one, found with two index lookups instead of
     reading every address in use. None when that does not hold."""
     if len(subnet.allocation_pools) != 1:
         return None
@@ -152,9 +153,8 @@ async def _next_in_sequence(s: AsyncSession, subnet: SubnetRow) -> str | None:
     last_value = int(ipaddress.ip_address(last))
     if not start <= last_value < end or count != last_value - start + 1:
         return None
-    candidate = _text(subnet.ip_version, last_value + 1)
-    taken = await s.scalar(_ADDRESS_TAKEN, {"subnet_id": subnet.id, "address": candidate})
-    return None if taken is not None else candidate
+    # Free unless given by request out of order (then the insert finds it taken).
+    return _text(subnet.ip_version, last_value + 1)
 
 
 def subnet_for_address(address: str, subnets: list[SubnetRow]) -> SubnetRow | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -203,46 +204,79 @@ async def _bind_port(s: AsyncSession, port_id: str, server_id: str, project_id: 
     return port
 
 
-async def _server_port(s: AsyncSession, network: NetworkRow, fixed_ip: str | None, server_id: str,
+async def _server_port(s: AsyncSession, network_id: str, fixed_ip: str | None, server_id: str,
                        project_id: str, groups: list[str] | None) -> PortRow:
-    spec = PortSpec(network_id=network.id, device_id=server_id, device_owner=COMPUTE_OWNER,
+    spec = PortSpec(network_id=network_id, device_id=server_id, device_owner=COMPUTE_OWNER,
                     status="ACTIVE", security_groups=groups,
                     fixed_ips=None if fixed_ip is None else [ipam.FixedIp(ip_address=fixed_ip)])
     try:
         return await create_port(s, project_id, spec)
     except ipam.InvalidAddress:
         raise errors.BadRequest(
-            f"Fixed IP {fixed_ip} is not a valid ip address for network {network.id}.") from None
+            f"Fixed IP {fixed_ip} is not a valid ip address for network {network_id}.") from None
     except ipam.AddressInUse:
         raise errors.BadRequest(f"Fixed IP {fixed_ip} is already in use.") from None
     except ipam.AddressesExhausted:
-        raise errors.BadRequest(f"No more IP addresses available on network {network.id}.") from None
+        raise errors.BadRequest(f"No more IP addresses available on network {network_id}.") from None
+    except IntegrityError:  # the network went away since the request was checked
+        raise errors.BadRequest(f"Network {network_id} could not be found.") from None
 
 
-async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
-                                requests: list[NetworkRequest] | None, is_admin: bool,
-                                groups: list[str] | None = None) -> list[PortRow]:
-    """Ports for a new server, in the caller's transaction. None means "auto" (the one network
-    the project may use, or none), [] means no network. New ports are in `groups` (default:
-    the project's default security group)."""
+@dataclass(frozen=True, slots=True)
+class PortPlan:
+    """One port a new server gets: a new port on `network_id`, or the existing `port_id`."""
+
+    network_id: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+
+
+async def plan_server_ports(s: AsyncSession, *, project_id: str,
+                            requests: list[NetworkRequest] | None,
+                            is_admin: bool) -> list[PortPlan]:
+    """Check a create's network requests (reads only). None means "auto" (the one network
+    the project may use, or none), [] means no network."""
     if requests is None:
         network = await _auto_network(s, project_id)
-        return [] if network is None else [
-            await _server_port(s, network, None, server_id, project_id, groups)]
-    ports = []
+        return [] if network is None else [PortPlan(network_id=network.id)]
+    plans = []
     for request in requests:
         if request.port_id is not None:
-            ports.append(await _bind_port(s, request.port_id, server_id, project_id, is_admin))
+            plans.append(PortPlan(port_id=request.port_id))
             continue
         if request.network_id is None:
             raise errors.BadRequest("A network request needs a network id or a port id.")
         if request.fixed_ip is not None and not _is_address(request.fixed_ip):
             raise errors.BadRequest(f"Invalid fixed IP address ({request.fixed_ip})")
         network = await _server_network(s, request.network_id, project_id, is_admin)
-        ports.append(await _server_port(s, network, request.fixed_ip, server_id, project_id,
-                                        groups))
+        plans.append(PortPlan(network_id=network.id, fixed_ip=request.fixed_ip))
+    return plans
+
+
+async def create_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
+                              plans: list[PortPlan], is_admin: bool,
+                              groups: list[str] | None = None) -> list[PortRow]:
+    """The planned ports, in the caller's transaction; new ones are in `groups` (default: the
+    project's default security group)."""
+    ports = []
+    for plan in plans:
+        if plan.port_id is not None:
+            ports.append(await _bind_port(s, plan.port_id, server_id, project_id, is_admin))
+        elif plan.network_id is not None:
+            ports.append(await _server_port(s, plan.network_id, plan.fixed_ip, server_id,
+                                            project_id, groups))
     await s.flush()
     return ports
+
+
+async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
+                                requests: list[NetworkRequest] | None, is_admin: bool,
+                                groups: list[str] | None = None) -> list[PortRow]:
+    """plan_server_ports and create_server_ports in one transaction."""
+    plans = await plan_server_ports(s, project_id=project_id, requests=requests,
+                                    is_admin=is_admin)
+    return await create_server_ports(s, server_id=server_id, project_id=project_id,
+                                     plans=plans, is_admin=is_admin, groups=groups)
 
 
 def _is_address(text: str) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import HostRow, ServerRow
@@ -171,11 +171,10 @@ DISK_USED = func.coalesce(
 _ON_HOSTS = (ServerRow.deleted.is_(False), ServerRow.host.in_(bindparam("names", expanding=True)))
 # Servers with usage columns, summed from the ix_servers_host_usage index alone; then the
 # (older) rows without them, from their flavor snapshots.
-_HOST_USAGE = (
+_HOST_USAGE = union_all(
     select(ServerRow.host, func.sum(ServerRow.vcpus), func.sum(ServerRow.memory_mb),
            func.sum(ServerRow.disk_gb))
-    .where(*_ON_HOSTS, ServerRow.vcpus.is_not(None)).group_by(ServerRow.host))
-_HOST_USAGE_FROM_FLAVORS = (
+    .where(*_ON_HOSTS, ServerRow.vcpus.is_not(None)).group_by(ServerRow.host),
     select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
     .where(*_ON_HOSTS, ServerRow.vcpus.is_(None)).group_by(ServerRow.host))
 
@@ -185,11 +184,10 @@ async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:
     used: dict[str, Demand] = {name: Demand(0, 0, 0) for name in names}
     if not names:
         return used
-    for statement in (_HOST_USAGE, _HOST_USAGE_FROM_FLAVORS):
-        for host, vcpus, ram_mb, disk_gb in await s.execute(statement, {"names": names}):
-            before = used[host]
-            used[host] = Demand(before.vcpus + int(vcpus or 0), before.ram_mb + int(ram_mb or 0),
-                                before.disk_gb + int(disk_gb or 0))
+    for host, vcpus, ram_mb, disk_gb in await s.execute(_HOST_USAGE, {"names": names}):
+        before = used[host]
+        used[host] = Demand(before.vcpus + int(vcpus or 0), before.ram_mb + int(ram_mb or 0),
+                            before.disk_gb + int(disk_gb or 0))
     return used
 
 

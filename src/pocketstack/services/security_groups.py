@@ -56,10 +56,16 @@ _DEFAULT_GROUP_ID = (
     .order_by(SecurityGroupRow.created_at).limit(1))
 
 
+async def find_default_group_id(s: AsyncSession, project_id: str) -> str | None:
+    """The id of the project's 'default' group, if it has one yet."""
+    found = await s.scalar(_DEFAULT_GROUP_ID, {"project_id": project_id})
+    return None if found is None else str(found)
+
+
 async def default_group_id(s: AsyncSession, project_id: str) -> str:
     """The id of the project's 'default' group (created on first use), read by id alone."""
-    found = await s.scalar(_DEFAULT_GROUP_ID, {"project_id": project_id})
-    return str(found) if found is not None else (await ensure_default_group(s, project_id)).id
+    found = await find_default_group_id(s, project_id)
+    return found if found is not None else (await ensure_default_group(s, project_id)).id
 
 
 async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:

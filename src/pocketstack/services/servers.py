@@ -134,6 +134,9 @@ class _Checked:
     key_data: str | None
     group_names: list[str]
     limits: dict[str, int]
+    # The project's default security group, when asked for and it exists already.
+    default_group: str | None
+    ports: list[networks.PortPlan]
 
 
 async def create_servers(db: Database, settings: Settings, caller: Caller,
@@ -160,7 +163,12 @@ async def _check_request(s: AsyncSession, caller: Caller, req: ServerRequest,
     check_metadata_limit(len(req.metadata), limits["metadata_items"])
     if req.availability_zone and not await scheduler.zone_exists(s, req.availability_zone):
         raise errors.BadRequest("The requested availability zone is not available")
-    return _Checked(flavor, image, key, group_names, limits)
+    default_group = None
+    if groups_service.DEFAULT_NAME in group_names:
+        default_group = await groups_service.find_default_group_id(s, caller.project_id)
+    ports = await networks.plan_server_ports(s, project_id=caller.project_id,
+                                             requests=req.networks, is_admin=caller.is_admin)
+    return _Checked(flavor, image, key, group_names, limits, default_group, ports)
 
 
 async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: ServerRequest,
@@ -168,8 +176,8 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
     await quotas.lock_project(s, caller.project_id)
     count = await _instance_count(s, settings, caller.project_id, checked.flavor, req,
                                   checked.limits)
-    default_group = None
-    if groups_service.DEFAULT_NAME in checked.group_names:
+    default_group = checked.default_group
+    if default_group is None and groups_service.DEFAULT_NAME in checked.group_names:
         # Created on first use, as Neutron does; every new port is in it.
         default_group = await groups_service.default_group_id(s, caller.project_id)
     password = req.admin_password or generate_password()
@@ -188,8 +196,8 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
         await server_groups.add_members(s, placed.group_id, [row.id for row in rows])
     for row in rows:
         if placed.ok:
-            await networks.allocate_server_ports(
-                s, server_id=row.id, project_id=caller.project_id, requests=req.networks,
+            await networks.create_server_ports(
+                s, server_id=row.id, project_id=caller.project_id, plans=checked.ports,
                 is_admin=caller.is_admin,
                 groups=None if default_group is None else [default_group])
         await instance_actions.record_action(
