@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -64,13 +64,23 @@ def _visible(project_id: str | None) -> ColumnElement[bool]:
     return or_(FlavorRow.is_public.is_(True), _has_access(project_id))
 
 
+# Built once: every server create looks its flavor up.
+_FLAVOR = select(FlavorRow).where(FlavorRow.id == bindparam("flavor_id"))
+_PUBLIC_FLAVOR = _FLAVOR.where(FlavorRow.is_public.is_(True))
+_VISIBLE_FLAVOR = _FLAVOR.where(or_(
+    FlavorRow.is_public.is_(True),
+    exists().where(FlavorAccessRow.flavor_id == FlavorRow.id,
+                   FlavorAccessRow.project_id == bindparam("project_id"))))
+
+
 async def get_flavor(s: AsyncSession, flavor_id: str, *, project_id: str | None,
                      is_admin: bool) -> FlavorRow:
     """A flavor by id; a private one is found only by admins and projects given access."""
-    query = select(FlavorRow).where(FlavorRow.id == flavor_id)
-    if not is_admin:
-        query = query.where(_visible(project_id))
-    row = await s.scalar(query)
+    if is_admin or project_id is None:
+        query = _FLAVOR if is_admin else _PUBLIC_FLAVOR
+        row = await s.scalar(query, {"flavor_id": flavor_id})
+    else:
+        row = await s.scalar(_VISIBLE_FLAVOR, {"flavor_id": flavor_id, "project_id": project_id})
     if row is None:
         raise errors.NotFound(f"Flavor {flavor_id} could not be found.")
     return row

@@ -3,7 +3,7 @@ overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -50,8 +50,12 @@ async def class_limits(s: AsyncSession, settings: Settings,
 # Built once (every create reads them).
 _CLASS_LIMITS = (select(QuotaClassRow.class_name, QuotaClassRow.resource, QuotaClassRow.hard_limit)
                  .where(QuotaClassRow.class_name.in_(bindparam("names", expanding=True))))
-_PROJECT_LIMITS = (select(QuotaRow.resource, QuotaRow.hard_limit)
-                   .where(QuotaRow.project_id == bindparam("project_id")))
+# The "default" class's rows (0) then the project's own (1).
+_DEFAULT_AND_PROJECT_LIMITS = union_all(
+    select(literal(0), QuotaClassRow.resource, QuotaClassRow.hard_limit)
+    .where(QuotaClassRow.class_name == DEFAULT_CLASS),
+    select(literal(1), QuotaRow.resource, QuotaRow.hard_limit)
+    .where(QuotaRow.project_id == bindparam("project_id")))
 
 
 async def update_class_limits(s: AsyncSession, settings: Settings, class_name: str,
@@ -67,9 +71,11 @@ async def update_class_limits(s: AsyncSession, settings: Settings, class_name: s
 
 
 async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> dict[str, int]:
-    """Every resource's hard limit for a project: its overrides over the defaults (-1 = unlimited)."""
-    limits = await class_limits(s, settings)
-    for resource, hard_limit in await s.execute(_PROJECT_LIMITS, {"project_id": project_id}):
+    """Every resource's hard limit for a project: its overrides over the defaults (-1 =
+    unlimited); the "default" class's rows and the project's in one statement."""
+    limits = configured_limits(settings)
+    rows = await s.execute(_DEFAULT_AND_PROJECT_LIMITS, {"project_id": project_id})
+    for _, resource, hard_limit in sorted(rows, key=lambda row: row[0]):
         if resource in limits:
             limits[resource] = hard_limit
     return limits
