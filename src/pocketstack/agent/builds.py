@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy import bindparam, select, update
+
 from pocketstack.agent import steps_power, store
 from pocketstack.agent.reconcile import BUILD_EVENT, Host, spawn_failed
-from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
 from pocketstack.services import instance_actions
@@ -50,25 +51,39 @@ async def build_batch(host: Host, server_ids: list[str]) -> set[str]:
 
 
 async def _mark_active(host: Host, rows: list[ServerRow]) -> set[str]:
-    observed = [(row, await _observe(host, row)) for row in rows]
+    """Record the built servers active: one compare-and-swap UPDATE per server on (building,
+    spawning), sent as one executemany, then one read of which of them it moved."""
+    if not rows:
+        return set()
     now = utcnow()
+    params = [{"b_id": row.id, "b_host": host.name, "b_launched": now, **await _observe(host, row)}
+              for row in rows]
     async with host.db.session() as s:
-        active = []
-        for row, values in observed:
-            spawning = ServerState(row.id, VmState.BUILDING, TaskState.SPAWNING,
-                                   PowerState(row.power_state))
-            if await store.compare_and_set(s, row.id, host.name, spawning,
-                                           vm_state=VmState.ACTIVE.value, task_state=None,
-                                           power_state=PowerState.RUNNING.value,
-                                           launched_at=now, fault=None, **values):
-                active.append(row.id)
+        await s.execute(_MARK_ACTIVE, params)
+        active = list(await s.scalars(_LAUNCHED, {"ids": [row.id for row in rows],
+                                                  "b_launched": now}))
         await instance_actions.finish_events(s, active, Action.CREATE, BUILD_EVENT,
                                              result=instance_actions.SUCCESS, host=host.name)
     return set(active)
 
 
+_servers = ServerRow.__table__
+_MARK_ACTIVE = (
+    update(_servers)
+    .where(_servers.c.id == bindparam("b_id"), _servers.c.host == bindparam("b_host"),
+           _servers.c.deleted.is_(False), _servers.c.vm_state == VmState.BUILDING.value,
+           _servers.c.task_state == TaskState.SPAWNING.value)
+    .values(vm_state=VmState.ACTIVE.value, task_state=None, power_state=PowerState.RUNNING.value,
+            launched_at=bindparam("b_launched"), updated_at=bindparam("b_launched"), fault=None,
+            console_log=bindparam("b_console"), encrypted_password=bindparam("b_password"),
+            diagnostics=bindparam("b_diagnostics")))
+_LAUNCHED = select(_servers.c.id).where(
+    _servers.c.id.in_(bindparam("ids", expanding=True)),
+    _servers.c.vm_state == VmState.ACTIVE.value, _servers.c.launched_at == bindparam("b_launched"))
+
+
 async def _observe(host: Host, row: ServerRow) -> dict[str, object]:
     name = instance_name(row.id)
-    return {"console_log": await host.driver.console_log(name),
-            "encrypted_password": await host.driver.guest_password(name),
-            "diagnostics": await steps_power.read_diagnostics(host, name)}
+    return {"b_console": await host.driver.console_log(name),
+            "b_password": await host.driver.guest_password(name),
+            "b_diagnostics": await steps_power.read_diagnostics(host, name)}
