@@ -1,10 +1,11 @@
-"""Boot scenarios with the fake driver, driven by an async Python client (httpx).
+"""Boot scenarios with the fake driver.
 
 - one at a time: POST a server, poll GET /servers/{id} every 2 ms until ACTIVE; p50/p99 of
   create -> ACTIVE as the client sees it.
-- throughput: N servers POSTed by 32 concurrent clients; a watcher reads the servers' state
-  from the SQLite database (read-only, every 2 ms, only the servers still building) so that
-  polling does not load the API; servers/s from the first POST to the last ACTIVE, and each
+- throughput: N servers POSTed by 32 concurrent clients (keep-alive connections of
+  bench/rawhttp.py: httpx cost the load generator a third of the machine); a watcher reads
+  the servers' state from the SQLite database (read-only, every 2 ms, only the servers still
+  building) so that polling does not load the API; servers/s from the first POST to the last ACTIVE, and each
   server's create -> ACTIVE from its POST to the watcher's first sight of ACTIVE. Afterwards
   the API's own listing must show every one ACTIVE.
 """
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from bench.loadgen import ProcessTree, _busy_seconds
+from bench.rawhttp import RawClient
 from bench.scenarios import Row, Session
 
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"  # bootstrap's cirros image
@@ -115,32 +118,34 @@ async def _boot_many(session: Session, count: int, concurrency: int, network_id:
         queue.put_nowait(i)
     failures: list[str] = []
     post_times: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def creator(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            i = queue.get_nowait()
-            sent = time.perf_counter()
-            resp = await client.post("/compute/v2.1/servers", json=server_body(f"boot-{i:05d}", network_id))
-            post_times.append(time.perf_counter() - sent)
-            if resp.status_code != 202:
-                failures.append(f"{resp.status_code} {resp.text[:200]}")
-                continue
-            watcher.pending[resp.json()["server"]["id"]] = sent
+    async def creator() -> None:
+        client = RawClient(session.base_url, session.headers)
+        try:
+            while not queue.empty():
+                i = queue.get_nowait()
+                body = orjson.dumps(server_body(f"boot-{i:05d}", network_id))
+                sent = time.perf_counter()
+                status, answer = await client.request("POST", "/compute/v2.1/servers", body)
+                post_times.append(time.perf_counter() - sent)
+                if status != 202:
+                    failures.append(f"{status} {answer[:200].decode(errors='replace')}")
+                    continue
+                watcher.pending[orjson.loads(answer)["server"]["id"]] = sent
+        finally:
+            await client.close()
 
-    async with httpx.AsyncClient(base_url=session.base_url, headers=session.headers, timeout=60,
-                                 limits=limits) as client:
-        started = time.perf_counter()
-        creators = asyncio.gather(*(creator(client) for _ in range(concurrency)))
-        deadline = started + timeout
-        while time.perf_counter() < deadline:
-            await asyncio.sleep(0.002)
-            watcher.poll()
-            if creators.done() and not watcher.pending:
-                break
-        await creators
-        created_s = time.perf_counter() - started
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    creators = asyncio.gather(*(creator() for _ in range(concurrency)))
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(0.002)
+        watcher.poll()
+        if creators.done() and not watcher.pending:
+            break
+    await creators
+    created_s = time.perf_counter() - started
+    elapsed = time.perf_counter() - started
     watcher.conn.close()
     done = len(watcher.latencies)
     wall = (watcher.last_active - started) if done else created_s
@@ -172,7 +177,7 @@ def measure_boot_throughput(session: Session, count: int, concurrency: int, netw
     ok = not result["failures"] and not result["errors"] and not result["stuck"]
     listed = _all_listed_active(session) if ok else None
     note = (f"create -> ACTIVE p50/p99 shown; POST p50 {percentile(posts, 50):.0f} ms; "
-            f"client: async Python (httpx)")
+            f"client: {concurrency} keep-alive connections, asyncio streams (bench/rawhttp.py)")
     if not ok or listed is False:
         note += (f"; {len(result['failures'])} failed creates, {len(result['errors'])} ERROR, "
                  f"{result['stuck']} not ACTIVE, API listing all ACTIVE: {listed}")
