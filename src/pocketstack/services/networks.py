@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,15 +176,29 @@ async def _auto_network(s: AsyncSession, project_id: str) -> Any:
     return rows[0] if rows else None
 
 
-async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> NetworkRow:
-    try:
-        network = await get_network(s, network_id, project_id=project_id, is_admin=is_admin)
-    except errors.NotFound:
-        raise errors.BadRequest(f"Network {network_id} could not be found.") from None
+_nets = NetworkRow.__table__.c
+# A network a server may be put on, with whether it has a subnet: one statement (admins see
+# every network; others their own, shared and external ones).
+_BOOT_NETWORK = (
+    select(_nets.id, _nets.external, _nets.shared,
+           exists().where(SubnetRow.__table__.c.network_id == _nets.id).label("has_subnet"))
+    .where(_nets.id == bindparam("network_id")))
+_VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(or_(
+    _nets.project_id == bindparam("project_id"), _nets.shared.is_(True), _nets.external.is_(True)))
+
+
+async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> Any:
+    """The network of a create's network request (a row with id, external, shared)."""
+    if is_admin:
+        network = (await s.execute(_BOOT_NETWORK, {"network_id": network_id})).first()
+    else:
+        network = (await s.execute(_VISIBLE_BOOT_NETWORK, {"network_id": network_id,
+                                                           "project_id": project_id})).first()
+    if network is None:
+        raise errors.BadRequest(f"Network {network_id} could not be found.")
     if network.external and not network.shared and not is_admin:
         raise errors.Forbidden(f"It is not allowed to create an interface on external network {network_id}")
-    has_subnet = await s.scalar(select(SubnetRow.id).where(SubnetRow.network_id == network_id).limit(1))
-    if has_subnet is None:
+    if not network.has_subnet:
         raise errors.BadRequest(f"Network {network_id} requires a subnet in order to boot instances on.")
     return network
 

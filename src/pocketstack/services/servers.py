@@ -46,8 +46,8 @@ from pocketstack.db.engine import Database
 from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
 from pocketstack.services import instance_actions, networks, quotas, scheduler, server_groups
 from pocketstack.services import security_groups as groups_service
-from pocketstack.services.flavors import get_flavor
-from pocketstack.services.images import get_visible_image
+from pocketstack.services.flavors import get_flavor_row
+from pocketstack.services.images import get_visible_image_row
 from pocketstack.services.keypairs import get_keypair
 from pocketstack.settings import Settings
 from pocketstack.timeutil import iso_z, utcnow
@@ -218,9 +218,11 @@ def _server_values(row: ServerRow) -> dict[str, Any]:
     return {column: given[attr] for attr, column in _SERVER_COLUMNS if attr in given}
 
 
-async def _flavor(s: AsyncSession, flavor_id: str, caller: Caller) -> FlavorRow:
+# The flavor and image of a create are read-only rows (columns by name, like the entities).
+async def _flavor(s: AsyncSession, flavor_id: str, caller: Caller) -> Any:
     try:
-        flavor = await get_flavor(s, flavor_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        flavor = await get_flavor_row(s, flavor_id, project_id=caller.project_id,
+                                      is_admin=caller.is_admin)
     except errors.NotFound:
         raise errors.BadRequest("Invalid flavorRef provided.") from None
     if flavor.disabled:
@@ -228,10 +230,10 @@ async def _flavor(s: AsyncSession, flavor_id: str, caller: Caller) -> FlavorRow:
     return flavor
 
 
-async def _image(s: AsyncSession, image_id: str, caller: Caller, flavor: FlavorRow) -> ImageRow:
+async def _image(s: AsyncSession, image_id: str, caller: Caller, flavor: Any) -> Any:
     try:
-        image = await get_visible_image(s, image_id, project_id=caller.project_id,
-                                        is_admin=caller.is_admin)
+        image = await get_visible_image_row(s, image_id, project_id=caller.project_id,
+                                            is_admin=caller.is_admin)
     except errors.NotFound:
         raise errors.BadRequest("Can not find requested image") from None
     if image.status != "active":
