@@ -163,9 +163,10 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
     return port
 
 
-_AUTO_NETWORKS = (select(NetworkRow.id).where(
-    or_(NetworkRow.project_id == bindparam("project_id"), NetworkRow.shared.is_(True)),
-    NetworkRow.external.is_(False)).limit(2))
+_AUTO_NETWORKS = (select(NetworkRow.__table__.c.id).where(
+    or_(NetworkRow.__table__.c.project_id == bindparam("project_id"),
+        NetworkRow.__table__.c.shared.is_(True)),
+    NetworkRow.__table__.c.external.is_(False)).limit(2))
 
 
 async def _auto_network(s: AsyncSession, project_id: str) -> Any:

@@ -51,11 +51,12 @@ async def class_limits(s: AsyncSession, settings: Settings,
 _CLASS_LIMITS = (select(QuotaClassRow.class_name, QuotaClassRow.resource, QuotaClassRow.hard_limit)
                  .where(QuotaClassRow.class_name.in_(bindparam("names", expanding=True))))
 # The "default" class's rows (0) then the project's own (1).
+_classes, _quotas = QuotaClassRow.__table__.c, QuotaRow.__table__.c
 _DEFAULT_AND_PROJECT_LIMITS = union_all(
-    select(literal(0), QuotaClassRow.resource, QuotaClassRow.hard_limit)
-    .where(QuotaClassRow.class_name == DEFAULT_CLASS),
-    select(literal(1), QuotaRow.resource, QuotaRow.hard_limit)
-    .where(QuotaRow.project_id == bindparam("project_id")))
+    select(literal(0), _classes.resource, _classes.hard_limit)
+    .where(_classes.class_name == DEFAULT_CLASS),
+    select(literal(1), _quotas.resource, _quotas.hard_limit)
+    .where(_quotas.project_id == bindparam("project_id")))
 
 
 async def update_class_limits(s: AsyncSession, settings: Settings, class_name: str,

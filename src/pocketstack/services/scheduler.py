@@ -168,15 +168,20 @@ DISK_USED = func.coalesce(
     + (func.coalesce(_from_flavor("swap"), 0) + 1023) // 1024)
 
 
-_ON_HOSTS = (ServerRow.deleted.is_(False), ServerRow.host.in_(bindparam("names", expanding=True)))
+_servers = ServerRow.__table__.c
+_ON_HOSTS = (_servers.deleted.is_(False), _servers.host.in_(bindparam("names", expanding=True)))
 # Servers with usage columns, summed from the ix_servers_host_usage index alone; then the
 # (older) rows without them, from their flavor snapshots.
 _HOST_USAGE = union_all(
-    select(ServerRow.host, func.sum(ServerRow.vcpus), func.sum(ServerRow.memory_mb),
-           func.sum(ServerRow.disk_gb))
-    .where(*_ON_HOSTS, ServerRow.vcpus.is_not(None)).group_by(ServerRow.host),
-    select(ServerRow.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
-    .where(*_ON_HOSTS, ServerRow.vcpus.is_(None)).group_by(ServerRow.host))
+    select(_servers.host, func.sum(_servers.vcpus), func.sum(_servers.memory_mb),
+           func.sum(_servers.disk_gb))
+    .where(*_ON_HOSTS, _servers.vcpus.is_not(None)).group_by(_servers.host),
+    select(_servers.host, *(func.sum(func.coalesce(_servers.flavor[key].as_integer(), 0))
+                            for key in ("vcpus", "ram")),
+           func.sum(func.coalesce(_servers.flavor["disk"].as_integer(), 0)
+                    + func.coalesce(_servers.flavor["ephemeral"].as_integer(), 0)
+                    + (func.coalesce(_servers.flavor["swap"].as_integer(), 0) + 1023) // 1024))
+    .where(*_ON_HOSTS, _servers.vcpus.is_(None)).group_by(_servers.host))
 
 
 async def host_usage(s: AsyncSession, names: list[str]) -> dict[str, Demand]:

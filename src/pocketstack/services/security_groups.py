@@ -49,11 +49,11 @@ async def ensure_default_group(s: AsyncSession, project_id: str) -> SecurityGrou
     return row
 
 
+_groups = SecurityGroupRow.__table__.c
 _DEFAULT_GROUP_ID = (
-    select(SecurityGroupRow.id)
-    .where(SecurityGroupRow.project_id == bindparam("project_id"),
-           SecurityGroupRow.name == DEFAULT_NAME)
-    .order_by(SecurityGroupRow.created_at).limit(1))
+    select(_groups.id)
+    .where(_groups.project_id == bindparam("project_id"), _groups.name == DEFAULT_NAME)
+    .order_by(_groups.created_at).limit(1))
 
 
 async def find_default_group_id(s: AsyncSession, project_id: str) -> str | None:
