@@ -41,6 +41,9 @@ WRITE_WAIT_S = 30.0
 # does it every CHECKPOINT_INTERVAL_S off the event loop.
 WAL_SAFETY_PAGES = 16384
 CHECKPOINT_INTERVAL_S = 0.5
+# Session.info key: hosts whose agents a commit must wake besides those of the ServerRow
+# entities in the session (db/notify.py sends them on PostgreSQL), for rows written by Core.
+WAKE_HOSTS = "pocketstack.wake_hosts"
 # Units of work recorded together in one write transaction at most (Database.grouped).
 GROUP_MAX = 32
 

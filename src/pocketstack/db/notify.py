@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
-from pocketstack.db.engine import Database
+from pocketstack.db.engine import WAKE_HOSTS, Database
 from pocketstack.db.models import ServerRow
 
 CHANNEL = "pocketstack_agents"
@@ -34,7 +34,8 @@ class NotifyingSession(Session):
 
 
 def _hosts_with_work(session: Session) -> set[str]:
-    hosts: set[str] = set()
+    # Hosts named by writes made without entities (Core INSERTs of new servers).
+    hosts: set[str] = set(session.info.get(WAKE_HOSTS, ()))
     for obj in [*session.identity_map.values(), *session.new]:
         if isinstance(obj, ServerRow):
             state = obj.__dict__
