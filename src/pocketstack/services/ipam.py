@@ -7,14 +7,15 @@ moves on to the next free address instead of failing the caller's transaction.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import secrets
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,16 +78,21 @@ async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
 
 
 # Insert unless the (subnet, address) is taken: no savepoint, no exception, rowcount says.
-_INSERT_IF_FREE = {
-    "sqlite": sqlite.insert(FixedIpRow.__table__).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(FixedIpRow.__table__).on_conflict_do_nothing(),
-}
+_INSERT_IF_FREE: dict[str, Any] = {}
+
+
+def _insert_if_free(dialect: str) -> Any:
+    """The dialect's INSERT ... ON CONFLICT DO NOTHING (its module imported on first use)."""
+    if dialect not in _INSERT_IF_FREE and dialect in ("sqlite", "postgresql"):
+        module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
+        _INSERT_IF_FREE[dialect] = module.insert(FixedIpRow.__table__).on_conflict_do_nothing()
+    return _INSERT_IF_FREE.get(dialect)
 
 
 async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> bool:
     """Insert one fixed IP; False when another port holds the address."""
     values = {"port_id": port_id, "subnet_id": subnet_id, "ip_address": address}
-    statement = _INSERT_IF_FREE.get(s.bind.dialect.name)
+    statement = _insert_if_free(s.bind.dialect.name)
     if statement is not None:
         return bool((await s.execute(statement, values)).rowcount == 1)  # type: ignore[attr-defined]
     try:
