@@ -28,7 +28,7 @@ from pocketstack.api import routes as route_table
 from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
 from pocketstack.api.read_cache import ReadCache
-from pocketstack.api.routing import Endpoint, Router
+from pocketstack.api.routing import Router
 from pocketstack.db.engine import Database
 from pocketstack.services.passwords import Passwords
 from pocketstack.services.tokens import Tokens

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 
 from pocketstack.app import State
 from pocketstack.db.models import (
