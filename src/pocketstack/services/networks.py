@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
@@ -241,35 +242,40 @@ def _is_address(text: str) -> bool:
 _ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
                                    FloatingIpRow.__table__.c, NetworkRow.__table__.c)
 # Built once (a listing asks for a page of servers at a time): the ids are one expanding bind.
-_FIXED_ADDRESSES = (
-    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.ip_address)
-    .select_from(PortRow.__table__.join(FixedIpRow.__table__, _fixed.port_id == _ports.id)
-                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
+# One statement for both kinds: each port of the servers with its network, its fixed addresses
+# and the floating addresses bound to it (a port with several of both repeats each of them).
+_ADDRESSES = (
+    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.id,
+           _fixed.ip_address, _floating.id, _floating.floating_ip_address, _floating.created_at)
+    .select_from(PortRow.__table__.join(NetworkRow.__table__, _nets.id == _ports.network_id)
+                 .outerjoin(FixedIpRow.__table__, _fixed.port_id == _ports.id)
+                 .outerjoin(FloatingIpRow.__table__, _floating.port_id == _ports.id))
     .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
     .order_by(_ports.created_at, _fixed.id))
-_FLOATING_ADDRESSES = (
-    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name,
-           _floating.floating_ip_address)
-    .select_from(PortRow.__table__.join(FloatingIpRow.__table__, _floating.port_id == _ports.id)
-                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
-    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
-    .order_by(_floating.created_at, _floating.id))
 
 
 async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, list[Address]]:
-    """Every server's fixed addresses, ordered by port creation, then its floating ones."""
+    """Every server's fixed addresses, ordered by port creation, then its floating ones
+    (ordered by their own creation)."""
     found: dict[str, list[Address]] = {server_id: [] for server_id in server_ids}
     if not server_ids:
         return found
-    ids = {"server_ids": server_ids}
-    for device_id, mac, network_id, network_name, address in await s.execute(_FIXED_ADDRESSES, ids):
-        version = 6 if ":" in address else 4
-        found.setdefault(device_id, []).append(
-            Address(network_name, network_id, address, version, mac, "fixed"))
-    for device_id, mac, network_id, network_name, address in await s.execute(
-            _FLOATING_ADDRESSES, ids):
-        found.setdefault(device_id, []).append(
-            Address(network_name, network_id, address, 4, mac, "floating"))
+    floating: dict[str, tuple[datetime, str, Address]] = {}
+    last_fixed = None
+    for (device_id, mac, network_id, network_name, fixed_id, fixed_ip, floating_id, floating_ip,
+         floating_created) in await s.execute(_ADDRESSES, {"server_ids": server_ids}):
+        if fixed_id is not None and fixed_id != last_fixed:
+            # A port's rows repeat each fixed address once per floating one, side by side.
+            last_fixed = fixed_id
+            version = 6 if ":" in fixed_ip else 4
+            found.setdefault(device_id, []).append(
+                Address(network_name, network_id, fixed_ip, version, mac, "fixed"))
+        if floating_id is not None and floating_id not in floating:
+            floating[floating_id] = (floating_created, device_id, Address(
+                network_name, network_id, floating_ip, 4, mac, "floating"))
+    for floating_id in sorted(floating, key=lambda key: (floating[key][0], key)):
+        _, device_id, address = floating[floating_id]
+        found.setdefault(device_id, []).append(address)
     return found
 
 

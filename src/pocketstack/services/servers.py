@@ -13,9 +13,10 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -314,14 +315,40 @@ def decode_user_data(text: str) -> bytes | None:
 
 # --- read ----------------------------------------------------------------------------------------
 
-# What the list and show views read: not the console log, diagnostics, user data, flavor JSON.
-# Plain table columns labelled with the attribute names: the statements stay Core statements.
-_VIEW_KEYS = ("id", "project_id", "user_id", "name", "image_id", "flavor_id", "vm_state",
-              "task_state", "power_state", "host", "node", "availability_zone", "key_name",
-              "config_drive", "disk_config", "access_ipv4", "access_ipv6", "metadata_",
-              "security_groups", "progress", "fault", "launched_at", "terminated_at",
-              "created_at", "updated_at")
-VIEW_COLUMNS = tuple(inspect(ServerRow).columns[key].label(key) for key in _VIEW_KEYS)
+class ServerView(NamedTuple):
+    """What the list and show views read: not the console log, diagnostics, user data, flavor
+    JSON. A plain tuple: its fields read in tens of nanoseconds (a SQLAlchemy Row's attribute
+    lookup costs about half a microsecond, and a detailed page reads 3,500 of them)."""
+
+    id: str
+    project_id: str
+    user_id: str
+    name: str
+    image_id: str
+    flavor_id: str
+    vm_state: str
+    task_state: str | None
+    power_state: int
+    host: str | None
+    node: str | None
+    availability_zone: str | None
+    key_name: str | None
+    config_drive: str
+    disk_config: str
+    access_ipv4: str
+    access_ipv6: str
+    metadata_: dict[str, Any]
+    security_groups: list[Any]
+    progress: int
+    fault: dict[str, Any] | None
+    launched_at: datetime | None
+    terminated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# Plain table columns in ServerView's order: the statements stay Core statements.
+VIEW_COLUMNS = tuple(inspect(ServerRow).columns[key] for key in ServerView._fields)
 _servers = ServerRow.__table__.c
 _SHOW = select(*VIEW_COLUMNS).where(_servers.id == bindparam("server_id"),
                                     _servers.deleted.is_(False))
@@ -337,8 +364,10 @@ _PAGE_AFTER = _PAGE.where(tuple_(_servers.created_at, _servers.id)
 _ANCHOR = select(_servers.created_at, _servers.id).where(
     _servers.id == bindparam("marker_id"), _servers.project_id == bindparam("project_id"),
     _servers.deleted.is_(False))
-# A row of VIEW_COLUMNS, read by attribute like a ServerRow.
-ServerView = Row[Any]
+
+
+def _views(rows: Iterable[Row[Any]]) -> list[ServerView]:
+    return [ServerView._make(row) for row in rows]
 
 
 async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
@@ -362,7 +391,7 @@ async def get_server_view(s: AsyncSession, server_id: str, *, project_id: str,
                                            "project_id": project_id})).first()
     if row is None:
         raise not_found(server_id)
-    return row
+    return ServerView._make(row)
 
 
 async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
@@ -384,8 +413,8 @@ async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
         query = query.where(tuple_(ServerRow.created_at, ServerRow.id) < tuple_(*anchor))
     query = query.order_by(ServerRow.created_at.desc(), ServerRow.id.desc())
     if not (f.name or f.ip or f.ip6):
-        return list(await s.execute(query.limit(limit)))
-    rows = [r for r in await s.execute(query) if _search(f.name, r.name)]
+        return _views(await s.execute(query.limit(limit)))
+    rows = [r for r in _views(await s.execute(query)) if _search(f.name, r.name)]
     if f.ip or f.ip6:
         addresses = await networks.server_addresses(s, [r.id for r in rows])
         rows = [r for r in rows if _address_matches(f, addresses.get(r.id, []))]
@@ -396,13 +425,13 @@ async def _page(s: AsyncSession, project_id: str, limit: int,
                 marker: str | None) -> list[ServerView]:
     """A project's servers without filters, with the prebuilt statements."""
     if marker is None:
-        return list(await s.execute(_PAGE, {"project_id": project_id, "limit": limit}))
+        return _views(await s.execute(_PAGE, {"project_id": project_id, "limit": limit}))
     anchor = (await s.execute(_ANCHOR, {"marker_id": marker, "project_id": project_id})).first()
     if anchor is None:
         raise errors.BadRequest(f"marker [{marker}] not found")
-    return list(await s.execute(_PAGE_AFTER, {"project_id": project_id, "limit": limit,
-                                              "created_at": anchor.created_at,
-                                              "marker_id": anchor.id}))
+    return _views(await s.execute(_PAGE_AFTER, {"project_id": project_id, "limit": limit,
+                                                "created_at": anchor.created_at,
+                                                "marker_id": anchor.id}))
 
 
 def _scope(f: ServerFilters) -> list[ColumnElement[bool]]:
