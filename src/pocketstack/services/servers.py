@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Row,
+    String,
     and_,
     bindparam,
     inspect,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -315,6 +317,11 @@ def decode_user_data(text: str) -> bytes | None:
 
 # --- read ----------------------------------------------------------------------------------------
 
+# A timestamp column's value: a naive UTC datetime, or SQLite's text of one
+# ("2012-08-20 21:11:09.000000").
+Stamp = datetime | str
+
+
 class ServerView(NamedTuple):
     """What the list and show views read: not the console log, diagnostics, user data, flavor
     JSON. A plain tuple: its fields read in tens of nanoseconds (a SQLAlchemy Row's attribute
@@ -341,14 +348,19 @@ class ServerView(NamedTuple):
     security_groups: list[Any]
     progress: int
     fault: dict[str, Any] | None
-    launched_at: datetime | None
-    terminated_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    launched_at: Stamp | None
+    terminated_at: Stamp | None
+    created_at: Stamp
+    updated_at: Stamp
 
 
-# Plain table columns in ServerView's order: the statements stay Core statements.
-VIEW_COLUMNS = tuple(inspect(ServerRow).columns[key] for key in ServerView._fields)
+# Plain table columns in ServerView's order: the statements stay Core statements. Timestamps
+# come as the database returns them, unconverted: on SQLite the stored text, which the views
+# reshape without parsing it into a datetime and formatting it again.
+_STAMPS = frozenset({"launched_at", "terminated_at", "created_at", "updated_at"})
+VIEW_COLUMNS = tuple(type_coerce(column, String) if key in _STAMPS else column
+                     for key, column in ((key, inspect(ServerRow).columns[key])
+                                         for key in ServerView._fields))
 _servers = ServerRow.__table__.c
 _SHOW = select(*VIEW_COLUMNS).where(_servers.id == bindparam("server_id"),
                                     _servers.deleted.is_(False))

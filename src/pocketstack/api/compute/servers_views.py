@@ -19,7 +19,7 @@ from pocketstack.compute_states import (
 )
 from pocketstack.db.models import ServerRow
 from pocketstack.services.networks import Address
-from pocketstack.services.servers import Created, ServerView
+from pocketstack.services.servers import Created, ServerView, Stamp
 from pocketstack.timeutil import iso_plain, iso_z
 
 # An ORM row or a row of the view columns (services.servers.VIEW_COLUMNS).
@@ -85,17 +85,34 @@ def _host_hash(project_id: str, host: str) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
-def _z(value: datetime | None) -> str | None:
-    """iso_z for the naive UTC values the columns hold (isoformat is the cheaper formatter)."""
-    if value is None or value.tzinfo is not None or value.year < 1000:
-        return iso_z(value)
-    return value.isoformat(timespec="seconds") + "Z"
+def _z(value: Stamp | None) -> str | None:
+    """2012-08-20T21:11:09Z: SQLite's text of a timestamp is reshaped as it is (it always has
+    six digits of microseconds), anything else formatted as a datetime."""
+    if isinstance(value, str) and _is_sqlite_text(value):
+        return f"{value[:10]}T{value[11:19]}Z"
+    stamp = _as_datetime(value)
+    if stamp is None or stamp.tzinfo is not None or stamp.year < 1000:
+        return iso_z(stamp)
+    return stamp.isoformat(timespec="seconds") + "Z"
 
 
-def _plain(value: datetime | None) -> str | None:
-    if value is None or value.tzinfo is not None or value.year < 1000:
-        return iso_plain(value)
-    return value.isoformat(timespec="microseconds")
+def _plain(value: Stamp | None) -> str | None:
+    """2012-08-20T21:11:09.000000, from SQLite's text or a datetime."""
+    if isinstance(value, str) and _is_sqlite_text(value):
+        return f"{value[:10]}T{value[11:]}"
+    stamp = _as_datetime(value)
+    if stamp is None or stamp.tzinfo is not None or stamp.year < 1000:
+        return iso_plain(stamp)
+    return stamp.isoformat(timespec="microseconds")
+
+
+def _is_sqlite_text(value: str) -> bool:
+    """2012-08-20 21:11:09.000000 (years before 1000 take the datetime path)."""
+    return len(value) == 26 and value[10] == " " and value[0] != "0"
+
+
+def _as_datetime(value: Stamp | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False,
