@@ -6,7 +6,7 @@ import ipaddress
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +27,7 @@ class NetworkRequest:
     fixed_ip: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     network_name: str
     network_id: str
     addr: str
@@ -263,7 +262,7 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
     floating: dict[str, tuple[datetime, str, Address]] = {}
     last_fixed = None
     for (device_id, mac, network_id, network_name, fixed_id, fixed_ip, floating_id, floating_ip,
-         floating_created) in await s.execute(_ADDRESSES, {"server_ids": server_ids}):
+         floating_created) in (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all():
         if fixed_id is not None and fixed_id != last_fixed:
             # A port's rows repeat each fixed address once per floating one, side by side.
             last_fixed = fixed_id

@@ -13,14 +13,13 @@ import re
 import secrets
 import string
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
+    Result,
     String,
     and_,
     bindparam,
@@ -378,8 +377,8 @@ _ANCHOR = select(_servers.created_at, _servers.id).where(
     _servers.deleted.is_(False))
 
 
-def _views(rows: Iterable[Row[Any]]) -> list[ServerView]:
-    return [ServerView._make(row) for row in rows]
+def _views(result: Result[Any]) -> list[ServerView]:
+    return [ServerView._make(row) for row in result.all()]
 
 
 async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
