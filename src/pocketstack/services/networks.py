@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -240,17 +241,25 @@ def _is_address(text: str) -> bool:
 
 _ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
                                    FloatingIpRow.__table__.c, NetworkRow.__table__.c)
-# Built once (a listing asks for a page of servers at a time): the ids are one expanding bind.
-# One statement for both kinds: each port of the servers with its network, its fixed addresses
-# and the floating addresses bound to it (a port with several of both repeats each of them).
-_ADDRESSES = (
-    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.id,
-           _fixed.ip_address, _floating.id, _floating.floating_ip_address, _floating.created_at)
-    .select_from(PortRow.__table__.join(NetworkRow.__table__, _nets.id == _ports.network_id)
-                 .outerjoin(FixedIpRow.__table__, _fixed.port_id == _ports.id)
-                 .outerjoin(FloatingIpRow.__table__, _floating.port_id == _ports.id))
-    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
-    .order_by(_ports.created_at, _fixed.id))
+def _addresses_where(condition: ColumnElement[bool]) -> Select[Any]:
+    """Fixed and floating addresses in one statement: each port of the servers with its
+    network, its fixed addresses and the floating addresses bound to it (a port with several
+    of both repeats each of them)."""
+    return (
+        select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.id,
+               _fixed.ip_address, _floating.id, _floating.floating_ip_address,
+               _floating.created_at)
+        .select_from(PortRow.__table__.join(NetworkRow.__table__, _nets.id == _ports.network_id)
+                     .outerjoin(FixedIpRow.__table__, _fixed.port_id == _ports.id)
+                     .outerjoin(FloatingIpRow.__table__, _floating.port_id == _ports.id))
+        .where(condition)
+        .order_by(_ports.created_at, _fixed.id))
+
+
+# Built once: a listing asks for a page of servers at a time (the ids are one expanding bind);
+# one server's id is a plain bind, which skips the expansion.
+_ADDRESSES = _addresses_where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
+_ADDRESSES_OF_ONE = _addresses_where(_ports.device_id == bindparam("server_id"))
 
 
 async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, list[Address]]:
@@ -259,10 +268,10 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
     found: dict[str, list[Address]] = {server_id: [] for server_id in server_ids}
     if not server_ids:
         return found
-    floating: dict[str, tuple[datetime, str, Address]] = {}
+    floating: dict[str, tuple[datetime, str, str, Address]] = {}
     last_fixed = None
     for (device_id, mac, network_id, network_name, fixed_id, fixed_ip, floating_id, floating_ip,
-         floating_created) in (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all():
+         floating_created) in await _address_rows(s, server_ids):
         if fixed_id is not None and fixed_id != last_fixed:
             # A port's rows repeat each fixed address once per floating one, side by side.
             last_fixed = fixed_id
@@ -270,12 +279,17 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
             found.setdefault(device_id, []).append(
                 Address(network_name, network_id, fixed_ip, version, mac, "fixed"))
         if floating_id is not None and floating_id not in floating:
-            floating[floating_id] = (floating_created, device_id, Address(
+            floating[floating_id] = (floating_created, floating_id, device_id, Address(
                 network_name, network_id, floating_ip, 4, mac, "floating"))
-    for floating_id in sorted(floating, key=lambda key: (floating[key][0], key)):
-        _, device_id, address = floating[floating_id]
+    for _, _, device_id, address in sorted(floating.values()):
         found.setdefault(device_id, []).append(address)
     return found
+
+
+async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[Any]]:
+    if len(server_ids) == 1:
+        return (await s.execute(_ADDRESSES_OF_ONE, {"server_id": server_ids[0]})).all()
+    return (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all()
 
 
 async def release_server_ports(s: AsyncSession, server_id: str) -> None:
