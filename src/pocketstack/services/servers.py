@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Result,
+    Row,
     String,
     and_,
     bindparam,
@@ -355,11 +357,14 @@ class ServerView(NamedTuple):
 
 # Plain table columns in ServerView's order: the statements stay Core statements. Timestamps
 # come as the database returns them, unconverted: on SQLite the stored text, which the views
-# reshape without parsing it into a datetime and formatting it again.
+# reshape without parsing it into a datetime and formatting it again. JSON columns come as
+# text too, decoded once per distinct text of a result (_views).
 _STAMPS = frozenset({"launched_at", "terminated_at", "created_at", "updated_at"})
-VIEW_COLUMNS = tuple(type_coerce(column, String) if key in _STAMPS else column
+_JSONS = ("metadata_", "security_groups", "fault")
+VIEW_COLUMNS = tuple(type_coerce(column, String) if key in _STAMPS or key in _JSONS else column
                      for key, column in ((key, inspect(ServerRow).columns[key])
                                          for key in ServerView._fields))
+_JSON_INDEXES = tuple(ServerView._fields.index(key) for key in _JSONS)
 _servers = ServerRow.__table__.c
 _SHOW = select(*VIEW_COLUMNS).where(_servers.id == bindparam("server_id"),
                                     _servers.deleted.is_(False))
@@ -378,7 +383,23 @@ _ANCHOR = select(_servers.created_at, _servers.id).where(
 
 
 def _views(result: Result[Any]) -> list[ServerView]:
-    return [ServerView._make(row) for row in result.all()]
+    """The rows as ServerViews. A page's servers mostly share their security groups, metadata
+    and fault texts: each distinct text is decoded once, and its value shared by the rows that
+    hold it (views read these values, never change them)."""
+    decoded: dict[str, Any] = {}
+    return [_view(row, decoded) for row in result.all()]
+
+
+def _view(row: Row[Any], decoded: dict[str, Any]) -> ServerView:
+    values = list(row)
+    for index in _JSON_INDEXES:
+        text = values[index]
+        if isinstance(text, str):
+            value = decoded.get(text)
+            if value is None:
+                value = decoded[text] = orjson.loads(text)
+            values[index] = value
+    return ServerView._make(values)
 
 
 async def get_server(s: AsyncSession, server_id: str, *, project_id: str,
@@ -402,7 +423,7 @@ async def get_server_view(s: AsyncSession, server_id: str, *, project_id: str,
                                            "project_id": project_id})).first()
     if row is None:
         raise not_found(server_id)
-    return ServerView._make(row)
+    return _view(row, {})
 
 
 async def list_servers(s: AsyncSession, f: ServerFilters, *, limit: int,
