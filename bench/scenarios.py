@@ -96,20 +96,27 @@ def make_network(session: Session, cidr: str) -> str:
     return network_id
 
 
-def probe(session: Session, path: str) -> tuple[int, int]:
+# Asks the API to render the answer afresh instead of serving its cached body (the cost of
+# every first read and of every read after a write).
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def probe(session: Session, path: str, headers: dict[str, str] | None = None) -> tuple[int, int]:
     """Status and body size of one request (checks the endpoint works before loading it)."""
     with session.client() as c:
-        resp = c.get(path)
+        resp = c.get(path, headers=headers)
     return resp.status_code, len(resp.content)
 
 
 def measure_get(name: str, session: Session, path: str, server: ProcessTree, opts: Options, *,
-                auth: bool = True, connections: int | None = None) -> Row:
+                auth: bool = True, connections: int | None = None,
+                extra_headers: dict[str, str] | None = None) -> Row:
     """Warm up, then drive one GET with wrk; a non-200 probe skips the scenario."""
-    status, size = probe(session, path)
+    status, size = probe(session, path, extra_headers)
     if status != 200:
         return Row(name, skipped=f"GET {path} answered {status}")
     headers = session.headers if auth else {"Accept": "application/json"}
+    headers = {**headers, **(extra_headers or {})}
     conns = connections or opts.connections
     url = session.base_url + path
     if opts.warmup > 0:

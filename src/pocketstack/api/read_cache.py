@@ -1,12 +1,17 @@
-"""A per-process cache of rendered read-mostly responses (flavors, compute image views).
+"""A per-process cache of rendered responses: flavors, compute image views, and servers (show,
+list, list detailed).
 
 An entry is keyed by path, query string, microversion and the caller's project and
-admin-ness (all that changes what these reads show), and holds the body rendered at one
+admin-ness (all that changes what these reads show: the links are built from the configured
+public URL, never from the request's Host header), and holds the body rendered at one
 database generation. The generation is SQLite's `PRAGMA data_version` on a dedicated
 connection, which changes with every commit made through any other connection, in this
 process or another one; it is read once per request (a few microseconds), before the
 database read, so an entry can only be older than the data it was stored with, never newer.
 Any write to the database drops every entry. Without SQLite the cache is off.
+
+A request with `Cache-Control: no-cache` is rendered afresh (and its body stored): what a
+read costs when nothing is cached.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ if TYPE_CHECKING:
     from pocketstack.api.http import Ctx
 
 MAX_ENTRIES = 512
-# Bodies larger than this are rendered every time (a cache of small reads only), and the
-# entries together hold at most MAX_TOTAL_BYTES.
+# Bodies larger than a route's cap are rendered every time: 64 KiB by default, 256 KiB for
+# the server listings (a page of 100 detailed servers is about 134 KB). The entries together
+# hold at most MAX_TOTAL_BYTES, least recently used out first.
 MAX_BODY_BYTES = 64 * 1024
+LISTING_BODY_BYTES = 256 * 1024
 MAX_TOTAL_BYTES = 4 * 1024 * 1024
 
 Key = tuple[str, bytes, tuple[int, int], str | None, bool]
@@ -71,9 +78,10 @@ class ReadCache:
             self._entries.move_to_end(key)
         return body
 
-    def put(self, key: Key, generation: int, body: bytes) -> None:
+    def put(self, key: Key, generation: int, body: bytes,
+            max_body: int = MAX_BODY_BYTES) -> None:
         """Keep a body read at `generation`, unless the database has moved on since."""
-        if generation != self._generation or len(body) > MAX_BODY_BYTES:
+        if generation != self._generation or len(body) > min(max_body, MAX_TOTAL_BYTES):
             return
         previous = self._entries.pop(key, None)
         if previous is not None:
@@ -95,9 +103,10 @@ class ReadCache:
         self._drop_all()
 
 
-def cached(handler: Handler) -> Handler:
+def cached(handler: Handler, *, max_body: int = MAX_BODY_BYTES) -> Handler:
     """Serve a GET handler's 200 answers from the process's ReadCache while the database is
-    unchanged; the handler still runs (and authorizes, and fails) on every miss."""
+    unchanged; the handler still runs (and authorizes, and fails) on every miss, and on every
+    request that asks for `Cache-Control: no-cache`."""
 
     async def serve(ctx: Ctx) -> Response:
         cache: ReadCache | None = ctx.state.read_cache
@@ -108,14 +117,22 @@ def cached(handler: Handler) -> Handler:
         scope = ctx.request.scope
         key: Key = (scope["path"], scope["query_string"], ctx.version, auth.project_id,
                     auth.is_admin)
-        body = cache.get(key)
+        body = None if wants_fresh(scope["headers"]) else cache.get(key)
         if body is not None:
             return RawJSONResponse(body)
         response = await handler(ctx)
         if response.status_code == 200 and not response.headers.get("location"):
-            cache.put(key, generation, bytes(response.body))
+            cache.put(key, generation, bytes(response.body), max_body)
         return response
 
     serve.__name__ = handler.__name__
     serve.__doc__ = handler.__doc__
     return serve
+
+
+def wants_fresh(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request says `Cache-Control: no-cache` (any of its directives)."""
+    for name, value in headers:
+        if name == b"cache-control" and b"no-cache" in value.lower():
+            return True
+    return False

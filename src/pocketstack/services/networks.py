@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +40,7 @@ class NetworkRequest:
     fixed_ip: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     network_name: str
     network_id: str
     addr: str
@@ -304,37 +316,55 @@ def _is_address(text: str) -> bool:
 
 _ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
                                    FloatingIpRow.__table__.c, NetworkRow.__table__.c)
-# Built once (a listing asks for a page of servers at a time): the ids are one expanding bind.
-_FIXED_ADDRESSES = (
-    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.ip_address)
-    .select_from(PortRow.__table__.join(FixedIpRow.__table__, _fixed.port_id == _ports.id)
-                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
-    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
-    .order_by(_ports.created_at, _fixed.id))
-_FLOATING_ADDRESSES = (
-    select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name,
-           _floating.floating_ip_address)
-    .select_from(PortRow.__table__.join(FloatingIpRow.__table__, _floating.port_id == _ports.id)
-                 .join(NetworkRow.__table__, _nets.id == _ports.network_id))
-    .where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
-    .order_by(_floating.created_at, _floating.id))
+def _addresses_where(condition: ColumnElement[bool]) -> Select[Any]:
+    """Fixed and floating addresses in one statement: each port of the servers with its
+    network, its fixed addresses and the floating addresses bound to it (a port with several
+    of both repeats each of them)."""
+    return (
+        select(_ports.device_id, _ports.mac_address, _nets.id, _nets.name, _fixed.id,
+               _fixed.ip_address, _floating.id, _floating.floating_ip_address,
+               _floating.created_at)
+        .select_from(PortRow.__table__.join(NetworkRow.__table__, _nets.id == _ports.network_id)
+                     .outerjoin(FixedIpRow.__table__, _fixed.port_id == _ports.id)
+                     .outerjoin(FloatingIpRow.__table__, _floating.port_id == _ports.id))
+        .where(condition)
+        .order_by(_ports.created_at, _fixed.id))
+
+
+# Built once: a listing asks for a page of servers at a time (the ids are one expanding bind);
+# one server's id is a plain bind, which skips the expansion.
+_ADDRESSES = _addresses_where(_ports.device_id.in_(bindparam("server_ids", expanding=True)))
+_ADDRESSES_OF_ONE = _addresses_where(_ports.device_id == bindparam("server_id"))
 
 
 async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, list[Address]]:
-    """Every server's fixed addresses, ordered by port creation, then its floating ones."""
+    """Every server's fixed addresses, ordered by port creation, then its floating ones
+    (ordered by their own creation)."""
     found: dict[str, list[Address]] = {server_id: [] for server_id in server_ids}
     if not server_ids:
         return found
-    ids = {"server_ids": server_ids}
-    for device_id, mac, network_id, network_name, address in await s.execute(_FIXED_ADDRESSES, ids):
-        version = 6 if ":" in address else 4
-        found.setdefault(device_id, []).append(
-            Address(network_name, network_id, address, version, mac, "fixed"))
-    for device_id, mac, network_id, network_name, address in await s.execute(
-            _FLOATING_ADDRESSES, ids):
-        found.setdefault(device_id, []).append(
-            Address(network_name, network_id, address, 4, mac, "floating"))
+    floating: dict[str, tuple[datetime, str, str, Address]] = {}
+    last_fixed = None
+    for (device_id, mac, network_id, network_name, fixed_id, fixed_ip, floating_id, floating_ip,
+         floating_created) in await _address_rows(s, server_ids):
+        if fixed_id is not None and fixed_id != last_fixed:
+            # A port's rows repeat each fixed address once per floating one, side by side.
+            last_fixed = fixed_id
+            version = 6 if ":" in fixed_ip else 4
+            found.setdefault(device_id, []).append(
+                Address(network_name, network_id, fixed_ip, version, mac, "fixed"))
+        if floating_id is not None and floating_id not in floating:
+            floating[floating_id] = (floating_created, floating_id, device_id, Address(
+                network_name, network_id, floating_ip, 4, mac, "floating"))
+    for _, _, device_id, address in sorted(floating.values()):
+        found.setdefault(device_id, []).append(address)
     return found
+
+
+async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[Any]]:
+    if len(server_ids) == 1:
+        return (await s.execute(_ADDRESSES_OF_ONE, {"server_id": server_ids[0]})).all()
+    return (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all()
 
 
 async def release_server_ports(s: AsyncSession, server_id: str) -> None:

@@ -1,7 +1,8 @@
 """Compute servers: list, list detailed, show, create, update, delete.
 
 Create and delete record intent and answer at once (202 / 204); the agent on the server's host
-builds or destroys the guest and writes back what it observed.
+builds or destroys the guest and writes back what it observed. The reads are served from the
+process's read cache while the database is unchanged (`api/read_cache.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.read_cache import LISTING_BODY_BYTES, cached
 from pocketstack.api.routing import Route
 from pocketstack.services import networks, servers
 from pocketstack.services.servers import Caller
@@ -98,10 +100,10 @@ async def delete_server(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/servers", list_servers),
-    Route("GET", "/servers/detail", list_servers_detailed),
+    Route("GET", "/servers", cached(list_servers, max_body=LISTING_BODY_BYTES)),
+    Route("GET", "/servers/detail", cached(list_servers_detailed, max_body=LISTING_BODY_BYTES)),
     Route("POST", "/servers", create_server),
-    Route("GET", "/servers/{server_id}", show_server),
+    Route("GET", "/servers/{server_id}", cached(show_server)),
     Route("PUT", "/servers/{server_id}", update_server),
     Route("DELETE", "/servers/{server_id}", delete_server),
 ]

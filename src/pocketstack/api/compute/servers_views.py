@@ -4,7 +4,7 @@ its links): the summary in lists, the basic view after an update, the detailed v
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -19,7 +19,7 @@ from pocketstack.compute_states import (
 )
 from pocketstack.db.models import ServerRow
 from pocketstack.services.networks import Address
-from pocketstack.services.servers import Created, ServerView
+from pocketstack.services.servers import Created, ServerView, Stamp
 from pocketstack.timeutil import iso_plain, iso_z
 
 # An ORM row or a row of the view columns (services.servers.VIEW_COLUMNS).
@@ -28,10 +28,12 @@ Server = ServerRow | ServerView
 
 @dataclass(frozen=True, slots=True)
 class Roots:
-    """What every server of one response shares: the link prefixes and who asks."""
+    """What every server of one response shares: the link prefixes, who asks, and the image
+    and flavor blocks already built for this response (many servers share one of each)."""
     servers: str
     bookmark: str
     is_admin: bool
+    _blocks: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ctx: Ctx) -> Roots:
@@ -43,6 +45,15 @@ class Roots:
 
     def bookmark_link(self, collection: str, resource_id: str) -> list[dict[str, str]]:
         return [{"href": f"{self.bookmark}/{collection}/{resource_id}", "rel": "bookmark"}]
+
+    def block(self, collection: str, resource_id: str) -> dict[str, Any]:
+        """{"id", "links"} of an image or flavor, shared by the servers of this response."""
+        key = (collection, resource_id)
+        found = self._blocks.get(key)
+        if found is None:
+            found = self._blocks[key] = {"id": resource_id,
+                                         "links": self.bookmark_link(collection, resource_id)}
+        return found
 
 
 def summary(ctx: Ctx, row: Server, roots: Roots | None = None) -> dict[str, Any]:
@@ -74,17 +85,34 @@ def _host_hash(project_id: str, host: str) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
-def _z(value: datetime | None) -> str | None:
-    """iso_z for the naive UTC values the columns hold (isoformat is the cheaper formatter)."""
-    if value is None or value.tzinfo is not None or value.year < 1000:
-        return iso_z(value)
-    return value.isoformat(timespec="seconds") + "Z"
+def _z(value: Stamp | None) -> str | None:
+    """2012-08-20T21:11:09Z: SQLite's text of a timestamp is reshaped as it is (it always has
+    six digits of microseconds), anything else formatted as a datetime."""
+    if isinstance(value, str) and _is_sqlite_text(value):
+        return f"{value[:10]}T{value[11:19]}Z"
+    stamp = _as_datetime(value)
+    if stamp is None or stamp.tzinfo is not None or stamp.year < 1000:
+        return iso_z(stamp)
+    return stamp.isoformat(timespec="seconds") + "Z"
 
 
-def _plain(value: datetime | None) -> str | None:
-    if value is None or value.tzinfo is not None or value.year < 1000:
-        return iso_plain(value)
-    return value.isoformat(timespec="microseconds")
+def _plain(value: Stamp | None) -> str | None:
+    """2012-08-20T21:11:09.000000, from SQLite's text or a datetime."""
+    if isinstance(value, str) and _is_sqlite_text(value):
+        return f"{value[:10]}T{value[11:]}"
+    stamp = _as_datetime(value)
+    if stamp is None or stamp.tzinfo is not None or stamp.year < 1000:
+        return iso_plain(stamp)
+    return stamp.isoformat(timespec="microseconds")
+
+
+def _is_sqlite_text(value: str) -> bool:
+    """2012-08-20 21:11:09.000000 (years before 1000 take the datetime path)."""
+    return len(value) == 26 and value[10] == " " and value[0] != "0"
+
+
+def _as_datetime(value: Stamp | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False,
@@ -92,6 +120,7 @@ def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False
     """The view PUT /servers/{id} answers with (Tempest's common_show_server)."""
     roots = roots or Roots.of(ctx)
     status = public_status(row.vm_state, row.task_state)
+    image_id = row.image_id
     body: dict[str, Any] = {
         "id": row.id,
         "name": row.name,
@@ -100,9 +129,8 @@ def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False
         "user_id": row.user_id,
         "metadata": dict(row.metadata_ or {}),
         "hostId": host_id(row),
-        "image": {"id": row.image_id, "links": roots.bookmark_link("images", row.image_id)}
-        if row.image_id else "",
-        "flavor": {"id": row.flavor_id, "links": roots.bookmark_link("flavors", row.flavor_id)},
+        "image": roots.block("images", image_id) if image_id else "",
+        "flavor": roots.block("flavors", row.flavor_id),
         "created": _z(row.created_at),
         "updated": _z(row.updated_at),
         "addresses": addresses(found, extended=extended),
@@ -131,17 +159,15 @@ def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = No
     """GET /servers/{id} and /servers/detail (Tempest's server_detail)."""
     roots = roots or Roots.of(ctx)
     body = basic(ctx, row, found, extended=True, roots=roots)
-    body.update({
-        "key_name": row.key_name,
-        "config_drive": row.config_drive,
-        "OS-EXT-AZ:availability_zone": row.availability_zone or "",
-        "OS-EXT-STS:task_state": row.task_state,
-        "OS-EXT-STS:vm_state": row.vm_state,
-        "OS-EXT-STS:power_state": row.power_state,
-        "OS-SRV-USG:launched_at": _plain(row.launched_at),
-        "OS-SRV-USG:terminated_at": _plain(row.terminated_at),
-        "os-extended-volumes:volumes_attached": [],
-    })
+    body["key_name"] = row.key_name
+    body["config_drive"] = row.config_drive
+    body["OS-EXT-AZ:availability_zone"] = row.availability_zone or ""
+    body["OS-EXT-STS:task_state"] = row.task_state
+    body["OS-EXT-STS:vm_state"] = row.vm_state
+    body["OS-EXT-STS:power_state"] = row.power_state
+    body["OS-SRV-USG:launched_at"] = _plain(row.launched_at)
+    body["OS-SRV-USG:terminated_at"] = _plain(row.terminated_at)
+    body["os-extended-volumes:volumes_attached"] = []
     if row.security_groups:
         body["security_groups"] = [{"name": g["name"]} for g in row.security_groups]
     if roots.is_admin:
