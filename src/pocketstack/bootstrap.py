@@ -8,10 +8,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
-from pocketstack.app import State
+from pocketstack.db.engine import Database
 from pocketstack.db.models import (
     DomainRow,
     FlavorRow,
@@ -22,6 +23,8 @@ from pocketstack.db.models import (
     SubnetRow,
 )
 from pocketstack.services import identity
+from pocketstack.services.passwords import Passwords
+from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
 BOOTSTRAPPED = "bootstrapped"
@@ -41,6 +44,15 @@ CIRROS_RAMDISK_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0002"
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+
+
+class State(Protocol):
+    """What the bootstrap needs of a running cloud's state (app.State has it, and so does the
+    light one `pocketstack serve` prepares with before any API module is imported)."""
+
+    settings: Settings
+    db: Database
+    passwords: Passwords
 
 
 @dataclass(frozen=True)

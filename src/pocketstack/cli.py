@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,24 +105,38 @@ async def _exclusively(settings: Settings, work: Callable[[Settings], Awaitable[
 PREPARE_LOCK = 0x706F636B6574
 
 
+@dataclass
+class _Prepared:
+    """The bootstrap's state: settings, database and password hasher, without the API modules
+    (this runs while `serve` imports those in its own process)."""
+
+    settings: Settings
+    db: Any
+    passwords: Any
+
+
 async def _bootstrap(settings: Settings) -> None:
     from pocketstack import bootstrap
-    from pocketstack.app import create_app
+    from pocketstack.db.engine import Database
+    from pocketstack.services.passwords import Passwords
+    from pocketstack.services.tokens import Tokens
 
-    application = create_app(settings, embedded_agent=False)
-    await application.startup()
+    db = Database(settings.database_url)
     try:
-        assert application.state is not None
-        creds = await bootstrap.bootstrap(application.state)
+        # The token signing keys exist before any API process starts (none races to make them).
+        await Tokens(db, settings.token.expiration_hours * 3600,
+                     settings.token.revocation_cache_s).load_keys()
+        state = _Prepared(settings, db, Passwords(settings.password))
+        creds = await bootstrap.bootstrap(state)
         clouds = settings.data_dir / "clouds.yaml"
         if creds is not None:
-            path = bootstrap.write_clouds_yaml(application.state, creds)
+            path = bootstrap.write_clouds_yaml(state, creds)
             _print_credentials(settings, creds, path)
         elif clouds.exists():
             _refresh_auth_urls(settings, clouds)
             console.print(f"[green]pocketstack[/] reusing {settings.data_dir}; credentials in {clouds}")
     finally:
-        await application.shutdown()
+        await db.dispose()
 
 
 def _refresh_auth_urls(settings: Settings, clouds: Path) -> None:
