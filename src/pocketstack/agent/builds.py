@@ -14,7 +14,6 @@ before.
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from sqlalchemy import bindparam, select, update
 
@@ -24,8 +23,6 @@ from pocketstack.compute_states import Action, PowerState, TaskState, VmState, i
 from pocketstack.db.models import ServerRow
 from pocketstack.services import instance_actions
 from pocketstack.timeutil import utcnow
-
-log = logging.getLogger("pocketstack.agent")
 
 
 async def build_batch(host: Host, server_ids: list[str]) -> set[str]:

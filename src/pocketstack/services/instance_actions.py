@@ -83,14 +83,11 @@ async def start_event(s: AsyncSession, server_id: str, action: str, event: str, 
 
 
 async def finish_event(s: AsyncSession, server_id: str, action: str, event: str, *,
-                       result: str, host: str | None, traceback: str | None = None,
-                       action_id: int | None = None) -> None:
-    """Close `event` (opening it first if nobody did); an error marks the action "Error".
-    `action_id`, when the caller knows it, saves looking the action up."""
+                       result: str, host: str | None, traceback: str | None = None) -> None:
+    """Close `event` (opening it first if nobody did); an error marks the action "Error"."""
+    action_id = await latest_action_id(s, server_id, action)
     if action_id is None:
-        action_id = await latest_action_id(s, server_id, action)
-        if action_id is None:
-            return
+        return
     now = utcnow()
     closed = await s.execute(_CLOSE_EVENT, {"b_action_id": action_id, "b_event": event,
                                             "b_result": result, "b_traceback": traceback,

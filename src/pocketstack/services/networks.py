@@ -189,15 +189,16 @@ async def _auto_network(s: AsyncSession, project_id: str) -> Any:
     return rows[0] if rows else None
 
 
-_nets = NetworkRow.__table__.c
+_networks = NetworkRow.__table__.c
 # A network a server may be put on, with whether it has a subnet: one statement (admins see
 # every network; others their own, shared and external ones).
 _BOOT_NETWORK = (
-    select(_nets.id, _nets.external, _nets.shared,
-           exists().where(SubnetRow.__table__.c.network_id == _nets.id).label("has_subnet"))
-    .where(_nets.id == bindparam("network_id")))
+    select(_networks.id, _networks.external, _networks.shared,
+           exists().where(SubnetRow.__table__.c.network_id == _networks.id).label("has_subnet"))
+    .where(_networks.id == bindparam("network_id")))
 _VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(or_(
-    _nets.project_id == bindparam("project_id"), _nets.shared.is_(True), _nets.external.is_(True)))
+    _networks.project_id == bindparam("project_id"), _networks.shared.is_(True),
+    _networks.external.is_(True)))
 
 
 async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> Any:
