@@ -54,12 +54,13 @@ class NewFlavor:
     description: str | None = None
 
 
-def _has_access(project_id: str) -> ColumnElement[bool]:
+def _has_access(project_id: Any) -> ColumnElement[bool]:
     return exists().where(FlavorAccessRow.flavor_id == FlavorRow.id,
                           FlavorAccessRow.project_id == project_id)
 
 
-def _visible(project_id: str | None) -> ColumnElement[bool]:
+def _visible(project_id: Any) -> ColumnElement[bool]:
+    """Public, or shared with the project (a value, or a bindparam in a prebuilt statement)."""
     if project_id is None:
         return FlavorRow.is_public.is_(True)
     return or_(FlavorRow.is_public.is_(True), _has_access(project_id))
@@ -67,18 +68,11 @@ def _visible(project_id: str | None) -> ColumnElement[bool]:
 
 # Built once: every server create looks its flavor up.
 _FLAVOR = select(FlavorRow).where(FlavorRow.id == bindparam("flavor_id"))
-_PUBLIC_FLAVOR = _FLAVOR.where(FlavorRow.is_public.is_(True))
-_VISIBLE_FLAVOR = _FLAVOR.where(or_(
-    FlavorRow.is_public.is_(True),
-    exists().where(FlavorAccessRow.flavor_id == FlavorRow.id,
-                   FlavorAccessRow.project_id == bindparam("project_id"))))
-
-
-_flavor_columns = select(*FlavorRow.__table__.c).where(FlavorRow.__table__.c.id == bindparam("flavor_id"))
-_FLAVOR_ROW = {True: _flavor_columns, False: _flavor_columns.where(or_(
-    FlavorRow.__table__.c.is_public.is_(True),
-    exists().where(FlavorAccessRow.flavor_id == FlavorRow.__table__.c.id,
-                   FlavorAccessRow.project_id == bindparam("project_id"))))}
+_PUBLIC_FLAVOR = _FLAVOR.where(_visible(None))
+_VISIBLE_FLAVOR = _FLAVOR.where(_visible(bindparam("project_id")))
+_flavor_columns = select(*FlavorRow.__table__.c).where(FlavorRow.id == bindparam("flavor_id"))
+_FLAVOR_ROW = {True: _flavor_columns,
+               False: _flavor_columns.where(_visible(bindparam("project_id")))}
 
 
 async def get_flavor_row(s: AsyncSession, flavor_id: str, *, project_id: str,

@@ -70,26 +70,19 @@ def is_visible(image: ImageRow, project_id: str | None, is_admin: bool,
     return image.visibility == "shared" and project_id in member_ids
 
 
-async def get_visible_image(s: AsyncSession, image_id: str, *, project_id: str,
-                            is_admin: bool) -> ImageRow:
-    """The image if it exists, is not deleted, and the caller may see it; else NotFound."""
-    row = await s.get(ImageRow, image_id) if _looks_like_id(image_id) else None
-    if row is None or row.deleted:
-        raise not_found(image_id)
-    if is_visible(row, project_id, is_admin):
-        return row
-    if row.visibility == "shared":
-        member = await s.get(ImageMemberRow, (image_id, project_id))
-        if member is not None:
-            return row
-    raise not_found(image_id)
-
-
 _images, _members = ImageRow.__table__.c, ImageMemberRow.__table__.c
 _IMAGE_ROW = select(*ImageRow.__table__.c).where(_images.id == bindparam("image_id"),
                                                  _images.deleted.is_(False))
 _IS_MEMBER = select(_members.image_id).where(_members.image_id == bindparam("image_id"),
                                               _members.member_id == bindparam("project_id"))
+
+
+async def get_visible_image(s: AsyncSession, image_id: str, *, project_id: str,
+                            is_admin: bool) -> ImageRow:
+    """The image if it exists, is not deleted, and the caller may see it; else NotFound."""
+    row = await s.get(ImageRow, image_id) if _looks_like_id(image_id) else None
+    return await _if_visible(s, None if row is None or row.deleted else row, image_id,
+                             project_id, is_admin)
 
 
 async def get_visible_image_row(s: AsyncSession, image_id: str, *, project_id: str,
@@ -98,12 +91,16 @@ async def get_visible_image_row(s: AsyncSession, image_id: str, *, project_id: s
     entity: what a server create needs."""
     row = (await s.execute(_IMAGE_ROW, {"image_id": image_id})).first() \
         if _looks_like_id(image_id) else None
-    if row is None:
-        raise not_found(image_id)
-    if is_visible(row, project_id, is_admin):
-        return row
-    if row.visibility == "shared" and await s.scalar(
-            _IS_MEMBER, {"image_id": image_id, "project_id": project_id}) is not None:
+    return await _if_visible(s, row, image_id, project_id, is_admin)
+
+
+async def _if_visible(s: AsyncSession, row: Any, image_id: str, project_id: str,
+                      is_admin: bool) -> Any:
+    """The live image `row` if the caller may see it (a shared image: as a member); else
+    NotFound."""
+    if row is not None and (is_visible(row, project_id, is_admin) or (
+            row.visibility == "shared" and await s.scalar(
+                _IS_MEMBER, {"image_id": image_id, "project_id": project_id}) is not None)):
         return row
     raise not_found(image_id)
 

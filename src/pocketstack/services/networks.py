@@ -76,7 +76,7 @@ class PortSpec:
 # --- queries shared by every network resource ---------------------------------------------------
 
 
-def visible_networks(project_id: str, is_admin: bool) -> list[Any]:
+def visible_networks(project_id: Any, is_admin: bool) -> list[Any]:
     """A project sees its own networks plus shared and external ones; admin sees all."""
     if is_admin:
         return []
@@ -196,9 +196,7 @@ _BOOT_NETWORK = (
     select(_networks.id, _networks.external, _networks.shared,
            exists().where(SubnetRow.__table__.c.network_id == _networks.id).label("has_subnet"))
     .where(_networks.id == bindparam("network_id")))
-_VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(or_(
-    _networks.project_id == bindparam("project_id"), _networks.shared.is_(True),
-    _networks.external.is_(True)))
+_VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(*visible_networks(bindparam("project_id"), False))
 
 
 async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> Any:

@@ -155,20 +155,23 @@ def usage_columns(flavor: dict[str, Any]) -> dict[str, int]:
     return {"vcpus": demand.vcpus, "memory_mb": demand.ram_mb, "disk_gb": demand.disk_gb}
 
 
+# On table columns, not ORM attributes: Session.execute then skips the ORM layer.
+_servers = ServerRow.__table__.c
+
+
 def _from_flavor(key: str) -> ColumnElement[int]:
-    return ServerRow.flavor[key].as_integer()
+    return _servers.flavor[key].as_integer()
 
 
 # Each live server's demand: its integer columns, or its flavor snapshot where they are NULL.
-VCPUS_USED = func.coalesce(ServerRow.vcpus, _from_flavor("vcpus"), 0)
-RAM_USED = func.coalesce(ServerRow.memory_mb, _from_flavor("ram"), 0)
+VCPUS_USED = func.coalesce(_servers.vcpus, _from_flavor("vcpus"), 0)
+RAM_USED = func.coalesce(_servers.memory_mb, _from_flavor("ram"), 0)
 DISK_USED = func.coalesce(
-    ServerRow.disk_gb,
+    _servers.disk_gb,
     func.coalesce(_from_flavor("disk"), 0) + func.coalesce(_from_flavor("ephemeral"), 0)
     + (func.coalesce(_from_flavor("swap"), 0) + 1023) // 1024)
 
 
-_servers = ServerRow.__table__.c
 _ON_HOSTS = (_servers.deleted.is_(False), _servers.host.in_(bindparam("names", expanding=True)))
 # Servers with usage columns, summed from the ix_servers_host_usage index alone; then the
 # (older) rows without them, from their flavor snapshots.
@@ -176,11 +179,7 @@ _HOST_USAGE = union_all(
     select(_servers.host, func.sum(_servers.vcpus), func.sum(_servers.memory_mb),
            func.sum(_servers.disk_gb))
     .where(*_ON_HOSTS, _servers.vcpus.is_not(None)).group_by(_servers.host),
-    select(_servers.host, *(func.sum(func.coalesce(_servers.flavor[key].as_integer(), 0))
-                            for key in ("vcpus", "ram")),
-           func.sum(func.coalesce(_servers.flavor["disk"].as_integer(), 0)
-                    + func.coalesce(_servers.flavor["ephemeral"].as_integer(), 0)
-                    + (func.coalesce(_servers.flavor["swap"].as_integer(), 0) + 1023) // 1024))
+    select(_servers.host, func.sum(VCPUS_USED), func.sum(RAM_USED), func.sum(DISK_USED))
     .where(*_ON_HOSTS, _servers.vcpus.is_(None)).group_by(_servers.host))
 
 
