@@ -20,6 +20,7 @@ import typer
 import yaml
 from rich.console import Console
 
+from pocketstack.data_dir import make_private
 from pocketstack.settings import Settings
 
 app = typer.Typer(help="An OpenStack-compatible cloud in one command.", no_args_is_help=True,
@@ -38,7 +39,7 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     settings = Settings(**overrides)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     return settings
 
 
