@@ -17,8 +17,8 @@ import hashlib
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
@@ -30,26 +30,34 @@ from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_f
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Router
 from pocketstack.db.engine import Database
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
 from pocketstack.services.tokens import Tokens
 from pocketstack.settings import Settings
+
+if TYPE_CHECKING:
+    from pocketstack.agent.loop import Agent
 
 log = logging.getLogger("pocketstack")
 
 
 @dataclass
 class State:
-    """Everything a request may need, built once per process."""
+    """What the process built at start-up: the use cases' Cloud, the read cache, the agent."""
 
-    settings: Settings
-    db: Database
-    tokens: Tokens
-    passwords: Passwords
-    # Called after a transaction that leaves work for an agent (host name or None for any).
-    wake_agents: Callable[[str | None], None] = lambda host: None
+    cloud: Cloud
     # Rendered read-mostly responses, valid while the database is unchanged (None: off).
     read_cache: ReadCache | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The agent running in this process (`serve`), if any.
+    agent: Agent | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.cloud.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.cloud.settings
 
 
 REQUEST_ID_HEADERS = {
@@ -72,7 +80,6 @@ class PocketstackApp:
         self.router = Router()
         route_table.install(self.router)
         self.state: State | None = None
-        self._background: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Any]] = []
 
     async def startup(self) -> None:
@@ -81,17 +88,17 @@ class PocketstackApp:
         tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
                         self.settings.token.revocation_cache_s)
         await tokens.load_keys()
-        self.state = State(self.settings, db, tokens, Passwords(self.settings.password),
-                           read_cache=_read_cache(db))
+        cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
+        self.state = State(cloud, read_cache=_read_cache(db))
         if self.embedded_agent:
             from pocketstack.agent.runner import start_embedded_agent
 
-            stop = await start_embedded_agent(self.state)
-            self._stoppers.append(stop)
+            self.state.agent = await start_embedded_agent(cloud)
+            self._stoppers.append(self.state.agent.stop)
         if self.agent_wake == "listen":
             self._stoppers.append(_listen_for_wakes(self.state))
         elif self.agent_wake == "send":
-            self.state.wake_agents = _wake_sender(self.settings)
+            db.waker = _wake_sender(self.settings)
 
     async def shutdown(self) -> None:
         for stop in reversed(self._stoppers):
@@ -152,8 +159,8 @@ class PocketstackApp:
                         "The method specified is not allowed for this resource.",
                         headers={"Allow": ", ".join(allowed)})
                 raise errors.NotFound("The resource could not be found.")
-            ctx = Ctx(Request(scope, receive), self.state, endpoint.service, params,
-                      endpoint.options, request_id.decode())
+            ctx = Ctx(Request(scope, receive), self.state.cloud, self.state.read_cache,
+                      endpoint.service, params, endpoint.options, request_id.decode())
             options = endpoint.options
             headers = _app_headers(scope)
             if endpoint.service == "compute":
@@ -179,7 +186,7 @@ class PocketstackApp:
         assert self.state is not None
         if not token:
             raise errors.Unauthorized("The request you have made requires authentication.")
-        auth = await self.state.tokens.validate(token)
+        auth = await self.state.cloud.tokens.validate(token)
         if auth is None:
             raise errors.Unauthorized("The request you have made requires authentication.")
         ctx.auth = auth
@@ -232,22 +239,22 @@ def _wake_address(settings: Settings) -> str:
     return f"\0pocketstack-agent-{digest}"
 
 
-def _wake_sender(settings: Settings) -> Callable[[str | None], None]:
-    """wake_agents for a process without the agent: one datagram to the agent's process.
+def _wake_sender(settings: Settings) -> Callable[[str], None]:
+    """The database's waker in a process without the agent: one datagram to the agent's process.
     A lost datagram only delays work until the agent's periodic resync."""
     address = _wake_address(settings)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.setblocking(False)
 
-    def wake(host: str | None) -> None:
+    def wake(host: str) -> None:
         with contextlib.suppress(OSError):
-            sock.sendto((host or "").encode(), address)
+            sock.sendto(host.encode(), address)
 
     return wake
 
 
 def _listen_for_wakes(state: State) -> Callable[[], None]:
-    """In the agent's process: turn each datagram into a local state.wake_agents call."""
+    """In the agent's process: turn each datagram into a wake-up of the embedded agent."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(_wake_address(state.settings))
     sock.setblocking(False)
@@ -259,7 +266,8 @@ def _listen_for_wakes(state: State) -> Callable[[], None]:
                 data = sock.recv(512)
             except OSError:
                 return
-            state.wake_agents(data.decode() or None)
+            if state.agent is not None:
+                state.agent.wake(data.decode() or None)
 
     loop.add_reader(sock.fileno(), readable)
 

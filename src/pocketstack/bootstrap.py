@@ -47,7 +47,7 @@ PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 
 
 class State(Protocol):
-    """What the bootstrap needs of a running cloud's state (app.State has it, and so does the
+    """What the bootstrap needs of a running cloud's state (services.cloud.Cloud has it, and so does the
     light one `pocketstack serve` prepares with before any API module is imported)."""
 
     settings: Settings

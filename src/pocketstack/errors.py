@@ -10,10 +10,11 @@
     ├── Conflict            409
     ├── PayloadTooLarge     413
     ├── UnsupportedMediaType 415
-    ├── OverLimit           413 (quota; Nova's overLimit) / 403 (with code=403)
-    ├── TooManyRequests     429
+    ├── OverLimit           403 (quota, as Nova answers for servers; code=413 where Nova uses it)
     ├── NotImplementedYet   501
     └── ServiceUnavailable  503
+
+    DatabaseUnavailable     not an ApiError: raised by the db layer, answered 503 by every API
 """
 
 from __future__ import annotations
@@ -86,11 +87,6 @@ class OverLimit(ApiError):
     title = "Forbidden"
 
 
-class TooManyRequests(ApiError):
-    code = 429
-    title = "Too Many Requests"
-
-
 class NotImplementedYet(ApiError):
     code = 501
     title = "Not Implemented"
@@ -99,6 +95,10 @@ class NotImplementedYet(ApiError):
 class ServiceUnavailable(ApiError):
     code = 503
     title = "Service Unavailable"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the API answers 503."""
 
 
 # Nova's fault names by status code (nova/api/openstack/wsgi.py Fault._fault_names).

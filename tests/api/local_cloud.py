@@ -35,7 +35,8 @@ class Cloud:
 
     @property
     def agent(self) -> Agent:
-        agent: Agent = self.app.state.extras["agent"]  # type: ignore[union-attr]
+        assert self.app.state is not None and self.app.state.agent is not None
+        agent: Agent = self.app.state.agent
         return agent
 
     @property
@@ -63,8 +64,8 @@ class Cloud:
                 path.unlink()
         agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
         await agent.start()
-        state.wake_agents = agent.wake
-        state.extras["agent"] = agent
+        state.db.waker = agent.wake
+        state.agent = agent
 
     async def row(self, server_id: str) -> ServerRow:
         assert self.app.state is not None
@@ -115,7 +116,7 @@ async def local_cloud(tmp_path: Path, cls: type[C] = Cloud,  # type: ignore[assi
     app = PocketstackApp(settings, embedded_agent=True)
     await app.startup()
     assert app.state is not None
-    await bootstrap.bootstrap(app.state)
+    await bootstrap.bootstrap(app.state.cloud)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
         token = await client.post("/identity/v3/auth/tokens", json={"auth": {

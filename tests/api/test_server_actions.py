@@ -276,7 +276,7 @@ async def test_guests_survive_a_restarted_agent(local: Local) -> None:
 
     agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
     await agent.start()
-    state.wake_agents, state.extras["agent"] = agent.wake, agent
+    state.db.waker, state.agent = agent.wake, agent
     guest = local.driver.guests_by_name[f"instance-{server_id}"]
     assert guest.power == 3 and guest.boots == 1
     await agent.run_until_idle()

@@ -18,7 +18,8 @@ import asyncio
 from sqlalchemy import bindparam, select, update
 
 from pocketstack.agent import steps_power, store
-from pocketstack.agent.reconcile import BUILD_EVENT, Host, spawn_failed
+from pocketstack.agent.host import Host
+from pocketstack.agent.reconcile import BUILD_EVENT, spawn_failed
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
 from pocketstack.services import instance_actions
@@ -27,7 +28,7 @@ from pocketstack.timeutil import utcnow
 
 async def build_batch(host: Host, server_ids: list[str]) -> set[str]:
     """Build the servers; returns the ids recorded active (the others need reconciling)."""
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         started = await store.begin_builds(s, server_ids, host.name)
         await instance_actions.start_events(s, started, Action.CREATE, BUILD_EVENT, host=host.name)
     if not started:
@@ -55,7 +56,7 @@ async def _mark_active(host: Host, rows: list[ServerRow]) -> set[str]:
     now = utcnow()
     params = [{"b_id": row.id, "b_host": host.name, "b_launched": now, **await _observe(host, row)}
               for row in rows]
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         await s.execute(_MARK_ACTIVE, params)
         active = list(await s.scalars(_LAUNCHED, {"ids": [row.id for row in rows],
                                                   "b_launched": now}))

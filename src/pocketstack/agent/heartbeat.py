@@ -15,7 +15,7 @@ async def register_host(db: Database, name: str, *, availability_zone: str, driv
                         capacity: Resources) -> None:
     """Create or refresh the host's row; an admin's enabled/disabled choice is kept."""
     now = utcnow()
-    async with db.session() as s:
+    async with db.session(wake=False) as s:
         row = await s.scalar(select(HostRow).where(HostRow.name == name))
         if row is None:
             row = HostRow(name=name, enabled=True, forced_down=False, created_at=now)
@@ -27,5 +27,5 @@ async def register_host(db: Database, name: str, *, availability_zone: str, driv
 
 
 async def beat(db: Database, name: str) -> None:
-    async with db.session() as s:
+    async with db.session(wake=False) as s:
         await s.execute(update(HostRow).where(HostRow.name == name).values(heartbeat_at=utcnow()))

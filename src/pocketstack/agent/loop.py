@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
-from pocketstack.agent.reconcile import Host, reconcile_server
+from pocketstack.agent.reconcile import reconcile_server
 from pocketstack.compute_states import TaskState, instance_name
-from pocketstack.db.engine import Database, DatabaseUnavailable
+from pocketstack.db.engine import Database
 from pocketstack.drivers.base import Driver
+from pocketstack.errors import DatabaseUnavailable
 
 log = logging.getLogger("pocketstack.agent")
 # New servers built together at most (one transaction at each end of the batch).

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 from pocketstack.agent import steps_moves, steps_power, store
+from pocketstack.agent.host import Host, StepFunction
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
-from pocketstack.db.engine import Database
 from pocketstack.db.models import ServerRow
-from pocketstack.drivers.base import Driver
 from pocketstack.services import instance_actions, networks
 from pocketstack.services.servers import fault_record
 from pocketstack.timeutil import utcnow
@@ -26,25 +22,6 @@ log = logging.getLogger("pocketstack.agent")
 BUILD_EVENT = "compute__do_build_and_run_instance"
 DELETE_EVENT = "compute_terminate_instance"
 MAX_STEPS = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Host:
-    """What each step needs: the database, this host's driver and name."""
-
-    db: Database
-    driver: Driver
-    name: str
-    data_dir: Path
-
-    def __post_init__(self) -> None:
-        # The host's local state (the fake driver's guests) lives in its data directory.
-        use_data_dir = getattr(self.driver, "use_data_dir", None)
-        if use_data_dir is not None:
-            use_data_dir(self.data_dir)
-
-
-StepFunction = Callable[[Host, ServerRow, PowerState | None], Awaitable[None]]
 
 
 async def reconcile_server(host: Host, server_id: str) -> None:
@@ -66,7 +43,7 @@ async def reconcile_server(host: Host, server_id: str) -> None:
 async def spawn(host: Host, row: ServerRow, power: PowerState | None) -> None:
     state = ServerState.of(row)
     if state.task_state != TaskState.SPAWNING:
-        async with host.db.session() as s:
+        async with host.db.session(wake=False) as s:
             if not await store.compare_and_set(s, row.id, host.name, state,
                                                task_state=TaskState.SPAWNING.value):
                 return
@@ -83,7 +60,7 @@ async def spawn_failed(host: Host, row: ServerRow, exc: Exception) -> None:
     message = str(exc) or type(exc).__name__
     details = "".join(traceback.format_exception(exc))
     spawning = ServerState(row.id, VmState.BUILDING, TaskState.SPAWNING, PowerState(row.power_state))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, spawning,
                                        vm_state=VmState.ERROR.value, task_state=None,
                                        power_state=PowerState.NOSTATE.value,
@@ -96,7 +73,7 @@ async def spawn_failed(host: Host, row: ServerRow, exc: Exception) -> None:
 async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> None:
     console = await host.driver.console_log(instance_name(row.id))
     posted = await host.driver.guest_password(instance_name(row.id))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, ServerState.of(row),
                                        vm_state=VmState.ACTIVE.value, task_state=None,
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
@@ -110,14 +87,14 @@ async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> N
 
 async def destroy(host: Host, row: ServerRow, power: PowerState | None) -> None:
     if row.task_state == TaskState.DELETING:
-        async with host.db.session() as s:
+        async with host.db.session(wake=False) as s:
             await instance_actions.start_event(s, row.id, Action.DELETE, DELETE_EVENT, host=host.name)
     await host.driver.destroy(instance_name(row.id))
 
 
 async def finish_delete(host: Host, row: ServerRow, power: PowerState | None) -> None:
     now = utcnow()
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, ServerState.of(row),
                                        vm_state=VmState.DELETED.value, task_state=None,
                                        power_state=PowerState.NOSTATE.value, deleted=True,
@@ -134,7 +111,7 @@ async def restore(host: Host, row: ServerRow, power: PowerState | None) -> None:
 
 async def mark_stopped(host: Host, row: ServerRow, power: PowerState | None) -> None:
     console = await host.driver.console_log(instance_name(row.id))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         await store.compare_and_set(s, row.id, host.name, ServerState.of(row),
                                     vm_state=VmState.STOPPED.value,
                                     power_state=(power or PowerState.NOSTATE).value,
@@ -146,7 +123,7 @@ async def record_power(host: Host, row: ServerRow, power: PowerState | None) -> 
     if power is not None:
         values["console_log"] = await host.driver.console_log(instance_name(row.id))
         values["diagnostics"] = await steps_power.read_diagnostics(host, instance_name(row.id))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         await store.compare_and_set(s, row.id, host.name, ServerState.of(row), **values)
 
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from pocketstack.agent.loop import Agent, AgentConfig
 from pocketstack.db.engine import Database
 from pocketstack.db.notify import Listener
 from pocketstack.drivers.base import Driver, Resources
+from pocketstack.services.cloud import Cloud
 from pocketstack.settings import Settings
-
-if TYPE_CHECKING:
-    from pocketstack.app import State
 
 
 def load_driver(settings: Settings) -> Driver:
@@ -33,14 +29,13 @@ def agent_config(settings: Settings) -> AgentConfig:
                        heartbeat_interval_s=settings.heartbeat_interval_s)
 
 
-async def start_embedded_agent(state: State) -> Callable[[], Awaitable[None]]:
-    """Start the agent loop as tasks of this process and route the API's wake-ups to it;
-    return the coroutine function that stops it."""
-    agent = Agent(state.db, load_driver(state.settings), agent_config(state.settings))
+async def start_embedded_agent(cloud: Cloud) -> Agent:
+    """Start the agent loop as tasks of this process and make every commit that leaves work
+    wake it (the database's waker); `Agent.stop` ends it."""
+    agent = Agent(cloud.db, load_driver(cloud.settings), agent_config(cloud.settings))
     await agent.start()
-    state.wake_agents = agent.wake
-    state.extras["agent"] = agent
-    return agent.stop
+    cloud.db.waker = agent.wake
+    return agent
 
 
 async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> None:

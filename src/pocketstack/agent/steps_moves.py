@@ -10,11 +10,12 @@ import asyncio
 import logging
 import traceback
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from pocketstack.agent import store
+from pocketstack.agent.host import Host, StepFunction
 from pocketstack.agent.plan import Step
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
@@ -23,9 +24,6 @@ from pocketstack.drivers.base import DriverError
 from pocketstack.services import image_store, images, instance_actions
 from pocketstack.services.servers import fault_record
 from pocketstack.timeutil import iso_z, utcnow
-
-if TYPE_CHECKING:
-    from pocketstack.agent.reconcile import Host, StepFunction
 
 log = logging.getLogger("pocketstack.agent")
 
@@ -74,7 +72,7 @@ async def _event(host: Host, row: ServerRow, task: TaskState, *, ok: bool = True
     action = _action(row)
     if action is None or task not in EVENTS:
         return
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         await instance_actions.finish_event(
             s, row.id, "delete" if action == Action.SOFT_DELETE else action, EVENTS[task],
             result=instance_actions.SUCCESS if ok else instance_actions.ERROR,
@@ -82,7 +80,7 @@ async def _event(host: Host, row: ServerRow, task: TaskState, *, ok: bool = True
 
 
 async def _set(host: Host, row: ServerRow, /, **values: Any) -> bool:
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         return await store.compare_and_set(s, row.id, host.name, ServerState.of(row), **values)
 
 
@@ -220,14 +218,14 @@ async def snapshot(host: Host, row: ServerRow, power: PowerState | None) -> None
 
 
 async def _save_image(host: Host, image_id: str, data: bytes) -> bool:
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         image = await s.get(ImageRow, image_id)
         if image is None or image.deleted or image.status not in ("queued", "saving"):
             return False
         image.status = "saving"
         images.touch(image)
     stored = await asyncio.to_thread(image_store.save_bytes, host.data_dir, image_id, data)
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         done = await images.finish_upload(s, image_id, location=stored.location,
                                           size=stored.size, md5=stored.md5, sha512=stored.sha512)
     if done is None:
@@ -248,7 +246,7 @@ async def _rotate(host: Host, server_id: str, backup_type: str, rotation: int) -
 
 async def _drop_images(host: Host, image_ids: list[str]) -> None:
     locations = []
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         for image_id in image_ids:
             image = await s.get(ImageRow, image_id)
             if image is None or image.deleted:

@@ -14,9 +14,10 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pocketstack.agent import store
+from pocketstack.agent.host import Host, StepFunction
 from pocketstack.agent.plan import Step
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
@@ -25,12 +26,9 @@ from pocketstack.drivers.base import DriverError, GuestNotFound, ImageFiles
 from pocketstack.services import instance_actions
 from pocketstack.services.servers import fault_record
 
-if TYPE_CHECKING:
-    from pocketstack.agent.reconcile import Host, StepFunction
-
 log = logging.getLogger("pocketstack.agent")
 
-GuestCall = Callable[["Host", ServerRow], Awaitable[None]]
+GuestCall = Callable[[Host, ServerRow], Awaitable[None]]
 # Nova's clean shutdown timeout (CONF.shutdown_timeout) for a stop.
 SHUTDOWN_TIMEOUT_S = 60.0
 HARD_REBOOT_TASKS = frozenset({TaskState.REBOOTING_HARD, TaskState.REBOOT_PENDING_HARD,
@@ -145,7 +143,7 @@ async def _begin(host: Host, row: ServerRow, op: GuestOp) -> ServerState | None:
     """Open the event (and move a reboot to its started task); the states to finish from, or
     None when the row changed under us."""
     state = ServerState.of(row)
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         started = _STARTED.get(state.task_state) if state.task_state else None
         if started is not None:
             if not await store.compare_and_set(s, row.id, host.name, state,
@@ -175,7 +173,7 @@ async def perform(host: Host, row: ServerRow, op: GuestOp) -> None:
         "diagnostics": await read_diagnostics(host, name)}
     if op.action == Action.CHANGE_PASSWORD:
         values["admin_password"] = str(_pending(row).get("password", ""))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, state, **values):
             await instance_actions.finish_event(s, row.id, op.action, op.event,
                                                 result=instance_actions.SUCCESS, host=host.name)
@@ -192,7 +190,7 @@ async def _fail(host: Host, row: ServerRow, state: ServerState, op: GuestOp,
     if op.action == Action.REBOOT and power != PowerState.RUNNING:
         values.update(vm_state=VmState.ERROR.value,
                       fault=fault_record(500, str(exc) or type(exc).__name__, details))
-    async with host.db.session() as s:
+    async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, state, **values):
             await instance_actions.finish_event(s, row.id, op.action, op.event,
                                                 result=instance_actions.ERROR, host=host.name,

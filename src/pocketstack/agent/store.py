@@ -75,7 +75,7 @@ async def start_due_tasks(db: Database, host: str) -> None:
         timer = row.pending or {}
         if not timer.get("due_task") or str(timer.get("due_at", "~")) > now:
             continue
-        async with db.session() as s:
+        async with db.session(wake=False) as s:
             await compare_and_set(s, row.id, host, ServerState.of(row),
                                   task_state=str(timer["due_task"]),
                                   pending={k: v for k, v in timer.items()

@@ -18,11 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.db.engine import DatabaseUnavailable
+from pocketstack.errors import DatabaseUnavailable
+from pocketstack.services import policy
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.tokens import Auth
 
 if TYPE_CHECKING:
-    from pocketstack.app import State
+    from pocketstack.api.read_cache import ReadCache
 
 log = logging.getLogger("pocketstack.api")
 M = TypeVar("M", bound=BaseModel)
@@ -61,7 +64,8 @@ def empty(status: int = 204, headers: dict[str, str] | None = None) -> Response:
 @dataclass(slots=True)
 class Ctx:
     request: Request
-    state: State
+    cloud: Cloud
+    read_cache: ReadCache | None
     service: str
     params: dict[str, str]
     options: dict[str, Any]
@@ -87,13 +91,16 @@ class Ctx:
         return project
 
     @property
+    def caller(self) -> Caller:
+        """Who is calling, as use cases take it (401 without a valid token)."""
+        return Caller(self.user, self.request_id)
+
+    @property
     def is_admin(self) -> bool:
         return self.auth is not None and self.auth.is_admin
 
     def authorize(self, action: str, target_project: str | None = None) -> None:
-        from pocketstack.policy import enforce
-
-        enforce(self, action, target_project)
+        policy.authorize(self.caller, action, target_project)
 
     # -- request data -------------------------------------------------------------------
 
@@ -103,7 +110,7 @@ class Ctx:
 
     async def body(self) -> bytes:
         if self._body is None:
-            limit = self.state.settings.max_body_bytes
+            limit = self.cloud.settings.max_body_bytes
             declared = self.request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise errors.PayloadTooLarge("Request is too large.")
@@ -147,7 +154,7 @@ class Ctx:
 
     def url(self, *parts: str) -> str:
         """An absolute URL under this service's public endpoint."""
-        return "/".join([self.state.settings.base_url, *[p.strip("/") for p in parts]])
+        return "/".join([self.cloud.settings.base_url, *[p.strip("/") for p in parts]])
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -11,22 +11,13 @@ database read, so an entry can only be older than the data it was stored with, n
 Any write to the database drops every entry. Without SQLite the cache is off.
 
 A request with `Cache-Control: no-cache` is rendered afresh (and its body stored): what a
-read costs when nothing is cached.
+read costs when nothing is cached. Handlers are wrapped by `api.cached_reads.cached`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-
-from starlette.responses import Response
-
-from pocketstack.api.http import RawJSONResponse
-
-if TYPE_CHECKING:
-    from pocketstack.api.http import Ctx
 
 MAX_ENTRIES = 512
 # Bodies larger than a route's cap are rendered every time: 64 KiB by default, 256 KiB for
@@ -37,7 +28,6 @@ LISTING_BODY_BYTES = 256 * 1024
 MAX_TOTAL_BYTES = 4 * 1024 * 1024
 
 Key = tuple[str, bytes, tuple[int, int], str | None, bool]
-Handler = Callable[["Ctx"], Awaitable[Response]]
 
 
 class ReadCache:
@@ -101,38 +91,3 @@ class ReadCache:
             self._cursor.connection.close()
             self._cursor = None
         self._drop_all()
-
-
-def cached(handler: Handler, *, max_body: int = MAX_BODY_BYTES) -> Handler:
-    """Serve a GET handler's 200 answers from the process's ReadCache while the database is
-    unchanged; the handler still runs (and authorizes, and fails) on every miss, and on every
-    request that asks for `Cache-Control: no-cache`."""
-
-    async def serve(ctx: Ctx) -> Response:
-        cache: ReadCache | None = ctx.state.read_cache
-        generation = cache.generation() if cache is not None else None
-        if cache is None or generation is None:
-            return await handler(ctx)
-        auth = ctx.user
-        scope = ctx.request.scope
-        key: Key = (scope["path"], scope["query_string"], ctx.version, auth.project_id,
-                    auth.is_admin)
-        body = None if wants_fresh(scope["headers"]) else cache.get(key)
-        if body is not None:
-            return RawJSONResponse(body)
-        response = await handler(ctx)
-        if response.status_code == 200 and not response.headers.get("location"):
-            cache.put(key, generation, bytes(response.body), max_body)
-        return response
-
-    serve.__name__ = handler.__name__
-    serve.__doc__ = handler.__doc__
-    return serve
-
-
-def wants_fresh(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the request says `Cache-Control: no-cache` (any of its directives)."""
-    for name, value in headers:
-        if name == b"cache-control" and b"no-cache" in value.lower():
-            return True
-    return False

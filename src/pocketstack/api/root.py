@@ -9,7 +9,7 @@ from pocketstack.api.routing import Route
 
 
 async def show_index(ctx: Ctx) -> Response:
-    base = ctx.state.settings.base_url
+    base = ctx.cloud.settings.base_url
     return json_response({
         "name": "pocketstack",
         "services": {

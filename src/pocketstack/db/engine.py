@@ -30,6 +30,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_
 
+from pocketstack.db.wakes import hosts_with_work
+from pocketstack.errors import DatabaseUnavailable
+
 # JSON columns through orjson (several times faster than the json module on every row).
 JSON_CODEC: dict[str, Any] = {
     "json_serializer": lambda value: orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode(),
@@ -41,18 +44,11 @@ WRITE_WAIT_S = 30.0
 # does it every CHECKPOINT_INTERVAL_S off the event loop.
 WAL_SAFETY_PAGES = 16384
 CHECKPOINT_INTERVAL_S = 0.5
-# Session.info key: hosts whose agents a commit must wake besides those of the ServerRow
-# entities in the session (db/notify.py sends them on PostgreSQL), for rows written by Core.
-WAKE_HOSTS = "pocketstack.wake_hosts"
 # Units of work recorded together in one write transaction at most (Database.grouped).
 GROUP_MAX = 32
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[Any]]
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be reached; the API answers 503."""
 
 
 class _InlineCursor:
@@ -329,6 +325,10 @@ class Database:
         self.checkpointer = Checkpointer(path) if self.writer_turn is not None else None
         self._grouped: list[tuple[Work, asyncio.Future[Any]]] = []
         self._grouping = False
+        # Called with each host whose agent a committed transaction left work for (the
+        # embedded agent's wake, or the datagram to it); None: nobody in this process.
+        # PostgreSQL's NOTIFY is sent inside the transaction instead (db/notify.py).
+        self.waker: Callable[[str], None] | None = None
 
     async def grouped(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a write transaction shared with the other grouped work of this
@@ -381,8 +381,10 @@ class Database:
             _settle(done, result=result)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read-write unit of work, committed when the block ends without error."""
+    async def session(self, *, wake: bool = True) -> AsyncIterator[AsyncSession]:
+        """A read-write unit of work, committed when the block ends without error; then the
+        agents it left work for are woken (`wake=False`: the agent's own write-backs)."""
+        hosts: set[str] = set()
         try:
             if self.writer_turn is not None and self.write_lock is not None:
                 assert self.checkpointer is not None
@@ -390,18 +392,27 @@ class Database:
                 async with (self.write_lock, self.writer_turn.held(), self.sessionmaker() as s,
                             s.begin()):
                     yield s
+                    hosts = self._hosts_to_wake(s, wake)
             elif self.write_lock is not None:
                 async with self.write_lock, self.sessionmaker() as s, s.begin():
                     yield s
+                    hosts = self._hosts_to_wake(s, wake)
             else:
                 async with self.sessionmaker() as s, s.begin():
                     yield s
+                    hosts = self._hosts_to_wake(s, wake)
         except (OperationalError, DBAPIError) as exc:
             if _is_connection_error(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
         except OSError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
+        if hosts and self.waker is not None:
+            for host in sorted(hosts):
+                self.waker(host)
+
+    def _hosts_to_wake(self, s: AsyncSession, wake: bool) -> set[str]:
+        return hosts_with_work(s.sync_session) if wake and self.waker is not None else set()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

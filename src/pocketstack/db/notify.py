@@ -22,8 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
-from pocketstack.db.engine import WAKE_HOSTS, Database
-from pocketstack.db.models import ServerRow
+from pocketstack.db.engine import Database
+from pocketstack.db.wakes import hosts_with_work
 
 CHANNEL = "pocketstack_agents"
 log = logging.getLogger("pocketstack.notify")
@@ -33,22 +33,11 @@ class NotifyingSession(Session):
     """A session that announces, at commit, the hosts whose servers now have work."""
 
 
-def _hosts_with_work(session: Session) -> set[str]:
-    # Hosts named by writes made without entities (Core INSERTs of new servers).
-    hosts: set[str] = set(session.info.get(WAKE_HOSTS, ()))
-    for obj in [*session.identity_map.values(), *session.new]:
-        if isinstance(obj, ServerRow):
-            state = obj.__dict__
-            if state.get("host") and state.get("task_state") is not None:
-                hosts.add(state["host"])
-    return hosts
-
-
 @event.listens_for(NotifyingSession, "before_commit")
 def _notify_before_commit(session: Session) -> None:
-    hosts = _hosts_with_work(session)  # before the flush: the identity map holds weak references
+    hosts = hosts_with_work(session)  # before the flush: the identity map holds weak references
     session.flush()
-    for host in sorted(hosts | _hosts_with_work(session)):
+    for host in sorted(hosts | hosts_with_work(session)):
         session.execute(text("SELECT pg_notify(:channel, :host)"),
                         {"channel": CHANNEL, "host": host})
 

@@ -14,7 +14,7 @@ from pocketstack.services import identity
 from pocketstack.services.tokens import Auth
 
 if TYPE_CHECKING:
-    from pocketstack.app import State
+    from pocketstack.services.cloud import Cloud
 
 INVALID = "The request you have made requires authentication."
 
@@ -40,9 +40,9 @@ async def _domain_ref(s: AsyncSession, ref: Any, what: str) -> DomainRow:
     raise errors.BadRequest(f"Invalid input for field '{what}': id or name is required.")
 
 
-async def _checked_user(state: State, s: AsyncSession, user: UserRow | None, password: str) -> UserRow:
+async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, password: str) -> UserRow:
     """The user if the password matches and user and domain are enabled; else 401."""
-    ok = await state.passwords.verify(user.password_hash if user else None, password)
+    ok = await cloud.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.enabled:
         raise errors.Unauthorized(INVALID)
     domain_row = await s.get(DomainRow, user.domain_id)
@@ -51,7 +51,7 @@ async def _checked_user(state: State, s: AsyncSession, user: UserRow | None, pas
     return user
 
 
-async def password_user(state: State, s: AsyncSession, password_method: Any) -> UserRow:
+async def password_user(cloud: Cloud, s: AsyncSession, password_method: Any) -> UserRow:
     user_ref = _obj(_obj(password_method, "password").get("user"), "password.user")
     password = user_ref.get("password")
     if not isinstance(password, str):
@@ -69,7 +69,7 @@ async def password_user(state: State, s: AsyncSession, password_method: Any) -> 
         user = await identity.find_user_by_name(s, _str(user_ref["name"], "user.name"), domain.id)
     else:
         raise errors.BadRequest("Invalid input for field 'password.user': id or name is required.")
-    return await _checked_user(state, s, user, password)
+    return await _checked_user(cloud, s, user, password)
 
 
 async def _project_ref(s: AsyncSession, ref: dict[str, Any]) -> ProjectRow:
@@ -113,8 +113,8 @@ async def resolve_scope(s: AsyncSession, scope: Any) -> tuple[ProjectRow | None,
     raise errors.BadRequest("Invalid input for field 'scope'.")
 
 
-async def _token_user(state: State, s: AsyncSession, token: str) -> tuple[UserRow, Auth]:
-    parent = await state.tokens.validate(token, fresh=True)
+async def _token_user(cloud: Cloud, s: AsyncSession, token: str) -> tuple[UserRow, Auth]:
+    parent = await cloud.tokens.validate(token, fresh=True)
     if parent is None:
         raise errors.NotFound(f"Could not find token: {token}.")
     if "application_credential" in parent.methods:
@@ -152,16 +152,16 @@ async def _default_project(s: AsyncSession, user: UserRow) -> ProjectRow | None:
     return project if await identity.roles_on_project(s, user.id, project.id) else None
 
 
-async def _identify_v3(state: State, s: AsyncSession, ident: dict[str, Any],
+async def _identify_v3(cloud: Cloud, s: AsyncSession, ident: dict[str, Any],
                        header_token: str | None) -> tuple[UserRow, Auth | None]:
     methods = ident.get("methods")
     if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
         raise errors.BadRequest("Invalid input for field 'identity.methods': a list of strings is required.")
     if "password" in methods:
-        return await password_user(state, s, ident.get("password")), None
+        return await password_user(cloud, s, ident.get("password")), None
     if "token" in methods:
         token_ref = _obj(ident.get("token"), "identity.token")
-        return await _token_user(state, s, token_ref.get("id") or header_token or "")
+        return await _token_user(cloud, s, token_ref.get("id") or header_token or "")
     raise errors.Unauthorized(f"Attempted to authenticate with an unsupported method: {methods[0]}.")
 
 
@@ -177,7 +177,7 @@ async def _app_credential_user(s: AsyncSession, ref: dict[str, Any]) -> UserRow 
         s, _str(user_ref.get("name"), "application_credential.user.name"), domain.id)
 
 
-async def _authenticate_app_credential(state: State, ident: dict[str, Any],
+async def _authenticate_app_credential(cloud: Cloud, ident: dict[str, Any],
                                        body: dict[str, Any]) -> tuple[str, Auth]:
     """The application_credential method: a token for the credential's project and roles."""
     if "scope" in body:
@@ -187,7 +187,7 @@ async def _authenticate_app_credential(state: State, ident: dict[str, Any],
     if not isinstance(secret, str):
         raise errors.BadRequest("Invalid input for field 'application_credential.secret': "
                                 "expected a string.")
-    async with state.db.reader() as s:
+    async with cloud.db.reader() as s:
         row: ApplicationCredentialRow | None
         if "id" in ref:
             row = await s.get(ApplicationCredentialRow, _str(ref["id"], "application_credential.id"))
@@ -195,7 +195,7 @@ async def _authenticate_app_credential(state: State, ident: dict[str, Any],
             name = _str(ref.get("name"), "application_credential.name")
             user = await _app_credential_user(s, ref)
             row = await app_creds.find_by_name(s, user.id, name) if user is not None else None
-        if not await state.passwords.verify(row.secret_hash if row else None, secret) or row is None:
+        if not await cloud.passwords.verify(row.secret_hash if row else None, secret) or row is None:
             raise errors.Unauthorized(INVALID)
         user = await s.get(UserRow, row.user_id)
         domain = await s.get(DomainRow, user.domain_id) if user is not None else None
@@ -208,19 +208,19 @@ async def _authenticate_app_credential(state: State, ident: dict[str, Any],
         roles = tuple(r.name for r in await app_creds.usable_roles(s, row))
     if not roles:
         raise errors.Unauthorized(INVALID)
-    return state.tokens.issue(
+    return cloud.tokens.issue(
         user_id=user.id, user_domain_id=user.domain_id, methods=("application_credential",),
         project_id=project.id, domain_id=None, roles=roles,
         parent_audit_id=app_creds.audit_chain_id(row.id))
 
 
-async def authenticate_v3(state: State, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
+async def authenticate_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
     ident = _obj(body.get("identity"), "identity")
     methods = ident.get("methods")
     if isinstance(methods, list) and methods == ["application_credential"]:
-        return await _authenticate_app_credential(state, ident, body)
-    async with state.db.reader() as s:
-        user, parent = await _identify_v3(state, s, ident, header_token)
+        return await _authenticate_app_credential(cloud, ident, body)
+    async with cloud.db.reader() as s:
+        user, parent = await _identify_v3(cloud, s, ident, header_token)
         project, domain_id = await resolve_scope(s, body.get("scope"))
         if project is None and domain_id is None and parent is None and "scope" not in body:
             project = await _default_project(s, user)
@@ -228,7 +228,7 @@ async def authenticate_v3(state: State, body: dict[str, Any], header_token: str 
     used = tuple(m for m in ident["methods"] if m in ("password", "token"))
     if parent is not None:
         used = tuple(dict.fromkeys(parent.methods + used))
-    return state.tokens.issue(
+    return cloud.tokens.issue(
         user_id=user.id, user_domain_id=user.domain_id, methods=used,
         project_id=project.id if project else None, domain_id=domain_id,
         roles=roles, expires_at=parent.expires_at if parent else None,
@@ -255,7 +255,7 @@ async def _v2_tenant(s: AsyncSession, body: dict[str, Any]) -> ProjectRow | None
     return await _usable_project(s, project)
 
 
-async def _v2_password_user(state: State, s: AsyncSession, credentials: Any) -> UserRow:
+async def _v2_password_user(cloud: Cloud, s: AsyncSession, credentials: Any) -> UserRow:
     credentials = _obj(credentials, "passwordCredentials")
     password = credentials.get("password")
     if not isinstance(password, str):
@@ -267,19 +267,19 @@ async def _v2_password_user(state: State, s: AsyncSession, credentials: Any) -> 
         user = await identity.find_user_by_name(s, name, identity.DEFAULT_DOMAIN_ID)
     if user is not None and user.domain_id != identity.DEFAULT_DOMAIN_ID:
         user = None
-    return await _checked_user(state, s, user, password)
+    return await _checked_user(cloud, s, user, password)
 
 
-async def authenticate_v2(state: State, body: dict[str, Any]) -> tuple[str, Auth]:
+async def authenticate_v2(cloud: Cloud, body: dict[str, Any]) -> tuple[str, Auth]:
     """POST /v2.0/tokens: passwordCredentials or token, with tenantName or tenantId."""
-    async with state.db.reader() as s:
+    async with cloud.db.reader() as s:
         parent: Auth | None = None
         if "passwordCredentials" in body:
-            user = await _v2_password_user(state, s, body["passwordCredentials"])
+            user = await _v2_password_user(cloud, s, body["passwordCredentials"])
         elif "token" in body:
             token = _str(_obj(body["token"], "token").get("id"), "token.id")
             try:
-                user, parent = await _token_user(state, s, token)
+                user, parent = await _token_user(cloud, s, token)
             except errors.NotFound:
                 raise errors.Unauthorized(INVALID) from None
         else:
@@ -287,7 +287,7 @@ async def authenticate_v2(state: State, body: dict[str, Any]) -> tuple[str, Auth
         project = await _v2_tenant(s, body)
         roles = await _scope_roles(s, user, project, None)
     methods = parent.methods if parent else ("password",)
-    return state.tokens.issue(
+    return cloud.tokens.issue(
         user_id=user.id, user_domain_id=user.domain_id, methods=methods,
         project_id=project.id if project else None, domain_id=None, roles=roles,
         expires_at=parent.expires_at if parent else None,
@@ -297,12 +297,12 @@ async def authenticate_v2(state: State, body: dict[str, Any]) -> tuple[str, Auth
 # --- password change -----------------------------------------------------------------------
 
 
-async def change_password(state: State, user_id: str, original: str, new: str) -> None:
+async def change_password(cloud: Cloud, user_id: str, original: str, new: str) -> None:
     """POST /v3/users/{id}/password: the original password authenticates the change; every
     token of the user ends with it."""
-    async with state.db.reader() as s:
+    async with cloud.db.reader() as s:
         user = await s.get(UserRow, user_id)
-        await _checked_user(state, s, user, original)
-    new_hash = await state.passwords.hash(new)
-    async with state.db.session() as s:
-        await identity.update_user(s, state.tokens, user_id, {"password_hash": new_hash}, {})
+        await _checked_user(cloud, s, user, original)
+    new_hash = await cloud.passwords.hash(new)
+    async with cloud.db.session() as s:
+        await identity.update_user(s, cloud.tokens, user_id, {"password_hash": new_hash}, {})

@@ -46,8 +46,9 @@ from pocketstack.compute_states import (
     VmState,
     status_matches,
 )
-from pocketstack.db.engine import WAKE_HOSTS, Database
+from pocketstack.db.engine import Database
 from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
+from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import instance_actions, networks, quotas, scheduler, server_groups
 from pocketstack.services import security_groups as groups_service
 from pocketstack.services.flavors import get_flavor_row
@@ -197,7 +198,8 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
     placed = await _schedule(s, settings, rows, req, caller)
     await s.execute(_INSERT_SERVER, [_server_values(row) for row in rows])
     # Inserted without entities: name the hosts to wake at commit (PostgreSQL NOTIFY).
-    s.info.setdefault(WAKE_HOSTS, set()).update(row.host for row in rows if row.host)
+    for row in rows:
+        wake_after_commit(s, row.host)
     if placed.group_id is not None:
         await server_groups.add_members(s, placed.group_id, [row.id for row in rows])
     for row in rows:

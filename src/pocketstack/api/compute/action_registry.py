@@ -28,6 +28,7 @@ from pocketstack.compute_states import (
     conflict_message,
 )
 from pocketstack.db.models import ServerRow
+from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import instance_actions, servers
 from pocketstack.services.servers import Caller
 
@@ -83,7 +84,7 @@ async def request(ctx: Ctx, server_id: str, act: Action, *, policy: str,
     """Load the caller's server (404), authorize (403), refuse a locked one (409, admins
     excepted), run `check`, record the action and its intent (TRANSITIONS[act]; `task`
     overrides the task it sets) in one transaction, then wake the server's agent."""
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         ctx.authorize(policy, row.project_id)
         if not locked_ok:
@@ -97,6 +98,5 @@ async def request(ctx: Ctx, server_id: str, act: Action, *, policy: str,
             row.task_state = task.value
             await s.flush()
         await record(s, ctx, row, act.value)
-    if row.host:
-        ctx.state.wake_agents(row.host)
+        wake_after_commit(s, row.host)
     return row

@@ -51,7 +51,7 @@ def _fields(body: dict[str, Any], names: tuple[str, ...], root: str) -> dict[str
 async def list_agents(ctx: Ctx) -> Response:
     legacy_only(ctx)
     ctx.authorize("compute:os-agents")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await service.list_agents(s, ctx.query.get("hypervisor"))
     return json_response({"agents": [view(r) for r in rows]})
 
@@ -60,7 +60,7 @@ async def create_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
     ctx.authorize("compute:os-agents")
     spec = service.AgentSpec(**_fields(await ctx.json_object("agent"), CREATE_FIELDS, "agent"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await service.create_agent(s, spec)
         body = {**view(row), "agent_id": row.id}
     return json_response({"agent": body})
@@ -70,7 +70,7 @@ async def update_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
     ctx.authorize("compute:os-agents")
     values = _fields(await ctx.json_object("para"), UPDATE_FIELDS, "para")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await service.update_agent(s, ctx.params["agent_id"], **values)
         body = {"agent_id": str(row.id), "url": row.url, "md5hash": row.md5hash,
                 "version": row.version}
@@ -80,7 +80,7 @@ async def update_agent(ctx: Ctx) -> Response:
 async def delete_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
     ctx.authorize("compute:os-agents")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await service.delete_agent(s, ctx.params["agent_id"])
     return empty(200)
 

@@ -36,7 +36,7 @@ def _text(value: Any, what: str, *, required: bool) -> str | None:
 
 async def list_aggregates(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-aggregates")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         found = await service.list_aggregates(s)
     return json_response({"aggregates": [view(row, hosts) for row, hosts in found]})
 
@@ -51,14 +51,14 @@ async def create_aggregate(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
                                 "was unexpected)")
     assert name is not None
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await service.create_aggregate(s, name, zone)
     return json_response({"aggregate": view(row, None)})
 
 
 async def show_aggregate(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-aggregates")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row, hosts = await service.get_aggregate(s, ctx.params["aggregate_id"])
     return json_response({"aggregate": view(row, hosts)})
 
@@ -70,15 +70,15 @@ async def update_aggregate(ctx: Ctx) -> Response:
         raise errors.BadRequest("An aggregate update needs name or availability_zone only.")
     name = _text(body.get("name"), "name", required=False)
     zone = _text(body.get("availability_zone"), "availability_zone", required=False)
-    async with ctx.state.db.session() as s:
-        row, hosts = await service.update_aggregate(s, ctx.state.settings,
+    async with ctx.cloud.db.session() as s:
+        row, hosts = await service.update_aggregate(s, ctx.cloud.settings,
                                                     ctx.params["aggregate_id"], name, zone)
     return json_response({"aggregate": view(row, hosts)})
 
 
 async def delete_aggregate(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-aggregates")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await service.delete_aggregate(s, ctx.params["aggregate_id"])
     return Response(status_code=200)
 
@@ -92,8 +92,8 @@ async def aggregate_action(ctx: Ctx) -> Response:
     action, args = next(iter(body.items()))
     if not isinstance(args, dict):
         raise errors.BadRequest(f"Invalid request body for {action}.")
-    aggregate_id, settings = ctx.params["aggregate_id"], ctx.state.settings
-    async with ctx.state.db.session() as s:
+    aggregate_id, settings = ctx.params["aggregate_id"], ctx.cloud.settings
+    async with ctx.cloud.db.session() as s:
         if action in ("add_host", "remove_host"):
             host = _text(args.get("host"), "host", required=True)
             assert host is not None

@@ -22,8 +22,8 @@ def zone_view(zone: zone_service.Zone, detail: bool) -> dict[str, Any]:
 
 
 async def _list(ctx: Ctx, detail: bool) -> Response:
-    async with ctx.state.db.reader() as s:
-        zones = await zone_service.list_zones(s, ctx.state.settings)
+    async with ctx.cloud.db.reader() as s:
+        zones = await zone_service.list_zones(s, ctx.cloud.settings)
     return json_response({"availabilityZoneInfo": [zone_view(zone, detail) for zone in zones]})
 
 

@@ -33,7 +33,7 @@ def _extra(body: dict[str, Any], allowed: set[str]) -> None:
 async def list_cloudpipes(ctx: Ctx) -> Response:
     legacy_only(ctx)
     ctx.authorize("compute:os-cloudpipe")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await service.list_cloudpipes(s)
     return json_response({"cloudpipes": [view(r) for r in rows]})
 
@@ -46,7 +46,7 @@ async def create_cloudpipe(ctx: Ctx) -> Response:
     project_id = body.get("project_id", ctx.project_id)
     if not isinstance(project_id, str) or not project_id.strip() or len(project_id) > 64:
         raise errors.BadRequest(f"Invalid input for field/attribute project_id. Value: {project_id!r}.")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await service.ensure_cloudpipe(s, project_id)
         instance_id = row.instance_id
     return json_response({"instance_id": instance_id})
@@ -72,7 +72,7 @@ async def configure_project(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Invalid input for field/attribute vpn_ip. Value: {vpn_ip!r}. "
                                 "An IP address is required.") from None
     port = _port(body.get("vpn_port"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await service.configure(s, ctx.project_id, vpn_ip, port)
     return empty(202)
 

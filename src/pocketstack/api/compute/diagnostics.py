@@ -12,7 +12,7 @@ from pocketstack.services import servers
 
 
 async def show_diagnostics(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("compute:os-server-diagnostics", row.project_id)

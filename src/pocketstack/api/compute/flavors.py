@@ -10,11 +10,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.cached_reads import cached
 from pocketstack.api.compute import flavors_access, flavors_extra_specs
 from pocketstack.api.compute.views_flavors import flavor_brief, flavor_detail
 from pocketstack.api.compute.views_links import next_link
 from pocketstack.api.http import Ctx, empty, json_response
-from pocketstack.api.read_cache import cached
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
 
@@ -134,7 +134,7 @@ def page_limit(q: Any) -> int:
 async def _list(ctx: Ctx, detail: bool) -> Response:
     query = list_query(ctx)
     project_id = ctx.user.project_id
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await flavor_service.list_flavors(s, query, project_id=project_id,
                                                     is_admin=ctx.is_admin)
     view = flavor_detail if detail else flavor_brief
@@ -153,7 +153,7 @@ async def list_flavors_detail(ctx: Ctx) -> Response:
 
 
 async def show_flavor(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
                                               project_id=ctx.user.project_id, is_admin=ctx.is_admin)
     return json_response({"flavor": flavor_detail(ctx, row)})
@@ -167,14 +167,14 @@ async def create_flavor(ctx: Ctx) -> Response:
         name=body.name, ram=body.ram, vcpus=body.vcpus, disk=body.disk, flavor_id=body.id,
         ephemeral=body.ephemeral, swap=body.swap, rxtx_factor=body.rxtx_factor,
         is_public=body.is_public)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await flavor_service.create_flavor(s, new)
     return json_response({"flavor": flavor_detail(ctx, row)})
 
 
 async def delete_flavor(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-manage:delete")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await flavor_service.delete_flavor(s, ctx.params["flavor_id"])
     return empty(202)
 

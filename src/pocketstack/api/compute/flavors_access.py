@@ -28,7 +28,7 @@ class TenantAccess(BaseModel):
 async def list_flavor_access(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-access")
     flavor_id = ctx.params["flavor_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         projects = await flavor_service.list_access(s, flavor_id)
     return json_response(flavor_access_view(flavor_id, projects))
 
@@ -52,7 +52,7 @@ async def flavor_action(ctx: Ctx) -> Response:
     project_id = ctx.parse(TenantAccess, data).tenant
     flavor_id = ctx.params["flavor_id"]
     change = flavor_service.add_access if name == "addTenantAccess" else flavor_service.remove_access
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         projects = await change(s, flavor_id, project_id)
     return json_response(flavor_access_view(flavor_id, projects))
 

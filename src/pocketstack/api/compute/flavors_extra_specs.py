@@ -38,7 +38,7 @@ def validated_specs(specs: dict[str, Any]) -> dict[str, str]:
 
 async def list_extra_specs(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-extra-specs:index")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
                                                  project_id=ctx.user.project_id, is_admin=ctx.is_admin)
     return json_response(extra_specs_view(flavor.extra_specs or {}))
@@ -47,7 +47,7 @@ async def list_extra_specs(ctx: Ctx) -> Response:
 async def create_extra_specs(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-extra-specs:create")
     specs = validated_specs(await ctx.json_object("extra_specs"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
     return json_response({"extra_specs": specs})
 
@@ -55,7 +55,7 @@ async def create_extra_specs(ctx: Ctx) -> Response:
 async def show_extra_spec(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-extra-specs:show")
     key = ctx.params["key"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
                                                  project_id=ctx.user.project_id, is_admin=ctx.is_admin)
         value = await flavor_service.get_extra_spec(s, flavor, key)
@@ -72,14 +72,14 @@ async def update_extra_spec(ctx: Ctx) -> Response:
     if key not in body:
         raise errors.BadRequest("Request body and URI mismatch")
     specs = validated_specs(body)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
     return json_response(specs)
 
 
 async def delete_extra_spec(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-flavor-extra-specs:delete")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await flavor_service.delete_extra_spec(s, ctx.params["flavor_id"], ctx.params["key"])
     return empty(200)
 

@@ -33,7 +33,7 @@ def _not_found(floating_ip_id: str) -> errors.NotFound:
 
 async def list_floating_ips(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-floating-ips:list")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await floating_ips.list_floating_ips(s, project_id=ctx.project_id, is_admin=False,
                                                     filters={}, page=Page())
         items = await _view(s, rows)
@@ -43,7 +43,7 @@ async def list_floating_ips(ctx: Ctx) -> Response:
 async def show_floating_ip(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-floating-ips:show")
     floating_ip_id = ctx.params["floating_ip_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         try:
             row = await floating_ips.get_floating_ip(s, floating_ip_id, project_id=ctx.project_id,
                                                      is_admin=False)
@@ -75,9 +75,9 @@ async def create_floating_ip(ctx: Ctx) -> Response:
                                 f"{pool!r} is not of type 'string', 'null'")
     ctx.authorize("compute:os-floating-ips:create")
     in_pool = f" in pool {pool}" if pool else ""
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         network = await _pool(s, pool)
-        limits = await quotas.limits_for(s, ctx.state.settings, ctx.project_id)
+        limits = await quotas.limits_for(s, ctx.cloud.settings, ctx.project_id)
         try:
             row = await floating_ips.create_floating_ip(s, ctx.project_id, network.id,
                                                         limit=limits["floating_ips"])
@@ -92,7 +92,7 @@ async def create_floating_ip(ctx: Ctx) -> Response:
 async def delete_floating_ip(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-floating-ips:delete")
     floating_ip_id = ctx.params["floating_ip_id"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         try:
             row = await floating_ips.get_floating_ip(s, floating_ip_id, project_id=ctx.project_id,
                                                      is_admin=False)
@@ -104,7 +104,7 @@ async def delete_floating_ip(ctx: Ctx) -> Response:
 
 async def list_pools(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-floating-ip-pools:list")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         names = list(await s.scalars(select(NetworkRow.name).where(NetworkRow.external.is_(True))
                                      .order_by(NetworkRow.name)))
     return json_response({"floating_ip_pools": [{"name": name} for name in names]})

@@ -27,8 +27,8 @@ def _resource(host: str, project: str, cpu: int, memory_mb: int, disk_gb: int) -
 
 
 async def _host(ctx: Ctx, name: str) -> host_service.HostView:
-    async with ctx.state.db.reader() as s:
-        found = await host_service.list_hosts(s, ctx.state.settings, name=name)
+    async with ctx.cloud.db.reader() as s:
+        found = await host_service.list_hosts(s, ctx.cloud.settings, name=name)
     if not found:
         raise errors.NotFound(f"Compute host {name} could not be found.")
     return found[0]
@@ -37,9 +37,9 @@ async def _host(ctx: Ctx, name: str) -> host_service.HostView:
 async def list_hosts(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-hosts")
     zone = ctx.query.get("zone")
-    async with ctx.state.db.reader() as s:
-        views = await host_service.list_hosts(s, ctx.state.settings)
-    controller = ctx.state.settings.hostname
+    async with ctx.cloud.db.reader() as s:
+        views = await host_service.list_hosts(s, ctx.cloud.settings)
+    controller = ctx.cloud.settings.hostname
     items = [{"host_name": controller, "service": name, "zone": INTERNAL_ZONE}
              for name in CONTROL_SERVICES]
     items += [{"host_name": v.row.name, "service": SERVICE, "zone": v.row.availability_zone}
@@ -52,7 +52,7 @@ async def show_host(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-hosts")
     view = await _host(ctx, ctx.params["host_name"])
     name = view.row.name
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         projects = await usage.host_projects(s, name)
     resources = [
         _resource(name, "(total)", view.row.vcpus, view.row.memory_mb, view.row.disk_gb),
@@ -89,7 +89,7 @@ async def update_host(ctx: Ctx) -> Response:
         _fake_only(view)
         result["maintenance_mode"] = "on_maintenance" if maintenance else "off_maintenance"
     if status is not None:
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await host_service.set_enabled(s, view.row.name, host_service.COMPUTE_BINARY, status)
         result["status"] = "enabled" if status else "disabled"
     return json_response(result)

@@ -46,8 +46,8 @@ def detail(view: host_service.HostView) -> dict[str, Any]:
 
 async def _views(ctx: Ctx) -> list[host_service.HostView]:
     ctx.authorize("compute:os-hypervisors")
-    async with ctx.state.db.reader() as s:
-        return await host_service.list_hosts(s, ctx.state.settings)
+    async with ctx.cloud.db.reader() as s:
+        return await host_service.list_hosts(s, ctx.cloud.settings)
 
 
 async def list_hypervisors(ctx: Ctx) -> Response:
@@ -60,16 +60,16 @@ async def list_hypervisors_detail(ctx: Ctx) -> Response:
 
 async def show_hypervisor(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-hypervisors")
-    async with ctx.state.db.reader() as s:
-        view = await host_service.get_host_by_id(s, ctx.state.settings, ctx.params["hypervisor_id"])
+    async with ctx.cloud.db.reader() as s:
+        view = await host_service.get_host_by_id(s, ctx.cloud.settings, ctx.params["hypervisor_id"])
     return json_response({"hypervisor": detail(view)})
 
 
 async def uptime(ctx: Ctx) -> Response:
     """The host's uptime as `uptime` prints it, counted from its agent's start."""
     ctx.authorize("compute:os-hypervisors")
-    async with ctx.state.db.reader() as s:
-        view = await host_service.get_host_by_id(s, ctx.state.settings, ctx.params["hypervisor_id"])
+    async with ctx.cloud.db.reader() as s:
+        view = await host_service.get_host_by_id(s, ctx.cloud.settings, ctx.params["hypervisor_id"])
     now = utcnow()
     up = int((now - view.row.started_at).total_seconds())
     days, rest = divmod(up, 86400)
@@ -104,7 +104,7 @@ async def search(ctx: Ctx) -> Response:
 async def servers_on(ctx: Ctx) -> Response:
     found = _matching(await _views(ctx), ctx.params["hypervisor_id"])
     items = []
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         for view in found:
             ids = await s.scalars(select(ServerRow.id).where(
                 ServerRow.host == view.row.name, ServerRow.deleted.is_(False))

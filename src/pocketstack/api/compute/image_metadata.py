@@ -36,7 +36,7 @@ async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
                                                    is_admin=ctx.is_admin)
     return dict(image.properties or {})
@@ -45,9 +45,9 @@ async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
 async def _write_metadata(ctx: Ctx, metadata: dict[str, str], *, replace: bool) -> dict[str, Any]:
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             return await image_updates.update_metadata(
-                s, ctx.state.settings, image_id, metadata, project_id=ctx.project_id,
+                s, ctx.cloud.settings, image_id, metadata, project_id=ctx.project_id,
                 is_admin=ctx.is_admin, replace=replace)
 
 
@@ -93,7 +93,7 @@ async def delete_image_metadata_item(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id, key = ctx.params["image_id"], ctx.params["key"]
     with nova_image_errors(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await image_updates.delete_metadata_item(s, image_id, key, project_id=ctx.project_id,
                                                      is_admin=ctx.is_admin)
     return empty(204)

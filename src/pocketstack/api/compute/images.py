@@ -10,20 +10,20 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.cached_reads import cached
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
-from pocketstack.api.read_cache import cached
 from pocketstack.api.routing import Route
 from pocketstack.db.models import ImageRow
 from pocketstack.services import image_store, images
 from pocketstack.services.images import ImageQuery
 from pocketstack.timeutil import iso_z, parse_iso
+from pocketstack.validation import OSLO
 
 MAX_LIMIT = 1000
 STATUS = {"active": "ACTIVE", "queued": "SAVING", "saving": "SAVING", "deleted": "DELETED",
           "pending_delete": "DELETED", "killed": "ERROR"}
 PROGRESS = {"queued": 25, "saving": 50, "active": 100}
-TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
 
 
 # --- links and views ----------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def detail_view(ctx: Ctx, image: ImageRow) -> dict[str, Any]:
         body["server"] = {"id": server_id, "links": resource_links(ctx, "servers", server_id)}
     disk_config = metadata.get("auto_disk_config")
     if disk_config is not None:
-        body["OS-DCF:diskConfig"] = "AUTO" if str(disk_config).lower() in TRUE_STRINGS else "MANUAL"
+        body["OS-DCF:diskConfig"] = "AUTO" if OSLO.parse(str(disk_config)) else "MANUAL"
     return body
 
 
@@ -135,7 +135,7 @@ def nova_image_errors(image_id: str, forbidden: str | None = None) -> Iterator[N
 async def _list(ctx: Ctx) -> tuple[ImageQuery, list[ImageRow]]:
     deprecated_after_2_35(ctx)
     query = image_query(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await images.list_images(s, query)
     return query, rows
 
@@ -162,7 +162,7 @@ async def show_image(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
                                                    is_admin=ctx.is_admin)
     return json_response({"image": detail_view(ctx, image)})
@@ -172,10 +172,10 @@ async def delete_image(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id, "You are not allowed to delete the image."):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             location = await images.delete_image(s, image_id, project_id=ctx.project_id,
                                                  is_admin=ctx.is_admin)
-    await asyncio.to_thread(image_store.remove, ctx.state.settings.data_dir, location)
+    await asyncio.to_thread(image_store.remove, ctx.cloud.settings.data_dir, location)
     return empty(204)
 
 

@@ -11,8 +11,8 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow
-from pocketstack.policy import RULES
 from pocketstack.services import instance_actions, servers
+from pocketstack.services.policy import RULES
 from pocketstack.timeutil import iso_plain
 
 
@@ -35,7 +35,7 @@ def _may(ctx: Ctx, rule: str) -> bool:
 
 
 async def list_actions(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("compute:os-instance-actions:list", row.project_id)
@@ -45,7 +45,7 @@ async def list_actions(ctx: Ctx) -> Response:
 
 async def show_action(ctx: Ctx) -> Response:
     request_id = ctx.params["request_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("compute:os-instance-actions:show", row.project_id)

@@ -13,7 +13,7 @@ from pocketstack.services import networks, servers
 
 async def _addresses(ctx: Ctx) -> dict[str, list[dict[str, object]]]:
     ctx.authorize("compute:ips:index")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         found = await networks.server_addresses(s, [row.id])

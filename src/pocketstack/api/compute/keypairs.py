@@ -51,13 +51,13 @@ def keypair_detail(row: KeypairRow) -> dict[str, Any]:
 
 
 async def list_keypairs(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await keypair_service.list_keypairs(s, ctx.user.user_id)
     return json_response({"keypairs": [{"keypair": keypair_brief(row)} for row in rows]})
 
 
 async def show_keypair(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await keypair_service.get_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
     return json_response({"keypair": keypair_detail(row)})
 
@@ -70,8 +70,8 @@ async def create_keypair(ctx: Ctx) -> Response:
     public_key = body.public_key
     if public_key is None:
         private_key, public_key = keypair_service.generate_key()
-    async with ctx.state.db.session() as s:
-        await quota_service.check_keypair_quota(s, ctx.state.settings, ctx.project_id, ctx.user.user_id)
+    async with ctx.cloud.db.session() as s:
+        await quota_service.check_keypair_quota(s, ctx.cloud.settings, ctx.project_id, ctx.user.user_id)
         row = await keypair_service.create_keypair(s, ctx.user.user_id, body.name, public_key)
     view = {**keypair_brief(row), "user_id": row.user_id}
     if private_key is not None:
@@ -80,7 +80,7 @@ async def create_keypair(ctx: Ctx) -> Response:
 
 
 async def delete_keypair(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await keypair_service.delete_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
     return empty(202)
 

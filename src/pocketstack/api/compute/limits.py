@@ -62,8 +62,8 @@ async def show_limits(ctx: Ctx) -> Response:
     project_id = ctx.query.get("tenant_id") or ctx.project_id
     if project_id != ctx.project_id:
         ctx.authorize("compute:limits:other_project", project_id)
-    async with ctx.state.db.reader() as s:
-        limits = await quota_service.limits_for(s, ctx.state.settings, project_id)
+    async with ctx.cloud.db.reader() as s:
+        limits = await quota_service.limits_for(s, ctx.cloud.settings, project_id)
         in_use = await quota_service.usage(s, project_id)
     rate = rate_view() if ctx.options.get("legacy") else []
     return json_response({"limits": {"absolute": absolute_view(limits, in_use), "rate": rate}})

@@ -72,7 +72,7 @@ async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[Su
 async def list_networks(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-networks:list")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await service.list_networks(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                            filters={}, page=Page())
         subnets = await _subnets(s, [r.id for r in rows])
@@ -83,7 +83,7 @@ async def show_network(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-networks:show")
     network_id = ctx.params["network_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         try:
             row = await service.get_network(s, network_id, project_id=ctx.project_id,
                                             is_admin=ctx.is_admin)

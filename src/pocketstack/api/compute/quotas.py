@@ -19,14 +19,14 @@ async def scoped_limits(ctx: Ctx, s: AsyncSession, project_id: str) -> dict[str,
     """The project's limits, or one user's in it when the query names a user_id."""
     user_id = ctx.query.get("user_id")
     if user_id:
-        return await quota_service.user_limits_for(s, ctx.state.settings, project_id, user_id)
-    return await quota_service.limits_for(s, ctx.state.settings, project_id)
+        return await quota_service.user_limits_for(s, ctx.cloud.settings, project_id, user_id)
+    return await quota_service.limits_for(s, ctx.cloud.settings, project_id)
 
 
 async def show_quota_set(ctx: Ctx) -> Response:
     project_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-quota-sets:show", project_id)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         limits = await scoped_limits(ctx, s, project_id)
     return json_response({"quota_set": {"id": project_id, **limits}})
 
@@ -34,7 +34,7 @@ async def show_quota_set(ctx: Ctx) -> Response:
 async def show_quota_set_detail(ctx: Ctx) -> Response:
     project_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-quota-sets:show", project_id)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         limits = await scoped_limits(ctx, s, project_id)
         in_use = await quota_service.usage(s, project_id, ctx.query.get("user_id") or ctx.user.user_id)
     body: dict[str, Any] = {"id": project_id}
@@ -45,8 +45,8 @@ async def show_quota_set_detail(ctx: Ctx) -> Response:
 
 async def show_default_quota_set(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-quota-sets:defaults")
-    async with ctx.state.db.reader() as s:
-        defaults = await quota_service.class_limits(s, ctx.state.settings)
+    async with ctx.cloud.db.reader() as s:
+        defaults = await quota_service.class_limits(s, ctx.cloud.settings)
     return json_response({"quota_set": {"id": ctx.params["tenant_id"], **defaults}})
 
 
@@ -55,8 +55,8 @@ async def update_quota_set(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-quota-sets:update", project_id)
     changes, force = parse_update(await ctx.json_object("quota_set"))
     user_id = ctx.query.get("user_id") or None
-    async with ctx.state.db.session() as s:
-        limits = await quota_service.update_limits(s, ctx.state.settings, project_id, changes,
+    async with ctx.cloud.db.session() as s:
+        limits = await quota_service.update_limits(s, ctx.cloud.settings, project_id, changes,
                                                    user_id=user_id, force=force)
     return json_response({"quota_set": limits})
 
@@ -64,7 +64,7 @@ async def update_quota_set(ctx: Ctx) -> Response:
 async def delete_quota_set(ctx: Ctx) -> Response:
     project_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-quota-sets:delete", project_id)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await quota_service.revert_to_defaults(s, project_id, ctx.query.get("user_id") or None)
     return empty(202)
 

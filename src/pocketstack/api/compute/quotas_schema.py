@@ -6,6 +6,7 @@ from typing import Any
 
 from pocketstack import errors
 from pocketstack.services import quotas as quota_service
+from pocketstack.validation import NOVA_BODY
 
 MAX_INT = 0x7FFFFFFF
 
@@ -30,7 +31,7 @@ def parse_update(data: dict[str, Any]) -> tuple[dict[str, int], bool]:
         if key == "force":
             if not isinstance(value, bool | str):
                 raise errors.BadRequest(f"Invalid input for field/attribute force. Value: {value}.")
-            force = value is True or str(value).lower() in ("true", "1", "yes", "on")
+            force = value is True or NOVA_BODY.parse(str(value)) is True
         elif key in quota_service.RESOURCES:
             changes[key] = quota_value(key, value)
         else:

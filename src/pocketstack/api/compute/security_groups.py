@@ -88,7 +88,7 @@ async def list_groups(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-security-groups:list")
     every = ctx.is_admin and ctx.query.get("all_tenants", "0").lower() not in ("0", "false", "")
     filters: dict[str, list[Any]] = {} if every else {"project_id": [ctx.project_id]}
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         rows = await service.list_groups(s, project_id=ctx.project_id, is_admin=True,
                                          filters=filters, page=Page())
         items = await group_views(s, rows)
@@ -98,7 +98,7 @@ async def list_groups(ctx: Ctx) -> Response:
 async def show_group(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-security-groups:show")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         (item,) = await group_views(s, [await _get(s, ctx, ctx.params["group_id"])])
     return json_response({"security_group": item})
 
@@ -108,7 +108,7 @@ async def create_group(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-security-groups:create")
     body = await ctx.json_object("security_group")
     name, description = _property(body, "name"), _property(body, "description")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         try:
             row = await service.create_group(s, ctx.project_id, name, description)
         except errors.Conflict as exc:
@@ -122,7 +122,7 @@ async def update_group(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-security-groups:update")
     body = await ctx.json_object("security_group")
     name, description = _property(body, "name"), _property(body, "description")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await _get(s, ctx, ctx.params["group_id"])
         try:
             await service.update_group(s, row, name, description)
@@ -135,7 +135,7 @@ async def update_group(ctx: Ctx) -> Response:
 async def delete_group(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-security-groups:delete")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await _get(s, ctx, ctx.params["group_id"])
         if row.name == service.DEFAULT_NAME:
             raise errors.BadRequest("Removing default security group not allowed.")
@@ -211,7 +211,7 @@ async def create_rule(ctx: Ctx) -> Response:
     parent = body.get("parent_group_id")
     if not isinstance(parent, str | int) or isinstance(parent, bool) or not str(parent):
         raise errors.BadRequest("Invalid input for field/attribute parent_group_id.")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         group = await _get(s, ctx, str(parent))
         spec = _rule_spec(group.id, body)
         if spec.remote_group_id is not None:
@@ -230,7 +230,7 @@ async def delete_rule(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-security-groups:rule_delete")
     rule_id = checked_id(ctx.params["rule_id"])
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         try:
             await service.delete_rule(s, rule_id, project_id=ctx.project_id, is_admin=ctx.is_admin)
         except errors.NotFound:
@@ -245,7 +245,7 @@ async def delete_without_id(ctx: Ctx) -> Response:
 async def server_groups(ctx: Ctx) -> Response:
     proxy_only(ctx)
     ctx.authorize("compute:os-security-groups:list_server")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         names = {str(g.get("name")) for g in row.security_groups or []}

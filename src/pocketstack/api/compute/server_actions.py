@@ -1,26 +1,24 @@
 """POST /servers/{server_id}/action: the body's one key names the action, whose handler is
-looked up in ACTIONS. Every module of this package named `server_actions_*` is imported here
-and registers its handlers with `@action("name")` (api/compute/action_registry.py)."""
+looked up in ACTIONS. The modules imported below register their handlers with
+`@action("name")` (api/compute/action_registry.py); a new one is added to this list."""
 
 from __future__ import annotations
-
-import importlib
-import pkgutil
 
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api import compute
+from pocketstack.api.compute import (  # noqa: F401 - each registers its actions
+    server_actions_admin,
+    server_actions_guest,
+    server_actions_images,
+    server_actions_networking,
+    server_actions_power,
+)
 from pocketstack.api.compute.action_registry import ACTIONS
 from pocketstack.api.http import Ctx
 from pocketstack.api.routing import Route
 
 __all__ = ["ACTIONS", "ROUTES", "server_action"]
-
-for _module in sorted(m.name for m in pkgutil.iter_modules(compute.__path__)):
-    if _module.startswith("server_actions_"):
-        importlib.import_module(f"{compute.__name__}.{_module}")
-
 
 async def server_action(ctx: Ctx) -> Response:
     body = await ctx.json()

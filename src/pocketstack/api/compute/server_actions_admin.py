@@ -11,6 +11,7 @@ from pocketstack import errors
 from pocketstack.api.compute.action_registry import action, caller, load, record
 from pocketstack.api.http import Ctx, empty
 from pocketstack.compute_states import Action, VmState
+from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import instance_actions, servers
 from pocketstack.timeutil import utcnow
 
@@ -40,7 +41,7 @@ def _locked_reason(ctx: Ctx, value: Any) -> str | None:
 @action("lock")
 async def lock(ctx: Ctx, server_id: str, value: Any) -> Response:
     reason = _locked_reason(ctx, value)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         ctx.authorize("compute:os-lock-server:lock", row.project_id)
         row.locked = True
@@ -53,7 +54,7 @@ async def lock(ctx: Ctx, server_id: str, value: Any) -> Response:
 
 @action("unlock")
 async def unlock(ctx: Ctx, server_id: str, value: Any) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         ctx.authorize("compute:os-lock-server:unlock", row.project_id)
         expected = "owner" if row.project_id == ctx.project_id else "admin"
@@ -79,21 +80,20 @@ def _reset_state(value: Any) -> VmState:
 @action("os-resetState")
 async def reset_state(ctx: Ctx, server_id: str, value: Any) -> Response:
     state = _reset_state(value)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         ctx.authorize("compute:os-admin-actions:reset_state", row.project_id)
         row.vm_state, row.task_state, row.pending = state.value, None, None
         row.updated_at = utcnow()
         await record(s, ctx, row, Action.RESET_STATE.value)
-    if row.host:
-        ctx.state.wake_agents(row.host)
+        wake_after_commit(s, row.host)
     return empty(202)
 
 
 async def _network_action(ctx: Ctx, server_id: str, act: Action, policy: str) -> Response:
     """Networking here is configured by the API, not on the host: the action is recorded with
     its compute event, finished at once."""
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         ctx.authorize(policy, row.project_id)
         servers.check_unlocked(row, caller(ctx))

@@ -51,7 +51,7 @@ async def _rescue_image(ctx: Ctx, image_ref: Any) -> str | None:
     except ValueError:
         raise errors.BadRequest(f"Invalid input for field/attribute rescue_image_ref. Value: "
                                 f"{image_ref}. '{image_ref}' is not a 'uuid'") from None
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         try:
             image = await get_visible_image(s, str(image_ref), project_id=ctx.project_id,
                                             is_admin=ctx.is_admin)
@@ -117,7 +117,7 @@ def console_tail(row: ServerRow, length: int | None) -> str:
 async def console_output(ctx: Ctx, server_id: str, value: Any) -> Response:
     _object("os-getConsoleOutput", value, {"length"}, nullable=False)
     length = _length(value)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await load(s, ctx, server_id)
     ctx.authorize("compute:os-console-output", row.project_id)
     if not row.host:

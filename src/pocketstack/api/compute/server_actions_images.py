@@ -16,17 +16,15 @@ from pocketstack.api.compute.action_registry import action, caller, load
 from pocketstack.api.compute.views_links import resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.db.models import ServerRow
+from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import networks, server_images, server_moves
 from pocketstack.services.server_images import Rebuild, Snapshot
+from pocketstack.validation import OSLO, invalid, nova_boolean
 
 LEGACY = (2, 0)
 Work = Callable[[AsyncSession, ServerRow], Awaitable[str | None]]
 REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6",
                 "OS-DCF:diskConfig", "preserve_ephemeral", "personality"}
-
-
-def invalid(field: str, value: Any, why: str) -> errors.BadRequest:
-    return errors.BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {why}")
 
 
 def body_object(name: str, value: Any, allowed: set[str], required: tuple[str, ...] = (),
@@ -85,11 +83,9 @@ async def run(ctx: Ctx, server_id: str, policy: str, work: Work) -> ServerRow:
     """Authorize, then load the caller's server and do `work` in one transaction; wake the
     agent of the host it names."""
     ctx.authorize(policy)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
-        host = await work(s, row)
-    if host:
-        ctx.state.wake_agents(host)
+        wake_after_commit(s, await work(s, row))
     return row
 
 
@@ -105,12 +101,11 @@ async def rebuild(ctx: Ctx, server_id: str, value: Any) -> Response:
         access_ipv6=text("accessIPv6", body["accessIPv6"]) if "accessIPv6" in body else None,
         disk_config=disk_config(body.get("OS-DCF:diskConfig")))
     ctx.authorize("compute:servers:rebuild")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
-        password = await server_images.rebuild(s, ctx.state.settings, caller(ctx), row, req)
+        password = await server_images.rebuild(s, ctx.cloud.settings, caller(ctx), row, req)
         found = await networks.server_addresses(s, [row.id])
-    if row.host:
-        ctx.state.wake_agents(row.host)
+        wake_after_commit(s, row.host)
     server = views.basic(ctx, row, found[row.id])
     server["adminPass"] = password
     return json_response({"server": server}, 202)
@@ -134,11 +129,10 @@ def _snapshot(name: str, value: Any, *, backup: bool) -> Snapshot:
 
 async def _create_snapshot(ctx: Ctx, server_id: str, req: Snapshot, policy: str) -> Response:
     ctx.authorize(policy)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
-        image = await server_images.create_snapshot(s, ctx.state.settings, caller(ctx), row, req)
-    if row.host:
-        ctx.state.wake_agents(row.host)
+        image = await server_images.create_snapshot(s, ctx.cloud.settings, caller(ctx), row, req)
+        wake_after_commit(s, row.host)
     if ctx.version >= (2, 45):
         return json_response({"image_id": image.id}, 202)
     if req.rotation == 0:
@@ -163,14 +157,14 @@ async def resize(ctx: Ctx, server_id: str, value: Any) -> Response:
     body = body_object("resize", value, {"flavorRef", "OS-DCF:diskConfig"}, ("flavorRef",))
     flavor_id = reference("flavorRef", body["flavorRef"])
     config = disk_config(body.get("OS-DCF:diskConfig"))
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     row = await run(ctx, server_id, "compute:servers:resize",
                     lambda s, row: server_moves.resize(s, settings, caller(ctx), row, flavor_id,
                                                        config))
     if ctx.version > LEGACY:
         return empty(202)
     # The seed's 2013 API answers a resize with the server, as it does a rebuild.
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         found = await networks.server_addresses(s, [row.id])
     server = views.basic(ctx, row, found[row.id])
     if row.admin_password:
@@ -195,19 +189,16 @@ async def revert_resize(ctx: Ctx, server_id: str, value: Any) -> Response:
 @action("migrate")
 async def migrate(ctx: Ctx, server_id: str, value: Any) -> Response:
     body_object("migrate", value, set(), nullable=True)
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     await run(ctx, server_id, "compute:os-migrate-server:migrate",
               lambda s, row: server_moves.migrate(s, settings, caller(ctx), row))
     return empty(202)
 
 
 def _boolean(field: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no",
-                                                    "on", "off", "y", "n", "t", "f"):
-        return value.lower() in ("true", "1", "yes", "on", "y", "t")
-    raise invalid(field, value, f"{value!r} is not of type 'boolean'")
+    if value is None:  # None is not a boolean here (nova_boolean reads it as false)
+        raise invalid(field, value, f"{value!r} is not of type 'boolean'")
+    return nova_boolean(field, value, OSLO)
 
 
 @action("os-migrateLive")
@@ -217,7 +208,7 @@ async def migrate_live(ctx: Ctx, server_id: str, value: Any) -> Response:
     host = None if body["host"] is None else text("host", body["host"], min_length=1)
     _boolean("block_migration", body["block_migration"])
     _boolean("disk_over_commit", body["disk_over_commit"])
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     await run(ctx, server_id, "compute:os-migrate-server:migrate_live",
               lambda s, row: server_moves.live_migrate(s, settings, caller(ctx), row, host))
     return empty(202)
@@ -225,7 +216,7 @@ async def migrate_live(ctx: Ctx, server_id: str, value: Any) -> Response:
 
 @action("shelve")
 async def shelve(ctx: Ctx, server_id: str, value: Any) -> Response:
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     await run(ctx, server_id, "compute:os-shelve:shelve",
               lambda s, row: server_moves.shelve(s, settings, caller(ctx), row))
     return empty(202)
@@ -241,7 +232,7 @@ async def shelve_offload(ctx: Ctx, server_id: str, value: Any) -> Response:
 @action("unshelve")
 async def unshelve(ctx: Ctx, server_id: str, value: Any) -> Response:
     body_object("unshelve", value, set(), nullable=True)
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     await run(ctx, server_id, "compute:os-shelve:unshelve",
               lambda s, row: server_moves.unshelve(s, settings, caller(ctx), row))
     return empty(202)
@@ -256,7 +247,7 @@ async def restore(ctx: Ctx, server_id: str, value: Any) -> Response:
 
 @action("forceDelete")
 async def force_delete(ctx: Ctx, server_id: str, value: Any) -> Response:
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     await run(ctx, server_id, "compute:os-deferred-delete:force",
               lambda s, row: server_moves.force_delete(s, settings, caller(ctx), row))
     return empty(202)

@@ -19,7 +19,7 @@ async def _change(ctx: Ctx, server_id: str, policy: str, name: str | None, work:
     """`name`: the instance action to record (Nova records, and checks the lock, only for the
     fixed IP actions)."""
     ctx.authorize(policy)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await load(s, ctx, server_id)
         if name is not None:
             check_unlocked(row, caller(ctx))

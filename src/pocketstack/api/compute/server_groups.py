@@ -13,6 +13,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.db.models import ServerGroupRow
 from pocketstack.services import server_groups as service
+from pocketstack.validation import OSLO
 
 
 def view(row: ServerGroupRow, members: list[str]) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def view(row: ServerGroupRow, members: list[str]) -> dict[str, Any]:
 
 async def list_server_groups(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-server-groups")
-    every = ctx.is_admin and ctx.query.get("all_projects", "").lower() in ("1", "true", "yes")
+    every = ctx.is_admin and OSLO.parse(ctx.query.get("all_projects", "")) is True
     try:
         limit = int(ctx.query.get("limit", 1000))
         offset = int(ctx.query.get("offset", 0))
@@ -30,7 +31,7 @@ async def list_server_groups(ctx: Ctx) -> Response:
         raise errors.BadRequest("limit and offset must be integers.") from None
     if limit < 0 or offset < 0:
         raise errors.BadRequest("limit and offset must be zero or more.")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = (await service.list_groups(s, None if every else ctx.project_id))[offset:offset + limit]
         found = await service.members(s, [r.id for r in rows])
     return json_response({"server_groups": [view(r, found[r.id]) for r in rows]})
@@ -55,15 +56,15 @@ async def create_server_group(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-server-groups")
     name, policy = _parse(await ctx.json_object("server_group"))
     assert ctx.auth is not None
-    async with ctx.state.db.session() as s:
-        row = await service.create_group(s, ctx.state.settings, project_id=ctx.project_id,
+    async with ctx.cloud.db.session() as s:
+        row = await service.create_group(s, ctx.cloud.settings, project_id=ctx.project_id,
                                          user_id=ctx.auth.user_id, name=name, policy=policy)
     return json_response({"server_group": view(row, [])})
 
 
 async def show_server_group(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-server-groups")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await service.get_group(s, ctx.params["group_id"], project_id=ctx.project_id,
                                       is_admin=ctx.is_admin)
         found = await service.members(s, [row.id])
@@ -72,7 +73,7 @@ async def show_server_group(ctx: Ctx) -> Response:
 
 async def delete_server_group(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-server-groups")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await service.get_group(s, ctx.params["group_id"], project_id=ctx.project_id,
                                       is_admin=ctx.is_admin)
         await service.delete_group(s, row)

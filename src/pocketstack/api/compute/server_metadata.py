@@ -15,7 +15,7 @@ from pocketstack.services import servers
 
 async def list_metadata(ctx: Ctx) -> Response:
     ctx.authorize("compute:server-metadata:index")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
     return json_response({"metadata": dict(row.metadata_)})
@@ -36,17 +36,17 @@ async def _set(ctx: Ctx, *, replace: bool) -> Response:
                                 "'metadata' is a required property")
     items = valid_metadata(body["metadata"])
     ctx.authorize("compute:server-metadata:update")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
-        merged = await servers.set_metadata(s, ctx.state.settings, caller(ctx), row, items,
+        merged = await servers.set_metadata(s, ctx.cloud.settings, caller(ctx), row, items,
                                             replace=replace)
     return json_response({"metadata": merged})
 
 
 async def show_metadata_item(ctx: Ctx) -> Response:
     ctx.authorize("compute:server-metadata:index")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
     key = ctx.params["key"]
@@ -62,16 +62,16 @@ async def set_metadata_item(ctx: Ctx) -> Response:
     if len(item) > 1:
         raise errors.BadRequest("Request body contains too many items")
     ctx.authorize("compute:server-metadata:update")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
-        await servers.set_metadata(s, ctx.state.settings, caller(ctx), row, item, replace=False)
+        await servers.set_metadata(s, ctx.cloud.settings, caller(ctx), row, item, replace=False)
     return json_response({"meta": item})
 
 
 async def delete_metadata_item(ctx: Ctx) -> Response:
     ctx.authorize("compute:server-metadata:update")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         await servers.delete_metadata_item(s, caller(ctx), row, ctx.params["key"])

@@ -12,7 +12,7 @@ from pocketstack.timeutil import utcnow
 
 
 async def show_password(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("compute:os-server-password:show", row.project_id)
@@ -20,7 +20,7 @@ async def show_password(ctx: Ctx) -> Response:
 
 
 async def clear_password(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("compute:os-server-password:clear", row.project_id)

@@ -25,7 +25,7 @@ def _require_version(ctx: Ctx) -> None:
 async def _with_server(ctx: Ctx, policy: str, work: Callable[..., Awaitable[Any]]) -> Any:
     _require_version(ctx)
     ctx.authorize(policy)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         return await work(s, row)

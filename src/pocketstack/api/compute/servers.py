@@ -12,12 +12,14 @@ import dataclasses
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.cached_reads import cached
 from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
-from pocketstack.api.read_cache import LISTING_BODY_BYTES, cached
+from pocketstack.api.read_cache import LISTING_BODY_BYTES
 from pocketstack.api.routing import Route
+from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import networks, servers
 from pocketstack.services.servers import Caller
 
@@ -37,7 +39,7 @@ async def list_servers_detailed(ctx: Ctx) -> Response:
 async def _list(ctx: Ctx, path: str) -> Response:
     ctx.authorize("compute:servers:index")
     query = schemas.list_query(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await servers.list_servers(s, query.filters, limit=query.limit, marker=query.marker)
         found = await networks.server_addresses(s, [r.id for r in rows]) if path != "servers" else {}
     roots = views.Roots.of(ctx)
@@ -53,7 +55,7 @@ async def _list(ctx: Ctx, path: str) -> Response:
 
 async def show_server(ctx: Ctx) -> Response:
     ctx.authorize("compute:servers:show")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await servers.get_server_view(s, ctx.params["server_id"], project_id=ctx.project_id,
                                             is_admin=ctx.is_admin)
         found = await networks.server_addresses(s, [row.id])
@@ -69,9 +71,7 @@ async def create_server(ctx: Ctx) -> Response:
     ctx.authorize("compute:servers:create")
     if request.forced_host:
         ctx.authorize("compute:servers:create:forced_host")
-    result = await servers.create_servers(ctx.state.db, ctx.state.settings, caller(ctx), request)
-    for host in {row.host for row in result.servers if row.host}:
-        ctx.state.wake_agents(host)
+    result = await servers.create_servers(ctx.cloud.db, ctx.cloud.settings, caller(ctx), request)
     if reservation_only:
         return json_response({"reservation_id": result.reservation_id}, 202)
     location = resource_links(ctx, "servers", result.servers[0].id)[0]["href"]
@@ -81,7 +81,7 @@ async def create_server(ctx: Ctx) -> Response:
 async def update_server(ctx: Ctx) -> Response:
     changes = schemas.update_changes(ctx, await ctx.json_object("server"))
     ctx.authorize("compute:servers:update")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         row = await servers.update_server(s, row, changes)
@@ -91,11 +91,10 @@ async def update_server(ctx: Ctx) -> Response:
 
 async def delete_server(ctx: Ctx) -> Response:
     ctx.authorize("compute:servers:delete")
-    async with ctx.state.db.session() as s:
-        host = await servers.request_delete(s, ctx.state.settings, caller(ctx),
+    async with ctx.cloud.db.session() as s:
+        host = await servers.request_delete(s, ctx.cloud.settings, caller(ctx),
                                             ctx.params["server_id"])
-    if host is not None:
-        ctx.state.wake_agents(host)
+        wake_after_commit(s, host)
     return empty(204)
 
 

@@ -15,11 +15,10 @@ from pocketstack.api.http import Ctx
 from pocketstack.services.networks import NetworkRequest
 from pocketstack.services.servers import ServerFilters, ServerRequest, decode_user_data
 from pocketstack.timeutil import parse_iso
+from pocketstack.validation import NOVA_BODY, invalid, nova_boolean
 
 MAX_LIMIT = 1000
 MAX_USER_DATA = 65535
-TRUE_STRINGS = frozenset({"true", "1", "on", "yes"})
-FALSE_STRINGS = frozenset({"false", "0", "off", "no"})
 METADATA_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_:. ")
 
 Name = Annotated[StrictStr, Field(min_length=1, max_length=255)]
@@ -80,16 +79,8 @@ class UpdateServer(_Strict):
     disk_config: StrictStr | None = Field(None, alias="OS-DCF:diskConfig")
 
 
-def invalid(field: str, value: Any, reason: str) -> errors.BadRequest:
-    return errors.BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
-
-
 def _bool(field: str, value: BoolLike | None) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if value.lower() in TRUE_STRINGS | FALSE_STRINGS:
-        return value.lower() in TRUE_STRINGS
-    raise invalid(field, value, f"{value!r} is not of type 'boolean'")
+    return nova_boolean(field, value)
 
 
 def _count(field: str, value: CountLike | None) -> int:
@@ -288,10 +279,11 @@ def limit_of(ctx: Ctx) -> int:
 def _all_tenants(ctx: Ctx) -> bool:
     if "all_tenants" not in ctx.query:
         return False
-    value = ctx.query.get("all_tenants").strip().lower()
-    if value and value not in TRUE_STRINGS | FALSE_STRINGS:
-        raise errors.BadRequest(f"Invalid value '{value}' for all_tenants; use true or false.")
-    return not value or value in TRUE_STRINGS
+    value = ctx.query.get("all_tenants").strip()
+    parsed = NOVA_BODY.parse(value) if value else True
+    if parsed is None:
+        raise errors.BadRequest(f"Invalid value '{value.lower()}' for all_tenants; use true or false.")
+    return parsed
 
 
 def list_query(ctx: Ctx) -> ListQuery:

@@ -66,7 +66,7 @@ async def list_usages(ctx: Ctx) -> Response:
     ctx.authorize("compute:os-simple-tenant-usage:list")
     start, stop = _period(ctx)
     detailed = ctx.query.get("detailed", "0") == "1"
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         found = await service.tenant_usages(s, start, stop)
     return json_response({"tenant_usages": [tenant_view(u, start, stop, detailed) for u in found]})
 
@@ -75,7 +75,7 @@ async def show_usage(ctx: Ctx) -> Response:
     tenant_id = ctx.params["tenant_id"]
     ctx.authorize("compute:os-simple-tenant-usage:show", tenant_id)
     start, stop = _period(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         found = await service.tenant_usages(s, start, stop, tenant_id)
     body = tenant_view(found[0], start, stop, True) if found else {}
     return json_response({"tenant_usage": body})

@@ -47,7 +47,7 @@ async def show_version(ctx: Ctx) -> Response:
     if project_id is not None:
         # Under /v2.1/{project_id} any unknown one-segment path lands here: only a real
         # project's root is a version document.
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             if await s.get(ProjectRow, project_id) is None:
                 raise errors.NotFound("The resource could not be found.")
     return json_response({"version": version_document(ctx, bool(ctx.options.get("legacy")))})

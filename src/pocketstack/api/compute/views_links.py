@@ -9,7 +9,7 @@ from pocketstack.api.http import Ctx
 
 
 def compute_root(ctx: Ctx) -> str:
-    return f"{ctx.state.settings.base_url}/compute"
+    return f"{ctx.cloud.settings.base_url}/compute"
 
 
 def api_root(ctx: Ctx) -> str:

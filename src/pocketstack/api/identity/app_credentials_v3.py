@@ -65,8 +65,8 @@ async def create(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Invalid input for field 'expires_at': {body.expires_at!r} is "
                                 "not a date-time.")
     secret = body.secret or secrets.token_urlsafe(64)
-    secret_hash = await ctx.state.passwords.hash(secret)
-    async with ctx.state.db.session() as s:
+    secret_hash = await ctx.cloud.passwords.hash(secret)
+    async with ctx.cloud.db.session() as s:
         row, roles = await app_creds.create(
             s, user_id, ctx.user.project_id, body.name, secret_hash, description=body.description,
             roles=body.roles, expires_at=expires_at, unrestricted=body.unrestricted)
@@ -76,7 +76,7 @@ async def create(ctx: Ctx) -> Response:
 async def list_all(ctx: Ctx) -> Response:
     user_id = ctx.params["user_id"]
     admin_or_self(ctx, user_id)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await app_creds.list_for_user(s, user_id, ctx.query.get("name"))
         views = [view(ctx, r, await app_creds.roles_of(s, r)) for r in rows]
     return json_response({"application_credentials": views,
@@ -86,7 +86,7 @@ async def list_all(ctx: Ctx) -> Response:
 async def show(ctx: Ctx) -> Response:
     user_id = ctx.params["user_id"]
     admin_or_self(ctx, user_id)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await app_creds.get(s, user_id, ctx.params["credential_id"])
         roles = await app_creds.roles_of(s, row)
     return json_response({"application_credential": view(ctx, row, roles)})
@@ -95,6 +95,6 @@ async def show(ctx: Ctx) -> Response:
 async def delete(ctx: Ctx) -> Response:
     user_id = ctx.params["user_id"]
     admin_or_self(ctx, user_id)
-    async with ctx.state.db.session() as s:
-        await app_creds.delete(s, ctx.state.tokens, user_id, ctx.params["credential_id"])
+    async with ctx.cloud.db.session() as s:
+        await app_creds.delete(s, ctx.cloud.tokens, user_id, ctx.params["credential_id"])
     return empty(204)

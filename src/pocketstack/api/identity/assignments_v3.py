@@ -48,7 +48,7 @@ def _target_name(project_id: str | None, domain_id: str | None) -> str:
 async def grant_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     user_id, group_id = _actor(ctx)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         project_id, domain_id = await _check_target(s, ctx)
         role = await identity.get_role(s, ctx.params["role_id"])
         await identity.assign_role(s, user_id, role.id, project_id=project_id,
@@ -59,7 +59,7 @@ async def grant_role(ctx: Ctx) -> Response:
 async def check_grant(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     user_id, group_id = _actor(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         project_id, domain_id = await _check_target(s, ctx)
         role = await identity.get_role(s, ctx.params["role_id"])
         grant = await identity.find_grant(s, user_id, role.id, project_id=project_id,
@@ -72,10 +72,10 @@ async def check_grant(ctx: Ctx) -> Response:
 async def revoke_grant(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     user_id, group_id = _actor(ctx)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         project_id, domain_id = await _check_target(s, ctx)
         role = await identity.get_role(s, ctx.params["role_id"])
-        await identity.unassign_role(s, ctx.state.tokens, user_id, role.id,
+        await identity.unassign_role(s, ctx.cloud.tokens, user_id, role.id,
                                      project_id=project_id, domain_id=domain_id, group_id=group_id)
     return empty(204)
 
@@ -83,7 +83,7 @@ async def revoke_grant(ctx: Ctx) -> Response:
 async def list_grants(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     user_id, group_id = _actor(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         project_id, domain_id = await _check_target(s, ctx)
         grants = await identity.list_assignments(s, user_id=user_id, group_id=group_id,
                                                  project_id=project_id, domain_id=domain_id)
@@ -107,7 +107,7 @@ async def list_role_assignments(ctx: Ctx) -> Response:
         raise errors.BadRequest("Combining effective and group filter will always result in an "
                                 "empty list.")
     domain_id = identity.SYSTEM if q.get("scope.system") else q.get("scope.domain.id")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         grants = await identity.list_assignments(
             s, user_id=q.get("user.id"), group_id=q.get("group.id"), role_id=q.get("role.id"),
             project_id=q.get("scope.project.id"), domain_id=domain_id, effective=effective)

@@ -63,8 +63,8 @@ class EndpointUpdate(BaseModel):
 
 async def list_services(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
-        found = await catalog_store.services(s, ctx.state.settings,
+    async with ctx.cloud.db.reader() as s:
+        found = await catalog_store.services(s, ctx.cloud.settings,
                                              service_type=ctx.query.get("type"),
                                              name=ctx.query.get("name"))
     return json_response({"services": [views.service_view(ctx, x) for x in found],
@@ -73,15 +73,15 @@ async def list_services(ctx: Ctx) -> Response:
 
 async def show_service(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
-        service = await catalog_store.get_service(s, ctx.state.settings, ctx.params["service_id"])
+    async with ctx.cloud.db.reader() as s:
+        service = await catalog_store.get_service(s, ctx.cloud.settings, ctx.params["service_id"])
     return json_response({"service": views.service_view(ctx, service)})
 
 
 async def create_service(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(ServiceCreate, await ctx.json_object("service"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         service = await catalog_store.create_service(
             s, body.type, name=body.name or "", description=body.description or "",
             enabled=body.enabled, extra=extra_of(body))
@@ -92,16 +92,16 @@ async def update_service(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(ServiceUpdate, await ctx.json_object("service"))
     changes, extra = changes_of(body, not_null=("type", "enabled"))
-    async with ctx.state.db.session() as s:
-        service = await catalog_store.update_service(s, ctx.state.settings,
+    async with ctx.cloud.db.session() as s:
+        service = await catalog_store.update_service(s, ctx.cloud.settings,
                                                      ctx.params["service_id"], changes, extra)
     return json_response({"service": views.service_view(ctx, service)})
 
 
 async def delete_service(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await catalog_store.delete_service(s, ctx.state.settings, ctx.params["service_id"])
+    async with ctx.cloud.db.session() as s:
+        await catalog_store.delete_service(s, ctx.cloud.settings, ctx.params["service_id"])
     return empty(204)
 
 
@@ -111,8 +111,8 @@ async def delete_service(ctx: Ctx) -> Response:
 async def list_endpoints(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     q = ctx.query
-    async with ctx.state.db.reader() as s:
-        found = await catalog_store.endpoints(s, ctx.state.settings, service_id=q.get("service_id"),
+    async with ctx.cloud.db.reader() as s:
+        found = await catalog_store.endpoints(s, ctx.cloud.settings, service_id=q.get("service_id"),
                                               interface=q.get("interface"),
                                               region_id=q.get("region_id"))
     return json_response({"endpoints": [views.endpoint_view(ctx, x) for x in found],
@@ -121,8 +121,8 @@ async def list_endpoints(ctx: Ctx) -> Response:
 
 async def show_endpoint(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
-        endpoint = await catalog_store.get_endpoint(s, ctx.state.settings, ctx.params["endpoint_id"])
+    async with ctx.cloud.db.reader() as s:
+        endpoint = await catalog_store.get_endpoint(s, ctx.cloud.settings, ctx.params["endpoint_id"])
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)})
 
 
@@ -135,9 +135,9 @@ def _region_of(body: EndpointCreate | EndpointUpdate) -> str | None:
 async def create_endpoint(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(EndpointCreate, await ctx.json_object("endpoint"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         endpoint = await catalog_store.create_endpoint(
-            s, ctx.state.settings, body.service_id, body.interface, body.url,
+            s, ctx.cloud.settings, body.service_id, body.interface, body.url,
             region_id=_region_of(body), enabled=body.enabled, extra=extra_of(body))
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)}, 201)
 
@@ -149,16 +149,16 @@ async def update_endpoint(ctx: Ctx) -> Response:
     changes.pop("region", None)
     if "region" in body.model_fields_set or "region_id" in body.model_fields_set:
         changes["region_id"] = _region_of(body)
-    async with ctx.state.db.session() as s:
-        endpoint = await catalog_store.update_endpoint(s, ctx.state.settings,
+    async with ctx.cloud.db.session() as s:
+        endpoint = await catalog_store.update_endpoint(s, ctx.cloud.settings,
                                                        ctx.params["endpoint_id"], changes, extra)
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)})
 
 
 async def delete_endpoint(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await catalog_store.delete_endpoint(s, ctx.state.settings, ctx.params["endpoint_id"])
+    async with ctx.cloud.db.session() as s:
+        await catalog_store.delete_endpoint(s, ctx.cloud.settings, ctx.params["endpoint_id"])
     return empty(204)
 
 
@@ -166,16 +166,16 @@ async def delete_endpoint(ctx: Ctx) -> Response:
 
 
 async def list_regions(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
-        regions = await catalog_store.regions(s, ctx.state.settings,
+    async with ctx.cloud.db.reader() as s:
+        regions = await catalog_store.regions(s, ctx.cloud.settings,
                                               parent_region_id=ctx.query.get("parent_region_id"))
     return json_response({"regions": [views.region_view(ctx, x) for x in regions],
                           "links": list_links(ctx, "regions")})
 
 
 async def show_region(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
-        region = await catalog_store.get_region(s, ctx.state.settings, ctx.params["region_id"])
+    async with ctx.cloud.db.reader() as s:
+        region = await catalog_store.get_region(s, ctx.cloud.settings, ctx.params["region_id"])
     return json_response({"region": views.region_view(ctx, region)})
 
 
@@ -186,9 +186,9 @@ async def create_region(ctx: Ctx) -> Response:
     region_id = ctx.params.get("region_id")
     if region_id is not None and body.id is not None and body.id != region_id:
         raise errors.BadRequest("The region id in the body does not match the URL.")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         region = await catalog_store.create_region(
-            s, ctx.state.settings, region_id=region_id or body.id,
+            s, ctx.cloud.settings, region_id=region_id or body.id,
             description=body.description or "", parent_region_id=body.parent_region_id,
             extra=extra_of(body))
     return json_response({"region": views.region_view(ctx, region)}, 201)
@@ -200,14 +200,14 @@ async def update_region(ctx: Ctx) -> Response:
     changes, extra = changes_of(body)
     if changes.pop("id", None) not in (None, ctx.params["region_id"]):
         raise errors.BadRequest("Update of `id` is not allowed.")
-    async with ctx.state.db.session() as s:
-        region = await catalog_store.update_region(s, ctx.state.settings, ctx.params["region_id"],
+    async with ctx.cloud.db.session() as s:
+        region = await catalog_store.update_region(s, ctx.cloud.settings, ctx.params["region_id"],
                                                    changes, extra)
     return json_response({"region": views.region_view(ctx, region)})
 
 
 async def delete_region(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await catalog_store.delete_region(s, ctx.state.settings, ctx.params["region_id"])
+    async with ctx.cloud.db.session() as s:
+        await catalog_store.delete_region(s, ctx.cloud.settings, ctx.params["region_id"])
     return empty(204)

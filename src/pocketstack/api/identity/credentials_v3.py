@@ -50,7 +50,7 @@ def credential_view(ctx: Ctx, row: CredentialRow) -> dict[str, Any]:
         "user_id": row.user_id,
         "project_id": row.project_id,
         "type": row.type,
-        "blob": credentials.decrypt(ctx.state.tokens.fernet, row),
+        "blob": credentials.decrypt(ctx.cloud.tokens.fernet, row),
         "links": {"self": ctx.url("identity/v3", "credentials", row.id)},
     }
     return {**{k: v for k, v in (row.extra or {}).items() if k not in view}, **view}
@@ -68,9 +68,9 @@ def policy_view(ctx: Ctx, row: PolicyBlobRow) -> dict[str, Any]:
 async def create_credential(ctx: Ctx) -> Response:
     body = parse(CredentialCreate, await ctx.json_object("credential"))
     admin_or_self(ctx, body.user_id)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await credentials.create_credential(
-            s, ctx.state.tokens.fernet, body.user_id, body.type, body.blob,
+            s, ctx.cloud.tokens.fernet, body.user_id, body.type, body.blob,
             project_id=body.project_id, extra=extra_of(body))
     return json_response({"credential": credential_view(ctx, row)}, 201)
 
@@ -79,14 +79,14 @@ async def list_credentials(ctx: Ctx) -> Response:
     user_id = ctx.query.get("user_id")
     if not ctx.user.is_admin:
         user_id = ctx.user.user_id
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await credentials.list_credentials(s, user_id=user_id, type_=ctx.query.get("type"))
     return json_response({"credentials": [credential_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "credentials")})
 
 
 async def show_credential(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await credentials.get_credential(s, ctx.params["credential_id"])
         if row.user_id != ctx.user.user_id:
             ctx.authorize("identity:admin")
@@ -96,16 +96,16 @@ async def show_credential(ctx: Ctx) -> Response:
 async def update_credential(ctx: Ctx) -> Response:
     body = parse(CredentialUpdate, await ctx.json_object("credential"))
     changes, extra = changes_of(body, not_null=("user_id", "type", "blob"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await credentials.get_credential(s, ctx.params["credential_id"])
         if row.user_id != ctx.user.user_id or changes.get("user_id", row.user_id) != row.user_id:
             ctx.authorize("identity:admin")
-        row = await credentials.update_credential(s, ctx.state.tokens.fernet, row.id, changes, extra)
+        row = await credentials.update_credential(s, ctx.cloud.tokens.fernet, row.id, changes, extra)
     return json_response({"credential": credential_view(ctx, row)})
 
 
 async def delete_credential(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await credentials.get_credential(s, ctx.params["credential_id"])
         if row.user_id != ctx.user.user_id:
             ctx.authorize("identity:admin")
@@ -119,14 +119,14 @@ async def delete_credential(ctx: Ctx) -> Response:
 async def create_policy(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(PolicyCreate, await ctx.json_object("policy"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await credentials.create_policy(s, body.type, body.blob, extra_of(body))
     return json_response({"policy": policy_view(ctx, row)}, 201)
 
 
 async def list_policies(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await credentials.list_policies(s, type_=ctx.query.get("type"))
     return json_response({"policies": [policy_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "policies")})
@@ -134,7 +134,7 @@ async def list_policies(ctx: Ctx) -> Response:
 
 async def show_policy(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await credentials.get_policy(s, ctx.params["policy_id"])
     return json_response({"policy": policy_view(ctx, row)})
 
@@ -143,13 +143,13 @@ async def update_policy(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(PolicyUpdate, await ctx.json_object("policy"))
     changes, extra = changes_of(body, not_null=("type", "blob"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await credentials.update_policy(s, ctx.params["policy_id"], changes, extra)
     return json_response({"policy": policy_view(ctx, row)})
 
 
 async def delete_policy(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await credentials.delete_policy(s, ctx.params["policy_id"])
     return empty(204)

@@ -37,7 +37,7 @@ class DomainUpdate(BaseModel):
 async def create_domain(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(DomainCreate, await ctx.json_object("domain"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.create_domain(s, body.name, description=body.description or "",
                                            enabled=body.enabled, extra=extra_of(body))
     return json_response({"domain": views.domain_view(ctx, row)}, 201)
@@ -45,7 +45,7 @@ async def create_domain(ctx: Ctx) -> Response:
 
 async def list_domains(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.list_domains(s, name=ctx.query.get("name"), enabled=flag(ctx, "enabled"))
     return json_response({"domains": [views.domain_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "domains")})
@@ -53,7 +53,7 @@ async def list_domains(ctx: Ctx) -> Response:
 
 async def show_domain(ctx: Ctx) -> Response:
     domain_id = ctx.params["domain_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         if not ctx.user.scoped or await caller_domain(s, ctx) != domain_id:
             ctx.authorize("identity:admin")
         row = await identity.get_domain(s, domain_id)
@@ -66,13 +66,13 @@ async def update_domain(ctx: Ctx) -> Response:
     changes, extra = changes_of(body, not_null=("name", "enabled"))
     if "description" in changes:
         changes["description"] = changes["description"] or ""
-    async with ctx.state.db.session() as s:
-        row = await identity.update_domain(s, ctx.state.tokens, ctx.params["domain_id"], changes, extra)
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_domain(s, ctx.cloud.tokens, ctx.params["domain_id"], changes, extra)
     return json_response({"domain": views.domain_view(ctx, row)})
 
 
 async def delete_domain(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.delete_domain(s, ctx.state.tokens, ctx.params["domain_id"])
+    async with ctx.cloud.db.session() as s:
+        await identity.delete_domain(s, ctx.cloud.tokens, ctx.params["domain_id"])
     return empty(204)

@@ -30,36 +30,36 @@ def _ids(ctx: Ctx) -> tuple[str, str]:
 
 async def create_rule(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         prior, implied = await assignments.create_inference(s, *_ids(ctx))
     return json_response(_rule(ctx, prior, implied), 201)
 
 
 async def show_rule(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         prior, implied = await assignments.get_inference(s, *_ids(ctx))
     return json_response(_rule(ctx, prior, implied))
 
 
 async def check_rule(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         await assignments.get_inference(s, *_ids(ctx))
     return empty(204)
 
 
 async def delete_rule(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await assignments.delete_inference(s, ctx.state.tokens, *_ids(ctx))
+    async with ctx.cloud.db.session() as s:
+        await assignments.delete_inference(s, ctx.cloud.tokens, *_ids(ctx))
     return empty(204)
 
 
 async def list_rules_of_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     prior_id = ctx.params["role_id"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         prior = await s.get(RoleRow, prior_id)
         if prior is None:
             raise errors.NotFound(f"Could not find role: {prior_id}.")
@@ -73,7 +73,7 @@ async def list_rules_of_role(ctx: Ctx) -> Response:
 
 async def list_all_rules(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rules = await assignments.list_inferences(s)
     return json_response({
         "role_inferences": [{"prior_role": _ref(ctx, prior), "implies": [_ref(ctx, r) for r in implied]}

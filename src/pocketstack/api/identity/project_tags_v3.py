@@ -33,14 +33,14 @@ def _valid_tag(tag: str) -> str:
 
 async def list_tags(ctx: Ctx) -> Response:
     project_id = _reader(ctx)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_project(s, project_id)
     return json_response({"tags": list(row.tags or [])})
 
 
 async def check_tag(ctx: Ctx) -> Response:
     project_id, tag = _reader(ctx), ctx.params["tag"]
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_project(s, project_id)
     if tag not in (row.tags or []):
         raise errors.NotFound(f"Could not find project tag: {tag}.")
@@ -50,13 +50,13 @@ async def check_tag(ctx: Ctx) -> Response:
 async def add_tag(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     project_id, tag = ctx.params["project_id"], _valid_tag(ctx.params["tag"])
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.get_project(s, project_id)
         tags = list(row.tags or [])
         if tag not in tags:
             if len(tags) >= MAX_TAGS:
                 raise errors.BadRequest(f"The number of tags is over the limit of {MAX_TAGS}.")
-            await identity.update_project(s, ctx.state.tokens, project_id, {"tags": [*tags, tag]}, {})
+            await identity.update_project(s, ctx.cloud.tokens, project_id, {"tags": [*tags, tag]}, {})
     return empty(201, {"Location": ctx.url("identity/v3", "projects", project_id, "tags", tag)})
 
 
@@ -64,8 +64,8 @@ async def replace_tags(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(TagsReplace, await ctx.json())
     tags = list(dict.fromkeys(body.tags))
-    async with ctx.state.db.session() as s:
-        row = await identity.update_project(s, ctx.state.tokens, ctx.params["project_id"],
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_project(s, ctx.cloud.tokens, ctx.params["project_id"],
                                             {"tags": tags}, {})
     return json_response({"tags": list(row.tags or [])})
 
@@ -73,18 +73,18 @@ async def replace_tags(ctx: Ctx) -> Response:
 async def delete_tag(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     project_id, tag = ctx.params["project_id"], ctx.params["tag"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.get_project(s, project_id)
         tags = list(row.tags or [])
         if tag not in tags:
             raise errors.NotFound(f"Could not find project tag: {tag}.")
-        await identity.update_project(s, ctx.state.tokens, project_id,
+        await identity.update_project(s, ctx.cloud.tokens, project_id,
                                       {"tags": [t for t in tags if t != tag]}, {})
     return empty(204)
 
 
 async def delete_all_tags(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.update_project(s, ctx.state.tokens, ctx.params["project_id"], {"tags": []}, {})
+    async with ctx.cloud.db.session() as s:
+        await identity.update_project(s, ctx.cloud.tokens, ctx.params["project_id"], {"tags": []}, {})
     return empty(204)

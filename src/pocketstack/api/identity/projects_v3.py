@@ -50,7 +50,7 @@ async def create_project(ctx: Ctx) -> Response:
     body = parse(ProjectCreate, await ctx.json_object("project"))
     if body.is_domain:
         return await _create_domain_project(ctx, body)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         domain_id = body.domain_id or await caller_domain(s, ctx)
         row = await identity.create_project(
             s, body.name, domain_id, description=body.description or "", enabled=body.enabled,
@@ -66,7 +66,7 @@ async def _create_domain_project(ctx: Ctx, body: ProjectCreate) -> Response:
     if body.domain_id is not None:
         raise errors.BadRequest("Cannot create project, since it specifies its domain_id "
                                 f"{body.domain_id}, but specifies a project acting as a domain.")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.create_domain(s, body.name, description=body.description or "",
                                            enabled=body.enabled, extra=extra_of(body))
     return json_response({"project": views.domain_project_view(ctx, row)}, 201)
@@ -75,7 +75,7 @@ async def _create_domain_project(ctx: Ctx, body: ProjectCreate) -> Response:
 async def list_projects(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     q = ctx.query
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         if flag(ctx, "is_domain"):
             domains = await identity.list_domains(s, name=q.get("name"), enabled=flag(ctx, "enabled"))
             views_ = [views.domain_project_view(ctx, d) for d in domains]
@@ -91,7 +91,7 @@ async def show_project(ctx: Ctx) -> Response:
     project_id = ctx.params["project_id"]
     if ctx.user.project_id != project_id:
         ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_project_or_domain(s, project_id)
     return json_response({"project": views.any_project_view(ctx, row)})
 
@@ -104,7 +104,7 @@ async def update_project(ctx: Ctx) -> Response:
     if "description" in changes:
         changes["description"] = changes["description"] or ""
     project_id = ctx.params["project_id"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.get_project_or_domain(s, project_id)
         if is_domain is not None and is_domain != isinstance(row, DomainRow):
             raise errors.BadRequest("Update of `is_domain` is not allowed.")
@@ -113,18 +113,18 @@ async def update_project(ctx: Ctx) -> Response:
                 if changes.get(field):
                     raise errors.BadRequest(f"Update of `{field}` is not allowed.")
             domain_changes = {k: changes[k] for k in ("name", "description", "enabled") if k in changes}
-            row = await identity.update_domain(s, ctx.state.tokens, project_id, domain_changes, extra)
+            row = await identity.update_domain(s, ctx.cloud.tokens, project_id, domain_changes, extra)
         else:
-            row = await identity.update_project(s, ctx.state.tokens, project_id, changes, extra)
+            row = await identity.update_project(s, ctx.cloud.tokens, project_id, changes, extra)
     return json_response({"project": views.any_project_view(ctx, row)})
 
 
 async def delete_project(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     project_id = ctx.params["project_id"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         if isinstance(await identity.get_project_or_domain(s, project_id), DomainRow):
-            await identity.delete_domain(s, ctx.state.tokens, project_id)
+            await identity.delete_domain(s, ctx.cloud.tokens, project_id)
         else:
-            await identity.delete_project(s, ctx.state.tokens, project_id)
+            await identity.delete_project(s, ctx.cloud.tokens, project_id)
     return empty(204)

@@ -27,7 +27,7 @@ class RoleUpdate(BaseModel):
 async def create_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(RoleCreate, await ctx.json_object("role"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.create_role(s, body.name, description=body.description,
                                          domain_id=body.domain_id, extra=extra_of(body))
     return json_response({"role": views.role_view(ctx, row)}, 201)
@@ -35,7 +35,7 @@ async def create_role(ctx: Ctx) -> Response:
 
 async def list_roles(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.list_roles(s, name=ctx.query.get("name"),
                                          domain_id=ctx.query.get("domain_id"))
     return json_response({"roles": [views.role_view(ctx, r) for r in rows],
@@ -44,7 +44,7 @@ async def list_roles(ctx: Ctx) -> Response:
 
 async def show_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_role(s, ctx.params["role_id"])
     return json_response({"role": views.role_view(ctx, row)})
 
@@ -53,13 +53,13 @@ async def update_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(RoleUpdate, await ctx.json_object("role"))
     changes, extra = changes_of(body, not_null=("name",))
-    async with ctx.state.db.session() as s:
-        row = await identity.update_role(s, ctx.state.tokens, ctx.params["role_id"], changes, extra)
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_role(s, ctx.cloud.tokens, ctx.params["role_id"], changes, extra)
     return json_response({"role": views.role_view(ctx, row)})
 
 
 async def delete_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.delete_role(s, ctx.state.tokens, ctx.params["role_id"])
+    async with ctx.cloud.db.session() as s:
+        await identity.delete_role(s, ctx.cloud.tokens, ctx.params["role_id"])
     return empty(204)

@@ -28,7 +28,7 @@ class TenantUpdate(BaseModel):
 async def create_tenant(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(TenantCreate, await ctx.json_object("tenant"))
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await identity.create_project(s, body.name, identity.DEFAULT_DOMAIN_ID,
                                             description=body.description or "", enabled=body.enabled)
     return json_response({"tenant": views_v2.tenant_view(row)})
@@ -36,7 +36,7 @@ async def create_tenant(ctx: Ctx) -> Response:
 
 async def show_tenant(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_project(s, ctx.params["tenant_id"])
     return json_response({"tenant": views_v2.tenant_view(row)})
 
@@ -47,21 +47,21 @@ async def update_tenant(ctx: Ctx) -> Response:
     changes, _ = changes_of(body, not_null=("name", "enabled"))
     if "description" in changes:
         changes["description"] = changes["description"] or ""
-    async with ctx.state.db.session() as s:
-        row = await identity.update_project(s, ctx.state.tokens, ctx.params["tenant_id"], changes, {})
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_project(s, ctx.cloud.tokens, ctx.params["tenant_id"], changes, {})
     return json_response({"tenant": views_v2.tenant_view(row)})
 
 
 async def delete_tenant(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.delete_project(s, ctx.state.tokens, ctx.params["tenant_id"])
+    async with ctx.cloud.db.session() as s:
+        await identity.delete_project(s, ctx.cloud.tokens, ctx.params["tenant_id"])
     return empty(204)
 
 
 async def list_user_roles(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         await identity.get_project(s, ctx.params["tenant_id"])
         await identity.get_user(s, ctx.params["user_id"])
         rows = await identity.roles_on_project(s, ctx.params["user_id"], ctx.params["tenant_id"])
@@ -71,7 +71,7 @@ async def list_user_roles(ctx: Ctx) -> Response:
 async def add_user_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     tenant_id, user_id = ctx.params["tenant_id"], ctx.params["user_id"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await identity.get_project(s, tenant_id)
         await identity.get_user(s, user_id)
         role = await identity.get_role(s, ctx.params["role_id"])
@@ -82,9 +82,9 @@ async def add_user_role(ctx: Ctx) -> Response:
 async def remove_user_role(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     tenant_id, user_id = ctx.params["tenant_id"], ctx.params["user_id"]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await identity.get_project(s, tenant_id)
         await identity.get_user(s, user_id)
         role = await identity.get_role(s, ctx.params["role_id"])
-        await identity.unassign_role(s, ctx.state.tokens, user_id, role.id, project_id=tenant_id)
+        await identity.unassign_role(s, ctx.cloud.tokens, user_id, role.id, project_id=tenant_id)
     return empty(204)

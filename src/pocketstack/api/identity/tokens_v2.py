@@ -14,14 +14,14 @@ from pocketstack.services.tokens import Auth
 
 async def create_token(ctx: Ctx) -> Response:
     body = await ctx.json_object("auth")
-    token, auth = await auth_service.authenticate_v2(ctx.state, body)
+    token, auth = await auth_service.authenticate_v2(ctx.cloud, body)
     return json_response(await views_v2.access(ctx, token, auth), 200)
 
 
 async def _subject(ctx: Ctx) -> tuple[str, Auth]:
     ctx.authorize("identity:admin")
     token = ctx.params["token_id"]
-    auth = await ctx.state.tokens.validate(token, fresh=True)
+    auth = await ctx.cloud.tokens.validate(token, fresh=True)
     if auth is None:
         raise errors.NotFound(f"Could not find token: {token}.")
     return token, auth
@@ -37,15 +37,15 @@ async def validate_token(ctx: Ctx) -> Response:
 
 async def revoke_token(ctx: Ctx) -> Response:
     _, auth = await _subject(ctx)
-    async with ctx.state.db.session() as s:
-        await ctx.state.tokens.revoke(s, audit_id=auth.audit_ids[0])
+    async with ctx.cloud.db.session() as s:
+        await ctx.cloud.tokens.revoke(s, audit_id=auth.audit_ids[0])
     return empty(204)
 
 
 async def list_tenants(ctx: Ctx) -> Response:
     """The tenants the token may use; an admin sees every tenant, or one by ?name=."""
     name = ctx.query.get("name")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         if name is not None:
             ctx.authorize("identity:admin")
             row = await identity.find_project_by_name(s, name, identity.DEFAULT_DOMAIN_ID)

@@ -16,8 +16,8 @@ from pocketstack.services.tokens import Auth
 
 async def create_token(ctx: Ctx) -> Response:
     body = await ctx.json_object("auth")
-    token, auth = await auth_service.authenticate_v3(ctx.state, body, ctx.request.headers.get("x-auth-token"))
-    payload = await views.token_v3(ctx.state, auth, catalog_included="nocatalog" not in ctx.query)
+    token, auth = await auth_service.authenticate_v3(ctx.cloud, body, ctx.request.headers.get("x-auth-token"))
+    payload = await views.token_v3(ctx.cloud, auth, catalog_included="nocatalog" not in ctx.query)
     return json_response(payload, 201, headers={"X-Subject-Token": token})
 
 
@@ -27,7 +27,7 @@ async def _subject(ctx: Ctx) -> tuple[str, Auth]:
     subject = ctx.request.headers.get("x-subject-token")
     if not subject:
         raise errors.BadRequest("Expecting to find X-Subject-Token in the request headers. The server could not comply with the request since it is either malformed or otherwise incorrect.")
-    auth = await ctx.state.tokens.validate(subject, fresh=True)
+    auth = await ctx.cloud.tokens.validate(subject, fresh=True)
     if auth is None:
         raise errors.NotFound(f"Could not find token: {subject}.")
     if auth.user_id != caller.user_id and not caller.is_admin:
@@ -37,7 +37,7 @@ async def _subject(ctx: Ctx) -> tuple[str, Auth]:
 
 async def validate_token(ctx: Ctx) -> Response:
     subject, auth = await _subject(ctx)
-    payload = await views.token_v3(ctx.state, auth, catalog_included="nocatalog" not in ctx.query)
+    payload = await views.token_v3(ctx.cloud, auth, catalog_included="nocatalog" not in ctx.query)
     return json_response(payload, 200, headers={"X-Subject-Token": subject})
 
 
@@ -48,28 +48,28 @@ async def check_token(ctx: Ctx) -> Response:
 
 async def revoke_token(ctx: Ctx) -> Response:
     _, auth = await _subject(ctx)
-    async with ctx.state.db.session() as s:
-        await ctx.state.tokens.revoke(s, audit_id=auth.audit_ids[0])
+    async with ctx.cloud.db.session() as s:
+        await ctx.cloud.tokens.revoke(s, audit_id=auth.audit_ids[0])
     return empty(204)
 
 
 async def show_catalog(ctx: Ctx) -> Response:
     if not ctx.user.scoped:
         raise errors.Forbidden("A project-scoped token is required to produce a service catalog.")
-    async with ctx.state.db.reader() as s:
-        entries = await catalog_store.v3_catalog(s, ctx.state.settings)
+    async with ctx.cloud.db.reader() as s:
+        entries = await catalog_store.v3_catalog(s, ctx.cloud.settings)
     return json_response({"catalog": entries, "links": list_links(ctx, "auth/catalog")})
 
 
 async def list_auth_projects(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.projects_of_user(s, ctx.user.user_id)
     projects = [views.project_view(ctx, row) for row in rows if row.enabled]
     return json_response({"projects": projects, "links": list_links(ctx, "auth/projects")})
 
 
 async def list_auth_domains(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.domains_of_user(s, ctx.user.user_id)
     domains = [views.domain_view(ctx, row) for row in rows if row.enabled]
     return json_response({"domains": domains, "links": list_links(ctx, "auth/domains")})

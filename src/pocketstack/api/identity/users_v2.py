@@ -33,7 +33,7 @@ class UserUpdate(BaseModel):
 async def list_users(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     name = ctx.query.get("name")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         if name is not None:
             row = await identity.find_user_by_name(s, name, identity.DEFAULT_DOMAIN_ID)
             if row is None:
@@ -47,8 +47,8 @@ async def create_user(ctx: Ctx) -> Response:
     """Create a user; with tenantId it becomes the default tenant and the user a member of it."""
     ctx.authorize("identity:admin")
     body = parse(UserCreate, await ctx.json_object("user"))
-    password_hash = await ctx.state.passwords.hash(body.password) if body.password else None
-    async with ctx.state.db.session() as s:
+    password_hash = await ctx.cloud.passwords.hash(body.password) if body.password else None
+    async with ctx.cloud.db.session() as s:
         if body.tenantId:
             await identity.get_project(s, body.tenantId)
         row = await identity.create_user(s, body.name, password_hash, email=body.email,
@@ -61,7 +61,7 @@ async def create_user(ctx: Ctx) -> Response:
 
 async def show_user(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_user(s, ctx.params["user_id"])
     return json_response({"user": views_v2.user_view(row)})
 
@@ -74,21 +74,21 @@ async def update_user(ctx: Ctx) -> Response:
     if "tenantId" in changes:
         changes["default_project_id"] = changes.pop("tenantId")
     if "password" in changes:
-        changes["password_hash"] = await ctx.state.passwords.hash(changes.pop("password"))
-    async with ctx.state.db.session() as s:
-        row = await identity.update_user(s, ctx.state.tokens, ctx.params["user_id"], changes, {})
+        changes["password_hash"] = await ctx.cloud.passwords.hash(changes.pop("password"))
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_user(s, ctx.cloud.tokens, ctx.params["user_id"], changes, {})
     return json_response({"user": views_v2.user_view(row)})
 
 
 async def delete_user(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.delete_user(s, ctx.state.tokens, ctx.params["user_id"])
+    async with ctx.cloud.db.session() as s:
+        await identity.delete_user(s, ctx.cloud.tokens, ctx.params["user_id"])
     return empty(204)
 
 
 async def list_roles(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.list_roles(s)
     return json_response({"roles": [views_v2.role_view(r) for r in rows], "roles_links": []})

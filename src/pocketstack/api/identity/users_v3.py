@@ -58,8 +58,8 @@ class PasswordChange(BaseModel):
 async def create_user(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     body = parse(UserCreate, await ctx.json_object("user"))
-    password_hash = await ctx.state.passwords.hash(body.password) if body.password else None
-    async with ctx.state.db.session() as s:
+    password_hash = await ctx.cloud.passwords.hash(body.password) if body.password else None
+    async with ctx.cloud.db.session() as s:
         row = await identity.create_user(
             s, body.name, password_hash, body.domain_id or await caller_domain(s, ctx),
             email=body.email, enabled=body.enabled, default_project_id=body.default_project_id,
@@ -70,7 +70,7 @@ async def create_user(ctx: Ctx) -> Response:
 async def list_users(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
     q = ctx.query
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await identity.list_users(s, name=q.get("name"), domain_id=q.get("domain_id"),
                                          enabled=flag(ctx, "enabled"))
     return json_response({"users": [views.user_view(ctx, r) for r in rows],
@@ -79,7 +79,7 @@ async def list_users(ctx: Ctx) -> Response:
 
 async def show_user(ctx: Ctx) -> Response:
     admin_or_self(ctx, ctx.params["user_id"])
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await identity.get_user(s, ctx.params["user_id"])
     return json_response({"user": views.user_view(ctx, row)})
 
@@ -91,23 +91,23 @@ async def update_user(ctx: Ctx) -> Response:
     changes.pop("options", None)
     if "password" in changes:
         password = changes.pop("password")
-        changes["password_hash"] = await ctx.state.passwords.hash(password) if password else None
-    async with ctx.state.db.session() as s:
-        row = await identity.update_user(s, ctx.state.tokens, ctx.params["user_id"], changes, extra)
+        changes["password_hash"] = await ctx.cloud.passwords.hash(password) if password else None
+    async with ctx.cloud.db.session() as s:
+        row = await identity.update_user(s, ctx.cloud.tokens, ctx.params["user_id"], changes, extra)
     return json_response({"user": views.user_view(ctx, row)})
 
 
 async def delete_user(ctx: Ctx) -> Response:
     ctx.authorize("identity:admin")
-    async with ctx.state.db.session() as s:
-        await identity.delete_user(s, ctx.state.tokens, ctx.params["user_id"])
+    async with ctx.cloud.db.session() as s:
+        await identity.delete_user(s, ctx.cloud.tokens, ctx.params["user_id"])
     return empty(204)
 
 
 async def change_password(ctx: Ctx) -> Response:
     """POST /v3/users/{id}/password: no token needed, the original password authenticates."""
     body = parse(PasswordChange, await ctx.json_object("user"))
-    await auth_service.change_password(ctx.state, ctx.params["user_id"], body.original_password,
+    await auth_service.change_password(ctx.cloud, ctx.params["user_id"], body.original_password,
                                        body.password)
     return empty(204)
 
@@ -115,7 +115,7 @@ async def change_password(ctx: Ctx) -> Response:
 async def list_user_projects(ctx: Ctx) -> Response:
     user_id = ctx.params["user_id"]
     admin_or_self(ctx, user_id)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         await identity.get_user(s, user_id)
         rows = await identity.projects_of_user(s, user_id)
     return json_response({"projects": [views.project_view(ctx, r) for r in rows],

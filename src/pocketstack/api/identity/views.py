@@ -15,7 +15,7 @@ from pocketstack.services.tokens import Auth
 from pocketstack.timeutil import from_epoch, iso_micro_z
 
 if TYPE_CHECKING:
-    from pocketstack.app import State
+    from pocketstack.services.cloud import Cloud
 
 
 def _self_link(ctx: Ctx, collection: str, item_id: str) -> dict[str, str]:
@@ -178,8 +178,8 @@ def region_view(ctx: Ctx, region: dict[str, Any]) -> dict[str, Any]:
     return {**region, "links": _self_link(ctx, "regions", region["id"])}
 
 
-async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -> dict[str, Any]:
-    async with state.db.reader() as s:
+async def token_v3(cloud: Cloud, auth: Auth, *, catalog_included: bool = True) -> dict[str, Any]:
+    async with cloud.db.reader() as s:
         user = await s.get(UserRow, auth.user_id)
         user_domain = await s.get(DomainRow, auth.user_domain_id)
         roles = {r.name: r for r in (await s.scalars(
@@ -187,7 +187,7 @@ async def token_v3(state: State, auth: Auth, *, catalog_included: bool = True) -
         project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
         project_domain = await s.get(DomainRow, project.domain_id) if project else None
         domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
-        entries = (await catalog_store.v3_catalog(s, state.settings)
+        entries = (await catalog_store.v3_catalog(s, cloud.settings)
                    if auth.scoped and catalog_included else [])
     token: dict[str, Any] = {
         "methods": list(auth.methods),

@@ -35,7 +35,7 @@ def role_view(row: RoleRow) -> dict[str, Any]:
 
 async def access(ctx: Ctx, token: str, auth: Auth) -> dict[str, Any]:
     """The {"access": ...} body of POST /v2.0/tokens and GET /v2.0/tokens/{id}."""
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         user = await s.get(UserRow, auth.user_id)
         project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
         roles = list((await s.scalars(select(RoleRow).where(RoleRow.name.in_(auth.roles))
@@ -52,7 +52,7 @@ async def access(ctx: Ctx, token: str, auth: Auth) -> dict[str, Any]:
     name = user.name if user else ""
     return {"access": {
         "token": token_body,
-        "serviceCatalog": catalog.v2_catalog(ctx.state.settings, project.id) if project else [],
+        "serviceCatalog": catalog.v2_catalog(ctx.cloud.settings, project.id) if project else [],
         "user": {"id": auth.user_id, "name": name, "username": name,
                  "roles": [{"name": r.name} for r in roles], "roles_links": []},
         "metadata": {"is_admin": 0, "roles": [r.id for r in roles]},

@@ -16,7 +16,7 @@ async def add_tag(ctx: Ctx) -> Response:
     image_id, tag = ctx.params["image_id"], ctx.params["tag"]
     check_tags([tag])
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await image_updates.add_tag(s, image_id, tag, project_id=ctx.project_id,
                                  is_admin=ctx.is_admin)
     return empty(204)
@@ -25,7 +25,7 @@ async def add_tag(ctx: Ctx) -> Response:
 async def delete_tag(ctx: Ctx) -> Response:
     image_id, tag = ctx.params["image_id"], ctx.params["tag"]
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await image_updates.remove_tag(s, image_id, tag, project_id=ctx.project_id,
                                     is_admin=ctx.is_admin)
     return empty(204)
@@ -43,7 +43,7 @@ async def _set_active(ctx: Ctx, *, active: bool) -> Response:
     image_id = ctx.params["image_id"]
     ctx.authorize("image:deactivate")
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await image_updates.set_active_state(s, image_id, project_id=ctx.project_id,
                                           is_admin=ctx.is_admin, active=active)
     return empty(204)
@@ -53,7 +53,7 @@ async def list_image_tasks(ctx: Ctx) -> Response:
     """Glance 2.12+: the import tasks of an image; pocketstack runs no import tasks."""
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             await images.get_visible_image(s, image_id, project_id=ctx.project_id,
                                            is_admin=ctx.is_admin)
     return json_response({"tasks": []})

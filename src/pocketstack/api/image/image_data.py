@@ -18,7 +18,7 @@ def _check_upload_headers(ctx: Ctx) -> None:
             f"Content-Type {content_type or '(none)'} is not supported: use "
             f"application/octet-stream.")
     declared = ctx.request.headers.get("content-length")
-    cap = ctx.state.settings.image_size_cap
+    cap = ctx.cloud.settings.image_size_cap
     if declared and declared.isdigit() and int(declared) > cap:
         raise errors.PayloadTooLarge(
             f"Image exceeds the storage quota: the maximum image size is {cap} bytes.")
@@ -28,19 +28,19 @@ async def upload_image_data(ctx: Ctx) -> Response:
     """queued -> saving, stream the body to disk with its hashes, then saving -> active."""
     image_id = ctx.params["image_id"]
     _check_upload_headers(ctx)
-    settings = ctx.state.settings
+    settings = ctx.cloud.settings
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await images.begin_upload(s, image_id, project_id=ctx.project_id,
                                       is_admin=ctx.is_admin)
     try:
         stored = await image_store.save_stream(settings.data_dir, image_id, ctx.request.stream(),
                                                settings.image_size_cap)
     except BaseException:
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await images.abort_upload(s, image_id)
         raise
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         image = await images.finish_upload(s, image_id, location=stored.location, size=stored.size,
                                            md5=stored.md5, sha512=stored.sha512)
     if image is None:
@@ -53,13 +53,13 @@ async def upload_image_data(ctx: Ctx) -> Response:
 async def download_image_data(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
                                                    is_admin=ctx.is_admin)
     if image.status == "deactivated" and not ctx.is_admin:
         raise errors.Forbidden("The requested image has been deactivated. Image data download "
                                "is forbidden.")
-    path = image_store.path_of(ctx.state.settings.data_dir, image.location) if image.location else None
+    path = image_store.path_of(ctx.cloud.settings.data_dir, image.location) if image.location else None
     if image.status not in ("active", "deactivated") or path is None or not path.is_file():
         return empty(204)
     headers = {"Content-MD5": image.checksum} if image.checksum else {}

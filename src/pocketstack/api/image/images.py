@@ -59,7 +59,7 @@ async def list_images(ctx: Ctx) -> Response:
     if ctx.request.url.path.endswith("/"):
         raise errors.NotFound("The resource could not be found.")  # GET /v2/images/ names no image
     query = parse_query(ctx.query, ctx.user.project_id, ctx.is_admin)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await images.list_images(s, query)
     full = query.limit is not None and query.limit > 0 and len(rows) == query.limit
     return json_response(images_page(rows, list(ctx.query.multi_items()),
@@ -69,7 +69,7 @@ async def list_images(ctx: Ctx) -> Response:
 async def show_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
                                                    is_admin=ctx.is_admin)
     return json_response(image_view(image))
@@ -79,7 +79,7 @@ async def create_image(ctx: Ctx) -> Response:
     fields = image_fields(await ctx.json_object(), ctx.project_id, ctx.is_admin)
     if fields.visibility == "public":
         ctx.authorize("image:publicize")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         image = await images.add_image(s, fields)
     location = ctx.url("image", "v2", "images", image.id)
     return json_response(image_view(image), 201, headers={"Location": location})
@@ -89,7 +89,7 @@ async def update_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     changes = await read_changes(ctx)
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             image = await image_updates.update_image(s, image_id, changes,
                                                      project_id=ctx.project_id,
                                                      is_admin=ctx.is_admin)
@@ -104,10 +104,10 @@ async def delete_image_without_id(ctx: Ctx) -> Response:
 async def delete_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             location = await images.delete_image(s, image_id, project_id=ctx.project_id,
                                                  is_admin=ctx.is_admin)
-    await asyncio.to_thread(image_store.remove, ctx.state.settings.data_dir, location)
+    await asyncio.to_thread(image_store.remove, ctx.cloud.settings.data_dir, location)
     return empty(204)
 
 

@@ -9,6 +9,7 @@ from starlette.datastructures import QueryParams
 from pocketstack import errors
 from pocketstack.services.images import SORT_KEYS, STATUSES, ImageQuery
 from pocketstack.timeutil import parse_iso
+from pocketstack.validation import GLANCE
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
@@ -113,11 +114,11 @@ def _column_value(key: str, text: str) -> Any:
 
 
 def _boolean(text: str, key: str) -> bool:
-    lowered = text.lower()
-    if lowered not in ("true", "false"):
+    parsed = GLANCE.parse(text)
+    if parsed is None:
         raise errors.BadRequest(f"Invalid value '{text}' for '{key}' filter. Valid values are "
                                 f"'true' or 'false'.")
-    return lowered == "true"
+    return parsed
 
 
 def _integer(text: str, key: str) -> int:

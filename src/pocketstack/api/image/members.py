@@ -36,7 +36,7 @@ async def create_member(ctx: Ctx) -> Response:
     member_id = _string_field(await ctx.json_object(), "member",
                               "Member to be added not specified")
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             row = await image_members.add_member(s, image_id, member_id,
                                                  project_id=ctx.project_id, is_admin=ctx.is_admin)
     return json_response(member_view(row))
@@ -45,7 +45,7 @@ async def create_member(ctx: Ctx) -> Response:
 async def list_members(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             rows = await image_members.list_members(s, image_id, project_id=ctx.project_id,
                                                     is_admin=ctx.is_admin)
     return json_response({"members": [member_view(r) for r in rows],
@@ -55,7 +55,7 @@ async def list_members(ctx: Ctx) -> Response:
 async def show_member(ctx: Ctx) -> Response:
     image_id, member_id = ctx.params["image_id"], ctx.params["member_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.reader() as s:
+        async with ctx.cloud.db.reader() as s:
             row = await image_members.get_member(s, image_id, member_id,
                                                  project_id=ctx.project_id, is_admin=ctx.is_admin)
     return json_response(member_view(row))
@@ -68,7 +68,7 @@ async def update_member(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Provided object does not match schema 'member': {status!r} is "
                                 f"not one of {list(image_members.MEMBER_STATUSES)!r}")
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             row = await image_members.set_member_status(
                 s, image_id, member_id, status, project_id=ctx.project_id, is_admin=ctx.is_admin)
     return json_response(member_view(row))
@@ -77,7 +77,7 @@ async def update_member(ctx: Ctx) -> Response:
 async def delete_member(ctx: Ctx) -> Response:
     image_id, member_id = ctx.params["image_id"], ctx.params["member_id"]
     with glance_not_found(image_id):
-        async with ctx.state.db.session() as s:
+        async with ctx.cloud.db.session() as s:
             await image_members.remove_member(s, image_id, member_id, project_id=ctx.project_id,
                                               is_admin=ctx.is_admin)
     return empty(204)

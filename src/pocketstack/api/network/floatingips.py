@@ -69,7 +69,7 @@ def view(row: FloatingIpRow) -> dict[str, Any]:
 
 async def list_floating_ips(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await floating_ips.list_floating_ips(s, project_id=ctx.project_id,
                                                     is_admin=ctx.is_admin, filters=query.filters,
                                                     page=query.page)
@@ -78,7 +78,7 @@ async def list_floating_ips(ctx: Ctx) -> Response:
 
 async def show_floating_ip(ctx: Ctx) -> Response:
     ctx.authorize("network:floatingips:get")
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
                                                  project_id=ctx.project_id, is_admin=ctx.is_admin)
     return show_response(ctx, "floatingip", view(row))
@@ -90,8 +90,8 @@ async def create_floating_ip(ctx: Ctx) -> Response:
     ctx.authorize("network:floatingips:create")
     if project_id != ctx.project_id:
         ctx.authorize("network:modify", project_id)
-    async with ctx.state.db.session() as s:
-        limits = await quotas.limits_for(s, ctx.state.settings, project_id)
+    async with ctx.cloud.db.session() as s:
+        limits = await quotas.limits_for(s, ctx.cloud.settings, project_id)
         row = await floating_ips.create_floating_ip(
             s, project_id, req.floating_network_id, address=req.floating_ip_address,
             port_id=req.port_id, fixed_ip=req.fixed_ip_address, description=req.description,
@@ -102,7 +102,7 @@ async def create_floating_ip(ctx: Ctx) -> Response:
 async def update_floating_ip(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "floatingip", FloatingIpUpdate)
     ctx.authorize("network:floatingips:update")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
                                                  project_id=ctx.project_id, is_admin=ctx.is_admin)
         row = await floating_ips.update_floating_ip(s, row, req.changes(),
@@ -113,7 +113,7 @@ async def update_floating_ip(ctx: Ctx) -> Response:
 
 async def delete_floating_ip(ctx: Ctx) -> Response:
     ctx.authorize("network:floatingips:delete")
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
                                                  project_id=ctx.project_id, is_admin=ctx.is_admin)
         await floating_ips.delete_floating_ip(s, row)

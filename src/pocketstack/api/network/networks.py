@@ -43,7 +43,7 @@ def authorize_flags(ctx: Ctx, shared: bool | None, external: bool | None) -> Non
 
 async def list_networks(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await networks.list_networks(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                             filters=query.filters, page=query.page)
         subnets = await networks.subnet_ids(s, [row.id for row in rows])
@@ -51,13 +51,13 @@ async def list_networks(ctx: Ctx) -> Response:
 
 
 async def _rendered(ctx: Ctx, row: NetworkRow, status: int = 200) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         subnets = await networks.subnet_ids(s, [row.id])
     return show_response(ctx, "network", views.network(row, subnets[row.id]), status)
 
 
 async def show_network(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
                                          is_admin=ctx.is_admin)
     return await _rendered(ctx, row)
@@ -70,7 +70,7 @@ async def create_network(ctx: Ctx) -> Response:
     authorize_flags(ctx, req.shared, req.external)
     spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
                        external=req.external, mtu=req.mtu, description=req.description)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await networks.create_network(s, project_id, spec)
     return show_response(ctx, "network", views.network(row, []), 201)
 
@@ -78,7 +78,7 @@ async def create_network(ctx: Ctx) -> Response:
 async def update_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkUpdate)
     authorize_flags(ctx, req.shared is not None, req.external is not None)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
                                          is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)
@@ -87,7 +87,7 @@ async def update_network(ctx: Ctx) -> Response:
 
 
 async def delete_network(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
                                          is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)

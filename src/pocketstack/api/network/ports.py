@@ -42,7 +42,7 @@ def fixed_ip_filters(ctx: Ctx) -> dict[str, list[str]]:
 
 async def list_ports(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await ports.list_ports(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                       filters=query.filters, fixed_ips=fixed_ip_filters(ctx),
                                       page=query.page)
@@ -51,13 +51,13 @@ async def list_ports(ctx: Ctx) -> Response:
 
 
 async def _rendered(ctx: Ctx, row: PortRow, status: int = 200) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         addresses = await ports.fixed_ips_of(s, [row.id])
     return show_response(ctx, "port", views.port(row, addresses[row.id]), status)
 
 
 async def show_port(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await ports.get_port(s, ctx.params["port_id"], project_id=ctx.project_id,
                                    is_admin=ctx.is_admin)
     return await _rendered(ctx, row)
@@ -78,7 +78,7 @@ async def create_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortCreate)
     project_id = req.owner or ctx.project_id
     ctx.authorize("network:modify", project_id)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await networks.get_network(s, req.network_id, project_id=ctx.project_id, is_admin=ctx.is_admin)
         groups = None
         if req.security_groups is not None:
@@ -90,7 +90,7 @@ async def create_port(ctx: Ctx) -> Response:
 async def update_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortUpdate)
     changes = req.changes()
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await ports.get_port(s, ctx.params["port_id"], project_id=ctx.project_id,
                                    is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)
@@ -102,7 +102,7 @@ async def update_port(ctx: Ctx) -> Response:
 
 
 async def delete_port(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await ports.get_port(s, ctx.params["port_id"], project_id=ctx.project_id,
                                    is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.services.listing import Page
+from pocketstack.validation import NEUTRON
 
 Converter = Callable[[str, str], Any]
 
@@ -21,11 +22,9 @@ def text(_name: str, value: str) -> str:
 
 
 def boolean(name: str, value: str) -> bool:
-    lowered = value.lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
+    parsed = NEUTRON.parse(value)
+    if parsed is not None:
+        return parsed
     raise errors.BadRequest(f"Invalid input for operation: '{value}' cannot be converted to boolean.")
 
 

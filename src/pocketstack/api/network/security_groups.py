@@ -42,7 +42,7 @@ RULE_FILTERS = {
 
 async def list_security_groups(ctx: Ctx) -> Response:
     query = parse_list(ctx, GROUP_FILTERS)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         rows = await security_groups.list_groups(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                                  filters=query.filters, page=query.page)
         rules = await security_groups.rules_of(s, [row.id for row in rows])
@@ -51,13 +51,13 @@ async def list_security_groups(ctx: Ctx) -> Response:
 
 
 async def _rendered(ctx: Ctx, row: SecurityGroupRow, status: int = 200) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rules = await security_groups.rules_of(s, [row.id])
     return show_response(ctx, "security_group", views.security_group(row, rules[row.id]), status)
 
 
 async def show_security_group(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await security_groups.get_group(s, ctx.params["security_group_id"],
                                               project_id=ctx.project_id, is_admin=ctx.is_admin)
     return await _rendered(ctx, row)
@@ -67,14 +67,14 @@ async def create_security_group(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group", SecurityGroupCreate)
     project_id = req.owner or ctx.project_id
     ctx.authorize("network:modify", project_id)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await security_groups.create_group(s, project_id, req.name, req.description)
     return await _rendered(ctx, row, 201)
 
 
 async def update_security_group(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group", SecurityGroupUpdate)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await security_groups.get_group(s, ctx.params["security_group_id"],
                                               project_id=ctx.project_id, is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)
@@ -83,7 +83,7 @@ async def update_security_group(ctx: Ctx) -> Response:
 
 
 async def delete_security_group(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await security_groups.get_group(s, ctx.params["security_group_id"],
                                               project_id=ctx.project_id, is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)
@@ -93,14 +93,14 @@ async def delete_security_group(ctx: Ctx) -> Response:
 
 async def list_security_group_rules(ctx: Ctx) -> Response:
     query = parse_list(ctx, RULE_FILTERS)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await security_groups.list_rules(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                                 filters=query.filters, page=query.page)
     return list_response(ctx, "security_group_rules", [views.security_group_rule(r) for r in rows], query)
 
 
 async def show_security_group_rule(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await security_groups.get_rule(s, ctx.params["rule_id"], project_id=ctx.project_id,
                                              is_admin=ctx.is_admin)
     return show_response(ctx, "security_group_rule", views.security_group_rule(row))
@@ -113,13 +113,13 @@ async def create_security_group_rule(ctx: Ctx) -> Response:
                     ethertype=req.ethertype, protocol=req.protocol, port_range_min=req.port_range_min,
                     port_range_max=req.port_range_max, remote_ip_prefix=req.remote_ip_prefix,
                     remote_group_id=req.remote_group_id, description=req.description)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await security_groups.create_rule(s, spec, project_id=ctx.project_id, is_admin=ctx.is_admin)
     return show_response(ctx, "security_group_rule", views.security_group_rule(row), 201)
 
 
 async def delete_security_group_rule(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         await security_groups.delete_rule(s, ctx.params["rule_id"], project_id=ctx.project_id,
                                           is_admin=ctx.is_admin)
     return empty()

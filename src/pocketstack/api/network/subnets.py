@@ -35,14 +35,14 @@ FILTERS = {
 
 async def list_subnets(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         rows = await subnets.list_subnets(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
                                           filters=query.filters, page=query.page)
     return list_response(ctx, "subnets", [views.subnet(row) for row in rows], query)
 
 
 async def show_subnet(ctx: Ctx) -> Response:
-    async with ctx.state.db.reader() as s:
+    async with ctx.cloud.db.reader() as s:
         row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
     return show_response(ctx, "subnet", views.subnet(row))
@@ -61,7 +61,7 @@ def subnet_spec(req: SubnetCreate) -> SubnetSpec:
 
 async def create_subnet(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "subnet", SubnetCreate)
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         network = await networks.get_network(s, req.network_id, project_id=ctx.project_id,
                                              is_admin=ctx.is_admin)
         ctx.authorize("network:modify", network.project_id)
@@ -75,7 +75,7 @@ async def update_subnet(ctx: Ctx) -> Response:
     changes = req.changes()
     if "host_routes" in changes:
         changes["host_routes"] = [(r.destination, r.nexthop) for r in changes["host_routes"]]
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)
@@ -84,7 +84,7 @@ async def update_subnet(ctx: Ctx) -> Response:
 
 
 async def delete_subnet(ctx: Ctx) -> Response:
-    async with ctx.state.db.session() as s:
+    async with ctx.cloud.db.session() as s:
         row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
                                        is_admin=ctx.is_admin)
         ctx.authorize("network:modify", row.project_id)

@@ -1,5 +1,6 @@
 """Who may do what: every guarded action and its rule, in one table (like OpenStack's policy
-defaults). Handlers call `ctx.authorize("compute:servers:create", target_project)`.
+defaults). Use cases call `authorize(caller, "compute:servers:create", target_project)`;
+the action's prefix names the service whose wording a refusal takes.
 
 Rules:
   admin           the token carries the admin role
@@ -10,12 +11,8 @@ Rules:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pocketstack import errors
-
-if TYPE_CHECKING:
-    from pocketstack.api.http import Ctx
+from pocketstack.services.caller import Caller
 
 RULES: dict[str, str] = {
     # Identity
@@ -138,22 +135,24 @@ RULES: dict[str, str] = {
 }
 
 
-def enforce(ctx: Ctx, action: str, target_project: str | None = None) -> None:
+def authorize(caller: Caller, action: str, target_project: str | None = None) -> None:
+    """Return if `caller` may perform `action` on `target_project`'s resource; else 403."""
     rule = RULES.get(action)
     if rule is None:
         raise KeyError(f"no policy rule for {action}")
-    auth = ctx.user
+    auth = caller.auth
+    service = action.split(":", 1)[0]
     if rule == "any" or auth.is_admin:
         return
     if rule == "admin":
-        raise errors.Forbidden(forbidden_message(ctx.service, action))
+        raise errors.Forbidden(forbidden_message(service, action))
     if rule == "member":
         if auth.project_id is None:
-            raise errors.Forbidden(forbidden_message(ctx.service, action))
+            raise errors.Forbidden(forbidden_message(service, action))
         return
     if rule == "owner":
         if auth.project_id is None or (target_project is not None and target_project != auth.project_id):
-            raise errors.Forbidden(forbidden_message(ctx.service, action))
+            raise errors.Forbidden(forbidden_message(service, action))
         return
     raise KeyError(f"unknown rule {rule} for {action}")
 
