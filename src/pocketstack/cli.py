@@ -232,7 +232,7 @@ def api(
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
     pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", "{fd}",
-                       "--log-level", log_level, "--role", "api"], env,
+                       "--log-level", log_level], env,
                       [o.fileno() for o in others])
     _exit_on_sigterm()
     pool.start()
@@ -246,19 +246,12 @@ def api(
 
 
 def api_app(settings: Settings) -> Any:
-    """An API process without an agent. On PostgreSQL its transactions NOTIFY the agents;
-    on SQLite it sends the wake-up datagram of `serve --workers N`."""
-    from pocketstack.app import PocketstackApp
-    from pocketstack.db.notify import install_notify
-
-    class ApiApp(PocketstackApp):
-        async def startup(self) -> None:
-            await super().startup()
-            assert self.state is not None
-            install_notify(self.state.db)
+    """An API process without an agent. On PostgreSQL its transactions NOTIFY the agents
+    (db/wakes.py); on SQLite it sends the wake-up datagram of `serve --workers N`."""
+    from pocketstack.app import create_app
 
     sqlite = not settings.database_url.startswith("postgresql")
-    return ApiApp(settings, embedded_agent=False, agent_wake="send" if sqlite else None)
+    return create_app(settings, embedded_agent=False, agent_wake="send" if sqlite else None)
 
 
 @app.command()
@@ -294,20 +287,14 @@ def agent(
 def worker(
     fd: Annotated[int, typer.Option(help="The listening socket inherited from `serve`.")],
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
-    role: Annotated[str, typer.Option(help="serve: wake the agent's process; api: API only.")] = "serve",
 ) -> None:
-    """One more API process of `serve --workers N` (no agent; it wakes the agent's process)
-    or of `api --workers N`."""
+    """One more API process of `api --workers N` (`serve --workers N` starts its own with
+    app.run_serve_worker)."""
     import uvicorn
-
-    from pocketstack.app import create_app
 
     settings = _settings(None, None, None)
     sock = socket.socket(fileno=fd)
-    if role == "api":
-        application = api_app(settings)
-    else:
-        application = create_app(settings, embedded_agent=False, agent_wake="send")
+    application = api_app(settings)
     config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -435,4 +422,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

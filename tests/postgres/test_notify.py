@@ -13,7 +13,7 @@ import pytest
 from pocketstack.db import migrate
 from pocketstack.db.engine import Database
 from pocketstack.db.models import ServerRow
-from pocketstack.db.notify import Listener, install_notify
+from pocketstack.db.notify import Listener
 from pocketstack.timeutil import utcnow
 from tests.postgres.cluster import fresh_database, pg_available, query
 
@@ -46,7 +46,6 @@ async def until(condition: object, timeout: float = 5.0) -> None:
 
 async def test_commit_notifies_rollback_does_not(url: str) -> None:
     db = Database(url)
-    install_notify(db)
     woken: list[str | None] = []
     listener = Listener(url, woken.append, check_interval_s=0.5)
     listener.start()

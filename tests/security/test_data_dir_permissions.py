@@ -4,9 +4,9 @@ files were made by the first start, by a later request, or left readable by an o
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from sqlalchemy import event
@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.util import await_
 
-from pocketstack.db.wakes import hosts_with_work
+from pocketstack.db.wakes import NO_WAKE, NotifyingSession, hosts_with_work
 from pocketstack.errors import DatabaseUnavailable
 
 # JSON columns through orjson (several times faster than the json module on every row).
@@ -48,6 +49,8 @@ CHECKPOINT_INTERVAL_S = 0.5
 GROUP_MAX = 32
 
 T = TypeVar("T")
+# sqlite3's transaction modes (None: autocommit, statements begin explicitly).
+IsolationLevel = Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None
 Work = Callable[[AsyncSession], Awaitable[Any]]
 
 
@@ -149,11 +152,11 @@ class _InlineConnection:
         self._conn.create_function(*args, **kwargs)
 
     @property
-    def isolation_level(self) -> str | None:
+    def isolation_level(self) -> IsolationLevel:
         return self._conn.isolation_level
 
     @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
+    def isolation_level(self, value: IsolationLevel) -> None:
         self._conn.isolation_level = value
 
 
@@ -161,7 +164,7 @@ def _inline_creator(path: str, *, writer: bool) -> Any:
     async def create() -> _InlineConnection:
         # Writers begin explicitly (`_begin_immediate`); readers keep sqlite3's implicit BEGIN
         # before a write, as before.
-        conn = sqlite3.connect(path, isolation_level=None if writer else "",
+        conn = sqlite3.connect(path, isolation_level=None if writer else "DEFERRED",
                                check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -281,8 +284,11 @@ class WriterTurn:
             await asyncio.wait_for(asyncio.shield(waiting), WRITE_WAIT_S)
         except BaseException as exc:
             # Timed out or cancelled: whenever the thread gets the lock, give it back.
-            waiting.add_done_callback(
-                lambda done: done.exception() is None and fcntl.flock(fd, fcntl.LOCK_UN))
+            def give_back(done: asyncio.Future[None]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+            waiting.add_done_callback(give_back)
             if isinstance(exc, TimeoutError):
                 raise DatabaseUnavailable("database is locked") from exc
             raise
@@ -316,7 +322,10 @@ class Database:
             if self.is_sqlite:
                 event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             self.read_engine = self.engine
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL: read-write sessions NOTIFY the agents whose servers they leave work for.
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False,
+            sync_session_class=Session if self.is_sqlite else NotifyingSession)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer; serialising writers in-process avoids busy retries, and a
         # file lock makes the processes sharing the file take turns.
@@ -382,37 +391,41 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, wake: bool = True) -> AsyncIterator[AsyncSession]:
-        """A read-write unit of work, committed when the block ends without error; then the
-        agents it left work for are woken (`wake=False`: the agent's own write-backs)."""
+        """A read-write unit of work, committed when the block ends without error; the agents
+        it left work for are woken by the commit (`wake=False`: the agent's own write-backs)."""
         hosts: set[str] = set()
         try:
-            if self.writer_turn is not None and self.write_lock is not None:
-                assert self.checkpointer is not None
-                self.checkpointer.ensure_running()
-                async with (self.write_lock, self.writer_turn.held(), self.sessionmaker() as s,
-                            s.begin()):
-                    yield s
-                    hosts = self._hosts_to_wake(s, wake)
-            elif self.write_lock is not None:
-                async with self.write_lock, self.sessionmaker() as s, s.begin():
-                    yield s
-                    hosts = self._hosts_to_wake(s, wake)
-            else:
-                async with self.sessionmaker() as s, s.begin():
-                    yield s
-                    hosts = self._hosts_to_wake(s, wake)
+            async with self._write_turn(), self.sessionmaker() as s, s.begin():
+                if not wake:
+                    s.info[NO_WAKE] = True
+                yield s
+                if wake and self.waker is not None:
+                    hosts = hosts_with_work(s.sync_session)
         except (OperationalError, DBAPIError) as exc:
             if _is_connection_error(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
         except OSError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
-        if hosts and self.waker is not None:
+        if self.waker is not None:
             for host in sorted(hosts):
                 self.waker(host)
 
-    def _hosts_to_wake(self, s: AsyncSession, wake: bool) -> set[str]:
-        return hosts_with_work(s.sync_session) if wake and self.waker is not None else set()
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """SQLite: this process's writers take turns (asyncio lock), and so do the processes
+        sharing the file (flock); PostgreSQL: nothing to wait for."""
+        if self.write_lock is None:
+            yield
+            return
+        async with self.write_lock:
+            if self.writer_turn is None:
+                yield
+                return
+            assert self.checkpointer is not None
+            self.checkpointer.ensure_running()
+            async with self.writer_turn.held():
+                yield
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -73,7 +73,8 @@ def _is_empty(path: Path) -> bool:
     if not path.exists():
         return True
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        tables: int = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return tables == 0
 
 
 def check(url: str) -> None:

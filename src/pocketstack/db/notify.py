@@ -1,11 +1,8 @@
-"""Agent wake-ups over PostgreSQL LISTEN/NOTIFY.
+"""Agents hearing wake-ups over PostgreSQL LISTEN/NOTIFY (db/wakes.py sends them).
 
-API processes: `install_notify(db)` makes every unit of work that leaves a server with a task
-in progress on a host send `pg_notify(CHANNEL, host)` inside the same transaction, so the
-notification is delivered exactly when the intent is committed (and never when it is rolled
-back). Agents: `Listener` keeps one dedicated asyncpg connection listening on CHANNEL and
-reconnects by itself; a wake-up after each (re)connection covers what was missed meanwhile,
-and the agent's periodic resync covers the rest.
+`Listener` keeps one dedicated asyncpg connection listening on CHANNEL and reconnects by
+itself; a wake-up after each (re)connection covers what was missed meanwhile, and the agent's
+periodic resync covers the rest.
 """
 
 from __future__ import annotations
@@ -17,37 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm import Session
 
-from pocketstack.db.engine import Database
-from pocketstack.db.wakes import hosts_with_work
+from pocketstack.db.wakes import CHANNEL
 
-CHANNEL = "pocketstack_agents"
 log = logging.getLogger("pocketstack.notify")
-
-
-class NotifyingSession(Session):
-    """A session that announces, at commit, the hosts whose servers now have work."""
-
-
-@event.listens_for(NotifyingSession, "before_commit")
-def _notify_before_commit(session: Session) -> None:
-    hosts = hosts_with_work(session)  # before the flush: the identity map holds weak references
-    session.flush()
-    for host in sorted(hosts | hosts_with_work(session)):
-        session.execute(text("SELECT pg_notify(:channel, :host)"),
-                        {"channel": CHANNEL, "host": host})
-
-
-def install_notify(db: Database) -> None:
-    """Make `db`'s read-write sessions send the wake-ups (PostgreSQL only)."""
-    if db.is_sqlite:
-        return
-    db.sessionmaker = async_sessionmaker(db.engine, expire_on_commit=False,
-                                         sync_session_class=NotifyingSession)
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -1,16 +1,27 @@
-"""Which agents a commit wakes: the hosts of servers the transaction left with work, and any
-host a use case names with `wake_after_commit` (rows written with Core statements, or work
-that the server row alone does not show). `Database` sends them once the commit succeeds."""
+"""Every wake-up of an agent is sent from here, when a transaction commits: the hosts of the
+servers it left with work, and any host a use case names with `wake_after_commit` (rows
+written with Core statements, or work that the server row alone does not show).
+
+On PostgreSQL, `NotifyingSession` sends `pg_notify(CHANNEL, host)` inside the transaction,
+so the agents' listeners (db/notify.py) hear it exactly when the work is committed and never
+when it is rolled back. In one process (`serve`) and between the processes of
+`serve --workers N`, `Database` calls its `waker` with each host once the commit succeeded.
+The agent's own write-backs wake nobody (`Database.session(wake=False)`).
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from pocketstack.db.models import ServerRow
 
-# Session.info key: hosts named by use cases, besides those of the ServerRow entities.
+CHANNEL = "pocketstack_agents"
+# Session.info keys: hosts named by use cases besides those of the ServerRow entities, and
+# the mark of a unit of work that wakes nobody.
 WAKE_HOSTS = "pocketstack.wake_hosts"
+NO_WAKE = "pocketstack.no_wake"
 
 
 def wake_after_commit(s: AsyncSession | Session, host: str | None) -> None:
@@ -28,3 +39,18 @@ def hosts_with_work(session: Session) -> set[str]:
             if state.get("host") and state.get("task_state") is not None:
                 hosts.add(state["host"])
     return hosts
+
+
+class NotifyingSession(Session):
+    """A PostgreSQL session that announces, at commit, the hosts whose servers now have work."""
+
+
+@event.listens_for(NotifyingSession, "before_commit")
+def _notify_before_commit(session: Session) -> None:
+    if session.info.get(NO_WAKE):
+        return
+    hosts = hosts_with_work(session)  # before the flush: the identity map holds weak references
+    session.flush()
+    for host in sorted(hosts | hosts_with_work(session)):
+        session.execute(text("SELECT pg_notify(:channel, :host)"),
+                        {"channel": CHANNEL, "host": host})
