@@ -49,8 +49,11 @@ bench: install-test
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(PY) -m bench $(BENCH_ARGS)
 
+## Static checks: lint, strict types over src/, and the import contracts of pyproject.toml.
 check: install-test
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info
