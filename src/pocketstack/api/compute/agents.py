@@ -12,6 +12,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import agents as service
 from pocketstack.services.records import AgentBuildRow
+from pocketstack.validation import invalid
 
 CREATE_FIELDS = ("hypervisor", "os", "architecture", "version", "url", "md5hash")
 UPDATE_FIELDS = ("url", "md5hash", "version")
@@ -38,8 +39,7 @@ def _fields(body: dict[str, Any], names: tuple[str, ...], root: str) -> dict[str
             raise errors.BadRequest(f"Invalid input for field/attribute {root}. "
                                     f"'{name}' is a required property")
         if not isinstance(value, str) or not value.strip() or len(value) > 255:
-            raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
-                                    "A string of 1 to 255 characters is required.")
+            raise invalid(name, repr(value), "A string of 1 to 255 characters is required.")
         found[name] = value
     extra = set(body) - set(names)
     if extra:

@@ -15,6 +15,7 @@ from pocketstack.api.routing import Route
 from pocketstack.services import cloudpipe as service
 from pocketstack.services.records import CloudpipeRow
 from pocketstack.timeutil import iso_z
+from pocketstack.validation import invalid
 
 
 def view(row: CloudpipeRow) -> dict[str, Any]:
@@ -55,15 +56,13 @@ def _vpn_ip(value: Any) -> str:
             return value
         except ValueError:
             pass
-    raise errors.BadRequest(f"Invalid input for field/attribute vpn_ip. Value: {value!r}. "
-                            "An IP address is required.")
+    raise invalid("vpn_ip", repr(value), "An IP address is required.")
 
 
 def _port(value: Any) -> int:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise errors.BadRequest(f"Invalid input for field/attribute vpn_port. Value: {value!r}. "
-                                "A port number from 1 to 65535 is required.")
+        raise invalid("vpn_port", repr(value), "A port number from 1 to 65535 is required.")
     return int(text)
 
 

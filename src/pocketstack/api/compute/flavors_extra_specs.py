@@ -13,6 +13,7 @@ from pocketstack.api.compute.views_flavors import extra_specs_view
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
+from pocketstack.validation import invalid
 
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
@@ -26,8 +27,7 @@ def validated_specs(specs: dict[str, Any]) -> dict[str, str]:
             raise errors.BadRequest(f"Invalid input for field/attribute extra_specs. "
                                     f"Additional properties are not allowed ('{key}' was unexpected)")
         if value is None or not isinstance(value, str | int | float | bool):
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                    f"{value!r} is not of type 'string', 'number', 'boolean'")
+            raise invalid(key, repr(value), f"{value!r} is not of type 'string', 'number', 'boolean'")
         text = str(value)
         if len(text) > 255:
             raise errors.BadRequest(f"Invalid input for field/attribute {key}. "

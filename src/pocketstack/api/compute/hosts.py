@@ -12,6 +12,7 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import hosts as host_service
+from pocketstack.validation import invalid
 
 SERVICE = "compute"
 # The control services this process runs, in the internal zone as Nova lists them.
@@ -59,13 +60,12 @@ def _switch(body: dict[str, Any], key: str) -> bool | None:
         return None
     value = body[key]
     if not isinstance(value, str) or value.lower() not in ON_OFF:
-        raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                f"{value!r} is not one of ['enable', 'disable']")
+        raise invalid(key, repr(value), f"{value!r} is not one of ['enable', 'disable']")
     return ON_OFF[value.lower()]
 
 
-async def update_host(ctx: Ctx) -> Response:
-    body = await ctx.json_object()
+def _update(body: dict[str, Any]) -> tuple[bool | None, bool | None]:
+    """The status and maintenance_mode switches asked for (at least one)."""
     extra = set(body) - {"status", "maintenance_mode"}
     if extra:
         raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
@@ -73,6 +73,11 @@ async def update_host(ctx: Ctx) -> Response:
     status, maintenance = _switch(body, "status"), _switch(body, "maintenance_mode")
     if status is None and maintenance is None:
         raise errors.BadRequest("'status' or 'maintenance_mode' needed for host update")
+    return status, maintenance
+
+
+async def update_host(ctx: Ctx) -> Response:
+    status, maintenance = _update(await ctx.json_object())
     row = await host_service.update_host(ctx.cloud, ctx.caller, ctx.params["host_name"],
                                          enabled=status, maintenance=maintenance)
     result: dict[str, Any] = {"host": row.name}
