@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import AgentBuildRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
+
+RULE = "compute:os-agents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +66,32 @@ async def update_agent(s: AsyncSession, agent_id: str, *, url: str, md5hash: str
 
 async def delete_agent(s: AsyncSession, agent_id: str) -> None:
     await s.delete(await get_agent(s, agent_id))
+
+
+# --- use cases (admin) ----------------------------------------------------------------------
+
+
+async def list_builds(cloud: Cloud, caller: Caller, hypervisor: str | None) -> list[AgentBuildRow]:
+    authorize(caller, RULE)
+    async with cloud.db.reader() as s:
+        return await list_agents(s, hypervisor)
+
+
+async def create_build(cloud: Cloud, caller: Caller, spec: AgentSpec) -> AgentBuildRow:
+    """Conflict when the hypervisor/os/architecture already has a build."""
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await create_agent(s, spec)
+
+
+async def update_build(cloud: Cloud, caller: Caller, agent_id: str, *, url: str, md5hash: str,
+                       version: str) -> AgentBuildRow:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await update_agent(s, agent_id, url=url, md5hash=md5hash, version=version)
+
+
+async def delete_build(cloud: Cloud, caller: Caller, agent_id: str) -> None:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        await delete_agent(s, agent_id)

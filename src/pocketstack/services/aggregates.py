@@ -13,10 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import AggregateHostRow, AggregateRow, HostRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
 ZONE_KEY = "availability_zone"
+RULE = "compute:os-aggregates"
+# An aggregate and the names of its hosts, sorted.
+Aggregate = tuple[AggregateRow, list[str]]
 
 
 def zone_of(row: AggregateRow) -> str | None:
@@ -24,7 +30,7 @@ def zone_of(row: AggregateRow) -> str | None:
     return None if value is None else str(value)
 
 
-async def list_aggregates(s: AsyncSession) -> list[tuple[AggregateRow, list[str]]]:
+async def list_aggregates(s: AsyncSession) -> list[Aggregate]:
     rows = list(await s.scalars(select(AggregateRow).order_by(AggregateRow.id)))
     members = await _members(s, [r.id for r in rows])
     return [(r, members.get(r.id, [])) for r in rows]
@@ -39,7 +45,7 @@ async def _members(s: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-async def get_aggregate(s: AsyncSession, aggregate_id: str) -> tuple[AggregateRow, list[str]]:
+async def get_aggregate(s: AsyncSession, aggregate_id: str) -> Aggregate:
     row = await s.get(AggregateRow, int(aggregate_id)) if aggregate_id.isdigit() else None
     if row is None:
         raise errors.NotFound(f"Aggregate {aggregate_id} could not be found.")
@@ -62,7 +68,7 @@ async def create_aggregate(s: AsyncSession, name: str, zone: str | None) -> Aggr
 
 
 async def update_aggregate(s: AsyncSession, settings: Settings, aggregate_id: str,
-                           name: str | None, zone: str | None) -> tuple[AggregateRow, list[str]]:
+                           name: str | None, zone: str | None) -> Aggregate:
     row, hosts = await get_aggregate(s, aggregate_id)
     if name is not None:
         await _check_name(s, name, row.id)
@@ -84,7 +90,7 @@ async def delete_aggregate(s: AsyncSession, aggregate_id: str) -> None:
 
 
 async def add_host(s: AsyncSession, settings: Settings, aggregate_id: str,
-                   host: str) -> tuple[AggregateRow, list[str]]:
+                   host: str) -> Aggregate:
     row, hosts = await get_aggregate(s, aggregate_id)
     host_row = await s.scalar(select(HostRow).where(HostRow.name == host))
     if host_row is None:
@@ -105,7 +111,7 @@ async def add_host(s: AsyncSession, settings: Settings, aggregate_id: str,
 
 
 async def remove_host(s: AsyncSession, settings: Settings, aggregate_id: str,
-                      host: str) -> tuple[AggregateRow, list[str]]:
+                      host: str) -> Aggregate:
     row, hosts = await get_aggregate(s, aggregate_id)
     if host not in hosts:
         raise errors.NotFound(f"Cannot remove host {host} in aggregate {row.id}")
@@ -116,7 +122,7 @@ async def remove_host(s: AsyncSession, settings: Settings, aggregate_id: str,
 
 
 async def set_metadata(s: AsyncSession, settings: Settings, aggregate_id: str,
-                       changes: dict[str, Any]) -> tuple[AggregateRow, list[str]]:
+                       changes: dict[str, Any]) -> Aggregate:
     row, hosts = await get_aggregate(s, aggregate_id)
     await _set_metadata(s, settings, row, hosts, changes)
     return row, hosts
@@ -154,3 +160,58 @@ async def refresh_zones(s: AsyncSession, settings: Settings, hosts: list[str]) -
         row.availability_zone = (zone_of(aggregate) if aggregate is not None
                                  else settings.availability_zone) or settings.availability_zone
     await s.flush()
+
+
+# --- use cases (admin) ----------------------------------------------------------------------
+
+
+async def list_all(cloud: Cloud, caller: Caller) -> list[Aggregate]:
+    authorize(caller, RULE)
+    async with cloud.db.reader() as s:
+        return await list_aggregates(s)
+
+
+async def create(cloud: Cloud, caller: Caller, name: str, zone: str | None) -> AggregateRow:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await create_aggregate(s, name, zone)
+
+
+async def show(cloud: Cloud, caller: Caller, aggregate_id: str) -> Aggregate:
+    authorize(caller, RULE)
+    async with cloud.db.reader() as s:
+        return await get_aggregate(s, aggregate_id)
+
+
+async def update(cloud: Cloud, caller: Caller, aggregate_id: str, *, name: str | None,
+                 zone: str | None) -> Aggregate:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await update_aggregate(s, cloud.settings, aggregate_id, name, zone)
+
+
+async def delete_one(cloud: Cloud, caller: Caller, aggregate_id: str) -> None:
+    """BadRequest while the aggregate still has hosts."""
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        await delete_aggregate(s, aggregate_id)
+
+
+async def add_member(cloud: Cloud, caller: Caller, aggregate_id: str, host: str) -> Aggregate:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await add_host(s, cloud.settings, aggregate_id, host)
+
+
+async def remove_member(cloud: Cloud, caller: Caller, aggregate_id: str, host: str) -> Aggregate:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await remove_host(s, cloud.settings, aggregate_id, host)
+
+
+async def update_metadata(cloud: Cloud, caller: Caller, aggregate_id: str,
+                          changes: dict[str, Any]) -> Aggregate:
+    """Merge `changes` into the metadata (a None value removes a key)."""
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        return await set_metadata(s, cloud.settings, aggregate_id, changes)

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import HostRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
@@ -42,3 +45,11 @@ async def list_zones(s: AsyncSession, settings: Settings) -> list[Zone]:
         zones.setdefault(host.availability_zone, []).append(
             HostState(host.name, host.enabled, alive, host.heartbeat_at))
     return [Zone(name, tuple(hosts)) for name, hosts in sorted(zones.items())]
+
+
+async def list_availability_zones(cloud: Cloud, caller: Caller, *, detail: bool) -> list[Zone]:
+    """The zones (anyone), or the zones with their hosts' states (`detail`, admin only)."""
+    authorize(caller, "compute:os-availability-zone:detail" if detail
+              else "compute:os-availability-zone:list")
+    async with cloud.db.reader() as s:
+        return await list_zones(s, cloud.settings)

@@ -13,6 +13,9 @@ from sqlalchemy.sql import ColumnElement
 
 from pocketstack import errors
 from pocketstack.db.models import FlavorAccessRow, FlavorRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 # Nova's sort_key values mapped to columns ("flavorid" is the API id).
@@ -31,7 +34,6 @@ class FlavorQuery:
     """What a list request asks for. is_public None means public and private alike."""
 
     is_public: bool | None = True
-    include_disabled: bool = True
     min_ram: int | None = None
     min_disk: int | None = None
     sort_key: str = "flavorid"
@@ -213,3 +215,89 @@ async def delete_extra_spec(s: AsyncSession, flavor_id: str, key: str) -> None:
     del specs[key]
     row.extra_specs = specs
     await s.flush()
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+async def list_visible(cloud: Cloud, caller: Caller, q: FlavorQuery) -> list[FlavorRow]:
+    """The page of flavors the caller may see (disabled ones for admins only)."""
+    async with cloud.db.reader() as s:
+        return await list_flavors(s, q, project_id=caller.scoped_project_id,
+                                  is_admin=caller.is_admin)
+
+
+async def show_flavor(cloud: Cloud, caller: Caller, flavor_id: str) -> FlavorRow:
+    async with cloud.db.reader() as s:
+        return await get_flavor(s, flavor_id, project_id=caller.scoped_project_id,
+                                is_admin=caller.is_admin)
+
+
+async def add_flavor(cloud: Cloud, caller: Caller, new: NewFlavor) -> FlavorRow:
+    authorize(caller, "compute:os-flavor-manage:create")
+    async with cloud.db.session() as s:
+        return await create_flavor(s, new)
+
+
+async def remove_flavor(cloud: Cloud, caller: Caller, flavor_id: str) -> None:
+    authorize(caller, "compute:os-flavor-manage:delete")
+    async with cloud.db.session() as s:
+        await delete_flavor(s, flavor_id)
+
+
+async def access_list(cloud: Cloud, caller: Caller, flavor_id: str) -> list[str]:
+    """The projects given access to a private flavor (admin)."""
+    authorize(caller, "compute:os-flavor-access")
+    async with cloud.db.reader() as s:
+        return await list_access(s, flavor_id)
+
+
+async def grant_access(cloud: Cloud, caller: Caller, flavor_id: str, project_id: str) -> list[str]:
+    """Give a project access to a private flavor; the projects with access afterwards."""
+    authorize(caller, "compute:os-flavor-access:add_tenant_access")
+    async with cloud.db.session() as s:
+        return await add_access(s, flavor_id, project_id)
+
+
+async def revoke_access(cloud: Cloud, caller: Caller, flavor_id: str, project_id: str) -> list[str]:
+    """Take a project's access to a flavor away; the projects with access afterwards."""
+    authorize(caller, "compute:os-flavor-access:remove_tenant_access")
+    async with cloud.db.session() as s:
+        return await remove_access(s, flavor_id, project_id)
+
+
+async def extra_specs(cloud: Cloud, caller: Caller, flavor_id: str) -> dict[str, Any]:
+    """The extra specs of a flavor the caller may see."""
+    authorize(caller, "compute:os-flavor-extra-specs:index")
+    flavor = await show_flavor(cloud, caller, flavor_id)
+    return dict(flavor.extra_specs or {})
+
+
+async def extra_spec(cloud: Cloud, caller: Caller, flavor_id: str, key: str) -> str:
+    """One extra spec of a flavor the caller may see."""
+    authorize(caller, "compute:os-flavor-extra-specs:show")
+    async with cloud.db.reader() as s:
+        flavor = await get_flavor(s, flavor_id, project_id=caller.scoped_project_id,
+                                  is_admin=caller.is_admin)
+        return await get_extra_spec(s, flavor, key)
+
+
+async def add_extra_specs(cloud: Cloud, caller: Caller, flavor_id: str,
+                          specs: dict[str, str]) -> dict[str, str]:
+    """Merge specs into the flavor's; returns the merged set."""
+    authorize(caller, "compute:os-flavor-extra-specs:create")
+    async with cloud.db.session() as s:
+        return await update_extra_specs(s, flavor_id, specs)
+
+
+async def set_extra_spec(cloud: Cloud, caller: Caller, flavor_id: str, key: str,
+                         value: str) -> None:
+    authorize(caller, "compute:os-flavor-extra-specs:update")
+    async with cloud.db.session() as s:
+        await update_extra_specs(s, flavor_id, {key: value})
+
+
+async def unset_extra_spec(cloud: Cloud, caller: Caller, flavor_id: str, key: str) -> None:
+    authorize(caller, "compute:os-flavor-extra-specs:delete")
+    async with cloud.db.session() as s:
+        await delete_extra_spec(s, flavor_id, key)

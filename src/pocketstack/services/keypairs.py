@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import string
+from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import KeypairRow
+from pocketstack.services import quotas
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.timeutil import utcnow
 
 SAFE_NAME_CHARS = frozenset("_- " + string.digits + string.ascii_letters)
@@ -88,3 +92,43 @@ async def create_keypair(s: AsyncSession, user_id: str, name: str, public_key: s
 async def delete_keypair(s: AsyncSession, user_id: str, name: str) -> None:
     row = await get_keypair(s, user_id, name)
     await s.delete(row)
+
+
+# --- use cases: the caller's own keypairs ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKeypair:
+    """A new keypair, and its private key when it was generated here (shown once)."""
+
+    row: KeypairRow
+    private_key: str | None
+
+
+async def list_own(cloud: Cloud, caller: Caller) -> list[KeypairRow]:
+    async with cloud.db.reader() as s:
+        return await list_keypairs(s, caller.user_id)
+
+
+async def show_own(cloud: Cloud, caller: Caller, name: str) -> KeypairRow:
+    async with cloud.db.reader() as s:
+        return await get_keypair(s, caller.user_id, name)
+
+
+async def create_own(cloud: Cloud, caller: Caller, name: str,
+                     public_key: str | None) -> CreatedKeypair:
+    """Import `public_key`, or generate a key pair when it is None; within the user's key_pairs
+    quota in the caller's project."""
+    validate_name(name)
+    private_key = None
+    if public_key is None:
+        private_key, public_key = generate_key()
+    async with cloud.db.session() as s:
+        await quotas.check_keypair_quota(s, cloud.settings, caller.project_id, caller.user_id)
+        row = await create_keypair(s, caller.user_id, name, public_key)
+    return CreatedKeypair(row, private_key)
+
+
+async def delete_own(cloud: Cloud, caller: Caller, name: str) -> None:
+    async with cloud.db.session() as s:
+        await delete_keypair(s, caller.user_id, name)

@@ -1,7 +1,11 @@
 """Compute quotas: per-project limits (defaults from settings and the "default" quota class,
-overrides in QuotaRow and UserQuotaRow), usage counts and the checks made before a create."""
+overrides in QuotaRow and UserQuotaRow), usage counts, the checks made before a create, and the
+os-quota-sets, os-quota-class-sets and limits use cases."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +21,9 @@ from pocketstack.db.models import (
     UserQuotaRow,
 )
 from pocketstack.services import scheduler
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.settings import Settings
 
 # Nova's quota-set resources, in the order its API reference lists them.
@@ -98,7 +105,7 @@ async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
     """Instances, cores and RAM (MB) held by the project's servers that are not deleted; a
     server being resized holds the larger of its old and new flavors until it is confirmed.
     Summed in SQL (one statement built once per dialect), so a create loads no server rows."""
-    dialect = s.bind.dialect.name
+    dialect = _dialect(s)
     statement = _USAGE.get(dialect)
     if statement is None:
         statement = _USAGE[dialect] = _usage_statement(dialect)
@@ -106,10 +113,17 @@ async def server_usage(s: AsyncSession, project_id: str) -> dict[str, int]:
     return {"instances": int(row[0]), "cores": int(row[1]), "ram": int(row[2])}
 
 
-_USAGE: dict[str, Select[tuple[int, int, int]]] = {}
+_USAGE: dict[str, Select[int, int, int]] = {}
 
 
-def _usage_statement(dialect: str) -> Select[tuple[int, int, int]]:
+def _dialect(s: AsyncSession) -> str:
+    bind = s.bind
+    if bind is None:
+        raise RuntimeError("the session is bound to no database")
+    return bind.dialect.name
+
+
+def _usage_statement(dialect: str) -> Select[int, int, int]:
     greatest = func.greatest if dialect == "postgresql" else func.max
 
     def larger(current: ColumnElement[int], key: str) -> ColumnElement[int]:
@@ -151,7 +165,7 @@ def over_limit_message(resource: str, requested: int, used: int, allowed: int) -
 async def lock_project(s: AsyncSession, project_id: str) -> None:
     """Serialize quota decisions for one project until the caller's transaction ends: on
     PostgreSQL a transaction-level advisory lock (SQLite has one writer at a time already)."""
-    if s.bind.dialect.name == "postgresql":
+    if _dialect(s) == "postgresql":
         await s.execute(select(func.pg_advisory_xact_lock(
             func.hashtextextended("quota:" + project_id, 0))))
 
@@ -203,8 +217,11 @@ async def update_limits(s: AsyncSession, settings: Settings, project_id: str,
     return await user_limits_for(s, settings, project_id, user_id)
 
 
-async def _upsert(s: AsyncSession, model: type[QuotaRow] | type[UserQuotaRow],
-                  key: tuple[str, ...], new: QuotaRow | UserQuotaRow, value: int) -> None:
+Override = TypeVar("Override", QuotaRow, UserQuotaRow)
+
+
+async def _upsert(s: AsyncSession, model: type[Override], key: tuple[str, ...], new: Override,
+                  value: int) -> None:
     row = await s.get(model, key)
     if row is None:
         s.add(new)
@@ -220,3 +237,87 @@ async def revert_to_defaults(s: AsyncSession, project_id: str, user_id: str | No
         return
     await s.execute(users)
     await s.execute(delete(QuotaRow).where(QuotaRow.project_id == project_id))
+
+
+# --- use cases: os-quota-sets, os-quota-class-sets and limits -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsInUse:
+    """Every resource's limit and what is in use of it."""
+
+    limits: dict[str, int]
+    in_use: dict[str, int]
+
+
+async def _scoped_limits(s: AsyncSession, settings: Settings, project_id: str,
+                         user_id: str | None) -> dict[str, int]:
+    """The project's limits, or one user's in it."""
+    if user_id:
+        return await user_limits_for(s, settings, project_id, user_id)
+    return await limits_for(s, settings, project_id)
+
+
+async def show_quota_set(cloud: Cloud, caller: Caller, project_id: str,
+                         user_id: str | None) -> dict[str, int]:
+    """A project's limits (or a user's in it): its members and admins may read them."""
+    authorize(caller, "compute:os-quota-sets:show", project_id)
+    async with cloud.db.reader() as s:
+        return await _scoped_limits(s, cloud.settings, project_id, user_id)
+
+
+async def show_quota_set_detail(cloud: Cloud, caller: Caller, project_id: str,
+                                user_id: str | None) -> LimitsInUse:
+    """show_quota_set's limits with the usage of the project (keypairs: of the user named,
+    else of the caller)."""
+    authorize(caller, "compute:os-quota-sets:show", project_id)
+    async with cloud.db.reader() as s:
+        limits = await _scoped_limits(s, cloud.settings, project_id, user_id)
+        in_use = await usage(s, project_id, user_id or caller.user_id)
+    return LimitsInUse(limits, in_use)
+
+
+async def show_default_quotas(cloud: Cloud, caller: Caller) -> dict[str, int]:
+    authorize(caller, "compute:os-quota-sets:defaults")
+    async with cloud.db.reader() as s:
+        return await class_limits(s, cloud.settings)
+
+
+async def update_quota_set(cloud: Cloud, caller: Caller, project_id: str,
+                           changes: dict[str, int], *, user_id: str | None,
+                           force: bool) -> dict[str, int]:
+    """update_limits as an admin; the limits afterwards."""
+    authorize(caller, "compute:os-quota-sets:update", project_id)
+    async with cloud.db.session() as s:
+        return await update_limits(s, cloud.settings, project_id, changes, user_id=user_id,
+                                   force=force)
+
+
+async def revert_quota_set(cloud: Cloud, caller: Caller, project_id: str,
+                           user_id: str | None) -> None:
+    authorize(caller, "compute:os-quota-sets:delete", project_id)
+    async with cloud.db.session() as s:
+        await revert_to_defaults(s, project_id, user_id)
+
+
+async def show_quota_class(cloud: Cloud, caller: Caller, class_name: str) -> dict[str, int]:
+    authorize(caller, "compute:os-quota-class-sets:show")
+    async with cloud.db.reader() as s:
+        return await class_limits(s, cloud.settings, class_name)
+
+
+async def update_quota_class(cloud: Cloud, caller: Caller, class_name: str,
+                             changes: dict[str, int]) -> dict[str, int]:
+    authorize(caller, "compute:os-quota-class-sets:update")
+    async with cloud.db.session() as s:
+        return await update_class_limits(s, cloud.settings, class_name, changes)
+
+
+async def show_limits(cloud: Cloud, caller: Caller, project_id: str | None) -> LimitsInUse:
+    """The limits and usage of the caller's project, or (admins) of `project_id`'s."""
+    own = caller.project_id
+    target = project_id or own
+    if target != own:
+        authorize(caller, "compute:limits:other_project", target)
+    async with cloud.db.reader() as s:
+        return LimitsInUse(await limits_for(s, cloud.settings, target), await usage(s, target))

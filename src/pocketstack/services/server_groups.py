@@ -5,6 +5,7 @@ create request's hints (group, same_host, different_host) into the scheduler's C
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -13,11 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ServerGroupMemberRow, ServerGroupRow, ServerRow
 from pocketstack.services import quotas, scheduler
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
 POLICIES = (scheduler.AFFINITY, scheduler.ANTI_AFFINITY, scheduler.SOFT_AFFINITY,
             scheduler.SOFT_ANTI_AFFINITY)
+RULE = "compute:os-server-groups"
 
 
 async def members(s: AsyncSession, group_ids: list[str]) -> dict[str, list[str]]:
@@ -105,3 +110,49 @@ async def constraints(s: AsyncSession, settings: Settings, hints: dict[str, Any]
 async def add_members(s: AsyncSession, group_id: str, server_ids: list[str]) -> None:
     s.add_all([ServerGroupMemberRow(group_id=group_id, server_id=sid) for sid in server_ids])
     await s.flush()
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServerGroup:
+    """A group and its live member servers, oldest first."""
+
+    row: ServerGroupRow
+    members: list[str]
+
+
+async def list_server_groups(cloud: Cloud, caller: Caller, *, all_projects: bool, limit: int,
+                             offset: int) -> list[ServerGroup]:
+    """The caller's project's groups, or every project's for an admin asking all_projects."""
+    authorize(caller, RULE)
+    every = caller.is_admin and all_projects
+    async with cloud.db.reader() as s:
+        rows = (await list_groups(s, None if every else caller.project_id))[offset:offset + limit]
+        found = await members(s, [r.id for r in rows])
+    return [ServerGroup(r, found[r.id]) for r in rows]
+
+
+async def create_server_group(cloud: Cloud, caller: Caller, *, name: str,
+                              policy: str) -> ServerGroupRow:
+    """A new group in the caller's project, within its server_groups quota."""
+    authorize(caller, RULE)
+    project_id = caller.project_id
+    async with cloud.db.session() as s:
+        return await create_group(s, cloud.settings, project_id=project_id,
+                                  user_id=caller.user_id, name=name, policy=policy)
+
+
+async def show_server_group(cloud: Cloud, caller: Caller, group_id: str) -> ServerGroup:
+    authorize(caller, RULE)
+    async with cloud.db.reader() as s:
+        row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        return ServerGroup(row, (await members(s, [row.id]))[row.id])
+
+
+async def delete_server_group(cloud: Cloud, caller: Caller, group_id: str) -> None:
+    authorize(caller, RULE)
+    async with cloud.db.session() as s:
+        row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        await delete_group(s, row)

@@ -1,6 +1,6 @@
-"""Usage arithmetic: os-simple-tenant-usage (server hours and vcpu/ram/disk hours in a period,
-from launched_at and terminated_at or deleted_at, and the flavor each server booted with) and the
-per-project resources os-hosts shows for one host."""
+"""Usage arithmetic: os-simple-tenant-usage and its use cases (server hours and vcpu/ram/disk
+hours in a period, from launched_at and terminated_at or deleted_at, and the flavor each server
+booted with) and the per-project resources os-hosts shows for one host."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import ServerRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.services.scheduler import flavor_demand
 from pocketstack.timeutil import utcnow
 
@@ -85,6 +88,24 @@ async def tenant_usages(s: AsyncSession, start: datetime, stop: datetime,
         usage = ServerUsage(row, hours_in(row, start, stop), ended, uptime)
         found.setdefault(row.project_id, TenantUsage(row.project_id)).add(usage)
     return list(found.values())
+
+
+async def list_tenant_usages(cloud: Cloud, caller: Caller, start: datetime,
+                             stop: datetime) -> list[TenantUsage]:
+    """Every project's usage in [start, stop] (admin)."""
+    authorize(caller, "compute:os-simple-tenant-usage:list")
+    async with cloud.db.reader() as s:
+        return await tenant_usages(s, start, stop)
+
+
+async def show_tenant_usage(cloud: Cloud, caller: Caller, project_id: str, start: datetime,
+                            stop: datetime) -> TenantUsage | None:
+    """One project's usage in [start, stop] (its members and admins); None when it had no
+    server then."""
+    authorize(caller, "compute:os-simple-tenant-usage:show", project_id)
+    async with cloud.db.reader() as s:
+        found = await tenant_usages(s, start, stop, project_id)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import AgentBuildRow
 from pocketstack.services import agents as service
+from pocketstack.services.records import AgentBuildRow
+from pocketstack.validation import invalid
 
 CREATE_FIELDS = ("hypervisor", "os", "architecture", "version", "url", "md5hash")
 UPDATE_FIELDS = ("url", "md5hash", "version")
@@ -38,8 +39,7 @@ def _fields(body: dict[str, Any], names: tuple[str, ...], root: str) -> dict[str
             raise errors.BadRequest(f"Invalid input for field/attribute {root}. "
                                     f"'{name}' is a required property")
         if not isinstance(value, str) or not value.strip() or len(value) > 255:
-            raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
-                                    "A string of 1 to 255 characters is required.")
+            raise invalid(name, repr(value), "A string of 1 to 255 characters is required.")
         found[name] = value
     extra = set(body) - set(names)
     if extra:
@@ -50,38 +50,28 @@ def _fields(body: dict[str, Any], names: tuple[str, ...], root: str) -> dict[str
 
 async def list_agents(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-agents")
-    async with ctx.cloud.db.reader() as s:
-        rows = await service.list_agents(s, ctx.query.get("hypervisor"))
+    rows = await service.list_builds(ctx.cloud, ctx.caller, ctx.query.get("hypervisor"))
     return json_response({"agents": [view(r) for r in rows]})
 
 
 async def create_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-agents")
     spec = service.AgentSpec(**_fields(await ctx.json_object("agent"), CREATE_FIELDS, "agent"))
-    async with ctx.cloud.db.session() as s:
-        row = await service.create_agent(s, spec)
-        body = {**view(row), "agent_id": row.id}
-    return json_response({"agent": body})
+    row = await service.create_build(ctx.cloud, ctx.caller, spec)
+    return json_response({"agent": {**view(row), "agent_id": row.id}})
 
 
 async def update_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-agents")
     values = _fields(await ctx.json_object("para"), UPDATE_FIELDS, "para")
-    async with ctx.cloud.db.session() as s:
-        row = await service.update_agent(s, ctx.params["agent_id"], **values)
-        body = {"agent_id": str(row.id), "url": row.url, "md5hash": row.md5hash,
-                "version": row.version}
-    return json_response({"agent": body})
+    row = await service.update_build(ctx.cloud, ctx.caller, ctx.params["agent_id"], **values)
+    return json_response({"agent": {"agent_id": str(row.id), "url": row.url,
+                                    "md5hash": row.md5hash, "version": row.version}})
 
 
 async def delete_agent(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-agents")
-    async with ctx.cloud.db.session() as s:
-        await service.delete_agent(s, ctx.params["agent_id"])
+    await service.delete_build(ctx.cloud, ctx.caller, ctx.params["agent_id"])
     return empty(200)
 
 

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import AggregateRow
 from pocketstack.services import aggregates as service
+from pocketstack.services.records import AggregateRow
 from pocketstack.timeutil import iso_plain
 
 
@@ -35,14 +35,11 @@ def _text(value: Any, what: str, *, required: bool) -> str | None:
 
 
 async def list_aggregates(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
-    async with ctx.cloud.db.reader() as s:
-        found = await service.list_aggregates(s)
+    found = await service.list_all(ctx.cloud, ctx.caller)
     return json_response({"aggregates": [view(row, hosts) for row, hosts in found]})
 
 
 async def create_aggregate(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
     body = await ctx.json_object("aggregate")
     name = _text(body.get("name"), "name", required=True)
     zone = _text(body.get("availability_zone"), "availability_zone", required=False)
@@ -51,63 +48,61 @@ async def create_aggregate(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
                                 "was unexpected)")
     assert name is not None
-    async with ctx.cloud.db.session() as s:
-        row = await service.create_aggregate(s, name, zone)
+    row = await service.create(ctx.cloud, ctx.caller, name, zone)
     return json_response({"aggregate": view(row, None)})
 
 
 async def show_aggregate(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
-    async with ctx.cloud.db.reader() as s:
-        row, hosts = await service.get_aggregate(s, ctx.params["aggregate_id"])
+    row, hosts = await service.show(ctx.cloud, ctx.caller, ctx.params["aggregate_id"])
     return json_response({"aggregate": view(row, hosts)})
 
 
 async def update_aggregate(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
     body = await ctx.json_object("aggregate")
     if not body or set(body) - {"name", "availability_zone"}:
         raise errors.BadRequest("An aggregate update needs name or availability_zone only.")
     name = _text(body.get("name"), "name", required=False)
     zone = _text(body.get("availability_zone"), "availability_zone", required=False)
-    async with ctx.cloud.db.session() as s:
-        row, hosts = await service.update_aggregate(s, ctx.cloud.settings,
-                                                    ctx.params["aggregate_id"], name, zone)
+    row, hosts = await service.update(ctx.cloud, ctx.caller, ctx.params["aggregate_id"],
+                                      name=name, zone=zone)
     return json_response({"aggregate": view(row, hosts)})
 
 
 async def delete_aggregate(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
-    async with ctx.cloud.db.session() as s:
-        await service.delete_aggregate(s, ctx.params["aggregate_id"])
+    await service.delete_one(ctx.cloud, ctx.caller, ctx.params["aggregate_id"])
     return Response(status_code=200)
 
 
-async def aggregate_action(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-aggregates")
-    body = await ctx.json_object()
+def _action(body: dict[str, Any]) -> tuple[str, str | dict[str, Any]]:
+    """The one action of an action body and its argument: a host name, or the metadata."""
     if len(body) != 1:
         raise errors.BadRequest("Exactly one action (add_host, remove_host, set_metadata) "
                                 "is expected.")
     action, args = next(iter(body.items()))
     if not isinstance(args, dict):
         raise errors.BadRequest(f"Invalid request body for {action}.")
-    aggregate_id, settings = ctx.params["aggregate_id"], ctx.cloud.settings
-    async with ctx.cloud.db.session() as s:
-        if action in ("add_host", "remove_host"):
-            host = _text(args.get("host"), "host", required=True)
-            assert host is not None
-            act = service.add_host if action == "add_host" else service.remove_host
-            row, hosts = await act(s, settings, aggregate_id, host)
-        elif action == "set_metadata":
-            metadata = args.get("metadata")
-            if not isinstance(metadata, dict) or any(
-                    not isinstance(k, str) or not k or len(k) > 255 for k in metadata):
-                raise errors.BadRequest("Invalid input for field/attribute metadata.")
-            row, hosts = await service.set_metadata(s, settings, aggregate_id, metadata)
-        else:
-            raise errors.BadRequest(f"Invalid action {action}.")
-    return json_response({"aggregate": view(row, hosts)})
+    if action in ("add_host", "remove_host"):
+        host = _text(args.get("host"), "host", required=True)
+        assert host is not None
+        return action, host
+    if action == "set_metadata":
+        metadata = args.get("metadata")
+        if not isinstance(metadata, dict) or any(
+                not isinstance(k, str) or not k or len(k) > 255 for k in metadata):
+            raise errors.BadRequest("Invalid input for field/attribute metadata.")
+        return action, metadata
+    raise errors.BadRequest(f"Invalid action {action}.")
+
+
+async def aggregate_action(ctx: Ctx) -> Response:
+    action, arg = _action(await ctx.json_object())
+    aggregate_id = ctx.params["aggregate_id"]
+    if isinstance(arg, dict):
+        found = await service.update_metadata(ctx.cloud, ctx.caller, aggregate_id, arg)
+    else:
+        change = service.add_member if action == "add_host" else service.remove_member
+        found = await change(ctx.cloud, ctx.caller, aggregate_id, arg)
+    return json_response({"aggregate": view(*found)})
 
 
 ROUTES: list[Route] = [

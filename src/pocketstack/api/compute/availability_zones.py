@@ -22,18 +22,15 @@ def zone_view(zone: zone_service.Zone, detail: bool) -> dict[str, Any]:
 
 
 async def _list(ctx: Ctx, detail: bool) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        zones = await zone_service.list_zones(s, ctx.cloud.settings)
+    zones = await zone_service.list_availability_zones(ctx.cloud, ctx.caller, detail=detail)
     return json_response({"availabilityZoneInfo": [zone_view(zone, detail) for zone in zones]})
 
 
 async def list_availability_zones(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-availability-zone:list")
     return await _list(ctx, detail=False)
 
 
 async def list_availability_zones_detail(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-availability-zone:detail")
     return await _list(ctx, detail=True)
 
 

@@ -12,9 +12,10 @@ from pocketstack import errors
 from pocketstack.api.compute.agents import legacy_only
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import CloudpipeRow
 from pocketstack.services import cloudpipe as service
+from pocketstack.services.records import CloudpipeRow
 from pocketstack.timeutil import iso_z
+from pocketstack.validation import invalid
 
 
 def view(row: CloudpipeRow) -> dict[str, Any]:
@@ -32,48 +33,45 @@ def _extra(body: dict[str, Any], allowed: set[str]) -> None:
 
 async def list_cloudpipes(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-cloudpipe")
-    async with ctx.cloud.db.reader() as s:
-        rows = await service.list_cloudpipes(s)
+    rows = await service.list_all(ctx.cloud, ctx.caller)
     return json_response({"cloudpipes": [view(r) for r in rows]})
 
 
 async def create_cloudpipe(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-cloudpipe")
     body = await ctx.json_object("cloudpipe")
     _extra(body, {"project_id"})
-    project_id = body.get("project_id", ctx.project_id)
-    if not isinstance(project_id, str) or not project_id.strip() or len(project_id) > 64:
+    project_id = body.get("project_id")
+    if "project_id" in body and (not isinstance(project_id, str) or not project_id.strip()
+                                 or len(project_id) > 64):
         raise errors.BadRequest(f"Invalid input for field/attribute project_id. Value: {project_id!r}.")
-    async with ctx.cloud.db.session() as s:
-        row = await service.ensure_cloudpipe(s, project_id)
-        instance_id = row.instance_id
-    return json_response({"instance_id": instance_id})
+    row = await service.create(ctx.cloud, ctx.caller, project_id)
+    return json_response({"instance_id": row.instance_id})
+
+
+def _vpn_ip(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+    raise invalid("vpn_ip", repr(value), "An IP address is required.")
 
 
 def _port(value: Any) -> int:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise errors.BadRequest(f"Invalid input for field/attribute vpn_port. Value: {value!r}. "
-                                "A port number from 1 to 65535 is required.")
+        raise invalid("vpn_port", repr(value), "A port number from 1 to 65535 is required.")
     return int(text)
 
 
 async def configure_project(ctx: Ctx) -> Response:
     legacy_only(ctx)
-    ctx.authorize("compute:os-cloudpipe")
     body = await ctx.json_object("configure_project")
     _extra(body, {"vpn_ip", "vpn_port"})
-    vpn_ip = body.get("vpn_ip")
-    try:
-        ipaddress.ip_address(vpn_ip if isinstance(vpn_ip, str) else "")
-    except ValueError:
-        raise errors.BadRequest(f"Invalid input for field/attribute vpn_ip. Value: {vpn_ip!r}. "
-                                "An IP address is required.") from None
-    port = _port(body.get("vpn_port"))
-    async with ctx.cloud.db.session() as s:
-        await service.configure(s, ctx.project_id, vpn_ip, port)
+    vpn_ip, port = _vpn_ip(body.get("vpn_ip")), _port(body.get("vpn_port"))
+    await service.configure_project(ctx.cloud, ctx.caller, vpn_ip, port)
     return empty(202)
 
 

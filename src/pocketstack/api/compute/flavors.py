@@ -11,17 +11,17 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.cached_reads import cached
-from pocketstack.api.compute import flavors_access, flavors_extra_specs
+from pocketstack.api.compute.flavors_access import ROUTES as ACCESS_ROUTES
+from pocketstack.api.compute.flavors_extra_specs import ROUTES as EXTRA_SPEC_ROUTES
 from pocketstack.api.compute.views_flavors import flavor_brief, flavor_detail
 from pocketstack.api.compute.views_links import next_link
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
+from pocketstack.validation import OSLO
 
 MAX_INT = 0x7FFFFFFF
 MAX_PAGE = 1000
-TRUE_WORDS = {"t", "true", "yes", "y", "on", "1"}
-FALSE_WORDS = {"f", "false", "no", "n", "off", "0"}
 FLAVOR_ID_RE = re.compile(r"^(?! )[a-zA-Z0-9. _-]+(?<! )$")
 NAME_RE = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]+(?<!\s)$")
 
@@ -102,11 +102,10 @@ def parse_is_public(text: str) -> bool | None:
     word = text.strip().lower()
     if word == "none":
         return None
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise errors.BadRequest(f"Invalid is_public filter [{text}]")
+    value = OSLO.parse(word)
+    if value is None:
+        raise errors.BadRequest(f"Invalid is_public filter [{text}]")
+    return value
 
 
 def int_filter(q: Any, name: str) -> int | None:
@@ -133,10 +132,7 @@ def page_limit(q: Any) -> int:
 
 async def _list(ctx: Ctx, detail: bool) -> Response:
     query = list_query(ctx)
-    project_id = ctx.user.project_id
-    async with ctx.cloud.db.reader() as s:
-        rows = await flavor_service.list_flavors(s, query, project_id=project_id,
-                                                    is_admin=ctx.is_admin)
+    rows = await flavor_service.list_visible(ctx.cloud, ctx.caller, query)
     view = flavor_detail if detail else flavor_brief
     body: dict[str, Any] = {"flavors": [view(ctx, row) for row in rows]}
     if rows and len(rows) == query.limit:
@@ -153,29 +149,26 @@ async def list_flavors_detail(ctx: Ctx) -> Response:
 
 
 async def show_flavor(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
-                                              project_id=ctx.user.project_id, is_admin=ctx.is_admin)
+    row = await flavor_service.show_flavor(ctx.cloud, ctx.caller, ctx.params["flavor_id"])
     return json_response({"flavor": flavor_detail(ctx, row)})
 
 
-async def create_flavor(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-manage:create")
-    model = LegacyFlavorCreate if ctx.options.get("legacy") else FlavorCreate
-    body = ctx.parse(model, await ctx.json_object("flavor"))
-    new = flavor_service.NewFlavor(
+def _new_flavor(ctx: Ctx, data: dict[str, Any]) -> flavor_service.NewFlavor:
+    body = ctx.parse(LegacyFlavorCreate if ctx.options.get("legacy") else FlavorCreate, data)
+    return flavor_service.NewFlavor(
         name=body.name, ram=body.ram, vcpus=body.vcpus, disk=body.disk, flavor_id=body.id,
         ephemeral=body.ephemeral, swap=body.swap, rxtx_factor=body.rxtx_factor,
         is_public=body.is_public)
-    async with ctx.cloud.db.session() as s:
-        row = await flavor_service.create_flavor(s, new)
+
+
+async def create_flavor(ctx: Ctx) -> Response:
+    new = _new_flavor(ctx, await ctx.json_object("flavor"))
+    row = await flavor_service.add_flavor(ctx.cloud, ctx.caller, new)
     return json_response({"flavor": flavor_detail(ctx, row)})
 
 
 async def delete_flavor(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-manage:delete")
-    async with ctx.cloud.db.session() as s:
-        await flavor_service.delete_flavor(s, ctx.params["flavor_id"])
+    await flavor_service.remove_flavor(ctx.cloud, ctx.caller, ctx.params["flavor_id"])
     return empty(202)
 
 
@@ -185,6 +178,6 @@ ROUTES: list[Route] = [
     Route("GET", "/flavors/{flavor_id}", cached(show_flavor)),
     Route("POST", "/flavors", create_flavor),
     Route("DELETE", "/flavors/{flavor_id}", delete_flavor),
-    *flavors_access.ROUTES,
-    *flavors_extra_specs.ROUTES,
+    *ACCESS_ROUTES,
+    *EXTRA_SPEC_ROUTES,
 ]

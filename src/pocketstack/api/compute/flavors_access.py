@@ -26,10 +26,8 @@ class TenantAccess(BaseModel):
 
 
 async def list_flavor_access(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-access")
     flavor_id = ctx.params["flavor_id"]
-    async with ctx.cloud.db.reader() as s:
-        projects = await flavor_service.list_access(s, flavor_id)
+    projects = await flavor_service.access_list(ctx.cloud, ctx.caller, flavor_id)
     return json_response(flavor_access_view(flavor_id, projects))
 
 
@@ -47,13 +45,10 @@ def requested_action(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 async def flavor_action(ctx: Ctx) -> Response:
     name, data = requested_action(await ctx.json_object())
-    rule = "add_tenant_access" if name == "addTenantAccess" else "remove_tenant_access"
-    ctx.authorize(f"compute:os-flavor-access:{rule}")
     project_id = ctx.parse(TenantAccess, data).tenant
     flavor_id = ctx.params["flavor_id"]
-    change = flavor_service.add_access if name == "addTenantAccess" else flavor_service.remove_access
-    async with ctx.cloud.db.session() as s:
-        projects = await change(s, flavor_id, project_id)
+    change = flavor_service.grant_access if name == "addTenantAccess" else flavor_service.revoke_access
+    projects = await change(ctx.cloud, ctx.caller, flavor_id, project_id)
     return json_response(flavor_access_view(flavor_id, projects))
 
 

@@ -13,6 +13,7 @@ from pocketstack.api.compute.views_flavors import extra_specs_view
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
+from pocketstack.validation import invalid
 
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
@@ -26,8 +27,7 @@ def validated_specs(specs: dict[str, Any]) -> dict[str, str]:
             raise errors.BadRequest(f"Invalid input for field/attribute extra_specs. "
                                     f"Additional properties are not allowed ('{key}' was unexpected)")
         if value is None or not isinstance(value, str | int | float | bool):
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                    f"{value!r} is not of type 'string', 'number', 'boolean'")
+            raise invalid(key, repr(value), f"{value!r} is not of type 'string', 'number', 'boolean'")
         text = str(value)
         if len(text) > 255:
             raise errors.BadRequest(f"Invalid input for field/attribute {key}. "
@@ -37,33 +37,23 @@ def validated_specs(specs: dict[str, Any]) -> dict[str, str]:
 
 
 async def list_extra_specs(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-extra-specs:index")
-    async with ctx.cloud.db.reader() as s:
-        flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
-                                                 project_id=ctx.user.project_id, is_admin=ctx.is_admin)
-    return json_response(extra_specs_view(flavor.extra_specs or {}))
+    specs = await flavor_service.extra_specs(ctx.cloud, ctx.caller, ctx.params["flavor_id"])
+    return json_response(extra_specs_view(specs))
 
 
 async def create_extra_specs(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-extra-specs:create")
     specs = validated_specs(await ctx.json_object("extra_specs"))
-    async with ctx.cloud.db.session() as s:
-        await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
+    await flavor_service.add_extra_specs(ctx.cloud, ctx.caller, ctx.params["flavor_id"], specs)
     return json_response({"extra_specs": specs})
 
 
 async def show_extra_spec(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-extra-specs:show")
     key = ctx.params["key"]
-    async with ctx.cloud.db.reader() as s:
-        flavor = await flavor_service.get_flavor(s, ctx.params["flavor_id"],
-                                                 project_id=ctx.user.project_id, is_admin=ctx.is_admin)
-        value = await flavor_service.get_extra_spec(s, flavor, key)
+    value = await flavor_service.extra_spec(ctx.cloud, ctx.caller, ctx.params["flavor_id"], key)
     return json_response({key: value})
 
 
 async def update_extra_spec(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-extra-specs:update")
     key = ctx.params["key"]
     body = await ctx.json_object()
     if len(body) != 1:
@@ -72,15 +62,14 @@ async def update_extra_spec(ctx: Ctx) -> Response:
     if key not in body:
         raise errors.BadRequest("Request body and URI mismatch")
     specs = validated_specs(body)
-    async with ctx.cloud.db.session() as s:
-        await flavor_service.update_extra_specs(s, ctx.params["flavor_id"], specs)
+    await flavor_service.set_extra_spec(ctx.cloud, ctx.caller, ctx.params["flavor_id"], key,
+                                        specs[key])
     return json_response(specs)
 
 
 async def delete_extra_spec(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-flavor-extra-specs:delete")
-    async with ctx.cloud.db.session() as s:
-        await flavor_service.delete_extra_spec(s, ctx.params["flavor_id"], ctx.params["key"])
+    await flavor_service.unset_extra_spec(ctx.cloud, ctx.caller, ctx.params["flavor_id"],
+                                          ctx.params["key"])
     return empty(200)
 
 

@@ -12,7 +12,7 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import hosts as host_service
-from pocketstack.services import usage
+from pocketstack.validation import invalid
 
 SERVICE = "compute"
 # The control services this process runs, in the internal zone as Nova lists them.
@@ -26,19 +26,9 @@ def _resource(host: str, project: str, cpu: int, memory_mb: int, disk_gb: int) -
                          "disk_gb": disk_gb}}
 
 
-async def _host(ctx: Ctx, name: str) -> host_service.HostView:
-    async with ctx.cloud.db.reader() as s:
-        found = await host_service.list_hosts(s, ctx.cloud.settings, name=name)
-    if not found:
-        raise errors.NotFound(f"Compute host {name} could not be found.")
-    return found[0]
-
-
 async def list_hosts(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-hosts")
+    views = await host_service.list_compute_hosts(ctx.cloud, ctx.caller)
     zone = ctx.query.get("zone")
-    async with ctx.cloud.db.reader() as s:
-        views = await host_service.list_hosts(s, ctx.cloud.settings)
     controller = ctx.cloud.settings.hostname
     items = [{"host_name": controller, "service": name, "zone": INTERNAL_ZONE}
              for name in CONTROL_SERVICES]
@@ -48,19 +38,21 @@ async def list_hosts(ctx: Ctx) -> Response:
     return json_response({"hosts": items})
 
 
-async def show_host(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-hosts")
-    view = await _host(ctx, ctx.params["host_name"])
+def resources_view(found: host_service.HostResources) -> list[dict[str, Any]]:
+    """The host's total, used now and used at most, then each project's share."""
+    view, projects = found.view, found.projects
     name = view.row.name
-    async with ctx.cloud.db.reader() as s:
-        projects = await usage.host_projects(s, name)
-    resources = [
+    return [
         _resource(name, "(total)", view.row.vcpus, view.row.memory_mb, view.row.disk_gb),
         _resource(name, "(used_now)", view.vcpus_used, view.memory_mb_used, view.local_gb_used),
         _resource(name, "(used_max)", sum(p.vcpus for p in projects),
                   sum(p.memory_mb for p in projects), sum(p.disk_gb for p in projects)),
         *[_resource(name, p.project_id, p.vcpus, p.memory_mb, p.disk_gb) for p in projects]]
-    return json_response({"host": resources})
+
+
+async def show_host(ctx: Ctx) -> Response:
+    found = await host_service.host_resources(ctx.cloud, ctx.caller, ctx.params["host_name"])
+    return json_response({"host": resources_view(found)})
 
 
 def _switch(body: dict[str, Any], key: str) -> bool | None:
@@ -68,14 +60,12 @@ def _switch(body: dict[str, Any], key: str) -> bool | None:
         return None
     value = body[key]
     if not isinstance(value, str) or value.lower() not in ON_OFF:
-        raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                f"{value!r} is not one of ['enable', 'disable']")
+        raise invalid(key, repr(value), f"{value!r} is not one of ['enable', 'disable']")
     return ON_OFF[value.lower()]
 
 
-async def update_host(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-hosts")
-    body = await ctx.json_object()
+def _update(body: dict[str, Any]) -> tuple[bool | None, bool | None]:
+    """The status and maintenance_mode switches asked for (at least one)."""
     extra = set(body) - {"status", "maintenance_mode"}
     if extra:
         raise errors.BadRequest(f"Additional properties are not allowed ({', '.join(sorted(extra))} "
@@ -83,29 +73,24 @@ async def update_host(ctx: Ctx) -> Response:
     status, maintenance = _switch(body, "status"), _switch(body, "maintenance_mode")
     if status is None and maintenance is None:
         raise errors.BadRequest("'status' or 'maintenance_mode' needed for host update")
-    view = await _host(ctx, ctx.params["host_name"])
-    result: dict[str, Any] = {"host": view.row.name}
+    return status, maintenance
+
+
+async def update_host(ctx: Ctx) -> Response:
+    status, maintenance = _update(await ctx.json_object())
+    row = await host_service.update_host(ctx.cloud, ctx.caller, ctx.params["host_name"],
+                                         enabled=status, maintenance=maintenance)
+    result: dict[str, Any] = {"host": row.name}
     if maintenance is not None:
-        _fake_only(view)
         result["maintenance_mode"] = "on_maintenance" if maintenance else "off_maintenance"
     if status is not None:
-        async with ctx.cloud.db.session() as s:
-            await host_service.set_enabled(s, view.row.name, host_service.COMPUTE_BINARY, status)
         result["status"] = "enabled" if status else "disabled"
     return json_response(result)
 
 
-def _fake_only(view: host_service.HostView) -> None:
-    if view.row.driver != "fake":
-        raise errors.NotImplementedYet("Virt driver does not implement host maintenance mode.")
-
-
 async def _power(ctx: Ctx, action: str) -> Response:
-    ctx.authorize("compute:os-hosts")
-    view = await _host(ctx, ctx.params["host_name"])
-    if view.row.driver != "fake":
-        raise errors.NotImplementedYet("Virt driver does not implement host power management.")
-    return json_response({"host": view.row.name, "power_action": action})
+    row = await host_service.power_action(ctx.cloud, ctx.caller, ctx.params["host_name"])
+    return json_response({"host": row.name, "power_action": action})
 
 
 async def startup(ctx: Ctx) -> Response:

@@ -6,26 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from starlette.responses import Response
 
-from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.compute_states import instance_name
-from pocketstack.db.models import ServerRow
-from pocketstack.services import hosts as host_service
+from pocketstack.services import hypervisors as service
+from pocketstack.services.hosts import HostView
 from pocketstack.timeutil import utcnow
 
 HYPERVISOR_TYPE = {"fake": "fake", "qemu": "QEMU"}
 
 
-def summary(view: host_service.HostView) -> dict[str, Any]:
+def summary(view: HostView) -> dict[str, Any]:
     return {"id": view.row.id, "hypervisor_hostname": view.row.name, "state": view.state,
             "status": view.status}
 
 
-def detail(view: host_service.HostView) -> dict[str, Any]:
+def detail(view: HostView) -> dict[str, Any]:
     row = view.row
     return {
         **summary(view),
@@ -44,38 +42,33 @@ def detail(view: host_service.HostView) -> dict[str, Any]:
     }
 
 
-async def _views(ctx: Ctx) -> list[host_service.HostView]:
-    ctx.authorize("compute:os-hypervisors")
-    async with ctx.cloud.db.reader() as s:
-        return await host_service.list_hosts(s, ctx.cloud.settings)
-
-
 async def list_hypervisors(ctx: Ctx) -> Response:
-    return json_response({"hypervisors": [summary(v) for v in await _views(ctx)]})
+    views = await service.list_hypervisors(ctx.cloud, ctx.caller)
+    return json_response({"hypervisors": [summary(v) for v in views]})
 
 
 async def list_hypervisors_detail(ctx: Ctx) -> Response:
-    return json_response({"hypervisors": [detail(v) for v in await _views(ctx)]})
+    views = await service.list_hypervisors(ctx.cloud, ctx.caller)
+    return json_response({"hypervisors": [detail(v) for v in views]})
 
 
 async def show_hypervisor(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-hypervisors")
-    async with ctx.cloud.db.reader() as s:
-        view = await host_service.get_host_by_id(s, ctx.cloud.settings, ctx.params["hypervisor_id"])
+    view = await service.get_hypervisor(ctx.cloud, ctx.caller, ctx.params["hypervisor_id"])
     return json_response({"hypervisor": detail(view)})
 
 
-async def uptime(ctx: Ctx) -> Response:
+def uptime_text(view: HostView) -> str:
     """The host's uptime as `uptime` prints it, counted from its agent's start."""
-    ctx.authorize("compute:os-hypervisors")
-    async with ctx.cloud.db.reader() as s:
-        view = await host_service.get_host_by_id(s, ctx.cloud.settings, ctx.params["hypervisor_id"])
     now = utcnow()
     up = int((now - view.row.started_at).total_seconds())
     days, rest = divmod(up, 86400)
-    text = (f" {now:%H:%M:%S} up {days} days, {rest // 3600:2d}:{rest % 3600 // 60:02d}, "
+    return (f" {now:%H:%M:%S} up {days} days, {rest // 3600:2d}:{rest % 3600 // 60:02d}, "
             "0 users,  load average: 0.00, 0.00, 0.00")
-    return json_response({"hypervisor": {**summary(view), "uptime": text}})
+
+
+async def uptime(ctx: Ctx) -> Response:
+    view = await service.get_hypervisor(ctx.cloud, ctx.caller, ctx.params["hypervisor_id"])
+    return json_response({"hypervisor": {**summary(view), "uptime": uptime_text(view)}})
 
 
 STAT_KEYS = ("current_workload", "disk_available_least", "free_disk_gb", "free_ram_mb",
@@ -84,34 +77,24 @@ STAT_KEYS = ("current_workload", "disk_available_least", "free_disk_gb", "free_r
 
 
 async def statistics(ctx: Ctx) -> Response:
-    views = [detail(v) for v in await _views(ctx)]
+    views = [detail(v) for v in await service.list_hypervisors(ctx.cloud, ctx.caller)]
     stats = {key: sum(int(v[key]) for v in views) for key in STAT_KEYS}
     return json_response({"hypervisor_statistics": {"count": len(views), **stats}})
 
 
-def _matching(views: list[host_service.HostView], pattern: str) -> list[host_service.HostView]:
-    found = [v for v in views if pattern in v.row.name]
-    if not found:
-        raise errors.NotFound(f"No hypervisor matching '{pattern}' could be found.")
-    return found
-
-
 async def search(ctx: Ctx) -> Response:
-    found = _matching(await _views(ctx), ctx.params["hypervisor_id"])
+    found = await service.search(ctx.cloud, ctx.caller, ctx.params["hypervisor_id"])
     return json_response({"hypervisors": [summary(v) for v in found]})
 
 
+def servers_view(found: service.HypervisorServers) -> dict[str, Any]:
+    servers = [{"uuid": sid, "name": instance_name(sid)} for sid in found.server_ids]
+    return {**summary(found.view), **({"servers": servers} if servers else {})}
+
+
 async def servers_on(ctx: Ctx) -> Response:
-    found = _matching(await _views(ctx), ctx.params["hypervisor_id"])
-    items = []
-    async with ctx.cloud.db.reader() as s:
-        for view in found:
-            ids = await s.scalars(select(ServerRow.id).where(
-                ServerRow.host == view.row.name, ServerRow.deleted.is_(False))
-                .order_by(ServerRow.created_at))
-            servers = [{"uuid": sid, "name": instance_name(sid)} for sid in ids]
-            items.append({**summary(view), **({"servers": servers} if servers else {})})
-    return json_response({"hypervisors": items})
+    found = await service.servers_on(ctx.cloud, ctx.caller, ctx.params["hypervisor_id"])
+    return json_response({"hypervisors": [servers_view(f) for f in found]})
 
 
 ROUTES: list[Route] = [

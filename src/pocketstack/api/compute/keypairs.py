@@ -11,9 +11,8 @@ from starlette.responses import Response
 
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import KeypairRow
 from pocketstack.services import keypairs as keypair_service
-from pocketstack.services import quotas as quota_service
+from pocketstack.services.records import KeypairRow
 from pocketstack.timeutil import iso_plain
 
 NAME_RE = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]+(?<!\s)$")
@@ -51,37 +50,29 @@ def keypair_detail(row: KeypairRow) -> dict[str, Any]:
 
 
 async def list_keypairs(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        rows = await keypair_service.list_keypairs(s, ctx.user.user_id)
+    rows = await keypair_service.list_own(ctx.cloud, ctx.caller)
     return json_response({"keypairs": [{"keypair": keypair_brief(row)} for row in rows]})
 
 
 async def show_keypair(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await keypair_service.get_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
+    row = await keypair_service.show_own(ctx.cloud, ctx.caller, ctx.params["keypair_name"])
     return json_response({"keypair": keypair_detail(row)})
 
 
 async def create_keypair(ctx: Ctx) -> Response:
-    model = LegacyKeypairCreate if ctx.options.get("legacy") else KeypairCreate
-    body = ctx.parse(model, await ctx.json_object("keypair"))
-    keypair_service.validate_name(body.name)
-    private_key = None
-    public_key = body.public_key
-    if public_key is None:
-        private_key, public_key = keypair_service.generate_key()
-    async with ctx.cloud.db.session() as s:
-        await quota_service.check_keypair_quota(s, ctx.cloud.settings, ctx.project_id, ctx.user.user_id)
-        row = await keypair_service.create_keypair(s, ctx.user.user_id, body.name, public_key)
-    view = {**keypair_brief(row), "user_id": row.user_id}
-    if private_key is not None:
-        view["private_key"] = private_key
+    data = await ctx.json_object("keypair")
+    body: KeypairCreate | LegacyKeypairCreate = (
+        ctx.parse(LegacyKeypairCreate, data) if ctx.options.get("legacy")
+        else ctx.parse(KeypairCreate, data))
+    created = await keypair_service.create_own(ctx.cloud, ctx.caller, body.name, body.public_key)
+    view = {**keypair_brief(created.row), "user_id": created.row.user_id}
+    if created.private_key is not None:
+        view["private_key"] = created.private_key
     return json_response({"keypair": view})
 
 
 async def delete_keypair(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        await keypair_service.delete_keypair(s, ctx.user.user_id, ctx.params["keypair_name"])
+    await keypair_service.delete_own(ctx.cloud, ctx.caller, ctx.params["keypair_name"])
     return empty(202)
 
 

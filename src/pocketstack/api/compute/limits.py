@@ -59,14 +59,10 @@ def rate_view() -> list[dict[str, Any]]:
 
 
 async def show_limits(ctx: Ctx) -> Response:
-    project_id = ctx.query.get("tenant_id") or ctx.project_id
-    if project_id != ctx.project_id:
-        ctx.authorize("compute:limits:other_project", project_id)
-    async with ctx.cloud.db.reader() as s:
-        limits = await quota_service.limits_for(s, ctx.cloud.settings, project_id)
-        in_use = await quota_service.usage(s, project_id)
+    found = await quota_service.show_limits(ctx.cloud, ctx.caller, ctx.query.get("tenant_id") or None)
     rate = rate_view() if ctx.options.get("legacy") else []
-    return json_response({"limits": {"absolute": absolute_view(limits, in_use), "rate": rate}})
+    return json_response({"limits": {"absolute": absolute_view(found.limits, found.in_use),
+                                     "rate": rate}})
 
 
 ROUTES: list[Route] = [Route("GET", "/limits", show_limits)]

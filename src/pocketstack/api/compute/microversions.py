@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from pocketstack import errors
 
@@ -17,9 +18,9 @@ def fmt(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
 
 
-def requested(headers: dict[str, str] | object) -> tuple[int, int]:
-    """The microversion asked for; the minimum when none is asked."""
-    get = headers.get  # type: ignore[attr-defined]
+def requested(headers: Mapping[str, str]) -> tuple[int, int]:
+    """The microversion asked for (headers by lower-case name); the minimum when none is asked."""
+    get = headers.get
     text: str | None = None
     combined = get("openstack-api-version")
     if combined:

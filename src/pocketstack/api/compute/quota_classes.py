@@ -18,19 +18,15 @@ def class_view(limits: dict[str, int]) -> dict[str, int]:
 
 
 async def show_quota_class_set(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-quota-class-sets:show")
     class_name = ctx.params["class_name"]
-    async with ctx.cloud.db.reader() as s:
-        limits = await quota_service.class_limits(s, ctx.cloud.settings, class_name)
+    limits = await quota_service.show_quota_class(ctx.cloud, ctx.caller, class_name)
     return json_response({"quota_class_set": {"id": class_name, **class_view(limits)}})
 
 
 async def update_quota_class_set(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-quota-class-sets:update")
     changes = parse_class_update(await ctx.json_object("quota_class_set"))
-    async with ctx.cloud.db.session() as s:
-        limits = await quota_service.update_class_limits(s, ctx.cloud.settings,
-                                                         ctx.params["class_name"], changes)
+    limits = await quota_service.update_quota_class(ctx.cloud, ctx.caller,
+                                                    ctx.params["class_name"], changes)
     return json_response({"quota_class_set": class_view(limits)})
 
 

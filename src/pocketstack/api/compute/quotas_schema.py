@@ -6,7 +6,7 @@ from typing import Any
 
 from pocketstack import errors
 from pocketstack.services import quotas as quota_service
-from pocketstack.validation import NOVA_BODY
+from pocketstack.validation import NOVA_BODY, invalid
 
 MAX_INT = 0x7FFFFFFF
 
@@ -19,8 +19,7 @@ def quota_value(resource: str, value: Any) -> int:
     elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
         number = int(value)
     if number is None or not -1 <= number <= MAX_INT:
-        raise errors.BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. "
-                                f"{value!r} is not valid under any of the given schemas")
+        raise invalid(resource, value, f"{value!r} is not valid under any of the given schemas")
     return number
 
 

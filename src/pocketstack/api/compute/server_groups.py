@@ -11,30 +11,34 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import ServerGroupRow
 from pocketstack.services import server_groups as service
 from pocketstack.validation import OSLO
 
 
-def view(row: ServerGroupRow, members: list[str]) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "policies": [row.policy], "members": members,
+def view(group: service.ServerGroup) -> dict[str, Any]:
+    row = group.row
+    return {"id": row.id, "name": row.name, "policies": [row.policy], "members": group.members,
             "metadata": {}}
 
 
-async def list_server_groups(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-groups")
-    every = ctx.is_admin and OSLO.parse(ctx.query.get("all_projects", "")) is True
+def _page(query: Any) -> tuple[int, int]:
+    """?limit and ?offset: zero or more (the first 1000 from the start by default)."""
     try:
-        limit = int(ctx.query.get("limit", 1000))
-        offset = int(ctx.query.get("offset", 0))
+        limit = int(query.get("limit", 1000))
+        offset = int(query.get("offset", 0))
     except ValueError:
         raise errors.BadRequest("limit and offset must be integers.") from None
     if limit < 0 or offset < 0:
         raise errors.BadRequest("limit and offset must be zero or more.")
-    async with ctx.cloud.db.reader() as s:
-        rows = (await service.list_groups(s, None if every else ctx.project_id))[offset:offset + limit]
-        found = await service.members(s, [r.id for r in rows])
-    return json_response({"server_groups": [view(r, found[r.id]) for r in rows]})
+    return limit, offset
+
+
+async def list_server_groups(ctx: Ctx) -> Response:
+    every = OSLO.parse(ctx.query.get("all_projects", "")) is True
+    limit, offset = _page(ctx.query)
+    groups = await service.list_server_groups(ctx.cloud, ctx.caller, all_projects=every,
+                                              limit=limit, offset=offset)
+    return json_response({"server_groups": [view(g) for g in groups]})
 
 
 def _parse(body: dict[str, Any]) -> tuple[str, str]:
@@ -53,30 +57,18 @@ def _parse(body: dict[str, Any]) -> tuple[str, str]:
 
 
 async def create_server_group(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-groups")
     name, policy = _parse(await ctx.json_object("server_group"))
-    assert ctx.auth is not None
-    async with ctx.cloud.db.session() as s:
-        row = await service.create_group(s, ctx.cloud.settings, project_id=ctx.project_id,
-                                         user_id=ctx.auth.user_id, name=name, policy=policy)
-    return json_response({"server_group": view(row, [])})
+    row = await service.create_server_group(ctx.cloud, ctx.caller, name=name, policy=policy)
+    return json_response({"server_group": view(service.ServerGroup(row, []))})
 
 
 async def show_server_group(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-groups")
-    async with ctx.cloud.db.reader() as s:
-        row = await service.get_group(s, ctx.params["group_id"], project_id=ctx.project_id,
-                                      is_admin=ctx.is_admin)
-        found = await service.members(s, [row.id])
-    return json_response({"server_group": view(row, found[row.id])})
+    group = await service.show_server_group(ctx.cloud, ctx.caller, ctx.params["group_id"])
+    return json_response({"server_group": view(group)})
 
 
 async def delete_server_group(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-server-groups")
-    async with ctx.cloud.db.session() as s:
-        row = await service.get_group(s, ctx.params["group_id"], project_id=ctx.project_id,
-                                      is_admin=ctx.is_admin)
-        await service.delete_group(s, row)
+    await service.delete_server_group(ctx.cloud, ctx.caller, ctx.params["group_id"])
     return empty(204)
 
 

@@ -22,12 +22,8 @@ def service_view(view: host_service.HostView) -> dict[str, Any]:
 
 
 async def list_services(ctx: Ctx) -> Response:
-    ctx.authorize("compute:os-services")
-    binary = ctx.query.get("binary")
-    async with ctx.cloud.db.reader() as s:
-        views = await host_service.list_hosts(s, ctx.cloud.settings, name=ctx.query.get("host"))
-    if binary is not None and binary != host_service.COMPUTE_BINARY:
-        views = []
+    views = await host_service.list_services(ctx.cloud, ctx.caller, host=ctx.query.get("host"),
+                                             binary=ctx.query.get("binary"))
     return json_response({"services": [service_view(v) for v in views]})
 
 
@@ -43,10 +39,9 @@ def _target(body: dict[str, Any], *, reason: bool = False) -> tuple[str, str, st
 
 
 async def _update(ctx: Ctx, enabled: bool, with_reason: bool) -> Response:
-    ctx.authorize("compute:os-services")
     host, binary, reason = _target(await ctx.json_object(), reason=with_reason)
-    async with ctx.cloud.db.session() as s:
-        await host_service.set_enabled(s, host, binary, enabled, reason)
+    await host_service.set_service_enabled(ctx.cloud, ctx.caller, host=host, binary=binary,
+                                           enabled=enabled, reason=reason)
     body: dict[str, Any] = {"host": host, "binary": binary,
                             "status": "enabled" if enabled else "disabled"}
     if with_reason:

@@ -63,21 +63,17 @@ def tenant_view(usage: service.TenantUsage, start: datetime, stop: datetime,
 async def list_usages(ctx: Ctx) -> Response:
     if ctx.request.url.path.endswith("/"):
         raise errors.NotFound("The resource could not be found.")
-    ctx.authorize("compute:os-simple-tenant-usage:list")
     start, stop = _period(ctx)
     detailed = ctx.query.get("detailed", "0") == "1"
-    async with ctx.cloud.db.reader() as s:
-        found = await service.tenant_usages(s, start, stop)
+    found = await service.list_tenant_usages(ctx.cloud, ctx.caller, start, stop)
     return json_response({"tenant_usages": [tenant_view(u, start, stop, detailed) for u in found]})
 
 
 async def show_usage(ctx: Ctx) -> Response:
-    tenant_id = ctx.params["tenant_id"]
-    ctx.authorize("compute:os-simple-tenant-usage:show", tenant_id)
     start, stop = _period(ctx)
-    async with ctx.cloud.db.reader() as s:
-        found = await service.tenant_usages(s, start, stop, tenant_id)
-    body = tenant_view(found[0], start, stop, True) if found else {}
+    found = await service.show_tenant_usage(ctx.cloud, ctx.caller, ctx.params["tenant_id"],
+                                            start, stop)
+    body = tenant_view(found, start, stop, True) if found is not None else {}
     return json_response({"tenant_usage": body})
 
 

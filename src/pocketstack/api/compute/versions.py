@@ -7,12 +7,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pocketstack import errors
-from pocketstack.api.compute import microversions
+from pocketstack.api.compute.microversions import MAX_VERSION, MIN_VERSION, fmt
 from pocketstack.api.compute.views_links import compute_root
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import ProjectRow
+from pocketstack.services.compute_roots import require_project_root
 
 V2_UPDATED = "2011-01-21T11:33:21Z"
 V21_UPDATED = "2013-07-23T11:33:21Z"
@@ -24,8 +23,8 @@ def version_entry(ctx: Ctx, legacy: bool) -> dict[str, Any]:
         return {"id": "v2.0", "links": [{"href": f"{compute_root(ctx)}/v2/", "rel": "self"}],
                 "status": "SUPPORTED", "version": "", "min_version": "", "updated": V2_UPDATED}
     return {"id": "v2.1", "links": [{"href": f"{compute_root(ctx)}/v2.1/", "rel": "self"}],
-            "status": "CURRENT", "version": microversions.fmt(microversions.MAX_VERSION),
-            "min_version": microversions.fmt(microversions.MIN_VERSION), "updated": V21_UPDATED}
+            "status": "CURRENT", "version": fmt(MAX_VERSION),
+            "min_version": fmt(MIN_VERSION), "updated": V21_UPDATED}
 
 
 def version_document(ctx: Ctx, legacy: bool) -> dict[str, Any]:
@@ -47,9 +46,7 @@ async def show_version(ctx: Ctx) -> Response:
     if project_id is not None:
         # Under /v2.1/{project_id} any unknown one-segment path lands here: only a real
         # project's root is a version document.
-        async with ctx.cloud.db.reader() as s:
-            if await s.get(ProjectRow, project_id) is None:
-                raise errors.NotFound("The resource could not be found.")
+        await require_project_root(ctx.cloud, project_id)
     return json_response({"version": version_document(ctx, bool(ctx.options.get("legacy")))})
 
 

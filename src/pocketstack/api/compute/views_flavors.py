@@ -6,7 +6,7 @@ from typing import Any
 
 from pocketstack.api.compute.views_links import resource_links
 from pocketstack.api.http import Ctx
-from pocketstack.db.models import FlavorRow
+from pocketstack.services.records import FlavorRow
 
 
 def flavor_brief(ctx: Ctx, flavor: FlavorRow) -> dict[str, Any]:
