@@ -124,7 +124,7 @@ async def create_image_record(s: AsyncSession, *, name: str | None, owner: str |
         min_disk=min_disk, min_ram=min_ram))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ImageFields:
     """Everything a new image may be given at creation."""
 
@@ -170,10 +170,11 @@ def _unique(tags: Sequence[str]) -> list[str]:
 
 @dataclass(slots=True)
 class ImageQuery:
-    """Filters and a page of an image listing (both APIs map their parameters onto this)."""
+    """Filters and a page of an image listing (both APIs map their parameters onto this);
+    `project_id` and `is_admin` say whose listing it is (the use case sets them from the caller)."""
 
-    project_id: str | None
-    is_admin: bool
+    project_id: str | None = None
+    is_admin: bool = False
     equals: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
