@@ -11,7 +11,7 @@ from pocketstack import errors
 from pocketstack.api.compute.images import deprecated_after_2_35, nova_image_errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.services import image_updates, images
+from pocketstack.services import image_catalog, image_updates
 
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
@@ -36,19 +36,15 @@ async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.reader() as s:
-            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
-                                                   is_admin=ctx.is_admin)
+        image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
     return dict(image.properties or {})
 
 
 async def _write_metadata(ctx: Ctx, metadata: dict[str, str], *, replace: bool) -> dict[str, Any]:
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.session() as s:
-            return await image_updates.update_metadata(
-                s, ctx.cloud.settings, image_id, metadata, project_id=ctx.project_id,
-                is_admin=ctx.is_admin, replace=replace)
+        return await image_updates.set_image_metadata(ctx.cloud, ctx.caller, image_id, metadata,
+                                                      replace=replace)
 
 
 async def list_image_metadata(ctx: Ctx) -> Response:
@@ -93,9 +89,7 @@ async def delete_image_metadata_item(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id, key = ctx.params["image_id"], ctx.params["key"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_updates.delete_metadata_item(s, image_id, key, project_id=ctx.project_id,
-                                                     is_admin=ctx.is_admin)
+        await image_updates.delete_image_metadata_item(ctx.cloud, ctx.caller, image_id, key)
     return empty(204)
 
 
