@@ -1,7 +1,9 @@
 """Images: records, who may see them, listing with filters and pages, and state changes.
 
 The Image API (Glance v2) and the compute API's images both read these ImageRow records.
-Image data on disk lives in `services.image_store`.
+These functions work in a session their caller opened; the use cases that open transactions
+are in `services.image_catalog` and `services.image_data`. Image data on disk lives in
+`services.image_store`.
 """
 
 from __future__ import annotations

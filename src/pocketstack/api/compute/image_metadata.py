@@ -12,6 +12,7 @@ from pocketstack.api.compute.images import deprecated_after_2_35, nova_image_err
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import image_catalog, image_updates
+from pocketstack.validation import invalid
 
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
@@ -20,15 +21,12 @@ def check_metadata(field: str, metadata: dict[str, Any]) -> dict[str, str]:
     """Keys of 1-255 characters from [a-zA-Z0-9-_:. ], string values of at most 255."""
     for key, value in metadata.items():
         if not KEY_RE.match(key):
-            raise errors.BadRequest(
-                f"Invalid input for field/attribute {field}. Value: {metadata}. Additional "
-                f"properties are not allowed ({key!r} was unexpected)")
+            raise invalid(field, metadata,
+                          f"Additional properties are not allowed ({key!r} was unexpected)")
         if not isinstance(value, str):
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                    f"{value!r} is not of type 'string'")
+            raise invalid(key, value, f"{value!r} is not of type 'string'")
         if len(value) > 255:
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value}. "
-                                    f"{value!r} is too long")
+            raise invalid(key, value, f"{value!r} is too long")
     return metadata
 
 
