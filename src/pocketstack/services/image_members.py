@@ -1,5 +1,6 @@
 """Image members: the projects a shared image is offered to, and each one's answer
-(pending, accepted, rejected). Only the owner adds or removes members; only a member answers."""
+(pending, accepted, rejected). Only the owner adds or removes members; only a member answers.
+The use cases (at the end) open one transaction each."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import ImageMemberRow, ImageRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import get_visible_image, may_modify, not_authorized
 from pocketstack.timeutil import utcnow
 
@@ -85,3 +88,41 @@ async def remove_member(s: AsyncSession, image_id: str, member_id: str, *, proje
     if not may_modify(image, project_id, is_admin):
         raise not_authorized("delete_member")
     await s.delete(row)
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+async def create_image_member(cloud: Cloud, caller: Caller, image_id: str,
+                              member_id: str) -> ImageMemberRow:
+    async with cloud.db.session() as s:
+        return await add_member(s, image_id, member_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+
+
+async def list_image_members(cloud: Cloud, caller: Caller, image_id: str) -> list[ImageMemberRow]:
+    async with cloud.db.reader() as s:
+        return await list_members(s, image_id, project_id=caller.project_id,
+                                  is_admin=caller.is_admin)
+
+
+async def show_image_member(cloud: Cloud, caller: Caller, image_id: str,
+                            member_id: str) -> ImageMemberRow:
+    async with cloud.db.reader() as s:
+        return await get_member(s, image_id, member_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+
+
+async def update_image_member(cloud: Cloud, caller: Caller, image_id: str, member_id: str,
+                              status: str) -> ImageMemberRow:
+    """A member's answer (`status`, one of MEMBER_STATUSES) to the image offered to it."""
+    async with cloud.db.session() as s:
+        return await set_member_status(s, image_id, member_id, status,
+                                       project_id=caller.project_id, is_admin=caller.is_admin)
+
+
+async def delete_image_member(cloud: Cloud, caller: Caller, image_id: str,
+                              member_id: str) -> None:
+    async with cloud.db.session() as s:
+        await remove_member(s, image_id, member_id, project_id=caller.project_id,
+                            is_admin=caller.is_admin)

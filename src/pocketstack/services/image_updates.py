@@ -1,5 +1,6 @@
 """Image changes: JSON patch (Glance v2 PATCH) on core attributes and custom properties with
-Glance's rules for what may change and when, and the compute API's image metadata."""
+Glance's rules for what may change and when, tags, deactivation, and the compute API's image
+metadata. The use cases (at the end) open one transaction each."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ImageRow
 from pocketstack.services import quotas
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import get_visible_image, not_authorized, require_owner, touch
+from pocketstack.services.policy import authorize
 from pocketstack.settings import Settings
 
 # Core attributes that a patch may set (never remove).
@@ -124,7 +128,6 @@ async def remove_tag(s: AsyncSession, image_id: str, tag: str, *, project_id: st
     touch(image)
 
 
-
 # --- compute API image metadata (the custom properties) -------------------------------------
 
 
@@ -154,3 +157,49 @@ async def delete_metadata_item(s: AsyncSession, image_id: str, key: str, *, proj
     del properties[key]
     image.properties = properties
     touch(image)
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+async def patch_image(cloud: Cloud, caller: Caller, image_id: str,
+                      changes: list[Change]) -> ImageRow:
+    """Glance's PATCH: every change applied in order, all or nothing."""
+    async with cloud.db.session() as s:
+        return await update_image(s, image_id, changes, project_id=caller.project_id,
+                                  is_admin=caller.is_admin)
+
+
+async def tag_image(cloud: Cloud, caller: Caller, image_id: str, tag: str) -> None:
+    async with cloud.db.session() as s:
+        await add_tag(s, image_id, tag, project_id=caller.project_id, is_admin=caller.is_admin)
+
+
+async def untag_image(cloud: Cloud, caller: Caller, image_id: str, tag: str) -> None:
+    async with cloud.db.session() as s:
+        await remove_tag(s, image_id, tag, project_id=caller.project_id, is_admin=caller.is_admin)
+
+
+async def set_image_active(cloud: Cloud, caller: Caller, image_id: str, *, active: bool) -> None:
+    """Reactivate (`active`) or deactivate the image, under the image:deactivate rule."""
+    authorize(caller, "image:deactivate")
+    async with cloud.db.session() as s:
+        await set_active_state(s, image_id, project_id=caller.project_id,
+                               is_admin=caller.is_admin, active=active)
+
+
+async def set_image_metadata(cloud: Cloud, caller: Caller, image_id: str,
+                             metadata: dict[str, str], *, replace: bool) -> dict[str, Any]:
+    """The compute API's image metadata merged with (or with `replace`, replaced by)
+    `metadata`; returns the metadata afterwards."""
+    async with cloud.db.session() as s:
+        return await update_metadata(s, cloud.settings, image_id, metadata,
+                                     project_id=caller.project_id, is_admin=caller.is_admin,
+                                     replace=replace)
+
+
+async def delete_image_metadata_item(cloud: Cloud, caller: Caller, image_id: str,
+                                     key: str) -> None:
+    async with cloud.db.session() as s:
+        await delete_metadata_item(s, image_id, key, project_id=caller.project_id,
+                                   is_admin=caller.is_admin)

@@ -1,11 +1,14 @@
 """Images: records, who may see them, listing with filters and pages, and state changes.
 
 The Image API (Glance v2) and the compute API's images both read these ImageRow records.
-Image data on disk lives in `services.image_store`.
+These functions work in a session their caller opened; the use cases that open transactions
+are in `services.image_catalog` and `services.image_data`. Image data on disk lives in
+`services.image_store`.
 """
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,12 +39,6 @@ def not_found(image_id: str) -> errors.NotFound:
 
 
 # --- visibility ------------------------------------------------------------------------------
-
-
-def _accepted_member(project_id: str) -> ColumnElement[bool]:
-    return exists().where(ImageMemberRow.image_id == ImageRow.id,
-                          ImageMemberRow.member_id == project_id,
-                          ImageMemberRow.status == "accepted")
 
 
 def _any_member(project_id: str) -> ColumnElement[bool]:
@@ -81,8 +78,9 @@ async def get_visible_image(s: AsyncSession, image_id: str, *, project_id: str,
                             is_admin: bool) -> ImageRow:
     """The image if it exists, is not deleted, and the caller may see it; else NotFound."""
     row = await s.get(ImageRow, image_id) if _looks_like_id(image_id) else None
-    return await _if_visible(s, None if row is None or row.deleted else row, image_id,
-                             project_id, is_admin)
+    image: ImageRow = await _if_visible(s, None if row is None or row.deleted else row,
+                                        image_id, project_id, is_admin)
+    return image
 
 
 async def get_visible_image_row(s: AsyncSession, image_id: str, *, project_id: str,
@@ -128,7 +126,7 @@ async def create_image_record(s: AsyncSession, *, name: str | None, owner: str |
         min_disk=min_disk, min_ram=min_ram))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ImageFields:
     """Everything a new image may be given at creation."""
 
@@ -174,10 +172,11 @@ def _unique(tags: Sequence[str]) -> list[str]:
 
 @dataclass(slots=True)
 class ImageQuery:
-    """Filters and a page of an image listing (both APIs map their parameters onto this)."""
+    """Filters and a page of an image listing (both APIs map their parameters onto this);
+    `project_id` and `is_admin` say whose listing it is (the use case sets them from the caller)."""
 
-    project_id: str | None
-    is_admin: bool
+    project_id: str | None = None
+    is_admin: bool = False
     equals: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
@@ -237,10 +236,13 @@ def _filters(q: ImageQuery) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
-    operators = {"eq": column.__eq__, "neq": column.__ne__, "gt": column.__gt__,
-                 "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
-    return operators[op](value)  # type: ignore[no-any-return]
+_OPERATORS = {"eq": operator.eq, "neq": operator.ne, "gt": operator.gt, "gte": operator.ge,
+              "lt": operator.lt, "lte": operator.le}
+
+
+def _compare(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+    clause: ColumnElement[bool] = _OPERATORS[op](column, value)
+    return clause
 
 
 def _visibility_filter(q: ImageQuery) -> ColumnElement[bool]:
@@ -275,10 +277,10 @@ def _member_with_status(project_id: str | None, q: ImageQuery) -> ColumnElement[
                           ImageMemberRow.status == q.member_status)
 
 
-async def _after_marker(s: AsyncSession, stmt: Select[tuple[ImageRow]],
-                        q: ImageQuery) -> Select[tuple[ImageRow]]:
+async def _after_marker(s: AsyncSession, stmt: Select[ImageRow],
+                        q: ImageQuery) -> Select[ImageRow]:
     marker = await s.get(ImageRow, q.marker) if q.marker else None
-    if marker is None or not is_visible(marker, q.project_id, q.is_admin, await _members(s, marker)):
+    if marker is None or not is_visible(marker, q.project_id, q.is_admin, await _member_ids(s, marker)):
         raise errors.BadRequest(f"Marker {q.marker} could not be found.")
     keys = [key for key, _ in q.sort]
     directions = [direction for _, direction in q.sort]
@@ -293,20 +295,19 @@ async def _after_marker(s: AsyncSession, stmt: Select[tuple[ImageRow]],
     return stmt.where(or_(*ors))
 
 
-def _eq(column: Any, value: Any) -> ColumnElement[bool]:
+def _eq(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
-def _beyond(column: Any, value: Any, direction: str) -> ColumnElement[bool]:
+def _beyond(column: ColumnElement[Any], value: Any, direction: str) -> ColumnElement[bool]:
     """Rows strictly after `value` in the sort order (NULLs sort first ascending)."""
     if value is None:
         return column.is_not(None) if direction == "asc" else false()
-    if direction == "asc":
-        return column > value
-    return or_(column < value, column.is_(None))
+    after: ColumnElement[bool] = column > value if direction == "asc" else column < value
+    return after if direction == "asc" else or_(after, column.is_(None))
 
 
-async def _members(s: AsyncSession, image: ImageRow) -> list[str]:
+async def _member_ids(s: AsyncSession, image: ImageRow) -> list[str]:
     rows = await s.scalars(select(ImageMemberRow.member_id).where(
         ImageMemberRow.image_id == image.id))
     return list(rows)

@@ -11,7 +11,8 @@ from pocketstack import errors
 from pocketstack.api.compute.images import deprecated_after_2_35, nova_image_errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.services import image_updates, images
+from pocketstack.services import image_catalog, image_updates
+from pocketstack.validation import invalid
 
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
@@ -20,15 +21,12 @@ def check_metadata(field: str, metadata: dict[str, Any]) -> dict[str, str]:
     """Keys of 1-255 characters from [a-zA-Z0-9-_:. ], string values of at most 255."""
     for key, value in metadata.items():
         if not KEY_RE.match(key):
-            raise errors.BadRequest(
-                f"Invalid input for field/attribute {field}. Value: {metadata}. Additional "
-                f"properties are not allowed ({key!r} was unexpected)")
+            raise invalid(field, metadata,
+                          f"Additional properties are not allowed ({key!r} was unexpected)")
         if not isinstance(value, str):
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. "
-                                    f"{value!r} is not of type 'string'")
+            raise invalid(key, value, f"{value!r} is not of type 'string'")
         if len(value) > 255:
-            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: {value}. "
-                                    f"{value!r} is too long")
+            raise invalid(key, value, f"{value!r} is too long")
     return metadata
 
 
@@ -36,19 +34,15 @@ async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.reader() as s:
-            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
-                                                   is_admin=ctx.is_admin)
+        image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
     return dict(image.properties or {})
 
 
 async def _write_metadata(ctx: Ctx, metadata: dict[str, str], *, replace: bool) -> dict[str, Any]:
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.session() as s:
-            return await image_updates.update_metadata(
-                s, ctx.cloud.settings, image_id, metadata, project_id=ctx.project_id,
-                is_admin=ctx.is_admin, replace=replace)
+        return await image_updates.set_image_metadata(ctx.cloud, ctx.caller, image_id, metadata,
+                                                      replace=replace)
 
 
 async def list_image_metadata(ctx: Ctx) -> Response:
@@ -93,9 +87,7 @@ async def delete_image_metadata_item(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id, key = ctx.params["image_id"], ctx.params["key"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_updates.delete_metadata_item(s, image_id, key, project_id=ctx.project_id,
-                                                     is_admin=ctx.is_admin)
+        await image_updates.delete_image_metadata_item(ctx.cloud, ctx.caller, image_id, key)
     return empty(204)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -14,9 +13,9 @@ from pocketstack.api.cached_reads import cached
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import ImageRow
-from pocketstack.services import image_store, images
+from pocketstack.services import image_catalog, images
 from pocketstack.services.images import ImageQuery
+from pocketstack.services.records import ImageRow
 from pocketstack.timeutil import iso_z, parse_iso
 from pocketstack.validation import OSLO
 
@@ -88,8 +87,7 @@ def image_query(ctx: Ctx) -> ImageQuery:
     and paging, mapped onto the image service's default listing."""
     params = ctx.query
     limit = _int_param(ctx, "limit")
-    q = ImageQuery(project_id=ctx.project_id, is_admin=ctx.is_admin,
-                   limit=MAX_LIMIT if limit is None else min(limit, MAX_LIMIT),
+    q = ImageQuery(limit=MAX_LIMIT if limit is None else min(limit, MAX_LIMIT),
                    marker=params.get("marker"), min_ram=_int_param(ctx, "minRam"),
                    min_disk=_int_param(ctx, "minDisk"))
     if "name" in params:
@@ -135,8 +133,7 @@ def nova_image_errors(image_id: str, forbidden: str | None = None) -> Iterator[N
 async def _list(ctx: Ctx) -> tuple[ImageQuery, list[ImageRow]]:
     deprecated_after_2_35(ctx)
     query = image_query(ctx)
-    async with ctx.cloud.db.reader() as s:
-        rows = await images.list_images(s, query)
+    rows = await image_catalog.list_images(ctx.cloud, ctx.caller, query, require_project=True)
     return query, rows
 
 
@@ -162,9 +159,7 @@ async def show_image(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
-        async with ctx.cloud.db.reader() as s:
-            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
-                                                   is_admin=ctx.is_admin)
+        image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
     return json_response({"image": detail_view(ctx, image)})
 
 
@@ -172,10 +167,7 @@ async def delete_image(ctx: Ctx) -> Response:
     deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id, "You are not allowed to delete the image."):
-        async with ctx.cloud.db.session() as s:
-            location = await images.delete_image(s, image_id, project_id=ctx.project_id,
-                                                 is_admin=ctx.is_admin)
-    await asyncio.to_thread(image_store.remove, ctx.cloud.settings.data_dir, location)
+        await image_catalog.delete_image(ctx.cloud, ctx.caller, image_id)
     return empty(204)
 
 

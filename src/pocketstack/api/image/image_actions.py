@@ -9,25 +9,21 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.image.images import glance_not_found
 from pocketstack.api.image.validation import check_tags
 from pocketstack.api.routing import Route
-from pocketstack.services import image_updates, images
+from pocketstack.services import image_catalog, image_updates
 
 
 async def add_tag(ctx: Ctx) -> Response:
     image_id, tag = ctx.params["image_id"], ctx.params["tag"]
     check_tags([tag])
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_updates.add_tag(s, image_id, tag, project_id=ctx.project_id,
-                                 is_admin=ctx.is_admin)
+        await image_updates.tag_image(ctx.cloud, ctx.caller, image_id, tag)
     return empty(204)
 
 
 async def delete_tag(ctx: Ctx) -> Response:
     image_id, tag = ctx.params["image_id"], ctx.params["tag"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_updates.remove_tag(s, image_id, tag, project_id=ctx.project_id,
-                                    is_admin=ctx.is_admin)
+        await image_updates.untag_image(ctx.cloud, ctx.caller, image_id, tag)
     return empty(204)
 
 
@@ -41,11 +37,8 @@ async def reactivate_image(ctx: Ctx) -> Response:
 
 async def _set_active(ctx: Ctx, *, active: bool) -> Response:
     image_id = ctx.params["image_id"]
-    ctx.authorize("image:deactivate")
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_updates.set_active_state(s, image_id, project_id=ctx.project_id,
-                                          is_admin=ctx.is_admin, active=active)
+        await image_updates.set_image_active(ctx.cloud, ctx.caller, image_id, active=active)
     return empty(204)
 
 
@@ -53,9 +46,7 @@ async def list_image_tasks(ctx: Ctx) -> Response:
     """Glance 2.12+: the import tasks of an image; pocketstack runs no import tasks."""
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.reader() as s:
-            await images.get_visible_image(s, image_id, project_id=ctx.project_id,
-                                           is_admin=ctx.is_admin)
+        await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
     return json_response({"tasks": []})
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ from pocketstack.api.image.patch import read_changes
 from pocketstack.api.image.validation import WRITABLE, check_attribute, check_writable
 from pocketstack.api.image.views import image_view, images_page
 from pocketstack.api.routing import Route
-from pocketstack.services import image_store, image_updates, images
+from pocketstack.services import image_catalog, image_updates, images
 from pocketstack.services.images import ImageFields
 
 
@@ -31,8 +30,9 @@ def glance_not_found(image_id: str) -> Iterator[None]:
         raise
 
 
-def image_fields(body: dict[str, Any], project_id: str, is_admin: bool) -> ImageFields:
-    """Validate a create body: core attributes, tags, and flat custom properties."""
+def image_fields(body: dict[str, Any]) -> ImageFields:
+    """Validate a create body: core attributes, tags, and flat custom properties (the owner,
+    when not given, is the caller's project)."""
     values: dict[str, Any] = {}
     properties: dict[str, Any] = {}
     for name, value in body.items():
@@ -43,11 +43,8 @@ def image_fields(body: dict[str, Any], project_id: str, is_admin: bool) -> Image
             values[name] = value
         else:
             properties[name] = value
-    owner = values.get("owner") or project_id
-    if owner != project_id and not is_admin:
-        raise errors.Forbidden(f"You are not permitted to create images owned by '{owner}'.")
     return ImageFields(
-        name=values.get("name"), owner=owner, properties=properties,
+        name=values.get("name"), owner=values.get("owner"), properties=properties,
         visibility=values.get("visibility", "shared"), container_format=values.get("container_format"),
         disk_format=values.get("disk_format"), min_disk=values.get("min_disk", 0),
         min_ram=values.get("min_ram", 0), protected=values.get("protected", False),
@@ -58,9 +55,8 @@ def image_fields(body: dict[str, Any], project_id: str, is_admin: bool) -> Image
 async def list_images(ctx: Ctx) -> Response:
     if ctx.request.url.path.endswith("/"):
         raise errors.NotFound("The resource could not be found.")  # GET /v2/images/ names no image
-    query = parse_query(ctx.query, ctx.user.project_id, ctx.is_admin)
-    async with ctx.cloud.db.reader() as s:
-        rows = await images.list_images(s, query)
+    query = parse_query(ctx.query)
+    rows = await image_catalog.list_images(ctx.cloud, ctx.caller, query)
     full = query.limit is not None and query.limit > 0 and len(rows) == query.limit
     return json_response(images_page(rows, list(ctx.query.multi_items()),
                                      rows[-1].id if full else None))
@@ -69,18 +65,13 @@ async def list_images(ctx: Ctx) -> Response:
 async def show_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.reader() as s:
-            image = await images.get_visible_image(s, image_id, project_id=ctx.project_id,
-                                                   is_admin=ctx.is_admin)
+        image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
     return json_response(image_view(image))
 
 
 async def create_image(ctx: Ctx) -> Response:
-    fields = image_fields(await ctx.json_object(), ctx.project_id, ctx.is_admin)
-    if fields.visibility == "public":
-        ctx.authorize("image:publicize")
-    async with ctx.cloud.db.session() as s:
-        image = await images.add_image(s, fields)
+    fields = image_fields(await ctx.json_object())
+    image = await image_catalog.create_image(ctx.cloud, ctx.caller, fields)
     location = ctx.url("image", "v2", "images", image.id)
     return json_response(image_view(image), 201, headers={"Location": location})
 
@@ -89,10 +80,7 @@ async def update_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     changes = await read_changes(ctx)
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            image = await image_updates.update_image(s, image_id, changes,
-                                                     project_id=ctx.project_id,
-                                                     is_admin=ctx.is_admin)
+        image = await image_updates.patch_image(ctx.cloud, ctx.caller, image_id, changes)
     return json_response(image_view(image))
 
 
@@ -104,10 +92,7 @@ async def delete_image_without_id(ctx: Ctx) -> Response:
 async def delete_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            location = await images.delete_image(s, image_id, project_id=ctx.project_id,
-                                                 is_admin=ctx.is_admin)
-    await asyncio.to_thread(image_store.remove, ctx.cloud.settings.data_dir, location)
+        await image_catalog.delete_image(ctx.cloud, ctx.caller, image_id)
     return empty(204)
 
 

@@ -39,9 +39,8 @@ def parse_limit(params: QueryParams) -> int:
     return min(limit, MAX_LIMIT)
 
 
-def parse_query(params: QueryParams, project_id: str | None, is_admin: bool) -> ImageQuery:
-    q = ImageQuery(project_id=project_id, is_admin=is_admin, limit=parse_limit(params),
-                   marker=params.get("marker"), sort=parse_sort(params))
+def parse_query(params: QueryParams) -> ImageQuery:
+    q = ImageQuery(limit=parse_limit(params), marker=params.get("marker"), sort=parse_sort(params))
     q.member_status = _one_of(params.get("member_status", "accepted"), MEMBER_STATUSES,
                               "Invalid status: {}")
     visibility = params.get("visibility")

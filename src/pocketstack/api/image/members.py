@@ -10,8 +10,8 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.image.images import glance_not_found
 from pocketstack.api.routing import Route
-from pocketstack.db.models import ImageMemberRow
 from pocketstack.services import image_members
+from pocketstack.services.records import ImageMemberRow
 from pocketstack.timeutil import iso_z
 
 
@@ -36,18 +36,14 @@ async def create_member(ctx: Ctx) -> Response:
     member_id = _string_field(await ctx.json_object(), "member",
                               "Member to be added not specified")
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            row = await image_members.add_member(s, image_id, member_id,
-                                                 project_id=ctx.project_id, is_admin=ctx.is_admin)
+        row = await image_members.create_image_member(ctx.cloud, ctx.caller, image_id, member_id)
     return json_response(member_view(row))
 
 
 async def list_members(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.reader() as s:
-            rows = await image_members.list_members(s, image_id, project_id=ctx.project_id,
-                                                    is_admin=ctx.is_admin)
+        rows = await image_members.list_image_members(ctx.cloud, ctx.caller, image_id)
     return json_response({"members": [member_view(r) for r in rows],
                           "schema": "/v2/schemas/members"})
 
@@ -55,9 +51,7 @@ async def list_members(ctx: Ctx) -> Response:
 async def show_member(ctx: Ctx) -> Response:
     image_id, member_id = ctx.params["image_id"], ctx.params["member_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.reader() as s:
-            row = await image_members.get_member(s, image_id, member_id,
-                                                 project_id=ctx.project_id, is_admin=ctx.is_admin)
+        row = await image_members.show_image_member(ctx.cloud, ctx.caller, image_id, member_id)
     return json_response(member_view(row))
 
 
@@ -68,18 +62,15 @@ async def update_member(ctx: Ctx) -> Response:
         raise errors.BadRequest(f"Provided object does not match schema 'member': {status!r} is "
                                 f"not one of {list(image_members.MEMBER_STATUSES)!r}")
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            row = await image_members.set_member_status(
-                s, image_id, member_id, status, project_id=ctx.project_id, is_admin=ctx.is_admin)
+        row = await image_members.update_image_member(ctx.cloud, ctx.caller, image_id,
+                                                      member_id, status)
     return json_response(member_view(row))
 
 
 async def delete_member(ctx: Ctx) -> Response:
     image_id, member_id = ctx.params["image_id"], ctx.params["member_id"]
     with glance_not_found(image_id):
-        async with ctx.cloud.db.session() as s:
-            await image_members.remove_member(s, image_id, member_id, project_id=ctx.project_id,
-                                              is_admin=ctx.is_admin)
+        await image_members.delete_image_member(ctx.cloud, ctx.caller, image_id, member_id)
     return empty(204)
 
 

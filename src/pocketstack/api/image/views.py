@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from pocketstack.db.models import ImageRow
+from pocketstack.services.records import ImageRow
 from pocketstack.timeutil import iso_z
 
 
