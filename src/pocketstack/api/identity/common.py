@@ -1,17 +1,14 @@
-"""Shared by the identity handlers: Keystone-style body validation, query flags, list links,
-and the caller checks Keystone's default policies make (admin, or the caller's own user)."""
+"""Shared by the identity handlers: Keystone-style body validation, query flags and list
+links."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, StrictStr, StringConstraints, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
-from pocketstack.db.models import ProjectRow
-from pocketstack.services import identity
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -65,18 +62,3 @@ def list_links(ctx: Ctx, path: str) -> dict[str, Any]:
     query = ctx.request.url.query
     return {"self": f"{url}?{query}" if query else url, "previous": None, "next": None}
 
-
-def admin_or_self(ctx: Ctx, user_id: str) -> None:
-    if ctx.user.user_id != user_id:
-        ctx.authorize("identity:admin")
-
-
-async def caller_domain(s: AsyncSession, ctx: Ctx) -> str:
-    """The domain a new project or user lands in when the body names none: the token's."""
-    if ctx.user.domain_id and ctx.user.domain_id != identity.SYSTEM:
-        return ctx.user.domain_id
-    if ctx.user.project_id:
-        project = await s.get(ProjectRow, ctx.user.project_id)
-        if project is not None:
-            return project.domain_id
-    return identity.DEFAULT_DOMAIN_ID
