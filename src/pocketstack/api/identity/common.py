@@ -9,6 +9,7 @@ from pydantic import BaseModel, StrictStr, StringConstraints, ValidationError
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
+from pocketstack.validation import OSLO
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,7 +19,6 @@ Name64 = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64, pat
 Name255 = Annotated[StrictStr, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
 Tag = Annotated[StrictStr, StringConstraints(min_length=1, max_length=255, pattern=r"^[^,/]+$")]
 
-FALSE_WORDS = frozenset({"0", "f", "false", "n", "no", "off"})
 # Attributes that a body's extra properties may never shadow in a view.
 RESERVED = frozenset({"id", "links", "options", "password", "original_password", "domain_id",
                       "name", "enabled", "is_domain", "parent_id", "tags", "password_hash",
@@ -50,11 +50,12 @@ def extra_of(body: BaseModel) -> dict[str, Any]:
 
 
 def flag(ctx: Ctx, name: str) -> bool | None:
-    """A boolean query parameter as Keystone reads it; None when absent."""
+    """A boolean query parameter as Keystone reads it (true unless oslo spells it false);
+    None when absent."""
     value = ctx.query.get(name)
     if value is None:
         return None
-    return value.strip().lower() not in FALSE_WORDS
+    return value.strip().lower() not in OSLO.false
 
 
 def list_links(ctx: Ctx, path: str) -> dict[str, Any]:
