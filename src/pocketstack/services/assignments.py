@@ -113,8 +113,9 @@ async def members_of(s: AsyncSession, group_ids: Any) -> list[str]:
 
 async def holders_of(s: AsyncSession, condition: ColumnElement[bool]) -> set[str]:
     """Every user holding a grant that matches `condition`, directly or through a group."""
-    users = set((await s.scalars(select(RoleAssignmentRow.user_id).where(
-        condition, RoleAssignmentRow.user_id.is_not(None)).distinct())).all())
+    direct = (await s.scalars(select(RoleAssignmentRow.user_id).where(
+        condition, RoleAssignmentRow.user_id.is_not(None)).distinct())).all()
+    users = {user_id for user_id in direct if user_id is not None}
     groups = select(RoleAssignmentRow.group_id).where(
         condition, RoleAssignmentRow.group_id.is_not(None))
     return users | set(await members_of(s, groups))

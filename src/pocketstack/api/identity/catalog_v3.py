@@ -10,7 +10,7 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import changes_of, extra_of, list_links, parse
-from pocketstack.services import catalog_store
+from pocketstack.services import identity_catalog as catalog
 
 Short = Field(min_length=1, max_length=255)
 
@@ -62,46 +62,35 @@ class EndpointUpdate(BaseModel):
 
 
 async def list_services(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        found = await catalog_store.services(s, ctx.cloud.settings,
-                                             service_type=ctx.query.get("type"),
-                                             name=ctx.query.get("name"))
+    found = await catalog.list_services(ctx.cloud, ctx.caller, service_type=ctx.query.get("type"),
+                                        name=ctx.query.get("name"))
     return json_response({"services": [views.service_view(ctx, x) for x in found],
                           "links": list_links(ctx, "services")})
 
 
 async def show_service(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        service = await catalog_store.get_service(s, ctx.cloud.settings, ctx.params["service_id"])
+    service = await catalog.show_service(ctx.cloud, ctx.caller, ctx.params["service_id"])
     return json_response({"service": views.service_view(ctx, service)})
 
 
 async def create_service(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(ServiceCreate, await ctx.json_object("service"))
-    async with ctx.cloud.db.session() as s:
-        service = await catalog_store.create_service(
-            s, body.type, name=body.name or "", description=body.description or "",
-            enabled=body.enabled, extra=extra_of(body))
+    service = await catalog.create_service(
+        ctx.cloud, ctx.caller, service_type=body.type, name=body.name or "",
+        description=body.description or "", enabled=body.enabled, extra=extra_of(body))
     return json_response({"service": views.service_view(ctx, service)}, 201)
 
 
 async def update_service(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(ServiceUpdate, await ctx.json_object("service"))
     changes, extra = changes_of(body, not_null=("type", "enabled"))
-    async with ctx.cloud.db.session() as s:
-        service = await catalog_store.update_service(s, ctx.cloud.settings,
-                                                     ctx.params["service_id"], changes, extra)
+    service = await catalog.update_service(ctx.cloud, ctx.caller, ctx.params["service_id"],
+                                           changes, extra)
     return json_response({"service": views.service_view(ctx, service)})
 
 
 async def delete_service(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await catalog_store.delete_service(s, ctx.cloud.settings, ctx.params["service_id"])
+    await catalog.delete_service(ctx.cloud, ctx.caller, ctx.params["service_id"])
     return empty(204)
 
 
@@ -109,20 +98,15 @@ async def delete_service(ctx: Ctx) -> Response:
 
 
 async def list_endpoints(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     q = ctx.query
-    async with ctx.cloud.db.reader() as s:
-        found = await catalog_store.endpoints(s, ctx.cloud.settings, service_id=q.get("service_id"),
-                                              interface=q.get("interface"),
-                                              region_id=q.get("region_id"))
+    found = await catalog.list_endpoints(ctx.cloud, ctx.caller, service_id=q.get("service_id"),
+                                         interface=q.get("interface"), region_id=q.get("region_id"))
     return json_response({"endpoints": [views.endpoint_view(ctx, x) for x in found],
                           "links": list_links(ctx, "endpoints")})
 
 
 async def show_endpoint(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        endpoint = await catalog_store.get_endpoint(s, ctx.cloud.settings, ctx.params["endpoint_id"])
+    endpoint = await catalog.show_endpoint(ctx.cloud, ctx.caller, ctx.params["endpoint_id"])
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)})
 
 
@@ -133,32 +117,26 @@ def _region_of(body: EndpointCreate | EndpointUpdate) -> str | None:
 
 
 async def create_endpoint(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(EndpointCreate, await ctx.json_object("endpoint"))
-    async with ctx.cloud.db.session() as s:
-        endpoint = await catalog_store.create_endpoint(
-            s, ctx.cloud.settings, body.service_id, body.interface, body.url,
-            region_id=_region_of(body), enabled=body.enabled, extra=extra_of(body))
+    endpoint = await catalog.create_endpoint(
+        ctx.cloud, ctx.caller, service_id=body.service_id, interface=body.interface, url=body.url,
+        region_id=_region_of(body), enabled=body.enabled, extra=extra_of(body))
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)}, 201)
 
 
 async def update_endpoint(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(EndpointUpdate, await ctx.json_object("endpoint"))
     changes, extra = changes_of(body, not_null=("enabled", "url", "interface", "service_id"))
     changes.pop("region", None)
     if "region" in body.model_fields_set or "region_id" in body.model_fields_set:
         changes["region_id"] = _region_of(body)
-    async with ctx.cloud.db.session() as s:
-        endpoint = await catalog_store.update_endpoint(s, ctx.cloud.settings,
-                                                       ctx.params["endpoint_id"], changes, extra)
+    endpoint = await catalog.update_endpoint(ctx.cloud, ctx.caller, ctx.params["endpoint_id"],
+                                             changes, extra)
     return json_response({"endpoint": views.endpoint_view(ctx, endpoint)})
 
 
 async def delete_endpoint(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await catalog_store.delete_endpoint(s, ctx.cloud.settings, ctx.params["endpoint_id"])
+    await catalog.delete_endpoint(ctx.cloud, ctx.caller, ctx.params["endpoint_id"])
     return empty(204)
 
 
@@ -166,48 +144,39 @@ async def delete_endpoint(ctx: Ctx) -> Response:
 
 
 async def list_regions(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        regions = await catalog_store.regions(s, ctx.cloud.settings,
-                                              parent_region_id=ctx.query.get("parent_region_id"))
+    regions = await catalog.list_regions(ctx.cloud,
+                                         parent_region_id=ctx.query.get("parent_region_id"))
     return json_response({"regions": [views.region_view(ctx, x) for x in regions],
                           "links": list_links(ctx, "regions")})
 
 
 async def show_region(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        region = await catalog_store.get_region(s, ctx.cloud.settings, ctx.params["region_id"])
+    region = await catalog.show_region(ctx.cloud, ctx.params["region_id"])
     return json_response({"region": views.region_view(ctx, region)})
 
 
 async def create_region(ctx: Ctx) -> Response:
     """POST /v3/regions (any id, or the body's) and PUT /v3/regions/{id} (that id)."""
-    ctx.authorize("identity:admin")
     body = parse(RegionBody, await ctx.json_object("region"))
     region_id = ctx.params.get("region_id")
     if region_id is not None and body.id is not None and body.id != region_id:
         raise errors.BadRequest("The region id in the body does not match the URL.")
-    async with ctx.cloud.db.session() as s:
-        region = await catalog_store.create_region(
-            s, ctx.cloud.settings, region_id=region_id or body.id,
-            description=body.description or "", parent_region_id=body.parent_region_id,
-            extra=extra_of(body))
+    region = await catalog.create_region(
+        ctx.cloud, ctx.caller, region_id=region_id or body.id, description=body.description or "",
+        parent_region_id=body.parent_region_id, extra=extra_of(body))
     return json_response({"region": views.region_view(ctx, region)}, 201)
 
 
 async def update_region(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(RegionBody, await ctx.json_object("region"))
     changes, extra = changes_of(body)
     if changes.pop("id", None) not in (None, ctx.params["region_id"]):
         raise errors.BadRequest("Update of `id` is not allowed.")
-    async with ctx.cloud.db.session() as s:
-        region = await catalog_store.update_region(s, ctx.cloud.settings, ctx.params["region_id"],
-                                                   changes, extra)
+    region = await catalog.update_region(ctx.cloud, ctx.caller, ctx.params["region_id"], changes,
+                                         extra)
     return json_response({"region": views.region_view(ctx, region)})
 
 
 async def delete_region(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await catalog_store.delete_region(s, ctx.cloud.settings, ctx.params["region_id"])
+    await catalog.delete_region(ctx.cloud, ctx.caller, ctx.params["region_id"])
     return empty(204)

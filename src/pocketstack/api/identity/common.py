@@ -1,17 +1,15 @@
-"""Shared by the identity handlers: Keystone-style body validation, query flags, list links,
-and the caller checks Keystone's default policies make (admin, or the caller's own user)."""
+"""Shared by the identity handlers: Keystone-style body validation, query flags and list
+links."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, StrictStr, StringConstraints, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
-from pocketstack.db.models import ProjectRow
-from pocketstack.services import identity
+from pocketstack.validation import OSLO
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,7 +19,6 @@ Name64 = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64, pat
 Name255 = Annotated[StrictStr, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
 Tag = Annotated[StrictStr, StringConstraints(min_length=1, max_length=255, pattern=r"^[^,/]+$")]
 
-FALSE_WORDS = frozenset({"0", "f", "false", "n", "no", "off"})
 # Attributes that a body's extra properties may never shadow in a view.
 RESERVED = frozenset({"id", "links", "options", "password", "original_password", "domain_id",
                       "name", "enabled", "is_domain", "parent_id", "tags", "password_hash",
@@ -53,11 +50,12 @@ def extra_of(body: BaseModel) -> dict[str, Any]:
 
 
 def flag(ctx: Ctx, name: str) -> bool | None:
-    """A boolean query parameter as Keystone reads it; None when absent."""
+    """A boolean query parameter as Keystone reads it (true unless oslo spells it false);
+    None when absent."""
     value = ctx.query.get(name)
     if value is None:
         return None
-    return value.strip().lower() not in FALSE_WORDS
+    return value.strip().lower() not in OSLO.false
 
 
 def list_links(ctx: Ctx, path: str) -> dict[str, Any]:
@@ -65,18 +63,3 @@ def list_links(ctx: Ctx, path: str) -> dict[str, Any]:
     query = ctx.request.url.query
     return {"self": f"{url}?{query}" if query else url, "previous": None, "next": None}
 
-
-def admin_or_self(ctx: Ctx, user_id: str) -> None:
-    if ctx.user.user_id != user_id:
-        ctx.authorize("identity:admin")
-
-
-async def caller_domain(s: AsyncSession, ctx: Ctx) -> str:
-    """The domain a new project or user lands in when the body names none: the token's."""
-    if ctx.user.domain_id and ctx.user.domain_id != identity.SYSTEM:
-        return ctx.user.domain_id
-    if ctx.user.project_id:
-        project = await s.get(ProjectRow, ctx.user.project_id)
-        if project is not None:
-            return project.domain_id
-    return identity.DEFAULT_DOMAIN_ID

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.responses import Response
 
 from pocketstack.api.http import Ctx, empty, json_response
-from pocketstack.api.identity.common import admin_or_self, changes_of, extra_of, list_links, parse
-from pocketstack.db.models import CredentialRow, PolicyBlobRow
+from pocketstack.api.identity.common import changes_of, extra_of, list_links, parse
 from pocketstack.services import credentials
+from pocketstack.services.credentials import Credential
+from pocketstack.services.records import PolicyBlobRow
 
 Text = Field(min_length=1, max_length=65_536)
 
@@ -44,13 +45,14 @@ class PolicyUpdate(BaseModel):
     blob: StrictStr | None = Field(default=None, min_length=1, max_length=65_536)
 
 
-def credential_view(ctx: Ctx, row: CredentialRow) -> dict[str, Any]:
+def credential_view(ctx: Ctx, credential: Credential) -> dict[str, Any]:
+    row = credential.row
     view = {
         "id": row.id,
         "user_id": row.user_id,
         "project_id": row.project_id,
         "type": row.type,
-        "blob": credentials.decrypt(ctx.cloud.tokens.fernet, row),
+        "blob": credential.blob,
         "links": {"self": ctx.url("identity/v3", "credentials", row.id)},
     }
     return {**{k: v for k, v in (row.extra or {}).items() if k not in view}, **view}
@@ -67,49 +69,36 @@ def policy_view(ctx: Ctx, row: PolicyBlobRow) -> dict[str, Any]:
 
 async def create_credential(ctx: Ctx) -> Response:
     body = parse(CredentialCreate, await ctx.json_object("credential"))
-    admin_or_self(ctx, body.user_id)
-    async with ctx.cloud.db.session() as s:
-        row = await credentials.create_credential(
-            s, ctx.cloud.tokens.fernet, body.user_id, body.type, body.blob,
-            project_id=body.project_id, extra=extra_of(body))
-    return json_response({"credential": credential_view(ctx, row)}, 201)
+    credential = await credentials.create_credential(
+        ctx.cloud, ctx.caller, user_id=body.user_id, type_=body.type, blob=body.blob,
+        project_id=body.project_id, extra=extra_of(body))
+    return json_response({"credential": credential_view(ctx, credential)}, 201)
 
 
 async def list_credentials(ctx: Ctx) -> Response:
-    user_id = ctx.query.get("user_id")
-    if not ctx.user.is_admin:
-        user_id = ctx.user.user_id
-    async with ctx.cloud.db.reader() as s:
-        rows = await credentials.list_credentials(s, user_id=user_id, type_=ctx.query.get("type"))
-    return json_response({"credentials": [credential_view(ctx, r) for r in rows],
+    found = await credentials.list_credentials(ctx.cloud, ctx.caller,
+                                               user_id=ctx.query.get("user_id"),
+                                               type_=ctx.query.get("type"))
+    return json_response({"credentials": [credential_view(ctx, c) for c in found],
                           "links": list_links(ctx, "credentials")})
 
 
 async def show_credential(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await credentials.get_credential(s, ctx.params["credential_id"])
-        if row.user_id != ctx.user.user_id:
-            ctx.authorize("identity:admin")
-    return json_response({"credential": credential_view(ctx, row)})
+    credential = await credentials.show_credential(ctx.cloud, ctx.caller,
+                                                   ctx.params["credential_id"])
+    return json_response({"credential": credential_view(ctx, credential)})
 
 
 async def update_credential(ctx: Ctx) -> Response:
     body = parse(CredentialUpdate, await ctx.json_object("credential"))
     changes, extra = changes_of(body, not_null=("user_id", "type", "blob"))
-    async with ctx.cloud.db.session() as s:
-        row = await credentials.get_credential(s, ctx.params["credential_id"])
-        if row.user_id != ctx.user.user_id or changes.get("user_id", row.user_id) != row.user_id:
-            ctx.authorize("identity:admin")
-        row = await credentials.update_credential(s, ctx.cloud.tokens.fernet, row.id, changes, extra)
-    return json_response({"credential": credential_view(ctx, row)})
+    credential = await credentials.update_credential(ctx.cloud, ctx.caller,
+                                                     ctx.params["credential_id"], changes, extra)
+    return json_response({"credential": credential_view(ctx, credential)})
 
 
 async def delete_credential(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        row = await credentials.get_credential(s, ctx.params["credential_id"])
-        if row.user_id != ctx.user.user_id:
-            ctx.authorize("identity:admin")
-        await credentials.delete_credential(s, row.id)
+    await credentials.delete_credential(ctx.cloud, ctx.caller, ctx.params["credential_id"])
     return empty(204)
 
 
@@ -117,39 +106,31 @@ async def delete_credential(ctx: Ctx) -> Response:
 
 
 async def create_policy(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(PolicyCreate, await ctx.json_object("policy"))
-    async with ctx.cloud.db.session() as s:
-        row = await credentials.create_policy(s, body.type, body.blob, extra_of(body))
+    row = await credentials.create_policy(ctx.cloud, ctx.caller, type_=body.type, blob=body.blob,
+                                          extra=extra_of(body))
     return json_response({"policy": policy_view(ctx, row)}, 201)
 
 
 async def list_policies(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        rows = await credentials.list_policies(s, type_=ctx.query.get("type"))
+    rows = await credentials.list_policies(ctx.cloud, ctx.caller, type_=ctx.query.get("type"))
     return json_response({"policies": [policy_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "policies")})
 
 
 async def show_policy(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        row = await credentials.get_policy(s, ctx.params["policy_id"])
+    row = await credentials.show_policy(ctx.cloud, ctx.caller, ctx.params["policy_id"])
     return json_response({"policy": policy_view(ctx, row)})
 
 
 async def update_policy(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(PolicyUpdate, await ctx.json_object("policy"))
     changes, extra = changes_of(body, not_null=("type", "blob"))
-    async with ctx.cloud.db.session() as s:
-        row = await credentials.update_policy(s, ctx.params["policy_id"], changes, extra)
+    row = await credentials.update_policy(ctx.cloud, ctx.caller, ctx.params["policy_id"],
+                                          changes, extra)
     return json_response({"policy": policy_view(ctx, row)})
 
 
 async def delete_policy(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await credentials.delete_policy(s, ctx.params["policy_id"])
+    await credentials.delete_policy(ctx.cloud, ctx.caller, ctx.params["policy_id"])
     return empty(204)

@@ -10,14 +10,13 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import (
     Name64,
-    caller_domain,
     changes_of,
     extra_of,
     flag,
     list_links,
     parse,
 )
-from pocketstack.services import identity
+from pocketstack.services import identity_domains as domains
 
 
 class DomainCreate(BaseModel):
@@ -35,44 +34,35 @@ class DomainUpdate(BaseModel):
 
 
 async def create_domain(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(DomainCreate, await ctx.json_object("domain"))
-    async with ctx.cloud.db.session() as s:
-        row = await identity.create_domain(s, body.name, description=body.description or "",
-                                           enabled=body.enabled, extra=extra_of(body))
+    row = await domains.create_domain(ctx.cloud, ctx.caller, name=body.name,
+                                      description=body.description or "", enabled=body.enabled,
+                                      extra=extra_of(body))
     return json_response({"domain": views.domain_view(ctx, row)}, 201)
 
 
 async def list_domains(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        rows = await identity.list_domains(s, name=ctx.query.get("name"), enabled=flag(ctx, "enabled"))
+    rows = await domains.list_domains(ctx.cloud, ctx.caller, name=ctx.query.get("name"),
+                                      enabled=flag(ctx, "enabled"))
     return json_response({"domains": [views.domain_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "domains")})
 
 
 async def show_domain(ctx: Ctx) -> Response:
-    domain_id = ctx.params["domain_id"]
-    async with ctx.cloud.db.reader() as s:
-        if not ctx.user.scoped or await caller_domain(s, ctx) != domain_id:
-            ctx.authorize("identity:admin")
-        row = await identity.get_domain(s, domain_id)
+    row = await domains.show_domain(ctx.cloud, ctx.caller, ctx.params["domain_id"])
     return json_response({"domain": views.domain_view(ctx, row)})
 
 
 async def update_domain(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(DomainUpdate, await ctx.json_object("domain"))
     changes, extra = changes_of(body, not_null=("name", "enabled"))
     if "description" in changes:
         changes["description"] = changes["description"] or ""
-    async with ctx.cloud.db.session() as s:
-        row = await identity.update_domain(s, ctx.cloud.tokens, ctx.params["domain_id"], changes, extra)
+    row = await domains.update_domain(ctx.cloud, ctx.caller, ctx.params["domain_id"], changes,
+                                      extra)
     return json_response({"domain": views.domain_view(ctx, row)})
 
 
 async def delete_domain(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await identity.delete_domain(s, ctx.cloud.tokens, ctx.params["domain_id"])
+    await domains.delete_domain(ctx.cloud, ctx.caller, ctx.params["domain_id"])
     return empty(204)

@@ -7,11 +7,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity.common import list_links
-from pocketstack.db.models import RoleRow
-from pocketstack.services import assignments
+from pocketstack.services import identity_roles as roles
+from pocketstack.services.records import RoleRow
 
 
 def _ref(ctx: Ctx, role: RoleRow) -> dict[str, Any]:
@@ -29,42 +28,28 @@ def _ids(ctx: Ctx) -> tuple[str, str]:
 
 
 async def create_rule(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        prior, implied = await assignments.create_inference(s, *_ids(ctx))
+    prior, implied = await roles.create_rule(ctx.cloud, ctx.caller, *_ids(ctx))
     return json_response(_rule(ctx, prior, implied), 201)
 
 
 async def show_rule(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        prior, implied = await assignments.get_inference(s, *_ids(ctx))
+    prior, implied = await roles.show_rule(ctx.cloud, ctx.caller, *_ids(ctx))
     return json_response(_rule(ctx, prior, implied))
 
 
 async def check_rule(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        await assignments.get_inference(s, *_ids(ctx))
+    await roles.show_rule(ctx.cloud, ctx.caller, *_ids(ctx))
     return empty(204)
 
 
 async def delete_rule(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await assignments.delete_inference(s, ctx.cloud.tokens, *_ids(ctx))
+    await roles.delete_rule(ctx.cloud, ctx.caller, *_ids(ctx))
     return empty(204)
 
 
 async def list_rules_of_role(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     prior_id = ctx.params["role_id"]
-    async with ctx.cloud.db.reader() as s:
-        prior = await s.get(RoleRow, prior_id)
-        if prior is None:
-            raise errors.NotFound(f"Could not find role: {prior_id}.")
-        rules = await assignments.list_inferences(s, prior_id)
-    implied = rules[0][1] if rules else []
+    prior, implied = await roles.rules_of_role(ctx.cloud, ctx.caller, prior_id)
     return json_response({
         "role_inference": {"prior_role": _ref(ctx, prior), "implies": [_ref(ctx, r) for r in implied]},
         "links": {"self": ctx.url("identity/v3", "roles", prior_id, "implies")},
@@ -72,9 +57,7 @@ async def list_rules_of_role(ctx: Ctx) -> Response:
 
 
 async def list_all_rules(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        rules = await assignments.list_inferences(s)
+    rules = await roles.list_rules(ctx.cloud, ctx.caller)
     return json_response({
         "role_inferences": [{"prior_role": _ref(ctx, prior), "implies": [_ref(ctx, r) for r in implied]}
                             for prior, implied in rules],

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import Name255, changes_of, extra_of, list_links, parse
-from pocketstack.services import identity
+from pocketstack.services import identity_roles as roles
 
 
 class RoleCreate(BaseModel):
@@ -25,41 +25,32 @@ class RoleUpdate(BaseModel):
 
 
 async def create_role(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(RoleCreate, await ctx.json_object("role"))
-    async with ctx.cloud.db.session() as s:
-        row = await identity.create_role(s, body.name, description=body.description,
-                                         domain_id=body.domain_id, extra=extra_of(body))
+    row = await roles.create_role(ctx.cloud, ctx.caller, name=body.name,
+                                  description=body.description, domain_id=body.domain_id,
+                                  extra=extra_of(body))
     return json_response({"role": views.role_view(ctx, row)}, 201)
 
 
 async def list_roles(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        rows = await identity.list_roles(s, name=ctx.query.get("name"),
-                                         domain_id=ctx.query.get("domain_id"))
+    rows = await roles.list_roles(ctx.cloud, ctx.caller, name=ctx.query.get("name"),
+                                  domain_id=ctx.query.get("domain_id"))
     return json_response({"roles": [views.role_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "roles")})
 
 
 async def show_role(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.reader() as s:
-        row = await identity.get_role(s, ctx.params["role_id"])
+    row = await roles.show_role(ctx.cloud, ctx.caller, ctx.params["role_id"])
     return json_response({"role": views.role_view(ctx, row)})
 
 
 async def update_role(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(RoleUpdate, await ctx.json_object("role"))
     changes, extra = changes_of(body, not_null=("name",))
-    async with ctx.cloud.db.session() as s:
-        row = await identity.update_role(s, ctx.cloud.tokens, ctx.params["role_id"], changes, extra)
+    row = await roles.update_role(ctx.cloud, ctx.caller, ctx.params["role_id"], changes, extra)
     return json_response({"role": views.role_view(ctx, row)})
 
 
 async def delete_role(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await identity.delete_role(s, ctx.cloud.tokens, ctx.params["role_id"])
+    await roles.delete_role(ctx.cloud, ctx.caller, ctx.params["role_id"])
     return empty(204)

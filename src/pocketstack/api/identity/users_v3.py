@@ -12,8 +12,6 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import (
     Name255,
-    admin_or_self,
-    caller_domain,
     changes_of,
     extra_of,
     flag,
@@ -21,7 +19,7 @@ from pocketstack.api.identity.common import (
     parse,
 )
 from pocketstack.services import auth as auth_service
-from pocketstack.services import identity
+from pocketstack.services import identity_users as users
 
 Password = StrictStr
 
@@ -56,51 +54,39 @@ class PasswordChange(BaseModel):
 
 
 async def create_user(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(UserCreate, await ctx.json_object("user"))
-    password_hash = await ctx.cloud.passwords.hash(body.password) if body.password else None
-    async with ctx.cloud.db.session() as s:
-        row = await identity.create_user(
-            s, body.name, password_hash, body.domain_id or await caller_domain(s, ctx),
-            email=body.email, enabled=body.enabled, default_project_id=body.default_project_id,
-            description=body.description, extra=extra_of(body))
+    row = await users.create_user(
+        ctx.cloud, ctx.caller, name=body.name, domain_id=body.domain_id, password=body.password,
+        email=body.email, enabled=body.enabled, default_project_id=body.default_project_id,
+        description=body.description, extra=extra_of(body))
     return json_response({"user": views.user_view(ctx, row)}, 201)
 
 
 async def list_users(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     q = ctx.query
-    async with ctx.cloud.db.reader() as s:
-        rows = await identity.list_users(s, name=q.get("name"), domain_id=q.get("domain_id"),
-                                         enabled=flag(ctx, "enabled"))
+    rows = await users.list_users(ctx.cloud, ctx.caller, name=q.get("name"),
+                                  domain_id=q.get("domain_id"), enabled=flag(ctx, "enabled"))
     return json_response({"users": [views.user_view(ctx, r) for r in rows],
                           "links": list_links(ctx, "users")})
 
 
 async def show_user(ctx: Ctx) -> Response:
-    admin_or_self(ctx, ctx.params["user_id"])
-    async with ctx.cloud.db.reader() as s:
-        row = await identity.get_user(s, ctx.params["user_id"])
+    row = await users.show_user(ctx.cloud, ctx.caller, ctx.params["user_id"])
     return json_response({"user": views.user_view(ctx, row)})
 
 
 async def update_user(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
     body = parse(UserUpdate, await ctx.json_object("user"))
     changes, extra = changes_of(body, not_null=("name", "enabled"))
     changes.pop("options", None)
     if "password" in changes:
-        password = changes.pop("password")
-        changes["password_hash"] = await ctx.cloud.passwords.hash(password) if password else None
-    async with ctx.cloud.db.session() as s:
-        row = await identity.update_user(s, ctx.cloud.tokens, ctx.params["user_id"], changes, extra)
+        changes["password"] = changes["password"] or None
+    row = await users.update_user(ctx.cloud, ctx.caller, ctx.params["user_id"], changes, extra)
     return json_response({"user": views.user_view(ctx, row)})
 
 
 async def delete_user(ctx: Ctx) -> Response:
-    ctx.authorize("identity:admin")
-    async with ctx.cloud.db.session() as s:
-        await identity.delete_user(s, ctx.cloud.tokens, ctx.params["user_id"])
+    await users.delete_user(ctx.cloud, ctx.caller, ctx.params["user_id"])
     return empty(204)
 
 
@@ -114,9 +100,6 @@ async def change_password(ctx: Ctx) -> Response:
 
 async def list_user_projects(ctx: Ctx) -> Response:
     user_id = ctx.params["user_id"]
-    admin_or_self(ctx, user_id)
-    async with ctx.cloud.db.reader() as s:
-        await identity.get_user(s, user_id)
-        rows = await identity.projects_of_user(s, user_id)
+    rows = await users.list_user_projects(ctx.cloud, ctx.caller, user_id)
     return json_response({"projects": [views.project_view(ctx, r) for r in rows],
                           "links": list_links(ctx, f"users/{user_id}/projects")})

@@ -3,19 +3,14 @@ the catalog's services, endpoints and regions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
+from typing import Any
 
 from pocketstack.api.http import Ctx
-from pocketstack.db.models import DomainRow, GroupRow, ProjectRow, RoleRow, UserRow
-from pocketstack.services import catalog_store, identity
+from pocketstack.services import identity
 from pocketstack.services.identity import Assignment
-from pocketstack.services.tokens import Auth
+from pocketstack.services.identity_tokens import TokenDetails
+from pocketstack.services.records import DomainRow, GroupRow, ProjectRow, RoleRow, UserRow
 from pocketstack.timeutil import from_epoch, iso_micro_z
-
-if TYPE_CHECKING:
-    from pocketstack.services.cloud import Cloud
 
 
 def _self_link(ctx: Ctx, collection: str, item_id: str) -> dict[str, str]:
@@ -178,24 +173,16 @@ def region_view(ctx: Ctx, region: dict[str, Any]) -> dict[str, Any]:
     return {**region, "links": _self_link(ctx, "regions", region["id"])}
 
 
-async def token_v3(cloud: Cloud, auth: Auth, *, catalog_included: bool = True) -> dict[str, Any]:
-    async with cloud.db.reader() as s:
-        user = await s.get(UserRow, auth.user_id)
-        user_domain = await s.get(DomainRow, auth.user_domain_id)
-        roles = {r.name: r for r in (await s.scalars(
-            select(RoleRow).where(RoleRow.name.in_(auth.roles)))).all()} if auth.roles else {}
-        project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
-        project_domain = await s.get(DomainRow, project.domain_id) if project else None
-        domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
-        entries = (await catalog_store.v3_catalog(s, cloud.settings)
-                   if auth.scoped and catalog_included else [])
+def token_v3(details: TokenDetails) -> dict[str, Any]:
+    """The {"token": ...} body of POST and GET /v3/auth/tokens."""
+    auth = details.auth
     token: dict[str, Any] = {
         "methods": list(auth.methods),
         "user": {
-            "domain": {"id": auth.user_domain_id, "name": user_domain.name if user_domain else ""},
+            "domain": {"id": auth.user_domain_id, "name": details.user_domain_name},
             "id": auth.user_id,
-            "name": user.name if user else "",
-            "password_expires_at": iso_micro_z(user.password_expires_at) if user else None,
+            "name": details.user_name,
+            "password_expires_at": iso_micro_z(details.password_expires_at),
         },
         "audit_ids": list(auth.audit_ids),
         "expires_at": iso_micro_z(from_epoch(auth.expires_at)),
@@ -203,18 +190,17 @@ async def token_v3(cloud: Cloud, auth: Auth, *, catalog_included: bool = True) -
     }
     if auth.project_id:
         token["project"] = {
-            "domain": {"id": project.domain_id if project else "",
-                       "name": project_domain.name if project_domain else ""},
+            "domain": {"id": details.project_domain_id, "name": details.project_domain_name},
             "id": auth.project_id,
-            "name": project.name if project else "",
+            "name": details.project_name,
         }
         token["is_domain"] = False
     if auth.domain_id == identity.SYSTEM:
         token["system"] = {"all": True}
     elif auth.domain_id:
-        token["domain"] = {"id": auth.domain_id, "name": domain.name if domain else ""}
+        token["domain"] = {"id": auth.domain_id, "name": details.domain_name}
     if auth.scoped:
-        token["roles"] = [{"id": roles[n].id if n in roles else n, "name": n} for n in auth.roles]
-        if catalog_included:
-            token["catalog"] = entries
+        token["roles"] = [{"id": role_id, "name": name} for role_id, name in details.roles]
+        if details.catalog is not None:
+            token["catalog"] = details.catalog
     return {"token": token}

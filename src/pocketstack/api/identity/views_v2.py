@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from pocketstack.api.http import Ctx
-from pocketstack.db.models import ProjectRow, RoleRow, UserRow
-from pocketstack.services import catalog
-from pocketstack.services.tokens import Auth
+from pocketstack.services.identity_tokens import V2Access
+from pocketstack.services.records import ProjectRow, RoleRow, UserRow
 from pocketstack.timeutil import from_epoch, iso_micro_z, iso_z
 
 
@@ -33,27 +29,23 @@ def role_view(row: RoleRow) -> dict[str, Any]:
     return view
 
 
-async def access(ctx: Ctx, token: str, auth: Auth) -> dict[str, Any]:
+def access(access: V2Access) -> dict[str, Any]:
     """The {"access": ...} body of POST /v2.0/tokens and GET /v2.0/tokens/{id}."""
-    async with ctx.cloud.db.reader() as s:
-        user = await s.get(UserRow, auth.user_id)
-        project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
-        roles = list((await s.scalars(select(RoleRow).where(RoleRow.name.in_(auth.roles))
-                                      .order_by(RoleRow.name))).all()) if auth.roles else []
+    auth = access.auth
     token_body: dict[str, Any] = {
-        "id": token,
+        "id": access.token,
         # Tempest and keystoneclient parse `expires` without fractions of a second.
         "expires": iso_z(from_epoch(auth.expires_at)),
         "issued_at": iso_micro_z(from_epoch(auth.issued_at)),
         "audit_ids": list(auth.audit_ids),
     }
-    if project is not None:
-        token_body["tenant"] = tenant_view(project)
-    name = user.name if user else ""
+    if access.tenant is not None:
+        token_body["tenant"] = tenant_view(access.tenant)
+    name = access.user_name
     return {"access": {
         "token": token_body,
-        "serviceCatalog": catalog.v2_catalog(ctx.cloud.settings, project.id) if project else [],
+        "serviceCatalog": access.catalog,
         "user": {"id": auth.user_id, "name": name, "username": name,
-                 "roles": [{"name": r.name} for r in roles], "roles_links": []},
-        "metadata": {"is_admin": 0, "roles": [r.id for r in roles]},
+                 "roles": [{"name": r.name} for r in access.roles], "roles_links": []},
+        "metadata": {"is_admin": 0, "roles": [r.id for r in access.roles]},
     }}

@@ -1,0 +1,69 @@
+"""Keystone users as /v3/users (and /v2.0/users) manage them; passwords are stored only as
+argon2id hashes. Admins manage users; a user reads itself and lists its projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.services import identity
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.identity_access import admin_or_self, caller_domain, require_admin
+from pocketstack.services.records import ProjectRow, UserRow
+
+
+async def create_user(cloud: Cloud, caller: Caller, *, name: str, domain_id: str | None,
+                      password: str | None, email: str | None, enabled: bool,
+                      default_project_id: str | None, description: str | None,
+                      extra: dict[str, Any]) -> UserRow:
+    """A user in `domain_id` (or the caller's domain), with a password unless it is empty."""
+    require_admin(caller)
+    password_hash = await cloud.passwords.hash(password) if password else None
+    async with cloud.db.session() as s:
+        return await identity.create_user(
+            s, name, password_hash, domain_id or await caller_domain(s, caller), email=email,
+            enabled=enabled, default_project_id=default_project_id, description=description,
+            extra=extra)
+
+
+async def list_users(cloud: Cloud, caller: Caller, *, name: str | None = None,
+                     domain_id: str | None = None, enabled: bool | None = None) -> list[UserRow]:
+    require_admin(caller)
+    async with cloud.db.reader() as s:
+        return await identity.list_users(s, name=name, domain_id=domain_id, enabled=enabled)
+
+
+async def show_user(cloud: Cloud, caller: Caller, user_id: str) -> UserRow:
+    """The user, for an admin or the user itself."""
+    admin_or_self(caller, user_id)
+    async with cloud.db.reader() as s:
+        return await identity.get_user(s, user_id)
+
+
+async def update_user(cloud: Cloud, caller: Caller, user_id: str, changes: dict[str, Any],
+                      extra: dict[str, Any]) -> UserRow:
+    """Apply changes; a `password` among them is hashed (None removes the password), and a
+    new password or a disabled user ends the user's tokens."""
+    require_admin(caller)
+    changes = dict(changes)
+    if "password" in changes:
+        password = changes.pop("password")
+        changes["password_hash"] = await cloud.passwords.hash(password) if password is not None else None
+    async with cloud.db.session() as s:
+        return await identity.update_user(s, cloud.tokens, user_id, changes, extra)
+
+
+async def delete_user(cloud: Cloud, caller: Caller, user_id: str) -> None:
+    require_admin(caller)
+    async with cloud.db.session() as s:
+        await identity.delete_user(s, cloud.tokens, user_id)
+
+
+async def list_user_projects(cloud: Cloud, caller: Caller, user_id: str) -> list[ProjectRow]:
+    """The projects the user holds a role on, for an admin or the user itself (404 for an
+    unknown user)."""
+    admin_or_self(caller, user_id)
+    async with cloud.db.reader() as s:
+        await identity.get_user(s, user_id)
+        return await identity.projects_of_user(s, user_id)
+
