@@ -158,13 +158,6 @@ async def delete_floating_ip(s: AsyncSession, row: FloatingIpRow) -> None:
     await s.flush()
 
 
-async def release_ports(s: AsyncSession, port_ids: Any) -> None:
-    """Disassociate the floating IPs of ports that go away (a select of ids or a list)."""
-    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
-                    .execution_options(synchronize_session=False))
-
-
 async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
     """Disassociate the floating IP bound to one fixed address that goes away."""
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,

@@ -295,16 +295,6 @@ async def create_server_ports(s: AsyncSession, *, server_id: str, project_id: st
     return ports
 
 
-async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
-                                requests: list[NetworkRequest] | None, is_admin: bool,
-                                groups: list[str] | None = None) -> list[PortRow]:
-    """plan_server_ports and create_server_ports in one transaction."""
-    plans = await plan_server_ports(s, project_id=project_id, requests=requests,
-                                    is_admin=is_admin)
-    return await create_server_ports(s, server_id=server_id, project_id=project_id,
-                                     plans=plans, is_admin=is_admin, groups=groups)
-
-
 def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
