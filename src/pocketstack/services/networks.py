@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Table,
     bindparam,
     delete,
     exists,
@@ -149,7 +150,7 @@ async def delete_network(s: AsyncSession, row: NetworkRow) -> None:
 # --- ports, as servers and the port API create them --------------------------------------------
 
 
-_INSERT_PORT = insert(PortRow.__table__)
+_INSERT_PORT = insert(cast(Table, PortRow.__table__))
 
 
 async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortRow:
@@ -305,7 +306,9 @@ def _is_address(text: str) -> bool:
 
 _ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
                                    FloatingIpRow.__table__.c, NetworkRow.__table__.c)
-def _addresses_where(condition: ColumnElement[bool]) -> Select[Any]:
+
+
+def _addresses_where(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """Fixed and floating addresses in one statement: each port of the servers with its
     network, its fixed addresses and the floating addresses bound to it (a port with several
     of both repeats each of them)."""
@@ -350,7 +353,7 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
     return found
 
 
-async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[Any]]:
+async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[*tuple[Any, ...]]]:
     if len(server_ids) == 1:
         return (await s.execute(_ADDRESSES_OF_ONE, {"server_id": server_ids[0]})).all()
     return (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all()

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import ColumnElement, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -31,7 +31,7 @@ class RuleSpec:
     description: str = ""
 
 
-def _visible(project_id: str, is_admin: bool) -> list[object]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     return [] if is_admin else [SecurityGroupRow.project_id == project_id]
 
 
@@ -230,9 +230,10 @@ def check_ports(protocol: str | None, low: int | None, high: int | None) -> tupl
     if number not in PORT_PROTOCOLS:
         raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
                                 "TCP, UDP, UDPLITE, SCTP and DCCP.")
+    # One bound given stands for both (both missing returned above).
     low = high if low is None else low
     high = low if high is None else high
-    if not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
+    if low is None or high is None or not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
         raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
     return low, high
 

@@ -70,35 +70,44 @@ def host_range(network: IpNetwork) -> tuple[IpAddress, IpAddress]:
     return network.network_address + 1, last
 
 
+def _within(first: IpAddress, address: IpAddress, last: IpAddress) -> bool:
+    """first <= address <= last, for addresses of one IP version."""
+    return int(first) <= int(address) <= int(last)
+
+
 def default_pools(network: IpNetwork, gateway: IpAddress | None) -> list[dict[str, str]]:
     first, last = host_range(network)
-    if gateway is None or not first <= gateway <= last:
+    if gateway is None or not _within(first, gateway, last):
         return [{"start": str(first), "end": str(last)}]
     pools = []
-    if gateway > first:
+    if int(gateway) > int(first):
         pools.append({"start": str(first), "end": str(gateway - 1)})
-    if gateway < last:
+    if int(gateway) < int(last):
         pools.append({"start": str(gateway + 1), "end": str(last)})
     return pools
 
 
 def check_pools(network: IpNetwork, pools: list[dict[str, str]], gateway: IpAddress | None) -> list[dict[str, str]]:
     first, last = host_range(network)
-    ranges = []
+    # (start, end, text) with the bounds as integers: the pools' order is theirs.
+    ranges: list[tuple[int, int, str]] = []
+    checked: dict[str, dict[str, str]] = {}
     for pool in pools:
         start = parse_address(pool.get("start", ""), "allocation_pools")
         end = parse_address(pool.get("end", ""), "allocation_pools")
         text = f"{start}-{end}"
-        if start.version != network.version or not (first <= start <= end <= last):
+        if (start.version != network.version or end.version != network.version
+                or not (_within(first, start, last) and _within(start, end, last))):
             raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.")
-        if gateway is not None and start <= gateway <= end:
+        if gateway is not None and _within(start, gateway, end):
             raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}")
-        ranges.append((start, end, text))
+        ranges.append((int(start), int(end), text))
+        checked[text] = {"start": str(start), "end": str(end)}
     ranges.sort()
     for (_, end_a, text_a), (start_b, _, text_b) in zip(ranges, ranges[1:], strict=False):
         if start_b <= end_a:
             raise errors.BadRequest(f"Found overlapping allocation pools: {text_a} {text_b}")
-    return [{"start": str(start), "end": str(end)} for start, end, _ in ranges]
+    return [checked[text] for _, _, text in ranges]
 
 
 def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
@@ -106,7 +115,7 @@ def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
         return None
     address = parse_address(gateway, "gateway_ip")
     first, last = host_range(network)
-    if address.version != network.version or not first <= address <= last:
+    if address.version != network.version or not _within(first, address, last):
         raise invalid("Gateway is not valid on subnet.")
     return address
 
