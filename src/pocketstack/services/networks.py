@@ -1,4 +1,5 @@
-"""Networks, and the ports and addresses servers get on them (records only: no traffic flows)."""
+"""Networks (the network API's use cases), and the ports and addresses servers get on them
+(records only: no traffic flows)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
 from pocketstack.services import ipam, security_groups
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
@@ -96,7 +100,7 @@ async def get_network(s: AsyncSession, network_id: str, *, project_id: str, is_a
     return row
 
 
-async def list_networks(s: AsyncSession, *, project_id: str, is_admin: bool,
+async def find_networks(s: AsyncSession, *, project_id: str, is_admin: bool,
                         filters: dict[str, list[Any]], page: Page) -> list[NetworkRow]:
     query = apply_filters(select(NetworkRow).where(*visible_networks(project_id, is_admin)),
                           NetworkRow, filters)
@@ -113,38 +117,87 @@ async def subnet_ids(s: AsyncSession, network_ids: list[str]) -> dict[str, list[
     return found
 
 
-async def create_network(s: AsyncSession, project_id: str, spec: NetworkSpec) -> NetworkRow:
+@dataclass(frozen=True, slots=True)
+class NetworkDetail:
+    """A network with the ids of its subnets, as the network API shows it."""
+
+    network: NetworkRow
+    subnet_ids: list[str]
+
+
+def _authorize_flags(caller: Caller, shared: bool, external: bool) -> None:
+    if shared:
+        authorize(caller, "network:create_shared")
+    if external:
+        authorize(caller, "network:create_external")
+
+
+async def list_networks(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                        page: Page) -> list[NetworkDetail]:
+    async with cloud.db.reader() as s:
+        rows = await find_networks(s, project_id=caller.project_id, is_admin=caller.is_admin,
+                                   filters=filters, page=page)
+        subnets = await subnet_ids(s, [row.id for row in rows])
+    return [NetworkDetail(row, subnets[row.id]) for row in rows]
+
+
+async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkDetail:
+    async with cloud.db.reader() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+
+
+async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
+                         owner: str | None) -> NetworkDetail:
+    """A network of `owner` (default: the caller's project); shared and external ones are
+    for admins."""
+    project_id = owner or caller.project_id
+    authorize(caller, "network:modify", project_id)
+    _authorize_flags(caller, spec.shared, spec.external)
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
                      mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
-    s.add(row)
-    await s.flush()
-    return row
-
-
-async def update_network(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> NetworkRow:
-    for column, value in changes.items():
-        setattr(row, column, value)
-    if changes:
-        row.updated_at = utcnow()
-        row.revision_number += 1
+    async with cloud.db.session() as s:
+        s.add(row)
         await s.flush()
-    return row
+    return NetworkDetail(row, [])
 
 
-async def delete_network(s: AsyncSession, row: NetworkRow) -> None:
+async def update_network(cloud: Cloud, caller: Caller, network_id: str,
+                         changes: dict[str, Any]) -> NetworkDetail:
+    """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
+    _authorize_flags(caller, "shared" in changes, "external" in changes)
+    async with cloud.db.session() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        for column, value in changes.items():
+            setattr(row, column, value)
+        if changes:
+            row.updated_at = utcnow()
+            row.revision_number += 1
+            await s.flush()
+        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+
+
+async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
     """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
-    in_use = await s.scalar(select(PortRow.id).where(
-        PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
-    if in_use is not None:
-        raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
-                              "There are one or more ports still in use on the network.")
-    port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
-    await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
-    await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
-    await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
-    await s.delete(row)
+    async with cloud.db.session() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        in_use = await s.scalar(select(PortRow.id).where(
+            PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
+        if in_use is not None:
+            raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
+                                  "There are one or more ports still in use on the network.")
+        port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
+        await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
+        await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
+        await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
+        await s.delete(row)
 
 
 # --- ports, as servers and the port API create them --------------------------------------------
