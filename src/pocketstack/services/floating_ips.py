@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -26,7 +26,7 @@ def not_found(floating_ip_id: str) -> errors.NotFound:
     return errors.NotFound(f"Floating IP {floating_ip_id} could not be found.", kind="FloatingIPNotFound")
 
 
-def _visible(project_id: str, is_admin: bool) -> list[Any]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     return [] if is_admin else [FloatingIpRow.project_id == project_id]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,10 +107,10 @@ async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
 
 
 # Insert unless the (subnet, address) is taken: no savepoint, no exception, rowcount says.
-_INSERT_IF_FREE: dict[str, Any] = {}
+_INSERT_IF_FREE: dict[str, Insert] = {}
 
 
-def _insert_if_free(dialect: str) -> Any:
+def _insert_if_free(dialect: str) -> Insert | None:
     """The dialect's INSERT ... ON CONFLICT DO NOTHING (its module imported on first use)."""
     if dialect not in _INSERT_IF_FREE and dialect in ("sqlite", "postgresql"):
         module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")

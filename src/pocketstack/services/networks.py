@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Row,
     Select,
@@ -81,7 +82,7 @@ class PortSpec:
 # --- queries shared by every network resource ---------------------------------------------------
 
 
-def visible_networks(project_id: Any, is_admin: bool) -> list[Any]:
+def visible_networks(project_id: str | BindParameter[Any], is_admin: bool) -> list[ColumnElement[bool]]:
     """A project sees its own networks plus shared and external ones; admin sees all."""
     if is_admin:
         return []
@@ -235,7 +236,7 @@ _AUTO_NETWORKS = (select(NetworkRow.__table__.c.id).where(
     NetworkRow.__table__.c.external.is_(False)).limit(2))
 
 
-async def _auto_network(s: AsyncSession, project_id: str) -> Any:
+async def _auto_network(s: AsyncSession, project_id: str) -> Row[Any] | None:
     """The one network a project may boot on without naming one (a row with its id), if any."""
     rows = list(await s.execute(_AUTO_NETWORKS, {"project_id": project_id}))
     if len(rows) > 1:
@@ -253,7 +254,8 @@ _BOOT_NETWORK = (
 _VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(*visible_networks(bindparam("project_id"), False))
 
 
-async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> Any:
+async def _server_network(s: AsyncSession, network_id: str, project_id: str,
+                          is_admin: bool) -> Row[Any]:
     """The network of a create's network request (a row with id, external, shared)."""
     if is_admin:
         network = (await s.execute(_BOOT_NETWORK, {"network_id": network_id})).first()

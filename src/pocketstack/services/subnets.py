@@ -3,12 +3,13 @@ and the network API's use cases on them."""
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -23,7 +24,15 @@ from pocketstack.timeutil import utcnow
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-UNSET: Any = object()
+
+
+class Unset(enum.Enum):
+    """The marker of an attribute the request did not give (not the same as null)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +43,7 @@ class SubnetSpec:
     name: str = ""
     description: str = ""
     # UNSET means "the first host"; None means no gateway.
-    gateway_ip: Any = UNSET
+    gateway_ip: str | None | Literal[Unset.UNSET] = UNSET
     allocation_pools: list[dict[str, str]] | None = None
     dns_nameservers: tuple[str, ...] = ()
     host_routes: tuple[tuple[str, str], ...] = ()
@@ -143,7 +152,7 @@ def check_routes(routes: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return checked
 
 
-def _visible(project_id: str, is_admin: bool) -> list[Any]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     if is_admin:
         return []
     return [SubnetRow.network_id.in_(select(NetworkRow.id).where(*visible_networks(project_id, False)))]
