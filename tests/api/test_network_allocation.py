@@ -52,9 +52,11 @@ async def add_network(db: Database, name: str, project_id: str, cidr: str, *, sh
 async def allocate(db: Database, project_id: str, requests: list[NetworkRequest] | None,
                    server_id: str | None = None) -> list[PortRow]:
     async with db.session() as s:
-        return await networks.allocate_server_ports(
-            s, server_id=server_id or str(uuid.uuid4()), project_id=project_id,
-            requests=requests, is_admin=False)
+        plans = await networks.plan_server_ports(s, project_id=project_id, requests=requests,
+                                                 is_admin=False)
+        return await networks.create_server_ports(
+            s, server_id=server_id or str(uuid.uuid4()), project_id=project_id, plans=plans,
+            is_admin=False)
 
 
 async def test_auto_picks_the_only_usable_network(db: Database) -> None:

@@ -1,19 +1,24 @@
 """Floating IPs (records only): addresses of an external network's subnet, allocated to a
-project and associated with one fixed address of one of its ports (Neutron's floatingips)."""
+project and associated with one fixed address of one of its ports (Neutron's floatingips),
+and the network API's use cases on them."""
 
 from __future__ import annotations
 
 import ipaddress
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
-from pocketstack.services import ipam
+from pocketstack.services import ipam, quotas
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 
@@ -21,7 +26,7 @@ def not_found(floating_ip_id: str) -> errors.NotFound:
     return errors.NotFound(f"Floating IP {floating_ip_id} could not be found.", kind="FloatingIPNotFound")
 
 
-def _visible(project_id: str, is_admin: bool) -> list[Any]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     return [] if is_admin else [FloatingIpRow.project_id == project_id]
 
 
@@ -40,17 +45,17 @@ async def by_address(s: AsyncSession, address: str, *, project_id: str,
                                                       *_visible(project_id, is_admin)))
 
 
-async def list_floating_ips(s: AsyncSession, *, project_id: str, is_admin: bool,
+async def find_floating_ips(s: AsyncSession, *, project_id: str, is_admin: bool,
                             filters: dict[str, list[Any]], page: Page) -> list[FloatingIpRow]:
     query = apply_filters(select(FloatingIpRow).where(*_visible(project_id, is_admin)),
                           FloatingIpRow, filters)
     return await paginate(s, query, FloatingIpRow, page)
 
 
-async def create_floating_ip(s: AsyncSession, project_id: str, network_id: str, *,
-                             address: str | None = None, port_id: str | None = None,
-                             fixed_ip: str | None = None, description: str = "",
-                             is_admin: bool = False, limit: int = -1) -> FloatingIpRow:
+async def allocate(s: AsyncSession, project_id: str, network_id: str, *,
+                   address: str | None = None, port_id: str | None = None,
+                   fixed_ip: str | None = None, description: str = "",
+                   is_admin: bool = False, limit: int = -1) -> FloatingIpRow:
     """Allocate an address of the external network to the project (409 past `limit`)."""
     held = await s.scalar(select(func.count()).select_from(FloatingIpRow)
                           .where(FloatingIpRow.project_id == project_id))
@@ -141,33 +146,79 @@ async def _port_address(s: AsyncSession, port: PortRow, fixed_ip: str | None,
     return chosen
 
 
-async def update_floating_ip(s: AsyncSession, row: FloatingIpRow, changes: dict[str, Any], *,
-                             project_id: str, is_admin: bool) -> FloatingIpRow:
-    if "description" in changes:
-        row.description = changes["description"]
-    if "port_id" in changes:
-        await associate(s, row, changes["port_id"], changes.get("fixed_ip_address"),
-                        project_id=project_id, is_admin=is_admin)
-    row.updated_at = utcnow()
-    await s.flush()
-    return row
-
-
-async def delete_floating_ip(s: AsyncSession, row: FloatingIpRow) -> None:
-    await s.delete(row)
-    await s.flush()
-
-
-async def release_ports(s: AsyncSession, port_ids: Any) -> None:
-    """Disassociate the floating IPs of ports that go away (a select of ids or a list)."""
-    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
-                    .execution_options(synchronize_session=False))
-
-
 async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
     """Disassociate the floating IP bound to one fixed address that goes away."""
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,
                                                 FloatingIpRow.fixed_ip_address == address)
                     .values(port_id=None, fixed_ip_address=None, status="DOWN")
                     .execution_options(synchronize_session=False))
+
+
+# --- the network API's use cases ------------------------------------------------------------
+
+
+async def list_floating_ips(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                            page: Page) -> list[FloatingIpRow]:
+    async with cloud.db.reader() as s:
+        return await find_floating_ips(s, project_id=caller.project_id, is_admin=caller.is_admin,
+                                       filters=filters, page=page)
+
+
+async def show_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str) -> FloatingIpRow:
+    authorize(caller, "network:floatingips:get")
+    async with cloud.db.reader() as s:
+        return await get_floating_ip(s, floating_ip_id, project_id=caller.project_id,
+                                     is_admin=caller.is_admin)
+
+
+@dataclass(frozen=True, slots=True)
+class FloatingIpRequest:
+    """A floating IP the network API is asked for: on `network_id`, for `owner` (default: the
+    caller's project), at `address` if given, associated with `port_id` if given."""
+
+    network_id: str
+    owner: str | None = None
+    address: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+    description: str = ""
+
+
+async def create_floating_ip(cloud: Cloud, caller: Caller,
+                             request: FloatingIpRequest) -> FloatingIpRow:
+    project_id = request.owner or caller.project_id
+    authorize(caller, "network:floatingips:create")
+    if project_id != caller.project_id:
+        authorize(caller, "network:modify", project_id)
+    async with cloud.db.session() as s:
+        limits = await quotas.limits_for(s, cloud.settings, project_id)
+        return await allocate(s, project_id, request.network_id, address=request.address,
+                              port_id=request.port_id, fixed_ip=request.fixed_ip,
+                              description=request.description, is_admin=caller.is_admin,
+                              limit=limits["floating_ips"])
+
+
+async def update_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str,
+                             changes: dict[str, Any]) -> FloatingIpRow:
+    """Change the description, or (with port_id and fixed_ip_address) the association."""
+    authorize(caller, "network:floatingips:update")
+    async with cloud.db.session() as s:
+        row = await get_floating_ip(s, floating_ip_id, project_id=caller.project_id,
+                                    is_admin=caller.is_admin)
+        if "description" in changes:
+            row.description = changes["description"]
+        if "port_id" in changes:
+            await associate(s, row, changes["port_id"], changes.get("fixed_ip_address"),
+                            project_id=caller.project_id, is_admin=caller.is_admin)
+        row.updated_at = utcnow()
+        await s.flush()
+        return row
+
+
+async def delete_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str) -> None:
+    authorize(caller, "network:floatingips:delete")
+    async with cloud.db.session() as s:
+        row = await get_floating_ip(s, floating_ip_id, project_id=caller.project_id,
+                                    is_admin=caller.is_admin)
+        await s.delete(row)
+        await s.flush()

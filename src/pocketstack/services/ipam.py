@@ -11,11 +11,11 @@ import importlib
 import ipaddress
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ _MAC_TAKEN = (select(_ports.id)
               .where(_ports.network_id == bindparam("network_id"), _ports.mac_address == bindparam("mac"))
               .limit(1))
 _USED_ADDRESSES = select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
-_INSERT_FIXED_IP = insert(FixedIpRow.__table__)
+_INSERT_FIXED_IP = insert(cast(Table, FixedIpRow.__table__))
 # A subnet's latest allocation and how many it has, in one statement.
 _LAST_AND_COUNT = select(
     select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
@@ -62,15 +62,44 @@ async def claim_mac(s: AsyncSession, network_id: str, mac: str | None) -> str:
             return mac
 
 
-def pool_addresses(subnet: SubnetRow) -> Iterator[IpAddress]:
+class Subnet(Protocol):
+    """What address allocation reads of a subnet: a SubnetRow, or the columns of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def ip_version(self) -> int: ...
+    @property
+    def cidr(self) -> str: ...
+    @property
+    def gateway_ip(self) -> str | None: ...
+    @property
+    def allocation_pools(self) -> list[dict[str, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubnetPools:
+    """The columns of a subnet that allocation reads, loaded with a Core statement."""
+
+    id: str
+    ip_version: int
+    cidr: str
+    gateway_ip: str | None
+    allocation_pools: list[dict[str, str]]
+
+
+def _pool_bounds(subnet: Subnet) -> list[tuple[int, int]]:
+    """The subnet's allocation pools as (first, last) integers, lowest first."""
+    return sorted((int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
+                  for p in subnet.allocation_pools)
+
+
+def pool_addresses(subnet: Subnet) -> Iterator[IpAddress]:
     """Every address of the subnet's allocation pools, lowest first."""
-    bounds = sorted((ipaddress.ip_address(p["start"]), ipaddress.ip_address(p["end"]))
-                    for p in subnet.allocation_pools)
-    for start, end in bounds:
-        current = start
-        while current <= end:
-            yield current
-            current += 1
+    make = ipaddress.IPv4Address if subnet.ip_version == 4 else ipaddress.IPv6Address
+    for start, end in _pool_bounds(subnet):
+        for value in range(start, end + 1):
+            yield make(value)
 
 
 async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
@@ -78,10 +107,10 @@ async def used_addresses(s: AsyncSession, subnet_id: str) -> set[str]:
 
 
 # Insert unless the (subnet, address) is taken: no savepoint, no exception, rowcount says.
-_INSERT_IF_FREE: dict[str, Any] = {}
+_INSERT_IF_FREE: dict[str, Insert] = {}
 
 
-def _insert_if_free(dialect: str) -> Any:
+def _insert_if_free(dialect: str) -> Insert | None:
     """The dialect's INSERT ... ON CONFLICT DO NOTHING (its module imported on first use)."""
     if dialect not in _INSERT_IF_FREE and dialect in ("sqlite", "postgresql"):
         module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
@@ -92,9 +121,10 @@ def _insert_if_free(dialect: str) -> Any:
 async def _insert(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> bool:
     """Insert one fixed IP; False when another port holds the address."""
     values = {"port_id": port_id, "subnet_id": subnet_id, "ip_address": address}
-    statement = _insert_if_free(s.bind.dialect.name)
+    statement = None if s.bind is None else _insert_if_free(s.bind.dialect.name)
     if statement is not None:
-        return bool((await s.execute(statement, values)).rowcount == 1)  # type: ignore[attr-defined]
+        result = cast(CursorResult[Any], await s.execute(statement, values))
+        return result.rowcount == 1
     try:
         async with s.begin_nested():
             await s.execute(_INSERT_FIXED_IP, values)
@@ -110,12 +140,10 @@ def _text(version: int, value: int) -> str:
     return str(ipaddress.IPv6Address(value))
 
 
-def lowest_free(subnet: SubnetRow, used: set[str]) -> str | None:
+def lowest_free(subnet: Subnet, used: set[str]) -> str | None:
     """The lowest pool address not in `used`, walking integers instead of address objects."""
-    bounds = sorted((int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
-                    for p in subnet.allocation_pools)
     taken = _as_integers(subnet.ip_version, used)
-    for start, end in bounds:
+    for start, end in _pool_bounds(subnet):
         value = start
         while value <= end and value in taken:
             value += 1
@@ -131,7 +159,7 @@ def _as_integers(version: int, addresses: set[str]) -> set[int]:
     return {int(ipaddress.ip_address(text)) for text in addresses}
 
 
-async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) -> str | None:
+async def allocate_any(s: AsyncSession, port_id: str, subnets: Sequence[Subnet]) -> str | None:
     """The lowest free pool address on the first subnet that has one; None when all are full."""
     for subnet in subnets:
         address = await _next_in_sequence(s, subnet)
@@ -146,7 +174,7 @@ async def allocate_any(s: AsyncSession, port_id: str, subnets: list[SubnetRow]) 
     return None
 
 
-async def _next_in_sequence(s: AsyncSession, subnet: SubnetRow) -> str | None:
+async def _next_in_sequence(s: AsyncSession, subnet: Subnet) -> str | None:
     """The address after the subnet's latest allocation, when its addresses were handed out in
     order from its one pool with none given back (as many in use as from the pool's start to
     the latest): then that is the lowest free one, found with two index lookups instead of
@@ -165,7 +193,7 @@ async def _next_in_sequence(s: AsyncSession, subnet: SubnetRow) -> str | None:
     return _text(subnet.ip_version, last_value + 1)
 
 
-def subnet_for_address(address: str, subnets: list[SubnetRow]) -> SubnetRow | None:
+def subnet_for_address(address: str, subnets: Sequence[Subnet]) -> Subnet | None:
     """The subnet whose CIDR holds a usable host address, or None."""
     try:
         ip = ipaddress.ip_address(address)
@@ -182,22 +210,24 @@ def subnet_for_address(address: str, subnets: list[SubnetRow]) -> SubnetRow | No
     return None
 
 
-async def allocate_specific(s: AsyncSession, port_id: str, subnet: SubnetRow, address: str) -> None:
+async def allocate_specific(s: AsyncSession, port_id: str, subnet: Subnet, address: str) -> None:
     """Claim one exact address, or raise AddressInUse."""
     canonical = str(ipaddress.ip_address(address))
     if canonical == subnet.gateway_ip or not await _insert(s, port_id, subnet.id, canonical):
         raise AddressInUse(canonical, subnet.id)
 
 
-# Core rows, read by column name like SubnetRow entities.
+# The network's subnets as allocation reads them, with a Core statement.
 _subnets = SubnetRow.__table__.c
-_SUBNETS = (select(*_subnets).where(_subnets.network_id == bindparam("network_id"))
+_SUBNETS = (select(_subnets.id, _subnets.ip_version, _subnets.cidr, _subnets.gateway_ip,
+                   _subnets.allocation_pools)
+            .where(_subnets.network_id == bindparam("network_id"))
             .order_by(_subnets.created_at, _subnets.id))
 
 
 async def allocate_fixed_ips(s: AsyncSession, port: PortRow, requests: list[FixedIp] | None) -> None:
     """Give a new port its addresses: the requested ones, or one per IP version by default."""
-    subnets = list(await s.execute(_SUBNETS, {"network_id": port.network_id}))
+    subnets = [SubnetPools(*row) for row in await s.execute(_SUBNETS, {"network_id": port.network_id})]
     if requests is None:
         for version in (4, 6):
             candidates = [subnet for subnet in subnets if subnet.ip_version == version]
@@ -208,7 +238,7 @@ async def allocate_fixed_ips(s: AsyncSession, port: PortRow, requests: list[Fixe
         await _allocate_requested(s, port, subnets, request)
 
 
-async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: list[SubnetRow],
+async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: Sequence[Subnet],
                               request: FixedIp) -> None:
     if request.ip_address is not None:
         subnet = subnet_for_address(request.ip_address, subnets)

@@ -1,4 +1,5 @@
-"""Networks, and the ports and addresses servers get on them (records only: no traffic flows)."""
+"""Networks (the network API's use cases), and the ports and addresses servers get on them
+(records only: no traffic flows)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Row,
     Select,
+    Table,
     bindparam,
     delete,
     exists,
@@ -27,7 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
 from pocketstack.services import ipam, security_groups
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
@@ -76,7 +82,7 @@ class PortSpec:
 # --- queries shared by every network resource ---------------------------------------------------
 
 
-def visible_networks(project_id: Any, is_admin: bool) -> list[Any]:
+def visible_networks(project_id: str | BindParameter[Any], is_admin: bool) -> list[ColumnElement[bool]]:
     """A project sees its own networks plus shared and external ones; admin sees all."""
     if is_admin:
         return []
@@ -95,7 +101,7 @@ async def get_network(s: AsyncSession, network_id: str, *, project_id: str, is_a
     return row
 
 
-async def list_networks(s: AsyncSession, *, project_id: str, is_admin: bool,
+async def find_networks(s: AsyncSession, *, project_id: str, is_admin: bool,
                         filters: dict[str, list[Any]], page: Page) -> list[NetworkRow]:
     query = apply_filters(select(NetworkRow).where(*visible_networks(project_id, is_admin)),
                           NetworkRow, filters)
@@ -112,44 +118,93 @@ async def subnet_ids(s: AsyncSession, network_ids: list[str]) -> dict[str, list[
     return found
 
 
-async def create_network(s: AsyncSession, project_id: str, spec: NetworkSpec) -> NetworkRow:
+@dataclass(frozen=True, slots=True)
+class NetworkDetail:
+    """A network with the ids of its subnets, as the network API shows it."""
+
+    network: NetworkRow
+    subnet_ids: list[str]
+
+
+def _authorize_flags(caller: Caller, shared: bool, external: bool) -> None:
+    if shared:
+        authorize(caller, "network:create_shared")
+    if external:
+        authorize(caller, "network:create_external")
+
+
+async def list_networks(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                        page: Page) -> list[NetworkDetail]:
+    async with cloud.db.reader() as s:
+        rows = await find_networks(s, project_id=caller.project_id, is_admin=caller.is_admin,
+                                   filters=filters, page=page)
+        subnets = await subnet_ids(s, [row.id for row in rows])
+    return [NetworkDetail(row, subnets[row.id]) for row in rows]
+
+
+async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkDetail:
+    async with cloud.db.reader() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+
+
+async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
+                         owner: str | None) -> NetworkDetail:
+    """A network of `owner` (default: the caller's project); shared and external ones are
+    for admins."""
+    project_id = owner or caller.project_id
+    authorize(caller, "network:modify", project_id)
+    _authorize_flags(caller, spec.shared, spec.external)
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
                      mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
-    s.add(row)
-    await s.flush()
-    return row
-
-
-async def update_network(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> NetworkRow:
-    for column, value in changes.items():
-        setattr(row, column, value)
-    if changes:
-        row.updated_at = utcnow()
-        row.revision_number += 1
+    async with cloud.db.session() as s:
+        s.add(row)
         await s.flush()
-    return row
+    return NetworkDetail(row, [])
 
 
-async def delete_network(s: AsyncSession, row: NetworkRow) -> None:
+async def update_network(cloud: Cloud, caller: Caller, network_id: str,
+                         changes: dict[str, Any]) -> NetworkDetail:
+    """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
+    _authorize_flags(caller, "shared" in changes, "external" in changes)
+    async with cloud.db.session() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        for column, value in changes.items():
+            setattr(row, column, value)
+        if changes:
+            row.updated_at = utcnow()
+            row.revision_number += 1
+            await s.flush()
+        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+
+
+async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
     """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
-    in_use = await s.scalar(select(PortRow.id).where(
-        PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
-    if in_use is not None:
-        raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
-                              "There are one or more ports still in use on the network.")
-    port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
-    await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
-    await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
-    await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
-    await s.delete(row)
+    async with cloud.db.session() as s:
+        row = await get_network(s, network_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        in_use = await s.scalar(select(PortRow.id).where(
+            PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
+        if in_use is not None:
+            raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
+                                  "There are one or more ports still in use on the network.")
+        port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
+        await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
+        await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
+        await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
+        await s.delete(row)
 
 
 # --- ports, as servers and the port API create them --------------------------------------------
 
 
-_INSERT_PORT = insert(PortRow.__table__)
+_INSERT_PORT = insert(cast(Table, PortRow.__table__))
 
 
 async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortRow:
@@ -181,7 +236,7 @@ _AUTO_NETWORKS = (select(NetworkRow.__table__.c.id).where(
     NetworkRow.__table__.c.external.is_(False)).limit(2))
 
 
-async def _auto_network(s: AsyncSession, project_id: str) -> Any:
+async def _auto_network(s: AsyncSession, project_id: str) -> Row[Any] | None:
     """The one network a project may boot on without naming one (a row with its id), if any."""
     rows = list(await s.execute(_AUTO_NETWORKS, {"project_id": project_id}))
     if len(rows) > 1:
@@ -199,7 +254,8 @@ _BOOT_NETWORK = (
 _VISIBLE_BOOT_NETWORK = _BOOT_NETWORK.where(*visible_networks(bindparam("project_id"), False))
 
 
-async def _server_network(s: AsyncSession, network_id: str, project_id: str, is_admin: bool) -> Any:
+async def _server_network(s: AsyncSession, network_id: str, project_id: str,
+                          is_admin: bool) -> Row[Any]:
     """The network of a create's network request (a row with id, external, shared)."""
     if is_admin:
         network = (await s.execute(_BOOT_NETWORK, {"network_id": network_id})).first()
@@ -295,16 +351,6 @@ async def create_server_ports(s: AsyncSession, *, server_id: str, project_id: st
     return ports
 
 
-async def allocate_server_ports(s: AsyncSession, *, server_id: str, project_id: str,
-                                requests: list[NetworkRequest] | None, is_admin: bool,
-                                groups: list[str] | None = None) -> list[PortRow]:
-    """plan_server_ports and create_server_ports in one transaction."""
-    plans = await plan_server_ports(s, project_id=project_id, requests=requests,
-                                    is_admin=is_admin)
-    return await create_server_ports(s, server_id=server_id, project_id=project_id,
-                                     plans=plans, is_admin=is_admin, groups=groups)
-
-
 def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -315,7 +361,9 @@ def _is_address(text: str) -> bool:
 
 _ports, _fixed, _floating, _nets = (PortRow.__table__.c, FixedIpRow.__table__.c,
                                    FloatingIpRow.__table__.c, NetworkRow.__table__.c)
-def _addresses_where(condition: ColumnElement[bool]) -> Select[Any]:
+
+
+def _addresses_where(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """Fixed and floating addresses in one statement: each port of the servers with its
     network, its fixed addresses and the floating addresses bound to it (a port with several
     of both repeats each of them)."""
@@ -360,7 +408,7 @@ async def server_addresses(s: AsyncSession, server_ids: list[str]) -> dict[str, 
     return found
 
 
-async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[Any]]:
+async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[*tuple[Any, ...]]]:
     if len(server_ids) == 1:
         return (await s.execute(_ADDRESSES_OF_ONE, {"server_id": server_ids[0]})).all()
     return (await s.execute(_ADDRESSES, {"server_ids": server_ids})).all()

@@ -1,20 +1,26 @@
-"""Ports as the port API sees them: lookups, lists with fixed-IP filters, updates, deletion.
-Creation (shared with server boot) lives in services/networks.py."""
+"""Ports as the port API sees them: lookups, fixed-IP filters and the API's use cases.
+Inserting a port with its addresses (shared with server boot) lives in services/networks.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
+from pocketstack.services import networks
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.networks import PortSpec
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 
-def _visible(project_id: str, is_admin: bool) -> list[Any]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     """A project sees its own ports and every port on the networks it owns."""
     if is_admin:
         return []
@@ -29,16 +35,15 @@ async def get_port(s: AsyncSession, port_id: str, *, project_id: str, is_admin: 
     return row
 
 
-async def list_ports(s: AsyncSession, *, project_id: str, is_admin: bool, filters: dict[str, list[Any]],
-                     fixed_ips: dict[str, list[str]], page: Page) -> list[PortRow]:
-    """`fixed_ips` filters by subnet_id and/or ip_address of any of the port's addresses."""
-    query = apply_filters(select(PortRow).where(*_visible(project_id, is_admin)), PortRow, filters)
-    if fixed_ips:
-        matching = select(FixedIpRow.port_id)
-        for column, values in fixed_ips.items():
-            matching = matching.where(getattr(FixedIpRow, column).in_(values))
-        query = query.where(PortRow.id.in_(matching))
-    return await paginate(s, query, PortRow, page)
+def fixed_ip_filters(values: list[str]) -> dict[str, list[str]]:
+    """`fixed_ips=ip_address=10.0.0.5` and `fixed_ips=subnet_id=...` query values, by column."""
+    found: dict[str, list[str]] = {}
+    for value in values:
+        key, _, wanted = value.partition("=")
+        if key not in ("ip_address", "subnet_id") or not wanted:
+            raise errors.BadRequest(f"Invalid input for operation: '{value}' is not a valid fixed_ips filter.")
+        found.setdefault(key, []).append(wanted)
+    return found
 
 
 async def fixed_ips_of(s: AsyncSession, port_ids: list[str]) -> dict[str, list[FixedIpRow]]:
@@ -62,21 +67,88 @@ async def check_security_groups(s: AsyncSession, group_ids: list[str], project_i
     return list(dict.fromkeys(group_ids))
 
 
-async def update_port(s: AsyncSession, row: PortRow, changes: dict[str, Any]) -> PortRow:
-    for column, value in changes.items():
-        setattr(row, column, value)
-    if "device_id" in changes:
-        row.status = "ACTIVE" if row.device_id else "DOWN"
-    if changes:
-        row.updated_at = utcnow()
-        row.revision_number += 1
-        await s.flush()
-    return row
+# --- the network API's use cases ------------------------------------------------------------
 
 
-async def delete_port(s: AsyncSession, row: PortRow) -> None:
-    await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
-                    .execution_options(synchronize_session=False))
-    await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
-    await s.delete(row)
+@dataclass(frozen=True, slots=True)
+class PortDetail:
+    """A port with its fixed addresses, as the network API shows it."""
+
+    port: PortRow
+    fixed_ips: list[FixedIpRow]
+
+
+async def _detail(s: AsyncSession, row: PortRow) -> PortDetail:
+    return PortDetail(row, (await fixed_ips_of(s, [row.id]))[row.id])
+
+
+async def list_ports(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                     fixed_ips: list[str], page: Page) -> list[PortDetail]:
+    """Visible ports; `fixed_ips` (query values, see fixed_ip_filters) keeps those with an
+    address of the given subnets and/or addresses."""
+    query = apply_filters(select(PortRow).where(*_visible(caller.project_id, caller.is_admin)),
+                          PortRow, filters)
+    matching = select(FixedIpRow.port_id)
+    wanted = fixed_ip_filters(fixed_ips)
+    for column, values in wanted.items():
+        matching = matching.where(getattr(FixedIpRow, column).in_(values))
+    if wanted:
+        query = query.where(PortRow.id.in_(matching))
+    async with cloud.db.reader() as s:
+        rows = await paginate(s, query, PortRow, page)
+        addresses = await fixed_ips_of(s, [row.id for row in rows])
+    return [PortDetail(row, addresses[row.id]) for row in rows]
+
+
+async def show_port(cloud: Cloud, caller: Caller, port_id: str) -> PortDetail:
+    async with cloud.db.reader() as s:
+        return await _detail(s, await get_port(s, port_id, project_id=caller.project_id,
+                                               is_admin=caller.is_admin))
+
+
+async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
+                      owner: str | None) -> PortDetail:
+    """A port of `owner` (default: the caller's project) on a visible network, in the given
+    security groups (default: the project's 'default' one), with its addresses allocated."""
+    project_id = owner or caller.project_id
+    authorize(caller, "network:modify", project_id)
+    async with cloud.db.session() as s:
+        await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                   is_admin=caller.is_admin)
+        if spec.security_groups is not None:
+            spec = replace(spec, security_groups=await check_security_groups(
+                s, spec.security_groups, project_id, caller.is_admin))
+        return await _detail(s, await networks.create_port(s, project_id, spec))
+
+
+async def update_port(cloud: Cloud, caller: Caller, port_id: str,
+                      changes: dict[str, Any]) -> PortDetail:
+    """Set name, description, admin_state_up, device_id (the status follows), device_owner or
+    security_groups."""
+    async with cloud.db.session() as s:
+        row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        if "security_groups" in changes:
+            changes["security_groups"] = await check_security_groups(
+                s, changes["security_groups"], row.project_id, caller.is_admin)
+        for column, value in changes.items():
+            setattr(row, column, value)
+        if "device_id" in changes:
+            row.status = "ACTIVE" if row.device_id else "DOWN"
+        if changes:
+            row.updated_at = utcnow()
+            row.revision_number += 1
+            await s.flush()
+        return await _detail(s, row)
+
+
+async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
+    """Delete a port with its addresses; floating IPs bound to it are disassociated."""
+    async with cloud.db.session() as s:
+        row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
+                        .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                        .execution_options(synchronize_session=False))
+        await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
+        await s.delete(row)

@@ -1,4 +1,5 @@
-"""Security groups and their rules (records only: nothing filters traffic)."""
+"""Security groups and their rules, and the network API's use cases on them (records only:
+nothing filters traffic)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import ColumnElement, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 DEFAULT_NAME = "default"
@@ -31,7 +35,7 @@ class RuleSpec:
     description: str = ""
 
 
-def _visible(project_id: str, is_admin: bool) -> list[object]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     return [] if is_admin else [SecurityGroupRow.project_id == project_id]
 
 
@@ -44,7 +48,7 @@ async def ensure_default_group(s: AsyncSession, project_id: str) -> SecurityGrou
         return row
     row = await _insert_group(s, project_id, DEFAULT_NAME, "Default security group")
     for ethertype in ("IPv4", "IPv6"):
-        _add_rule(s, project_id, RuleSpec(row.id, "ingress", ethertype, remote_group_id=row.id))
+        _new_rule(s, project_id, RuleSpec(row.id, "ingress", ethertype, remote_group_id=row.id))
     await s.flush()
     return row
 
@@ -74,11 +78,11 @@ async def _insert_group(s: AsyncSession, project_id: str, name: str, description
     s.add(row)
     await s.flush()
     for ethertype in ("IPv4", "IPv6"):
-        _add_rule(s, project_id, RuleSpec(row.id, "egress", ethertype))
+        _new_rule(s, project_id, RuleSpec(row.id, "egress", ethertype))
     return row
 
 
-def _add_rule(s: AsyncSession, project_id: str, spec: RuleSpec) -> SecurityGroupRuleRow:
+def _new_rule(s: AsyncSession, project_id: str, spec: RuleSpec) -> SecurityGroupRuleRow:
     row = SecurityGroupRuleRow(
         id=str(uuid.uuid4()), security_group_id=spec.security_group_id, project_id=project_id,
         direction=spec.direction, ethertype=spec.ethertype, protocol=spec.protocol,
@@ -89,7 +93,7 @@ def _add_rule(s: AsyncSession, project_id: str, spec: RuleSpec) -> SecurityGroup
     return row
 
 
-async def list_groups(s: AsyncSession, *, project_id: str, is_admin: bool,
+async def find_groups(s: AsyncSession, *, project_id: str, is_admin: bool,
                       filters: dict[str, list[Any]], page: Page) -> list[SecurityGroupRow]:
     """Visible groups; the caller's own 'default' group is created first if it is missing."""
     await ensure_default_group(s, project_id)
@@ -106,7 +110,8 @@ async def get_group(s: AsyncSession, group_id: str, *, project_id: str, is_admin
     return row
 
 
-async def create_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
+async def add_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
+    """A new group with Neutron's default egress rules; 409 for a second 'default' group."""
     if name == DEFAULT_NAME:
         existing = await s.scalar(select(SecurityGroupRow.id).where(
             SecurityGroupRow.project_id == project_id, SecurityGroupRow.name == DEFAULT_NAME))
@@ -117,8 +122,8 @@ async def create_group(s: AsyncSession, project_id: str, name: str, description:
     return row
 
 
-async def update_group(s: AsyncSession, row: SecurityGroupRow, name: str | None,
-                       description: str | None) -> SecurityGroupRow:
+def change_group(row: SecurityGroupRow, name: str | None, description: str | None) -> None:
+    """Rename or describe a group (the 'default' group keeps its name: 409)."""
     if name is not None:
         if row.name == DEFAULT_NAME and name != DEFAULT_NAME:
             raise errors.Conflict("Insufficient rights for removing default security group.")
@@ -127,10 +132,11 @@ async def update_group(s: AsyncSession, row: SecurityGroupRow, name: str | None,
         row.description = description
     row.revision_number += 1
     row.updated_at = utcnow()
-    return row
 
 
-async def delete_group(s: AsyncSession, row: SecurityGroupRow, *, is_admin: bool) -> None:
+async def remove_group(s: AsyncSession, row: SecurityGroupRow, *, is_admin: bool) -> None:
+    """Delete a group with its rules; 409 for the 'default' group (unless admin) or while a
+    port is in it."""
     if row.name == DEFAULT_NAME and not is_admin:
         raise errors.Conflict("Insufficient rights for removing default security group.")
     ports = await s.scalars(select(PortRow).where(PortRow.project_id == row.project_id))
@@ -149,26 +155,21 @@ async def rules_of(s: AsyncSession, group_ids: list[str]) -> dict[str, list[Secu
     return found
 
 
-async def list_rules(s: AsyncSession, *, project_id: str, is_admin: bool,
-                     filters: dict[str, list[Any]], page: Page) -> list[SecurityGroupRuleRow]:
-    query = select(SecurityGroupRuleRow)
-    if not is_admin:
-        query = query.where(SecurityGroupRuleRow.project_id == project_id)
-    return await paginate(s, apply_filters(query, SecurityGroupRuleRow, filters), SecurityGroupRuleRow, page)
+def _visible_rules(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
+    return [] if is_admin else [SecurityGroupRuleRow.project_id == project_id]
 
 
 async def get_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> SecurityGroupRuleRow:
-    query = select(SecurityGroupRuleRow).where(SecurityGroupRuleRow.id == rule_id)
-    if not is_admin:
-        query = query.where(SecurityGroupRuleRow.project_id == project_id)
-    row = await s.scalar(query)
+    row = await s.scalar(select(SecurityGroupRuleRow).where(
+        SecurityGroupRuleRow.id == rule_id, *_visible_rules(project_id, is_admin)))
     if row is None:
         raise errors.NotFound(f"Security group rule {rule_id} does not exist")
     return row
 
 
-async def create_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
-                      is_admin: bool) -> SecurityGroupRuleRow:
+async def add_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
+                   is_admin: bool) -> SecurityGroupRuleRow:
+    """A checked rule in a visible group (its remote group visible too); 409 for a duplicate."""
     spec = checked_rule(spec)
     group = await get_group(s, spec.security_group_id, project_id=project_id, is_admin=is_admin)
     if spec.remote_group_id is not None:
@@ -178,7 +179,7 @@ async def create_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
     for rule in existing:
         if _same_rule(rule, spec):
             raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.")
-    row = _add_rule(s, group.project_id, spec)
+    row = _new_rule(s, group.project_id, spec)
     await s.flush()
     return row
 
@@ -190,9 +191,89 @@ def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
         spec.remote_ip_prefix, spec.remote_group_id)
 
 
-async def delete_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> None:
+async def remove_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> None:
     row = await get_rule(s, rule_id, project_id=project_id, is_admin=is_admin)
     await s.delete(row)
+
+
+# --- the network API's use cases ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDetail:
+    """A security group with its rules, as the network API shows it."""
+
+    group: SecurityGroupRow
+    rules: list[SecurityGroupRuleRow]
+
+
+async def _detail(s: AsyncSession, row: SecurityGroupRow) -> GroupDetail:
+    return GroupDetail(row, (await rules_of(s, [row.id]))[row.id])
+
+
+async def list_groups(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                      page: Page) -> list[GroupDetail]:
+    """Visible groups with their rules (a write: the caller's 'default' group may be made)."""
+    async with cloud.db.session() as s:
+        rows = await find_groups(s, project_id=caller.project_id, is_admin=caller.is_admin,
+                                 filters=filters, page=page)
+        rules = await rules_of(s, [row.id for row in rows])
+    return [GroupDetail(row, rules[row.id]) for row in rows]
+
+
+async def show_group(cloud: Cloud, caller: Caller, group_id: str) -> GroupDetail:
+    async with cloud.db.reader() as s:
+        return await _detail(s, await get_group(s, group_id, project_id=caller.project_id,
+                                                is_admin=caller.is_admin))
+
+
+async def create_group(cloud: Cloud, caller: Caller, *, owner: str | None, name: str,
+                       description: str) -> GroupDetail:
+    project_id = owner or caller.project_id
+    authorize(caller, "network:modify", project_id)
+    async with cloud.db.session() as s:
+        return await _detail(s, await add_group(s, project_id, name, description))
+
+
+async def update_group(cloud: Cloud, caller: Caller, group_id: str, *, name: str | None,
+                       description: str | None) -> GroupDetail:
+    async with cloud.db.session() as s:
+        row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        change_group(row, name, description)
+        return await _detail(s, row)
+
+
+async def delete_group(cloud: Cloud, caller: Caller, group_id: str) -> None:
+    async with cloud.db.session() as s:
+        row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        await remove_group(s, row, is_admin=caller.is_admin)
+
+
+async def list_rules(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                     page: Page) -> list[SecurityGroupRuleRow]:
+    query = select(SecurityGroupRuleRow).where(*_visible_rules(caller.project_id, caller.is_admin))
+    async with cloud.db.reader() as s:
+        return await paginate(s, apply_filters(query, SecurityGroupRuleRow, filters),
+                              SecurityGroupRuleRow, page)
+
+
+async def show_rule(cloud: Cloud, caller: Caller, rule_id: str) -> SecurityGroupRuleRow:
+    async with cloud.db.reader() as s:
+        return await get_rule(s, rule_id, project_id=caller.project_id, is_admin=caller.is_admin)
+
+
+async def create_rule(cloud: Cloud, caller: Caller, spec: RuleSpec, *,
+                      owner: str | None) -> SecurityGroupRuleRow:
+    authorize(caller, "network:modify", owner)
+    async with cloud.db.session() as s:
+        return await add_rule(s, spec, project_id=caller.project_id, is_admin=caller.is_admin)
+
+
+async def delete_rule(cloud: Cloud, caller: Caller, rule_id: str) -> None:
+    async with cloud.db.session() as s:
+        await remove_rule(s, rule_id, project_id=caller.project_id, is_admin=caller.is_admin)
 
 
 # Protocol names Neutron accepts, with their IP protocol numbers.
@@ -230,9 +311,10 @@ def check_ports(protocol: str | None, low: int | None, high: int | None) -> tupl
     if number not in PORT_PROTOCOLS:
         raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
                                 "TCP, UDP, UDPLITE, SCTP and DCCP.")
+    # One bound given stands for both (both missing returned above).
     low = high if low is None else low
     high = low if high is None else high
-    if not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
+    if low is None or high is None or not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
         raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
     return low, high
 

@@ -1,24 +1,38 @@
-"""Subnets: CIDR validation, gateway and allocation pool defaults, overlap and in-use checks."""
+"""Subnets: CIDR validation, gateway and allocation pool defaults, overlap and in-use checks,
+and the network API's use cases on them."""
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, NetworkRow, SubnetRow
+from pocketstack.services import networks
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import visible_networks
+from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-UNSET: Any = object()
+
+
+class Unset(enum.Enum):
+    """The marker of an attribute the request did not give (not the same as null)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +43,7 @@ class SubnetSpec:
     name: str = ""
     description: str = ""
     # UNSET means "the first host"; None means no gateway.
-    gateway_ip: Any = UNSET
+    gateway_ip: str | None | Literal[Unset.UNSET] = UNSET
     allocation_pools: list[dict[str, str]] | None = None
     dns_nameservers: tuple[str, ...] = ()
     host_routes: tuple[tuple[str, str], ...] = ()
@@ -70,35 +84,44 @@ def host_range(network: IpNetwork) -> tuple[IpAddress, IpAddress]:
     return network.network_address + 1, last
 
 
+def _within(first: IpAddress, address: IpAddress, last: IpAddress) -> bool:
+    """first <= address <= last, for addresses of one IP version."""
+    return int(first) <= int(address) <= int(last)
+
+
 def default_pools(network: IpNetwork, gateway: IpAddress | None) -> list[dict[str, str]]:
     first, last = host_range(network)
-    if gateway is None or not first <= gateway <= last:
+    if gateway is None or not _within(first, gateway, last):
         return [{"start": str(first), "end": str(last)}]
     pools = []
-    if gateway > first:
+    if int(gateway) > int(first):
         pools.append({"start": str(first), "end": str(gateway - 1)})
-    if gateway < last:
+    if int(gateway) < int(last):
         pools.append({"start": str(gateway + 1), "end": str(last)})
     return pools
 
 
 def check_pools(network: IpNetwork, pools: list[dict[str, str]], gateway: IpAddress | None) -> list[dict[str, str]]:
     first, last = host_range(network)
-    ranges = []
+    # (start, end, text) with the bounds as integers: the pools' order is theirs.
+    ranges: list[tuple[int, int, str]] = []
+    checked: dict[str, dict[str, str]] = {}
     for pool in pools:
         start = parse_address(pool.get("start", ""), "allocation_pools")
         end = parse_address(pool.get("end", ""), "allocation_pools")
         text = f"{start}-{end}"
-        if start.version != network.version or not (first <= start <= end <= last):
+        if (start.version != network.version or end.version != network.version
+                or not (_within(first, start, last) and _within(start, end, last))):
             raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.")
-        if gateway is not None and start <= gateway <= end:
+        if gateway is not None and _within(start, gateway, end):
             raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}")
-        ranges.append((start, end, text))
+        ranges.append((int(start), int(end), text))
+        checked[text] = {"start": str(start), "end": str(end)}
     ranges.sort()
     for (_, end_a, text_a), (start_b, _, text_b) in zip(ranges, ranges[1:], strict=False):
         if start_b <= end_a:
             raise errors.BadRequest(f"Found overlapping allocation pools: {text_a} {text_b}")
-    return [{"start": str(start), "end": str(end)} for start, end, _ in ranges]
+    return [checked[text] for _, _, text in ranges]
 
 
 def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
@@ -106,7 +129,7 @@ def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
         return None
     address = parse_address(gateway, "gateway_ip")
     first, last = host_range(network)
-    if address.version != network.version or not first <= address <= last:
+    if address.version != network.version or not _within(first, address, last):
         raise invalid("Gateway is not valid on subnet.")
     return address
 
@@ -129,7 +152,7 @@ def check_routes(routes: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return checked
 
 
-def _visible(project_id: str, is_admin: bool) -> list[Any]:
+def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
     if is_admin:
         return []
     return [SubnetRow.network_id.in_(select(NetworkRow.id).where(*visible_networks(project_id, False)))]
@@ -142,12 +165,6 @@ async def get_subnet(s: AsyncSession, subnet_id: str, *, project_id: str, is_adm
     return row
 
 
-async def list_subnets(s: AsyncSession, *, project_id: str, is_admin: bool,
-                       filters: dict[str, list[Any]], page: Page) -> list[SubnetRow]:
-    query = apply_filters(select(SubnetRow).where(*_visible(project_id, is_admin)), SubnetRow, filters)
-    return await paginate(s, query, SubnetRow, page)
-
-
 async def _check_overlap(s: AsyncSession, network_id: str, network: IpNetwork) -> None:
     for other in await s.scalars(select(SubnetRow.cidr).where(SubnetRow.network_id == network_id)):
         if ipaddress.ip_network(other).overlaps(network):
@@ -155,27 +172,24 @@ async def _check_overlap(s: AsyncSession, network_id: str, network: IpNetwork) -
                           "overlaps with another subnet.")
 
 
-async def create_subnet(s: AsyncSession, project_id: str, spec: SubnetSpec) -> SubnetRow:
-    network = parse_cidr(spec.cidr, spec.ip_version)
-    await _check_overlap(s, spec.network_id, network)
+def _new_subnet(project_id: str, spec: SubnetSpec, network: IpNetwork) -> SubnetRow:
+    """The subnet the spec describes on its parsed CIDR, checked (400, or 409 for a gateway
+    in a pool)."""
     gateway_text = str(host_range(network)[0]) if spec.gateway_ip is UNSET else spec.gateway_ip
     gateway = check_gateway(network, gateway_text)
     pools = (default_pools(network, gateway) if spec.allocation_pools is None
              else check_pools(network, spec.allocation_pools, gateway))
     now = utcnow()
-    row = SubnetRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
-                    name=spec.name, cidr=str(network), ip_version=spec.ip_version,
-                    gateway_ip=None if gateway is None else str(gateway), enable_dhcp=spec.enable_dhcp,
-                    allocation_pools=pools, dns_nameservers=check_nameservers(spec.dns_nameservers),
-                    host_routes=check_routes(spec.host_routes), description=spec.description,
-                    created_at=now, updated_at=now)
-    s.add(row)
-    await s.flush()
-    return row
+    return SubnetRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
+                     name=spec.name, cidr=str(network), ip_version=spec.ip_version,
+                     gateway_ip=None if gateway is None else str(gateway), enable_dhcp=spec.enable_dhcp,
+                     allocation_pools=pools, dns_nameservers=check_nameservers(spec.dns_nameservers),
+                     host_routes=check_routes(spec.host_routes), description=spec.description,
+                     created_at=now, updated_at=now)
 
 
-async def update_subnet(s: AsyncSession, row: SubnetRow, changes: dict[str, Any]) -> SubnetRow:
-    """Apply name, description, enable_dhcp, gateway_ip, dns_nameservers and host_routes."""
+def _checked_changes(row: SubnetRow, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update with gateway_ip, dns_nameservers and host_routes checked."""
     network = ipaddress.ip_network(row.cidr)
     if "gateway_ip" in changes:
         gateway = check_gateway(network, changes["gateway_ip"])
@@ -185,18 +199,66 @@ async def update_subnet(s: AsyncSession, row: SubnetRow, changes: dict[str, Any]
         changes["dns_nameservers"] = check_nameservers(tuple(changes["dns_nameservers"]))
     if "host_routes" in changes:
         changes["host_routes"] = check_routes(tuple(changes["host_routes"]))
-    for column, value in changes.items():
-        setattr(row, column, value)
-    if changes:
-        row.updated_at = utcnow()
-        row.revision_number += 1
+    return changes
+
+
+# --- the network API's use cases ------------------------------------------------------------
+
+
+async def list_subnets(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
+                       page: Page) -> list[SubnetRow]:
+    query = apply_filters(select(SubnetRow).where(*_visible(caller.project_id, caller.is_admin)),
+                          SubnetRow, filters)
+    async with cloud.db.reader() as s:
+        return await paginate(s, query, SubnetRow, page)
+
+
+async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetRow:
+    async with cloud.db.reader() as s:
+        return await get_subnet(s, subnet_id, project_id=caller.project_id,
+                                is_admin=caller.is_admin)
+
+
+async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
+                        owner: str | None) -> SubnetRow:
+    """A subnet on a network the caller may change, owned by `owner` (default: the network's
+    project); its CIDR may not overlap the network's other subnets."""
+    async with cloud.db.session() as s:
+        network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                             is_admin=caller.is_admin)
+        authorize(caller, "network:modify", network.project_id)
+        authorize(caller, "network:modify", owner)
+        cidr = parse_cidr(spec.cidr, spec.ip_version)
+        await _check_overlap(s, spec.network_id, cidr)
+        row = _new_subnet(owner or network.project_id, spec, cidr)
+        s.add(row)
         await s.flush()
-    return row
+        return row
 
 
-async def delete_subnet(s: AsyncSession, row: SubnetRow) -> None:
-    in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
-    if in_use is not None:
-        raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more ports "
-                              "have an IP allocation from this subnet.")
-    await s.delete(row)
+async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
+                        changes: dict[str, Any]) -> SubnetRow:
+    """Set name, description, enable_dhcp, gateway_ip, dns_nameservers or host_routes (given
+    as (destination, nexthop) pairs)."""
+    async with cloud.db.session() as s:
+        row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        for column, value in _checked_changes(row, changes).items():
+            setattr(row, column, value)
+        if changes:
+            row.updated_at = utcnow()
+            row.revision_number += 1
+            await s.flush()
+        return row
+
+
+async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
+    """Delete a subnet; 409 while a port has an address from it."""
+    async with cloud.db.session() as s:
+        row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
+        authorize(caller, "network:modify", row.project_id)
+        in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
+        if in_use is not None:
+            raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more "
+                                  "ports have an IP allocation from this subnet.")
+        await s.delete(row)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from pocketstack import errors
@@ -16,9 +14,9 @@ from pocketstack.api.compute.agents import GONE
 from pocketstack.api.compute.security_groups import proxy_only
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import NetworkRow, SubnetRow
-from pocketstack.services import networks as service
-from pocketstack.services.listing import Page
+from pocketstack.services import network_proxies
+from pocketstack.services.network_proxies import NovaNetwork
+from pocketstack.services.records import SubnetRow
 from pocketstack.timeutil import iso_plain
 
 ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
@@ -44,7 +42,8 @@ def _v6(subnet: SubnetRow | None) -> dict[str, Any]:
             "netmask_v6": str(network.prefixlen)}
 
 
-def view(row: NetworkRow, subnets: list[SubnetRow], is_admin: bool) -> dict[str, Any]:
+def view(item: NovaNetwork, is_admin: bool) -> dict[str, Any]:
+    row, subnets = item.network, item.subnets
     v4 = next((s for s in subnets if s.ip_version == 4), None)
     v6 = next((s for s in subnets if s.ip_version == 6), None)
     body: dict[str, Any] = {"id": row.id, **_v4(v4), **_v6(v6), "label": row.name}
@@ -60,37 +59,16 @@ def view(row: NetworkRow, subnets: list[SubnetRow], is_admin: bool) -> dict[str,
     return body
 
 
-async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[SubnetRow]]:
-    found: dict[str, list[SubnetRow]] = {network_id: [] for network_id in network_ids}
-    rows = await s.scalars(select(SubnetRow).where(SubnetRow.network_id.in_(network_ids))
-                           .order_by(SubnetRow.created_at, SubnetRow.id))
-    for subnet in rows:
-        found[subnet.network_id].append(subnet)
-    return found
-
-
 async def list_networks(ctx: Ctx) -> Response:
     proxy_only(ctx)
-    ctx.authorize("compute:os-networks:list")
-    async with ctx.cloud.db.reader() as s:
-        rows = await service.list_networks(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
-                                           filters={}, page=Page())
-        subnets = await _subnets(s, [r.id for r in rows])
-    return json_response({"networks": [view(r, subnets[r.id], ctx.is_admin) for r in rows]})
+    found = await network_proxies.list_networks(ctx.cloud, ctx.caller)
+    return json_response({"networks": [view(item, ctx.is_admin) for item in found]})
 
 
 async def show_network(ctx: Ctx) -> Response:
     proxy_only(ctx)
-    ctx.authorize("compute:os-networks:show")
-    network_id = ctx.params["network_id"]
-    async with ctx.cloud.db.reader() as s:
-        try:
-            row = await service.get_network(s, network_id, project_id=ctx.project_id,
-                                            is_admin=ctx.is_admin)
-        except errors.NotFound:
-            raise errors.NotFound("Network could not be found.") from None
-        subnets = await _subnets(s, [row.id])
-    return json_response({"network": view(row, subnets[row.id], ctx.is_admin)})
+    item = await network_proxies.show_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
+    return json_response({"network": view(item, ctx.is_admin)})
 
 
 async def gone(ctx: Ctx) -> Response:

@@ -12,8 +12,9 @@ from pocketstack.api.http import Ctx, empty
 from pocketstack.api.network.query import Filter, list_response, parse_list, show_response
 from pocketstack.api.network.requests import Body, parse_body
 from pocketstack.api.routing import Route
-from pocketstack.db.models import FloatingIpRow
-from pocketstack.services import floating_ips, quotas
+from pocketstack.services import floating_ips
+from pocketstack.services.floating_ips import FloatingIpRequest
+from pocketstack.services.records import FloatingIpRow
 from pocketstack.timeutil import iso_z
 
 FILTERS = {
@@ -69,54 +70,33 @@ def view(row: FloatingIpRow) -> dict[str, Any]:
 
 async def list_floating_ips(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.cloud.db.reader() as s:
-        rows = await floating_ips.list_floating_ips(s, project_id=ctx.project_id,
-                                                    is_admin=ctx.is_admin, filters=query.filters,
-                                                    page=query.page)
+    rows = await floating_ips.list_floating_ips(ctx.cloud, ctx.caller, filters=query.filters,
+                                                page=query.page)
     return list_response(ctx, "floatingips", [view(r) for r in rows], query)
 
 
 async def show_floating_ip(ctx: Ctx) -> Response:
-    ctx.authorize("network:floatingips:get")
-    async with ctx.cloud.db.reader() as s:
-        row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
-                                                 project_id=ctx.project_id, is_admin=ctx.is_admin)
+    row = await floating_ips.show_floating_ip(ctx.cloud, ctx.caller, ctx.params["floatingip_id"])
     return show_response(ctx, "floatingip", view(row))
 
 
 async def create_floating_ip(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "floatingip", FloatingIpCreate)
-    project_id = req.owner or ctx.project_id
-    ctx.authorize("network:floatingips:create")
-    if project_id != ctx.project_id:
-        ctx.authorize("network:modify", project_id)
-    async with ctx.cloud.db.session() as s:
-        limits = await quotas.limits_for(s, ctx.cloud.settings, project_id)
-        row = await floating_ips.create_floating_ip(
-            s, project_id, req.floating_network_id, address=req.floating_ip_address,
-            port_id=req.port_id, fixed_ip=req.fixed_ip_address, description=req.description,
-            is_admin=ctx.is_admin, limit=limits["floating_ips"])
+    row = await floating_ips.create_floating_ip(ctx.cloud, ctx.caller, FloatingIpRequest(
+        req.floating_network_id, owner=req.owner, address=req.floating_ip_address,
+        port_id=req.port_id, fixed_ip=req.fixed_ip_address, description=req.description))
     return show_response(ctx, "floatingip", view(row), 201)
 
 
 async def update_floating_ip(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "floatingip", FloatingIpUpdate)
-    ctx.authorize("network:floatingips:update")
-    async with ctx.cloud.db.session() as s:
-        row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
-                                                 project_id=ctx.project_id, is_admin=ctx.is_admin)
-        row = await floating_ips.update_floating_ip(s, row, req.changes(),
-                                                    project_id=ctx.project_id,
-                                                    is_admin=ctx.is_admin)
+    row = await floating_ips.update_floating_ip(ctx.cloud, ctx.caller, ctx.params["floatingip_id"],
+                                                req.changes())
     return show_response(ctx, "floatingip", view(row))
 
 
 async def delete_floating_ip(ctx: Ctx) -> Response:
-    ctx.authorize("network:floatingips:delete")
-    async with ctx.cloud.db.session() as s:
-        row = await floating_ips.get_floating_ip(s, ctx.params["floatingip_id"],
-                                                 project_id=ctx.project_id, is_admin=ctx.is_admin)
-        await floating_ips.delete_floating_ip(s, row)
+    await floating_ips.delete_floating_ip(ctx.cloud, ctx.caller, ctx.params["floatingip_id"])
     return empty()
 
 

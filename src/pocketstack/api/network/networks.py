@@ -16,7 +16,6 @@ from pocketstack.api.network.query import (
 )
 from pocketstack.api.network.requests import NetworkCreate, NetworkUpdate, parse_body
 from pocketstack.api.routing import Route
-from pocketstack.db.models import NetworkRow
 from pocketstack.services import networks
 from pocketstack.services.networks import NetworkSpec
 
@@ -34,64 +33,35 @@ FILTERS = {
 }
 
 
-def authorize_flags(ctx: Ctx, shared: bool | None, external: bool | None) -> None:
-    if shared:
-        ctx.authorize("network:create_shared")
-    if external:
-        ctx.authorize("network:create_external")
-
-
 async def list_networks(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.cloud.db.reader() as s:
-        rows = await networks.list_networks(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
-                                            filters=query.filters, page=query.page)
-        subnets = await networks.subnet_ids(s, [row.id for row in rows])
-    return list_response(ctx, "networks", [views.network(row, subnets[row.id]) for row in rows], query)
-
-
-async def _rendered(ctx: Ctx, row: NetworkRow, status: int = 200) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        subnets = await networks.subnet_ids(s, [row.id])
-    return show_response(ctx, "network", views.network(row, subnets[row.id]), status)
+    found = await networks.list_networks(ctx.cloud, ctx.caller, filters=query.filters,
+                                         page=query.page)
+    return list_response(ctx, "networks", [views.network(item) for item in found], query)
 
 
 async def show_network(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
-                                         is_admin=ctx.is_admin)
-    return await _rendered(ctx, row)
+    found = await networks.show_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
+    return show_response(ctx, "network", views.network(found))
 
 
 async def create_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkCreate)
-    project_id = req.owner or ctx.project_id
-    ctx.authorize("network:modify", project_id)
-    authorize_flags(ctx, req.shared, req.external)
     spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
                        external=req.external, mtu=req.mtu, description=req.description)
-    async with ctx.cloud.db.session() as s:
-        row = await networks.create_network(s, project_id, spec)
-    return show_response(ctx, "network", views.network(row, []), 201)
+    found = await networks.create_network(ctx.cloud, ctx.caller, spec, owner=req.owner)
+    return show_response(ctx, "network", views.network(found), 201)
 
 
 async def update_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkUpdate)
-    authorize_flags(ctx, req.shared is not None, req.external is not None)
-    async with ctx.cloud.db.session() as s:
-        row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
-                                         is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        row = await networks.update_network(s, row, req.changes())
-    return await _rendered(ctx, row)
+    found = await networks.update_network(ctx.cloud, ctx.caller, ctx.params["network_id"],
+                                          req.changes())
+    return show_response(ctx, "network", views.network(found))
 
 
 async def delete_network(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        row = await networks.get_network(s, ctx.params["network_id"], project_id=ctx.project_id,
-                                         is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        await networks.delete_network(s, row)
+    await networks.delete_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
     return empty()
 
 

@@ -14,7 +14,6 @@ from pocketstack.api.network.requests import (
     parse_body,
 )
 from pocketstack.api.routing import Route
-from pocketstack.db.models import SecurityGroupRow
 from pocketstack.services import security_groups
 from pocketstack.services.security_groups import RuleSpec
 
@@ -42,86 +41,60 @@ RULE_FILTERS = {
 
 async def list_security_groups(ctx: Ctx) -> Response:
     query = parse_list(ctx, GROUP_FILTERS)
-    async with ctx.cloud.db.session() as s:
-        rows = await security_groups.list_groups(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
-                                                 filters=query.filters, page=query.page)
-        rules = await security_groups.rules_of(s, [row.id for row in rows])
-    items = [views.security_group(row, rules[row.id]) for row in rows]
-    return list_response(ctx, "security_groups", items, query)
-
-
-async def _rendered(ctx: Ctx, row: SecurityGroupRow, status: int = 200) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        rules = await security_groups.rules_of(s, [row.id])
-    return show_response(ctx, "security_group", views.security_group(row, rules[row.id]), status)
+    found = await security_groups.list_groups(ctx.cloud, ctx.caller, filters=query.filters,
+                                              page=query.page)
+    return list_response(ctx, "security_groups", [views.security_group(g) for g in found], query)
 
 
 async def show_security_group(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await security_groups.get_group(s, ctx.params["security_group_id"],
-                                              project_id=ctx.project_id, is_admin=ctx.is_admin)
-    return await _rendered(ctx, row)
+    found = await security_groups.show_group(ctx.cloud, ctx.caller, ctx.params["security_group_id"])
+    return show_response(ctx, "security_group", views.security_group(found))
 
 
 async def create_security_group(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group", SecurityGroupCreate)
-    project_id = req.owner or ctx.project_id
-    ctx.authorize("network:modify", project_id)
-    async with ctx.cloud.db.session() as s:
-        row = await security_groups.create_group(s, project_id, req.name, req.description)
-    return await _rendered(ctx, row, 201)
+    found = await security_groups.create_group(ctx.cloud, ctx.caller, owner=req.owner,
+                                               name=req.name, description=req.description)
+    return show_response(ctx, "security_group", views.security_group(found), 201)
 
 
 async def update_security_group(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group", SecurityGroupUpdate)
-    async with ctx.cloud.db.session() as s:
-        row = await security_groups.get_group(s, ctx.params["security_group_id"],
-                                              project_id=ctx.project_id, is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        row = await security_groups.update_group(s, row, req.name, req.description)
-    return await _rendered(ctx, row)
+    found = await security_groups.update_group(ctx.cloud, ctx.caller,
+                                               ctx.params["security_group_id"], name=req.name,
+                                               description=req.description)
+    return show_response(ctx, "security_group", views.security_group(found))
 
 
 async def delete_security_group(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        row = await security_groups.get_group(s, ctx.params["security_group_id"],
-                                              project_id=ctx.project_id, is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        await security_groups.delete_group(s, row, is_admin=ctx.is_admin)
+    await security_groups.delete_group(ctx.cloud, ctx.caller, ctx.params["security_group_id"])
     return empty()
 
 
 async def list_security_group_rules(ctx: Ctx) -> Response:
     query = parse_list(ctx, RULE_FILTERS)
-    async with ctx.cloud.db.reader() as s:
-        rows = await security_groups.list_rules(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
-                                                filters=query.filters, page=query.page)
+    rows = await security_groups.list_rules(ctx.cloud, ctx.caller, filters=query.filters,
+                                            page=query.page)
     return list_response(ctx, "security_group_rules", [views.security_group_rule(r) for r in rows], query)
 
 
 async def show_security_group_rule(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await security_groups.get_rule(s, ctx.params["rule_id"], project_id=ctx.project_id,
-                                             is_admin=ctx.is_admin)
+    row = await security_groups.show_rule(ctx.cloud, ctx.caller, ctx.params["rule_id"])
     return show_response(ctx, "security_group_rule", views.security_group_rule(row))
 
 
 async def create_security_group_rule(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group_rule", SecurityGroupRuleCreate)
-    ctx.authorize("network:modify", req.owner)
     spec = RuleSpec(security_group_id=req.security_group_id, direction=req.direction,
                     ethertype=req.ethertype, protocol=req.protocol, port_range_min=req.port_range_min,
                     port_range_max=req.port_range_max, remote_ip_prefix=req.remote_ip_prefix,
                     remote_group_id=req.remote_group_id, description=req.description)
-    async with ctx.cloud.db.session() as s:
-        row = await security_groups.create_rule(s, spec, project_id=ctx.project_id, is_admin=ctx.is_admin)
+    row = await security_groups.create_rule(ctx.cloud, ctx.caller, spec, owner=req.owner)
     return show_response(ctx, "security_group_rule", views.security_group_rule(row), 201)
 
 
 async def delete_security_group_rule(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        await security_groups.delete_rule(s, ctx.params["rule_id"], project_id=ctx.project_id,
-                                          is_admin=ctx.is_admin)
+    await security_groups.delete_rule(ctx.cloud, ctx.caller, ctx.params["rule_id"])
     return empty()
 
 

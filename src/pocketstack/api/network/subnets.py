@@ -16,7 +16,7 @@ from pocketstack.api.network.query import (
 )
 from pocketstack.api.network.requests import SubnetCreate, SubnetUpdate, parse_body
 from pocketstack.api.routing import Route
-from pocketstack.services import networks, subnets
+from pocketstack.services import subnets
 from pocketstack.services.subnets import UNSET, SubnetSpec
 
 FILTERS = {
@@ -35,16 +35,12 @@ FILTERS = {
 
 async def list_subnets(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
-    async with ctx.cloud.db.reader() as s:
-        rows = await subnets.list_subnets(s, project_id=ctx.project_id, is_admin=ctx.is_admin,
-                                          filters=query.filters, page=query.page)
+    rows = await subnets.list_subnets(ctx.cloud, ctx.caller, filters=query.filters, page=query.page)
     return list_response(ctx, "subnets", [views.subnet(row) for row in rows], query)
 
 
 async def show_subnet(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
+    row = await subnets.show_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"])
     return show_response(ctx, "subnet", views.subnet(row))
 
 
@@ -61,12 +57,7 @@ def subnet_spec(req: SubnetCreate) -> SubnetSpec:
 
 async def create_subnet(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "subnet", SubnetCreate)
-    async with ctx.cloud.db.session() as s:
-        network = await networks.get_network(s, req.network_id, project_id=ctx.project_id,
-                                             is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", network.project_id)
-        ctx.authorize("network:modify", req.owner)
-        row = await subnets.create_subnet(s, req.owner or network.project_id, subnet_spec(req))
+    row = await subnets.create_subnet(ctx.cloud, ctx.caller, subnet_spec(req), owner=req.owner)
     return show_response(ctx, "subnet", views.subnet(row), 201)
 
 
@@ -75,20 +66,12 @@ async def update_subnet(ctx: Ctx) -> Response:
     changes = req.changes()
     if "host_routes" in changes:
         changes["host_routes"] = [(r.destination, r.nexthop) for r in changes["host_routes"]]
-    async with ctx.cloud.db.session() as s:
-        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        row = await subnets.update_subnet(s, row, changes)
+    row = await subnets.update_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"], changes)
     return show_response(ctx, "subnet", views.subnet(row))
 
 
 async def delete_subnet(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        row = await subnets.get_subnet(s, ctx.params["subnet_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("network:modify", row.project_id)
-        await subnets.delete_subnet(s, row)
+    await subnets.delete_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"])
     return empty()
 
 

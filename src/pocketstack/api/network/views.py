@@ -5,14 +5,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from pocketstack.db.models import (
-    FixedIpRow,
-    NetworkRow,
-    PortRow,
-    SecurityGroupRow,
-    SecurityGroupRuleRow,
-    SubnetRow,
-)
+from pocketstack.services.networks import NetworkDetail
+from pocketstack.services.ports import PortDetail
+from pocketstack.services.records import SecurityGroupRuleRow, SubnetRow
+from pocketstack.services.security_groups import GroupDetail
 from pocketstack.timeutil import iso_z
 
 
@@ -20,7 +16,8 @@ def _owned(project_id: str) -> dict[str, Any]:
     return {"project_id": project_id, "tenant_id": project_id}
 
 
-def network(row: NetworkRow, subnet_ids: list[str]) -> dict[str, Any]:
+def network(found: NetworkDetail) -> dict[str, Any]:
+    row = found.network
     return {
         "id": row.id,
         "name": row.name,
@@ -29,7 +26,7 @@ def network(row: NetworkRow, subnet_ids: list[str]) -> dict[str, Any]:
         "shared": row.shared,
         "router:external": row.external,
         "mtu": row.mtu,
-        "subnets": subnet_ids,
+        "subnets": found.subnet_ids,
         **_owned(row.project_id),
         "description": row.description,
         "port_security_enabled": True,
@@ -72,7 +69,8 @@ def subnet(row: SubnetRow) -> dict[str, Any]:
     }
 
 
-def port(row: PortRow, fixed_ips: list[FixedIpRow]) -> dict[str, Any]:
+def port(found: PortDetail) -> dict[str, Any]:
+    row = found.port
     return {
         "id": row.id,
         "name": row.name,
@@ -83,7 +81,7 @@ def port(row: PortRow, fixed_ips: list[FixedIpRow]) -> dict[str, Any]:
         "status": row.status,
         "device_id": row.device_id,
         "device_owner": row.device_owner,
-        "fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address} for ip in fixed_ips],
+        "fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address} for ip in found.fixed_ips],
         "allowed_address_pairs": [],
         "extra_dhcp_opts": [],
         "security_groups": list(row.security_groups or []),
@@ -122,13 +120,14 @@ def security_group_rule(row: SecurityGroupRuleRow) -> dict[str, Any]:
     }
 
 
-def security_group(row: SecurityGroupRow, rules: list[SecurityGroupRuleRow]) -> dict[str, Any]:
+def security_group(found: GroupDetail) -> dict[str, Any]:
+    row = found.group
     return {
         "id": row.id,
         "name": row.name,
         "description": row.description,
         **_owned(row.project_id),
-        "security_group_rules": [security_group_rule(rule) for rule in rules],
+        "security_group_rules": [security_group_rule(rule) for rule in found.rules],
         "tags": [],
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at or row.created_at),

@@ -1,0 +1,149 @@
+"""Nova's proxies to the network service, present up to microversion 2.35: os-networks,
+os-floating-ips and os-floating-ip-pools, with Nova's policy, lookups and error messages over
+the network records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pocketstack import errors
+from pocketstack.db.models import FloatingIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.services import floating_ips, networks, quotas
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.listing import Page
+from pocketstack.services.policy import authorize
+
+# --- os-networks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NovaNetwork:
+    """A network with its subnets, from which nova-network's fields are drawn."""
+
+    network: NetworkRow
+    subnets: list[SubnetRow]
+
+
+async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[SubnetRow]]:
+    found: dict[str, list[SubnetRow]] = {network_id: [] for network_id in network_ids}
+    rows = await s.scalars(select(SubnetRow).where(SubnetRow.network_id.in_(network_ids))
+                           .order_by(SubnetRow.created_at, SubnetRow.id))
+    for subnet in rows:
+        found[subnet.network_id].append(subnet)
+    return found
+
+
+async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
+    """The networks the caller can see (admins: every network)."""
+    authorize(caller, "compute:os-networks:list")
+    async with cloud.db.reader() as s:
+        rows = await networks.find_networks(s, project_id=caller.project_id,
+                                            is_admin=caller.is_admin, filters={}, page=Page())
+        subnets = await _subnets(s, [r.id for r in rows])
+    return [NovaNetwork(r, subnets[r.id]) for r in rows]
+
+
+async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNetwork:
+    authorize(caller, "compute:os-networks:show")
+    async with cloud.db.reader() as s:
+        try:
+            row = await networks.get_network(s, network_id, project_id=caller.project_id,
+                                             is_admin=caller.is_admin)
+        except errors.NotFound:
+            raise errors.NotFound("Network could not be found.") from None
+        return NovaNetwork(row, (await _subnets(s, [row.id]))[row.id])
+
+
+# --- os-floating-ips and os-floating-ip-pools ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NovaFloatingIp:
+    """A floating IP with the name of its pool (its network) and the server it points at."""
+
+    floating_ip: FloatingIpRow
+    pool: str | None
+    instance_id: str | None
+
+
+async def _nova_floating_ips(s: AsyncSession, rows: list[FloatingIpRow]) -> list[NovaFloatingIp]:
+    pools = {n.id: n.name or n.id for n in await s.scalars(select(NetworkRow).where(
+        NetworkRow.id.in_({r.floating_network_id for r in rows})))}
+    devices = {p.id: p.device_id or None for p in await s.scalars(select(PortRow).where(
+        PortRow.id.in_({r.port_id for r in rows if r.port_id})))}
+    return [NovaFloatingIp(r, pools.get(r.floating_network_id),
+                           devices.get(r.port_id) if r.port_id else None) for r in rows]
+
+
+async def _own_floating_ip(s: AsyncSession, caller: Caller, floating_ip_id: str) -> FloatingIpRow:
+    """One of the caller's project's floating IPs (Nova looks in that project only, even for
+    an admin)."""
+    try:
+        return await floating_ips.get_floating_ip(s, floating_ip_id, project_id=caller.project_id,
+                                                  is_admin=False)
+    except errors.NotFound:
+        raise errors.NotFound(f"Floating IP not found for ID {floating_ip_id}") from None
+
+
+async def list_floating_ips(cloud: Cloud, caller: Caller) -> list[NovaFloatingIp]:
+    authorize(caller, "compute:os-floating-ips:list")
+    async with cloud.db.reader() as s:
+        rows = await floating_ips.find_floating_ips(s, project_id=caller.project_id,
+                                                    is_admin=False, filters={}, page=Page())
+        return await _nova_floating_ips(s, rows)
+
+
+async def show_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str) -> NovaFloatingIp:
+    authorize(caller, "compute:os-floating-ips:show")
+    async with cloud.db.reader() as s:
+        (item,) = await _nova_floating_ips(s, [await _own_floating_ip(s, caller, floating_ip_id)])
+        return item
+
+
+async def _pool(s: AsyncSession, name: str | None) -> NetworkRow:
+    query = select(NetworkRow).where(NetworkRow.external.is_(True))
+    if name is not None:
+        # Nova looks the pool up in the network service by name or by id.
+        query = query.where(or_(NetworkRow.name == name, NetworkRow.id == name))
+    network = await s.scalar(query.order_by(NetworkRow.created_at, NetworkRow.id).limit(1))
+    if network is None:
+        raise errors.NotFound("Floating IP pool not found.")
+    return network
+
+
+async def create_floating_ip(cloud: Cloud, caller: Caller, pool: str | None) -> NovaFloatingIp:
+    """Allocate an address of the pool (default: the first external network) to the caller's
+    project: 403 over quota, 404 when the pool has none left."""
+    authorize(caller, "compute:os-floating-ips:create")
+    in_pool = f" in pool {pool}" if pool else ""
+    async with cloud.db.session() as s:
+        network = await _pool(s, pool)
+        limits = await quotas.limits_for(s, cloud.settings, caller.project_id)
+        try:
+            row = await floating_ips.allocate(s, caller.project_id, network.id,
+                                              limit=limits["floating_ips"])
+        except errors.Conflict as exc:
+            if exc.kind == "OverQuota":
+                raise errors.Forbidden(f"IP allocation over quota{in_pool}.") from None
+            raise errors.NotFound(f"No more floating IPs{in_pool or ' available'}.") from None
+        (item,) = await _nova_floating_ips(s, [row])
+        return item
+
+
+async def delete_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str) -> None:
+    authorize(caller, "compute:os-floating-ips:delete")
+    async with cloud.db.session() as s:
+        await s.delete(await _own_floating_ip(s, caller, floating_ip_id))
+        await s.flush()
+
+
+async def list_floating_ip_pools(cloud: Cloud, caller: Caller) -> list[str]:
+    """The names of the external networks, by name."""
+    authorize(caller, "compute:os-floating-ip-pools:list")
+    async with cloud.db.reader() as s:
+        return list(await s.scalars(select(NetworkRow.name).where(NetworkRow.external.is_(True))
+                                    .order_by(NetworkRow.name)))
