@@ -19,7 +19,6 @@ RULES: dict[str, str] = {
     "identity:admin": "admin",
     # Compute
     "compute:servers:all_tenants": "admin",
-    "compute:servers:extended_attributes": "admin",
     "compute:servers:index": "member",
     "compute:servers:show": "member",
     "compute:servers:create": "member",
@@ -84,7 +83,6 @@ RULES: dict[str, str] = {
     "network:floatingips:get": "member",
     "network:floatingips:update": "member",
     "network:floatingips:delete": "member",
-    "compute:flavors:manage": "admin",
     "compute:os-flavor-manage:create": "admin",
     "compute:os-flavor-manage:delete": "admin",
     "compute:os-flavor-access": "admin",
@@ -101,7 +99,6 @@ RULES: dict[str, str] = {
     "compute:os-quota-class-sets:update": "admin",
     "compute:os-availability-zone:list": "any",
     "compute:os-availability-zone:detail": "admin",
-    "compute:images:delete": "owner",
     "compute:os-hypervisors": "admin",
     "compute:os-services": "admin",
     "compute:os-aggregates": "admin",
@@ -127,7 +124,6 @@ RULES: dict[str, str] = {
     # Image
     "image:publicize": "admin",
     "image:deactivate": "member",
-    "image:modify": "owner",
     # Network
     "network:create_shared": "admin",
     "network:create_external": "admin",
