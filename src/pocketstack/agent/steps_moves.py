@@ -97,8 +97,7 @@ async def rebuild_teardown(host: Host, row: ServerRow, power: PowerState | None)
 async def resize_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """Take the guest down here and hand the server to its destination with its new flavor."""
     await host.driver.destroy(instance_name(row.id))
-    move = row.pending
-    dest = (move.dest_host if isinstance(move, pending.Move) else None) or host.name
+    dest = pending.destination_of(row.pending) or host.name
     flavor = row.new_flavor or row.flavor
     if await _set(host, row, task_state=TaskState.RESIZE_MIGRATED.value, host=dest, node=dest,
                   flavor=flavor, flavor_id=_flavor_id(flavor, row.flavor_id),
@@ -116,8 +115,7 @@ async def confirm_resize(host: Host, row: ServerRow, power: PowerState | None) -
 async def revert_teardown(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """Destroy the resized guest and give the server back its old flavor and source host."""
     await host.driver.destroy(instance_name(row.id))
-    move = row.pending
-    source = (move.source_host if isinstance(move, pending.Move) else None) or host.name
+    source = pending.source_of(row.pending) or host.name
     flavor = row.old_flavor or row.flavor
     await _set(host, row, vm_state=VmState.ACTIVE.value, host=source, node=source, flavor=flavor,
                flavor_id=_flavor_id(flavor, row.flavor_id), old_flavor=None, new_flavor=None,
@@ -170,9 +168,7 @@ async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> N
 async def live_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """The source hands the server over (its guest goes); the destination starts the guest
     (paused again if the server was paused) and ends the migration."""
-    migration = row.pending
-    dest = (migration.dest_host if isinstance(migration, pending.LiveMigration) else None) \
-        or host.name
+    dest = pending.destination_of(row.pending) or host.name
     name = instance_name(row.id)
     if dest != host.name:
         await host.driver.destroy(name)

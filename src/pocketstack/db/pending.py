@@ -169,6 +169,16 @@ def shelved_image_of(pending: Pending | None) -> str | None:
     return None
 
 
+def source_of(pending: Pending | None) -> str | None:
+    """The host a move (or live migration) leaves."""
+    return pending.source_host if isinstance(pending, Move | LiveMigration) else None
+
+
+def destination_of(pending: Pending | None) -> str | None:
+    """The host a move (or live migration) goes to."""
+    return pending.dest_host if isinstance(pending, Move | LiveMigration) else None
+
+
 def due_of(pending: Pending | None) -> Due | None:
     return pending.due if isinstance(pending, Kept | ShelveOffload) else None
 
