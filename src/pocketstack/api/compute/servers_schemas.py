@@ -283,7 +283,7 @@ def _all_tenants(ctx: Ctx) -> bool:
 
 
 def list_query(ctx: Ctx) -> ServerQuery:
-    """Nova's list filters; admin-only ones (host, user_id) are ignored for others."""
+    """Nova's list filters; the admin-only ones (host, user_id) are ignored for others."""
     q = ctx.query
     changes_since = None
     if "changes-since" in q:
