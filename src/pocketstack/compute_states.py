@@ -3,7 +3,7 @@ status the API derives from them (Nova's vm_states, task_states, power_state and
 
 An action is allowed when the server's vm_state is in its `allowed` set and its task_state is in
 `from_tasks` (None there means "no action in progress"); recording it sets `task` with one
-conditional UPDATE (services.servers.request_action). The agent finishes the work.
+conditional UPDATE (services.server_lifecycle.request_action). The agent finishes the work.
 """
 
 from __future__ import annotations
@@ -226,12 +226,18 @@ PROGRESS_STATUSES = frozenset({"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_R
 FAULT_STATUSES = frozenset({"ERROR", "DELETED"})
 
 
+# STATUS_MAP by the texts rows hold.
+_STATUS_BY_TEXT: dict[str, tuple[str, dict[str, str]]] = {
+    vm.value: (default, {task.value: status for task, status in by_task.items()})
+    for vm, (default, by_task) in STATUS_MAP.items()}
+
+
 def public_status(vm_state: str, task_state: str | None) -> str:
-    entry = STATUS_MAP.get(vm_state)  # type: ignore[call-overload]
+    entry = _STATUS_BY_TEXT.get(vm_state)
     if entry is None:
         return "UNKNOWN"
     default, by_task = entry
-    return by_task.get(task_state, default) if task_state is not None else default  # type: ignore[call-overload]
+    return by_task.get(task_state, default) if task_state is not None else default
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ before.
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from pocketstack.agent import steps_power, store
 from pocketstack.agent.host import Host
@@ -65,7 +66,7 @@ async def _mark_active(host: Host, rows: list[ServerRow]) -> set[str]:
     return set(active)
 
 
-_servers = ServerRow.__table__
+_servers = cast(Table, ServerRow.__table__)
 _MARK_ACTIVE = (
     update(_servers)
     .where(_servers.c.id == bindparam("b_id"), _servers.c.host == bindparam("b_host"),

@@ -14,7 +14,7 @@ from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
 from pocketstack.services import instance_actions, networks
-from pocketstack.services.servers import fault_record
+from pocketstack.services.server_lifecycle import fault_record
 from pocketstack.timeutil import utcnow
 
 log = logging.getLogger("pocketstack.agent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from pocketstack.agent.loop import Agent, AgentConfig
 from pocketstack.db.engine import Database
@@ -50,7 +51,7 @@ async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> No
         await agent.start(retry=True)
         if listener is not None:
             listener.start()
-        waiters = [asyncio.ensure_future(agent.wait())]
+        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(agent.wait())]
         if stop is not None:
             waiters.append(asyncio.ensure_future(stop.wait()))
         _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -1,7 +1,8 @@
 """The agent's steps for rebuild, resize, migrate, snapshots and backups, shelve and soft delete.
 
-Each step reads what to do from the row (`pending` carries the request's arguments), acts on
-the guest idempotently and writes back with a compare-and-swap on the states it planned from.
+Each step reads what to do from the row (`pending` carries the request's arguments, as the
+kinds of db/pending.py), acts on the guest idempotently and writes back with a compare-and-swap
+on the states it planned from.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,11 +19,12 @@ from pocketstack.agent.host import Host, StepFunction
 from pocketstack.agent.plan import Step
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
+from pocketstack.db import pending
 from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.drivers.base import DriverError
 from pocketstack.services import image_store, images, instance_actions
-from pocketstack.services.servers import fault_record
-from pocketstack.timeutil import iso_z, utcnow
+from pocketstack.services.server_lifecycle import fault_record
+from pocketstack.timeutil import utcnow
 
 log = logging.getLogger("pocketstack.agent")
 
@@ -57,24 +58,15 @@ FINISHED: dict[TaskState, VmState] = {
 }
 
 
-def _pending(row: ServerRow) -> dict[str, Any]:
-    return dict(row.pending or {})
-
-
-def _action(row: ServerRow) -> str | None:
-    action = _pending(row).get("action")
-    return str(action) if action else None
-
-
 async def _event(host: Host, row: ServerRow, task: TaskState, *, ok: bool = True,
                  details: str | None = None) -> None:
     """Finish the event of `task` under the action the request recorded (if it recorded one)."""
-    action = _action(row)
+    action = pending.action_of(row.pending)
     if action is None or task not in EVENTS:
         return
     async with host.db.session(wake=False) as s:
         await instance_actions.finish_event(
-            s, row.id, "delete" if action == Action.SOFT_DELETE else action, EVENTS[task],
+            s, row.id, Action.DELETE if action == Action.SOFT_DELETE else action, EVENTS[task],
             result=instance_actions.SUCCESS if ok else instance_actions.ERROR,
             host=host.name, traceback=details)
 
@@ -105,7 +97,7 @@ async def rebuild_teardown(host: Host, row: ServerRow, power: PowerState | None)
 async def resize_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """Take the guest down here and hand the server to its destination with its new flavor."""
     await host.driver.destroy(instance_name(row.id))
-    dest = str(_pending(row).get("dest_host") or host.name)
+    dest = pending.destination_of(row.pending) or host.name
     flavor = row.new_flavor or row.flavor
     if await _set(host, row, task_state=TaskState.RESIZE_MIGRATED.value, host=dest, node=dest,
                   flavor=flavor, flavor_id=_flavor_id(flavor, row.flavor_id),
@@ -123,7 +115,7 @@ async def confirm_resize(host: Host, row: ServerRow, power: PowerState | None) -
 async def revert_teardown(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """Destroy the resized guest and give the server back its old flavor and source host."""
     await host.driver.destroy(instance_name(row.id))
-    source = str(_pending(row).get("source_host") or host.name)
+    source = pending.source_of(row.pending) or host.name
     flavor = row.old_flavor or row.flavor
     await _set(host, row, vm_state=VmState.ACTIVE.value, host=source, node=source, flavor=flavor,
                flavor_id=_flavor_id(flavor, row.flavor_id), old_flavor=None, new_flavor=None,
@@ -155,7 +147,7 @@ async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> N
     if task is None or task not in FINISHED:
         return
     vm, power_state = FINISHED[task], PowerState.RUNNING
-    if _pending(row).get("stopped") and task in STOPPED_AGAIN:
+    if pending.was_stopped(row.pending) and task in STOPPED_AGAIN:
         await host.driver.power_off(instance_name(row.id), timeout_s=0)
         power_state = PowerState.SHUTDOWN
         vm = VmState.RESIZED if task == TaskState.RESIZE_MIGRATED else VmState.STOPPED
@@ -168,14 +160,15 @@ async def finish_move(host: Host, row: ServerRow, power: PowerState | None) -> N
         values["launched_at"] = utcnow()
     if await _set(host, row, **values):
         await _event(host, row, task)
-        if task == TaskState.UNSHELVING and _pending(row).get("shelved_image_id"):
-            await _drop_images(host, [str(_pending(row)["shelved_image_id"])])
+        shelved_image = pending.shelved_image_of(row.pending)
+        if task == TaskState.UNSHELVING and shelved_image:
+            await _drop_images(host, [shelved_image])
 
 
 async def live_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """The source hands the server over (its guest goes); the destination starts the guest
     (paused again if the server was paused) and ends the migration."""
-    dest = str(_pending(row).get("dest_host") or host.name)
+    dest = pending.destination_of(row.pending) or host.name
     name = instance_name(row.id)
     if dest != host.name:
         await host.driver.destroy(name)
@@ -200,8 +193,8 @@ async def live_migrate(host: Host, row: ServerRow, power: PowerState | None) -> 
 async def snapshot(host: Host, row: ServerRow, power: PowerState | None) -> None:
     """Copy the guest's disk into the image the request created; rotate backups."""
     task = TaskState(row.task_state) if row.task_state else TaskState.IMAGE_SNAPSHOT
-    pending = _pending(row)
-    image_id = str(pending.get("image_id", ""))
+    work = row.pending if isinstance(row.pending, pending.Snapshot) else None
+    image_id = work.image_id if work is not None else ""
     try:
         data = await host.driver.snapshot(instance_name(row.id))
     except DriverError as exc:
@@ -210,9 +203,9 @@ async def snapshot(host: Host, row: ServerRow, power: PowerState | None) -> None
         if await _set(host, row, task_state=None, pending=None):
             await _event(host, row, task, ok=False, details=traceback.format_exc())
         return
-    if await _save_image(host, image_id, data) and task == TaskState.IMAGE_BACKUP:
-        await _rotate(host, row.id, str(pending.get("backup_type", "")),
-                      int(pending.get("rotation", 0)))
+    if await _save_image(host, image_id, data) and task == TaskState.IMAGE_BACKUP \
+            and work is not None:
+        await _rotate(host, row.id, work.backup_type or "", work.rotation or 0)
     if await _set(host, row, task_state=None, pending=None):
         await _event(host, row, task)
 
@@ -259,7 +252,7 @@ async def _drop_images(host: Host, image_ids: list[str]) -> None:
 
 
 async def _shelved_snapshot(host: Host, row: ServerRow) -> None:
-    image_id = str(_pending(row).get("image_id") or "")
+    image_id = row.pending.image_id if isinstance(row.pending, pending.Shelve) else ""
     async with host.db.reader() as s:
         image = await s.get(ImageRow, image_id) if image_id else None
     if image is None or image.deleted or image.status not in ("queued", "saving"):
@@ -276,18 +269,20 @@ async def _shelved_snapshot(host: Host, row: ServerRow) -> None:
 # --- shelve, offload, soft delete ----------------------------------------------------------------
 
 
-def _timer(after_s: float, task: TaskState, **keep: Any) -> dict[str, Any] | None:
-    """A task the agent starts by itself once `after_s` seconds have passed (never if < 0),
-    with the `keep` values it will need then."""
-    if after_s < 0:
-        return keep or None
-    due = iso_z(utcnow() + timedelta(seconds=after_s))
-    return {"due_at": due, "due_task": task.value, **keep}
+def _due(after_s: float, task: TaskState) -> pending.Due | None:
+    """A task the agent starts by itself once `after_s` seconds have passed (never if < 0)."""
+    return None if after_s < 0 else pending.Due.after(task, after_s)
 
 
-def _shelved_image(row: ServerRow) -> dict[str, Any]:
-    image_id = _pending(row).get("shelved_image_id")
-    return {"shelved_image_id": image_id} if image_id else {}
+def _reclaim(after_s: float) -> pending.Kept | None:
+    due = _due(after_s, TaskState.DELETING)
+    return None if due is None else pending.Kept(due=due)
+
+
+def _kept(row: ServerRow, due: pending.Due | None = None) -> pending.Kept | None:
+    """What the shelved server keeps: its snapshot and `due` (None when neither)."""
+    shelved_image = pending.shelved_image_of(row.pending)
+    return pending.Kept(shelved_image, due) if shelved_image or due else None
 
 
 async def shelve(host: Host, row: ServerRow, power: PowerState | None) -> None:
@@ -295,15 +290,16 @@ async def shelve(host: Host, row: ServerRow, power: PowerState | None) -> None:
     when offload_after_s is 0)."""
     await _power_off(host, instance_name(row.id), power)
     await _shelved_snapshot(host, row)
-    after = float(_pending(row).get("offload_after_s", 0))
+    shelving = row.pending
+    after = float(shelving.offload_after_s if isinstance(shelving, pending.Shelve) else 0)
     observed = await host.driver.power_state(instance_name(row.id))
     values: dict[str, Any] = {"vm_state": VmState.SHELVED.value,
                               "power_state": (observed or PowerState.NOSTATE).value}
     if after == 0:
         values["task_state"] = TaskState.SHELVING_OFFLOADING.value
     else:
-        values.update(task_state=None, pending=_timer(after, TaskState.SHELVING_OFFLOADING,
-                                                      **_shelved_image(row)))
+        values.update(task_state=None,
+                      pending=_kept(row, _due(after, TaskState.SHELVING_OFFLOADING)))
     if await _set(host, row, **values):
         await _event(host, row, TaskState.SHELVING)
 
@@ -313,17 +309,18 @@ async def shelve_offload(host: Host, row: ServerRow, power: PowerState | None) -
     await host.driver.destroy(instance_name(row.id))
     if await _set(host, row, vm_state=VmState.SHELVED_OFFLOADED.value, task_state=None,
                   power_state=PowerState.NOSTATE.value, host=None, node=None,
-                  pending=_shelved_image(row) or None):
+                  pending=_kept(row)):
         await _event(host, row, TaskState.SHELVING_OFFLOADING)
 
 
 async def soft_delete(host: Host, row: ServerRow, power: PowerState | None) -> None:
     await _power_off(host, instance_name(row.id), power)
-    after = float(_pending(row).get("reclaim_after_s", 0))
+    deleting = row.pending
+    after = float(deleting.reclaim_after_s if isinstance(deleting, pending.SoftDelete) else 0)
     observed = await host.driver.power_state(instance_name(row.id))
     if await _set(host, row, vm_state=VmState.SOFT_DELETED.value, task_state=None,
                   power_state=(observed or PowerState.NOSTATE).value,
-                  pending=_timer(after, TaskState.DELETING)):
+                  pending=_reclaim(after)):
         await _event(host, row, TaskState.SOFT_DELETING)
 
 

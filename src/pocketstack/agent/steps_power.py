@@ -22,9 +22,10 @@ from pocketstack.agent.plan import Step
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
+from pocketstack.db.pending import NewPassword, Rescue
 from pocketstack.drivers.base import DriverError, GuestNotFound, ImageFiles
 from pocketstack.services import instance_actions
-from pocketstack.services.servers import fault_record
+from pocketstack.services.server_lifecycle import fault_record
 
 log = logging.getLogger("pocketstack.agent")
 
@@ -57,8 +58,8 @@ async def read_diagnostics(host: Host, name: str) -> dict[str, int] | None:
         return None
 
 
-def _pending(row: ServerRow) -> dict[str, Any]:
-    return dict(row.pending or {})
+def _new_password(row: ServerRow) -> str:
+    return row.pending.password if isinstance(row.pending, NewPassword) else ""
 
 
 async def _spawn_again(host: Host, row: ServerRow) -> None:
@@ -99,14 +100,13 @@ async def _power_on(host: Host, row: ServerRow) -> None:
 
 
 async def _rescue(host: Host, row: ServerRow) -> None:
-    pending = _pending(row)
-    image_id = pending.get("image_id")
-    image = ImageFiles(str(image_id)) if image_id else None
-    await host.driver.rescue(_name(row), image=image, password=str(pending.get("password", "")))
+    rescue = row.pending if isinstance(row.pending, Rescue) else Rescue("", None)
+    image = ImageFiles(rescue.image_id) if rescue.image_id else None
+    await host.driver.rescue(_name(row), image=image, password=rescue.password)
 
 
 async def _set_password(host: Host, row: ServerRow) -> None:
-    await host.driver.set_admin_password(_name(row), str(_pending(row).get("password", "")))
+    await host.driver.set_admin_password(_name(row), _new_password(row))
 
 
 def _call(method: str) -> GuestCall:
@@ -172,7 +172,7 @@ async def perform(host: Host, row: ServerRow, op: GuestOp) -> None:
         "console_log": await host.driver.console_log(name),
         "diagnostics": await read_diagnostics(host, name)}
     if op.action == Action.CHANGE_PASSWORD:
-        values["admin_password"] = str(_pending(row).get("password", ""))
+        values["admin_password"] = _new_password(row)
     async with host.db.session(wake=False) as s:
         if await store.compare_and_set(s, row.id, host.name, state, **values):
             await instance_actions.finish_event(s, row.id, op.action, op.event,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
 from pocketstack.db.engine import Database
 from pocketstack.db.models import ImageRow, ServerRow
+from pocketstack.db.pending import Kept, ShelveOffload
 from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
 from pocketstack.services import networks, scheduler
-from pocketstack.services.servers import decode_user_data
-from pocketstack.timeutil import iso_z, utcnow
+from pocketstack.services.server_create import decode_user_data
+from pocketstack.timeutil import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +65,21 @@ async def server_ids(db: Database, host: str) -> set[str]:
 
 
 async def start_due_tasks(db: Database, host: str) -> None:
-    """Start the tasks idle servers scheduled for later in `pending` (`due_task` at `due_at`:
+    """Start the tasks idle servers scheduled for later in `pending` (its `due` task once due:
     the offload of a shelved server, the reclaim of a soft-deleted one)."""
-    now = iso_z(utcnow())
+    now = utcnow()
     async with db.reader() as s:
         rows = list(await s.scalars(select(ServerRow).where(
             ServerRow.host == host, ServerRow.deleted.is_(False), ServerRow.task_state.is_(None),
             ServerRow.pending.is_not(None))))
     for row in rows:
-        timer = row.pending or {}
-        if not timer.get("due_task") or str(timer.get("due_at", "~")) > now:
+        kept = row.pending
+        if not isinstance(kept, Kept | ShelveOffload) or kept.due is None \
+                or not kept.due.is_due(now):
             continue
         async with db.session(wake=False) as s:
             await compare_and_set(s, row.id, host, ServerState.of(row),
-                                  task_state=str(timer["due_task"]),
-                                  pending={k: v for k, v in timer.items()
-                                           if k not in ("due_at", "due_task")})
+                                  task_state=kept.due.task.value, pending=replace(kept, due=None))
 
 
 _LOAD_SERVER = select(ServerRow).where(ServerRow.id == bindparam("server_id"),

@@ -1,21 +1,41 @@
 """Instance actions and their events: what was asked of a server, by whom, and how each step
-went (the records os-instance-actions shows). Written in the caller's transaction."""
+went (the records os-instance-actions shows). Written in the caller's transaction; read by
+the os-instance-actions use cases at the end."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pocketstack import errors
 from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import RULES, authorize
+from pocketstack.services.servers import load
 from pocketstack.timeutil import utcnow
 
 SUCCESS = "Success"
 ERROR = "Error"
 
 
-_actions, _events = InstanceActionRow.__table__, InstanceActionEventRow.__table__
+_actions = cast(Table, InstanceActionRow.__table__)
+_events = cast(Table, InstanceActionEventRow.__table__)
 # Built once: every server action and every agent step writes these.
 _INSERT_ACTION = insert(_actions)
 _LATEST_ACTION_ID = (
@@ -114,7 +134,7 @@ async def list_events(s: AsyncSession, action_id: int) -> list[InstanceActionEve
     return list(rows)
 
 
-def _latest_actions(server_ids: list[str], action: str) -> Any:
+def _latest_actions(server_ids: list[str], action: str) -> Select[tuple[Any]]:
     """The ids of each server's latest `action` (ids grow with time)."""
     return (select(func.max(_actions.c.id))
             .where(_actions.c.server_id.in_(server_ids), _actions.c.action == action)
@@ -159,3 +179,43 @@ async def finish_events(s: AsyncSession, server_ids: list[str], action: str, eve
     if result == ERROR:
         values["message"] = ERROR
     await s.execute(update(_actions).where(_actions.c.id.in_(latest)).values(**values))
+
+
+# --- os-instance-actions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDetail:
+    """One instance action; its events (None when the caller may not see them) and whether
+    they show their tracebacks."""
+
+    action: InstanceActionRow
+    events: list[InstanceActionEventRow] | None
+    details: bool
+
+
+async def list_server_actions(cloud: Cloud, caller: Caller,
+                              server_id: str) -> list[InstanceActionRow]:
+    async with cloud.db.reader() as s:
+        row = await load(s, caller, server_id)
+        authorize(caller, "compute:os-instance-actions:list", row.project_id)
+        return await list_actions(s, row.id)
+
+
+async def show_server_action(cloud: Cloud, caller: Caller, server_id: str,
+                             request_id: str) -> ActionDetail:
+    """The action the request `request_id` recorded; its events for admins (by default)."""
+    async with cloud.db.reader() as s:
+        row = await load(s, caller, server_id)
+        authorize(caller, "compute:os-instance-actions:show", row.project_id)
+        found = [a for a in await list_actions(s, row.id) if a.request_id == request_id]
+        if not found:
+            raise errors.NotFound(f"Action {request_id} not found")
+        events = await list_events(s, found[0].id)
+    if not _may(caller, "compute:os-instance-actions:events"):
+        return ActionDetail(found[0], None, False)
+    return ActionDetail(found[0], events, _may(caller, "compute:os-instance-actions:events:details"))
+
+
+def _may(caller: Caller, rule: str) -> bool:
+    return caller.is_admin or RULES.get(rule) != "admin"

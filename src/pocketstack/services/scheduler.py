@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, union_all
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.models import HostRow, ServerRow
@@ -103,7 +103,9 @@ def flavor_demand(flavor: dict[str, Any]) -> Demand:
     return Demand(int(flavor.get("vcpus") or 0), int(flavor.get("ram") or 0), disk_gb)
 
 
-def is_up(host: HostRow, now: datetime, down_time_s: float) -> bool:
+def is_up(host: HostRow | Row[Any], now: datetime, down_time_s: float) -> bool:
+    """Not forced down, and heard from within `down_time_s` (a HostRow, or a row of its
+    columns)."""
     return not host.forced_down and host.heartbeat_at >= now - timedelta(seconds=down_time_s)
 
 
@@ -137,7 +139,7 @@ async def host_states(s: AsyncSession, settings: Settings) -> list[HostState]:
     locked until the caller's transaction ends, so placements are decided one at a time."""
     now = utcnow()
     query = _ENABLED_HOSTS
-    if s.bind.dialect.name == "postgresql":
+    if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     # Core rows (read by column name like a HostRow): cheaper than loading entities.
     hosts = [h for h in await s.execute(query) if is_up(h, now, settings.service_down_time_s)]
@@ -160,7 +162,8 @@ _servers = ServerRow.__table__.c
 
 
 def _from_flavor(key: str) -> ColumnElement[int]:
-    return _servers.flavor[key].as_integer()
+    value: ColumnElement[int] = _servers.flavor[key].as_integer()
+    return value
 
 
 # Each live server's demand: its integer columns, or its flavor snapshot where they are NULL.
@@ -203,7 +206,8 @@ async def server_hosts(s: AsyncSession, server_ids: list[str]) -> dict[str, int]
     for host in await s.scalars(select(ServerRow.host).where(
             ServerRow.id.in_(server_ids), ServerRow.deleted.is_(False),
             ServerRow.host.is_not(None))):
-        counts[host] = counts.get(host, 0) + 1
+        if host is not None:
+            counts[host] = counts.get(host, 0) + 1
     return counts
 
 

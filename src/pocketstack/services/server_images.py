@@ -1,6 +1,6 @@
 """Server actions that involve images: rebuild from an image, snapshot (createImage) and
 backup (createBackup, with rotation done by the agent). Each records the instance action and
-the intent in the caller's transaction; the agent on the server's host does the work."""
+the intent in one transaction; the agent on the server's host does the work."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.compute_states import Action, VmState
+from pocketstack.db import pending
 from pocketstack.db.models import ImageRow, ServerRow
-from pocketstack.services import images, instance_actions, quotas, servers
-from pocketstack.services.servers import Caller
+from pocketstack.db.wakes import wake_after_commit
+from pocketstack.services import images, networks, quotas
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
+from pocketstack.services.server_create import generate_password
+from pocketstack.services.server_lifecycle import check_unlocked, record, request_action
+from pocketstack.services.server_metadata import check_metadata_limit
+from pocketstack.services.servers import AddressedServer, load
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
@@ -44,26 +52,30 @@ class Snapshot:
     rotation: int | None = None
 
 
-async def record(s: AsyncSession, caller: Caller, row: ServerRow, action: str) -> None:
-    await instance_actions.record_action(s, server_id=row.id, action=action,
-                                         request_id=caller.request_id,
-                                         project_id=caller.project_id, user_id=caller.user_id)
+async def rebuild(cloud: Cloud, caller: Caller, server_id: str,
+                  req: Rebuild) -> AddressedServer[ServerRow]:
+    """Check and record a rebuild; the server shows its new image, name and metadata at once,
+    and its `admin_password` is the one the rebuilt guest gets."""
+    authorize(caller, "compute:servers:rebuild")
+    async with cloud.db.session() as s:
+        row = await load(s, caller, server_id)
+        await _rebuild(s, cloud.settings, caller, row, req)
+        found = await networks.server_addresses(s, [row.id])
+        wake_after_commit(s, row.host)
+    return AddressedServer(row, found[row.id])
 
 
-async def rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
-                  req: Rebuild) -> str:
-    """Check and record a rebuild; the server shows its new image, name and metadata at once.
-    Returns the admin password the rebuilt guest gets."""
-    servers.check_unlocked(row, caller)
+async def _rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
+                   req: Rebuild) -> None:
+    check_unlocked(row, caller)
     image = await _rebuild_image(s, caller, row, req.image_id)
     if req.metadata is not None:
         limits = await quotas.limits_for(s, settings, row.project_id)
-        servers.check_metadata_limit(len(req.metadata), limits["metadata_items"])
+        check_metadata_limit(len(req.metadata), limits["metadata_items"])
     # Nova leaves a server that was stopped stopped after its rebuild (and resize).
-    stopped = row.vm_state == VmState.STOPPED
-    await servers.request_action(s, row, Action.REBUILD,
-                                 pending={"action": Action.REBUILD.value, "stopped": stopped})
-    password = req.admin_password or servers.generate_password()
+    await request_action(s, row, Action.REBUILD,
+                         pending=pending.Rebuild(stopped=row.vm_state == VmState.STOPPED))
+    password = req.admin_password or generate_password()
     row.image_id, row.admin_password = image.id, password
     if req.name is not None:
         row.name = req.name
@@ -76,7 +88,6 @@ async def rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: Serv
     row.progress, row.updated_at = 0, utcnow()
     await record(s, caller, row, Action.REBUILD)
     await s.flush()
-    return password
 
 
 async def _rebuild_image(s: AsyncSession, caller: Caller, row: ServerRow, image_id: str) -> ImageRow:
@@ -96,23 +107,26 @@ async def _rebuild_image(s: AsyncSession, caller: Caller, row: ServerRow, image_
     return image
 
 
-async def create_snapshot(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
+async def create_snapshot(cloud: Cloud, caller: Caller, server_id: str,
                           req: Snapshot) -> ImageRow:
     """A new private image (queued; the agent fills it) carrying the server's image properties
-    and `req.metadata`; the server's task is image_snapshot or image_backup."""
+    and `req.metadata`; the server's task is image_snapshot or image_backup (a backup when
+    `req.backup_type` is given)."""
     backup = req.backup_type is not None
+    authorize(caller, "compute:os-create-backup" if backup else "compute:servers:create_image")
     action = Action.CREATE_BACKUP if backup else Action.CREATE_IMAGE
-    servers.check_unlocked(row, caller)
-    limits = await quotas.limits_for(s, settings, row.project_id)
-    if 0 <= limits["metadata_items"] < len(req.metadata):
-        raise errors.OverLimit("Quota exceeded for metadata_items: the image metadata has too "
-                               "many items.", code=403)
-    image = await snapshot_image(s, row, req)
-    pending: dict[str, Any] = {"action": action.value, "image_id": image.id}
-    if backup:
-        pending.update(backup_type=req.backup_type, rotation=req.rotation)
-    await servers.request_action(s, row, action, pending=pending)
-    await record(s, caller, row, action)
+    async with cloud.db.session() as s:
+        row = await load(s, caller, server_id)
+        check_unlocked(row, caller)
+        limits = await quotas.limits_for(s, cloud.settings, row.project_id)
+        if 0 <= limits["metadata_items"] < len(req.metadata):
+            raise errors.OverLimit("Quota exceeded for metadata_items: the image metadata has "
+                                   "too many items.", code=403)
+        image = await snapshot_image(s, row, req)
+        await request_action(s, row, action, pending=pending.Snapshot(
+            action, image.id, req.backup_type, req.rotation))
+        await record(s, caller, row, action)
+        wake_after_commit(s, row.host)
     return image
 
 

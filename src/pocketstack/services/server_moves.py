@@ -1,7 +1,7 @@
-"""Server actions that move or park a server: resize (confirm, revert), cold migrate, shelve
-(offload, unshelve), and the deferred delete's restore and forceDelete. Each records the
-instance action and the intent in the caller's transaction and returns the host whose agent
-must act (None when no agent has work)."""
+"""Server actions that move or park a server: resize (confirm, revert), cold and live migrate,
+shelve (offload, unshelve), and the deferred delete's restore and forceDelete. Each use case
+records the instance action and the intent in one transaction; the agent of the host that
+must act is woken at commit."""
 
 from __future__ import annotations
 
@@ -12,11 +12,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.compute_states import Action, VmState
+from pocketstack.db import pending
 from pocketstack.db.models import FlavorRow, HostRow, ServerRow
-from pocketstack.services import instance_actions, quotas, scheduler, servers
+from pocketstack.db.wakes import wake_after_commit
+from pocketstack.services import instance_actions, networks, quotas, scheduler
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
 from pocketstack.services.flavors import get_flavor
-from pocketstack.services.server_images import Snapshot, record, snapshot_image
-from pocketstack.services.servers import Caller
+from pocketstack.services.policy import authorize
+from pocketstack.services.server_create import flavor_snapshot
+from pocketstack.services.server_images import Snapshot, snapshot_image
+from pocketstack.services.server_lifecycle import (
+    check_unlocked,
+    fault_record,
+    record,
+    request_action,
+    request_delete,
+    run,
+)
+from pocketstack.services.servers import AddressedServer, load
 from pocketstack.settings import Settings
 
 UNSHELVE_EVENT = "conductor_unshelve_instance"
@@ -45,10 +59,23 @@ def _check_state(row: ServerRow, action: Action, allowed: tuple[VmState, ...]) -
                               f"{row.task_state}")
 
 
-async def resize(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
-                 flavor_id: str, disk_config: str | None = None) -> str | None:
-    """Resize on the server's host; quota is checked on what the new flavor adds."""
-    servers.check_unlocked(row, caller)
+async def resize(cloud: Cloud, caller: Caller, server_id: str, flavor_id: str,
+                 disk_config: str | None = None, *,
+                 with_addresses: bool = False) -> AddressedServer[ServerRow]:
+    """Resize on the server's host; quota is checked on what the new flavor adds. The server's
+    addresses come with it when asked for (the legacy API answers with the server)."""
+    authorize(caller, "compute:servers:resize")
+    async with cloud.db.session() as s:
+        row = await load(s, caller, server_id)
+        wake_after_commit(s, await _resize(s, cloud.settings, caller, row, flavor_id,
+                                           disk_config))
+        found = await networks.server_addresses(s, [row.id]) if with_addresses else {}
+    return AddressedServer(row, found.get(row.id, []))
+
+
+async def _resize(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
+                  flavor_id: str, disk_config: str | None) -> str | None:
+    check_unlocked(row, caller)
     _check_state(row, Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED))
     await quotas.lock_project(s, row.project_id)
     flavor = await _flavor(s, caller, flavor_id)
@@ -64,42 +91,52 @@ async def resize(s: AsyncSession, settings: Settings, caller: Caller, row: Serve
                                         cores=extra_cores, ram=extra_ram)
     if disk_config is not None:
         row.disk_config = disk_config
-    return await _move(s, caller, row, Action.RESIZE, servers.flavor_snapshot(flavor), row.host)
+    return await _move(s, caller, row, Action.RESIZE, flavor_snapshot(flavor), row.host)
 
 
-async def migrate(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+async def migrate(cloud: Cloud, caller: Caller, server_id: str) -> None:
     """Cold-migrate to another host the scheduler picks (400 when there is none)."""
-    servers.check_unlocked(row, caller)
-    _check_state(row, Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED))
-    others = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
-    try:
-        (placement,) = scheduler.pick_hosts(others, scheduler.flavor_demand(row.flavor or {}), 1)
-    except scheduler.NoValidHost as exc:
-        raise errors.BadRequest(exc.message) from None
-    return await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
+    settings = cloud.settings
+
+    async def work(s: AsyncSession, row: ServerRow) -> str | None:
+        check_unlocked(row, caller)
+        _check_state(row, Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED))
+        others = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
+        try:
+            (placement,) = scheduler.pick_hosts(others, scheduler.flavor_demand(row.flavor or {}),
+                                                1)
+        except scheduler.NoValidHost as exc:
+            raise errors.BadRequest(exc.message) from None
+        return await _move(s, caller, row, Action.MIGRATE, dict(row.flavor or {}), placement.host)
+
+    await run(cloud, caller, server_id, "compute:os-migrate-server:migrate", work)
 
 
-async def live_migrate(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
-                       host: str | None) -> str | None:
+async def live_migrate(cloud: Cloud, caller: Caller, server_id: str, host: str | None) -> None:
     """Move a running (or paused) server to another host, picked by the scheduler unless
     named; the guest keeps running as far as its user can tell."""
-    servers.check_unlocked(row, caller)
-    _check_state(row, Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED))
-    states = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
-    if host is not None:
-        await _check_destination(s, settings, row, host)
-        states = [h for h in states if h.name == host]
-    try:
-        (placement,) = scheduler.pick_hosts(states, scheduler.flavor_demand(row.flavor or {}), 1)
-    except scheduler.NoValidHost as exc:
-        raise errors.BadRequest(exc.message) from None
-    await servers.request_action(s, row, Action.LIVE_MIGRATE, pending={
-        "action": Action.LIVE_MIGRATE.value, "source_host": row.host,
-        "dest_host": placement.host})
-    await record(s, caller, row, Action.LIVE_MIGRATE)
-    await instance_actions.finish_event(s, row.id, Action.LIVE_MIGRATE, LIVE_MIGRATE_EVENT,
-                                        result=instance_actions.SUCCESS, host=None)
-    return row.host
+    settings = cloud.settings
+
+    async def work(s: AsyncSession, row: ServerRow) -> str | None:
+        check_unlocked(row, caller)
+        _check_state(row, Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED))
+        states = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
+        if host is not None:
+            await _check_destination(s, settings, row, host)
+            states = [h for h in states if h.name == host]
+        try:
+            (placement,) = scheduler.pick_hosts(states, scheduler.flavor_demand(row.flavor or {}),
+                                                1)
+        except scheduler.NoValidHost as exc:
+            raise errors.BadRequest(exc.message) from None
+        await request_action(s, row, Action.LIVE_MIGRATE, pending=pending.LiveMigration(
+            source_host=row.host, dest_host=placement.host))
+        await record(s, caller, row, Action.LIVE_MIGRATE)
+        await instance_actions.finish_event(s, row.id, Action.LIVE_MIGRATE, LIVE_MIGRATE_EVENT,
+                                            result=instance_actions.SUCCESS, host=None)
+        return row.host
+
+    await run(cloud, caller, server_id, "compute:os-migrate-server:migrate_live", work)
 
 
 async def _check_destination(s: AsyncSession, settings: Settings, row: ServerRow,
@@ -117,10 +154,10 @@ async def _check_destination(s: AsyncSession, settings: Settings, row: ServerRow
 async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
                 flavor: dict[str, Any], dest: str | None) -> str | None:
     """Resize and migrate both pass through Nova's conductor (its migrate_server event)."""
-    pending = {"action": action.value, "source_host": row.host, "dest_host": dest,
-               "stopped": row.vm_state == VmState.STOPPED}
+    move = pending.Move(action, source_host=row.host, dest_host=dest,
+                        stopped=row.vm_state == VmState.STOPPED)
     old = dict(row.flavor or {})
-    await servers.request_action(s, row, action, pending=pending)
+    await request_action(s, row, action, pending=move)
     row.old_flavor, row.new_flavor = old, flavor
     await record(s, caller, row, action)
     await instance_actions.finish_event(s, row.id, action, MIGRATE_EVENT,
@@ -129,58 +166,81 @@ async def _move(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
     return row.host
 
 
-async def confirm_resize(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
-    return await _simple(s, caller, row, Action.CONFIRM_RESIZE, keep_pending=True)
-
-
-async def revert_resize(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
-    return await _simple(s, caller, row, Action.REVERT_RESIZE, keep_pending=True)
-
-
-async def _simple(s: AsyncSession, caller: Caller, row: ServerRow, action: Action, *,
-                  keep_pending: bool = False, **extra: Any) -> str | None:
-    servers.check_unlocked(row, caller)
-    pending = {**((row.pending or {}) if keep_pending else {}), **extra, "action": action.value}
-    await servers.request_action(s, row, action, pending=pending)
+async def _simple(s: AsyncSession, caller: Caller, row: ServerRow, action: Action,
+                  work: pending.Pending) -> str | None:
+    check_unlocked(row, caller)
+    await request_action(s, row, action, pending=work)
     await record(s, caller, row, action)
     return row.host
 
 
-async def shelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+def _finishing(row: ServerRow, action: Action) -> pending.Move:
+    """The move being confirmed or reverted, under its new action."""
+    move = row.pending
+    if isinstance(move, pending.Move):
+        return pending.Move(action, move.source_host, move.dest_host, move.stopped)
+    return pending.Move(action, source_host=None, dest_host=None, stopped=False)
+
+
+async def confirm_resize(cloud: Cloud, caller: Caller, server_id: str) -> None:
+    await run(cloud, caller, server_id, "compute:servers:confirm_resize",
+              lambda s, row: _simple(s, caller, row, Action.CONFIRM_RESIZE,
+                                     _finishing(row, Action.CONFIRM_RESIZE)))
+
+
+async def revert_resize(cloud: Cloud, caller: Caller, server_id: str) -> None:
+    await run(cloud, caller, server_id, "compute:servers:revert_resize",
+              lambda s, row: _simple(s, caller, row, Action.REVERT_RESIZE,
+                                     _finishing(row, Action.REVERT_RESIZE)))
+
+
+async def shelve(cloud: Cloud, caller: Caller, server_id: str) -> None:
     """Shelve: the agent snapshots the guest into "<name>-shelved" (deleted again when the
     server is unshelved), powers it off, and offloads it after shelved_offload_time_s."""
-    servers.check_unlocked(row, caller)
-    _check_state(row, Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
-                                      VmState.SUSPENDED))
-    image = await snapshot_image(s, row, Snapshot(f"{row.name}-shelved"))
-    return await _simple(s, caller, row, Action.SHELVE, image_id=image.id,
-                         shelved_image_id=image.id,
-                         offload_after_s=settings.shelved_offload_time_s)
+    offload_after_s = cloud.settings.shelved_offload_time_s
+
+    async def work(s: AsyncSession, row: ServerRow) -> str | None:
+        check_unlocked(row, caller)
+        _check_state(row, Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+                                          VmState.SUSPENDED))
+        image = await snapshot_image(s, row, Snapshot(f"{row.name}-shelved"))
+        return await _simple(s, caller, row, Action.SHELVE,
+                             pending.Shelve(image.id, offload_after_s))
+
+    await run(cloud, caller, server_id, "compute:os-shelve:shelve", work)
 
 
-async def shelve_offload(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
-    return await _simple(s, caller, row, Action.SHELVE_OFFLOAD, keep_pending=True)
+async def shelve_offload(cloud: Cloud, caller: Caller, server_id: str) -> None:
+    await run(cloud, caller, server_id, "compute:os-shelve:shelve_offload",
+              lambda s, row: _simple(s, caller, row, Action.SHELVE_OFFLOAD, pending.ShelveOffload(
+                  pending.shelved_image_of(row.pending), pending.due_of(row.pending))))
 
 
-async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow) -> str | None:
+async def unshelve(cloud: Cloud, caller: Caller, server_id: str) -> None:
     """A shelved server wakes on its host; an offloaded one is scheduled again first (with no
     room anywhere it stays offloaded, with a fault, as Nova's conductor leaves it)."""
-    servers.check_unlocked(row, caller)
-    shelved_image = (row.pending or {}).get("shelved_image_id")
+    settings = cloud.settings
+    await run(cloud, caller, server_id, "compute:os-shelve:unshelve",
+              lambda s, row: _unshelve(s, settings, caller, row))
+
+
+async def _unshelve(s: AsyncSession, settings: Settings, caller: Caller,
+                    row: ServerRow) -> str | None:
+    check_unlocked(row, caller)
+    work = pending.Unshelve(pending.shelved_image_of(row.pending))
     if row.vm_state != VmState.SHELVED_OFFLOADED:
-        return await _simple(s, caller, row, Action.UNSHELVE, shelved_image_id=shelved_image)
+        return await _simple(s, caller, row, Action.UNSHELVE, work)
     _check_state(row, Action.UNSHELVE, (VmState.SHELVED_OFFLOADED,))
     await record(s, caller, row, Action.UNSHELVE)
     try:
         (placement,) = await scheduler.schedule(s, settings, row.flavor or {}, 1,
                                                 zone=row.availability_zone)
     except scheduler.NoValidHost as exc:
-        row.fault = servers.fault_record(500, exc.message)
+        row.fault = fault_record(500, exc.message)
         await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
                                             result=instance_actions.ERROR, host=None)
         return None
-    await servers.request_action(s, row, Action.UNSHELVE, pending={
-        "action": Action.UNSHELVE.value, "shelved_image_id": shelved_image})
+    await request_action(s, row, Action.UNSHELVE, pending=work)
     row.host = row.node = placement.host
     row.availability_zone = placement.availability_zone
     await instance_actions.finish_event(s, row.id, Action.UNSHELVE, UNSHELVE_EVENT,
@@ -189,12 +249,14 @@ async def unshelve(s: AsyncSession, settings: Settings, caller: Caller, row: Ser
     return row.host
 
 
-async def restore(s: AsyncSession, caller: Caller, row: ServerRow) -> str | None:
+async def restore(cloud: Cloud, caller: Caller, server_id: str) -> None:
     """Undo a soft delete: the server's agent powers it on again and it is active."""
-    return await _simple(s, caller, row, Action.RESTORE)
+    await run(cloud, caller, server_id, "compute:os-deferred-delete:restore",
+              lambda s, row: _simple(s, caller, row, Action.RESTORE, pending.Restore()))
 
 
-async def force_delete(s: AsyncSession, settings: Settings, caller: Caller,
-                       row: ServerRow) -> str | None:
+async def force_delete(cloud: Cloud, caller: Caller, server_id: str) -> None:
     """Delete now, whatever the deferred delete setting (Nova's forceDelete)."""
-    return await servers.request_delete(s, settings, caller, row.id, force=True)
+    settings = cloud.settings
+    await run(cloud, caller, server_id, "compute:os-deferred-delete:force",
+              lambda s, row: request_delete(s, settings, caller, row.id, force=True))

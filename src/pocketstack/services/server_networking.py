@@ -1,8 +1,14 @@
 """A server's networking changed through Nova's actions: security groups by name on all its
 ports, fixed IPs added on a network or removed by address, floating IPs (un)associated.
-Records only: nothing reaches the guest."""
+Records only: nothing reaches the guest.
+
+Each use case authorizes first (403 before 404), then loads the caller's server; the fixed IP
+actions also refuse a locked server and are recorded as instance actions, as Nova's are.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +17,63 @@ from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, PortRow, SecurityGroupRow, ServerRow, SubnetRow
 from pocketstack.services import floating_ips, ipam
 from pocketstack.services import security_groups as groups_service
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
+from pocketstack.services.server_lifecycle import check_unlocked, record
+from pocketstack.services.servers import load
 from pocketstack.timeutil import utcnow
+
+Change = Callable[[AsyncSession, ServerRow], Awaitable[None]]
+
+
+async def _change(cloud: Cloud, caller: Caller, server_id: str, policy: str, change: Change, *,
+                  recorded_as: str | None = None) -> None:
+    authorize(caller, policy)
+    async with cloud.db.session() as s:
+        row = await load(s, caller, server_id)
+        if recorded_as is not None:
+            check_unlocked(row, caller)
+        await change(s, row)
+        if recorded_as is not None:
+            await record(s, caller, row, recorded_as)
+
+
+async def add_server_security_group(cloud: Cloud, caller: Caller, server_id: str,
+                                    name: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-security-groups:add",
+                  lambda s, row: add_security_group(s, row, name))
+
+
+async def remove_server_security_group(cloud: Cloud, caller: Caller, server_id: str,
+                                       name: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-security-groups:remove",
+                  lambda s, row: remove_security_group(s, row, name))
+
+
+async def add_server_fixed_ip(cloud: Cloud, caller: Caller, server_id: str,
+                              network_id: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-multinic:add",
+                  lambda s, row: add_fixed_ip(s, row, network_id), recorded_as="addFixedIp")
+
+
+async def remove_server_fixed_ip(cloud: Cloud, caller: Caller, server_id: str,
+                                 address: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-multinic:remove",
+                  lambda s, row: remove_fixed_ip(s, row, address), recorded_as="removeFixedIp")
+
+
+async def add_server_floating_ip(cloud: Cloud, caller: Caller, server_id: str, address: str,
+                                 fixed_address: str | None) -> None:
+    await _change(cloud, caller, server_id, "compute:os-floating-ips:add",
+                  lambda s, row: add_floating_ip(s, row, address, fixed_address,
+                                                 is_admin=caller.is_admin))
+
+
+async def remove_server_floating_ip(cloud: Cloud, caller: Caller, server_id: str,
+                                    address: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-floating-ips:remove",
+                  lambda s, row: remove_floating_ip(s, row, address, is_admin=caller.is_admin))
 
 
 async def _ports(s: AsyncSession, server_id: str) -> list[PortRow]:

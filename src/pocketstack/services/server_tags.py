@@ -1,14 +1,24 @@
 """Server tags (Nova's os-server-tags): a server's list of simple strings, replaced, added or
-removed one at a time while the server is in a state Nova allows it."""
+removed one at a time while the server is in a state Nova allows it. Each use case authorizes
+first (403 before 404), then loads the caller's server."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.compute_states import VmState
 from pocketstack.db.models import ServerRow
+from pocketstack.services.caller import Caller
+from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
+from pocketstack.services.servers import load
 from pocketstack.timeutil import utcnow
+
+T = TypeVar("T")
 
 MAX_TAGS = 50
 MAX_LENGTH = 60
@@ -45,7 +55,7 @@ def _save(row: ServerRow, tags: list[str]) -> list[str]:
     return unique
 
 
-async def replace_tags(s: AsyncSession, row: ServerRow, tags: list[str]) -> list[str]:
+async def replace_tags(s: AsyncSession, row: ServerRow, tags: Sequence[object]) -> list[str]:
     _check_state(row, "update tags")
     found = _save(row, [check_tag(tag) for tag in tags])
     await s.flush()
@@ -75,3 +85,42 @@ async def delete_all(s: AsyncSession, row: ServerRow) -> None:
     _check_state(row, "delete tags")
     _save(row, [])
     await s.flush()
+
+
+# --- use cases -----------------------------------------------------------------------------------
+
+
+async def list_server_tags(cloud: Cloud, caller: Caller, server_id: str) -> list[str]:
+    authorize(caller, "compute:os-server-tags:index")
+    async with cloud.db.reader() as s:
+        row = await load(s, caller, server_id)
+    return list(row.tags or [])
+
+
+async def replace_server_tags(cloud: Cloud, caller: Caller, server_id: str,
+                              tags: Sequence[object]) -> list[str]:
+    return await _change(cloud, caller, server_id, "compute:os-server-tags:update",
+                         lambda s, row: replace_tags(s, row, tags))
+
+
+async def add_server_tag(cloud: Cloud, caller: Caller, server_id: str, tag: str) -> bool:
+    """True when the tag is new, False when the server had it already."""
+    return await _change(cloud, caller, server_id, "compute:os-server-tags:update",
+                         lambda s, row: add_tag(s, row, tag))
+
+
+async def delete_server_tag(cloud: Cloud, caller: Caller, server_id: str, tag: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-server-tags:delete",
+                  lambda s, row: delete_tag(s, row, tag))
+
+
+async def delete_server_tags(cloud: Cloud, caller: Caller, server_id: str) -> None:
+    await _change(cloud, caller, server_id, "compute:os-server-tags:delete",
+                  lambda s, row: delete_all(s, row))
+
+
+async def _change(cloud: Cloud, caller: Caller, server_id: str, policy: str,
+                  change: Callable[[AsyncSession, ServerRow], Awaitable[T]]) -> T:
+    authorize(caller, policy)
+    async with cloud.db.session() as s:
+        return await change(s, await load(s, caller, server_id))

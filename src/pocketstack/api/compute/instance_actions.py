@@ -7,12 +7,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
-from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow
-from pocketstack.services import instance_actions, servers
-from pocketstack.services.policy import RULES
+from pocketstack.services import instance_actions
+from pocketstack.services.records import InstanceActionEventRow, InstanceActionRow
 from pocketstack.timeutil import iso_plain
 
 
@@ -30,34 +28,19 @@ def _event(row: InstanceActionEventRow, *, details: bool) -> dict[str, Any]:
     return event
 
 
-def _may(ctx: Ctx, rule: str) -> bool:
-    return ctx.is_admin or RULES.get(rule) != "admin"
-
-
 async def list_actions(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("compute:os-instance-actions:list", row.project_id)
-        actions = await instance_actions.list_actions(s, row.id)
+    actions = await instance_actions.list_server_actions(ctx.cloud, ctx.caller,
+                                                         ctx.params["server_id"])
     return json_response({"instanceActions": [_action(a) for a in actions]})
 
 
 async def show_action(ctx: Ctx) -> Response:
-    request_id = ctx.params["request_id"]
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("compute:os-instance-actions:show", row.project_id)
-        found = [a for a in await instance_actions.list_actions(s, row.id)
-                 if a.request_id == request_id]
-        if not found:
-            raise errors.NotFound(f"Action {request_id} not found")
-        events = await instance_actions.list_events(s, found[0].id)
-    body = _action(found[0])
-    if _may(ctx, "compute:os-instance-actions:events"):
-        details = _may(ctx, "compute:os-instance-actions:events:details")
-        body["events"] = [_event(e, details=details) for e in events]
+    found = await instance_actions.show_server_action(ctx.cloud, ctx.caller,
+                                                      ctx.params["server_id"],
+                                                      ctx.params["request_id"])
+    body = _action(found.action)
+    if found.events is not None:
+        body["events"] = [_event(e, details=found.details) for e in found.events]
     return json_response({"instanceAction": body})
 
 

@@ -8,16 +8,12 @@ from pocketstack import errors
 from pocketstack.api.compute.servers_views import addresses
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
-from pocketstack.services import networks, servers
+from pocketstack.services import servers
 
 
 async def _addresses(ctx: Ctx) -> dict[str, list[dict[str, object]]]:
-    ctx.authorize("compute:ips:index")
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        found = await networks.server_addresses(s, [row.id])
-    return addresses(found[row.id], extended=False)
+    found = await servers.server_addresses(ctx.cloud, ctx.caller, ctx.params["server_id"])
+    return addresses(found, extended=False)
 
 
 async def list_ips(ctx: Ctx) -> Response:

@@ -10,14 +10,11 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.action_registry import action, load, request
+from pocketstack.api.compute.action_registry import action
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.compute_states import Action
-from pocketstack.db.models import ServerRow
-from pocketstack.services.images import get_visible_image
-from pocketstack.services.servers import generate_password
+from pocketstack.services import server_actions, server_guest
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
 _LENGTH = re.compile(r"^-?[0-9]+$")
 
 
@@ -43,7 +40,7 @@ def _password(name: str, value: Any) -> str:
     return value
 
 
-async def _rescue_image(ctx: Ctx, image_ref: Any) -> str | None:
+def _rescue_image(image_ref: Any) -> str | None:
     if image_ref is None:
         return None
     try:
@@ -51,29 +48,22 @@ async def _rescue_image(ctx: Ctx, image_ref: Any) -> str | None:
     except ValueError:
         raise errors.BadRequest(f"Invalid input for field/attribute rescue_image_ref. Value: "
                                 f"{image_ref}. '{image_ref}' is not a 'uuid'") from None
-    async with ctx.cloud.db.reader() as s:
-        try:
-            image = await get_visible_image(s, str(image_ref), project_id=ctx.project_id,
-                                            is_admin=ctx.is_admin)
-        except errors.NotFound:
-            raise errors.BadRequest(f"Image {image_ref} could not be found.") from None
-    return image.id
+    return str(image_ref)
 
 
 @action("rescue")
 async def rescue(ctx: Ctx, server_id: str, value: Any) -> Response:
     body = _object("rescue", value, {"adminPass", "rescue_image_ref"}, nullable=True)
     password = _password("adminPass", body["adminPass"]) if "adminPass" in body else ""
-    password = password or generate_password()
-    image_id = await _rescue_image(ctx, body.get("rescue_image_ref"))
-    await request(ctx, server_id, Action.RESCUE, policy="compute:os-rescue",
-                  pending={"password": password, "image_id": image_id})
+    image_id = _rescue_image(body.get("rescue_image_ref"))
+    password = await server_actions.rescue(ctx.cloud, ctx.caller, server_id, password=password,
+                                           image_id=image_id)
     return json_response({"adminPass": password})
 
 
 @action("unrescue")
 async def unrescue(ctx: Ctx, server_id: str, value: Any) -> Response:
-    await request(ctx, server_id, Action.UNRESCUE, policy="compute:os-unrescue")
+    await server_actions.request(ctx.cloud, ctx.caller, server_id, Action.UNRESCUE)
     return empty(202)
 
 
@@ -84,8 +74,7 @@ async def change_password(ctx: Ctx, server_id: str, value: Any) -> Response:
         raise errors.BadRequest("Invalid input for field/attribute changePassword. Value: "
                                 f"{value!r}. 'adminPass' is a required property")
     password = _password("adminPass", body["adminPass"])
-    await request(ctx, server_id, Action.CHANGE_PASSWORD, policy="compute:os-admin-password",
-                  pending={"password": password})
+    await server_actions.change_password(ctx.cloud, ctx.caller, server_id, password)
     return empty(202)
 
 
@@ -104,22 +93,8 @@ def _length(value: Any) -> int | None:
     return None if number == -1 else number
 
 
-def console_tail(row: ServerRow, length: int | None) -> str:
-    """The last `length` newline-separated pieces, as Nova's compute manager cuts them (a log
-    ending in a newline gives length - 1 lines and the empty last piece); None: all."""
-    text = row.console_log or ""
-    if length is not None:
-        text = "\n".join(text.split("\n")[-length:]) if length > 0 else ""
-    return _CONTROL.sub("", text)
-
-
 @action("os-getConsoleOutput")
 async def console_output(ctx: Ctx, server_id: str, value: Any) -> Response:
     _object("os-getConsoleOutput", value, {"length"}, nullable=False)
-    length = _length(value)
-    async with ctx.cloud.db.reader() as s:
-        row = await load(s, ctx, server_id)
-    ctx.authorize("compute:os-console-output", row.project_id)
-    if not row.host:
-        raise errors.Conflict(f"Instance {row.id} is not ready")
-    return json_response({"output": console_tail(row, length)})
+    output = await server_guest.console_output(ctx.cloud, ctx.caller, server_id, _length(value))
+    return json_response({"output": output})

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.action_registry import action, check_transition, request
+from pocketstack.api.compute.action_registry import action
 from pocketstack.api.http import Ctx, empty
-from pocketstack.compute_states import SOFT_REBOOT, Action, TaskState
-from pocketstack.db.models import ServerRow
+from pocketstack.compute_states import Action
+from pocketstack.services import server_actions
 
 REBOOT_TYPES = ("HARD", "Hard", "hard", "SOFT", "Soft", "soft")
 
@@ -35,52 +35,43 @@ def _reboot_type(value: Any) -> str:
     return str(kind).upper()
 
 
-def _soft_allowed(row: ServerRow) -> None:
-    check_transition(row, "reboot", SOFT_REBOOT)
-
-
 @action("reboot")
 async def reboot(ctx: Ctx, server_id: str, value: Any) -> Response:
-    kind = _reboot_type(value)
-    if kind == "SOFT":
-        await request(ctx, server_id, Action.REBOOT, policy="compute:servers:reboot",
-                      pending={"type": kind}, task=TaskState.REBOOTING, check=_soft_allowed)
-    else:
-        await request(ctx, server_id, Action.REBOOT, policy="compute:servers:reboot",
-                      pending={"type": kind})
+    hard = _reboot_type(value) == "HARD"
+    await server_actions.reboot(ctx.cloud, ctx.caller, server_id, hard=hard)
     return empty(202)
 
 
-async def _simple(ctx: Ctx, server_id: str, act: Action, policy: str) -> Response:
-    await request(ctx, server_id, act, policy=policy)
+async def _simple(ctx: Ctx, server_id: str, act: Action) -> Response:
+    await server_actions.request(ctx.cloud, ctx.caller, server_id, act)
     return empty(202)
 
 
 @action("os-start")
 async def start(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.START, "compute:servers:start")
+    return await _simple(ctx, server_id, Action.START)
 
 
 @action("os-stop")
 async def stop(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.STOP, "compute:servers:stop")
+    return await _simple(ctx, server_id, Action.STOP)
 
 
 @action("pause")
 async def pause(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.PAUSE, "compute:os-pause-server:pause")
+    return await _simple(ctx, server_id, Action.PAUSE)
 
 
 @action("unpause")
 async def unpause(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.UNPAUSE, "compute:os-pause-server:unpause")
+    return await _simple(ctx, server_id, Action.UNPAUSE)
 
 
 @action("suspend")
 async def suspend(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.SUSPEND, "compute:os-suspend-server:suspend")
+    return await _simple(ctx, server_id, Action.SUSPEND)
 
 
 @action("resume")
 async def resume(ctx: Ctx, server_id: str, value: Any) -> Response:
-    return await _simple(ctx, server_id, Action.RESUME, "compute:os-suspend-server:resume")
+    return await _simple(ctx, server_id, Action.RESUME)

@@ -6,19 +6,15 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.servers import caller
 from pocketstack.api.compute.servers_schemas import metadata as valid_metadata
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.services import servers
+from pocketstack.services import server_metadata
 
 
 async def list_metadata(ctx: Ctx) -> Response:
-    ctx.authorize("compute:server-metadata:index")
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-    return json_response({"metadata": dict(row.metadata_)})
+    items = await server_metadata.list_metadata(ctx.cloud, ctx.caller, ctx.params["server_id"])
+    return json_response({"metadata": items})
 
 
 async def update_metadata(ctx: Ctx) -> Response:
@@ -35,22 +31,17 @@ async def _set(ctx: Ctx, *, replace: bool) -> Response:
         raise errors.BadRequest("Invalid input for field/attribute metadata. "
                                 "'metadata' is a required property")
     items = valid_metadata(body["metadata"])
-    ctx.authorize("compute:server-metadata:update")
-    async with ctx.cloud.db.session() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        merged = await servers.set_metadata(s, ctx.cloud.settings, caller(ctx), row, items,
-                                            replace=replace)
+    merged = await server_metadata.update_metadata(ctx.cloud, ctx.caller,
+                                                   ctx.params["server_id"], items,
+                                                   replace=replace)
     return json_response({"metadata": merged})
 
 
 async def show_metadata_item(ctx: Ctx) -> Response:
-    ctx.authorize("compute:server-metadata:index")
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
     key = ctx.params["key"]
-    return json_response({"meta": {key: servers.metadata_item(row, key)}})
+    value = await server_metadata.show_metadata_item(ctx.cloud, ctx.caller,
+                                                     ctx.params["server_id"], key)
+    return json_response({"meta": {key: value}})
 
 
 async def set_metadata_item(ctx: Ctx) -> Response:
@@ -61,20 +52,14 @@ async def set_metadata_item(ctx: Ctx) -> Response:
         raise errors.BadRequest("Request body and URI mismatch")
     if len(item) > 1:
         raise errors.BadRequest("Request body contains too many items")
-    ctx.authorize("compute:server-metadata:update")
-    async with ctx.cloud.db.session() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        await servers.set_metadata(s, ctx.cloud.settings, caller(ctx), row, item, replace=False)
+    await server_metadata.update_metadata(ctx.cloud, ctx.caller, ctx.params["server_id"], item,
+                                          replace=False)
     return json_response({"meta": item})
 
 
 async def delete_metadata_item(ctx: Ctx) -> Response:
-    ctx.authorize("compute:server-metadata:update")
-    async with ctx.cloud.db.session() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        await servers.delete_metadata_item(s, caller(ctx), row, ctx.params["key"])
+    await server_metadata.delete_metadata(ctx.cloud, ctx.caller, ctx.params["server_id"],
+                                          ctx.params["key"])
     return empty(204)
 
 

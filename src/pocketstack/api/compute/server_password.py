@@ -7,25 +7,16 @@ from starlette.responses import Response
 
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
-from pocketstack.services import servers
-from pocketstack.timeutil import utcnow
+from pocketstack.services import server_guest
 
 
 async def show_password(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.reader() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("compute:os-server-password:show", row.project_id)
-    return json_response({"password": row.encrypted_password or ""})
+    password = await server_guest.show_password(ctx.cloud, ctx.caller, ctx.params["server_id"])
+    return json_response({"password": password})
 
 
 async def clear_password(ctx: Ctx) -> Response:
-    async with ctx.cloud.db.session() as s:
-        row = await servers.get_server(s, ctx.params["server_id"], project_id=ctx.project_id,
-                                       is_admin=ctx.is_admin)
-        ctx.authorize("compute:os-server-password:clear", row.project_id)
-        row.encrypted_password = ""
-        row.updated_at = utcnow()
+    await server_guest.clear_password(ctx.cloud, ctx.caller, ctx.params["server_id"])
     return empty(204)
 
 

@@ -1,11 +1,11 @@
 """Request bodies and query strings of the servers API, validated with Nova's rules and
-messages, turned into the service's plain values (ServerRequest, ServerFilters)."""
+messages, turned into the services' plain values (ServerRequest, ServerUpdate, ServerQuery)."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pocketstack import errors
 from pocketstack.api.http import Ctx
 from pocketstack.services.networks import NetworkRequest
-from pocketstack.services.servers import ServerFilters, ServerRequest, decode_user_data
+from pocketstack.services.server_create import ServerRequest, decode_user_data
+from pocketstack.services.server_lifecycle import ServerUpdate
+from pocketstack.services.servers import ServerFilters, ServerQuery
 from pocketstack.timeutil import parse_iso
 from pocketstack.validation import NOVA_BODY, invalid, nova_boolean
 
@@ -212,8 +214,10 @@ def _availability_zone(value: str | None) -> tuple[str | None, str | None]:
     return zone or None, host.split(":", 1)[0] or None
 
 
-def create_request(ctx: Ctx, data: dict[str, Any]) -> tuple[ServerRequest, bool]:
-    """The service request and whether the caller asked for the reservation id only."""
+def create_request(ctx: Ctx, data: dict[str, Any],
+                   whole: dict[str, Any]) -> tuple[ServerRequest, bool]:
+    """The service request from the body's "server" (`data`) and "os:scheduler_hints" (in
+    the `whole` body), and whether the caller asked for the reservation id only."""
     body = ctx.parse(CreateServer, data)
     for item in body.personality or []:
         if decode_user_data(item.contents) is None:
@@ -235,32 +239,24 @@ def create_request(ctx: Ctx, data: dict[str, Any]) -> tuple[ServerRequest, bool]
         min_count=min_count, max_count=max_count, admin_password=body.adminPass,
         access_ipv4=access_ip("accessIPv4", body.accessIPv4, 4),
         access_ipv6=access_ip("accessIPv6", body.accessIPv6, 6))
-    return request, _bool("return_reservation_id", body.return_reservation_id)
+    reservation_only = _bool("return_reservation_id", body.return_reservation_id)
+    hints = whole.get("os:scheduler_hints") or {}
+    if not isinstance(hints, dict):
+        raise errors.BadRequest("Invalid input for field/attribute os:scheduler_hints.")
+    return dataclasses.replace(request, scheduler_hints=hints), reservation_only
 
 
-def update_changes(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
-    """Column -> new value for PUT /servers/{id}."""
+def update_changes(ctx: Ctx, data: dict[str, Any]) -> ServerUpdate:
+    """The display fields PUT /servers/{id} changes."""
     body = ctx.parse(UpdateServer, data)
-    changes: dict[str, Any] = {}
-    if body.name is not None:
-        changes["name"] = body.name
-    if body.accessIPv4 is not None:
-        changes["access_ipv4"] = access_ip("accessIPv4", body.accessIPv4, 4)
-    if body.accessIPv6 is not None:
-        changes["access_ipv6"] = access_ip("accessIPv6", body.accessIPv6, 6)
-    if body.disk_config is not None:
-        changes["disk_config"] = disk_config(body.disk_config)
-    return changes
+    return ServerUpdate(
+        name=body.name,
+        access_ipv4=None if body.accessIPv4 is None else access_ip("accessIPv4", body.accessIPv4, 4),
+        access_ipv6=None if body.accessIPv6 is None else access_ip("accessIPv6", body.accessIPv6, 6),
+        disk_config=None if body.disk_config is None else disk_config(body.disk_config))
 
 
 # --- list query --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    filters: ServerFilters
-    limit: int
-    marker: str | None
 
 
 def limit_of(ctx: Ctx) -> int:
@@ -286,8 +282,8 @@ def _all_tenants(ctx: Ctx) -> bool:
     return parsed
 
 
-def list_query(ctx: Ctx) -> ListQuery:
-    """Nova's list filters; admin-only ones (host, tenant_id) are ignored for others."""
+def list_query(ctx: Ctx) -> ServerQuery:
+    """Nova's list filters; the admin-only ones (host, user_id) are ignored for others."""
     q = ctx.query
     changes_since = None
     if "changes-since" in q:
@@ -295,16 +291,14 @@ def list_query(ctx: Ctx) -> ListQuery:
         if changes_since is None:
             raise invalid("changes-since", q["changes-since"],
                           f"'{q['changes-since']}' is not a 'date-time'")
-    project_id: str | None = ctx.project_id
-    if _all_tenants(ctx):
-        ctx.authorize("compute:servers:all_tenants")
-        project_id = q.get("tenant_id") or q.get("project_id")
+    all_tenants = _all_tenants(ctx)
     admin = ctx.is_admin
     filters = ServerFilters(
-        project_id=project_id, name=q.get("name"), statuses=tuple(q.getlist("status")),
+        name=q.get("name"), statuses=tuple(q.getlist("status")),
         image_id=id_from_href(q["image"]) if "image" in q else None,
         flavor_id=id_from_href(q["flavor"]) if "flavor" in q else None,
         changes_since=changes_since, reservation_id=q.get("reservation_id"),
         host=q.get("host") if admin else None, availability_zone=q.get("availability_zone"),
         user_id=q.get("user_id") if admin else None, ip=q.get("ip"), ip6=q.get("ip6"))
-    return ListQuery(filters, limit_of(ctx), q.get("marker"))
+    return ServerQuery(filters, limit_of(ctx), q.get("marker"), all_tenants=all_tenants,
+                       tenant_id=q.get("tenant_id") or q.get("project_id"))

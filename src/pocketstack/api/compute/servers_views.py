@@ -17,12 +17,13 @@ from pocketstack.compute_states import (
     instance_name,
     public_status,
 )
-from pocketstack.db.models import ServerRow
 from pocketstack.services.networks import Address
-from pocketstack.services.servers import Created, ServerView, Stamp
+from pocketstack.services.records import ServerRow
+from pocketstack.services.server_create import Created
+from pocketstack.services.servers import ServerView, Stamp
 from pocketstack.timeutil import iso_plain, iso_z
 
-# An ORM row or a row of the view columns (services.servers.VIEW_COLUMNS).
+# A server's row or a row of the view columns (services.servers.VIEW_COLUMNS).
 Server = ServerRow | ServerView
 
 
