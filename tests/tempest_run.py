@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers import CIRROS_ID
 from tests.live import ADMIN_PASSWORD, LiveCloud, free_port, login, start_cloud
 
 REPO = Path(__file__).resolve().parents[1]
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 CIRROS_KERNEL_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 

@@ -45,9 +45,16 @@ def invalid(field: str, value: object, reason: str) -> errors.BadRequest:
     return errors.BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
 
 
-def nova_boolean(field: str, value: object, spellings: Booleans = NOVA_BODY) -> bool:
-    """A boolean field of a Nova request body; None counts as false; 400 for anything else."""
-    if value is None:
+def invalid_operation(reason: str) -> errors.BadRequest:
+    """Neutron's 400 for a request it cannot carry out as given."""
+    return errors.BadRequest(f"Invalid input for operation: {reason}")
+
+
+def nova_boolean(field: str, value: object, spellings: Booleans = NOVA_BODY, *,
+                 none_is_false: bool = True) -> bool:
+    """A boolean field of a Nova request body; None counts as false (unless `none_is_false`
+    is off); 400 for anything else."""
+    if value is None and none_is_false:
         return False
     parsed = spellings.parse(value)
     if parsed is None:

@@ -21,9 +21,9 @@ from pocketstack.db import migrate
 from pocketstack.db.models import ServerRow
 from pocketstack.drivers.fake import FakeDriver
 from pocketstack.settings import Settings
+from tests.helpers import CIRROS_ID
 
 C = TypeVar("C", bound="Cloud")
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 HOST = "host-a"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_servers import boot, wait_for_status
+from tests.helpers import boot, wait_for_status
 from tests.live import Api
 
 ROOT = "/compute/v2.1/os-aggregates"

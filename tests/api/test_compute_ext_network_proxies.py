@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.compute_golden import ROOTS, root
-from tests.api.test_servers import boot, wait_for_status
+from tests.helpers import boot, wait_for_status
 from tests.live import Api
 
 GROUP_KEYS = {"id", "name", "description", "tenant_id", "rules"}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.compute_golden import ROOTS, root
-from tests.api.test_servers import boot, wait_for_gone, wait_for_status
+from tests.helpers import boot, wait_for_gone, wait_for_status
 from tests.live import Api
 
 SERVER_KEYS = {"ended_at", "flavor", "hours", "instance_id", "local_gb", "memory_mb", "name",

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import CIRROS_ID
 from tests.live import Api, LiveCloud
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "compute"
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 SEED_METADATA = {"architecture": "x86_64", "auto_disk_config": "True", "kernel_id": "nokernel",
                  "ramdisk_id": "nokernel"}
 PREFIXES = ["/compute/v2/{project_id}", "/compute/v2.1", "/compute/v2.1/{project_id}"]

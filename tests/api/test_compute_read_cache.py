@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.api.local_cloud import local_cloud
+from tests.helpers import CIRROS_ID
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, new_member, start_cloud
 
 # Each read opens its own connection, so the kernel spreads them over both processes.
@@ -111,7 +112,6 @@ def test_compute_image_list_sees_new_images(two_workers: LiveCloud) -> None:
 
 # --- servers -----------------------------------------------------------------------------------
 
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 
 
 def shown(api: Api, server_id: str) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_servers import boot, wait_for_status
+from tests.helpers import boot, wait_for_status
 from tests.live import Api
 
 

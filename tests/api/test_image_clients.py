@@ -17,11 +17,11 @@ import openstack.config
 import pytest
 from openstack.connection import Connection
 
+from tests.helpers import CIRROS_ID
 from tests.live import LiveCloud
 
 pytestmark = pytest.mark.clients
 
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 OPENSTACK = Path(sys.executable).parent / "openstack"
 
 

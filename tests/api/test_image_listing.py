@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.helpers import CIRROS_ID
 from tests.live import Api
-
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 
 
 def create(api: Api, **body: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_servers import boot, wait_for_status
+from tests.helpers import boot, wait_for_status
 from tests.live import Api
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests.helpers import CIRROS_ID
 from tests.live import Api
 
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import CIRROS_ID
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 HOST = "crash-host"
 GUESTS = f"fake-guests-{HOST}"
 BASE_ENV = {"POCKETSTACK_AGENT_HOST": HOST, "POCKETSTACK_RESYNC_INTERVAL_S": "0.5",

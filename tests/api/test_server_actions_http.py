@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.api.test_servers import active_server, show, wait_for_status
+from tests.helpers import active_server, show, wait_for_status
 from tests.live import Api
 
 

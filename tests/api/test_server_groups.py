@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_servers import CIRROS_ID, wait_for_status
+from tests.helpers import CIRROS_ID, wait_for_status
 from tests.live import Api
 
 ROOT = "/compute/v2.1/os-server-groups"

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.api.test_servers import CIRROS_ID, active_server, wait_for_gone
+from tests.helpers import CIRROS_ID, active_server, wait_for_gone
 from tests.live import Api
 
 

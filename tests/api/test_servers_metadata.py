@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.compute_golden import ROOTS, assert_same_shape, golden, root
-from tests.api.test_servers import active_server
+from tests.helpers import active_server
 from tests.live import Api
 
 

@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import CIRROS_ID
 from tests.live import Api, new_member
 from tests.postgres.cluster import Cluster, pg_available, pg_ctl, query, start_pg
 from tests.postgres.conftest import SLOTS, on
 
 pytestmark = pytest.mark.postgres
 
-CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_servers import boot, wait_for_status
+from tests.helpers import boot, wait_for_status
 from tests.live import ADMIN_PASSWORD, LiveCloud, login, start_cloud
 
 # The system's interpreter: the test's own may live where `nobody` cannot enter (~root).

@@ -19,7 +19,6 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.errors import DatabaseUnavailable
-from pocketstack.services import policy
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.tokens import Auth
@@ -98,9 +97,6 @@ class Ctx:
     @property
     def is_admin(self) -> bool:
         return self.auth is not None and self.auth.is_admin
-
-    def authorize(self, action: str, target_project: str | None = None) -> None:
-        policy.authorize(self.caller, action, target_project)
 
     # -- request data -------------------------------------------------------------------
 

@@ -26,16 +26,16 @@ from pocketstack.timeutil import utcnow
 SAFE_NAME_CHARS = frozenset("_- " + string.digits + string.ascii_letters)
 
 
-def invalid(reason: str) -> errors.BadRequest:
+def invalid_keypair(reason: str) -> errors.BadRequest:
     return errors.BadRequest(f"Keypair data is invalid: {reason}")
 
 
 def validate_name(name: str) -> None:
     """Nova's rules: letters, digits, '_', '-' and space only; 1 to 255 characters."""
     if any(char not in SAFE_NAME_CHARS for char in name):
-        raise invalid("Keypair name contains unsafe characters")
+        raise invalid_keypair("Keypair name contains unsafe characters")
     if not 1 <= len(name) <= 255:
-        raise invalid("Keypair name must be string and between 1 and 255 characters long")
+        raise invalid_keypair("Keypair name must be string and between 1 and 255 characters long")
 
 
 def fingerprint(public_key: str) -> str:
@@ -44,7 +44,7 @@ def fingerprint(public_key: str) -> str:
         serialization.load_ssh_public_key(public_key.strip().encode("utf-8"))
         data = base64.b64decode(public_key.strip().split()[1])
     except (ValueError, IndexError, TypeError, binascii.Error, UnicodeError, UnsupportedAlgorithm):
-        raise invalid("failed to generate fingerprint") from None
+        raise invalid_keypair("failed to generate fingerprint") from None
     digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 

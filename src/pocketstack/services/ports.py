@@ -18,6 +18,7 @@ from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import PortSpec
 from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
+from pocketstack.validation import invalid_operation
 
 
 def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
@@ -41,7 +42,7 @@ def fixed_ip_filters(values: list[str]) -> dict[str, list[str]]:
     for value in values:
         key, _, wanted = value.partition("=")
         if key not in ("ip_address", "subnet_id") or not wanted:
-            raise errors.BadRequest(f"Invalid input for operation: '{value}' is not a valid fixed_ips filter.")
+            raise invalid_operation(f"'{value}' is not a valid fixed_ips filter.")
         found.setdefault(key, []).append(wanted)
     return found
 

@@ -21,6 +21,7 @@ from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import visible_networks
 from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
+from pocketstack.validation import invalid_operation
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -50,10 +51,6 @@ class SubnetSpec:
     enable_dhcp: bool = True
 
 
-def invalid(reason: str) -> errors.BadRequest:
-    return errors.BadRequest(f"Invalid input for operation: {reason}")
-
-
 def parse_cidr(cidr: str, ip_version: int) -> IpNetwork:
     try:
         network = ipaddress.ip_network(cidr, strict=True)
@@ -65,9 +62,9 @@ def parse_cidr(cidr: str, ip_version: int) -> IpNetwork:
         raise errors.BadRequest(f"Invalid input for cidr. Reason: '{cidr}' isn't a recognized IP subnet "
                                 f"cidr, '{loose}' is recommended.") from None
     if network.version != ip_version:
-        raise invalid(f"Cidr {cidr} does not match ip_version {ip_version}.")
+        raise invalid_operation(f"Cidr {cidr} does not match ip_version {ip_version}.")
     if network.num_addresses < 2 or (network.version == 4 and network.prefixlen > 30):
-        raise invalid(f"Subnet {cidr} is too small to hold any address.")
+        raise invalid_operation(f"Subnet {cidr} is too small to hold any address.")
     return network
 
 
@@ -130,13 +127,13 @@ def check_gateway(network: IpNetwork, gateway: str | None) -> IpAddress | None:
     address = parse_address(gateway, "gateway_ip")
     first, last = host_range(network)
     if address.version != network.version or not _within(first, address, last):
-        raise invalid("Gateway is not valid on subnet.")
+        raise invalid_operation("Gateway is not valid on subnet.")
     return address
 
 
 def check_nameservers(servers: tuple[str, ...]) -> list[str]:
     if len(set(servers)) != len(servers):
-        raise invalid(f"Duplicate nameserver '{servers}'.")
+        raise invalid_operation(f"Duplicate nameserver '{servers}'.")
     return [str(parse_address(server, "dns_nameservers")) for server in servers]
 
 
@@ -168,7 +165,7 @@ async def get_subnet(s: AsyncSession, subnet_id: str, *, project_id: str, is_adm
 async def _check_overlap(s: AsyncSession, network_id: str, network: IpNetwork) -> None:
     for other in await s.scalars(select(SubnetRow.cidr).where(SubnetRow.network_id == network_id)):
         if ipaddress.ip_network(other).overlaps(network):
-            raise invalid(f"Requested subnet with cidr: {network} for network: {network_id} "
+            raise invalid_operation(f"Requested subnet with cidr: {network} for network: {network_id} "
                           "overlaps with another subnet.")
 
 

@@ -139,19 +139,13 @@ async def migrate(ctx: Ctx, server_id: str, value: Any) -> Response:
     return empty(202)
 
 
-def _boolean(field: str, value: Any) -> bool:
-    if value is None:  # None is not a boolean here (nova_boolean reads it as false)
-        raise invalid(field, value, f"{value!r} is not of type 'boolean'")
-    return nova_boolean(field, value, OSLO)
-
-
 @action("os-migrateLive")
 async def migrate_live(ctx: Ctx, server_id: str, value: Any) -> Response:
     keys = ("host", "block_migration", "disk_over_commit")
     body = body_object("os-migrateLive", value, set(keys), keys)
     host = None if body["host"] is None else text("host", body["host"], min_length=1)
-    _boolean("block_migration", body["block_migration"])
-    _boolean("disk_over_commit", body["disk_over_commit"])
+    nova_boolean("block_migration", body["block_migration"], OSLO, none_is_false=False)
+    nova_boolean("disk_over_commit", body["disk_over_commit"], OSLO, none_is_false=False)
     await server_moves.live_migrate(ctx.cloud, ctx.caller, server_id, host)
     return empty(202)
 

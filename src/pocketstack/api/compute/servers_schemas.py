@@ -81,10 +81,6 @@ class UpdateServer(_Strict):
     disk_config: StrictStr | None = Field(None, alias="OS-DCF:diskConfig")
 
 
-def _bool(field: str, value: BoolLike | None) -> bool:
-    return nova_boolean(field, value)
-
-
 def _count(field: str, value: CountLike | None) -> int:
     if value is None:
         return 1
@@ -233,13 +229,13 @@ def create_request(ctx: Ctx, data: dict[str, Any],
     request = ServerRequest(
         name=body.name, image_id=_image_ref(body), flavor_id=id_from_href(str(body.flavorRef)),
         metadata=metadata(body.metadata or {}), key_name=body.key_name,
-        user_data=_user_data(body.user_data), config_drive=_bool("config_drive", body.config_drive),
+        user_data=_user_data(body.user_data), config_drive=nova_boolean("config_drive", body.config_drive),
         disk_config=disk_config(body.disk_config), availability_zone=zone, forced_host=forced_host,
         networks=_networks(body.networks, ctx.version), security_groups=groups,
         min_count=min_count, max_count=max_count, admin_password=body.adminPass,
         access_ipv4=access_ip("accessIPv4", body.accessIPv4, 4),
         access_ipv6=access_ip("accessIPv6", body.accessIPv6, 6))
-    reservation_only = _bool("return_reservation_id", body.return_reservation_id)
+    reservation_only = nova_boolean("return_reservation_id", body.return_reservation_id)
     hints = whole.get("os:scheduler_hints") or {}
     if not isinstance(hints, dict):
         raise errors.BadRequest("Invalid input for field/attribute os:scheduler_hints.")

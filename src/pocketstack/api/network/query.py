@@ -12,7 +12,7 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.services.listing import Page
-from pocketstack.validation import NEUTRON
+from pocketstack.validation import NEUTRON, invalid_operation
 
 Converter = Callable[[str, str], Any]
 
@@ -25,14 +25,14 @@ def boolean(name: str, value: str) -> bool:
     parsed = NEUTRON.parse(value)
     if parsed is not None:
         return parsed
-    raise errors.BadRequest(f"Invalid input for operation: '{value}' cannot be converted to boolean.")
+    raise invalid_operation(f"'{value}' cannot be converted to boolean.")
 
 
 def integer(name: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise errors.BadRequest(f"Invalid input for operation: '{value}' is not an integer.") from None
+        raise invalid_operation(f"'{value}' is not an integer.") from None
 
 
 @dataclass(frozen=True, slots=True)
