@@ -5,6 +5,7 @@ The scenarios share one cluster and run in order; each one removes its servers a
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -232,10 +233,17 @@ def test_agent_killed_mid_boot(pg_cluster: Cluster, pg_admin: Api, hosts_up: Non
 def test_api_killed_mid_request(pg_cluster: Cluster, pg_admin: Api, hosts_up: None) -> None:
     user_a, user_b, net = tenant(pg_cluster, pg_admin)
     started = time.monotonic()
-    timer = threading.Timer(0.8, pg_cluster.apis["b"].kill)
-    timer.start()
-    results = create_many([user_b], net, 60, threads=12)
-    timer.join()
+    answered = itertools.count(1)
+    killed = threading.Event()
+
+    def kill_b_after_20(_i: int) -> None:
+        # Killed once 20 creates have answered: the 12 threads still have requests in flight
+        # (a fixed delay raced the creates, which can all finish before it on a quiet machine).
+        if next(answered) == 20 and not killed.is_set():
+            killed.set()
+            pg_cluster.apis["b"].kill()
+
+    results = create_many([user_b], net, 60, threads=12, after_each=kill_b_after_20)
     ok = [r for r in results if isinstance(r, httpx.Response) and r.status_code == 202]
     failed = [r for r in results if isinstance(r, Exception)]
     assert failed, "API b was not killed mid-request"
