@@ -181,7 +181,7 @@ async def _issue_split(data_dir: Path, body: bytes, rounds: int) -> dict[str, fl
     settings = Settings(data_dir=data_dir)
     app = create_app(settings, embedded_agent=False)
     await app.startup()
-    passwords = app.state.passwords  # type: ignore[union-attr]
+    passwords = app.state.cloud.passwords  # type: ignore[union-attr]
     stored = passwords.hash_sync("bench-password")
     statuses: list[int] = []
 
@@ -267,7 +267,7 @@ async def _validation_overhead(data_dir: Path, token: str, rounds: int, per_roun
                 for _ in range(per_round):
                     await app(s, receive, send)
                 times[kind].append((time.perf_counter() - started) / per_round)
-        tokens = app.state.tokens  # type: ignore[union-attr]
+        tokens = app.state.cloud.tokens  # type: ignore[union-attr]
         started = time.perf_counter()
         for _ in range(per_round):
             await tokens.validate(token)

@@ -7,7 +7,6 @@ from typing import Any
 
 from pocketstack.agent.loop import Agent, AgentConfig
 from pocketstack.db.engine import Database
-from pocketstack.db.notify import Listener
 from pocketstack.drivers.base import Driver, Resources
 from pocketstack.services.cloud import Cloud
 from pocketstack.settings import Settings
@@ -46,7 +45,12 @@ async def run_agent(settings: Settings, stop: asyncio.Event | None = None) -> No
     db = Database(settings.database_url, pool_size=4, max_overflow=4)
     beats = None if db.is_sqlite else Database(settings.database_url, pool_size=1, max_overflow=1)
     agent = Agent(db, load_driver(settings), agent_config(settings), heartbeat_db=beats)
-    listener = None if db.is_sqlite else Listener(settings.database_url, agent.wake)
+    listener = None
+    if not db.is_sqlite:
+        # Imported here: asyncpg (3 MB) stays out of the SQLite processes.
+        from pocketstack.db.notify import Listener
+
+        listener = Listener(settings.database_url, agent.wake)
     try:
         await agent.start(retry=True)
         if listener is not None:
