@@ -37,6 +37,20 @@ def fault_record(code: int, message: str, details: str = "") -> dict[str, Any]:
     return {"code": code, "message": message, "details": details, "created": iso_z(utcnow())}
 
 
+def check_state(row: ServerRow, action: str, allowed: frozenset[VmState] | tuple[VmState, ...],
+                *, task_ok_while_building: bool = False) -> None:
+    """Nova's check_instance_state: 409 unless the server is in one of the `allowed` vm_states
+    with no task in progress (a building server's task is allowed with
+    `task_ok_while_building`). Nova checks this before the arguments (409 before 400)."""
+    if row.vm_state not in allowed:
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
+                              f"{row.vm_state}")
+    if row.task_state is not None and not (task_ok_while_building
+                                           and row.vm_state == VmState.BUILDING):
+        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
+                              f"{row.task_state}")
+
+
 def check_unlocked(row: ServerRow, caller: Caller) -> None:
     if row.locked and not caller.is_admin:
         raise errors.Conflict(f"Instance {row.id} is locked")

@@ -12,7 +12,7 @@ from pocketstack.services import quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
-from pocketstack.services.server_lifecycle import check_unlocked
+from pocketstack.services.server_lifecycle import check_state, check_unlocked
 from pocketstack.services.servers import load
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -56,19 +56,10 @@ async def delete_metadata(cloud: Cloud, caller: Caller, server_id: str, key: str
         await delete_metadata_item(s, caller, row, key)
 
 
-def _check_metadata_state(row: ServerRow, action: str) -> None:
-    if row.vm_state not in METADATA_VM_STATES:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
-                              f"{row.vm_state}")
-    if row.task_state is not None:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
-                              f"{row.task_state}")
-
-
 async def set_metadata(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
                        items: dict[str, str], *, replace: bool) -> dict[str, str]:
     check_unlocked(row, caller)
-    _check_metadata_state(row, "update metadata")
+    check_state(row, "update metadata", METADATA_VM_STATES)
     merged = dict(items) if replace else {**row.metadata_, **items}
     limits = await quotas.limits_for(s, settings, row.project_id)
     check_metadata_limit(len(merged), limits["metadata_items"])
@@ -87,7 +78,7 @@ def metadata_item(row: ServerRow, key: str) -> str:
 async def delete_metadata_item(s: AsyncSession, caller: Caller, row: ServerRow, key: str) -> None:
     metadata_item(row, key)
     check_unlocked(row, caller)
-    _check_metadata_state(row, "delete metadata")
+    check_state(row, "delete metadata", METADATA_VM_STATES)
     row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
     row.updated_at = utcnow()
     await s.flush()

@@ -23,6 +23,7 @@ from pocketstack.services.policy import authorize
 from pocketstack.services.server_create import flavor_snapshot
 from pocketstack.services.server_images import Snapshot, snapshot_image
 from pocketstack.services.server_lifecycle import (
+    check_state,
     check_unlocked,
     fault_record,
     record,
@@ -49,16 +50,6 @@ async def _flavor(s: AsyncSession, caller: Caller, flavor_id: str) -> FlavorRow:
     return flavor
 
 
-def _check_state(row: ServerRow, action: Action, allowed: tuple[VmState, ...]) -> None:
-    """Nova checks the vm_state before the arguments (409 before 400)."""
-    if row.vm_state not in allowed:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
-                              f"{row.vm_state}")
-    if row.task_state is not None:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
-                              f"{row.task_state}")
-
-
 async def resize(cloud: Cloud, caller: Caller, server_id: str, flavor_id: str,
                  disk_config: str | None = None, *,
                  with_addresses: bool = False) -> AddressedServer[ServerRow]:
@@ -76,7 +67,7 @@ async def resize(cloud: Cloud, caller: Caller, server_id: str, flavor_id: str,
 async def _resize(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
                   flavor_id: str, disk_config: str | None) -> str | None:
     check_unlocked(row, caller)
-    _check_state(row, Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED))
+    check_state(row, Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED))
     await quotas.lock_project(s, row.project_id)
     flavor = await _flavor(s, caller, flavor_id)
     old = row.flavor or {}
@@ -100,7 +91,7 @@ async def migrate(cloud: Cloud, caller: Caller, server_id: str) -> None:
 
     async def work(s: AsyncSession, row: ServerRow) -> str | None:
         check_unlocked(row, caller)
-        _check_state(row, Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED))
+        check_state(row, Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED))
         others = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
         try:
             (placement,) = scheduler.pick_hosts(others, scheduler.flavor_demand(row.flavor or {}),
@@ -119,7 +110,7 @@ async def live_migrate(cloud: Cloud, caller: Caller, server_id: str, host: str |
 
     async def work(s: AsyncSession, row: ServerRow) -> str | None:
         check_unlocked(row, caller)
-        _check_state(row, Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED))
+        check_state(row, Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED))
         states = [h for h in await scheduler.host_states(s, settings) if h.name != row.host]
         if host is not None:
             await _check_destination(s, settings, row, host)
@@ -201,7 +192,7 @@ async def shelve(cloud: Cloud, caller: Caller, server_id: str) -> None:
 
     async def work(s: AsyncSession, row: ServerRow) -> str | None:
         check_unlocked(row, caller)
-        _check_state(row, Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+        check_state(row, Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
                                           VmState.SUSPENDED))
         image = await snapshot_image(s, row, Snapshot(f"{row.name}-shelved"))
         return await _simple(s, caller, row, Action.SHELVE,
@@ -230,7 +221,7 @@ async def _unshelve(s: AsyncSession, settings: Settings, caller: Caller,
     work = pending.Unshelve(pending.shelved_image_of(row.pending))
     if row.vm_state != VmState.SHELVED_OFFLOADED:
         return await _simple(s, caller, row, Action.UNSHELVE, work)
-    _check_state(row, Action.UNSHELVE, (VmState.SHELVED_OFFLOADED,))
+    check_state(row, Action.UNSHELVE, (VmState.SHELVED_OFFLOADED,))
     await record(s, caller, row, Action.UNSHELVE)
     try:
         (placement,) = await scheduler.schedule(s, settings, row.flavor or {}, 1,

@@ -15,6 +15,7 @@ from pocketstack.db.models import ServerRow
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
+from pocketstack.services.server_lifecycle import check_state
 from pocketstack.services.servers import load
 from pocketstack.timeutil import utcnow
 
@@ -37,15 +38,6 @@ def check_tag(tag: object) -> str:
     return tag
 
 
-def _check_state(row: ServerRow, action: str) -> None:
-    if row.vm_state not in TAG_VM_STATES:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
-                              f"{row.vm_state}")
-    if row.task_state is not None and row.vm_state != VmState.BUILDING:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
-                              f"{row.task_state}")
-
-
 def _save(row: ServerRow, tags: list[str]) -> list[str]:
     unique = list(dict.fromkeys(tags))
     if len(unique) > MAX_TAGS:
@@ -56,7 +48,7 @@ def _save(row: ServerRow, tags: list[str]) -> list[str]:
 
 
 async def replace_tags(s: AsyncSession, row: ServerRow, tags: Sequence[object]) -> list[str]:
-    _check_state(row, "update tags")
+    check_state(row, "update tags", TAG_VM_STATES, task_ok_while_building=True)
     found = _save(row, [check_tag(tag) for tag in tags])
     await s.flush()
     return found
@@ -65,7 +57,7 @@ async def replace_tags(s: AsyncSession, row: ServerRow, tags: Sequence[object]) 
 async def add_tag(s: AsyncSession, row: ServerRow, tag: str) -> bool:
     """True when the tag is new (201), False when the server had it already (204)."""
     check_tag(tag)
-    _check_state(row, "update tag")
+    check_state(row, "update tag", TAG_VM_STATES, task_ok_while_building=True)
     if tag in (row.tags or []):
         return False
     _save(row, [*(row.tags or []), tag])
@@ -76,13 +68,13 @@ async def add_tag(s: AsyncSession, row: ServerRow, tag: str) -> bool:
 async def delete_tag(s: AsyncSession, row: ServerRow, tag: str) -> None:
     if tag not in (row.tags or []):
         raise errors.NotFound(f"Tag {tag} could not be found.")
-    _check_state(row, "delete tag")
+    check_state(row, "delete tag", TAG_VM_STATES, task_ok_while_building=True)
     _save(row, [t for t in row.tags if t != tag])
     await s.flush()
 
 
 async def delete_all(s: AsyncSession, row: ServerRow) -> None:
-    _check_state(row, "delete tags")
+    check_state(row, "delete tags", TAG_VM_STATES, task_ok_while_building=True)
     _save(row, [])
     await s.flush()
 
