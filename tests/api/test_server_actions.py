@@ -15,7 +15,8 @@ import pytest
 
 from pocketstack.agent.loop import Agent
 from pocketstack.drivers.base import DriverError
-from tests.api.local_cloud import CIRROS_ID, Cloud, local_cloud
+from tests.api.local_cloud import Cloud, local_cloud
+from tests.helpers import CIRROS_ID
 
 
 class Local(Cloud):

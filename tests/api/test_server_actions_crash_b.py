@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pocketstack.drivers.base import DriverError
-from tests.api.local_cloud import CIRROS_ID, Cloud, local_cloud
+from tests.api.local_cloud import Cloud, local_cloud
+from tests.helpers import CIRROS_ID
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from pocketstack.db.models import HostRow
-from tests.api.local_cloud import CIRROS_ID, HOST, Cloud, local_cloud
+from tests.api.local_cloud import HOST, Cloud, local_cloud
+from tests.helpers import CIRROS_ID
 
 
 @pytest.fixture

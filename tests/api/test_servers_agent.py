@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from pocketstack.db.models import HostRow, InstanceActionEventRow, InstanceActionRow
 from pocketstack.drivers.base import DriverError, ImageFiles, InstanceSpec
 from pocketstack.timeutil import utcnow
-from tests.api.local_cloud import CIRROS_ID, HOST, Cloud, local_cloud
+from tests.api.local_cloud import HOST, Cloud, local_cloud
+from tests.helpers import CIRROS_ID
 
 
 class Local(Cloud):

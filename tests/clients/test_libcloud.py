@@ -9,7 +9,8 @@ import pytest
 from libcloud.compute.providers import get_driver
 from libcloud.compute.types import NodeState, Provider
 
-from tests.clients.conftest import CIRROS_ID, PRIVATE_NETWORK_ID, wait_for
+from tests.clients.conftest import PRIVATE_NETWORK_ID, wait_for
+from tests.helpers import CIRROS_ID
 from tests.live import Api, LiveCloud
 
 pytestmark = pytest.mark.clients

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from tests.clients.conftest import (
-    CIRROS_ID,
     PRIVATE_NETWORK_ID,
     PUBLIC_NETWORK_ID,
     CliError,
     md5_fingerprint,
 )
+from tests.helpers import CIRROS_ID
 from tests.live import Api, LiveCloud
 
 pytestmark = pytest.mark.clients

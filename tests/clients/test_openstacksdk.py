@@ -9,7 +9,8 @@ import openstack.config
 import pytest
 from openstack.connection import Connection
 
-from tests.clients.conftest import CIRROS_ID, PRIVATE_NETWORK_ID, md5_fingerprint
+from tests.clients.conftest import PRIVATE_NETWORK_ID, md5_fingerprint
+from tests.helpers import CIRROS_ID
 from tests.live import LiveCloud
 
 pytestmark = pytest.mark.clients

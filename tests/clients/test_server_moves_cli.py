@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients.conftest import CIRROS_ID, CliError, wait_for
+from tests.clients.conftest import CliError, wait_for
+from tests.helpers import CIRROS_ID
 
 pytestmark = pytest.mark.clients
 

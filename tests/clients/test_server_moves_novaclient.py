@@ -12,7 +12,8 @@ from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 from novaclient.v2.client import Client as NovaClient
 
-from tests.clients.conftest import CIRROS_ID, wait_for
+from tests.clients.conftest import wait_for
+from tests.helpers import CIRROS_ID
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud
 
 pytestmark = pytest.mark.clients
