@@ -160,10 +160,15 @@ def conflict_message(action: str, transition: Transition, server_id: str, vm_sta
                      task_state: str | None) -> str | None:
     """Nova's 409 text when `transition` is not allowed from these states; None when it is."""
     if vm_state not in transition.allowed:
-        return f"Cannot '{action}' instance {server_id} while it is in vm_state {vm_state}"
+        return state_conflict(action, server_id, "vm_state", vm_state)
     if task_state not in transition.from_tasks:
-        return f"Cannot '{action}' instance {server_id} while it is in task_state {task_state}"
+        return state_conflict(action, server_id, "task_state", task_state)
     return None
+
+
+def state_conflict(action: str, server_id: str, kind: str, state: str | None) -> str:
+    """Nova's 409 text for an action refused in this vm_state or task_state (`kind`)."""
+    return f"Cannot '{action}' instance {server_id} while it is in {kind} {state}"
 
 
 # Where Nova lets a server be snapshotted, backed up or shelved.

@@ -16,7 +16,15 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.compute_states import ANY_TASK, TRANSITIONS, Action, PowerState, TaskState, VmState
+from pocketstack.compute_states import (
+    ANY_TASK,
+    TRANSITIONS,
+    Action,
+    PowerState,
+    TaskState,
+    VmState,
+    state_conflict,
+)
 from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.db.pending import Pending, SoftDelete, shelved_image_of
 from pocketstack.db.wakes import wake_after_commit
@@ -43,12 +51,10 @@ def check_state(row: ServerRow, action: str, allowed: frozenset[VmState] | tuple
     with no task in progress (a building server's task is allowed with
     `task_ok_while_building`). Nova checks this before the arguments (409 before 400)."""
     if row.vm_state not in allowed:
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in vm_state "
-                              f"{row.vm_state}")
+        raise errors.Conflict(state_conflict(action, row.id, "vm_state", row.vm_state))
     if row.task_state is not None and not (task_ok_while_building
                                            and row.vm_state == VmState.BUILDING):
-        raise errors.Conflict(f"Cannot '{action}' instance {row.id} while it is in task_state "
-                              f"{row.task_state}")
+        raise errors.Conflict(state_conflict(action, row.id, "task_state", row.task_state))
 
 
 def check_unlocked(row: ServerRow, caller: Caller) -> None:
