@@ -169,6 +169,12 @@ class PocketstackApp:
                 else:
                     ctx.version = microversions.requested(headers)
                     extra_headers.extend(_version_headers(ctx.version))
+                served = endpoint.at(ctx.version)
+                if served is None:
+                    raise errors.NotFound("The resource could not be found.")
+                if served is not endpoint:
+                    endpoint = served
+                    ctx.options = served.options
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
             response = await endpoint.handler(ctx)

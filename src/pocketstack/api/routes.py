@@ -25,7 +25,8 @@ def service_of(path: str) -> str:
 def _mount(router: Router, service: str, prefix: str, routes: list[Route], **options: object) -> None:
     for route in routes:
         merged = {"auth": route.auth, **route.options, **options}
-        router.add(route.method, prefix + route.path, Endpoint(route.handler, service, merged))
+        router.add(route.method, prefix + route.path,
+                   Endpoint(route.handler, service, merged, route.versions))
 
 
 def install(router: Router) -> None:

@@ -13,12 +13,30 @@ from typing import Any
 Handler = Callable[..., Awaitable[Any]]
 
 
+Version = tuple[int, int]
+ALL_VERSIONS: tuple[Version, Version] = ((0, 0), (99, 999))
+
+
 @dataclass(slots=True)
 class Endpoint:
     handler: Handler
     service: str
     # Extra fixed values passed to the context (e.g. compute API flavour "v2" or "v2.1").
     options: dict[str, Any]
+    # The microversions this endpoint serves, both ends included (compute only).
+    versions: tuple[Version, Version] = ALL_VERSIONS
+    # Other endpoints of the same method and path for other version ranges.
+    alternatives: list[Endpoint] = field(default_factory=list)
+
+    def at(self, version: Version) -> Endpoint | None:
+        """The endpoint of this method and path that serves `version`, if any."""
+        low, high = self.versions
+        if low <= version <= high:
+            return self
+        for other in self.alternatives:
+            if other.versions[0] <= version <= other.versions[1]:
+                return other
+        return None
 
 
 @dataclass(slots=True)
@@ -44,9 +62,15 @@ class Router:
                 node = node.param[1]
             else:
                 node = node.literal.setdefault(segment, _Node())
-        if method in node.methods:
-            raise ValueError(f"duplicate route {method} {path}")
-        node.methods[method] = endpoint
+        existing = node.methods.get(method)
+        if existing is None:
+            node.methods[method] = endpoint
+            return
+        for other in (existing, *existing.alternatives):
+            low, high = other.versions
+            if endpoint.versions[0] <= high and low <= endpoint.versions[1]:
+                raise ValueError(f"duplicate route {method} {path}")
+        existing.alternatives.append(endpoint)
 
     def match(self, method: str, path: str) -> tuple[Endpoint | None, dict[str, str], list[str]]:
         """Return (endpoint, path params, allowed methods). No endpoint and allowed methods
@@ -93,3 +117,7 @@ class Route:
     handler: Handler
     auth: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    # Compute: the microversions that serve this route, both ends included; another version
+    # gets 404 as Nova answers a method that does not exist at the requested version. The
+    # legacy /v2 API counts as 2.0. Build with pocketstack.api.compute.microversions.serves.
+    versions: tuple[Version, Version] = ALL_VERSIONS

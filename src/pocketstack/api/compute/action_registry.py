@@ -19,20 +19,38 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
+from pocketstack.api.routing import ALL_VERSIONS, Version
 from pocketstack.validation import invalid
 
 ActionHandler = Callable[[Ctx, str, Any], Awaitable[Response]]
-ACTIONS: dict[str, ActionHandler] = {}
+Versions = tuple[Version, Version]
+# name -> the handlers of that action, each with the microversions it serves
+ACTIONS: dict[str, list[tuple[Versions, ActionHandler]]] = {}
 
 
-def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
-    """Register the handler of the action body key `name`."""
+def action(name: str, versions: Versions = ALL_VERSIONS) -> Callable[[ActionHandler], ActionHandler]:
+    """Register the handler of the action body key `name` for `versions` (see
+    microversions.serves); at a version no handler serves, the action answers 404."""
     def register(handler: ActionHandler) -> ActionHandler:
-        if name in ACTIONS:
-            raise ValueError(f"server action {name!r} is registered twice")
-        ACTIONS[name] = handler
+        known = ACTIONS.setdefault(name, [])
+        for (low, high), _ in known:
+            if versions[0] <= high and low <= versions[1]:
+                raise ValueError(f"server action {name!r} is registered twice")
+        known.append((versions, handler))
         return handler
     return register
+
+
+def handler_at(name: str, version: Version) -> ActionHandler | None:
+    """The handler of action `name` at `version`; None (400) for an action that does not
+    exist at all; raises 404 for one that exists at other versions."""
+    known = ACTIONS.get(name)
+    if known is None:
+        return None
+    for (low, high), handler in known:
+        if low <= version <= high:
+            return handler
+    raise errors.NotFound("The resource could not be found.")
 
 
 def body_object(name: str, value: Any, allowed: set[str], required: tuple[str, ...] = (),

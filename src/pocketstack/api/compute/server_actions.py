@@ -14,7 +14,7 @@ from pocketstack.api.compute import (  # noqa: F401 - each registers its actions
     server_actions_networking,
     server_actions_power,
 )
-from pocketstack.api.compute.action_registry import ACTIONS
+from pocketstack.api.compute.action_registry import ACTIONS, handler_at
 from pocketstack.api.http import Ctx
 from pocketstack.api.routing import Route
 
@@ -25,7 +25,7 @@ async def server_action(ctx: Ctx) -> Response:
     if not isinstance(body, dict) or len(body) != 1:
         raise errors.BadRequest("Malformed request body")
     name, value = next(iter(body.items()))
-    handler = ACTIONS.get(name)
+    handler = handler_at(name, ctx.version)
     if handler is None:
         raise errors.BadRequest(f"There is no such action: {name}")
     return await handler(ctx, ctx.params["server_id"], value)

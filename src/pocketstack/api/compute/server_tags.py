@@ -6,18 +6,17 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.compute.views_links import api_root
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import server_tags
 
-TAGS_VERSION = (2, 26)
+TAGS = serves("2.26", area="server tags",
+              summary="GET/PUT/DELETE /servers/{id}/tags[/{tag}]; `tags` in server views")
 
 
 def _server_id(ctx: Ctx) -> str:
-    """The server of the URL (404 below microversion 2.26)."""
-    if ctx.version < TAGS_VERSION:
-        raise errors.NotFound("The resource could not be found.")
     return ctx.params["server_id"]
 
 
@@ -64,10 +63,10 @@ async def delete_tags(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/servers/{server_id}/tags", list_tags),
-    Route("PUT", "/servers/{server_id}/tags", replace_tags),
-    Route("DELETE", "/servers/{server_id}/tags", delete_tags),
-    Route("GET", "/servers/{server_id}/tags/{tag}", check_tag),
-    Route("PUT", "/servers/{server_id}/tags/{tag}", add_tag),
-    Route("DELETE", "/servers/{server_id}/tags/{tag}", delete_tag),
+    Route("GET", "/servers/{server_id}/tags", list_tags, versions=TAGS),
+    Route("PUT", "/servers/{server_id}/tags", replace_tags, versions=TAGS),
+    Route("DELETE", "/servers/{server_id}/tags", delete_tags, versions=TAGS),
+    Route("GET", "/servers/{server_id}/tags/{tag}", check_tag, versions=TAGS),
+    Route("PUT", "/servers/{server_id}/tags/{tag}", add_tag, versions=TAGS),
+    Route("DELETE", "/servers/{server_id}/tags/{tag}", delete_tag, versions=TAGS),
 ]
