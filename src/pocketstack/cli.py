@@ -416,6 +416,17 @@ def db_check(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     console.print("models and migrations agree")
 
 
+@app.command()
+def microversions() -> None:
+    """Print what each compute microversion changes, as the code declares it."""
+    import pocketstack.api.compute  # noqa: F401 - the declarations are made at import
+    from pocketstack.api.compute.microversions import fmt, history
+
+    for version, changes in history().items():
+        for change in changes:
+            typer.echo(f"{fmt(version)}\t{change.area}\t{change.summary}")
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app(prog_name="pocketstack")

@@ -9,14 +9,13 @@ declarations every version-dependent part of the compute API is built from.
   view fields and small request rules, used as `if ctx.version >= SOME_VERSION`.
 
 Each declaration records its version, area and one-line summary in `CHANGES`;
-`python -m pocketstack.api.compute.microversions` prints them by version (docs/microversions.md
+`pocketstack microversions` prints them by version (docs/microversions.md
 is kept from that table), so what 2.47 changed is one lookup.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -123,6 +122,11 @@ def history() -> dict[Version, list[Change]]:
 
 # -- the request headers ------------------------------------------------------------------
 
+since("2.27", "headers", "OpenStack-API-Version: compute X.Y documented; read at every version, "
+      "and it wins over X-OpenStack-Nova-API-Version")
+since("2.46", "headers", "X-OpenStack-Request-ID documented beside X-Compute-Request-ID "
+      "(both sent at every version)")
+
 
 def requested(headers: Mapping[str, str]) -> Version:
     """The microversion asked for (headers by lower-case name); the minimum when none is asked."""
@@ -162,15 +166,3 @@ def response_headers(version: Version) -> list[tuple[bytes, bytes]]:
         (b"x-openstack-nova-api-version", text),
         (b"vary", b"OpenStack-API-Version, X-OpenStack-Nova-API-Version"),
     ]
-
-
-def _print_history() -> None:
-    import pocketstack.api.compute  # noqa: F401 - every declaration is made at import
-
-    for version, changes in history().items():
-        for change in changes:
-            sys.stdout.write(f"{fmt(version)}\t{change.area}\t{change.summary}\n")
-
-
-if __name__ == "__main__":
-    _print_history()
