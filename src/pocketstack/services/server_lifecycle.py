@@ -32,7 +32,7 @@ from pocketstack.services import instance_actions, networks, scheduler
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
-from pocketstack.services.servers import AddressedServer, get_server, load
+from pocketstack.services.servers import AddressedServer, Wants, get_server, load, load_related
 from pocketstack.settings import Settings
 from pocketstack.timeutil import iso_z, utcnow
 
@@ -108,28 +108,57 @@ async def request_action(s: AsyncSession, row: ServerRow, action: Action, *,
 
 @dataclass(frozen=True, slots=True)
 class ServerUpdate:
-    """PUT /servers/{id}: the display fields to change (None: unchanged)."""
+    """PUT /servers/{id}: the display fields to change (None: unchanged). `description` and
+    `pinned_availability_zone` may be set to None: `set_description`, `set_pinned_zone` say
+    whether they change."""
 
     name: str | None = None
     access_ipv4: str | None = None
     access_ipv6: str | None = None
     disk_config: str | None = None
+    hostname: str | None = None
+    set_description: bool = False
+    description: str | None = None
+    set_pinned_zone: bool = False
+    pinned_availability_zone: str | None = None
 
 
-async def update_server(cloud: Cloud, caller: Caller, server_id: str,
-                        changes: ServerUpdate) -> AddressedServer[ServerRow]:
-    """Set display fields; the server with its addresses, as PUT answers."""
+async def update_server(cloud: Cloud, caller: Caller, server_id: str, changes: ServerUpdate,
+                        wants: Wants | None = None) -> AddressedServer[ServerRow]:
+    """Set display fields; the server with its addresses (and what else `wants` asks for),
+    as PUT answers."""
     authorize(caller, "compute:servers:update")
     async with cloud.db.session() as s:
         row = await load(s, caller, server_id)
-        for column in ("name", "access_ipv4", "access_ipv6", "disk_config"):
+        if changes.set_pinned_zone:
+            _pin(row, changes.pinned_availability_zone)
+        for column in ("name", "access_ipv4", "access_ipv6", "disk_config", "hostname"):
             value = getattr(changes, column)
             if value is not None:
                 setattr(row, column, value)
+        if changes.set_description:
+            row.description = changes.description
         row.updated_at = utcnow()
         await s.flush()
         found = await networks.server_addresses(s, [row.id])
-    return AddressedServer(row, found[row.id])
+        related = await load_related(s, cloud.settings, [row], wants)
+    return AddressedServer(row, found[row.id], related)
+
+
+def _pin(row: ServerRow, zone: str | None) -> None:
+    """Nova's rules: None unpins; a pinned server keeps its zone until unpinned; an unpinned
+    one may be pinned to the zone it is in."""
+    if zone is None:
+        row.pinned_availability_zone = None
+    elif row.pinned_availability_zone is not None:
+        if zone != row.pinned_availability_zone:
+            raise errors.Conflict("Cannot change pinned availability zone directly. Unpin "
+                                  "first by setting pinned_availability_zone to null.")
+    elif zone != row.availability_zone:
+        raise errors.Conflict(f"Server can only be pinned to its current availability zone "
+                              f"'{row.availability_zone}', but '{zone}' was requested.")
+    else:
+        row.pinned_availability_zone = zone
 
 
 # --- delete --------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ views show (ServerView), so that these reads cost little more than the database'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -17,7 +17,6 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Result,
-    Row,
     String,
     and_,
     bindparam,

@@ -10,13 +10,17 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack.api.cached_reads import cached
+from pocketstack.api.compute import servers_read_schemas as reads
 from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.read_cache import LISTING_BODY_BYTES
 from pocketstack.api.routing import Route
 from pocketstack.services import server_create, server_lifecycle, servers
+
+since("2.18", "urls", "/v2.1 answers with and without {project_id} in paths, at every version")
 
 
 async def list_servers(ctx: Ctx) -> Response:
@@ -28,11 +32,11 @@ async def list_servers_detailed(ctx: Ctx) -> Response:
 
 
 async def _list(ctx: Ctx, path: str) -> Response:
-    query = schemas.list_query(ctx)
     detailed = path != "servers"
+    query = reads.list_query(ctx, views.wants(ctx) if detailed else None)
     page = await servers.list_servers(ctx.cloud, ctx.caller, query, with_addresses=detailed)
     rows = page.servers
-    roots = views.Roots.of(ctx)
+    roots = views.Roots.of(ctx, page.related)
     if detailed:
         items = [views.detail(ctx, r, page.addresses[r.id], roots) for r in rows]
     else:
@@ -44,8 +48,11 @@ async def _list(ctx: Ctx, path: str) -> Response:
 
 
 async def show_server(ctx: Ctx) -> Response:
-    shown = await servers.show_server(ctx.cloud, ctx.caller, ctx.params["server_id"])
-    return json_response({"server": views.detail(ctx, shown.server, shown.addresses)})
+    reads.check_show_query(ctx)
+    shown = await servers.show_server(ctx.cloud, ctx.caller, ctx.params["server_id"],
+                                      views.wants(ctx, show=True))
+    roots = views.Roots.of(ctx, shown.related)
+    return json_response({"server": views.detail(ctx, shown.server, shown.addresses, roots)})
 
 
 async def create_server(ctx: Ctx) -> Response:
@@ -59,10 +66,15 @@ async def create_server(ctx: Ctx) -> Response:
 
 
 async def update_server(ctx: Ctx) -> Response:
-    changes = schemas.update_changes(ctx, await ctx.json_object("server"))
-    updated = await server_lifecycle.update_server(ctx.cloud, ctx.caller,
-                                                   ctx.params["server_id"], changes)
-    return json_response({"server": views.basic(ctx, updated.server, updated.addresses)})
+    changes = reads.update_changes(ctx, await ctx.json_object("server"))
+    updated = await server_lifecycle.update_server(ctx.cloud, ctx.caller, ctx.params["server_id"],
+                                                   changes, views.wants(ctx, update=True))
+    roots = views.Roots.of(ctx, updated.related)
+    if ctx.version >= views.FULL_UPDATE:
+        return json_response({"server": views.detail(ctx, updated.server, updated.addresses,
+                                                     roots)})
+    return json_response({"server": views.basic(ctx, updated.server, updated.addresses,
+                                                roots=roots)})
 
 
 async def delete_server(ctx: Ctx) -> Response:

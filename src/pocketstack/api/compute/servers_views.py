@@ -1,5 +1,8 @@
-"""Server views as Nova renders them at 2.1 (and on the legacy /v2 API, which differs only in
-its links): the summary in lists, the basic view after an update, the detailed view."""
+"""Server views as Nova renders them: the summary in lists, the basic view after an update
+(before 2.75), the detailed view. At 2.1 (and on the legacy /v2 API, which differs only in its
+links) they show the server's view columns only; what later versions add is built only when
+the version asks for it (`_detailed_extras`, `_basic_extras`), from the detailed columns and
+what `wants` had the use case load (Roots.related)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from pocketstack.api.compute.microversions import Version, since
 from pocketstack.api.compute.views_links import api_root, bookmark_root, resource_links
 from pocketstack.api.http import Ctx
 from pocketstack.compute_states import (
@@ -20,11 +24,46 @@ from pocketstack.compute_states import (
 from pocketstack.services.networks import Address
 from pocketstack.services.records import ServerRow
 from pocketstack.services.server_create import Created
-from pocketstack.services.servers import ServerView, Stamp
+from pocketstack.services.servers import (
+    NOTHING_RELATED,
+    Related,
+    ServerDetailView,
+    ServerView,
+    Stamp,
+    Wants,
+    shown_image_properties,
+)
 from pocketstack.timeutil import iso_plain, iso_z
 
-# A server's row or a row of the view columns (services.servers.VIEW_COLUMNS).
-Server = ServerRow | ServerView
+# A server's row or a row of the view columns (services.servers.VIEW_COLUMNS, DETAIL_COLUMNS).
+Server = ServerRow | ServerView | ServerDetailView
+Detailed = ServerRow | ServerDetailView
+
+EXTENDED_ATTRIBUTES = since("2.3", "servers", "admins see OS-EXT-SRV-ATTR: reservation_id, "
+                            "launch_index, kernel_id, ramdisk_id, hostname, root_device_name, "
+                            "user_data")
+LOCKED = since("2.9", "servers", "server views show locked")
+HOST_STATUS = since("2.16", "servers", "admins see host_status in show and detail (UP, DOWN, "
+                    "MAINTENANCE, UNKNOWN; \"\" without a host)")
+DESCRIPTION = since("2.19", "servers", "server views show description")
+TAGS = since("2.26", "servers", "server views show tags")
+FLAVOR_DICT = since("2.47", "servers", "flavor: the server's copy (original_name, ram, vcpus, "
+                    "disk, ephemeral, swap, extra_specs), no id or links")
+TRUSTED_CERTS = since("2.63", "servers", "server views show trusted_image_certificates (null "
+                      "when none were given)")
+since("2.69", "servers", "records of down cells are never partial: pocketstack has one cell and "
+      "always answers whole")
+SERVER_GROUPS = since("2.71", "servers", "show, update and rebuild show server_groups (the "
+                      "group's id, or [])")
+LOCKED_REASON = since("2.73", "servers", "server views show locked_reason")
+FULL_UPDATE = since("2.75", "servers", "PUT /servers/{id} answers with the full show view")
+HOSTNAME_FOR_ALL = since("2.90", "servers", "OS-EXT-SRV-ATTR:hostname shown to every user")
+PINNED_ZONE = since("2.96", "servers", "show, detail, update, rebuild show "
+                    "pinned_availability_zone")
+IMAGE_PROPERTIES = since("2.98", "servers", "image shows properties (the image's Nova "
+                         "metadata fields)")
+SCHEDULER_HINTS = since("2.100", "servers", "show, detail, update, rebuild show scheduler_hints "
+                        "(each hint's values as a list)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +73,14 @@ class Roots:
     servers: str
     bookmark: str
     is_admin: bool
+    version: Version = (2, 1)
+    related: Related = NOTHING_RELATED
     _blocks: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, ctx: Ctx) -> Roots:
-        return cls(f"{api_root(ctx)}/servers/", bookmark_root(ctx), ctx.is_admin)
+    def of(cls, ctx: Ctx, related: Related = NOTHING_RELATED) -> Roots:
+        return cls(f"{api_root(ctx)}/servers/", bookmark_root(ctx), ctx.is_admin, ctx.version,
+                   related)
 
     def links(self, server_id: str) -> list[dict[str, str]]:
         return [{"href": self.servers + server_id, "rel": "self"},
@@ -55,6 +97,30 @@ class Roots:
             found = self._blocks[key] = {"id": resource_id,
                                          "links": self.bookmark_link(collection, resource_id)}
         return found
+
+    def image(self, image_id: str) -> dict[str, Any]:
+        """{"id", "links", "properties"} (2.98) of an image, shared like `block`."""
+        key = ("image-properties", image_id)
+        found = self._blocks.get(key)
+        if found is None:
+            properties = self.related.image_properties.get(image_id, {})
+            found = self._blocks[key] = {"id": image_id,
+                                         "links": self.bookmark_link("images", image_id),
+                                         "properties": shown_image_properties(properties)}
+        return found
+
+
+def wants(ctx: Ctx, *, show: bool = False, update: bool = False) -> Wants | None:
+    """What a detailed view (show: of one server; update: PUT's answer) at this version reads
+    besides the 2.1 view columns; None: nothing."""
+    version, admin = ctx.version, ctx.is_admin
+    full = not update or version >= FULL_UPDATE
+    extended = full and admin and version >= EXTENDED_ATTRIBUTES
+    if not extended and version < LOCKED:
+        return None
+    return Wants(columns=True, host_status=full and admin and version >= HOST_STATUS,
+                 server_groups=(show or update) and version >= SERVER_GROUPS,
+                 images=extended or version >= IMAGE_PROPERTIES)
 
 
 def summary(ctx: Ctx, row: Server, roots: Roots | None = None) -> dict[str, Any]:
@@ -144,6 +210,8 @@ def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False
         body["progress"] = row.progress
     if status in FAULT_STATUSES and row.fault:
         body["fault"] = _fault(roots.is_admin, row.fault)
+    if roots.version >= LOCKED and not extended and not isinstance(row, ServerView):
+        _basic_extras(body, row, roots)
     return body
 
 
@@ -156,8 +224,10 @@ def _fault(is_admin: bool, fault: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = None) -> dict[str, Any]:
-    """GET /servers/{id} and /servers/detail (Tempest's server_detail)."""
+def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = None, *,
+           user_data: bool = True) -> dict[str, Any]:
+    """GET /servers/{id} and /servers/detail (Tempest's server_detail); from 2.75 also PUT's
+    and rebuild's answer (rebuild: without OS-EXT-SRV-ATTR:user_data, `user_data` False)."""
     roots = roots or Roots.of(ctx)
     body = basic(ctx, row, found, extended=True, roots=roots)
     body["key_name"] = row.key_name
@@ -175,7 +245,66 @@ def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = No
         body["OS-EXT-SRV-ATTR:host"] = row.host
         body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = row.node
         body["OS-EXT-SRV-ATTR:instance_name"] = instance_name(row.id)
+    if roots.version >= EXTENDED_ATTRIBUTES and not isinstance(row, ServerView):
+        _detailed_extras(body, row, roots, user_data)
     return body
+
+
+def _detailed_extras(body: dict[str, Any], row: Detailed, roots: Roots, user_data: bool) -> None:
+    """What the detailed view adds after 2.1, in Nova's order."""
+    version, admin = roots.version, roots.is_admin
+    if admin:
+        properties = roots.related.image_properties.get(row.image_id, {})
+        body["OS-EXT-SRV-ATTR:hostname"] = row.hostname
+        body["OS-EXT-SRV-ATTR:kernel_id"] = properties.get("kernel_id") or ""
+        body["OS-EXT-SRV-ATTR:launch_index"] = row.launch_index
+        body["OS-EXT-SRV-ATTR:ramdisk_id"] = properties.get("ramdisk_id") or ""
+        body["OS-EXT-SRV-ATTR:reservation_id"] = row.reservation_id
+        # The guest's first disk, once it was built on a host.
+        body["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda" if row.launched_at else None
+        if user_data:
+            body["OS-EXT-SRV-ATTR:user_data"] = row.user_data
+    if version < LOCKED:
+        return
+    if admin and version >= HOST_STATUS:
+        body["host_status"] = roots.related.host_status.get(row.host, "") if row.host else ""
+    _basic_extras(body, row, roots)
+    if version >= HOSTNAME_FOR_ALL and not admin:
+        body["OS-EXT-SRV-ATTR:hostname"] = row.hostname
+    if version >= PINNED_ZONE:
+        body["pinned_availability_zone"] = row.pinned_availability_zone
+    if version >= SCHEDULER_HINTS:
+        body["scheduler_hints"] = {key: value if isinstance(value, list) else [value]
+                                   for key, value in (row.scheduler_hints or {}).items()}
+
+
+def _basic_extras(body: dict[str, Any], row: Detailed, roots: Roots) -> None:
+    """What both the update view and the detailed view add from 2.9."""
+    version = roots.version
+    body["locked"] = bool(row.locked)
+    if version >= DESCRIPTION:
+        body["description"] = row.description
+    if version >= TAGS:
+        body["tags"] = list(row.tags or [])
+    if version >= FLAVOR_DICT:
+        body["flavor"] = _flavor(row.flavor or {})
+    if version >= TRUSTED_CERTS:
+        body["trusted_image_certificates"] = row.trusted_image_certificates or None
+    groups = roots.related.server_groups
+    if version >= SERVER_GROUPS and groups is not None:
+        body["server_groups"] = groups.get(row.id, [])
+    if version >= LOCKED_REASON:
+        body["locked_reason"] = row.locked_reason
+    if version >= IMAGE_PROPERTIES and row.image_id:
+        body["image"] = roots.image(row.image_id)
+
+
+def _flavor(flavor: dict[str, Any]) -> dict[str, Any]:
+    """The server's copy of its flavor, as 2.47 embeds it."""
+    return {"vcpus": flavor.get("vcpus", 0), "ram": flavor.get("ram", 0),
+            "disk": flavor.get("disk", 0), "ephemeral": flavor.get("ephemeral", 0),
+            "swap": flavor.get("swap") or 0, "original_name": flavor.get("name", ""),
+            "extra_specs": dict(flavor.get("extra_specs") or {})}
 
 
 def created(ctx: Ctx, result: Created) -> dict[str, Any]:
