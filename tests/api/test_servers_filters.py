@@ -60,7 +60,8 @@ def test_ip_filter(member: Api, three: list[dict[str, Any]]) -> None:
     assert ids(member, f"?ip=^{address}$") == [three[1]["id"]]
     assert ids(member, "?ip=10.0.") == ids(member)
     assert ids(member, "?ip=192.0.2.") == []
-    assert ids(member, "?ip6=.") == []
+    # A non-admin's ip6 filter is dropped before 2.5 (tests/api/test_microversions_servers_read.py).
+    assert ids(member, "?ip6=.") == ids(member)
 
 
 def test_changes_since_includes_deleted(member: Api, three: list[dict[str, Any]]) -> None:
