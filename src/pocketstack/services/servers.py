@@ -267,14 +267,19 @@ def _show(shape: _Shape) -> tuple[Any, Any]:
 
 
 _SHOWS = {id(shape): _show(shape) for shape in (_BRIEF, _DETAILED)}
-# The common listing (a project's servers, no filters), built once.
-_PAGE = (select(*VIEW_COLUMNS)
-         .where(_servers.project_id == bindparam("project_id"), _servers.deleted.is_(False))
-         .order_by(_servers.created_at.desc(), _servers.id.desc())
-         .limit(bindparam("limit")))
-_PAGE_AFTER = _PAGE.where(tuple_(_servers.created_at, _servers.id)
-                          < tuple_(bindparam("created_at", type_=_servers.created_at.type),
-                                   bindparam("marker_id", type_=_servers.id.type)))
+# The common listing (a project's servers, no filters), built once for each shape.
+def _pages(shape: _Shape) -> tuple[Any, Any]:
+    page = (select(*shape.columns)
+            .where(_servers.project_id == bindparam("project_id"), _servers.deleted.is_(False))
+            .order_by(_servers.created_at.desc(), _servers.id.desc())
+            .limit(bindparam("limit")))
+    after = page.where(tuple_(_servers.created_at, _servers.id)
+                       < tuple_(bindparam("created_at", type_=_servers.created_at.type),
+                                bindparam("marker_id", type_=_servers.id.type)))
+    return page, after
+
+
+_PAGES = {id(shape): _pages(shape) for shape in (_BRIEF, _DETAILED)}
 _ANCHOR = select(_servers.created_at, _servers.id).where(
     _servers.id == bindparam("marker_id"), _servers.project_id == bindparam("project_id"),
     _servers.deleted.is_(False))
@@ -334,8 +339,8 @@ async def query_servers(s: AsyncSession, project_id: str | None, f: ServerFilter
     project's. Regular expressions (name, ip, ip6, `match`) and tags are matched here, not in
     SQL."""
     shape = _shape(wants)
-    if f == NO_FILTERS and project_id is not None and not sort and shape is _BRIEF:
-        return await _page(s, project_id, limit, marker)
+    if f == NO_FILTERS and project_id is not None and not sort:
+        return await _page(s, project_id, limit, marker, shape)
     if limit == 0:
         return []
     conditions = _conditions(project_id, f)
@@ -370,17 +375,18 @@ async def query_servers(s: AsyncSession, project_id: str | None, f: ServerFilter
     return views[:limit]
 
 
-async def _page(s: AsyncSession, project_id: str, limit: int,
-                marker: str | None) -> list[ServerView]:
+async def _page(s: AsyncSession, project_id: str, limit: int, marker: str | None,
+                shape: _Shape) -> list[Any]:
     """A project's servers without filters, with the prebuilt statements."""
+    page, after = _PAGES[id(shape)]
     if marker is None:
-        return _views(await s.execute(_PAGE, {"project_id": project_id, "limit": limit}))
+        return _views(await s.execute(page, {"project_id": project_id, "limit": limit}), shape)
     anchor = (await s.execute(_ANCHOR, {"marker_id": marker, "project_id": project_id})).first()
     if anchor is None:
         raise errors.BadRequest(f"marker [{marker}] not found")
-    return _views(await s.execute(_PAGE_AFTER, {"project_id": project_id, "limit": limit,
-                                                "created_at": anchor.created_at,
-                                                "marker_id": anchor.id}))
+    return _views(await s.execute(after, {"project_id": project_id, "limit": limit,
+                                          "created_at": anchor.created_at,
+                                          "marker_id": anchor.id}), shape)
 
 
 def _tag_filtered(f: ServerFilters) -> bool:

@@ -30,6 +30,7 @@ from pocketstack.services.server_lifecycle import ServerUpdate
 from pocketstack.services.servers import (
     EQUAL_COLUMNS,
     MATCH_COLUMNS,
+    NO_FILTERS,
     ServerFilters,
     ServerQuery,
     Wants,
@@ -98,6 +99,7 @@ SORT_KEYS = Versioned(
     ("2.73", (("locked", *sorted(_SORT_KEYS), *_IGNORED_273), frozenset(_IGNORED_273)), ""),
     ("2.75", (("locked", *sorted(_SORT_KEYS)), frozenset()), ""))
 ADMIN_SORT_KEYS = frozenset({"host", "node"})
+_PAGING = frozenset({"limit", "marker"})
 
 
 def query_error(name: str, value: str, reason: str) -> errors.BadRequest:
@@ -179,9 +181,12 @@ def list_query(ctx: Ctx, wants: Wants | None = None) -> ServerQuery:
     """Nova's list filters at this version; an admin's all of them, a non-admin's those
     MEMBER_FILTERS allows (the others are dropped). `wants`: what the views will show."""
     q = ctx.query
+    names = list(dict.fromkeys(q.keys()))
+    if _PAGING.issuperset(names):
+        # The common listing: a page, no filters.
+        return ServerQuery(NO_FILTERS, limit_of(ctx), q.get("marker"), wants=wants)
     version = ctx.version
     known = KNOWN.at(version)
-    names = list(dict.fromkeys(q.keys()))
     if version >= STRICT_LISTS:
         unknown = sorted(n for n in names if n not in known and not n.startswith("_"))
         if unknown:
