@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from pocketstack import errors
-from pocketstack.api.compute.microversions import Versioned, since
+from pocketstack.api.compute.microversions import Version, Versioned, since
 from pocketstack.api.compute.servers_schemas import (
     Name,
     access_ip,
@@ -51,35 +52,52 @@ _BASE = frozenset({
     "root_device_name", "config_drive", "access_ip_v4", "access_ip_v6", "auto_disk_config",
     "progress", "sort_key", "sort_dir", "all_tenants", "soft_deleted", "deleted", "status",
     "changes-since", "ip", "ip6", "created_at", "limit", "marker", *JOINED})
-KNOWN = Versioned(
-    AREA, ("2.1", _BASE, ""),
-    ("2.26", _BASE | set(TAG_FILTERS), "lists filter by tags, tags-any, not-tags, not-tags-any "
-     "(comma-separated)"),
-    ("2.66", _BASE | set(TAG_FILTERS) | {"changes-before"}, "lists filter by changes-before; "
-     "400 when it is before changes-since"),
-    ("2.73", _BASE | set(TAG_FILTERS) | {"changes-before", "locked"},
-     "lists filter by locked (true/false) and sort by it"))
+TAG_FILTERS_SINCE = since("2.26", AREA, "lists filter by tags, tags-any, not-tags, "
+                          "not-tags-any (comma-separated)")
+CHANGES_BEFORE = since("2.66", AREA, "lists filter by changes-before; 400 when it is before "
+                       "changes-since")
+LOCKED_FILTER = since("2.73", AREA, "lists filter by locked (true/false) and sort by it")
 STRICT_LISTS = since("2.75", AREA, "lists answer 400 to unknown query parameters; the sort "
                      "keys Nova used to ignore are refused")
 STRICT_SHOW = since("2.102", AREA, "GET /servers/{id} answers 400 to query parameters")
 INVALID_STATUS = since("2.38", AREA, "lists answer 400 to a status filter no server state has")
+IP6_FOR_MEMBERS = since("2.5", AREA, "non-admins may filter lists by ip6")
+MORE_MEMBER_FILTERS = since("2.83", AREA, "non-admins may filter lists by availability_zone, "
+                            "key_name, vm_state, user_id and 7 more")
+HOSTNAME_FILTER = since("2.90", AREA, "non-admins may filter lists by hostname")
 # What a non-admin may filter on (paging and sorting aside); an admin may use every filter.
-_MEMBER = ("reservation_id", "name", "status", "image", "flavor", "ip", "changes-since",
-           "all_tenants")
-_MEMBER_283 = ("availability_zone", "config_drive", "key_name", "created_at", "launched_at",
-               "terminated_at", "power_state", "task_state", "vm_state", "progress", "user_id")
-MEMBER_FILTERS = Versioned(
-    AREA, ("2.1", frozenset(_MEMBER), ""),
-    ("2.5", frozenset((*_MEMBER, "ip6")), "non-admins may filter lists by ip6"),
-    ("2.26", frozenset((*_MEMBER, "ip6", *TAG_FILTERS)), ""),
-    ("2.66", frozenset((*_MEMBER, "ip6", *TAG_FILTERS, "changes-before")), ""),
-    ("2.73", frozenset((*_MEMBER, "ip6", *TAG_FILTERS, "changes-before", "locked")), ""),
-    ("2.83", frozenset((*_MEMBER, "ip6", *TAG_FILTERS, "changes-before", "locked",
-                        *_MEMBER_283)),
-     "non-admins may filter lists by availability_zone, config_drive, key_name, created_at, "
-     "launched_at, terminated_at, power_state, task_state, vm_state, progress, user_id"),
-    ("2.90", frozenset((*_MEMBER, "ip6", *TAG_FILTERS, "changes-before", "locked",
-                        *_MEMBER_283, "hostname")), "non-admins may filter lists by hostname"))
+_MEMBER = frozenset({"reservation_id", "name", "status", "image", "flavor", "ip",
+                     "changes-since", "all_tenants"})
+_MEMBER_283 = frozenset({"availability_zone", "config_drive", "key_name", "created_at",
+                         "launched_at", "terminated_at", "power_state", "task_state",
+                         "vm_state", "progress", "user_id"})
+
+
+@cache
+def known_parameters(version: Version) -> frozenset[str]:
+    """The query parameters Nova's list schema names at this version."""
+    names = set(_BASE)
+    if version >= TAG_FILTERS_SINCE:
+        names.update(TAG_FILTERS)
+    if version >= CHANGES_BEFORE:
+        names.add("changes-before")
+    if version >= LOCKED_FILTER:
+        names.add("locked")
+    return frozenset(names)
+
+
+@cache
+def member_filters(version: Version) -> frozenset[str]:
+    """The filters a non-admin may use at this version (the others are dropped)."""
+    names = set(_MEMBER)
+    for threshold, more in ((IP6_FOR_MEMBERS, {"ip6"}), (TAG_FILTERS_SINCE, set(TAG_FILTERS)),
+                            (CHANGES_BEFORE, {"changes-before"}), (LOCKED_FILTER, {"locked"}),
+                            (MORE_MEMBER_FILTERS, _MEMBER_283),
+                            (HOSTNAME_FILTER, {"hostname"})):
+        if version >= threshold:
+            names.update(more)
+    return frozenset(names)
+
 
 # The sort keys: valid ones, and the ones Nova accepts and ignores (refused from 2.75).
 _IGNORED_SORT_KEYS = (
@@ -94,10 +112,19 @@ _SORT_KEYS = (
     "node", "power_state", "progress", "project_id", "ramdisk_id", "root_device_name",
     "task_state", "terminated_at", "updated_at", "user_id", "uuid", "vm_state")
 _IGNORED_273 = tuple(k for k in _IGNORED_SORT_KEYS if k != "locked")
-SORT_KEYS = Versioned(
-    AREA, ("2.1", (_SORT_KEYS + _IGNORED_SORT_KEYS, frozenset(_IGNORED_SORT_KEYS)), ""),
-    ("2.73", (("locked", *sorted(_SORT_KEYS), *_IGNORED_273), frozenset(_IGNORED_273)), ""),
-    ("2.75", (("locked", *sorted(_SORT_KEYS)), frozenset()), ""))
+
+
+def sort_keys(version: Version) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The sort keys the schema allows at this version, and those of them Nova ignores."""
+    if version >= STRICT_LISTS:
+        return _SORT_KEYS_275, frozenset()
+    if version >= LOCKED_FILTER:
+        return _SORT_KEYS_273, frozenset(_IGNORED_273)
+    return _SORT_KEYS + _IGNORED_SORT_KEYS, frozenset(_IGNORED_SORT_KEYS)
+
+
+_SORT_KEYS_273 = ("locked", *sorted(_SORT_KEYS), *_IGNORED_273)
+_SORT_KEYS_275 = ("locked", *sorted(_SORT_KEYS))
 ADMIN_SORT_KEYS = frozenset({"host", "node"})
 _PAGING = frozenset({"limit", "marker"})
 
@@ -125,7 +152,7 @@ def _sort(ctx: Ctx) -> tuple[tuple[str, str], ...]:
     dirs = [d.strip() for d in q.getlist("sort_dir")]
     if not keys and not dirs:
         return ()
-    valid, ignored = SORT_KEYS.at(ctx.version)
+    valid, ignored = sort_keys(ctx.version)
     for key in keys:
         if key not in valid:
             listed = ", ".join(repr(k) for k in valid)
@@ -179,14 +206,14 @@ def _locked(options: dict[str, str]) -> bool | None:
 
 def list_query(ctx: Ctx, wants: Wants | None = None) -> ServerQuery:
     """Nova's list filters at this version; an admin's all of them, a non-admin's those
-    MEMBER_FILTERS allows (the others are dropped). `wants`: what the views will show."""
+    member_filters allows (the others are dropped). `wants`: what the views will show."""
     q = ctx.query
     names = list(dict.fromkeys(q.keys()))
     if _PAGING.issuperset(names):
         # The common listing: a page, no filters.
         return ServerQuery(NO_FILTERS, limit_of(ctx), q.get("marker"), wants=wants)
     version = ctx.version
-    known = KNOWN.at(version)
+    known = known_parameters(version)
     if version >= STRICT_LISTS:
         unknown = sorted(n for n in names if n not in known and not n.startswith("_"))
         if unknown:
@@ -194,7 +221,7 @@ def list_query(ctx: Ctx, wants: Wants | None = None) -> ServerQuery:
             raise errors.BadRequest(f"{', '.join(repr(n) for n in unknown)} {verb} not match "
                                     "any of the regexes: '^_'")
     admin = ctx.is_admin
-    allowed = MEMBER_FILTERS.at(version)
+    allowed = member_filters(version)
     # Nova reads a parameter given twice by its last value.
     options = {n: q[n] for n in names
                if (n in known or n.startswith("_")) and (admin or n in allowed)}

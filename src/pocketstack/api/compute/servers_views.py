@@ -39,16 +39,15 @@ from pocketstack.timeutil import iso_plain, iso_z
 Server = ServerRow | ServerView | ServerDetailView
 Detailed = ServerRow | ServerDetailView
 
-EXTENDED_ATTRIBUTES = since("2.3", "servers", "admins see OS-EXT-SRV-ATTR: reservation_id, "
-                            "launch_index, kernel_id, ramdisk_id, hostname, root_device_name, "
-                            "user_data")
+EXTENDED_ATTRIBUTES = since("2.3", "servers", "admins see 7 more OS-EXT-SRV-ATTR fields "
+                            "(reservation_id, launch_index, hostname, user_data...)")
 LOCKED = since("2.9", "servers", "server views show locked")
 HOST_STATUS = since("2.16", "servers", "admins see host_status in show and detail (UP, DOWN, "
                     "MAINTENANCE, UNKNOWN; \"\" without a host)")
 DESCRIPTION = since("2.19", "servers", "server views show description")
 TAGS = since("2.26", "servers", "server views show tags")
-FLAVOR_DICT = since("2.47", "servers", "flavor: the server's copy (original_name, ram, vcpus, "
-                    "disk, ephemeral, swap, extra_specs), no id or links")
+FLAVOR_DICT = since("2.47", "servers", "flavor is the server's copy (original_name, ram, vcpus, "
+                    "disk, ephemeral, swap, extra_specs)")
 TRUSTED_CERTS = since("2.63", "servers", "server views show trusted_image_certificates (null "
                       "when none were given)")
 since("2.69", "servers", "records of down cells are never partial: pocketstack has one cell and "
