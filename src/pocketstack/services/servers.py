@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     inspect,
+    null,
     or_,
     select,
     true,
@@ -105,6 +106,8 @@ class Wants:
     host_status: bool = False
     server_groups: bool = False
     images: bool = False
+    # The detailed columns with user_data (admins' views; it may be 64 KB a server).
+    user_data: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +241,11 @@ def _column(key: str) -> Any:
 
 VIEW_COLUMNS = tuple(_column(key) for key in ServerView._fields)
 DETAIL_COLUMNS = tuple(_column(key) for key in ServerDetailView._fields)
+# The same without reading user_data (always None).
+_DETAIL_COLUMNS_NO_USER_DATA = tuple(type_coerce(null(), String).label(key) if key == "user_data"
+                                     else column
+                                     for key, column in zip(ServerDetailView._fields,
+                                                            DETAIL_COLUMNS, strict=True))
 _JSON_INDEXES = tuple(ServerView._fields.index(key) for key in _JSONS)
 _DETAIL_JSON_INDEXES = tuple(ServerDetailView._fields.index(key) for key in _DETAIL_JSONS)
 
@@ -254,10 +262,15 @@ class _Shape:
 _BRIEF = _Shape(VIEW_COLUMNS, ServerView._fields, _JSON_INDEXES, ServerView._make)
 _DETAILED = _Shape(DETAIL_COLUMNS, ServerDetailView._fields, _DETAIL_JSON_INDEXES,
                    ServerDetailView._make)
+_DETAILED_NO_USER_DATA = _Shape(_DETAIL_COLUMNS_NO_USER_DATA, ServerDetailView._fields,
+                                _DETAIL_JSON_INDEXES, ServerDetailView._make)
+_SHAPES = (_BRIEF, _DETAILED, _DETAILED_NO_USER_DATA)
 
 
 def _shape(wants: Wants | None) -> _Shape:
-    return _DETAILED if wants is not None and wants.columns else _BRIEF
+    if wants is None or not wants.columns:
+        return _BRIEF
+    return _DETAILED if wants.user_data else _DETAILED_NO_USER_DATA
 
 
 def _show(shape: _Shape) -> tuple[Any, Any]:
@@ -266,7 +279,7 @@ def _show(shape: _Shape) -> tuple[Any, Any]:
     return show, show.where(_servers.project_id == bindparam("project_id"))
 
 
-_SHOWS = {id(shape): _show(shape) for shape in (_BRIEF, _DETAILED)}
+_SHOWS = {id(shape): _show(shape) for shape in _SHAPES}
 # The common listing (a project's servers, no filters), built once for each shape.
 def _pages(shape: _Shape) -> tuple[Any, Any]:
     page = (select(*shape.columns)
@@ -279,7 +292,7 @@ def _pages(shape: _Shape) -> tuple[Any, Any]:
     return page, after
 
 
-_PAGES = {id(shape): _pages(shape) for shape in (_BRIEF, _DETAILED)}
+_PAGES = {id(shape): _pages(shape) for shape in _SHAPES}
 _ANCHOR = select(_servers.created_at, _servers.id).where(
     _servers.id == bindparam("marker_id"), _servers.project_id == bindparam("project_id"),
     _servers.deleted.is_(False))

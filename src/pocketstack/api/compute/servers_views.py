@@ -119,7 +119,7 @@ def wants(ctx: Ctx, *, show: bool = False, update: bool = False) -> Wants | None
         return None
     return Wants(columns=True, host_status=full and admin and version >= HOST_STATUS,
                  server_groups=(show or update) and version >= SERVER_GROUPS,
-                 images=extended or version >= IMAGE_PROPERTIES)
+                 images=extended or version >= IMAGE_PROPERTIES, user_data=extended)
 
 
 def summary(ctx: Ctx, row: Server, roots: Roots | None = None) -> dict[str, Any]:
