@@ -67,8 +67,11 @@ SCHEDULER_HINTS = since("2.100", "servers", "show, detail, update, rebuild show 
 
 @dataclass(frozen=True, slots=True)
 class Roots:
-    """What every server of one response shares: the link prefixes, who asks, and the image
-    and flavor blocks already built for this response (many servers share one of each)."""
+    """What every server of one response shares: the link prefixes, who asks at which
+    version, what the use case loaded for the views after 2.1 (`related`, as `wants` asked),
+    and the image and flavor blocks already built for this response (many servers share one
+    of each). A view of one server outside servers.py (rebuild) passes
+    `Roots.of(ctx, related)` with what `servers.load_related` found for `wants(ctx, ...)`."""
     servers: str
     bookmark: str
     is_admin: bool
