@@ -111,6 +111,8 @@ class Action(StrEnum):
     SHELVE_OFFLOAD = "shelveOffload"
     UNSHELVE = "unshelve"
     RESTORE = "restore"
+    EVACUATE = "evacuate"
+    TRIGGER_CRASH_DUMP = "trigger_crash_dump"
     # A delete while reclaim_instance_interval_s > 0 (recorded as a "delete" action).
     SOFT_DELETE = "softDelete"
 
@@ -136,6 +138,9 @@ ALLOW_REBOOT: frozenset[TaskState | None] = frozenset({
 ALLOW_SOFT_REBOOT = frozenset({VmState.ACTIVE})
 ALLOW_HARD_REBOOT = frozenset({VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
                                VmState.SUSPENDED, VmState.ERROR})
+# Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP (the action sets no task).
+ALLOW_TRIGGER_CRASH_DUMP = frozenset({VmState.ACTIVE, VmState.PAUSED, VmState.RESCUED,
+                                      VmState.RESIZED, VmState.ERROR})
 
 # Power and guest actions, as Nova's check_instance_state on each compute API method. A reboot
 # is recorded as hard (ALLOW_HARD_REBOOT covers both); SOFT_REBOOT is checked first for a soft one.

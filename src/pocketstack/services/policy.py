@@ -31,6 +31,7 @@ RULES: dict[str, str] = {
     "compute:servers:reboot": "member",
     "compute:servers:start": "member",
     "compute:servers:stop": "member",
+    "compute:servers:trigger_crash_dump": "member",
     "compute:os-pause-server:pause": "member",
     "compute:os-pause-server:unpause": "member",
     "compute:os-suspend-server:suspend": "member",

@@ -10,13 +10,15 @@ from starlette.responses import Response
 
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.action_registry import action, body_object, text
+from pocketstack.api.compute.microversions import LEGACY_V2, since
 from pocketstack.api.compute.views_links import resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.services import server_images, server_moves
 from pocketstack.services.server_images import Rebuild, Snapshot
 from pocketstack.validation import OSLO, invalid, nova_boolean
 
-LEGACY = (2, 0)
+IMAGE_ID_BODY = since("2.45", "servers-actions",
+                      "createImage, createBackup: 202 with {image_id}, no Location header")
 REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6",
                 "OS-DCF:diskConfig", "preserve_ephemeral", "personality"}
 
@@ -86,7 +88,7 @@ def _snapshot(name: str, value: Any, *, backup: bool) -> Snapshot:
 
 async def _create_snapshot(ctx: Ctx, server_id: str, req: Snapshot) -> Response:
     image = await server_images.create_snapshot(ctx.cloud, ctx.caller, server_id, req)
-    if ctx.version >= (2, 45):
+    if ctx.version >= IMAGE_ID_BODY:
         return json_response({"image_id": image.id}, 202)
     if req.rotation == 0:
         return empty(202)
@@ -108,7 +110,7 @@ async def resize(ctx: Ctx, server_id: str, value: Any) -> Response:
     body = body_object("resize", value, {"flavorRef", "OS-DCF:diskConfig"}, ("flavorRef",))
     flavor_id = reference("flavorRef", body["flavorRef"])
     config = disk_config(body.get("OS-DCF:diskConfig"))
-    legacy = ctx.version <= LEGACY
+    legacy = ctx.version <= LEGACY_V2
     resized = await server_moves.resize(ctx.cloud, ctx.caller, server_id, flavor_id, config,
                                         with_addresses=legacy)
     if not legacy:
