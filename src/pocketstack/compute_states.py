@@ -185,6 +185,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.DELETE: Transition(frozenset(VmState) - {VmState.DELETED}, TaskState.DELETING, ANY_TASK),
     **{action: Transition(frozenset(allowed), task) for action, allowed, task in (
         (Action.REBUILD, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
+        # Rebuilt on another host while its own is down (the agent's rebuild steps there).
+        (Action.EVACUATE, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
         (Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
         (Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
         (Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED), TaskState.MIGRATING),
