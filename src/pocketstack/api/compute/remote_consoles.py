@@ -24,7 +24,7 @@ LEGACY_ACTIONS = serves("2.0", "2.5", area="server remote consoles",
                                 "os-getSerialConsole, os-getRDPConsole")
 REMOTE_CONSOLES = serves("2.6", area="server remote consoles",
                          summary="POST /servers/{id}/remote-consoles {remote_console: "
-                                 "{protocol, type}} -> {remote_console: {protocol, type, url}}")
+                                 "{protocol, type}}: 200 with its url")
 # The protocols and types each version's schema accepts (rdp only to be refused by name).
 _V26 = (["vnc", "spice", "serial", "rdp"],
         ["novnc", "xvpvnc", "spice-html5", "serial", "rdp-html5"])
