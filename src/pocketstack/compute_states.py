@@ -111,6 +111,8 @@ class Action(StrEnum):
     SHELVE_OFFLOAD = "shelveOffload"
     UNSHELVE = "unshelve"
     RESTORE = "restore"
+    EVACUATE = "evacuate"
+    TRIGGER_CRASH_DUMP = "trigger_crash_dump"
     # A delete while reclaim_instance_interval_s > 0 (recorded as a "delete" action).
     SOFT_DELETE = "softDelete"
 
@@ -136,6 +138,9 @@ ALLOW_REBOOT: frozenset[TaskState | None] = frozenset({
 ALLOW_SOFT_REBOOT = frozenset({VmState.ACTIVE})
 ALLOW_HARD_REBOOT = frozenset({VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
                                VmState.SUSPENDED, VmState.ERROR})
+# Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP (the action sets no task).
+ALLOW_TRIGGER_CRASH_DUMP = frozenset({VmState.ACTIVE, VmState.PAUSED, VmState.RESCUED,
+                                      VmState.RESIZED, VmState.ERROR})
 
 # Power and guest actions, as Nova's check_instance_state on each compute API method. A reboot
 # is recorded as hard (ALLOW_HARD_REBOOT covers both); SOFT_REBOOT is checked first for a soft one.
@@ -180,6 +185,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.DELETE: Transition(frozenset(VmState) - {VmState.DELETED}, TaskState.DELETING, ANY_TASK),
     **{action: Transition(frozenset(allowed), task) for action, allowed, task in (
         (Action.REBUILD, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
+        # Rebuilt on another host while its own is down (the agent's rebuild steps there).
+        (Action.EVACUATE, (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR), TaskState.REBUILDING),
         (Action.RESIZE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
         (Action.MIGRATE, (VmState.ACTIVE, VmState.STOPPED), TaskState.RESIZE_PREP),
         (Action.LIVE_MIGRATE, (VmState.ACTIVE, VmState.PAUSED), TaskState.MIGRATING),

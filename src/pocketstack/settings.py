@@ -38,6 +38,15 @@ class FakeDriverSettings(BaseModel):
     op_delay_after_s: dict[str, float] = {}
 
 
+class ConsoleSettings(BaseModel):
+    # The remote console protocols served (Nova's [vnc], [spice] and [mks] "enabled"); each
+    # URL opens pocketstack's console page of the guest. The serial console (a websocket in
+    # Nova) is never served: asking for it answers "Unavailable console type serial.".
+    protocols: list[Literal["vnc", "spice", "mks"]] = ["vnc", "spice", "mks"]
+    # Seconds a console URL's token is valid (Nova's [consoleauth] token_ttl).
+    token_ttl_s: float = 600.0
+
+
 class QuotaSettings(BaseModel):
     instances: int = 10
     cores: int = 20
@@ -78,6 +87,7 @@ class Settings(BaseSettings):
     password: PasswordSettings = PasswordSettings()
     fake: FakeDriverSettings = FakeDriverSettings()
     quota: QuotaSettings = QuotaSettings()
+    console: ConsoleSettings = ConsoleSettings()
     # Seconds between full resyncs of the agent (the safety net behind wake-ups).
     resync_interval_s: float = 5.0
     heartbeat_interval_s: float = 10.0

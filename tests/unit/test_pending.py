@@ -27,6 +27,8 @@ STORED: list[tuple[p.Pending, dict[str, Any]]] = [
      {"action": "revertResize", "source_host": "h1", "dest_host": None, "stopped": True}),
     (p.LiveMigration("h1", "h2"),
      {"action": "live-migration", "source_host": "h1", "dest_host": "h2"}),
+    (p.Evacuate("h1", "h2", True),
+     {"action": "evacuate", "source_host": "h1", "dest_host": "h2", "stopped": True}),
     (p.Shelve("img", 0.0),
      {"action": "shelve", "image_id": "img", "shelved_image_id": "img", "offload_after_s": 0.0}),
     (p.Kept(), {}),
@@ -59,4 +61,7 @@ def test_the_accessors_read_each_kind() -> None:
     assert (p.source_of(move), p.destination_of(move), p.was_stopped(move)) == ("h1", "h2", True)
     assert p.action_of(move) is Action.MIGRATE and p.action_of(p.Reboot("SOFT")) is None
     assert p.shelved_image_of(p.Shelve("img", 1.0)) == "img"
+    evacuation = p.Evacuate("h1", "h2", True)
+    assert (p.source_of(evacuation), p.destination_of(evacuation), p.was_stopped(evacuation),
+            p.action_of(evacuation)) == ("h1", "h2", True, Action.EVACUATE)
     assert p.due_of(p.Kept(None, DUE)) == DUE and p.due_of(p.Restore()) is None

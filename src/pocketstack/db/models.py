@@ -389,6 +389,9 @@ class ServerRow(Base):
     host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     node: Mapped[str | None] = mapped_column(String(255), nullable=True)
     availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The zone the server is kept in when it is scheduled again (Nova's request spec zone):
+    # the one asked for at create, changed by unshelve (2.77, 2.91); None: any zone.
+    pinned_availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
     key_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     key_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -422,6 +425,24 @@ class ServerRow(Base):
     # Soft delete: deleted rows stay for changes-since and os-instance-actions.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ConsoleAuthTokenRow(Base):
+    """A remote console's access token (Nova's console_auth_tokens): only its SHA-256 is kept;
+    it opens the console page of its server until `expires`."""
+
+    __tablename__ = "console_auth_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    console_type: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    tls_port: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    internal_access_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    access_url_base: Mapped[str] = mapped_column(String(255))
+    expires: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class InstanceActionRow(Base):

@@ -100,6 +100,17 @@ class LiveMigration:
 
 
 @dataclass(frozen=True, slots=True)
+class Evacuate:
+    """{"action": "evacuate", "source_host", "dest_host", "stopped"}: a server rebuilt on
+    `dest_host` because its host is down; `stopped` leaves it stopped there."""
+
+    action: ClassVar[Action | None] = Action.EVACUATE
+    source_host: str | None
+    dest_host: str | None
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Shelve:
     """{"action": "shelve", "image_id", "shelved_image_id", "offload_after_s"}: the image the
     snapshot fills (both keys name it), and when to offload the shelved server (< 0: never)."""
@@ -151,8 +162,8 @@ class SoftDelete:
     reclaim_after_s: float
 
 
-Pending = (Reboot | Rescue | NewPassword | Rebuild | Snapshot | Move | LiveMigration | Shelve
-           | Kept | ShelveOffload | Unshelve | Restore | SoftDelete)
+Pending = (Reboot | Rescue | NewPassword | Rebuild | Snapshot | Move | LiveMigration | Evacuate
+           | Shelve | Kept | ShelveOffload | Unshelve | Restore | SoftDelete)
 
 
 def action_of(pending: Pending | None) -> Action | None:
@@ -171,12 +182,12 @@ def shelved_image_of(pending: Pending | None) -> str | None:
 
 def source_of(pending: Pending | None) -> str | None:
     """The host a move (or live migration) leaves."""
-    return pending.source_host if isinstance(pending, Move | LiveMigration) else None
+    return pending.source_host if isinstance(pending, Move | LiveMigration | Evacuate) else None
 
 
 def destination_of(pending: Pending | None) -> str | None:
     """The host a move (or live migration) goes to."""
-    return pending.dest_host if isinstance(pending, Move | LiveMigration) else None
+    return pending.dest_host if isinstance(pending, Move | LiveMigration | Evacuate) else None
 
 
 def due_of(pending: Pending | None) -> Due | None:
@@ -184,8 +195,9 @@ def due_of(pending: Pending | None) -> Due | None:
 
 
 def was_stopped(pending: Pending | None) -> bool:
-    """Whether the server was stopped when a rebuild or move was asked."""
-    return isinstance(pending, Rebuild | Move) and pending.stopped
+    """Whether the server was stopped when a rebuild or move was asked (for an evacuation:
+    whether it is to end stopped)."""
+    return isinstance(pending, Rebuild | Move | Evacuate) and pending.stopped
 
 
 # --- the stored JSON -----------------------------------------------------------------------------
@@ -231,6 +243,9 @@ def _with_action(pending: Pending) -> dict[str, Any]:
                     stopped=pending.stopped)
     elif isinstance(pending, LiveMigration):
         data.update(source_host=pending.source_host, dest_host=pending.dest_host)
+    elif isinstance(pending, Evacuate):
+        data.update(source_host=pending.source_host, dest_host=pending.dest_host,
+                    stopped=pending.stopped)
     elif isinstance(pending, Shelve):
         data.update(image_id=pending.image_id, shelved_image_id=pending.image_id,
                     offload_after_s=pending.offload_after_s)
@@ -270,6 +285,9 @@ def _load_action(action: Action, data: dict[str, Any]) -> Pending:
             return Rebuild(bool(data.get("stopped")))
         case Action.LIVE_MIGRATE:
             return LiveMigration(_text(data.get("source_host")), _text(data.get("dest_host")))
+        case Action.EVACUATE:
+            return Evacuate(_text(data.get("source_host")), _text(data.get("dest_host")),
+                            bool(data.get("stopped")))
         case Action.SHELVE:
             return Shelve(str(data.get("image_id") or data.get("shelved_image_id") or ""),
                           data.get("offload_after_s", 0))

@@ -1,5 +1,5 @@
 """Power and guest actions on a server: reboot (soft or hard), start, stop, pause, unpause,
-suspend, resume, rescue, unrescue and changePassword.
+suspend, resume, rescue, unrescue, changePassword and trigger_crash_dump.
 
 Each is one use case with the steps they all share: load the caller's server (404), authorize
 on its project (403), refuse a locked one (409, admins excepted) or one that never launched,
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.compute_states import (
+    ALLOW_TRIGGER_CRASH_DUMP,
     SOFT_REBOOT,
     TRANSITIONS,
     Action,
@@ -23,12 +24,18 @@ from pocketstack.compute_states import (
 from pocketstack.db.models import ServerRow
 from pocketstack.db.pending import NewPassword, Pending, Reboot, Rescue
 from pocketstack.db.wakes import wake_after_commit
+from pocketstack.services import instance_actions
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import get_visible_image
 from pocketstack.services.policy import authorize
 from pocketstack.services.server_create import generate_password
-from pocketstack.services.server_lifecycle import check_unlocked, record, request_action
+from pocketstack.services.server_lifecycle import (
+    check_state,
+    check_unlocked,
+    record,
+    request_action,
+)
 from pocketstack.services.servers import load
 
 POLICIES: dict[Action, str] = {
@@ -112,3 +119,26 @@ async def rescue(cloud: Cloud, caller: Caller, server_id: str, *, password: str,
 async def change_password(cloud: Cloud, caller: Caller, server_id: str, password: str) -> None:
     await request(cloud, caller, server_id, Action.CHANGE_PASSWORD,
                   pending=NewPassword(password))
+
+
+CRASH_DUMP_EVENT = "compute_trigger_crash_dump"
+
+
+async def trigger_crash_dump(cloud: Cloud, caller: Caller, server_id: str) -> None:
+    """Nova's trigger_crash_dump: an NMI to the guest, which sets no task and changes no
+    state (what the guest does with it is its own configuration). Checked as Nova checks it
+    (lock, a host, the vm_state with no task, launched); the instance action is recorded with
+    its compute event, finished at once: the fake guest has no kernel to dump."""
+    async with cloud.db.session() as s:
+        row = await load(s, caller, server_id)
+        authorize(caller, "compute:servers:trigger_crash_dump", row.project_id)
+        check_unlocked(row, caller)
+        if not row.host:
+            raise errors.Conflict(f"Instance {row.id} is not ready")
+        name = Action.TRIGGER_CRASH_DUMP.value
+        check_state(row, name, ALLOW_TRIGGER_CRASH_DUMP)
+        if row.launched_at is None:
+            raise errors.Conflict(f"Instance {row.id} is in an invalid state for '{name}'")
+        await record(s, caller, row, name)
+        await instance_actions.finish_event(s, row.id, name, CRASH_DUMP_EVENT,
+                                            result=instance_actions.SUCCESS, host=row.host)

@@ -22,13 +22,19 @@ NETWORK_ACTIONS = {
 
 
 async def lock(cloud: Cloud, caller: Caller, server_id: str, *, reason: str | None) -> None:
-    """Locked by its "owner" when the caller's project owns the server, else by an "admin"."""
+    """Locked by its "owner" when the caller's project owns the server, else by an "admin"
+    (an owner's lock of a locked server changes nothing). A reason, when given, replaces the
+    one recorded (2.73)."""
     async with cloud.db.session() as s:
         row = await load(s, caller, server_id)
         authorize(caller, "compute:os-lock-server:lock", row.project_id)
+        is_owner = row.project_id == caller.project_id
+        if row.locked and is_owner:
+            return
         row.locked = True
-        row.locked_by = "owner" if row.project_id == caller.project_id else "admin"
-        row.locked_reason = reason
+        row.locked_by = "owner" if is_owner else "admin"
+        if reason:
+            row.locked_reason = reason
         row.updated_at = utcnow()
         await record(s, caller, row, Action.LOCK.value)
 

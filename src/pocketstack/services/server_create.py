@@ -257,6 +257,7 @@ def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: Image
         **scheduler.usage_columns(snapshot),
         vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
         power_state=PowerState.NOSTATE, availability_zone=req.availability_zone,
+        pinned_availability_zone=req.availability_zone,
         key_name=req.key_name, user_data=req.user_data,
         config_drive="True" if req.config_drive else "",
         disk_config=req.disk_config or ("AUTO" if auto_disk else "MANUAL"),

@@ -4,10 +4,15 @@ the password the guest posted (os-server-password) and the hypervisor's diagnost
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from pocketstack import errors
-from pocketstack.db.models import ServerRow
+from pocketstack.db.models import HostRow, ServerRow
+from pocketstack.services import networks
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -51,6 +56,67 @@ async def diagnostics(cloud: Cloud, caller: Caller, server_id: str) -> dict[str,
     row = await _loaded(cloud, caller, server_id, "compute:os-server-diagnostics")
     _check_ready(row)
     return dict(row.diagnostics or {})
+
+
+@dataclass(frozen=True, slots=True)
+class GuestReport:
+    """What the standard diagnostics (2.48) are made of: the hypervisor's counters as the
+    agent last read them (libvirt's names), the guest's power state, since when it runs, its
+    config drive, the MAC of each NIC in the driver's order, and the host's driver."""
+
+    power_state: int
+    launched_at: datetime | None
+    config_drive: bool
+    counters: dict[str, Any]
+    macs: list[str]
+    driver: str
+    ram_mb: int
+
+
+async def guest_report(cloud: Cloud, caller: Caller, server_id: str) -> GuestReport:
+    """The diagnostics of 2.48 and later (same checks as `diagnostics`)."""
+    async with cloud.db.reader() as s:
+        row = await load(s, caller, server_id)
+        authorize(caller, "compute:os-server-diagnostics", row.project_id)
+        _check_ready(row)
+        driver = await s.scalar(select(HostRow.driver).where(HostRow.name == row.host))
+        found = await networks.server_addresses(s, [row.id])
+    macs = list(dict.fromkeys(a.mac for a in found[row.id] if a.type == "fixed"))
+    return GuestReport(row.power_state, row.launched_at, row.config_drive.lower() == "true",
+                       dict(row.diagnostics or {}), macs, driver or "fake",
+                       int((row.flavor or {}).get("ram", 0)))
+
+
+@dataclass(frozen=True, slots=True)
+class NumaNode:
+    """One NUMA cell of a guest (host_node and cpu_pinning are shown to admins only)."""
+
+    vcpu_set: list[int]
+    siblings: list[list[int]]
+    memory_mb: int
+    host_node: int
+    cpu_pinning: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    nodes: list[NumaNode]
+    pagesize_kb: int | None
+    show_host_info: bool
+
+
+async def topology(cloud: Cloud, caller: Caller, server_id: str) -> Topology:
+    """GET /servers/{id}/topology (2.78): the guest's NUMA layout. The fake driver gives its
+    guests none (no NUMA, no pinning, no huge pages): Nova's answer for such a server."""
+    async with cloud.db.reader() as s:
+        row = await load(s, caller, server_id)
+    authorize(caller, "compute:server:topology:index", row.project_id)
+    try:
+        authorize(caller, "compute:server:topology:host:index", row.project_id)
+        show_host_info = True
+    except errors.Forbidden:
+        show_host_info = False
+    return Topology(nodes=[], pagesize_kb=None, show_host_info=show_host_info)
 
 
 async def show_password(cloud: Cloud, caller: Caller, server_id: str) -> str:

@@ -23,12 +23,14 @@ from pocketstack.api.compute import (
     limits,
     networks,
     quotas,
+    remote_consoles,
     security_groups,
     server_actions,
     server_groups,
     server_metadata,
     server_password,
     server_tags,
+    server_topology,
     servers,
     services,
     simple_tenant_usage,
@@ -36,7 +38,7 @@ from pocketstack.api.compute import (
 )
 from pocketstack.api.routing import Route
 
-VERSION_ROUTES: list[Route] = versions.VERSION_ROUTES
+VERSION_ROUTES: list[Route] = [*versions.VERSION_ROUTES, *remote_consoles.PAGE_ROUTES]
 ROUTES: list[Route] = [
     *versions.ROUTES,
     *extensions.ROUTES,
@@ -50,7 +52,9 @@ ROUTES: list[Route] = [
     *servers.ROUTES,
     *server_metadata.ROUTES,
     *server_actions.ROUTES,
+    *remote_consoles.ROUTES,
     *diagnostics.ROUTES,
+    *server_topology.ROUTES,
     *server_password.ROUTES,
     *server_tags.ROUTES,
     *floating_ips.ROUTES,

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute import (  # noqa: F401 - each registers its actions
+    remote_consoles,
     server_actions_admin,
     server_actions_guest,
     server_actions_images,

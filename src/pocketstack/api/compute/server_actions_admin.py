@@ -8,29 +8,29 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.action_registry import action
+from pocketstack.api.compute.action_registry import action, body_object, text
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.http import Ctx, empty
 from pocketstack.compute_states import Action, VmState
 from pocketstack.services import server_admin
+from pocketstack.validation import invalid
 
+LOCKED_REASON = since("2.73", "servers-actions",
+                      "lock: optional locked_reason (1-255 characters), kept until unlock")
 RESET_STATES = {"active": VmState.ACTIVE, "error": VmState.ERROR}
 
 
 def _locked_reason(ctx: Ctx, value: Any) -> str | None:
-    """At 2.73 and later the body may give a reason; before, the value is ignored (null)."""
-    if ctx.version < (2, 73) or value is None:
+    """From 2.73 the body may give a reason (1 to 255 characters); before, the value is
+    not read (any value locks)."""
+    if ctx.version < LOCKED_REASON or value is None:
         return None
-    if not isinstance(value, dict):
-        raise errors.BadRequest(f"Invalid input for field/attribute lock. Value: {value!r}. "
-                                f"{value!r} is not of type 'object', 'null'")
-    extra = sorted(set(value) - {"locked_reason"})
-    if extra:
-        raise errors.BadRequest("Invalid input for field/attribute lock. Additional properties "
-                                f"are not allowed ({', '.join(repr(k) for k in extra)} was unexpected)")
-    reason = value.get("locked_reason")
-    if reason is not None and (not isinstance(reason, str) or not 1 <= len(reason) <= 255):
-        raise errors.BadRequest("Invalid input for field/attribute locked_reason. Value: "
-                                f"{reason!r}. It must be a string of 1 to 255 characters")
+    body = body_object("lock", value, {"locked_reason"}, nullable=True)
+    if "locked_reason" not in body:
+        return None
+    reason = text("locked_reason", body["locked_reason"])
+    if not reason:
+        raise invalid("locked_reason", reason, "'' is too short")
     return reason
 
 

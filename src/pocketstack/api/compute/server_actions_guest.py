@@ -11,11 +11,16 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute.action_registry import action
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.compute_states import Action
 from pocketstack.services import server_actions, server_guest
 
 _LENGTH = re.compile(r"^-?[0-9]+$")
+# Nova rescues volume-backed servers from 2.87 (on hosts that can); every pocketstack server
+# boots from its image, so rescue answers the same at every version.
+VOLUME_BACKED_RESCUE = since("2.87", "servers-actions",
+                             "rescue of volume-backed servers allowed (none here: no change)")
 
 
 def _object(name: str, value: Any, allowed: set[str], *, nullable: bool) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Server actions on networking: addSecurityGroup, removeSecurityGroup, addFixedIp,
-removeFixedIp, addFloatingIp and removeFloatingIp (records only; 202 with no body)."""
+removeFixedIp, addFloatingIp and removeFloatingIp (records only; 202 with no body). The
+fixed and floating IP actions are Nova's proxies to networking: gone (404) from 2.44 on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack.api.compute.action_registry import action, body_object, text
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, empty
 from pocketstack.services import server_networking as networking
+
+# Nova's network proxy actions (the legacy /v2 API included).
+IP_PROXY_ACTIONS = serves("2.0", "2.43", area="servers-actions",
+                          summary="actions addFixedIp, removeFixedIp, addFloatingIp, "
+                                  "removeFloatingIp")
 
 
 def _name(action: str, value: Any) -> str:
@@ -35,7 +42,7 @@ async def remove_security_group(ctx: Ctx, server_id: str, value: Any) -> Respons
     return empty(202)
 
 
-@action("addFixedIp")
+@action("addFixedIp", IP_PROXY_ACTIONS)
 async def add_fixed_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     body = body_object("addFixedIp", value, {"networkId"}, ("networkId",))
     await networking.add_server_fixed_ip(ctx.cloud, ctx.caller, server_id,
@@ -43,14 +50,14 @@ async def add_fixed_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     return empty(202)
 
 
-@action("removeFixedIp")
+@action("removeFixedIp", IP_PROXY_ACTIONS)
 async def remove_fixed_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     address = _address("removeFixedIp", value)
     await networking.remove_server_fixed_ip(ctx.cloud, ctx.caller, server_id, address)
     return empty(202)
 
 
-@action("addFloatingIp")
+@action("addFloatingIp", IP_PROXY_ACTIONS)
 async def add_floating_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     body = body_object("addFloatingIp", value, {"address", "fixed_address"}, ("address",))
     address = text("address", body["address"], min_length=1)
@@ -59,7 +66,7 @@ async def add_floating_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     return empty(202)
 
 
-@action("removeFloatingIp")
+@action("removeFloatingIp", IP_PROXY_ACTIONS)
 async def remove_floating_ip(ctx: Ctx, server_id: str, value: Any) -> Response:
     address = _address("removeFloatingIp", value)
     await networking.remove_server_floating_ip(ctx.cloud, ctx.caller, server_id, address)

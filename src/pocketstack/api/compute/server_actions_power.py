@@ -1,5 +1,6 @@
-"""Power actions: reboot (SOFT/HARD), os-start, os-stop, pause, unpause, suspend, resume.
-Each records intent and answers 202; the agent on the server's host does the work."""
+"""Power actions: reboot (SOFT/HARD), os-start, os-stop, pause, unpause, suspend, resume, and
+trigger_crash_dump (2.17). Each records intent and answers 202; the agent on the server's host
+does the work."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute.action_registry import action
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, empty
 from pocketstack.compute_states import Action
 from pocketstack.services import server_actions
 
+CRASH_DUMP = serves("2.17", area="servers-actions",
+                    summary="action trigger_crash_dump (null body): 202, Nova's state checks")
 REBOOT_TYPES = ("HARD", "Hard", "hard", "SOFT", "Soft", "soft")
 
 
@@ -75,3 +79,12 @@ async def suspend(ctx: Ctx, server_id: str, value: Any) -> Response:
 @action("resume")
 async def resume(ctx: Ctx, server_id: str, value: Any) -> Response:
     return await _simple(ctx, server_id, Action.RESUME)
+
+
+@action("trigger_crash_dump", CRASH_DUMP)
+async def trigger_crash_dump(ctx: Ctx, server_id: str, value: Any) -> Response:
+    if value is not None:
+        raise errors.BadRequest("Invalid input for field/attribute trigger_crash_dump. "
+                                f"Value: {value}. {value!r} is not of type 'null'")
+    await server_actions.trigger_crash_dump(ctx.cloud, ctx.caller, server_id)
+    return empty(202)

@@ -77,6 +77,24 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('project_id')
     )
+    op.create_table('console_auth_tokens',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('console_type', sa.String(length=32), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('tls_port', sa.Integer(), nullable=True),
+    sa.Column('internal_access_path', sa.String(length=255), nullable=True),
+    sa.Column('instance_uuid', sa.String(length=36), nullable=False),
+    sa.Column('access_url_base', sa.String(length=255), nullable=False),
+    sa.Column('expires', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
+
     op.create_table('domains',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -288,6 +306,7 @@ def upgrade() -> None:
     sa.Column('host', sa.String(length=255), nullable=True),
     sa.Column('node', sa.String(length=255), nullable=True),
     sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('pinned_availability_zone', sa.String(length=255), nullable=True),
     sa.Column('key_name', sa.String(length=255), nullable=True),
     sa.Column('key_data', sa.Text(), nullable=True),
     sa.Column('user_data', sa.Text(), nullable=True),
@@ -683,6 +702,10 @@ def downgrade() -> None:
     op.drop_table('hosts')
     op.drop_table('flavors')
     op.drop_table('domains')
+    with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
+
+    op.drop_table('console_auth_tokens')
     op.drop_table('cloudpipes')
     op.drop_table('catalog_services')
     op.drop_table('catalog_regions')
