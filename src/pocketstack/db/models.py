@@ -414,7 +414,6 @@ class ServerRow(Base):
     locked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     locked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     scheduler_hints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    pinned_availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
     trusted_image_certificates: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     fault: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     console_log: Mapped[str] = mapped_column(Text, default="")

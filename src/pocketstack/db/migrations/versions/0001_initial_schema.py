@@ -327,7 +327,6 @@ def upgrade() -> None:
     sa.Column('locked_by', sa.String(length=16), nullable=True),
     sa.Column('locked_reason', sa.Text(), nullable=True),
     sa.Column('scheduler_hints', sa.JSON(), nullable=False),
-    sa.Column('pinned_availability_zone', sa.String(length=255), nullable=True),
     sa.Column('trusted_image_certificates', sa.JSON(), nullable=True),
     sa.Column('fault', sa.JSON(), nullable=True),
     sa.Column('console_log', sa.Text(), nullable=False),
