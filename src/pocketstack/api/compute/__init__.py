@@ -7,6 +7,7 @@ from __future__ import annotations
 from pocketstack.api.compute import (
     agents,
     aggregates,
+    attach_interfaces,
     availability_zones,
     cloudpipe,
     console_auth_tokens,
@@ -31,11 +32,13 @@ from pocketstack.api.compute import (
     server_groups,
     server_metadata,
     server_password,
+    server_shares,
     server_tags,
     servers,
     services,
     simple_tenant_usage,
     versions,
+    volume_attachments,
 )
 from pocketstack.api.routing import Route
 
@@ -71,5 +74,8 @@ ROUTES: list[Route] = [
     *simple_tenant_usage.ROUTES,
     *migrations.ROUTES,
     *server_external_events.ROUTES,
+    *attach_interfaces.ROUTES,
+    *volume_attachments.ROUTES,
+    *server_shares.ROUTES,
     *console_auth_tokens.ROUTES,
 ]
