@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute import query_checks
-from pocketstack.api.compute.microversions import since
+from pocketstack.api.compute.microversions import LEGACY_V2, since
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import server_interfaces
@@ -24,7 +24,6 @@ AREA = "port interfaces"
 TAGGED_ATTACH = since("2.49", AREA, "attach takes an optional device tag")
 SHOWS_TAG = since("2.70", AREA, "interfaces show their tag (list, show, attach)")
 STRICT_QUERY = since("2.102", AREA, "list and show answer 400 to query parameters")
-LEGACY = (2, 0)
 TAG_PATTERN = re.compile(r"^[^,/]*$")
 
 
@@ -85,7 +84,7 @@ def _fixed_ip(value: Any) -> str:
 
 
 def _request(ctx: Ctx, body: Any) -> server_interfaces.InterfaceRequest:
-    legacy = ctx.version == LEGACY
+    legacy = ctx.version == LEGACY_V2
     if not isinstance(body, dict):
         raise errors.BadRequest(f"{body!r} is not of type 'object'")
     if not legacy:

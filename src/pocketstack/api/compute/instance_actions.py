@@ -24,8 +24,8 @@ AREA = "instance actions"
 DELETED_SERVERS = since("2.21", AREA, "list and show work for deleted servers")
 EVENTS_FOR_ALL = since("2.51", AREA, "show returns events to non-admins too (traceback "
                                      "admin-only)")
-PAGED = since("2.58", AREA, "list takes limit, marker, changes-since (400 for others) and "
-                            "has next links; actions show updated_at")
+PAGED = since("2.58", AREA, "list pages (limit, marker, changes-since; others 400); "
+                            "actions show updated_at")
 EVENT_HOSTS = since("2.62", AREA, "events show hostId (and host to admins)")
 CHANGES_BEFORE = since("2.66", AREA, "list takes changes-before")
 EVENT_DETAILS = since("2.84", AREA, "events show details (the fault message) to admins")

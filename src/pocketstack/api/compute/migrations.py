@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute import query_checks
-from pocketstack.api.compute.microversions import serves, since
+from pocketstack.api.compute.microversions import LEGACY_V2, serves, since
 from pocketstack.api.compute.views_links import resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
@@ -175,7 +175,7 @@ async def migration_action(ctx: Ctx) -> Response:
     if "force_complete" not in body:
         raise errors.BadRequest("'force_complete' is a required property")
     extra = sorted(set(body) - {"force_complete"})
-    if extra and ctx.version > (2, 0):
+    if extra and ctx.version != LEGACY_V2:
         listed = ", ".join(repr(k) for k in extra)
         raise errors.BadRequest(f"Additional properties are not allowed ({listed} "
                                 f"{'was' if len(extra) == 1 else 'were'} unexpected)")

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.microversions import Versioned
+from pocketstack.api.compute.microversions import LEGACY_V2, Versioned
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import external_events
@@ -43,7 +43,7 @@ def _is_uuid(value: str) -> bool:
 
 
 def _parse(ctx: Ctx, body: Any) -> list[dict[str, Any]]:
-    legacy = ctx.version == (2, 0)
+    legacy = ctx.version == LEGACY_V2
     if not isinstance(body, dict):
         raise errors.BadRequest(f"{body!r} is not of type 'object'")
     if "events" not in body:

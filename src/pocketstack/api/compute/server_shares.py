@@ -19,8 +19,8 @@ from pocketstack.services import server_shares
 from pocketstack.validation import invalid
 
 SHARES = serves("2.97", area="server shares",
-                summary="/servers/{id}/shares: none (no Shared File Systems service); "
-                        "attaching answers 409 as Nova without virtio-fs hosts")
+                summary="/servers/{id}/shares: none (no share service); attach: 409, "
+                        "no virtio-fs host")
 _SHARE_TAG = re.compile(r"^[a-zA-Z0-9-]*$")
 
 

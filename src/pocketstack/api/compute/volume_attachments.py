@@ -19,7 +19,7 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.compute import query_checks
 from pocketstack.api.compute.attach_interfaces import tag_field, uuid_field
-from pocketstack.api.compute.microversions import since
+from pocketstack.api.compute.microversions import LEGACY_V2, since
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import volume_attachments
@@ -39,7 +39,6 @@ UPDATE_FIELDS = since("2.85", AREA, "PUT updates an attachment (delete_on_termin
                                     "swapping its volume stays admin-only")
 since("2.89", AREA, "attachment views show attachment_id and bdm_uuid, not id (none exist)")
 since("2.101", AREA, "attach answers 202 without a body (every volume is unknown: 404)")
-LEGACY = (2, 0)
 _DEVICE = re.compile(r"(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$")
 _BOOLEANS: list[bool | str] = [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES",
                                "Yes", "yes", False, "False", "FALSE", "false", "0", "OFF",
@@ -48,7 +47,7 @@ _BOOLEANS: list[bool | str] = [True, "True", "TRUE", "true", "1", "ON", "On", "o
 
 def _object(ctx: Ctx, body: Any, allowed: set[str]) -> dict[str, Any]:
     """{"volumeAttachment": {...}} with only `allowed` keys and a volumeId."""
-    legacy = ctx.version == LEGACY
+    legacy = ctx.version == LEGACY_V2
     if not isinstance(body, dict):
         raise errors.BadRequest(f"{body!r} is not of type 'object'")
     extra = sorted(set(body) - {"volumeAttachment"})
