@@ -91,6 +91,9 @@ async def test_interface_attach_errors(cloud: Local) -> None:
                                "'nope' is not valid under any of the given schemas")
     unknown = await cloud.send("POST", base, "2.1", {"interfaceAttachment": {"port_id": port}})
     assert unknown.status_code == 404 and message(unknown) == f"Port id {port} could not be found."
+    recorded = (await cloud.actions(server_id))[0]
+    assert recorded["action"] == "attach_interface"
+    assert (await cloud.action(server_id, recorded["request_id"]))["events"] == []
     # Neither a network nor a port: the project's one network, if it has exactly one.
     ambiguous = await cloud.send("POST", base, "2.1", {"interfaceAttachment": {}})
     assert ambiguous.status_code == 400

@@ -138,19 +138,23 @@ async def attach_interface(cloud: Cloud, caller: Caller, server_id: str,
         if req.port_id:
             existing = await s.scalar(select(PortRow).where(PortRow.id == req.port_id))
             if existing is None:
-                raise port_not_found(req.port_id)
-        try:
-            async with s.begin_nested():
-                port = await _attach(s, caller, row, req, existing)
-        except errors.ApiError as exc:
-            failure = exc
-            await instance_actions.finish_event(s, row.id, ATTACH_ACTION, ATTACH_EVENT,
-                                                result=instance_actions.ERROR, host=row.host,
-                                                traceback=_failure_trace(exc))
-        else:
-            await instance_actions.finish_event(s, row.id, ATTACH_ACTION, ATTACH_EVENT,
-                                                result=instance_actions.SUCCESS, host=row.host)
-            found = (await _interfaces(s, row.id, [port]))[0]
+                # Nova's compute API looks the port up after recording the action.
+                failure = port_not_found(req.port_id)
+        if failure is None:
+            try:
+                async with s.begin_nested():
+                    port = await _attach(s, caller, row, req, existing)
+            except errors.ApiError as exc:
+                failure = exc
+                await instance_actions.finish_event(s, row.id, ATTACH_ACTION, ATTACH_EVENT,
+                                                    result=instance_actions.ERROR,
+                                                    host=row.host,
+                                                    traceback=_failure_trace(exc))
+            else:
+                await instance_actions.finish_event(s, row.id, ATTACH_ACTION, ATTACH_EVENT,
+                                                    result=instance_actions.SUCCESS,
+                                                    host=row.host)
+                found = (await _interfaces(s, row.id, [port]))[0]
     if failure is not None:
         raise failure
     return found
