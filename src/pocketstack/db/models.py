@@ -469,6 +469,47 @@ class InstanceActionEventRow(Base):
     host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     start_time: Mapped[datetime] = mapped_column()
     finish_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A failed event's fault message (Nova's event details, shown from 2.84).
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MigrationRow(Base):
+    """A server's move (Nova's migrations): a resize, cold or live migration or evacuation,
+    from its source to its destination host, with the status it has reached."""
+
+    __tablename__ = "migrations"
+    __table_args__ = (Index("ix_migrations_server", "server_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    server_id: Mapped[str] = mapped_column(String(36))
+    # "migration", "resize", "live-migration" or "evacuation".
+    migration_type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    source_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    source_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_compute: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_node: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dest_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    old_flavor_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    new_flavor_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Who asked for the move.
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class VirtualInterfaceRow(Base):
+    """A port attached to a server through Nova (Nova's virtual_interfaces): its device tag
+    and whether the port was the caller's (kept, unbound, on detach) or made for the server."""
+
+    __tablename__ = "virtual_interfaces"
+    port_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    tag: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    preserve_on_delete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 # --- Image -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ the os-instance-actions use cases at the end."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -17,17 +18,19 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow
+from pocketstack.db.models import InstanceActionEventRow, InstanceActionRow, ServerRow
+from pocketstack.services import migration_records
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import RULES, authorize
-from pocketstack.services.servers import load
+from pocketstack.services.servers import load, not_found
 from pocketstack.timeutil import utcnow
 
 SUCCESS = "Success"
@@ -56,7 +59,7 @@ _OPEN_EVENT = insert(_events).from_select(
                            _events.c.finish_time.is_(None))))
 _CLOSE_EVENT = (update(_events).where(_events.c.id == _OPEN_EVENT_ID)
                 .values(result=bindparam("b_result"), traceback=bindparam("b_traceback"),
-                        finish_time=bindparam("now")))
+                        details=bindparam("b_details"), finish_time=bindparam("now")))
 _INSERT_EVENT = insert(_events)
 _TOUCH_ACTION = (update(_actions).where(_actions.c.id == bindparam("b_action_id"))
                  .values(updated_at=bindparam("now")))
@@ -68,20 +71,37 @@ async def record_action(s: AsyncSession, *, server_id: str, action: str, request
                         project_id: str, user_id: str,
                         finished: tuple[str, str] | None = None) -> int:
     """Record that `action` was asked of a server; returns the action's id. `finished`
-    (event, result) records an event that already happened with it (two statements)."""
+    (event, result) records an event that already happened with it (two statements). A
+    move also gets its migration record (services/migration_records.py)."""
     now = utcnow()
     result = await s.execute(_INSERT_ACTION, {
         "server_id": server_id, "action": action, "request_id": request_id,
         "project_id": project_id, "user_id": user_id,
         "message": ERROR if finished is not None and finished[1] == ERROR else None,
-        "start_time": now, "updated_at": None if finished is None else now})
+        "start_time": now, "updated_at": now})
     action_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
     if finished is not None:
         event, outcome = finished
         await s.execute(_INSERT_EVENT, {"action_id": action_id, "event": event, "result": outcome,
-                                        "traceback": None, "host": None, "start_time": now,
-                                        "finish_time": now})
+                                        "traceback": None, "details": None, "host": None,
+                                        "start_time": now, "finish_time": now})
+    if action in migration_records.TRACKED_ACTIONS:
+        await migration_records.action_recorded(s, server_id, action, user_id=user_id,
+                                                project_id=project_id)
     return action_id
+
+
+def fault_details(traceback: str | None) -> str | None:
+    """A failed step's fault message from its traceback (Nova keeps the exception's message
+    as the event's details): the last line's text after the exception's name, or the name
+    when it has none."""
+    if not traceback:
+        return None
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    name, _, message = lines[-1].partition(": ")
+    return message.strip() or name.rsplit(".", 1)[-1].strip()
 
 
 async def latest_action_id(s: AsyncSession, server_id: str, action: str) -> int | None:
@@ -104,20 +124,24 @@ async def start_event(s: AsyncSession, server_id: str, action: str, event: str, 
 
 async def finish_event(s: AsyncSession, server_id: str, action: str, event: str, *,
                        result: str, host: str | None, traceback: str | None = None) -> None:
-    """Close `event` (opening it first if nobody did); an error marks the action "Error"."""
+    """Close `event` (opening it first if nobody did); an error marks the action "Error". A
+    move's migration record follows its steps."""
     action_id = await latest_action_id(s, server_id, action)
     if action_id is None:
         return
     now = utcnow()
+    details = fault_details(traceback) if result == ERROR else None
     closed = await s.execute(_CLOSE_EVENT, {"b_action_id": action_id, "b_event": event,
                                             "b_result": result, "b_traceback": traceback,
-                                            "now": now})
+                                            "b_details": details, "now": now})
     if not closed.rowcount:  # type: ignore[attr-defined]
         await s.execute(_INSERT_EVENT, {"action_id": action_id, "event": event, "result": result,
-                                        "traceback": traceback, "host": host, "start_time": now,
-                                        "finish_time": now})
+                                        "traceback": traceback, "details": details, "host": host,
+                                        "start_time": now, "finish_time": now})
     await s.execute(_FAIL_ACTION if result == ERROR else _TOUCH_ACTION,
                     {"b_action_id": action_id, "now": now})
+    if action in migration_records.TRACKED_ACTIONS:
+        await migration_records.event_finished(s, server_id, action, event, ok=result != ERROR)
 
 
 async def list_actions(s: AsyncSession, server_id: str) -> list[InstanceActionRow]:
@@ -185,36 +209,95 @@ async def finish_events(s: AsyncSession, server_ids: list[str], action: str, eve
 
 
 @dataclass(frozen=True, slots=True)
+class ActionPage:
+    """GET os-instance-actions from 2.58: at most `limit` actions after the one `marker`
+    (a request id) names, updated in [changes_since, changes_before]."""
+
+    limit: int
+    marker: str | None = None
+    changes_since: datetime | None = None
+    changes_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionDetail:
-    """One instance action; its events (None when the caller may not see them) and whether
-    they show their tracebacks."""
+    """One instance action with its events, whether the caller's policy shows them (Nova's
+    events rule: with tracebacks and hosts; before 2.51 nobody else sees events) and their
+    details (2.84), and the project its events' hostIds are hashed with."""
 
     action: InstanceActionRow
-    events: list[InstanceActionEventRow] | None
-    details: bool
+    events: list[InstanceActionEventRow]
+    events_allowed: bool
+    details_allowed: bool
+    project_id: str
+    # The host of events recorded by the API (Nova's conductor host).
+    api_host: str
 
 
-async def list_server_actions(cloud: Cloud, caller: Caller,
-                              server_id: str) -> list[InstanceActionRow]:
+async def _server(s: AsyncSession, caller: Caller, server_id: str, *,
+                  deleted: bool) -> ServerRow:
+    """The caller's server; with `deleted` (2.21), a deleted one too."""
+    if not deleted:
+        return await load(s, caller, server_id)
+    query = select(ServerRow).where(ServerRow.id == server_id)
+    if not caller.is_admin:
+        query = query.where(ServerRow.project_id == caller.project_id)
+    row = await s.scalar(query)
+    if row is None:
+        raise not_found(server_id)
+    return row
+
+
+async def list_server_actions(cloud: Cloud, caller: Caller, server_id: str, *,
+                              deleted: bool = False,
+                              page: ActionPage | None = None) -> list[InstanceActionRow]:
+    """Newest first; a page of them when asked (400 for a marker the server has not)."""
     async with cloud.db.reader() as s:
-        row = await load(s, caller, server_id)
+        row = await _server(s, caller, server_id, deleted=deleted)
         authorize(caller, "compute:os-instance-actions:list", row.project_id)
-        return await list_actions(s, row.id)
+        if page is None:
+            return await list_actions(s, row.id)
+        return await _page(s, row.id, page)
+
+
+async def _page(s: AsyncSession, server_id: str, page: ActionPage) -> list[InstanceActionRow]:
+    if page.limit == 0:
+        return []
+    query = select(InstanceActionRow).where(InstanceActionRow.server_id == server_id)
+    if page.changes_since is not None:
+        query = query.where(InstanceActionRow.updated_at >= page.changes_since)
+    if page.changes_before is not None:
+        query = query.where(InstanceActionRow.updated_at <= page.changes_before)
+    if page.marker is not None:
+        marker = await s.scalar(
+            select(InstanceActionRow)
+            .where(InstanceActionRow.server_id == server_id,
+                   InstanceActionRow.request_id == page.marker)
+            .order_by(InstanceActionRow.start_time.desc(), InstanceActionRow.id.desc()).limit(1))
+        if marker is None:
+            raise errors.BadRequest(f"Marker {page.marker} could not be found.")
+        query = query.where(or_(
+            InstanceActionRow.start_time < marker.start_time,
+            (InstanceActionRow.start_time == marker.start_time)
+            & (InstanceActionRow.id < marker.id)))
+    rows = await s.scalars(query.order_by(InstanceActionRow.start_time.desc(),
+                                          InstanceActionRow.id.desc()).limit(page.limit))
+    return list(rows)
 
 
 async def show_server_action(cloud: Cloud, caller: Caller, server_id: str,
-                             request_id: str) -> ActionDetail:
-    """The action the request `request_id` recorded; its events for admins (by default)."""
+                             request_id: str, *, deleted: bool = False) -> ActionDetail:
+    """The action the request `request_id` recorded, with its events."""
     async with cloud.db.reader() as s:
-        row = await load(s, caller, server_id)
+        row = await _server(s, caller, server_id, deleted=deleted)
         authorize(caller, "compute:os-instance-actions:show", row.project_id)
         found = [a for a in await list_actions(s, row.id) if a.request_id == request_id]
         if not found:
             raise errors.NotFound(f"Action {request_id} not found")
         events = await list_events(s, found[0].id)
-    if not _may(caller, "compute:os-instance-actions:events"):
-        return ActionDetail(found[0], None, False)
-    return ActionDetail(found[0], events, _may(caller, "compute:os-instance-actions:events:details"))
+    return ActionDetail(found[0], events, _may(caller, "compute:os-instance-actions:events"),
+                        _may(caller, "compute:os-instance-actions:events:details"),
+                        found[0].project_id or row.project_id, cloud.settings.hostname)
 
 
 def _may(caller: Caller, rule: str) -> bool:

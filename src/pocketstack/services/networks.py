@@ -28,7 +28,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.db.models import (
+    FixedIpRow,
+    FloatingIpRow,
+    NetworkRow,
+    PortRow,
+    SubnetRow,
+    VirtualInterfaceRow,
+)
 from pocketstack.services import ipam, security_groups
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -415,7 +422,15 @@ async def _address_rows(s: AsyncSession, server_ids: list[str]) -> Sequence[Row[
 
 
 async def release_server_ports(s: AsyncSession, server_id: str) -> None:
-    """Delete the server's ports and their addresses."""
+    """Delete the server's ports and their addresses; a port of the caller's that os-interface
+    attached is unbound and kept (Nova's preserve_on_delete)."""
+    vifs = VirtualInterfaceRow.__table__.c
+    kept = select(vifs.port_id).where(vifs.server_id == server_id,
+                                      vifs.preserve_on_delete.is_(True))
+    await s.execute(update(PortRow).where(PortRow.device_id == server_id, PortRow.id.in_(kept))
+                    .values(device_id="", device_owner="", status="DOWN", updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    await s.execute(delete(VirtualInterfaceRow).where(VirtualInterfaceRow.server_id == server_id))
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
                     .values(port_id=None, fixed_ip_address=None, status="DOWN")

@@ -13,6 +13,7 @@ from pocketstack.db.models import (
     CatalogRegionRow,
     CatalogServiceRow,
     CloudpipeRow,
+    ConsoleAuthTokenRow,
     CredentialRow,
     DomainRow,
     FixedIpRow,
@@ -27,6 +28,7 @@ from pocketstack.db.models import (
     InstanceActionEventRow,
     InstanceActionRow,
     KeypairRow,
+    MigrationRow,
     NetworkRow,
     PolicyBlobRow,
     PortRow,
@@ -44,6 +46,7 @@ from pocketstack.db.models import (
     SubnetRow,
     UserQuotaRow,
     UserRow,
+    VirtualInterfaceRow,
 )
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "CatalogRegionRow",
     "CatalogServiceRow",
     "CloudpipeRow",
+    "ConsoleAuthTokenRow",
     "CredentialRow",
     "DomainRow",
     "FixedIpRow",
@@ -69,6 +73,7 @@ __all__ = [
     "InstanceActionEventRow",
     "InstanceActionRow",
     "KeypairRow",
+    "MigrationRow",
     "NetworkRow",
     "PolicyBlobRow",
     "PortRow",
@@ -86,4 +91,5 @@ __all__ = [
     "SubnetRow",
     "UserQuotaRow",
     "UserRow",
+    "VirtualInterfaceRow",
 ]

@@ -196,6 +196,30 @@ def upgrade() -> None:
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keypairs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('migrations',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('server_id', sa.String(length=36), nullable=False),
+    sa.Column('migration_type', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('source_compute', sa.String(length=255), nullable=True),
+    sa.Column('source_node', sa.String(length=255), nullable=True),
+    sa.Column('dest_compute', sa.String(length=255), nullable=True),
+    sa.Column('dest_node', sa.String(length=255), nullable=True),
+    sa.Column('dest_host', sa.String(length=255), nullable=True),
+    sa.Column('old_flavor_id', sa.String(length=255), nullable=True),
+    sa.Column('new_flavor_id', sa.String(length=255), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('uuid')
+    )
+    with op.batch_alter_table('migrations', schema=None) as batch_op:
+        batch_op.create_index('ix_migrations_server', ['server_id', 'id'], unique=False)
+
     op.create_table('networks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -350,6 +374,17 @@ def upgrade() -> None:
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'user_id', 'resource')
     )
+    op.create_table('virtual_interfaces',
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('server_id', sa.String(length=36), nullable=False),
+    sa.Column('tag', sa.String(length=255), nullable=True),
+    sa.Column('preserve_on_delete', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('port_id')
+    )
+    with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_virtual_interfaces_server_id'), ['server_id'], unique=False)
+
     op.create_table('aggregate_hosts',
     sa.Column('aggregate_id', sa.Integer(), nullable=False),
     sa.Column('host', sa.String(length=255), nullable=False),
@@ -410,6 +445,7 @@ def upgrade() -> None:
     sa.Column('host', sa.String(length=255), nullable=True),
     sa.Column('start_time', sa.DateTime(), nullable=False),
     sa.Column('finish_time', sa.DateTime(), nullable=True),
+    sa.Column('details', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['action_id'], ['instance_actions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -658,6 +694,10 @@ def downgrade() -> None:
     op.drop_table('floating_ips')
     op.drop_table('flavor_access')
     op.drop_table('aggregate_hosts')
+    with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_virtual_interfaces_server_id'))
+
+    op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
@@ -686,6 +726,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
     op.drop_table('networks')
+    with op.batch_alter_table('migrations', schema=None) as batch_op:
+        batch_op.drop_index('ix_migrations_server')
+
+    op.drop_table('migrations')
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_keypairs_user_id'))
 
