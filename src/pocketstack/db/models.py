@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -301,6 +302,11 @@ class HostRow(Base):
 
     __tablename__ = "hosts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The host's nova-compute service (os-services from 2.53) and its compute node
+    # (os-hypervisors from 2.53) each have a uuid of their own, as in Nova.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
+    node_uuid: Mapped[str] = mapped_column(String(36), unique=True,
+                                           default=lambda: str(uuid4()))
     name: Mapped[str] = mapped_column(String(255), unique=True)
     availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
     driver: Mapped[str] = mapped_column(String(32), default="fake")

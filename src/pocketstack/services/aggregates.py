@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import AggregateHostRow, AggregateRow, HostRow
+from pocketstack.services import images
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -207,6 +208,22 @@ async def remove_member(cloud: Cloud, caller: Caller, aggregate_id: str, host: s
     authorize(caller, RULE)
     async with cloud.db.session() as s:
         return await remove_host(s, cloud.settings, aggregate_id, host)
+
+
+async def cache_images(cloud: Cloud, caller: Caller, aggregate_id: str,
+                       image_ids: list[str]) -> None:
+    """Ask the aggregate's hosts to cache these images ahead of boots (2.81): each has to be an
+    image the caller can see (BadRequest otherwise, as Nova answers). pocketstack's hosts read
+    images from the image store on this machine, so there is nothing to copy ahead."""
+    authorize(caller, RULE)
+    async with cloud.db.reader() as s:
+        await get_aggregate(s, aggregate_id)
+        for image_id in image_ids:
+            try:
+                await images.get_visible_image(s, image_id, project_id=caller.project_id,
+                                               is_admin=caller.is_admin)
+            except errors.NotFound:
+                raise errors.BadRequest(f"Image {image_id} could not be found.") from None
 
 
 async def update_metadata(cloud: Cloud, caller: Caller, aggregate_id: str,

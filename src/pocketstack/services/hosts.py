@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import HostRow, ServerRow
+from pocketstack.db.models import AggregateHostRow, HostRow, ServerRow
+from pocketstack.db.pending import destination_of, source_of
 from pocketstack.services import scheduler, usage
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -57,15 +58,6 @@ async def list_hosts(s: AsyncSession, settings: Settings, *,
                      int(counts.get(r.name, 0))) for r in rows]
 
 
-async def get_host_by_id(s: AsyncSession, settings: Settings, host_id: str) -> HostView:
-    if not host_id.isdigit():
-        raise errors.NotFound(f"Hypervisor {host_id} could not be found.")
-    for view in await list_hosts(s, settings):
-        if view.row.id == int(host_id):
-            return view
-    raise errors.NotFound(f"Hypervisor {host_id} could not be found.")
-
-
 async def set_enabled(s: AsyncSession, host: str, binary: str, enabled: bool,
                       reason: str | None = None) -> HostRow:
     """Enable or disable a host's compute service; a disabled host takes no new servers."""
@@ -80,21 +72,117 @@ async def set_enabled(s: AsyncSession, host: str, binary: str, enabled: bool,
 
 # --- os-services (admin) --------------------------------------------------------------------
 
+SERVICES_RULE = "compute:os-services"
+
+
+async def _view(s: AsyncSession, settings: Settings, row: HostRow) -> HostView:
+    return (await list_hosts(s, settings, name=row.name))[0]
+
 
 async def list_services(cloud: Cloud, caller: Caller, *, host: str | None,
                         binary: str | None) -> list[HostView]:
     """The nova-compute service of every host (or of the one named)."""
-    authorize(caller, "compute:os-services")
+    authorize(caller, SERVICES_RULE)
     async with cloud.db.reader() as s:
         views = await list_hosts(s, cloud.settings, name=host)
     return views if binary is None or binary == COMPUTE_BINARY else []
 
 
+def _compute_only(binary: str) -> None:
+    if binary != COMPUTE_BINARY:
+        raise errors.BadRequest(f"Updating a {binary} service is not supported. Only "
+                                "nova-compute services can be updated.")
+
+
+async def _by_host(s: AsyncSession, host: str, binary: str) -> HostRow:
+    """The service of `host` and `binary` as the pre-2.53 updates name it."""
+    _compute_only(binary)
+    row = await s.scalar(select(HostRow).where(HostRow.name == host))
+    if row is None:
+        raise errors.NotFound(f"Host '{host}' is not mapped to any cell")
+    return row
+
+
 async def set_service_enabled(cloud: Cloud, caller: Caller, *, host: str, binary: str,
                               enabled: bool, reason: str | None = None) -> HostRow:
-    authorize(caller, "compute:os-services")
+    """Enable or disable the service named by host and binary (a disabled host takes no new
+    servers); enabling clears the reason."""
+    authorize(caller, SERVICES_RULE)
     async with cloud.db.session() as s:
-        return await set_enabled(s, host, binary, enabled, reason)
+        row = await _by_host(s, host, binary)
+        row.enabled = enabled
+        row.disabled_reason = None if enabled else reason
+        return row
+
+
+async def set_service_forced_down(cloud: Cloud, caller: Caller, *, host: str, binary: str,
+                                  forced_down: bool) -> HostRow:
+    """Force the service down (the host counts as down whatever its heartbeat) or lift it."""
+    authorize(caller, SERVICES_RULE)
+    async with cloud.db.session() as s:
+        row = await _by_host(s, host, binary)
+        row.forced_down = forced_down
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceUpdate:
+    """A 2.53 update of one service: its status ("enabled" or "disabled", the latter with an
+    optional reason) and/or forced_down; None leaves it as it is."""
+
+    status: str | None = None
+    disabled_reason: str | None = None
+    forced_down: bool | None = None
+
+
+async def update_service(cloud: Cloud, caller: Caller, service_uuid: str,
+                         change: ServiceUpdate) -> HostView:
+    """Apply `change` to the service of that uuid; the service as it is afterwards. A reason
+    goes only with disabling, and an update has to change the status or forced_down."""
+    authorize(caller, SERVICES_RULE)
+    async with cloud.db.session() as s:
+        row = await s.scalar(select(HostRow).where(HostRow.uuid == service_uuid))
+        if row is None:
+            raise errors.NotFound(f"Service {service_uuid} could not be found.")
+        if change.status == "enabled" and change.disabled_reason:
+            raise errors.BadRequest("Specifying 'disabled_reason' with status 'enabled' is "
+                                    "invalid.")
+        if change.status is None and change.forced_down is None:
+            raise errors.BadRequest("No updates were requested. Fields 'status' or "
+                                    "'forced_down' should be specified.")
+        if change.status is not None:
+            row.enabled = change.status == "enabled"
+            row.disabled_reason = None if row.enabled else change.disabled_reason
+        if change.forced_down is not None:
+            row.forced_down = change.forced_down
+        await s.flush()
+        return await _view(s, cloud.settings, row)
+
+
+async def delete_service(cloud: Cloud, caller: Caller, service_id: str, *,
+                         by_uuid: bool) -> None:
+    """Remove a host's compute service (by its uuid, or by its integer id before 2.53): it
+    leaves its aggregates and its hypervisor goes with it. Refused while servers are on the
+    host or moving from or to it. A host whose agent starts again registers anew."""
+    authorize(caller, SERVICES_RULE)
+    async with cloud.db.session() as s:
+        where = HostRow.uuid == service_id if by_uuid else HostRow.id == int(service_id)
+        row = await s.scalar(select(HostRow).where(where))
+        if row is None:
+            raise errors.NotFound(f"Service {service_id} not found.")
+        hosted = await s.scalar(select(func.count()).select_from(ServerRow).where(
+            ServerRow.host == row.name, ServerRow.deleted.is_(False)))
+        if hosted:
+            raise errors.Conflict("Unable to delete compute service that is hosting "
+                                  "instances. Migrate or delete the instances first.")
+        moving = await s.scalars(select(ServerRow.pending).where(
+            ServerRow.deleted.is_(False), ServerRow.pending.is_not(None)))
+        if any(row.name in (source_of(p), destination_of(p)) for p in moving):
+            raise errors.Conflict("Unable to delete compute service that has in-progress "
+                                  "migrations. Complete the migrations or delete the "
+                                  "instances first.")
+        await s.execute(delete(AggregateHostRow).where(AggregateHostRow.host == row.name))
+        await s.delete(row)
 
 
 # --- os-hosts (admin) -----------------------------------------------------------------------

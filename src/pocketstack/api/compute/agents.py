@@ -8,6 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.microversions import LEGACY_V2
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import agents as service
@@ -21,7 +22,7 @@ GONE = "This resource is no longer available. No forwarding address is given."
 
 def legacy_only(ctx: Ctx) -> None:
     """The API exists only under /v2; under /v2.1 it was removed (410, as Nova answers)."""
-    if ctx.version != (2, 0):
+    if ctx.version != LEGACY_V2:
         raise errors.ApiError(GONE, code=410)
 
 

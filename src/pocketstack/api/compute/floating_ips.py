@@ -1,5 +1,6 @@
 """Compute os-floating-ips and os-floating-ip-pools (Nova's proxy to the network service,
-present up to microversion 2.35): list, show, allocate from a pool, release."""
+served up to microversion 2.35 and by the legacy /v2 API): list, show, allocate from a pool,
+release."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import network_proxies
 from pocketstack.services.network_proxies import NovaFloatingIp
+
+# Nova's MAX_PROXY_API_SUPPORT_VERSION.
+PROXY = serves("2.0", "2.35", area="floating IPs (proxy)",
+               summary="/os-floating-ips and /os-floating-ip-pools")
 
 
 def view(item: NovaFloatingIp) -> dict[str, Any]:
@@ -55,9 +61,9 @@ async def list_pools(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/os-floating-ips", list_floating_ips),
-    Route("POST", "/os-floating-ips", create_floating_ip),
-    Route("GET", "/os-floating-ips/{floating_ip_id}", show_floating_ip),
-    Route("DELETE", "/os-floating-ips/{floating_ip_id}", delete_floating_ip),
-    Route("GET", "/os-floating-ip-pools", list_pools),
+    Route("GET", "/os-floating-ips", list_floating_ips, versions=PROXY),
+    Route("POST", "/os-floating-ips", create_floating_ip, versions=PROXY),
+    Route("GET", "/os-floating-ips/{floating_ip_id}", show_floating_ip, versions=PROXY),
+    Route("DELETE", "/os-floating-ips/{floating_ip_id}", delete_floating_ip, versions=PROXY),
+    Route("GET", "/os-floating-ip-pools", list_pools, versions=PROXY),
 ]

@@ -1,6 +1,7 @@
 """Compute os-hosts (admin): the compute hosts with their zone, one host's resources (total,
 used now, used at most, and per project), enabling/disabling and maintenance mode, and the
-power actions, which a fake host answers as Nova's fake driver does (records only)."""
+power actions, which a fake host answers as Nova's fake driver does (records only). Served up
+to microversion 2.42 and by the legacy /v2 API."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import hosts as host_service
 from pocketstack.validation import invalid
 
+# Gone from 2.43, as in Nova (os-hypervisors and os-services replace it); /v2 keeps it.
+HOSTS = serves("2.0", "2.42", area="hosts", summary="/os-hosts (all)")
 SERVICE = "compute"
 # The control services this process runs, in the internal zone as Nova lists them.
 CONTROL_SERVICES = ("scheduler", "conductor")
@@ -106,10 +110,10 @@ async def reboot(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/os-hosts", list_hosts),
-    Route("GET", "/os-hosts/{host_name}", show_host),
-    Route("PUT", "/os-hosts/{host_name}", update_host),
-    Route("GET", "/os-hosts/{host_name}/startup", startup),
-    Route("GET", "/os-hosts/{host_name}/shutdown", shutdown),
-    Route("GET", "/os-hosts/{host_name}/reboot", reboot),
+    Route("GET", "/os-hosts", list_hosts, versions=HOSTS),
+    Route("GET", "/os-hosts/{host_name}", show_host, versions=HOSTS),
+    Route("PUT", "/os-hosts/{host_name}", update_host, versions=HOSTS),
+    Route("GET", "/os-hosts/{host_name}/startup", startup, versions=HOSTS),
+    Route("GET", "/os-hosts/{host_name}/shutdown", shutdown, versions=HOSTS),
+    Route("GET", "/os-hosts/{host_name}/reboot", reboot, versions=HOSTS),
 ]

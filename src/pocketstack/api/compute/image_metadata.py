@@ -1,4 +1,5 @@
-"""Compute: image metadata (/images/{id}/metadata[/{key}]), the image's custom properties."""
+"""Compute: image metadata (/images/{id}/metadata[/{key}]), the image's custom properties,
+served up to microversion 2.38 (and by the legacy /v2 API)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.compute.images import deprecated_after_2_35, nova_image_errors
+from pocketstack.api.compute.images import nova_image_errors
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import image_catalog, image_updates
 from pocketstack.validation import invalid
 
+# The image-metadata proxy stays until 2.38 (Nova's MAX_IMAGE_META_PROXY_API_VERSION).
+PROXY = serves("2.0", "2.38", area="images (proxy)", summary="/images/{id}/metadata[/{key}]")
 KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 
 
@@ -31,7 +35,6 @@ def check_metadata(field: str, metadata: dict[str, Any]) -> dict[str, str]:
 
 
 async def _show_metadata(ctx: Ctx) -> dict[str, Any]:
-    deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
         image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
@@ -59,20 +62,17 @@ async def show_image_metadata_item(ctx: Ctx) -> Response:
 
 async def create_image_metadata(ctx: Ctx) -> Response:
     """POST merges the given items into the image's metadata."""
-    deprecated_after_2_35(ctx)
     metadata = check_metadata("metadata", await ctx.json_object("metadata"))
     return json_response({"metadata": await _write_metadata(ctx, metadata, replace=False)})
 
 
 async def update_image_metadata(ctx: Ctx) -> Response:
     """PUT replaces the image's whole metadata."""
-    deprecated_after_2_35(ctx)
     metadata = check_metadata("metadata", await ctx.json_object("metadata"))
     return json_response({"metadata": await _write_metadata(ctx, metadata, replace=True)})
 
 
 async def update_image_metadata_item(ctx: Ctx) -> Response:
-    deprecated_after_2_35(ctx)
     key = ctx.params["key"]
     meta = check_metadata("meta", await ctx.json_object("meta"))
     if len(meta) > 1:
@@ -84,7 +84,6 @@ async def update_image_metadata_item(ctx: Ctx) -> Response:
 
 
 async def delete_image_metadata_item(ctx: Ctx) -> Response:
-    deprecated_after_2_35(ctx)
     image_id, key = ctx.params["image_id"], ctx.params["key"]
     with nova_image_errors(image_id):
         await image_updates.delete_image_metadata_item(ctx.cloud, ctx.caller, image_id, key)
@@ -92,10 +91,10 @@ async def delete_image_metadata_item(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/images/{image_id}/metadata", list_image_metadata),
-    Route("POST", "/images/{image_id}/metadata", create_image_metadata),
-    Route("PUT", "/images/{image_id}/metadata", update_image_metadata),
-    Route("GET", "/images/{image_id}/metadata/{key}", show_image_metadata_item),
-    Route("PUT", "/images/{image_id}/metadata/{key}", update_image_metadata_item),
-    Route("DELETE", "/images/{image_id}/metadata/{key}", delete_image_metadata_item),
+    Route("GET", "/images/{image_id}/metadata", list_image_metadata, versions=PROXY),
+    Route("POST", "/images/{image_id}/metadata", create_image_metadata, versions=PROXY),
+    Route("PUT", "/images/{image_id}/metadata", update_image_metadata, versions=PROXY),
+    Route("GET", "/images/{image_id}/metadata/{key}", show_image_metadata_item, versions=PROXY),
+    Route("PUT", "/images/{image_id}/metadata/{key}", update_image_metadata_item, versions=PROXY),
+    Route("DELETE", "/images/{image_id}/metadata/{key}", delete_image_metadata_item, versions=PROXY),
 ]

@@ -1,4 +1,5 @@
-"""Compute: images (list, detail, show, delete), a view of the image service's records."""
+"""Compute: images (list, detail, show, delete), a view of the image service's records, served
+up to microversion 2.35 (and by the legacy /v2 API)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.cached_reads import cached
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.compute.views_links import next_link, resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
@@ -19,6 +21,9 @@ from pocketstack.services.records import ImageRow
 from pocketstack.timeutil import iso_z, parse_iso
 from pocketstack.validation import OSLO
 
+# The image proxy is gone from 2.36 (Nova's MAX_PROXY_API_SUPPORT_VERSION); /v2 keeps it.
+PROXY = serves("2.0", "2.35", area="images (proxy)",
+               summary="GET /images, /images/detail, GET and DELETE /images/{id}")
 MAX_LIMIT = 1000
 STATUS = {"active": "ACTIVE", "queued": "SAVING", "saving": "SAVING", "deleted": "DELETED",
           "pending_delete": "DELETED", "killed": "ERROR"}
@@ -108,12 +113,6 @@ def image_query(ctx: Ctx) -> ImageQuery:
     return q
 
 
-def deprecated_after_2_35(ctx: Ctx) -> None:
-    """The image proxy APIs are gone from microversion 2.36 on."""
-    if ctx.version >= (2, 36):
-        raise errors.NotFound("The resource could not be found.")
-
-
 @contextlib.contextmanager
 def nova_image_errors(image_id: str, forbidden: str | None = None) -> Iterator[None]:
     """Nova's wording for images it cannot see or may not change."""
@@ -131,7 +130,6 @@ def nova_image_errors(image_id: str, forbidden: str | None = None) -> Iterator[N
 
 
 async def _list(ctx: Ctx) -> tuple[ImageQuery, list[ImageRow]]:
-    deprecated_after_2_35(ctx)
     query = image_query(ctx)
     rows = await image_catalog.list_images(ctx.cloud, ctx.caller, query, require_project=True)
     return query, rows
@@ -156,7 +154,6 @@ async def list_images_detail(ctx: Ctx) -> Response:
 
 
 async def show_image(ctx: Ctx) -> Response:
-    deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id):
         image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
@@ -164,7 +161,6 @@ async def show_image(ctx: Ctx) -> Response:
 
 
 async def delete_image(ctx: Ctx) -> Response:
-    deprecated_after_2_35(ctx)
     image_id = ctx.params["image_id"]
     with nova_image_errors(image_id, "You are not allowed to delete the image."):
         await image_catalog.delete_image(ctx.cloud, ctx.caller, image_id)
@@ -177,9 +173,9 @@ async def delete_image_without_id(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/images", cached(list_images)),
-    Route("DELETE", "/images", delete_image_without_id),
-    Route("GET", "/images/detail", cached(list_images_detail)),
-    Route("GET", "/images/{image_id}", show_image),
-    Route("DELETE", "/images/{image_id}", delete_image),
+    Route("GET", "/images", cached(list_images), versions=PROXY),
+    Route("DELETE", "/images", delete_image_without_id, versions=PROXY),
+    Route("GET", "/images/detail", cached(list_images_detail), versions=PROXY),
+    Route("GET", "/images/{image_id}", show_image, versions=PROXY),
+    Route("DELETE", "/images/{image_id}", delete_image, versions=PROXY),
 ]

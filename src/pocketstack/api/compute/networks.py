@@ -1,4 +1,4 @@
-"""Compute os-networks (microversion < 2.36): a read-only view of the Neutron networks the
+"""Compute os-networks (up to microversion 2.35): a read-only view of the Neutron networks the
 caller can see, in nova-network's field names (admins see the extra system fields). Creating,
 deleting and associating nova-networks answer 410 Gone, as in today's Nova."""
 
@@ -11,13 +11,27 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute.agents import GONE
-from pocketstack.api.compute.security_groups import proxy_only
+from pocketstack.api.compute.microversions import serves, since
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import network_proxies
 from pocketstack.services.network_proxies import NovaNetwork
 from pocketstack.services.records import SubnetRow
 from pocketstack.timeutil import iso_plain
+
+# Nova's MAX_PROXY_API_SUPPORT_VERSION: listing and showing are gone from 2.36 (the legacy /v2
+# API keeps them); the nova-network writes answer 410 at every version, as in Nova.
+PROXY = serves("2.0", "2.35", area="networks (proxy)", summary="GET /os-networks[/{id}]")
+# The other nova-network proxies and their changes; pocketstack does not serve these APIs yet
+# (os-fixed-ips, os-virtual-interfaces), so a request for them is answered 404 at any version.
+since("2.4", "fixed IPs (proxy)", "os-fixed-ips would show `reserved`: pocketstack serves no "
+      "os-fixed-ips yet")
+since("2.12", "virtual interfaces", "os-virtual-interfaces would show `net_id`: pocketstack "
+      "serves no os-virtual-interfaces yet")
+since("2.44", "virtual interfaces", "GET /servers/{id}/os-virtual-interfaces gone (404); "
+      "pocketstack never served it")
+since("2.36", "proxy APIs", "os-tenant-networks, os-fixed-ips, os-fping, os-volumes, "
+      "os-snapshots...: never served (404)")
 
 ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
               "vpn_private_address", "host", "bridge_interface", "multi_host", "priority",
@@ -60,27 +74,24 @@ def view(item: NovaNetwork, is_admin: bool) -> dict[str, Any]:
 
 
 async def list_networks(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     found = await network_proxies.list_networks(ctx.cloud, ctx.caller)
     return json_response({"networks": [view(item, ctx.is_admin) for item in found]})
 
 
 async def show_network(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     item = await network_proxies.show_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
     return json_response({"network": view(item, ctx.is_admin)})
 
 
 async def gone(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     raise errors.ApiError(GONE, code=410)
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/os-networks", list_networks),
+    Route("GET", "/os-networks", list_networks, versions=PROXY),
     Route("POST", "/os-networks", gone),
     Route("POST", "/os-networks/add", gone),
-    Route("GET", "/os-networks/{network_id}", show_network),
+    Route("GET", "/os-networks/{network_id}", show_network, versions=PROXY),
     Route("DELETE", "/os-networks/{network_id}", gone),
     Route("POST", "/os-networks/{network_id}/action", gone),
 ]

@@ -1,5 +1,6 @@
 """Compute os-security-groups, os-security-group-rules and a server's security groups: Nova's
-proxy views over the Neutron security group records (present up to microversion 2.35).
+proxy views over the Neutron security group records (the first two up to microversion 2.35,
+a server's groups at every version).
 Nova shows only ingress rules; ids are the Neutron uuids."""
 
 from __future__ import annotations
@@ -9,16 +10,17 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute.microversions import serves
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import security_group_proxy as proxy
 from pocketstack.services.records import SecurityGroupRow, SecurityGroupRuleRow
 from pocketstack.services.security_group_proxy import PORT_PROTOCOLS, NovaGroup, RuleRequest
 
-
-def proxy_only(ctx: Ctx) -> None:
-    if ctx.version >= (2, 36):
-        raise errors.NotFound("The resource could not be found.")
+# Nova's MAX_PROXY_API_SUPPORT_VERSION: the security group proxies are gone from 2.36 (the
+# legacy /v2 API keeps them); a server's security groups stay at every version.
+PROXY = serves("2.0", "2.35", area="security groups (proxy)",
+               summary="/os-security-groups and /os-security-group-rules")
 
 
 def rule_view(rule: SecurityGroupRuleRow, groups: dict[str, SecurityGroupRow]) -> dict[str, Any]:
@@ -55,7 +57,6 @@ def _property(body: dict[str, Any], name: str) -> str:
 
 
 async def list_groups(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     # Nova reads any value but 0, false or nothing as asking for every project's groups.
     all_tenants = ctx.query.get("all_tenants", "0").lower() not in ("0", "false", "")
     found = await proxy.list_groups(ctx.cloud, ctx.caller, all_tenants=all_tenants)
@@ -63,13 +64,11 @@ async def list_groups(ctx: Ctx) -> Response:
 
 
 async def show_group(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     item = await proxy.show_group(ctx.cloud, ctx.caller, ctx.params["group_id"])
     return json_response({"security_group": group_view(item)})
 
 
 async def create_group(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     body = await ctx.json_object("security_group")
     name, description = _property(body, "name"), _property(body, "description")
     item = await proxy.create_group(ctx.cloud, ctx.caller, name=name, description=description)
@@ -77,7 +76,6 @@ async def create_group(ctx: Ctx) -> Response:
 
 
 async def update_group(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     body = await ctx.json_object("security_group")
     name, description = _property(body, "name"), _property(body, "description")
     item = await proxy.update_group(ctx.cloud, ctx.caller, ctx.params["group_id"], name=name,
@@ -86,13 +84,11 @@ async def update_group(ctx: Ctx) -> Response:
 
 
 async def delete_group(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     await proxy.delete_group(ctx.cloud, ctx.caller, ctx.params["group_id"])
     return empty(202)
 
 
 async def create_rule(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     body = await ctx.json_object("security_group_rule")
     parent = body.get("parent_group_id")
     if not isinstance(parent, str | int) or isinstance(parent, bool) or not str(parent):
@@ -105,7 +101,6 @@ async def create_rule(ctx: Ctx) -> Response:
 
 
 async def delete_rule(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     await proxy.delete_rule(ctx.cloud, ctx.caller, ctx.params["rule_id"])
     return empty(202)
 
@@ -115,19 +110,18 @@ async def delete_without_id(ctx: Ctx) -> Response:
 
 
 async def server_groups(ctx: Ctx) -> Response:
-    proxy_only(ctx)
     found = await proxy.server_groups(ctx.cloud, ctx.caller, ctx.params["server_id"])
     return json_response({"security_groups": [group_view(item) for item in found]})
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/os-security-groups", list_groups),
-    Route("POST", "/os-security-groups", create_group),
-    Route("DELETE", "/os-security-groups", delete_without_id),
-    Route("GET", "/os-security-groups/{group_id}", show_group),
-    Route("PUT", "/os-security-groups/{group_id}", update_group),
-    Route("DELETE", "/os-security-groups/{group_id}", delete_group),
-    Route("POST", "/os-security-group-rules", create_rule),
-    Route("DELETE", "/os-security-group-rules/{rule_id}", delete_rule),
+    Route("GET", "/os-security-groups", list_groups, versions=PROXY),
+    Route("POST", "/os-security-groups", create_group, versions=PROXY),
+    Route("DELETE", "/os-security-groups", delete_without_id, versions=PROXY),
+    Route("GET", "/os-security-groups/{group_id}", show_group, versions=PROXY),
+    Route("PUT", "/os-security-groups/{group_id}", update_group, versions=PROXY),
+    Route("DELETE", "/os-security-groups/{group_id}", delete_group, versions=PROXY),
+    Route("POST", "/os-security-group-rules", create_rule, versions=PROXY),
+    Route("DELETE", "/os-security-group-rules/{rule_id}", delete_rule, versions=PROXY),
     Route("GET", "/servers/{server_id}/os-security-groups", server_groups),
 ]

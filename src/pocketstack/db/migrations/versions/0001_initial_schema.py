@@ -123,6 +123,8 @@ def upgrade() -> None:
     )
     op.create_table('hosts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('node_uuid', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('availability_zone', sa.String(length=255), nullable=False),
     sa.Column('driver', sa.String(length=32), nullable=False),
@@ -136,7 +138,9 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('name')
+    sa.UniqueConstraint('name'),
+    sa.UniqueConstraint('node_uuid'),
+    sa.UniqueConstraint('uuid')
     )
     op.create_table('images',
     sa.Column('id', sa.String(length=36), nullable=False),
