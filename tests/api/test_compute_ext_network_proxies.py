@@ -1,6 +1,7 @@
 """Nova's network proxies (microversion < 2.36) over the Neutron records: os-security-groups,
-os-security-group-rules, a server's os-security-groups, and os-networks (read-only): shapes as
-Tempest's schemas have them, 400 on bad bodies, 404 across projects, the same ids as Neutron."""
+os-security-group-rules, a server's os-security-groups, os-networks and os-tenant-networks
+(read-only): shapes as Tempest's schemas have them, 400 on bad bodies, 404 across projects, the
+same ids as Neutron."""
 
 from __future__ import annotations
 
@@ -206,6 +207,29 @@ def test_networks_admin_fields_and_privacy(admin: Api, member: Api, other_member
 def test_nova_network_changes_are_gone(admin: Api) -> None:
     assert admin.post("/compute/v2.1/os-networks", json={"network": {"label": "x"}}).status_code == 410
     assert admin.delete(f"/compute/v2.1/os-networks/{uuid.uuid4()}").status_code == 410
+
+
+@pytest.mark.parametrize("version", ROOTS)
+def test_tenant_networks_list_and_show(member: Api, other_member: Api, version: str) -> None:
+    network = make_network(member)
+    base = f"{root(member, version)}/os-tenant-networks"
+    resp = member.get(base)
+    assert resp.status_code == 200, resp.text
+    listed = {n["id"]: n for n in resp.json()["networks"]}
+    # Nova's view over Neutron: the id and name, and the string "None" for the cidr.
+    assert listed[network["id"]] == {"id": network["id"], "cidr": "None",
+                                     "label": network["name"]}
+    assert {n["label"] for n in listed.values()} >= {"private", "public"}   # shared, external
+    resp = member.get(f"{base}/{network['id']}")
+    assert resp.status_code == 200
+    assert resp.json() == {"network": listed[network["id"]]}
+    other = other_member.get(f"{root(other_member, version)}/os-tenant-networks")
+    assert network["id"] not in {n["id"] for n in other.json()["networks"]}
+    resp = other_member.get(f"{root(other_member, version)}/os-tenant-networks/{network['id']}")
+    assert resp.status_code == 404
+    assert resp.json() == {"itemNotFound": {"code": 404, "message": "Network not found"}}
+    assert member.post(base, json={"network": {"label": "x"}}).status_code == 410
+    assert member.delete(f"{base}/{network['id']}").status_code == 410
 
 
 def test_rules_naming_a_deleted_group_go_with_it(member: Api) -> None:

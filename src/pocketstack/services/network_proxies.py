@@ -1,6 +1,6 @@
 """Nova's proxies to the network service, present up to microversion 2.35: os-networks,
-os-floating-ips and os-floating-ip-pools, with Nova's policy, lookups and error messages over
-the network records."""
+os-tenant-networks, os-floating-ips and os-floating-ip-pools, with Nova's policy, lookups and
+error messages over the network records."""
 
 from __future__ import annotations
 
@@ -41,8 +41,7 @@ async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
     """The networks the caller can see (admins: every network)."""
     authorize(caller, "compute:os-networks:list")
     async with cloud.db.reader() as s:
-        rows = await networks.find_networks(s, project_id=caller.project_id,
-                                            is_admin=caller.is_admin, filters={}, page=Page())
+        rows = await _visible_networks(s, caller)
         subnets = await _subnets(s, [r.id for r in rows])
     return [NovaNetwork(r, subnets[r.id]) for r in rows]
 
@@ -50,12 +49,36 @@ async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNetwork:
     authorize(caller, "compute:os-networks:show")
     async with cloud.db.reader() as s:
-        try:
-            row = await networks.get_network(s, network_id, project_id=caller.project_id,
-                                             is_admin=caller.is_admin)
-        except errors.NotFound:
-            raise errors.NotFound("Network could not be found.") from None
+        row = await _visible_network(s, caller, network_id, "Network could not be found.")
         return NovaNetwork(row, (await _subnets(s, [row.id]))[row.id])
+
+
+async def list_tenant_networks(cloud: Cloud, caller: Caller) -> list[NetworkRow]:
+    """os-tenant-networks: what the network service lists for the caller's token (own, shared
+    and external networks; admins: every network)."""
+    authorize(caller, "compute:os-tenant-networks:list")
+    async with cloud.db.reader() as s:
+        return await _visible_networks(s, caller)
+
+
+async def show_tenant_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkRow:
+    authorize(caller, "compute:os-tenant-networks:show")
+    async with cloud.db.reader() as s:
+        return await _visible_network(s, caller, network_id, "Network not found")
+
+
+async def _visible_networks(s: AsyncSession, caller: Caller) -> list[NetworkRow]:
+    return await networks.find_networks(s, project_id=caller.project_id,
+                                        is_admin=caller.is_admin, filters={}, page=Page())
+
+
+async def _visible_network(s: AsyncSession, caller: Caller, network_id: str,
+                           missing: str) -> NetworkRow:
+    try:
+        return await networks.get_network(s, network_id, project_id=caller.project_id,
+                                          is_admin=caller.is_admin)
+    except errors.NotFound:
+        raise errors.NotFound(missing) from None
 
 
 # --- os-floating-ips and os-floating-ip-pools ---------------------------------------------------

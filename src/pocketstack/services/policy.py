@@ -143,6 +143,8 @@ RULES: dict[str, str] = {
     "compute:os-simple-tenant-usage:show": "owner",
     "compute:os-networks:list": "member",
     "compute:os-networks:show": "member",
+    "compute:os-tenant-networks:list": "member",
+    "compute:os-tenant-networks:show": "member",
     "compute:os-security-groups:list": "member",
     "compute:os-security-groups:show": "member",
     "compute:os-security-groups:create": "member",

@@ -39,6 +39,7 @@ from pocketstack.api.compute import (
     servers,
     services,
     simple_tenant_usage,
+    tenant_networks,
     versions,
     volume_attachments,
 )
@@ -74,6 +75,7 @@ ROUTES: list[Route] = [
     *cloudpipe.ROUTES,
     *security_groups.ROUTES,
     *networks.ROUTES,
+    *tenant_networks.ROUTES,
     *hosts.ROUTES,
     *simple_tenant_usage.ROUTES,
     *migrations.ROUTES,

@@ -30,8 +30,8 @@ since("2.12", "virtual interfaces", "os-virtual-interfaces would show `net_id`: 
       "serves no os-virtual-interfaces yet")
 since("2.44", "virtual interfaces", "GET /servers/{id}/os-virtual-interfaces gone (404); "
       "pocketstack never served it")
-since("2.36", "proxy APIs", "os-tenant-networks, os-fixed-ips, os-fping, os-volumes, "
-      "os-snapshots...: never served (404)")
+since("2.36", "proxy APIs", "os-fixed-ips, os-fping, os-volumes, os-snapshots...: never "
+      "served (404)")
 
 ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
               "vpn_private_address", "host", "bridge_interface", "multi_host", "priority",
