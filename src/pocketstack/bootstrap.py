@@ -75,7 +75,9 @@ async def bootstrap(state: State) -> Credentials | None:
             await identity.create_domain(s, "Default", domain_id=identity.DEFAULT_DOMAIN_ID,
                                          description="The default domain")
         roles = {}
-        for name in ("admin", "member", "reader", "service"):
+        # Keystone's bootstrap roles; `manager` is the project manager of Nova's policy
+        # defaults (Tempest's project_manager credentials are granted it).
+        for name in ("admin", "manager", "member", "reader", "service"):
             roles[name] = await identity.find_role_by_name(s, name) or await identity.create_role(s, name)
         admin_project = await identity.create_project(s, "admin", description="Bootstrap project for the cloud's administrators")
         demo_project = await identity.create_project(s, "demo", description="A project for a first try")

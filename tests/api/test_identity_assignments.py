@@ -38,6 +38,21 @@ def test_project_grant_lifecycle(cloud: LiveCloud, admin: Api, member: Api) -> N
     assert admin.head(grant).status_code == 404
 
 
+def test_bootstrap_roles_include_manager(cloud: LiveCloud, admin: Api, member: Api) -> None:
+    names = {r["name"] for r in admin.get("/identity/v3/roles").json()["roles"]}
+    assert {"admin", "manager", "member", "reader", "service"} <= names
+    # A project manager as Tempest makes one: a new user granted `manager` on a project.
+    user = new_user(admin)
+    (manager,) = admin.get("/identity/v3/roles", params={"name": "manager"}).json()["roles"]
+    grant = f"/identity/v3/projects/{member.project_id}/users/{user['id']}/roles/{manager['id']}"
+    assert admin.put(grant).status_code == 204
+    token = httpx.post(cloud.auth_url + "/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {"id": user["id"], "password": "pw-assign"}}},
+        "scope": {"project": {"id": member.project_id}}}})
+    assert token.status_code == 201
+    assert [r["name"] for r in token.json()["token"]["roles"]] == ["manager"]
+
+
 def test_grant_targets_must_exist(admin: Api, member: Api) -> None:
     role = admin.role_id("member")
     base = "/identity/v3/projects/{}/users/{}/roles/{}"
