@@ -141,6 +141,8 @@ RULES: dict[str, str] = {
     "compute:os-hosts": "admin",
     "compute:os-simple-tenant-usage:list": "admin",
     "compute:os-simple-tenant-usage:show": "owner",
+    "compute:os-instance-usage-audit-log:list": "admin",
+    "compute:os-instance-usage-audit-log:show": "admin",
     "compute:os-networks:list": "member",
     "compute:os-networks:show": "member",
     "compute:os-tenant-networks:list": "member",
