@@ -4,14 +4,15 @@ the network records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FloatingIpRow, NetworkRow, PortRow, SubnetRow
-from pocketstack.services import floating_ips, networks, quotas
+from pocketstack.db.models import FloatingIpRow, NetworkRow, NovaNetworkRow, PortRow, SubnetRow
+from pocketstack.services import floating_ips, networks, nova_networks, quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page
@@ -22,10 +23,13 @@ from pocketstack.services.policy import authorize
 
 @dataclass(frozen=True, slots=True)
 class NovaNetwork:
-    """A network with its subnets, from which nova-network's fields are drawn."""
+    """A network with its subnets, from which nova-network's fields are drawn, and what
+    os-networks keeps beside it (the associated host, nova-network's own fields)."""
 
     network: NetworkRow
     subnets: list[SubnetRow]
+    host: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[SubnetRow]]:
@@ -44,7 +48,15 @@ async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
         rows = await networks.find_networks(s, project_id=caller.project_id,
                                             is_admin=caller.is_admin, filters={}, page=Page())
         subnets = await _subnets(s, [r.id for r in rows])
-    return [NovaNetwork(r, subnets[r.id]) for r in rows]
+        extra = await nova_networks.nova_rows(s, [r.id for r in rows])
+    return [_nova_network(r, subnets[r.id], extra.get(r.id)) for r in rows]
+
+
+def _nova_network(row: NetworkRow, subnets: list[SubnetRow],
+                  extra: NovaNetworkRow | None) -> NovaNetwork:
+    if extra is None:
+        return NovaNetwork(row, subnets)
+    return NovaNetwork(row, subnets, extra.host, dict(extra.fields or {}))
 
 
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNetwork:
@@ -55,7 +67,8 @@ async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNet
                                              is_admin=caller.is_admin)
         except errors.NotFound:
             raise errors.NotFound("Network could not be found.") from None
-        return NovaNetwork(row, (await _subnets(s, [row.id]))[row.id])
+        extra = (await nova_networks.nova_rows(s, [row.id])).get(row.id)
+        return _nova_network(row, (await _subnets(s, [row.id]))[row.id], extra)
 
 
 # --- os-floating-ips and os-floating-ip-pools ---------------------------------------------------
