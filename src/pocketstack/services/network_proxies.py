@@ -1,6 +1,6 @@
-"""Nova's proxies to the network service, present up to microversion 2.35: os-networks,
-os-floating-ips and os-floating-ip-pools, with Nova's policy, lookups and error messages over
-the network records."""
+"""Nova's proxies to the network service: os-networks, os-floating-ips and os-floating-ip-pools
+(present up to microversion 2.35) and os-virtual-interfaces, with Nova's policy, lookups and
+error messages over the network records."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FloatingIpRow, NetworkRow, NovaNetworkRow, PortRow, SubnetRow
-from pocketstack.services import floating_ips, networks, nova_networks, quotas
+from pocketstack.services import floating_ips, networks, nova_networks, quotas, servers
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page
@@ -160,3 +160,28 @@ async def list_floating_ip_pools(cloud: Cloud, caller: Caller) -> list[str]:
     async with cloud.db.reader() as s:
         return list(await s.scalars(select(NetworkRow.name).where(NetworkRow.external.is_(True))
                                     .order_by(NetworkRow.name)))
+
+
+# --- os-virtual-interfaces ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualInterface:
+    """A server's port as nova-network's virtual interface: its id, MAC and network."""
+
+    id: str
+    mac_address: str
+    net_id: str
+
+
+async def list_virtual_interfaces(cloud: Cloud, caller: Caller, server_id: str, *,
+                                  limit: int, offset: int) -> list[VirtualInterface]:
+    """The server's ports in the order they were made (404 for another project's server)."""
+    authorize(caller, "compute:os-virtual-interfaces")
+    async with cloud.db.reader() as s:
+        row = await servers.get_server(s, server_id, project_id=caller.project_id,
+                                       is_admin=caller.is_admin)
+        ports = await s.scalars(select(PortRow).where(PortRow.device_id == row.id)
+                                .order_by(PortRow.created_at, PortRow.id)
+                                .offset(offset).limit(limit))
+        return [VirtualInterface(p.id, p.mac_address, p.network_id) for p in ports]

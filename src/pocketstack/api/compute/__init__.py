@@ -44,6 +44,7 @@ from pocketstack.api.compute import (
     simple_tenant_usage,
     tenant_networks,
     versions,
+    virtual_interfaces,
     volume_attachments,
 )
 from pocketstack.api.routing import Route
@@ -82,6 +83,7 @@ ROUTES: list[Route] = [
     *fixed_ips.ROUTES,
     *floating_ips_bulk.ROUTES,
     *floating_ip_dns.ROUTES,
+    *virtual_interfaces.ROUTES,
     *hosts.ROUTES,
     *simple_tenant_usage.ROUTES,
     *migrations.ROUTES,
