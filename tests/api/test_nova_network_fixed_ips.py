@@ -101,3 +101,19 @@ def test_v2_1_is_gone(admin: Api) -> None:
     assert admin.get("/compute/v2.1/os-fixed-ips/10.0.0.3").status_code == 410
     resp = admin.post("/compute/v2.1/os-fixed-ips/10.0.0.3/action", json={"reserve": None})
     assert resp.status_code == 410
+
+
+def test_parallel_reserves_hold_the_address_once(admin: Api) -> None:
+    network = create_network(admin)
+    address = network["cidr"].replace(".0/24", ".99")
+
+    def reserve(_: int) -> int:
+        return admin.post(f"{fixed_ip_url(admin, address)}/action",
+                          json={"reserve": None}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(reserve, range(8))) == {202}
+    ports = admin.get(f"/network/v2.0/ports?network_id={network['id']}").json()["ports"]
+    assert [[ip["ip_address"] for ip in p["fixed_ips"]] for p in ports] == [[address]]
+    assert admin.post(f"{fixed_ip_url(admin, address)}/action", json={"unreserve": None}).status_code == 202
+    assert admin.get(f"/network/v2.0/ports?network_id={network['id']}").json()["ports"] == []

@@ -155,3 +155,25 @@ def test_v2_1_is_gone(admin: Api) -> None:
     assert resp.status_code == 410
     assert admin.put("/compute/v2.1/os-floating-ips-bulk/delete",
                      json={"ip_range": "198.19.4.1"}).status_code == 410
+
+
+def test_parallel_creates_of_one_range_make_it_once(admin: Api) -> None:
+    ip_range = fresh_range()
+    pools = [f"pool-{uuid.uuid4().hex[:6]}" for _ in range(6)]
+
+    def create(pool: str) -> Any:
+        return admin.post(bulk(admin), json={"floating_ips_bulk_create": {
+            "ip_range": ip_range, "pool": pool}})
+
+    with ThreadPoolExecutor(6) as threads:
+        answers = list(threads.map(create, pools))
+    assert sorted(r.status_code for r in answers) == [200] + [400] * 5
+    (winner,) = [p for p, r in zip(pools, answers, strict=True) if r.status_code == 200]
+    shown = listed(admin)
+    base = ip_range.rsplit(".", 1)[0]
+    assert {shown[f"{base}.{i}"]["pool"] for i in range(1, 7)} == {winner}
+    # The losers left no pool network behind.
+    for pool in pools:
+        found = admin.get(f"/network/v2.0/networks?name={pool}").json()["networks"]
+        assert len(found) == (pool == winner)
+    admin.put(f"{bulk(admin)}/delete", json={"ip_range": ip_range})

@@ -224,3 +224,15 @@ def test_tenant_network_in_use(member: Api) -> None:
     server = active_server(member, networks=[{"uuid": network["id"]}])
     assert member.delete(f"{base}/{network['id']}").status_code == 409
     member.delete(f"/compute/v2.1/servers/{server['id']}")
+
+
+def test_members_see_unassociated_networks(admin: Api, member: Api) -> None:
+    # nova-network showed a project its own networks and those of no project.
+    free = create_network(admin)
+    taken = create_network(admin, project_id=admin.project_id)
+    ids = {n["id"] for n in member.get(f"{legacy(member)}/os-networks").json()["networks"]}
+    assert free["id"] in ids and taken["id"] not in ids
+    shown = member.get(f"{legacy(member)}/os-networks/{free['id']}").json()["network"]
+    assert "project_id" not in shown and shown["label"] == free["label"]
+    assert member.get(f"{legacy(member)}/os-networks/{taken['id']}").status_code == 404
+    assert taken["project_id"] == admin.project_id

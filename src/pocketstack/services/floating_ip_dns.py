@@ -9,6 +9,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -34,6 +35,14 @@ class Entry:
     ip: str
 
 
+async def _flush(s: AsyncSession, lost_race: str) -> None:
+    """Write; 409 when a parallel request created the same row first."""
+    try:
+        await s.flush()
+    except IntegrityError:
+        raise errors.Conflict(lost_race) from None
+
+
 def _domain(row: DnsDomainRow) -> Domain:
     return Domain(row.domain, row.scope, row.project_id, row.availability_zone)
 
@@ -55,7 +64,7 @@ async def put_domain(cloud: Cloud, caller: Caller, domain: Domain) -> Domain:
             s.add(row)
         row.scope, row.project_id = domain.scope, domain.project
         row.availability_zone = domain.availability_zone
-        await s.flush()
+        await _flush(s, f"Domain {domain.domain} was created at the same time; try again.")
         return _domain(row)
 
 
@@ -111,7 +120,7 @@ async def put_entry(cloud: Cloud, caller: Caller, entry: Entry, dns_type: str) -
                               created_at=utcnow())
             s.add(row)
         row.address = entry.ip
-        await s.flush()
+        await _flush(s, f"DNS entry {entry.name} was created at the same time; try again.")
     return entry
 
 

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -127,7 +128,11 @@ async def create_range(cloud: Cloud, caller: Caller, ip_range: str, pool: str,
                                     interface=interface, made_subnet=made_subnet,
                                     made_network=made_network, created_at=now)
                   for address in addresses)
-        await s.flush()
+        try:
+            await s.flush()
+        except IntegrityError:
+            # Another bulk create took one of the addresses since the check above.
+            raise errors.BadRequest(f"Floating ip in {ip_range} already exists.") from None
 
 
 async def list_floating_ips(cloud: Cloud, caller: Caller,

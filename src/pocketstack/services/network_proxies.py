@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -41,12 +41,21 @@ async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[Su
     return found
 
 
+def _nova_visible(caller: Caller) -> list[ColumnElement[bool]]:
+    """What the network API shows the caller, and the networks of no project, which
+    nova-network showed every project beside its own ("allow_none")."""
+    conditions = networks.visible_networks(caller.project_id, caller.is_admin)
+    if not conditions:
+        return []
+    return [or_(*conditions, NetworkRow.project_id == nova_networks.UNASSOCIATED)]
+
+
 async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
     """The networks the caller can see (admins: every network)."""
     authorize(caller, "compute:os-networks:list")
     async with cloud.db.reader() as s:
-        rows = await networks.find_networks(s, project_id=caller.project_id,
-                                            is_admin=caller.is_admin, filters={}, page=Page())
+        rows = list(await s.scalars(select(NetworkRow).where(*_nova_visible(caller))
+                                    .order_by(NetworkRow.created_at, NetworkRow.id)))
         subnets = await _subnets(s, [r.id for r in rows])
         extra = await nova_networks.nova_rows(s, [r.id for r in rows])
     return [_nova_network(r, subnets[r.id], extra.get(r.id)) for r in rows]
@@ -62,11 +71,10 @@ def _nova_network(row: NetworkRow, subnets: list[SubnetRow],
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNetwork:
     authorize(caller, "compute:os-networks:show")
     async with cloud.db.reader() as s:
-        try:
-            row = await networks.get_network(s, network_id, project_id=caller.project_id,
-                                             is_admin=caller.is_admin)
-        except errors.NotFound:
-            raise errors.NotFound("Network could not be found.") from None
+        row = await s.scalar(select(NetworkRow).where(NetworkRow.id == network_id,
+                                                      *_nova_visible(caller)))
+        if row is None:
+            raise errors.NotFound(nova_networks.NOT_FOUND)
         extra = (await nova_networks.nova_rows(s, [row.id])).get(row.id)
         return _nova_network(row, (await _subnets(s, [row.id]))[row.id], extra)
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -103,19 +104,36 @@ async def set_reserved(cloud: Cloud, caller: Caller, address: str, reserved: boo
 
 
 async def _reserve(s: AsyncSession, subnet: SubnetRow, address: str) -> None:
-    port_id = None
-    if await _holder(s, subnet.id, address) is None:
-        network = await s.get(NetworkRow, subnet.network_id)
-        now = utcnow()
-        port_id = str(uuid.uuid4())
-        s.add(PortRow(id=port_id, network_id=subnet.network_id,
-                      project_id=network.project_id if network else "", name="reserved",
-                      device_id="", device_owner=RESERVED_OWNER,
-                      mac_address=await ipam.claim_mac(s, subnet.network_id, None), status="DOWN", admin_state_up=False,
-                      description=f"Fixed IP {address} reserved (os-fixed-ips)",
-                      security_groups=[], revision_number=1, created_at=now, updated_at=now))
-        await s.flush()
-        s.add(FixedIpRow(port_id=port_id, subnet_id=subnet.id, ip_address=address))
-    s.add(FixedIpReservationRow(subnet_id=subnet.id, ip_address=address, port_id=port_id,
-                                created_at=utcnow()))
+    """Record the reservation, with a placeholder port when the address is free. A lost race
+    (the address allocated, or reserved, meanwhile) is settled by the unique constraints."""
+    for hold in (await _holder(s, subnet.id, address) is None, False):
+        try:
+            async with s.begin_nested():
+                port_id = await _placeholder(s, subnet, address) if hold else None
+                s.add(FixedIpReservationRow(subnet_id=subnet.id, ip_address=address,
+                                            port_id=port_id, created_at=utcnow()))
+                await s.flush()
+            return
+        except IntegrityError:
+            if await s.scalar(select(FixedIpReservationRow.subnet_id).where(
+                    FixedIpReservationRow.subnet_id == subnet.id,
+                    FixedIpReservationRow.ip_address == address)) is not None:
+                return
+
+
+async def _placeholder(s: AsyncSession, subnet: SubnetRow, address: str) -> str:
+    """A port of the address's network that holds it (down, owned by the network's project)."""
+    network = await s.get(NetworkRow, subnet.network_id)
+    now = utcnow()
+    port_id = str(uuid.uuid4())
+    s.add(PortRow(id=port_id, network_id=subnet.network_id,
+                  project_id=network.project_id if network else "", name="reserved",
+                  device_id="", device_owner=RESERVED_OWNER,
+                  mac_address=await ipam.claim_mac(s, subnet.network_id, None),
+                  status="DOWN", admin_state_up=False,
+                  description=f"Fixed IP {address} reserved (os-fixed-ips)",
+                  security_groups=[], revision_number=1, created_at=now, updated_at=now))
     await s.flush()
+    s.add(FixedIpRow(port_id=port_id, subnet_id=subnet.id, ip_address=address))
+    await s.flush()
+    return port_id
