@@ -47,7 +47,7 @@ def test_create_list_delete(admin: Api) -> None:
     base = ip_range.rsplit(".", 1)[0]
     mine = {a: f for a, f in listed(admin).items() if f["pool"] == pool}
     assert sorted(mine) == [f"{base}.{i}" for i in range(1, 7)]
-    assert mine[f"{base}.1"] == {"address": f"{base}.1", "instance_uuid": None,
+    assert mine[f"{base}.1"] == {"address": f"{base}.1", "fixed_ip": None, "instance_uuid": None,
                                  "interface": "eth1", "pool": pool, "project_id": None}
     # The pool is an external network of the network API, with the range as its subnet.
     networks = admin.get(f"/network/v2.0/networks?name={pool}").json()["networks"]
@@ -102,6 +102,7 @@ def test_list_by_host(admin: Api, member: Api) -> None:
     on_host = listed(admin, f"/{host}")
     assert on_host[fip["ip"]]["instance_uuid"] == server["id"]
     assert on_host[fip["ip"]]["project_id"] == member.project_id
+    assert on_host[fip["ip"]]["fixed_ip"] == server["addresses"]["private"][0]["addr"]
     assert all(f["instance_uuid"] for f in on_host.values())
     assert listed(admin, "/no-such-host") == {}
     member.delete(f"/compute/v2.1/servers/{server['id']}")

@@ -18,7 +18,9 @@ from pocketstack.validation import invalid
 
 
 def view(item: BulkFloatingIp) -> dict[str, Any]:
-    return {"address": item.address, "instance_uuid": item.instance_uuid,
+    """2013's fields and the fixed address the floating one points at, as the API reference
+    shows it."""
+    return {"address": item.address, "fixed_ip": item.fixed_ip, "instance_uuid": item.instance_uuid,
             "interface": item.interface, "pool": item.pool, "project_id": item.project_id}
 
 
