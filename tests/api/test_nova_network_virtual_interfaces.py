@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.api.local_cloud import local_cloud
 from tests.api.nova_network import create_network, legacy
 from tests.helpers import active_server, boot, show
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
@@ -56,9 +57,9 @@ def test_virtual_interfaces_of_a_missing_server(member: Api) -> None:
 # --- os-hide-server-addresses -------------------------------------------------------------------
 
 
-def slow_cloud(tmp_path: Path, **env: str) -> LiveCloud:
-    """A cloud whose guests take 2 s to build."""
-    return start_cloud(tmp_path, extra_env={"POCKETSTACK_FAKE__BUILD_TIME_S": "2", **env})
+def slow_cloud(tmp_path: Path) -> LiveCloud:
+    """A cloud whose guests take 2 s to build (default settings otherwise)."""
+    return start_cloud(tmp_path, extra_env={"POCKETSTACK_FAKE__BUILD_TIME_S": "2"})
 
 
 def wait_status(api: Api, server_id: str, status: str) -> dict[str, Any]:
@@ -88,18 +89,13 @@ def test_addresses_hidden_while_building_by_default(tmp_path: Path) -> None:
         live.stop()
 
 
-def test_addresses_hidden_in_configured_states(tmp_path: Path) -> None:
-    live = slow_cloud(tmp_path, POCKETSTACK_HIDE_SERVER_ADDRESS_STATES='["stopped"]')
-    try:
-        admin = login(live, "admin", ADMIN_PASSWORD, "admin")
-        server_id = boot(admin)["id"]
-        building = show(admin, server_id)
-        assert building["status"] == "BUILD" and building["addresses"]["private"]
-        wait_status(admin, server_id, "ACTIVE")
-        admin.post(f"/compute/v2.1/servers/{server_id}/action", json={"os-stop": None})
-        assert wait_status(admin, server_id, "SHUTOFF")["addresses"] == {}
+async def test_addresses_hidden_in_configured_states(tmp_path: Path) -> None:
+    async with local_cloud(tmp_path, hide_server_address_states=["stopped"]) as cloud:
+        server_id = await cloud.boot()
+        assert (await cloud.show(server_id))["addresses"]["private"]
+        assert (await cloud.act(server_id, {"os-stop": None})).status_code == 202
+        stopped = await cloud.wait_for(server_id, status="SHUTOFF", task=None)
+        assert stopped["addresses"] == {}
         # The addresses themselves are kept: the server's ips still lists them.
-        assert admin.get(f"/compute/v2.1/servers/{server_id}/ips").json()["addresses"]["private"]
-        admin.close()
-    finally:
-        live.stop()
+        ips = await cloud.client.get(f"/compute/v2.1/servers/{server_id}/ips")
+        assert ips.json()["addresses"]["private"]
