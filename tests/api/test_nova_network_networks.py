@@ -236,3 +236,13 @@ def test_members_see_unassociated_networks(admin: Api, member: Api) -> None:
     assert "project_id" not in shown and shown["label"] == free["label"]
     assert member.get(f"{legacy(member)}/os-networks/{taken['id']}").status_code == 404
     assert taken["project_id"] == admin.project_id
+
+
+def test_allowed_range_keeps_the_gateway_out(admin: Api) -> None:
+    cidr = fresh_cidr(29)
+    base = cidr.rsplit(".", 1)[0]
+    network = create_network(admin, cidr=cidr, gateway=f"{base}.3", allowed_start=f"{base}.2",
+                             allowed_end=f"{base}.4")
+    (subnet,) = admin.get(f"/network/v2.0/subnets?network_id={network['id']}").json()["subnets"]
+    assert subnet["allocation_pools"] == [{"start": f"{base}.2", "end": f"{base}.2"},
+                                          {"start": f"{base}.4", "end": f"{base}.4"}]

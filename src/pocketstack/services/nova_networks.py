@@ -101,7 +101,15 @@ def _pools(network: IpNetwork, gateway: ipaddress.IPv4Address | ipaddress.IPv6Ad
     if start not in network or end not in network or int(start) > int(end):
         raise errors.BadRequest(f"Invalid input: allowed_start {start} and allowed_end {end} "
                                 f"must lie in {network}, in that order.")
-    return [{"start": str(start), "end": str(end)}]
+    # The gateway is never handed out, as nova-network kept it out of its fixed IPs.
+    pools = []
+    if gateway is None or not int(start) <= int(gateway) <= int(end):
+        return [{"start": str(start), "end": str(end)}]
+    if int(gateway) > int(start):
+        pools.append({"start": str(start), "end": str(gateway - 1)})
+    if int(gateway) < int(end):
+        pools.append({"start": str(gateway + 1), "end": str(end)})
+    return pools
 
 
 def _subnet(network_id: str, project_id: str, cidr: IpNetwork, gateway: str | None,
