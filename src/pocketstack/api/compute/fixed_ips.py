@@ -8,9 +8,13 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.compute.agents import legacy_only
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import nova_fixed_ips
+
+since("2.4", "fixed IPs (proxy)", "os-fixed-ips would show `reserved`: Nova removed os-fixed-ips "
+      "(410 at every version; the legacy /v2 API serves it as 2013's Nova did, without it)")
 
 
 async def show_fixed_ip(ctx: Ctx) -> Response:

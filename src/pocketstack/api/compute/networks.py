@@ -24,8 +24,6 @@ from pocketstack.timeutil import iso_plain
 # Nova's MAX_PROXY_API_SUPPORT_VERSION: listing and showing are gone from 2.36 (the legacy /v2
 # API keeps them); the nova-network writes answer 410 at every version of /v2.1, as in Nova.
 PROXY = serves("2.0", "2.35", area="networks (proxy)", summary="GET /os-networks[/{id}]")
-since("2.4", "fixed IPs (proxy)", "os-fixed-ips would show `reserved`: Nova removed os-fixed-ips "
-      "(410 at every version; the legacy /v2 API serves it as 2013's Nova did)")
 since("2.36", "proxy APIs", "os-fping, os-volumes, os-snapshots...: never served (404)")
 
 ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
