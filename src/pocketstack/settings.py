@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     cpu_allocation_ratio: float = 16.0
     ram_allocation_ratio: float = 1.5
     disk_allocation_ratio: float = 1.0
+    # Server states (vm_state) in which show and list hide a server's addresses, as Nova's
+    # osapi_hide_server_address_states did (os-hide-server-addresses; 2013 default: building).
+    hide_server_address_states: list[str] = ["building"]
 
     @property
     def database_url(self) -> str:

@@ -712,3 +712,68 @@ class CloudpipeRow(Base):
     public_ip: Mapped[str] = mapped_column(String(64))
     public_port: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column()
+
+
+# --- nova-network's records over the network ones (the legacy compute network extensions) -----
+
+
+class NovaNetworkRow(Base):
+    """What os-networks keeps of a network beyond the network API's columns: the host it is
+    associated with (os-networks-associate) and nova-network's own fields (bridge, vlan, ...)."""
+
+    __tablename__ = "nova_networks"
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FixedIpReservationRow(Base):
+    """os-fixed-ips reserve: an address kept out of allocation. A free address is held by a
+    placeholder port (`port_id`), so that no allocation can take it."""
+
+    __tablename__ = "fixed_ip_reservations"
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True)
+    ip_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    port_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class BulkFloatingIpRow(Base):
+    """os-floating-ips-bulk: one address of a pool (an external network's subnet), as
+    nova-network's floating_ips rows; whether the bulk create made its subnet or network."""
+
+    __tablename__ = "bulk_floating_ips"
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    subnet_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subnets.id", ondelete="CASCADE"), index=True)
+    interface: Mapped[str] = mapped_column(String(255))
+    made_subnet: Mapped[bool] = mapped_column(Boolean, default=False)
+    made_network: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class DnsDomainRow(Base):
+    """os-floating-ip-dns: a DNS domain, private to an availability zone or public for a
+    project (None: every project)."""
+
+    __tablename__ = "dns_domains"
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class DnsEntryRow(Base):
+    """os-floating-ip-dns: one name of a domain and the address it resolves to."""
+
+    __tablename__ = "dns_entries"
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column()

@@ -1,17 +1,18 @@
-"""Nova's proxies to the network service, present up to microversion 2.35: os-networks,
-os-tenant-networks, os-floating-ips and os-floating-ip-pools, with Nova's policy, lookups and
+"""Nova's proxies to the network service: os-networks, os-floating-ips and os-floating-ip-pools
+(present up to microversion 2.35) and os-virtual-interfaces, with Nova's policy, lookups and
 error messages over the network records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FloatingIpRow, NetworkRow, PortRow, SubnetRow
-from pocketstack.services import floating_ips, networks, quotas
+from pocketstack.db.models import FloatingIpRow, NetworkRow, NovaNetworkRow, PortRow, SubnetRow
+from pocketstack.services import floating_ips, networks, nova_networks, quotas, servers
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page
@@ -22,10 +23,13 @@ from pocketstack.services.policy import authorize
 
 @dataclass(frozen=True, slots=True)
 class NovaNetwork:
-    """A network with its subnets, from which nova-network's fields are drawn."""
+    """A network with its subnets, from which nova-network's fields are drawn, and what
+    os-networks keeps beside it (the associated host, nova-network's own fields)."""
 
     network: NetworkRow
     subnets: list[SubnetRow]
+    host: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[SubnetRow]]:
@@ -37,48 +41,42 @@ async def _subnets(s: AsyncSession, network_ids: list[str]) -> dict[str, list[Su
     return found
 
 
+def _nova_visible(caller: Caller) -> list[ColumnElement[bool]]:
+    """What the network API shows the caller, and the networks of no project, which
+    nova-network showed every project beside its own ("allow_none")."""
+    conditions = networks.visible_networks(caller.project_id, caller.is_admin)
+    if not conditions:
+        return []
+    return [or_(*conditions, NetworkRow.project_id == nova_networks.UNASSOCIATED)]
+
+
 async def list_networks(cloud: Cloud, caller: Caller) -> list[NovaNetwork]:
     """The networks the caller can see (admins: every network)."""
     authorize(caller, "compute:os-networks:list")
     async with cloud.db.reader() as s:
-        rows = await _visible_networks(s, caller)
+        rows = list(await s.scalars(select(NetworkRow).where(*_nova_visible(caller))
+                                    .order_by(NetworkRow.created_at, NetworkRow.id)))
         subnets = await _subnets(s, [r.id for r in rows])
-    return [NovaNetwork(r, subnets[r.id]) for r in rows]
+        extra = await nova_networks.nova_rows(s, [r.id for r in rows])
+    return [_nova_network(r, subnets[r.id], extra.get(r.id)) for r in rows]
+
+
+def _nova_network(row: NetworkRow, subnets: list[SubnetRow],
+                  extra: NovaNetworkRow | None) -> NovaNetwork:
+    if extra is None:
+        return NovaNetwork(row, subnets)
+    return NovaNetwork(row, subnets, extra.host, dict(extra.fields or {}))
 
 
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NovaNetwork:
     authorize(caller, "compute:os-networks:show")
     async with cloud.db.reader() as s:
-        row = await _visible_network(s, caller, network_id, "Network could not be found.")
-        return NovaNetwork(row, (await _subnets(s, [row.id]))[row.id])
-
-
-async def list_tenant_networks(cloud: Cloud, caller: Caller) -> list[NetworkRow]:
-    """os-tenant-networks: what the network service lists for the caller's token (own, shared
-    and external networks; admins: every network)."""
-    authorize(caller, "compute:os-tenant-networks:list")
-    async with cloud.db.reader() as s:
-        return await _visible_networks(s, caller)
-
-
-async def show_tenant_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkRow:
-    authorize(caller, "compute:os-tenant-networks:show")
-    async with cloud.db.reader() as s:
-        return await _visible_network(s, caller, network_id, "Network not found")
-
-
-async def _visible_networks(s: AsyncSession, caller: Caller) -> list[NetworkRow]:
-    return await networks.find_networks(s, project_id=caller.project_id,
-                                        is_admin=caller.is_admin, filters={}, page=Page())
-
-
-async def _visible_network(s: AsyncSession, caller: Caller, network_id: str,
-                           missing: str) -> NetworkRow:
-    try:
-        return await networks.get_network(s, network_id, project_id=caller.project_id,
-                                          is_admin=caller.is_admin)
-    except errors.NotFound:
-        raise errors.NotFound(missing) from None
+        row = await s.scalar(select(NetworkRow).where(NetworkRow.id == network_id,
+                                                      *_nova_visible(caller)))
+        if row is None:
+            raise errors.NotFound(nova_networks.NOT_FOUND)
+        extra = (await nova_networks.nova_rows(s, [row.id])).get(row.id)
+        return _nova_network(row, (await _subnets(s, [row.id]))[row.id], extra)
 
 
 # --- os-floating-ips and os-floating-ip-pools ---------------------------------------------------
@@ -170,3 +168,28 @@ async def list_floating_ip_pools(cloud: Cloud, caller: Caller) -> list[str]:
     async with cloud.db.reader() as s:
         return list(await s.scalars(select(NetworkRow.name).where(NetworkRow.external.is_(True))
                                     .order_by(NetworkRow.name)))
+
+
+# --- os-virtual-interfaces ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualInterface:
+    """A server's port as nova-network's virtual interface: its id, MAC and network."""
+
+    id: str
+    mac_address: str
+    net_id: str
+
+
+async def list_virtual_interfaces(cloud: Cloud, caller: Caller, server_id: str, *,
+                                  limit: int, offset: int) -> list[VirtualInterface]:
+    """The server's ports in the order they were made (404 for another project's server)."""
+    authorize(caller, "compute:os-virtual-interfaces")
+    async with cloud.db.reader() as s:
+        row = await servers.get_server(s, server_id, project_id=caller.project_id,
+                                       is_admin=caller.is_admin)
+        ports = await s.scalars(select(PortRow).where(PortRow.device_id == row.id)
+                                .order_by(PortRow.created_at, PortRow.id)
+                                .offset(offset).limit(limit))
+        return [VirtualInterface(p.id, p.mac_address, p.network_id) for p in ports]

@@ -202,7 +202,9 @@ def basic(ctx: Ctx, row: Server, found: list[Address], *, extended: bool = False
         "flavor": roots.block("flavors", row.flavor_id),
         "created": _z(row.created_at),
         "updated": _z(row.updated_at),
-        "addresses": addresses(found, extended=extended),
+        # os-hide-server-addresses: none while the server is in one of the configured states.
+        "addresses": ({} if row.vm_state in ctx.cloud.settings.hide_server_address_states
+                      else addresses(found, extended=extended)),
         "accessIPv4": row.access_ipv4 or "",
         "accessIPv6": row.access_ipv6 or "",
         "links": roots.links(row.id),

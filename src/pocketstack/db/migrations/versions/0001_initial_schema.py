@@ -95,6 +95,25 @@ def upgrade() -> None:
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
 
+    op.create_table('dns_domains',
+    sa.Column('domain', sa.String(length=255), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('domain')
+    )
+    op.create_table('dns_entries',
+    sa.Column('domain', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('domain', 'name')
+    )
+    with op.batch_alter_table('dns_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dns_entries_address'), ['address'], unique=False)
+
     op.create_table('domains',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -456,6 +475,13 @@ def upgrade() -> None:
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instance_action_events_action_id'), ['action_id'], unique=False)
 
+    op.create_table('nova_networks',
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=True),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['networks.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('network_id')
+    )
     op.create_table('ports',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('network_id', sa.String(length=36), nullable=False),
@@ -582,6 +608,22 @@ def upgrade() -> None:
     with op.batch_alter_table('application_credentials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_credentials_user_id'), ['user_id'], unique=False)
 
+    op.create_table('bulk_floating_ips',
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('subnet_id', sa.String(length=36), nullable=False),
+    sa.Column('interface', sa.String(length=255), nullable=False),
+    sa.Column('made_subnet', sa.Boolean(), nullable=False),
+    sa.Column('made_network', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['networks.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subnet_id'], ['subnets.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('address')
+    )
+    with op.batch_alter_table('bulk_floating_ips', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bulk_floating_ips_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bulk_floating_ips_subnet_id'), ['subnet_id'], unique=False)
+
     op.create_table('credentials',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -595,6 +637,14 @@ def upgrade() -> None:
     with op.batch_alter_table('credentials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credentials_user_id'), ['user_id'], unique=False)
 
+    op.create_table('fixed_ip_reservations',
+    sa.Column('subnet_id', sa.String(length=36), nullable=False),
+    sa.Column('ip_address', sa.String(length=64), nullable=False),
+    sa.Column('port_id', sa.String(length=36), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['subnet_id'], ['subnets.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('subnet_id', 'ip_address')
+    )
     op.create_table('fixed_ips',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('port_id', sa.String(length=36), nullable=False),
@@ -656,10 +706,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fixed_ips_port_id'))
 
     op.drop_table('fixed_ips')
+    op.drop_table('fixed_ip_reservations')
     with op.batch_alter_table('credentials', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_credentials_user_id'))
 
     op.drop_table('credentials')
+    with op.batch_alter_table('bulk_floating_ips', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bulk_floating_ips_subnet_id'))
+        batch_op.drop_index(batch_op.f('ix_bulk_floating_ips_network_id'))
+
+    op.drop_table('bulk_floating_ips')
     with op.batch_alter_table('application_credentials', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_credentials_user_id'))
 
@@ -685,6 +741,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ports_device_id'))
 
     op.drop_table('ports')
+    op.drop_table('nova_networks')
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instance_action_events_action_id'))
 
@@ -749,6 +806,11 @@ def downgrade() -> None:
     op.drop_table('hosts')
     op.drop_table('flavors')
     op.drop_table('domains')
+    with op.batch_alter_table('dns_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dns_entries_address'))
+
+    op.drop_table('dns_entries')
+    op.drop_table('dns_domains')
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
 
