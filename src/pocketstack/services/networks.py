@@ -44,6 +44,8 @@ from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
+# A router's interface and gateway ports (services/l3_paths.py names them).
+ROUTER_OWNERS = ("network:router_interface", "network:router_gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class NetworkSpec:
     external: bool = False
     mtu: int = 1500
     description: str = ""
+    is_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +166,16 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     _authorize_flags(caller, spec.shared, spec.external)
+    if spec.is_default:
+        authorize(caller, "network:is_default")
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
-                     mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
+                     is_default=spec.is_default and spec.external, mtu=spec.mtu,
+                     description=spec.description, created_at=now, updated_at=now)
     async with cloud.db.session() as s:
+        if row.is_default:
+            await check_default(s, row.id)
         s.add(row)
         await s.flush()
     return NetworkDetail(row, [])
@@ -177,10 +185,13 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
                          changes: dict[str, Any]) -> NetworkDetail:
     """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
     _authorize_flags(caller, "shared" in changes, "external" in changes)
+    if "is_default" in changes:
+        authorize(caller, "network:is_default")
     async with cloud.db.session() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        await _check_external_change(s, row, changes)
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
@@ -190,6 +201,33 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
         return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
 
 
+async def _check_external_change(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> None:
+    """router:external stays while routers have their gateway on the network; one external
+    network at most is the default (is_default, admins only)."""
+    if changes.get("external") is False and row.external:
+        gateway = await s.scalar(select(PortRow.id).where(
+            PortRow.network_id == row.id, PortRow.device_owner == ROUTER_OWNERS[1]).limit(1))
+        if gateway is not None:
+            raise errors.Conflict(f"External network {row.id} cannot be updated to be made "
+                                  "non-external, since it has existing gateway ports.",
+                                  kind="ExternalNetworkInUse")
+        changes.setdefault("is_default", False)
+    if changes.get("is_default"):
+        if not changes.get("external", row.external):
+            changes["is_default"] = False  # only an external network can be the default
+        else:
+            await check_default(s, row.id)
+
+
+async def check_default(s: AsyncSession, network_id: str) -> None:
+    """409 when another network already is the default external one."""
+    other = await s.scalar(select(NetworkRow.id).where(NetworkRow.is_default.is_(True),
+                                                       NetworkRow.id != network_id).limit(1))
+    if other is not None:
+        raise errors.Conflict(f"A default external network already exists: {other}.",
+                              kind="DefaultExternalNetworkExists")
+
+
 async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
     """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
     async with cloud.db.session() as s:
@@ -197,7 +235,9 @@ async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         in_use = await s.scalar(select(PortRow.id).where(
-            PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
+            PortRow.network_id == row.id,
+            PortRow.device_owner.like("compute:%") | PortRow.device_owner.in_(ROUTER_OWNERS))
+            .limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
                                   "There are one or more ports still in use on the network.")

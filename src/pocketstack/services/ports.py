@@ -148,6 +148,9 @@ async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        if row.device_id and row.device_owner in networks.ROUTER_OWNERS:
+            raise errors.Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
+                                  f"has device owner {row.device_owner}.", kind="ServicePortInUse")
         await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
                         .values(port_id=None, fixed_ip_address=None, status="DOWN")
                         .execution_options(synchronize_session=False))

@@ -7,6 +7,7 @@ from pocketstack.api.network import (
     floatingips,
     networks,
     ports,
+    routers,
     security_groups,
     subnets,
     versions,
@@ -21,4 +22,5 @@ ROUTES: list[Route] = [
     *ports.ROUTES,
     *security_groups.ROUTES,
     *floatingips.ROUTES,
+    *routers.ROUTES,
 ]

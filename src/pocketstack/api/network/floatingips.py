@@ -22,6 +22,7 @@ FILTERS = {
     "floating_ip_address": Filter("floating_ip_address"),
     "floating_network_id": Filter("floating_network_id"),
     "port_id": Filter("port_id"),
+    "router_id": Filter("router_id"),
     "fixed_ip_address": Filter("fixed_ip_address"),
     "status": Filter("status"),
     "description": Filter("description"),
@@ -53,7 +54,8 @@ def view(row: FloatingIpRow) -> dict[str, Any]:
         "id": row.id,
         "floating_ip_address": row.floating_ip_address,
         "floating_network_id": row.floating_network_id,
-        "router_id": None,
+        # Set while associated (a disassociation elsewhere may leave the column behind).
+        "router_id": row.router_id if row.port_id else None,
         "port_id": row.port_id,
         "fixed_ip_address": row.fixed_ip_address,
         "status": row.status,

@@ -1,0 +1,45 @@
+"""How routers join networks (records only): the ports a router owns, and which router, if
+any, carries a floating IP from an internal subnet to an external network (Neutron's rule:
+an interface on the subnet and the gateway on the external network)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from pocketstack import errors
+from pocketstack.db.models import FixedIpRow, PortRow
+
+ROUTER_INTERFACE = "network:router_interface"
+ROUTER_GATEWAY = "network:router_gateway"
+ROUTER_OWNERS = (ROUTER_INTERFACE, ROUTER_GATEWAY)
+
+
+def unreachable(external_network_id: str, subnet_id: str, port_id: str) -> errors.NotFound:
+    return errors.NotFound(f"External network {external_network_id} is not reachable from subnet "
+                           f"{subnet_id}.  Therefore, cannot associate Port {port_id} with a "
+                           "Floating IP.", kind="ExternalGatewayForFloatingIPNotFound")
+
+
+async def router_for_floating_ip(s: AsyncSession, port: PortRow, subnet_id: str,
+                                 gateway_ip: str | None, external_network_id: str) -> str:
+    """The router joining the port's subnet to the external network: the one whose interface
+    holds the subnet's gateway address, else the first found; 404 when there is none."""
+    interface, gateway = aliased(PortRow), aliased(PortRow)
+    query = (select(interface.device_id, FixedIpRow.ip_address)
+             .join(FixedIpRow, FixedIpRow.port_id == interface.id)
+             .join(gateway, gateway.device_id == interface.device_id)
+             .where(interface.network_id == port.network_id,
+                    interface.device_owner == ROUTER_INTERFACE,
+                    FixedIpRow.subnet_id == subnet_id,
+                    gateway.network_id == external_network_id,
+                    gateway.device_owner == ROUTER_GATEWAY)
+             .order_by(interface.created_at, interface.id).distinct())
+    found = list(await s.execute(query))
+    for router_id, address in found:
+        if address == gateway_ip:
+            return str(router_id)
+    if found:
+        return str(found[0][0])
+    raise unreachable(external_network_id, subnet_id, port.id)
