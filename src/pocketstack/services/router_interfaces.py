@@ -64,11 +64,19 @@ async def _by_subnet(s: AsyncSession, caller: Caller, row: RouterRow, subnet_id:
             and network.shared:
         raise _bad(f"Cannot add interface to router because subnet {subnet.id} is not owned by "
                    "project making the request")
+    return await attach_subnet(s, row, subnet)
+
+
+async def attach_subnet(s: AsyncSession, row: RouterRow, subnet: SubnetRow) -> PortRow:
+    """A new interface port of the router at the subnet's gateway address (checked first)."""
+    if not subnet.gateway_ip:
+        raise _bad("Subnet for router interface must have a gateway IP")
     await routers.check_overlap(s, row.id, [subnet])
     port = await networks.create_port(s, row.project_id, PortSpec(
         network_id=subnet.network_id, device_id=row.id, device_owner=ROUTER_INTERFACE,
         status="ACTIVE", fixed_ips=[], security_groups=[]))
     await ipam.claim_address(s, port.id, subnet.id, subnet.gateway_ip)
+    await s.flush()
     return port
 
 

@@ -102,7 +102,7 @@ async def _detail(s: AsyncSession, row: RouterRow) -> RouterDetail:
     return (await details(s, [row]))[0]
 
 
-async def _check_quota(cloud: Cloud, s: AsyncSession, project_id: str) -> None:
+async def check_quota(cloud: Cloud, s: AsyncSession, project_id: str) -> None:
     limit = await s.scalar(select(QuotaRow.hard_limit).where(QuotaRow.project_id == project_id,
                                                              QuotaRow.resource == "router"))
     if limit is None:
@@ -329,7 +329,7 @@ async def create_router(cloud: Cloud, caller: Caller, spec: RouterSpec, *,
                     status="ACTIVE", gw_port_id=None, enable_snat=True, routes=[],
                     revision_number=1, created_at=now, updated_at=now)
     async with cloud.db.session() as s:
-        await _check_quota(cloud, s, project_id)
+        await check_quota(cloud, s, project_id)
         s.add(row)
         await s.flush()
         if spec.gateway is not None:

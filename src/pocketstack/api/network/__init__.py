@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.api.network import (
+    auto_allocation,
     extensions,
     floatingips,
     networks,
@@ -23,4 +24,5 @@ ROUTES: list[Route] = [
     *security_groups.ROUTES,
     *floatingips.ROUTES,
     *routers.ROUTES,
+    *auto_allocation.ROUTES,
 ]
