@@ -80,6 +80,23 @@ def test_bad_router_bodies(member: Api) -> None:
     assert resp.status_code == 403
     assert resp.json()["NeutronError"]["type"] == "PolicyNotAuthorized"
     assert member.get(ROUTERS).json()["routers"] == []  # nothing left half-made
+    resp = member.post(ROUTERS, json={"router": {"external_gateway_info": {"network_id": "nope"}}})
+    assert resp.status_code == 400
+    assert resp.json() == neutron_error(
+        "BadRequest", "Invalid input for external_gateway_info. Reason: 'nope' is not a valid UUID.")
+    for body in ({"router": {"external_gateway_info": "public"}}, {"router": []},
+                 {"router": {"routes": "x"}}, {"router": {"external_gateway_info": {"network": "x"}}}):
+        resp = member.post(ROUTERS, json=body)
+        assert resp.status_code == 400, body
+        assert resp.json()["NeutronError"]["type"] == "BadRequest"
+    unknown = str(uuid.uuid4())
+    resp = member.post(ROUTERS, json={"router": {"external_gateway_info": {"network_id": unknown}}})
+    assert resp.status_code == 404
+    for method in ("get", "delete"):
+        resp = member.request(method.upper(), f"{ROUTERS}/{unknown}")
+        assert resp.json() == neutron_error("RouterNotFound", f"Router {unknown} could not be found")
+    resp = member.put(f"{ROUTERS}/{unknown}", json={"router": {"name": "x"}})
+    assert resp.status_code == 404
 
 
 def test_external_gateway(member: Api, admin: Api) -> None:

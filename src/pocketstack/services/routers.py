@@ -149,7 +149,8 @@ async def _gateway_addresses(s: AsyncSession, subnets: list[SubnetRow],
                                       kind="IpAddressAlreadyAllocated")
             chosen.append((subnet.id, address))
             continue
-        subnet = next((x for x in subnets if x.id == request.subnet_id), None)
+        # An entry naming neither takes the network's first subnet.
+        subnet = next((x for x in subnets if request.subnet_id in (None, x.id)), None)
         if subnet is None:
             raise errors.NotFound(f"Subnet {request.subnet_id} could not be found.", kind="SubnetNotFound")
         free = ipam.lowest_free(subnet, await _taken(s, subnet))

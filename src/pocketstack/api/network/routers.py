@@ -79,14 +79,24 @@ def gateway(ctx: Ctx, info: dict[str, Any] | None) -> Gateway | None:
     parsed = ctx.parse(GatewayInfo, info)
     fixed = None if parsed.external_fixed_ips is None else [
         ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in parsed.external_fixed_ips]
-    return Gateway(check_uuid(parsed.network_id), parsed.enable_snat, fixed)
+    for value in [parsed.network_id, *[ip.subnet_id for ip in parsed.external_fixed_ips or []]]:
+        if value is not None and not is_uuid(value):
+            raise errors.BadRequest("Invalid input for external_gateway_info. Reason: "
+                                    f"'{value}' is not a valid UUID.")
+    return Gateway(parsed.network_id, parsed.enable_snat, fixed)
 
 
-def check_uuid(value: str, resource: str = "router") -> str:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:
-        raise errors.BadRequest(f"Bad {resource} request: '{value}' is not a valid UUID.") from None
+        return False
+    return True
+
+
+def check_uuid(value: str) -> str:
+    if not is_uuid(value):
+        raise errors.BadRequest(f"Bad router request: '{value}' is not a valid UUID.")
     return value
 
 
