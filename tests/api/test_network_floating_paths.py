@@ -9,7 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.helpers import active_server
+from tests.helpers import active_server, wait_for_gone
 from tests.live import Api
 
 PUBLIC_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
@@ -105,8 +105,24 @@ def test_private_reaches_public_through_router1(member: Api, admin: Api) -> None
     fip = post(member, "floatingips", "floatingip", floating_network_id=PUBLIC_ID,
                port_id=ports[0]["id"])
     assert fip["router_id"] == ROUTER1_ID and fip["status"] == "ACTIVE"
-    assert member.delete(f"{FLOATINGIPS}/{fip['id']}").status_code == 204
     assert member.delete(f"/compute/v2.1/servers/{server['id']}").status_code == 204
+    wait_for_gone(member, server["id"])
+    # The server's port went away with it, and the association with it.
+    freed = member.get(f"{FLOATINGIPS}/{fip['id']}").json()["floatingip"]
+    assert (freed["port_id"], freed["router_id"], freed["status"]) == (None, None, "DOWN")
+    assert member.get(FLOATINGIPS, params={"router_id": ROUTER1_ID}).json()["floatingips"] == []
+    assert member.delete(f"{FLOATINGIPS}/{fip['id']}").status_code == 204
+
+
+def test_floating_ip_quota(member: Api, admin: Api) -> None:
+    resp = admin.put(f"/compute/v2.1/os-quota-sets/{member.project_id}",
+                     json={"quota_set": {"floating_ips": 1}})
+    assert resp.status_code == 200, resp.text
+    first = post(member, "floatingips", "floatingip", floating_network_id=PUBLIC_ID)
+    over = member.post(FLOATINGIPS, json={"floatingip": {"floating_network_id": PUBLIC_ID}})
+    assert over.status_code == 409
+    assert over.json() == neutron_error("OverQuota", "Quota exceeded for resources: ['floatingip'].")
+    assert member.delete(f"{FLOATINGIPS}/{first['id']}").status_code == 204
 
 
 def test_nova_add_floating_ip_needs_a_router(member: Api) -> None:

@@ -166,7 +166,7 @@ async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
     """Disassociate the floating IP bound to one fixed address that goes away."""
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,
                                                 FloatingIpRow.fixed_ip_address == address)
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                     .execution_options(synchronize_session=False))
 
 

@@ -473,7 +473,7 @@ async def release_server_ports(s: AsyncSession, server_id: str) -> None:
     await s.execute(delete(VirtualInterfaceRow).where(VirtualInterfaceRow.server_id == server_id))
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                     .execution_options(synchronize_session=False))
     await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
     await s.execute(delete(PortRow).where(PortRow.device_id == server_id))

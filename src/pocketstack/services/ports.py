@@ -152,7 +152,7 @@ async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
             raise errors.Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
                                   f"has device owner {row.device_owner}.", kind="ServicePortInUse")
         await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
-                        .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                        .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                         .execution_options(synchronize_session=False))
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
         await s.delete(row)

@@ -54,8 +54,7 @@ def view(row: FloatingIpRow) -> dict[str, Any]:
         "id": row.id,
         "floating_ip_address": row.floating_ip_address,
         "floating_network_id": row.floating_network_id,
-        # Set while associated (a disassociation elsewhere may leave the column behind).
-        "router_id": row.router_id if row.port_id else None,
+        "router_id": row.router_id,
         "port_id": row.port_id,
         "fixed_ip_address": row.fixed_ip_address,
         "status": row.status,
