@@ -1,15 +1,18 @@
-"""How routers join networks (records only): the ports a router owns, and which router, if
-any, carries a floating IP from an internal subnet to an external network (Neutron's rule:
-an interface on the subnet and the gateway on the external network)."""
+"""How routers join networks (records only): the ports a router owns, which router, if any,
+carries a floating IP from an internal subnet to an external network (Neutron's rule: an
+interface on the subnet and the gateway on the external network), and the checks on an
+external network's router:external and is_default."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, PortRow
+from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow
 
 ROUTER_INTERFACE = "network:router_interface"
 ROUTER_GATEWAY = "network:router_gateway"
@@ -43,3 +46,30 @@ async def router_for_floating_ip(s: AsyncSession, port: PortRow, subnet_id: str,
     if found:
         return str(found[0][0])
     raise unreachable(external_network_id, subnet_id, port.id)
+
+
+async def check_external_change(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> None:
+    """router:external stays while routers have their gateway on the network; one external
+    network at most is the default (is_default, admins only)."""
+    if changes.get("external") is False and row.external:
+        gateway = await s.scalar(select(PortRow.id).where(
+            PortRow.network_id == row.id, PortRow.device_owner == ROUTER_GATEWAY).limit(1))
+        if gateway is not None:
+            raise errors.Conflict(f"External network {row.id} cannot be updated to be made "
+                                  "non-external, since it has existing gateway ports.",
+                                  kind="ExternalNetworkInUse")
+        changes.setdefault("is_default", False)
+    if changes.get("is_default"):
+        if not changes.get("external", row.external):
+            changes["is_default"] = False  # only an external network can be the default
+        else:
+            await check_default(s, row.id)
+
+
+async def check_default(s: AsyncSession, network_id: str) -> None:
+    """409 when another network already is the default external one."""
+    other = await s.scalar(select(NetworkRow.id).where(NetworkRow.is_default.is_(True),
+                                                       NetworkRow.id != network_id).limit(1))
+    if other is not None:
+        raise errors.Conflict(f"A default external network already exists: {other}.",
+                              kind="DefaultExternalNetworkExists")

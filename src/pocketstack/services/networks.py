@@ -36,7 +36,7 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
-from pocketstack.services import ipam, security_groups
+from pocketstack.services import ipam, l3_paths, security_groups
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -44,8 +44,6 @@ from pocketstack.services.policy import authorize
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
-# A router's interface and gateway ports (services/l3_paths.py names them).
-ROUTER_OWNERS = ("network:router_interface", "network:router_gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +173,7 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
                      description=spec.description, created_at=now, updated_at=now)
     async with cloud.db.session() as s:
         if row.is_default:
-            await check_default(s, row.id)
+            await l3_paths.check_default(s, row.id)
         s.add(row)
         await s.flush()
     return NetworkDetail(row, [])
@@ -191,7 +189,7 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
-        await _check_external_change(s, row, changes)
+        await l3_paths.check_external_change(s, row, changes)
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
@@ -199,33 +197,6 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
             row.revision_number += 1
             await s.flush()
         return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
-
-
-async def _check_external_change(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> None:
-    """router:external stays while routers have their gateway on the network; one external
-    network at most is the default (is_default, admins only)."""
-    if changes.get("external") is False and row.external:
-        gateway = await s.scalar(select(PortRow.id).where(
-            PortRow.network_id == row.id, PortRow.device_owner == ROUTER_OWNERS[1]).limit(1))
-        if gateway is not None:
-            raise errors.Conflict(f"External network {row.id} cannot be updated to be made "
-                                  "non-external, since it has existing gateway ports.",
-                                  kind="ExternalNetworkInUse")
-        changes.setdefault("is_default", False)
-    if changes.get("is_default"):
-        if not changes.get("external", row.external):
-            changes["is_default"] = False  # only an external network can be the default
-        else:
-            await check_default(s, row.id)
-
-
-async def check_default(s: AsyncSession, network_id: str) -> None:
-    """409 when another network already is the default external one."""
-    other = await s.scalar(select(NetworkRow.id).where(NetworkRow.is_default.is_(True),
-                                                       NetworkRow.id != network_id).limit(1))
-    if other is not None:
-        raise errors.Conflict(f"A default external network already exists: {other}.",
-                              kind="DefaultExternalNetworkExists")
 
 
 async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
@@ -236,7 +207,7 @@ async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
         authorize(caller, "network:modify", row.project_id)
         in_use = await s.scalar(select(PortRow.id).where(
             PortRow.network_id == row.id,
-            PortRow.device_owner.like("compute:%") | PortRow.device_owner.in_(ROUTER_OWNERS))
+            PortRow.device_owner.like("compute:%") | PortRow.device_owner.in_(l3_paths.ROUTER_OWNERS))
             .limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
