@@ -139,6 +139,9 @@ def test_nova_add_floating_ip_needs_a_router(member: Api) -> None:
         f"Unable to associate floating IP {address} to fixed IP {fixed} for instance {server['id']}. "
         f"Error: External network {PUBLIC_ID} is not reachable from subnet {subnet['id']}.  "
         f"Therefore, cannot associate Port {port['id']} with a Floating IP.")}}
+    legacy = member.post(f"/compute/v2/{member.project_id}/servers/{server['id']}/action",
+                         json={"addFloatingIp": {"address": address}})
+    assert legacy.status_code == 400 and legacy.json() == resp.json()
     assert member.get(f"{FLOATINGIPS}/{fip['id']}").json()["floatingip"]["port_id"] is None
     assert member.delete(f"/compute/v2.1/servers/{server['id']}").status_code == 204
 
