@@ -137,28 +137,35 @@ async def _gateway_addresses(s: AsyncSession, subnets: list[SubnetRow],
         versions = dict.fromkeys(subnet.ip_version for subnet in subnets)
         wanted = [ipam.FixedIp(subnet_id=next(x.id for x in subnets if x.ip_version == v))
                   for v in versions]
-    chosen = []
-    for request in wanted:
-        if request.ip_address is not None:
-            subnet = ipam.subnet_for_address(request.ip_address, subnets)
-            if subnet is None or request.subnet_id not in (None, subnet.id):
-                raise ipam.InvalidAddress(request.ip_address, subnets[0].network_id if subnets else "")
-            address = str(ipaddress.ip_address(request.ip_address))
-            if address in await _taken(s, subnet):  # type: ignore[arg-type]
-                raise errors.Conflict(f"IP address {address} already allocated in subnet {subnet.id}",
-                                      kind="IpAddressAlreadyAllocated")
-            chosen.append((subnet.id, address))
-            continue
-        # An entry naming neither takes the network's first subnet.
-        subnet = next((x for x in subnets if request.subnet_id in (None, x.id)), None)
-        if subnet is None:
-            raise errors.NotFound(f"Subnet {request.subnet_id} could not be found.", kind="SubnetNotFound")
-        free = ipam.lowest_free(subnet, await _taken(s, subnet))
-        if free is None:
-            raise errors.Conflict(f"No more IP addresses available on network {subnet.network_id}.",
-                                  kind="IpAddressGenerationFailure")
-        chosen.append((subnet.id, free))
-    return chosen
+    return [await (_exact_address(s, subnets, request.ip_address, request.subnet_id)
+                   if request.ip_address is not None else _free_address(s, subnets, request.subnet_id))
+            for request in wanted]
+
+
+async def _exact_address(s: AsyncSession, subnets: list[SubnetRow], wanted: str,
+                         subnet_id: str | None) -> tuple[str, str]:
+    holder = ipam.subnet_for_address(wanted, subnets)
+    if holder is None or subnet_id not in (None, holder.id):
+        raise ipam.InvalidAddress(wanted, subnets[0].network_id if subnets else "")
+    subnet = next(x for x in subnets if x.id == holder.id)
+    address = str(ipaddress.ip_address(wanted))
+    if address in await _taken(s, subnet):
+        raise errors.Conflict(f"IP address {address} already allocated in subnet {subnet.id}",
+                              kind="IpAddressAlreadyAllocated")
+    return subnet.id, address
+
+
+async def _free_address(s: AsyncSession, subnets: list[SubnetRow],
+                        subnet_id: str | None) -> tuple[str, str]:
+    """The lowest free address of the given subnet (none given: the network's first)."""
+    subnet = next((x for x in subnets if subnet_id in (None, x.id)), None)
+    if subnet is None:
+        raise errors.NotFound(f"Subnet {subnet_id} could not be found.", kind="SubnetNotFound")
+    free = ipam.lowest_free(subnet, await _taken(s, subnet))
+    if free is None:
+        raise errors.Conflict(f"No more IP addresses available on network {subnet.network_id}.",
+                              kind="IpAddressGenerationFailure")
+    return subnet.id, free
 
 
 async def _claim(s: AsyncSession, port_id: str, addresses: list[tuple[str, str]]) -> None:
