@@ -1,10 +1,11 @@
-"""How routers join networks (records only): the ports a router owns, which router, if any,
-carries a floating IP from an internal subnet to an external network (Neutron's rule: an
-interface on the subnet and the gateway on the external network), and the checks on an
-external network's router:external and is_default."""
+"""How routers join networks (records only): the subnets a router joins and the overlap check
+on them, which router, if any, carries a floating IP from an internal subnet to an external
+network (Neutron's rule: an interface on the subnet and the gateway on the external network),
+and the checks on an external network's router:external and is_default."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow
+from pocketstack.db.models import FixedIpRow, NetworkRow, PortRow, SubnetRow
 
 ROUTER_INTERFACE = "network:router_interface"
 ROUTER_GATEWAY = "network:router_gateway"
@@ -46,6 +47,33 @@ async def router_for_floating_ip(s: AsyncSession, port: PortRow, subnet_id: str,
     if found:
         return str(found[0][0])
     raise unreachable(external_network_id, subnet_id, port.id)
+
+
+async def attached_subnets(s: AsyncSession, router_id: str) -> list[SubnetRow]:
+    """Every subnet of the router's interfaces, and every subnet of its gateway's network."""
+    ports = list(await s.scalars(select(PortRow).where(PortRow.device_id == router_id,
+                                                       PortRow.device_owner.in_(ROUTER_OWNERS))))
+    interface_ids = [p.id for p in ports if p.device_owner == ROUTER_INTERFACE]
+    gateway_networks = [p.network_id for p in ports if p.device_owner == ROUTER_GATEWAY]
+    by_interface = select(FixedIpRow.subnet_id).where(FixedIpRow.port_id.in_(interface_ids))
+    return list(await s.scalars(select(SubnetRow).where(
+        SubnetRow.id.in_(by_interface) | SubnetRow.network_id.in_(gateway_networks))
+        .order_by(SubnetRow.created_at, SubnetRow.id)))
+
+
+async def check_overlap(s: AsyncSession, router_id: str, new: list[SubnetRow]) -> None:
+    """400 when a subnet about to join the router is already on it or overlaps one that is."""
+    current = await attached_subnets(s, router_id)
+    known = {subnet.id for subnet in current}
+    for subnet in new:
+        if subnet.id in known:
+            raise errors.BadRequest(f"Bad router request: Router already has a port on subnet "
+                                    f"{subnet.id}.")
+        for other in current:
+            if ipaddress.ip_network(other.cidr).overlaps(ipaddress.ip_network(subnet.cidr)):
+                raise errors.BadRequest(
+                    f"Bad router request: Cidr {subnet.cidr} of subnet {subnet.id} overlaps with "
+                    f"cidr {other.cidr} of subnet {other.id}.")
 
 
 async def check_external_change(s: AsyncSession, row: NetworkRow, changes: dict[str, Any]) -> None:

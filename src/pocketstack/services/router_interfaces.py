@@ -18,7 +18,7 @@ from pocketstack.db.models import (
     RouterRow,
     SubnetRow,
 )
-from pocketstack.services import ipam, networks, ports, routers, subnets
+from pocketstack.services import ipam, l3_paths, networks, ports, routers, subnets
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.l3_paths import ROUTER_INTERFACE
@@ -71,7 +71,7 @@ async def attach_subnet(s: AsyncSession, row: RouterRow, subnet: SubnetRow) -> P
     """A new interface port of the router at the subnet's gateway address (checked first)."""
     if not subnet.gateway_ip:
         raise _bad("Subnet for router interface must have a gateway IP")
-    await routers.check_overlap(s, row.id, [subnet])
+    await l3_paths.check_overlap(s, row.id, [subnet])
     port = await networks.create_port(s, row.project_id, PortSpec(
         network_id=subnet.network_id, device_id=row.id, device_owner=ROUTER_INTERFACE,
         status="ACTIVE", fixed_ips=[], security_groups=[]))
@@ -91,7 +91,7 @@ async def _by_port(s: AsyncSession, caller: Caller, row: RouterRow, port_id: str
         raise _bad("Router port must have at least one fixed IP")
     if len([subnet for subnet in attached if subnet.ip_version == 4]) > 1:
         raise _bad("Cannot have multiple IPv4 subnets on router port")
-    await routers.check_overlap(s, row.id, attached)
+    await l3_paths.check_overlap(s, row.id, attached)
     port.device_id, port.device_owner, port.status = row.id, ROUTER_INTERFACE, "ACTIVE"
     port.security_groups = []
     port.updated_at = utcnow()

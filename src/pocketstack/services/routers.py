@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, QuotaRow, RouterRow, SubnetRow
-from pocketstack.services import ipam, networks
+from pocketstack.services import ipam, l3_paths, networks
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.l3_paths import ROUTER_GATEWAY, ROUTER_INTERFACE, ROUTER_OWNERS
@@ -220,7 +220,7 @@ async def set_gateway(s: AsyncSession, caller: Caller, row: RouterRow, gateway: 
     else:
         if current is not None:
             await _remove_gateway(s, row, current)
-        await check_overlap(s, row.id, subnets)
+        await l3_paths.check_overlap(s, row.id, subnets)
         addresses = await _gateway_addresses(s, subnets, gateway.fixed_ips)
         port = await networks.create_port(s, "", PortSpec(
             network_id=gateway.network_id, device_id=row.id, device_owner=ROUTER_GATEWAY,
@@ -230,33 +230,7 @@ async def set_gateway(s: AsyncSession, caller: Caller, row: RouterRow, gateway: 
     row.enable_snat = True if gateway.enable_snat is None else gateway.enable_snat
 
 
-# --- subnets a router joins, and its extra routes -----------------------------------------------
-
-
-async def attached_subnets(s: AsyncSession, router_id: str) -> list[SubnetRow]:
-    """Every subnet of the router's interfaces, and every subnet of its gateway's network."""
-    ports = await router_ports(s, router_id)
-    interface_ids = [p.id for p in ports if p.device_owner == ROUTER_INTERFACE]
-    gateway_networks = [p.network_id for p in ports if p.device_owner == ROUTER_GATEWAY]
-    by_interface = select(FixedIpRow.subnet_id).where(FixedIpRow.port_id.in_(interface_ids))
-    return list(await s.scalars(select(SubnetRow).where(
-        SubnetRow.id.in_(by_interface) | SubnetRow.network_id.in_(gateway_networks))
-        .order_by(SubnetRow.created_at, SubnetRow.id)))
-
-
-async def check_overlap(s: AsyncSession, router_id: str, new: list[SubnetRow]) -> None:
-    """400 when a subnet about to join the router is already on it or overlaps one that is."""
-    current = await attached_subnets(s, router_id)
-    known = {subnet.id for subnet in current}
-    for subnet in new:
-        if subnet.id in known:
-            raise errors.BadRequest(f"Bad router request: Router already has a port on subnet "
-                                    f"{subnet.id}.")
-        for other in current:
-            if ipaddress.ip_network(other.cidr).overlaps(ipaddress.ip_network(subnet.cidr)):
-                raise errors.BadRequest(
-                    f"Bad router request: Cidr {subnet.cidr} of subnet {subnet.id} overlaps with "
-                    f"cidr {other.cidr} of subnet {other.id}.")
+# --- extra routes -------------------------------------------------------------------------------
 
 
 def parse_routes(routes: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -286,7 +260,7 @@ async def check_routes(s: AsyncSession, row: RouterRow, routes: list[dict[str, s
     if len(routes) > MAX_ROUTES:
         raise errors.BadRequest(f"Unable to complete operation for {row.id}. The number of routes "
                                 f"exceeds the maximum {MAX_ROUTES}.", kind="RoutesExhausted")
-    cidrs = [ipaddress.ip_network(subnet.cidr) for subnet in await attached_subnets(s, row.id)]
+    cidrs = [ipaddress.ip_network(subnet.cidr) for subnet in await l3_paths.attached_subnets(s, row.id)]
     own = set(await s.scalars(select(FixedIpRow.ip_address).where(FixedIpRow.port_id.in_(
         select(PortRow.id).where(PortRow.device_id == row.id,
                                  PortRow.device_owner.in_(ROUTER_OWNERS))))))
