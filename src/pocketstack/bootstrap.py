@@ -1,5 +1,5 @@
 """First start: the default domain, roles, the admin and demo accounts, the m1 flavors, the
-cirros images and the private/public networks. Idempotent: a bootstrapped database is left alone."""
+cirros images, the private/public networks and router1 joining them. Idempotent: a bootstrapped database is left alone."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ import yaml
 from pocketstack.db.engine import Database
 from pocketstack.db.models import (
     DomainRow,
+    FixedIpRow,
     FlavorRow,
     ImageRow,
     NetworkRow,
+    PortRow,
+    RouterRow,
     SecretRow,
     SecurityGroupRow,
     SubnetRow,
@@ -44,6 +47,10 @@ CIRROS_RAMDISK_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0002"
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
 PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
+PRIVATE_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000011"
+PUBLIC_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000012"
+ROUTER_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000021"
+ROUTER_GATEWAY_PORT_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000022"
 
 
 class State(Protocol):
@@ -98,6 +105,10 @@ async def bootstrap(state: State) -> Credentials | None:
                             extra_specs={}, created_at=now))
         _add_images(s, settings.data_dir, admin_project.id)
         _add_networks(s, admin_project.id)
+        await s.flush()
+        addresses = _add_router(s, admin_project.id)
+        await s.flush()  # the ports before their addresses
+        s.add_all(addresses)
         for project in (admin_project, demo_project):
             s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
                                    description="Default security group", created_at=now))
@@ -140,17 +151,39 @@ def _add_networks(s: object, owner: str) -> None:
     add(NetworkRow(id=PRIVATE_NETWORK_ID, name="private", project_id=owner, status="ACTIVE",
                    admin_state_up=True, shared=True, external=False, mtu=1450, description="",
                    created_at=now, updated_at=now))
-    add(SubnetRow(id=str(uuid.uuid4()), network_id=PRIVATE_NETWORK_ID, project_id=owner,
+    add(SubnetRow(id=PRIVATE_SUBNET_ID, network_id=PRIVATE_NETWORK_ID, project_id=owner,
                   name="private-subnet", cidr="10.0.0.0/22", ip_version=4, gateway_ip="10.0.0.1",
                   enable_dhcp=True, allocation_pools=[{"start": "10.0.0.2", "end": "10.0.3.254"}],
                   dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
     add(NetworkRow(id=PUBLIC_NETWORK_ID, name="public", project_id=owner, status="ACTIVE",
-                   admin_state_up=True, shared=False, external=True, mtu=1500, description="",
-                   created_at=now, updated_at=now))
-    add(SubnetRow(id=str(uuid.uuid4()), network_id=PUBLIC_NETWORK_ID, project_id=owner,
+                   admin_state_up=True, shared=False, external=True, is_default=True, mtu=1500,
+                   description="", created_at=now, updated_at=now))
+    add(SubnetRow(id=PUBLIC_SUBNET_ID, network_id=PUBLIC_NETWORK_ID, project_id=owner,
                   name="public-subnet", cidr="172.24.4.0/24", ip_version=4, gateway_ip="172.24.4.1",
                   enable_dhcp=False, allocation_pools=[{"start": "172.24.4.2", "end": "172.24.4.254"}],
                   dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
+
+
+def _add_router(s: object, owner: str) -> list[FixedIpRow]:
+    """router1 joins private to public, as devstack's does: floating IPs of public reach the
+    servers on private. Its interface holds private's gateway, its gateway port the first
+    address of public's pool. Returns the addresses, to add once the ports are in."""
+    now = utcnow()
+    add = s.add  # type: ignore[attr-defined]
+    addresses = []
+    add(RouterRow(id=ROUTER_ID, project_id=owner, name="router1", description="",
+                  admin_state_up=True, status="ACTIVE", gw_port_id=ROUTER_GATEWAY_PORT_ID,
+                  enable_snat=True, routes=[], revision_number=1, created_at=now, updated_at=now))
+    for port_id, network_id, project_id, owner_kind, subnet_id, address in (
+            (ROUTER_GATEWAY_PORT_ID, PUBLIC_NETWORK_ID, "", "gateway", PUBLIC_SUBNET_ID, "172.24.4.2"),
+            (str(uuid.uuid4()), PRIVATE_NETWORK_ID, owner, "interface", PRIVATE_SUBNET_ID, "10.0.0.1")):
+        add(PortRow(id=port_id, network_id=network_id, project_id=project_id, name="",
+                    device_id=ROUTER_ID, device_owner=f"network:router_{owner_kind}",
+                    mac_address="fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3)),
+                    status="ACTIVE", admin_state_up=True, description="", security_groups=[],
+                    revision_number=1, created_at=now, updated_at=now))
+        addresses.append(FixedIpRow(port_id=port_id, subnet_id=subnet_id, ip_address=address))
+    return addresses
 
 
 def clouds_yaml(state: State, creds: Credentials) -> dict[str, object]:

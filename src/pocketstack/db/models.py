@@ -573,6 +573,8 @@ class NetworkRow(Base):
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     external: Mapped[bool] = mapped_column(Boolean, default=False)
+    # auto-allocated-topology: the external network projects are joined to by default.
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer, default=1500)
     description: Mapped[str] = mapped_column(Text, default="")
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
@@ -649,12 +651,44 @@ class FloatingIpRow(Base):
         String(36), ForeignKey("networks.id", ondelete="CASCADE"))
     port_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     fixed_ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The router joining the port's subnet to the floating network, once associated.
+    router_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     project_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="DOWN")
     description: Mapped[str] = mapped_column(Text, default="")
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class RouterRow(Base):
+    """A Neutron router (records only): its interfaces and gateway are ports whose device_id
+    is the router's id (device_owner network:router_interface / network:router_gateway)."""
+
+    __tablename__ = "routers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    gw_port_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    enable_snat: Mapped[bool] = mapped_column(Boolean, default=True)
+    # extraroute: [{"destination": cidr, "nexthop": address}, ...]
+    routes: Mapped[list[Any]] = mapped_column(default=list)
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class AutoAllocatedTopologyRow(Base):
+    """auto-allocated-topology: the network and router made for one project."""
+
+    __tablename__ = "auto_allocated_topologies"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("networks.id", ondelete="CASCADE"))
+    router_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class SecurityGroupRow(Base):

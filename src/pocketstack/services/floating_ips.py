@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
-from pocketstack.services import ipam, quotas
+from pocketstack.services import ipam, l3_paths, quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -87,13 +87,15 @@ async def _free_address(s: AsyncSession, network_id: str, wanted: str | None) ->
     taken = set(await s.scalars(select(FloatingIpRow.floating_ip_address).where(
         FloatingIpRow.floating_network_id == network_id)))
     if wanted is not None:
-        if ipam.subnet_for_address(wanted, subnets) is None:
+        subnet = ipam.subnet_for_address(wanted, subnets)
+        if subnet is None:
             raise errors.BadRequest(f"IP address {wanted} is not a valid IP for any of the "
                                     "subnets on the specified network.")
         canonical = str(ipaddress.ip_address(wanted))
-        if canonical in taken:
+        # A router's gateway port holds its address as a fixed IP.
+        if canonical in taken or canonical in await ipam.used_addresses(s, subnet.id):
             raise errors.Conflict(f"IP address {canonical} already allocated in subnet "
-                                  f"{subnets[0].id}", kind="IpAddressAlreadyAllocated")
+                                  f"{subnet.id}", kind="IpAddressAlreadyAllocated")
         return canonical
     for subnet in subnets:
         used = taken | await ipam.used_addresses(s, subnet.id) | {subnet.gateway_ip or ""}
@@ -110,17 +112,31 @@ async def associate(s: AsyncSession, row: FloatingIpRow, port_id: str | None,
     at nothing when `port_id` is None."""
     if port_id is None:
         row.port_id, row.fixed_ip_address, row.status = None, None, "DOWN"
+        row.router_id = None
     else:
         port = await s.scalar(select(PortRow).where(
             PortRow.id == port_id, *([] if is_admin else [PortRow.project_id == project_id])))
         if port is None:
             raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
-        row.fixed_ip_address = await _port_address(s, port, fixed_ip, row)
-        row.port_id, row.status = port.id, "ACTIVE"
+        if port.device_owner.startswith("network:"):
+            raise errors.BadRequest(f"Bad floatingip request: Port {port.id} is unable to be "
+                                    "assigned a floating IP.")
+        address = await _port_address(s, port, fixed_ip, row)
+        row.router_id = await _router_for(s, port, address, row.floating_network_id)
+        row.port_id, row.fixed_ip_address, row.status = port.id, address, "ACTIVE"
     row.updated_at = utcnow()
     row.revision_number += 1
     await s.flush()
     return row
+
+
+async def _router_for(s: AsyncSession, port: PortRow, address: str, network_id: str) -> str:
+    """The router carrying the port's address to the floating network (404 when none does)."""
+    subnet = await s.scalar(select(SubnetRow).join(FixedIpRow, FixedIpRow.subnet_id == SubnetRow.id)
+                            .where(FixedIpRow.port_id == port.id, FixedIpRow.ip_address == address))
+    if subnet is None:
+        raise l3_paths.unreachable(network_id, "", port.id)
+    return await l3_paths.router_for_floating_ip(s, port, subnet.id, subnet.gateway_ip, network_id)
 
 
 async def _port_address(s: AsyncSession, port: PortRow, fixed_ip: str | None,
@@ -150,7 +166,7 @@ async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
     """Disassociate the floating IP bound to one fixed address that goes away."""
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,
                                                 FloatingIpRow.fixed_ip_address == address)
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                     .execution_options(synchronize_session=False))
 
 

@@ -217,6 +217,13 @@ async def allocate_specific(s: AsyncSession, port_id: str, subnet: Subnet, addre
         raise AddressInUse(canonical, subnet.id)
 
 
+async def claim_address(s: AsyncSession, port_id: str, subnet_id: str, address: str) -> None:
+    """Claim one exact address, checked by the caller (a router's interface holds its subnet's
+    gateway address), or raise AddressInUse."""
+    if not await _insert(s, port_id, subnet_id, address):
+        raise AddressInUse(address, subnet_id)
+
+
 # The network's subnets as allocation reads them, with a Core statement.
 _subnets = SubnetRow.__table__.c
 _SUBNETS = (select(_subnets.id, _subnets.ip_version, _subnets.cidr, _subnets.gateway_ip,

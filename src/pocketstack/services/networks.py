@@ -36,7 +36,7 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
-from pocketstack.services import ipam, security_groups
+from pocketstack.services import ipam, l3_paths, security_groups
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -70,6 +70,7 @@ class NetworkSpec:
     external: bool = False
     mtu: int = 1500
     description: str = ""
+    is_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +164,16 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     _authorize_flags(caller, spec.shared, spec.external)
+    if spec.is_default:
+        authorize(caller, "network:is_default")
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
-                     mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
+                     is_default=spec.is_default and spec.external, mtu=spec.mtu,
+                     description=spec.description, created_at=now, updated_at=now)
     async with cloud.db.session() as s:
+        if row.is_default:
+            await l3_paths.check_default(s, row.id)
         s.add(row)
         await s.flush()
     return NetworkDetail(row, [])
@@ -177,10 +183,13 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
                          changes: dict[str, Any]) -> NetworkDetail:
     """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
     _authorize_flags(caller, "shared" in changes, "external" in changes)
+    if "is_default" in changes:
+        authorize(caller, "network:is_default")
     async with cloud.db.session() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        await l3_paths.check_external_change(s, row, changes)
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
@@ -197,7 +206,9 @@ async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         in_use = await s.scalar(select(PortRow.id).where(
-            PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
+            PortRow.network_id == row.id,
+            PortRow.device_owner.like("compute:%") | PortRow.device_owner.in_(l3_paths.ROUTER_OWNERS))
+            .limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
                                   "There are one or more ports still in use on the network.")
@@ -433,7 +444,7 @@ async def release_server_ports(s: AsyncSession, server_id: str) -> None:
     await s.execute(delete(VirtualInterfaceRow).where(VirtualInterfaceRow.server_id == server_id))
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id.in_(port_ids))
-                    .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                    .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                     .execution_options(synchronize_session=False))
     await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
     await s.execute(delete(PortRow).where(PortRow.device_id == server_id))

@@ -171,6 +171,9 @@ RULES: dict[str, str] = {
     "network:create_shared": "admin",
     "network:create_external": "admin",
     "network:modify": "owner",
+    # external_gateway_info's enable_snat and external_fixed_ips (Neutron: admin only).
+    "network:router:gateway_details": "admin",
+    "network:is_default": "admin",
 }
 
 

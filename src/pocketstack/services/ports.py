@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
-from pocketstack.services import networks
+from pocketstack.services import l3_paths, networks
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -148,8 +148,11 @@ async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        if row.device_id and row.device_owner in l3_paths.ROUTER_OWNERS:
+            raise errors.Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
+                                  f"has device owner {row.device_owner}.", kind="ServicePortInUse")
         await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
-                        .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                        .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                         .execution_options(synchronize_session=False))
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
         await s.delete(row)

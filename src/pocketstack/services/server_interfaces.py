@@ -268,7 +268,7 @@ async def detach_interface(cloud: Cloud, caller: Caller, server_id: str, port_id
             port.revision_number += 1
         else:
             await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port.id)
-                            .values(port_id=None, fixed_ip_address=None, status="DOWN")
+                            .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                             .execution_options(synchronize_session=False))
             await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == port.id))
             await s.delete(port)

@@ -174,6 +174,20 @@ async def add_floating_ip(s: AsyncSession, row: ServerRow, address: str,
     except errors.Conflict as exc:
         # Nova turns the network service's conflict into FloatingIpAssociateFailed: a 400.
         raise errors.BadRequest(exc.message) from None
+    except errors.NotFound as exc:
+        if exc.kind != "ExternalGatewayForFloatingIPNotFound":
+            raise
+        # No router joins the port's subnet to the floating network: any other error of the
+        # network service is Nova's catch-all 400.
+        raise errors.BadRequest(f"Unable to associate floating IP {address} to fixed IP "
+                                f"{fixed_address or await _first_ipv4(s, port.id)} for instance "
+                                f"{row.id}. Error: {exc.message}") from None
+
+
+async def _first_ipv4(s: AsyncSession, port_id: str) -> str:
+    addresses = await s.scalars(select(FixedIpRow.ip_address).where(FixedIpRow.port_id == port_id)
+                                .order_by(FixedIpRow.id))
+    return next((a for a in addresses if ":" not in a), "")
 
 
 async def remove_floating_ip(s: AsyncSession, row: ServerRow, address: str, *,

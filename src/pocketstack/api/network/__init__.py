@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pocketstack.api.network import (
+    auto_allocation,
     extensions,
     floatingips,
     networks,
     ports,
+    routers,
     security_groups,
     subnets,
     versions,
@@ -21,4 +23,6 @@ ROUTES: list[Route] = [
     *ports.ROUTES,
     *security_groups.ROUTES,
     *floatingips.ROUTES,
+    *routers.ROUTES,
+    *auto_allocation.ROUTES,
 ]

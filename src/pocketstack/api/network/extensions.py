@@ -33,18 +33,36 @@ EXTENSIONS = [
      "standard attributes.", "2016-09-12T10:00:00-00:00"),
 ]
 
+# The L3 extensions: routers with gateways and extra routes, and auto-allocated topologies.
+L3_EXTENSIONS = [
+    ("router", "Neutron L3 Router",
+     "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to "
+     "external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"),
+    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+     "Extension of the router abstraction for specifying whether SNAT should occur on the "
+     "external gateway", "2013-03-28T10:00:00-00:00"),
+    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router",
+     "2013-02-01T10:00:00-00:00"),
+    ("extraroute-atomic", "Atomically add/remove extra routes",
+     "Edit extra routes of a router on server side by atomically adding/removing extra routes",
+     "2019-07-10T00:00:00+00:00"),
+    ("auto-allocated-topology", "Auto Allocated Topology Services",
+     "Auto Allocated Topology Services.", "2016-01-01T00:00:00-00:00"),
+]
+SERVED = sorted(EXTENSIONS + L3_EXTENSIONS)
+
 
 def extension_body(alias: str, name: str, description: str, updated: str) -> dict[str, Any]:
     return {"alias": alias, "name": name, "description": description, "updated": updated, "links": []}
 
 
 async def list_extensions(ctx: Ctx) -> Response:
-    return json_response({"extensions": [extension_body(*ext) for ext in EXTENSIONS]})
+    return json_response({"extensions": [extension_body(*ext) for ext in SERVED]})
 
 
 async def show_extension(ctx: Ctx) -> Response:
     alias = ctx.params["alias"]
-    for ext in EXTENSIONS:
+    for ext in SERVED:
         if ext[0] == alias:
             return json_response({"extension": extension_body(*ext)})
     raise errors.NotFound(f"Extension with alias {alias} does not exist")

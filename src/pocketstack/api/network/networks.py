@@ -26,6 +26,7 @@ FILTERS = {
     "description": Filter("description"),
     "shared": Filter("shared", boolean),
     "router:external": Filter("external", boolean),
+    "is_default": Filter("is_default", boolean),
     "admin_state_up": Filter("admin_state_up", boolean),
     "mtu": Filter("mtu", integer),
     "project_id": Filter("project_id"),
@@ -48,7 +49,8 @@ async def show_network(ctx: Ctx) -> Response:
 async def create_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkCreate)
     spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
-                       external=req.external, mtu=req.mtu, description=req.description)
+                       external=req.external, mtu=req.mtu, description=req.description,
+                       is_default=req.is_default)
     found = await networks.create_network(ctx.cloud, ctx.caller, spec, owner=req.owner)
     return show_response(ctx, "network", views.network(found), 201)
 

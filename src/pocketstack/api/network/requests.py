@@ -45,6 +45,7 @@ class NetworkCreate(Body):
     admin_state_up: bool = True
     shared: bool = False
     external: bool = Field(default=False, alias="router:external")
+    is_default: bool = False
     mtu: int = Field(default=1500, ge=68, le=65535)
     description: str = Field(default="", max_length=255)
     project_id: str | None = None
@@ -56,6 +57,7 @@ class NetworkUpdate(Body):
     admin_state_up: bool | None = None
     shared: bool | None = None
     external: bool | None = Field(default=None, alias="router:external")
+    is_default: bool | None = None
     mtu: int | None = Field(default=None, ge=68, le=65535)
     description: str | None = optional_name()
 

@@ -34,7 +34,7 @@ def network(found: NetworkDetail) -> dict[str, Any]:
         "availability_zones": ["nova"],
         "ipv4_address_scope": None,
         "ipv6_address_scope": None,
-        "is_default": False,
+        "is_default": row.is_default,
         "l2_adjacency": True,
         "tags": [],
         "created_at": iso_z(row.created_at),

@@ -251,6 +251,7 @@ def upgrade() -> None:
     sa.Column('admin_state_up', sa.Boolean(), nullable=False),
     sa.Column('shared', sa.Boolean(), nullable=False),
     sa.Column('external', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('mtu', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('revision_number', sa.Integer(), nullable=False),
@@ -301,6 +302,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('routers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('gw_port_id', sa.String(length=36), nullable=True),
+    sa.Column('enable_snat', sa.Boolean(), nullable=False),
+    sa.Column('routes', sa.JSON(), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('routers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routers_project_id'), ['project_id'], unique=False)
+
     op.create_table('secrets',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -414,6 +433,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['aggregate_id'], ['aggregates.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('aggregate_id', 'host')
     )
+    op.create_table('auto_allocated_topologies',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('router_id', sa.String(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['network_id'], ['networks.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('project_id')
+    )
     op.create_table('flavor_access',
     sa.Column('flavor_id', sa.String(length=255), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -426,6 +452,7 @@ def upgrade() -> None:
     sa.Column('floating_network_id', sa.String(length=36), nullable=False),
     sa.Column('port_id', sa.String(length=36), nullable=True),
     sa.Column('fixed_ip_address', sa.String(length=64), nullable=True),
+    sa.Column('router_id', sa.String(length=36), nullable=True),
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -439,6 +466,7 @@ def upgrade() -> None:
     with op.batch_alter_table('floating_ips', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_floating_ips_port_id'), ['port_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_floating_ips_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_floating_ips_router_id'), ['router_id'], unique=False)
 
     op.create_table('groups',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -749,11 +777,13 @@ def downgrade() -> None:
     op.drop_table('image_members')
     op.drop_table('groups')
     with op.batch_alter_table('floating_ips', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_floating_ips_router_id'))
         batch_op.drop_index(batch_op.f('ix_floating_ips_project_id'))
         batch_op.drop_index(batch_op.f('ix_floating_ips_port_id'))
 
     op.drop_table('floating_ips')
     op.drop_table('flavor_access')
+    op.drop_table('auto_allocated_topologies')
     op.drop_table('aggregate_hosts')
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_virtual_interfaces_server_id'))
@@ -775,6 +805,10 @@ def downgrade() -> None:
 
     op.drop_table('security_groups')
     op.drop_table('secrets')
+    with op.batch_alter_table('routers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routers_project_id'))
+
+    op.drop_table('routers')
     op.drop_table('roles')
     with op.batch_alter_table('revocations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revocations_audit_id'))
