@@ -94,6 +94,9 @@ def test_list_by_host(admin: Api, member: Api) -> None:
     ip_range, pool = fresh_range(), f"pool-{uuid.uuid4().hex[:6]}"
     create_range(admin, ip_range=ip_range, pool=pool)
     server = active_server(member)
+    # The pool is an external network: as in Neutron, its addresses reach a port only through
+    # a router joining the port's subnet to it.
+    router = route_pool_to_private(admin, pool)
     fip = member.post(f"{legacy(member)}/os-floating-ips", json={"pool": pool}).json()["floating_ip"]
     resp = member.post(f"{legacy(member)}/servers/{server['id']}/action",
                        json={"addFloatingIp": {"address": fip["ip"]}})
@@ -106,7 +109,29 @@ def test_list_by_host(admin: Api, member: Api) -> None:
     assert all(f["instance_uuid"] for f in on_host.values())
     assert listed(admin, "/no-such-host") == {}
     member.delete(f"/compute/v2.1/servers/{server['id']}")
+    unroute(admin, router)
     admin.put(f"{bulk(admin)}/delete", json={"ip_range": ip_range})
+
+
+def route_pool_to_private(admin: Api, pool: str) -> dict[str, Any]:
+    (network,) = admin.get(f"/network/v2.0/networks?name={pool}").json()["networks"]
+    router = admin.post("/network/v2.0/routers", json={"router": {
+        "name": f"r-{pool}", "external_gateway_info": {"network_id": network["id"]}}})
+    assert router.status_code == 201, router.text
+    (private,) = admin.get("/network/v2.0/networks?name=private").json()["networks"]
+    port = admin.post("/network/v2.0/ports", json={"port": {"network_id": private["id"]}})
+    assert port.status_code == 201, port.text
+    made = router.json()["router"]
+    resp = admin.put(f"/network/v2.0/routers/{made['id']}/add_router_interface",
+                     json={"port_id": port.json()["port"]["id"]})
+    assert resp.status_code == 200, resp.text
+    return {"id": made["id"], "port_id": port.json()["port"]["id"]}
+
+
+def unroute(admin: Api, router: dict[str, Any]) -> None:
+    admin.put(f"/network/v2.0/routers/{router['id']}/remove_router_interface",
+              json={"port_id": router["port_id"]})
+    admin.delete(f"/network/v2.0/routers/{router['id']}")
 
 
 def test_existing_address_makes_nothing(admin: Api) -> None:
