@@ -104,7 +104,7 @@ async def get_network(s: AsyncSession, network_id: str, *, project_id: str, is_a
     row = await s.scalar(select(NetworkRow).where(NetworkRow.id == network_id,
                                                   *visible_networks(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Network {network_id} could not be found.")
+        raise errors.NotFound(f"Network {network_id} could not be found.", kind="NetworkNotFound")
     return row
 
 
@@ -200,7 +200,8 @@ async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
             PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
-                                  "There are one or more ports still in use on the network.")
+                                  "There are one or more ports still in use on the network.",
+                                  kind="NetworkInUse")
         port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
         await s.execute(delete(PortRow).where(PortRow.network_id == row.id))

@@ -32,7 +32,7 @@ def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
 async def get_port(s: AsyncSession, port_id: str, *, project_id: str, is_admin: bool) -> PortRow:
     row = await s.scalar(select(PortRow).where(PortRow.id == port_id, *_visible(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Port {port_id} could not be found.")
+        raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
     return row
 
 
@@ -64,7 +64,8 @@ async def check_security_groups(s: AsyncSession, group_ids: list[str], project_i
     known = set(await s.scalars(query))
     for group_id in group_ids:
         if group_id not in known:
-            raise errors.NotFound(f"Security group {group_id} does not exist")
+            raise errors.NotFound(f"Security group {group_id} does not exist",
+                                  kind="SecurityGroupNotFound")
     return list(dict.fromkeys(group_ids))
 
 

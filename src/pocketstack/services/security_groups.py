@@ -106,7 +106,7 @@ async def get_group(s: AsyncSession, group_id: str, *, project_id: str, is_admin
     row = await s.scalar(select(SecurityGroupRow).where(
         SecurityGroupRow.id == group_id, *_visible(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Security group {group_id} does not exist")
+        raise errors.NotFound(f"Security group {group_id} does not exist", kind="SecurityGroupNotFound")
     return row
 
 
@@ -116,7 +116,8 @@ async def add_group(s: AsyncSession, project_id: str, name: str, description: st
         existing = await s.scalar(select(SecurityGroupRow.id).where(
             SecurityGroupRow.project_id == project_id, SecurityGroupRow.name == DEFAULT_NAME))
         if existing is not None:
-            raise errors.Conflict("Default security group already exists.")
+            raise errors.Conflict("Default security group already exists.",
+                                  kind="SecurityGroupDefaultAlreadyExists")
     row = await _insert_group(s, project_id, name, description)
     await s.flush()
     return row
@@ -126,7 +127,8 @@ def change_group(row: SecurityGroupRow, name: str | None, description: str | Non
     """Rename or describe a group (the 'default' group keeps its name: 409)."""
     if name is not None:
         if row.name == DEFAULT_NAME and name != DEFAULT_NAME:
-            raise errors.Conflict("Insufficient rights for removing default security group.")
+            raise errors.Conflict("Updating default security group not allowed.",
+                                  kind="SecurityGroupCannotUpdateDefault")
         row.name = name
     if description is not None:
         row.description = description
@@ -138,10 +140,11 @@ async def remove_group(s: AsyncSession, row: SecurityGroupRow, *, is_admin: bool
     """Delete a group with its rules; 409 for the 'default' group (unless admin) or while a
     port is in it."""
     if row.name == DEFAULT_NAME and not is_admin:
-        raise errors.Conflict("Insufficient rights for removing default security group.")
+        raise errors.Conflict("Insufficient rights for removing default security group.",
+                              kind="SecurityGroupCannotRemoveDefault")
     ports = await s.scalars(select(PortRow).where(PortRow.project_id == row.project_id))
     if any(row.id in (port.security_groups or []) for port in ports):
-        raise errors.Conflict(f"Security Group {row.id} in use.")
+        raise errors.Conflict(f"Security Group {row.id} in use.", kind="SecurityGroupInUse")
     await s.execute(delete(SecurityGroupRuleRow).where(SecurityGroupRuleRow.security_group_id == row.id))
     await s.delete(row)
 
@@ -163,7 +166,8 @@ async def get_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: 
     row = await s.scalar(select(SecurityGroupRuleRow).where(
         SecurityGroupRuleRow.id == rule_id, *_visible_rules(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Security group rule {rule_id} does not exist")
+        raise errors.NotFound(f"Security group rule {rule_id} does not exist",
+                              kind="SecurityGroupRuleNotFound")
     return row
 
 
@@ -178,7 +182,8 @@ async def add_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
         SecurityGroupRuleRow.security_group_id == group.id))
     for rule in existing:
         if _same_rule(rule, spec):
-            raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.")
+            raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.",
+                                  kind="SecurityGroupRuleExists")
     row = _new_rule(s, group.project_id, spec)
     await s.flush()
     return row
@@ -293,35 +298,40 @@ def normalize_protocol(value: str | int | None) -> str | None:
         return text
     names = ", ".join(repr(name) for name in sorted(PROTOCOLS))
     raise errors.BadRequest(f"Security group rule protocol {value} not supported. Only protocol values "
-                            f"[None, {names}] and integer representations [0 to 255] are supported.")
+                            f"[None, {names}] and integer representations [0 to 255] are supported.",
+                            kind="SecurityGroupRuleInvalidProtocol")
 
 
 def check_ports(protocol: str | None, low: int | None, high: int | None) -> tuple[int | None, int | None]:
     if low is None and high is None:
         return None, None
     if protocol is None:
-        raise errors.BadRequest("Must also specify protocol if port range is given.")
+        raise errors.BadRequest("Must also specify protocol if port range is given.",
+                                kind="SecurityGroupProtocolRequiredWithPorts")
     number = PROTOCOLS.get(protocol, int(protocol) if protocol.isdigit() else -1)
     if number in ICMP_PROTOCOLS:
         for field_name, value in (("port_range_min", low), ("port_range_max", high)):
             if value is not None and not 0 <= value <= 255:
                 raise errors.BadRequest(f"Invalid value for ICMP field ({field_name}): {value}. "
-                                        "It must be 0 to 255.")
+                                        "It must be 0 to 255.", kind="SecurityGroupInvalidIcmpValue")
         return low, high
     if number not in PORT_PROTOCOLS:
         raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
-                                "TCP, UDP, UDPLITE, SCTP and DCCP.")
+                                "TCP, UDP, UDPLITE, SCTP and DCCP.",
+                                kind="SecurityGroupInvalidProtocolForPort")
     # One bound given stands for both (both missing returned above).
     low = high if low is None else low
     high = low if high is None else high
     if low is None or high is None or not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
-        raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+        raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max",
+                                kind="SecurityGroupInvalidPortRange")
     return low, high
 
 
 def check_remote(ethertype: str, prefix: str | None, group_id: str | None) -> str | None:
     if prefix is not None and group_id is not None:
-        raise errors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.")
+        raise errors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.",
+                                kind="SecurityGroupMultipleRemoteEntites")
     if prefix is None:
         return None
     try:
@@ -330,7 +340,8 @@ def check_remote(ethertype: str, prefix: str | None, group_id: str | None) -> st
         raise errors.BadRequest(f"Invalid input for remote_ip_prefix. Reason: '{prefix}' is not a valid "
                                 "IP subnet.") from None
     if f"IPv{network.version}" != ethertype:
-        raise errors.BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}")
+        raise errors.BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}",
+                                kind="SecurityGroupRuleParameterConflict")
     return prefix
 
 

@@ -109,15 +109,18 @@ def check_pools(network: IpNetwork, pools: list[dict[str, str]], gateway: IpAddr
         text = f"{start}-{end}"
         if (start.version != network.version or end.version != network.version
                 or not (_within(first, start, last) and _within(start, end, last))):
-            raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.")
+            raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.",
+                                    kind="OutOfBoundsAllocationPool")
         if gateway is not None and _within(start, gateway, end):
-            raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}")
+            raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}",
+                                  kind="GatewayConflictWithAllocationPools")
         ranges.append((int(start), int(end), text))
         checked[text] = {"start": str(start), "end": str(end)}
     ranges.sort()
     for (_, end_a, text_a), (start_b, _, text_b) in zip(ranges, ranges[1:], strict=False):
         if start_b <= end_a:
-            raise errors.BadRequest(f"Found overlapping allocation pools: {text_a} {text_b}")
+            raise errors.Conflict(f"Found overlapping allocation pools: {text_a} {text_b} for "
+                                  f"subnet {network}.", kind="OverlappingAllocationPools")
     return [checked[text] for _, _, text in ranges]
 
 
@@ -158,7 +161,7 @@ def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
 async def get_subnet(s: AsyncSession, subnet_id: str, *, project_id: str, is_admin: bool) -> SubnetRow:
     row = await s.scalar(select(SubnetRow).where(SubnetRow.id == subnet_id, *_visible(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Subnet {subnet_id} could not be found.")
+        raise errors.NotFound(f"Subnet {subnet_id} could not be found.", kind="SubnetNotFound")
     return row
 
 
@@ -257,5 +260,6 @@ async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
         in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more "
-                                  "ports have an IP allocation from this subnet.")
+                                  "ports have an IP allocation from this subnet.",
+                                  kind="SubnetInUse")
         await s.delete(row)
