@@ -687,6 +687,17 @@ class SecurityGroupRuleRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class ResourceTagRow(Base):
+    """One tag of a network resource (Neutron's standard-attr-tag): resource ids are UUIDs,
+    unique across the tagged tables, so the id alone names the resource."""
+
+    __tablename__ = "resource_tags"
+    __table_args__ = (Index("ix_resource_tags_tag", "tag", "resource_id"),)
+    resource_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(32))
+
+
 class AgentBuildRow(Base):
     """os-agents: a guest agent build (records only) for one hypervisor, os and architecture."""
 

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pocketstack.services import tags
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -19,9 +21,13 @@ class Page:
 
 
 def apply_filters(query: Select[Any], model: type[Any], filters: dict[str, list[Any]]) -> Select[Any]:
-    """Neutron list filters: each key is a column, several values mean any of them."""
+    """Neutron list filters: each key is a column, several values mean any of them; the tag
+    filters (tags.FILTERS) select by the resource's tags."""
     for column, values in filters.items():
-        query = query.where(getattr(model, column).in_(values))
+        if column in tags.FILTERS:
+            query = query.where(*tags.conditions(model.id, column, values))
+        else:
+            query = query.where(getattr(model, column).in_(values))
     return query
 
 

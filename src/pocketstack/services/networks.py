@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -36,7 +36,7 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
-from pocketstack.services import ipam, security_groups
+from pocketstack.services import ipam, security_groups, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -125,12 +125,18 @@ async def subnet_ids(s: AsyncSession, network_ids: list[str]) -> dict[str, list[
     return found
 
 
+async def network_detail(s: AsyncSession, row: NetworkRow) -> NetworkDetail:
+    return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id],
+                         (await tags.tags_of(s, [row.id]))[row.id])
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkDetail:
     """A network with the ids of its subnets, as the network API shows it."""
 
     network: NetworkRow
     subnet_ids: list[str]
+    tags: list[str] = field(default_factory=list)
 
 
 def _authorize_flags(caller: Caller, shared: bool, external: bool) -> None:
@@ -146,14 +152,15 @@ async def list_networks(cloud: Cloud, caller: Caller, *, filters: dict[str, list
         rows = await find_networks(s, project_id=caller.project_id, is_admin=caller.is_admin,
                                    filters=filters, page=page)
         subnets = await subnet_ids(s, [row.id for row in rows])
-    return [NetworkDetail(row, subnets[row.id]) for row in rows]
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [NetworkDetail(row, subnets[row.id], found[row.id]) for row in rows]
 
 
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkDetail:
     async with cloud.db.reader() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
-        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+        return await network_detail(s, row)
 
 
 async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
@@ -187,7 +194,7 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
             row.updated_at = utcnow()
             row.revision_number += 1
             await s.flush()
-        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+        return await network_detail(s, row)
 
 
 async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
@@ -206,6 +213,7 @@ async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
         await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
         await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
+        await tags.clear_tags(s, row.id)
         await s.delete(row)
 
 

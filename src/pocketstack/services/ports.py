@@ -3,7 +3,7 @@ Inserting a port with its addresses (shared with server boot) lives in services/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
 from pocketstack.services import networks
+from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -78,10 +79,12 @@ class PortDetail:
 
     port: PortRow
     fixed_ips: list[FixedIpRow]
+    tags: list[str] = field(default_factory=list)
 
 
 async def _detail(s: AsyncSession, row: PortRow) -> PortDetail:
-    return PortDetail(row, (await fixed_ips_of(s, [row.id]))[row.id])
+    return PortDetail(row, (await fixed_ips_of(s, [row.id]))[row.id],
+                      (await tagging.tags_of(s, [row.id]))[row.id])
 
 
 async def list_ports(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
@@ -99,7 +102,8 @@ async def list_ports(cloud: Cloud, caller: Caller, *, filters: dict[str, list[An
     async with cloud.db.reader() as s:
         rows = await paginate(s, query, PortRow, page)
         addresses = await fixed_ips_of(s, [row.id for row in rows])
-    return [PortDetail(row, addresses[row.id]) for row in rows]
+        found = await tagging.tags_of(s, [row.id for row in rows])
+    return [PortDetail(row, addresses[row.id], found[row.id]) for row in rows]
 
 
 async def show_port(cloud: Cloud, caller: Caller, port_id: str) -> PortDetail:
@@ -109,9 +113,10 @@ async def show_port(cloud: Cloud, caller: Caller, port_id: str) -> PortDetail:
 
 
 async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
-                      owner: str | None) -> PortDetail:
+                      owner: str | None, tags: list[str] | None = None) -> PortDetail:
     """A port of `owner` (default: the caller's project) on a visible network, in the given
-    security groups (default: the project's 'default' one), with its addresses allocated."""
+    security groups (default: the project's 'default' one), with its addresses allocated and
+    the given tags."""
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     async with cloud.db.session() as s:
@@ -120,7 +125,10 @@ async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
         if spec.security_groups is not None:
             spec = replace(spec, security_groups=await check_security_groups(
                 s, spec.security_groups, project_id, caller.is_admin))
-        return await _detail(s, await networks.create_port(s, project_id, spec))
+        row = await networks.create_port(s, project_id, spec)
+        if tags:
+            await tagging.replace_tags(s, "ports", row.id, tags)
+        return await _detail(s, row)
 
 
 async def update_port(cloud: Cloud, caller: Caller, port_id: str,
@@ -153,4 +161,5 @@ async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
                         .values(port_id=None, fixed_ip_address=None, status="DOWN")
                         .execution_options(synchronize_session=False))
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id == row.id))
+        await tagging.clear_tags(s, row.id)
         await s.delete(row)

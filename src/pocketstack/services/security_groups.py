@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
+from pocketstack.services import tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -146,6 +147,7 @@ async def remove_group(s: AsyncSession, row: SecurityGroupRow, *, is_admin: bool
     if any(row.id in (port.security_groups or []) for port in ports):
         raise errors.Conflict(f"Security Group {row.id} in use.", kind="SecurityGroupInUse")
     await s.execute(delete(SecurityGroupRuleRow).where(SecurityGroupRuleRow.security_group_id == row.id))
+    await tags.clear_tags(s, row.id)
     await s.delete(row)
 
 
@@ -210,10 +212,12 @@ class GroupDetail:
 
     group: SecurityGroupRow
     rules: list[SecurityGroupRuleRow]
+    tags: list[str] = field(default_factory=list)
 
 
 async def _detail(s: AsyncSession, row: SecurityGroupRow) -> GroupDetail:
-    return GroupDetail(row, (await rules_of(s, [row.id]))[row.id])
+    return GroupDetail(row, (await rules_of(s, [row.id]))[row.id],
+                       (await tags.tags_of(s, [row.id]))[row.id])
 
 
 async def list_groups(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
@@ -223,7 +227,8 @@ async def list_groups(cloud: Cloud, caller: Caller, *, filters: dict[str, list[A
         rows = await find_groups(s, project_id=caller.project_id, is_admin=caller.is_admin,
                                  filters=filters, page=page)
         rules = await rules_of(s, [row.id for row in rows])
-    return [GroupDetail(row, rules[row.id]) for row in rows]
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [GroupDetail(row, rules[row.id], found[row.id]) for row in rows]
 
 
 async def show_group(cloud: Cloud, caller: Caller, group_id: str) -> GroupDetail:

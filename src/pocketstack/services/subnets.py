@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from sqlalchemy import ColumnElement, select
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, NetworkRow, SubnetRow
-from pocketstack.services import networks
+from pocketstack.services import networks, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -205,22 +205,36 @@ def _checked_changes(row: SubnetRow, changes: dict[str, Any]) -> dict[str, Any]:
 # --- the network API's use cases ------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class SubnetDetail:
+    """A subnet with its tags, as the network API shows it."""
+
+    subnet: SubnetRow
+    tags: list[str] = field(default_factory=list)
+
+
+async def subnet_detail(s: AsyncSession, row: SubnetRow) -> SubnetDetail:
+    return SubnetDetail(row, (await tags.tags_of(s, [row.id]))[row.id])
+
+
 async def list_subnets(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
-                       page: Page) -> list[SubnetRow]:
+                       page: Page) -> list[SubnetDetail]:
     query = apply_filters(select(SubnetRow).where(*_visible(caller.project_id, caller.is_admin)),
                           SubnetRow, filters)
     async with cloud.db.reader() as s:
-        return await paginate(s, query, SubnetRow, page)
+        rows = await paginate(s, query, SubnetRow, page)
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [SubnetDetail(row, found[row.id]) for row in rows]
 
 
-async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetRow:
+async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetDetail:
     async with cloud.db.reader() as s:
-        return await get_subnet(s, subnet_id, project_id=caller.project_id,
-                                is_admin=caller.is_admin)
+        return await subnet_detail(s, await get_subnet(s, subnet_id, project_id=caller.project_id,
+                                                       is_admin=caller.is_admin))
 
 
 async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
-                        owner: str | None) -> SubnetRow:
+                        owner: str | None) -> SubnetDetail:
     """A subnet on a network the caller may change, owned by `owner` (default: the network's
     project); its CIDR may not overlap the network's other subnets."""
     async with cloud.db.session() as s:
@@ -233,11 +247,11 @@ async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
         row = _new_subnet(owner or network.project_id, spec, cidr)
         s.add(row)
         await s.flush()
-        return row
+        return SubnetDetail(row)
 
 
 async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
-                        changes: dict[str, Any]) -> SubnetRow:
+                        changes: dict[str, Any]) -> SubnetDetail:
     """Set name, description, enable_dhcp, gateway_ip, dns_nameservers or host_routes (given
     as (destination, nexthop) pairs)."""
     async with cloud.db.session() as s:
@@ -249,7 +263,7 @@ async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
             row.updated_at = utcnow()
             row.revision_number += 1
             await s.flush()
-        return row
+        return await subnet_detail(s, row)
 
 
 async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
@@ -262,4 +276,5 @@ async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
             raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more "
                                   "ports have an IP allocation from this subnet.",
                                   kind="SubnetInUse")
+        await tags.clear_tags(s, row.id)
         await s.delete(row)

@@ -9,6 +9,7 @@ from pocketstack.api.network import (
     ports,
     security_groups,
     subnets,
+    tags,
     versions,
 )
 from pocketstack.api.routing import Route
@@ -21,4 +22,5 @@ ROUTES: list[Route] = [
     *ports.ROUTES,
     *security_groups.ROUTES,
     *floatingips.ROUTES,
+    *tags.ROUTES,
 ]

@@ -11,6 +11,7 @@ from pocketstack.api.network.requests import PortCreate, PortUpdate, parse_body
 from pocketstack.api.routing import Route
 from pocketstack.services import ipam, ports
 from pocketstack.services.networks import PortSpec
+from pocketstack.services.tags import check_tags
 
 FILTERS = {
     "id": Filter("id"),
@@ -52,7 +53,8 @@ def port_spec(req: PortCreate) -> PortSpec:
 
 async def create_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortCreate)
-    found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner)
+    found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner,
+                                    tags=check_tags(req.tags))
     return show_response(ctx, "port", views.port(found), 201)
 
 

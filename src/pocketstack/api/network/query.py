@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
+from pocketstack.services import tags
 from pocketstack.services.listing import Page
 from pocketstack.validation import NEUTRON, invalid_operation
 
@@ -49,12 +50,17 @@ class ListQuery:
 
 
 def parse_list(ctx: Ctx, allowed: dict[str, Filter]) -> ListQuery:
-    """Filters named in `allowed` (several values mean any of them); other keys are ignored."""
+    """Filters named in `allowed` (several values mean any of them) and the tag filters;
+    other keys are ignored."""
     filters: dict[str, list[Any]] = {}
     for name, spec in allowed.items():
         values = ctx.query.getlist(name)
         if values:
             filters.setdefault(spec.column, []).extend(spec.convert(name, v) for v in values)
+    for name in tags.FILTERS:
+        wanted = tags.split_filter(ctx.query.getlist(name))
+        if wanted:
+            filters[name] = wanted
     return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx))
 
 

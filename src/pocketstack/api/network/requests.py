@@ -113,6 +113,7 @@ class PortCreate(Body):
     security_groups: list[str] | None = None
     vnic_type: Literal["normal"] = Field(default="normal", alias="binding:vnic_type")
     port_security_enabled: Literal[True] = True
+    tags: list[Any] = Field(default_factory=list)
     project_id: str | None = None
     tenant_id: str | None = None
 

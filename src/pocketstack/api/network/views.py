@@ -7,8 +7,9 @@ from typing import Any
 
 from pocketstack.services.networks import NetworkDetail
 from pocketstack.services.ports import PortDetail
-from pocketstack.services.records import SecurityGroupRuleRow, SubnetRow
+from pocketstack.services.records import SecurityGroupRuleRow
 from pocketstack.services.security_groups import GroupDetail
+from pocketstack.services.subnets import SubnetDetail
 from pocketstack.timeutil import iso_z
 
 
@@ -36,14 +37,15 @@ def network(found: NetworkDetail) -> dict[str, Any]:
         "ipv6_address_scope": None,
         "is_default": False,
         "l2_adjacency": True,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
     }
 
 
-def subnet(row: SubnetRow) -> dict[str, Any]:
+def subnet(found: SubnetDetail) -> dict[str, Any]:
+    row = found.subnet
     return {
         "id": row.id,
         "name": row.name,
@@ -62,7 +64,7 @@ def subnet(row: SubnetRow) -> dict[str, Any]:
         "segment_id": None,
         "service_types": [],
         "description": row.description,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
@@ -89,7 +91,7 @@ def port(found: PortDetail) -> dict[str, Any]:
         "binding:vnic_type": "normal",
         "ip_allocation": "immediate",
         "description": row.description,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
@@ -128,7 +130,7 @@ def security_group(found: GroupDetail) -> dict[str, Any]:
         "description": row.description,
         **_owned(row.project_id),
         "security_group_rules": [security_group_rule(rule) for rule in found.rules],
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at or row.created_at),
         "revision_number": row.revision_number,

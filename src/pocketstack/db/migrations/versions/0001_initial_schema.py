@@ -261,6 +261,15 @@ def upgrade() -> None:
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
     )
+    op.create_table('resource_tags',
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.Column('tag', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('resource_id', 'tag')
+    )
+    with op.batch_alter_table('resource_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_resource_tags_tag', ['tag', 'resource_id'], unique=False)
+
     op.create_table('revocations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=True),
@@ -723,6 +732,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_revocations_audit_id'))
 
     op.drop_table('revocations')
+    with op.batch_alter_table('resource_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_resource_tags_tag')
+
+    op.drop_table('resource_tags')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')

@@ -1,0 +1,65 @@
+"""The stock clients against the network API's extensions: tags through `openstack network
+set --tag`, `port set --tag`, `network list --tags` and openstacksdk's tag calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import openstack.config
+import pytest
+from openstack.connection import Connection
+
+from tests.clients.conftest import run_openstack
+from tests.live import LiveCloud
+
+pytestmark = pytest.mark.clients
+
+ADMIN = "pocketstack-admin"
+
+
+@pytest.fixture
+def conn(cloud: LiveCloud) -> Iterator[Connection]:
+    config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)], load_envvars=False)
+    connection = Connection(config=config.get_one(cloud="pocketstack"))
+    yield connection
+    connection.close()
+
+
+def test_openstack_cli_tags(cloud: LiveCloud) -> None:
+    name = "cli-tag-" + uuid.uuid4().hex[:8]
+    run_openstack(cloud, "network", "create", name, "--tag", "alpha")
+    run_openstack(cloud, "network", "set", "--tag", "beta", "--tag", "gamma", name, fmt=False)
+    shown = run_openstack(cloud, "network", "show", name)
+    assert sorted(shown["tags"]) == ["alpha", "beta", "gamma"]
+    listed = run_openstack(cloud, "network", "list", "--tags", "alpha,beta")
+    assert [n["Name"] for n in listed] == [name]
+    assert run_openstack(cloud, "network", "list", "--any-tags", "nope,gamma", "--name", name)
+    assert run_openstack(cloud, "network", "list", "--not-tags", "alpha", "--name", name) == []
+    run_openstack(cloud, "network", "unset", "--tag", "alpha", name, fmt=False)
+    assert sorted(run_openstack(cloud, "network", "show", name)["tags"]) == ["beta", "gamma"]
+    port = run_openstack(cloud, "port", "create", "--network", name, name)
+    run_openstack(cloud, "port", "set", "--tag", "web", port["id"], fmt=False)
+    assert run_openstack(cloud, "port", "show", port["id"])["tags"] == ["web"]
+    assert [p["ID"] for p in run_openstack(cloud, "port", "list", "--tags", "web")] == [port["id"]]
+    run_openstack(cloud, "port", "set", "--no-tag", port["id"], fmt=False)
+    assert run_openstack(cloud, "port", "show", port["id"])["tags"] == []
+    run_openstack(cloud, "port", "delete", port["id"], fmt=False)
+    run_openstack(cloud, "network", "delete", name, fmt=False)
+
+
+def test_sdk_tags(conn: Connection) -> None:
+    network = conn.network.create_network(name="sdk-tag-" + uuid.uuid4().hex[:8])
+    try:
+        conn.network.set_tags(network, ["one", "two"])
+        assert sorted(conn.network.get_network(network.id).tags) == ["one", "two"]
+        network.add_tag(conn.network, "three")
+        assert network.check_tag(conn.network, "three").tags
+        network.remove_tag(conn.network, "one")
+        assert sorted(conn.network.get_network(network.id).tags) == ["three", "two"]
+        assert [n.id for n in conn.network.networks(tags="two,three")] == [network.id]
+        assert [n.id for n in conn.network.networks(any_tags="three", name=network.name)] == [network.id]
+        network.remove_all_tags(conn.network)
+        assert conn.network.get_network(network.id).tags == []
+    finally:
+        conn.network.delete_network(network)
