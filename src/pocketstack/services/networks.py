@@ -41,6 +41,7 @@ from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
@@ -181,13 +182,14 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
 
 
 async def update_network(cloud: Cloud, caller: Caller, network_id: str,
-                         changes: dict[str, Any]) -> NetworkDetail:
+                         changes: dict[str, Any], *, revision: int | None = None) -> NetworkDetail:
     """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
     _authorize_flags(caller, "shared" in changes, "external" in changes)
     async with cloud.db.session() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
@@ -197,12 +199,14 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
         return await network_detail(s, row)
 
 
-async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
+async def delete_network(cloud: Cloud, caller: Caller, network_id: str, *,
+                         revision: int | None = None) -> None:
     """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
     async with cloud.db.session() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         in_use = await s.scalar(select(PortRow.id).where(
             PortRow.network_id == row.id, PortRow.device_owner.like("compute:%")).limit(1))
         if in_use is not None:

@@ -18,6 +18,7 @@ from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import PortSpec
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 from pocketstack.validation import invalid_operation
 
@@ -132,12 +133,13 @@ async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
 
 
 async def update_port(cloud: Cloud, caller: Caller, port_id: str,
-                      changes: dict[str, Any]) -> PortDetail:
+                      changes: dict[str, Any], *, revision: int | None = None) -> PortDetail:
     """Set name, description, admin_state_up, device_id (the status follows), device_owner or
     security_groups."""
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         if "security_groups" in changes:
             changes["security_groups"] = await check_security_groups(
                 s, changes["security_groups"], row.project_id, caller.is_admin)
@@ -152,11 +154,13 @@ async def update_port(cloud: Cloud, caller: Caller, port_id: str,
         return await _detail(s, row)
 
 
-async def delete_port(cloud: Cloud, caller: Caller, port_id: str) -> None:
+async def delete_port(cloud: Cloud, caller: Caller, port_id: str, *,
+                      revision: int | None = None) -> None:
     """Delete a port with its addresses; floating IPs bound to it are disassociated."""
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
                         .values(port_id=None, fixed_ip_address=None, status="DOWN")
                         .execution_options(synchronize_session=False))

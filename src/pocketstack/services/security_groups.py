@@ -18,6 +18,7 @@ from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 
 DEFAULT_NAME = "default"
@@ -187,8 +188,15 @@ async def add_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
             raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.",
                                   kind="SecurityGroupRuleExists")
     row = _new_rule(s, group.project_id, spec)
+    _touch(group)
     await s.flush()
     return row
+
+
+def _touch(group: SecurityGroupRow) -> None:
+    """A rule added or removed is a change of its group (as Neutron counts revisions)."""
+    group.revision_number += 1
+    group.updated_at = utcnow()
 
 
 def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
@@ -200,6 +208,9 @@ def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
 
 async def remove_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> None:
     row = await get_rule(s, rule_id, project_id=project_id, is_admin=is_admin)
+    group = await s.get(SecurityGroupRow, row.security_group_id)
+    if group is not None:
+        _touch(group)
     await s.delete(row)
 
 
@@ -245,19 +256,23 @@ async def create_group(cloud: Cloud, caller: Caller, *, owner: str | None, name:
         return await _detail(s, await add_group(s, project_id, name, description))
 
 
-async def update_group(cloud: Cloud, caller: Caller, group_id: str, *, name: str | None,
+async def update_group(cloud: Cloud, caller: Caller, group_id: str, *, revision: int | None = None,
+                       name: str | None,
                        description: str | None) -> GroupDetail:
     async with cloud.db.session() as s:
         row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         change_group(row, name, description)
         return await _detail(s, row)
 
 
-async def delete_group(cloud: Cloud, caller: Caller, group_id: str) -> None:
+async def delete_group(cloud: Cloud, caller: Caller, group_id: str, *,
+                       revision: int | None = None) -> None:
     async with cloud.db.session() as s:
         row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         await remove_group(s, row, is_admin=caller.is_admin)
 
 

@@ -20,6 +20,7 @@ from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import visible_networks
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 from pocketstack.validation import invalid_operation
 
@@ -251,12 +252,13 @@ async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
 
 
 async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
-                        changes: dict[str, Any]) -> SubnetDetail:
+                        changes: dict[str, Any], *, revision: int | None = None) -> SubnetDetail:
     """Set name, description, enable_dhcp, gateway_ip, dns_nameservers or host_routes (given
     as (destination, nexthop) pairs)."""
     async with cloud.db.session() as s:
         row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         for column, value in _checked_changes(row, changes).items():
             setattr(row, column, value)
         if changes:
@@ -266,11 +268,13 @@ async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
         return await subnet_detail(s, row)
 
 
-async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
+async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str, *,
+                        revision: int | None = None) -> None:
     """Delete a subnet; 409 while a port has an address from it."""
     async with cloud.db.session() as s:
         row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more "

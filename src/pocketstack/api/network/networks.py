@@ -14,7 +14,7 @@ from pocketstack.api.network.query import (
     parse_list,
     show_response,
 )
-from pocketstack.api.network.requests import NetworkCreate, NetworkUpdate, parse_body
+from pocketstack.api.network.requests import NetworkCreate, NetworkUpdate, if_match, parse_body
 from pocketstack.api.routing import Route
 from pocketstack.services import networks
 from pocketstack.services.networks import NetworkSpec
@@ -56,12 +56,13 @@ async def create_network(ctx: Ctx) -> Response:
 async def update_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkUpdate)
     found = await networks.update_network(ctx.cloud, ctx.caller, ctx.params["network_id"],
-                                          req.changes())
+                                          req.changes(), revision=if_match(ctx))
     return show_response(ctx, "network", views.network(found))
 
 
 async def delete_network(ctx: Ctx) -> Response:
-    await networks.delete_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
+    await networks.delete_network(ctx.cloud, ctx.caller, ctx.params["network_id"],
+                                  revision=if_match(ctx))
     return empty()
 
 

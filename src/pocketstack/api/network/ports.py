@@ -7,7 +7,7 @@ from starlette.responses import Response
 from pocketstack.api.http import Ctx, empty
 from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
-from pocketstack.api.network.requests import PortCreate, PortUpdate, parse_body
+from pocketstack.api.network.requests import PortCreate, PortUpdate, if_match, parse_body
 from pocketstack.api.routing import Route
 from pocketstack.services import ipam, ports
 from pocketstack.services.networks import PortSpec
@@ -60,12 +60,13 @@ async def create_port(ctx: Ctx) -> Response:
 
 async def update_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortUpdate)
-    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], req.changes())
+    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], req.changes(),
+                                    revision=if_match(ctx))
     return show_response(ctx, "port", views.port(found))
 
 
 async def delete_port(ctx: Ctx) -> Response:
-    await ports.delete_port(ctx.cloud, ctx.caller, ctx.params["port_id"])
+    await ports.delete_port(ctx.cloud, ctx.caller, ctx.params["port_id"], revision=if_match(ctx))
     return empty()
 
 

@@ -40,6 +40,24 @@ async def parse_body(ctx: Ctx, root: str, model: type[M]) -> M:
     return ctx.parse(model, data)
 
 
+def if_match(ctx: Ctx) -> int | None:
+    """The revision an `If-Match: revision_number=N` header asks for (other etags ignored)."""
+    found = None
+    for etag in ctx.request.headers.get("if-match", "").split(","):
+        etag = etag.strip().removeprefix("W/").strip('"')
+        if not etag.startswith("revision_number="):
+            continue
+        if found is not None:
+            raise errors.BadRequest("Bad if-match request: Multiple revision_number etags are not "
+                                    "supported.", kind="BadRequest")
+        try:
+            found = int(etag.removeprefix("revision_number="))
+        except ValueError:
+            raise errors.BadRequest("Bad if-match request: Revision number etag must be in the "
+                                    "format of revision_number=<int>.", kind="BadRequest") from None
+    return found
+
+
 class NetworkCreate(Body):
     name: str = Field(default="", max_length=255)
     admin_state_up: bool = True

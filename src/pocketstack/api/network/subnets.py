@@ -14,7 +14,7 @@ from pocketstack.api.network.query import (
     parse_list,
     show_response,
 )
-from pocketstack.api.network.requests import SubnetCreate, SubnetUpdate, parse_body
+from pocketstack.api.network.requests import SubnetCreate, SubnetUpdate, if_match, parse_body
 from pocketstack.api.routing import Route
 from pocketstack.services import subnets
 from pocketstack.services.subnets import UNSET, SubnetSpec
@@ -66,12 +66,14 @@ async def update_subnet(ctx: Ctx) -> Response:
     changes = req.changes()
     if "host_routes" in changes:
         changes["host_routes"] = [(r.destination, r.nexthop) for r in changes["host_routes"]]
-    row = await subnets.update_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"], changes)
+    row = await subnets.update_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"], changes,
+                                      revision=if_match(ctx))
     return show_response(ctx, "subnet", views.subnet(row))
 
 
 async def delete_subnet(ctx: Ctx) -> Response:
-    await subnets.delete_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"])
+    await subnets.delete_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"],
+                                revision=if_match(ctx))
     return empty()
 
 
