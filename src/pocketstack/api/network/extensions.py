@@ -26,6 +26,8 @@ EXTENSIONS = [
      "2016-12-11T00:00:00-00:00"),
     ("security-group", "security-group", "The security groups extension.",
      "2012-10-05T10:00:00-00:00"),
+    ("sorting", "Sorting support", "Extension that indicates that sorting is enabled.",
+     "2016-06-12T00:00:00-00:00"),
     ("standard-attr-description", "standard-attr-description",
      "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"),
     ("standard-attr-tag",

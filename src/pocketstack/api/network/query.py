@@ -61,10 +61,25 @@ def parse_list(ctx: Ctx, allowed: dict[str, Filter]) -> ListQuery:
         wanted = tags.split_filter(ctx.query.getlist(name))
         if wanted:
             filters[name] = wanted
-    return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx))
+    return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx, allowed))
 
 
-def parse_page(ctx: Ctx) -> Page:
+def parse_sorts(ctx: Ctx, allowed: dict[str, Filter]) -> tuple[tuple[str, bool], ...]:
+    """sort_key/sort_dir pairs as (column, ascending); the keys are the filterable attributes."""
+    keys, dirs = ctx.query.getlist("sort_key"), ctx.query.getlist("sort_dir")
+    if len(keys) != len(dirs):
+        raise errors.BadRequest("The number of sort_keys and sort_dirs must be same")
+    absent = [key for key in keys if key not in allowed]
+    if absent:
+        raise errors.BadRequest(f"{absent} is invalid attribute for sort_keys")
+    wrong = [value for value in dirs if value not in ("asc", "desc")]
+    if wrong:
+        raise errors.BadRequest(f"{wrong} is invalid value for sort_dirs, valid value is 'asc' "
+                                "and 'desc'")
+    return tuple((allowed[key].column, value == "asc") for key, value in zip(keys, dirs, strict=True))
+
+
+def parse_page(ctx: Ctx, allowed: dict[str, Filter]) -> Page:
     raw_limit = ctx.query.get("limit")
     limit = None
     if raw_limit not in (None, ""):
@@ -72,7 +87,8 @@ def parse_page(ctx: Ctx) -> Page:
         if limit < 0:
             raise errors.BadRequest(f"Limit must be an integer 0 or greater and not '{raw_limit}'")
     reverse = boolean("page_reverse", ctx.query.get("page_reverse", "false"))
-    return Page(limit=limit or None, marker=ctx.query.get("marker") or None, reverse=reverse)
+    return Page(limit=limit or None, marker=ctx.query.get("marker") or None, reverse=reverse,
+                sorts=parse_sorts(ctx, allowed))
 
 
 def select_fields(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
