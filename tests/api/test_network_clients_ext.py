@@ -63,3 +63,34 @@ def test_sdk_tags(conn: Connection) -> None:
         assert conn.network.get_network(network.id).tags == []
     finally:
         conn.network.delete_network(network)
+
+
+@pytest.fixture
+def admin_conn(cloud: LiveCloud) -> Iterator[Connection]:
+    config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)], load_envvars=False)
+    connection = Connection(config=config.get_one(cloud=ADMIN))
+    yield connection
+    connection.close()
+
+
+def test_sdk_quotas(admin_conn: Connection, conn: Connection) -> None:
+    project = conn.current_project_id
+    quota = admin_conn.network.get_quota(project)
+    assert quota.networks == 100 and quota.ports == 500 and quota.security_groups == 10
+    admin_conn.network.update_quota(quota, networks=7, ports=9)
+    assert admin_conn.network.get_quota(project).networks == 7
+    details = admin_conn.network.get_quota(project, details=True)
+    assert details.ports["limit"] == 9 and "used" in details.ports
+    assert admin_conn.network.get_quota_default(project).networks == 100
+    assert conn.network.get_quota(project).ports == 9
+    admin_conn.network.delete_quota(project)
+    assert admin_conn.network.get_quota(project).networks == 100
+
+
+def test_openstack_cli_network_quota(cloud: LiveCloud) -> None:
+    project = run_openstack(cloud, "project", "show", "demo", cloud_name=ADMIN)["id"]
+    run_openstack(cloud, "quota", "set", "--networks", "42", project, cloud_name=ADMIN, fmt=False)
+    shown = run_openstack(cloud, "quota", "show", "--network", project, cloud_name=ADMIN)
+    found = {row["Resource"]: row["Limit"] for row in shown} if isinstance(shown, list) else shown
+    assert found["networks"] == 42
+    run_openstack(cloud, "quota", "delete", "--network", project, cloud_name=ADMIN, fmt=False)

@@ -80,12 +80,12 @@ def test_port_created_with_tags_and_list_filter(member: Api) -> None:
 def test_bad_tag_bodies_and_limits(member: Api) -> None:
     network = make_resources(member)["networks"]
     base = f"{V2}/networks/{network}/tags"
-    for body, message in (({"tag": []}, "Invalid input for operation: Invalid tags body"),
-                          ({"tags": "a"}, "Invalid input for operation: 'a' is not a list"),
+    for body, message in (({"tag": []}, "Invalid input for operation: Invalid tags body."),
+                          ({"tags": "a"}, "Invalid input for operation: 'a' is not a list."),
                           ({"tags": ["a", "a"]},
-                           "Invalid input for operation: Duplicate items in the list: 'a'"),
+                           "Invalid input for operation: Duplicate items in the list: 'a'."),
                           ({"tags": ["x" * 256]}, f"Invalid input for operation: '{'x' * 256}' "
-                                                  "exceeds maximum length of 255")):
+                                                  "exceeds maximum length of 255.")):
         resp = member.put(base, json=body)
         assert resp.status_code == 400, body
         assert resp.json()["NeutronError"] == {"type": "InvalidInput", "message": message, "detail": ""}

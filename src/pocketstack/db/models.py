@@ -687,6 +687,15 @@ class SecurityGroupRuleRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class NetworkQuotaRow(Base):
+    """A project's own limit of one network resource (Neutron's quotas; Nova's are QuotaRow)."""
+
+    __tablename__ = "network_quotas"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
 class ResourceTagRow(Base):
     """One tag of a network resource (Neutron's standard-attr-tag): resource ids are UUIDs,
     unique across the tagged tables, so the id alone names the resource."""

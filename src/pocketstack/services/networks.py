@@ -36,7 +36,7 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
-from pocketstack.services import ipam, security_groups, tags
+from pocketstack.services import ipam, network_quotas, security_groups, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -176,6 +176,7 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
                      mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
     async with cloud.db.session() as s:
+        await network_quotas.check_quota(s, project_id, "network")
         s.add(row)
         await s.flush()
     return NetworkDetail(row, [])

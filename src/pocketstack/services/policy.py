@@ -161,6 +161,10 @@ RULES: dict[str, str] = {
     "network:create_shared": "admin",
     "network:create_external": "admin",
     "network:modify": "owner",
+    "network:get_quota": "owner",
+    "network:list_quotas": "admin",
+    "network:update_quota": "admin",
+    "network:delete_quota": "admin",
 }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
-from pocketstack.services import networks
+from pocketstack.services import network_quotas, networks
 from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -126,6 +126,7 @@ async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
         if spec.security_groups is not None:
             spec = replace(spec, security_groups=await check_security_groups(
                 s, spec.security_groups, project_id, caller.is_admin))
+        await network_quotas.check_quota(s, project_id, "port")
         row = await networks.create_port(s, project_id, spec)
         if tags:
             await tagging.replace_tags(s, "ports", row.id, tags)

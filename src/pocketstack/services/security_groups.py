@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
-from pocketstack.services import tags
+from pocketstack.services import network_quotas, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -187,6 +187,7 @@ async def add_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
         if _same_rule(rule, spec):
             raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.",
                                   kind="SecurityGroupRuleExists")
+    await network_quotas.check_quota(s, group.project_id, "security_group_rule")
     row = _new_rule(s, group.project_id, spec)
     _touch(group)
     await s.flush()
@@ -253,6 +254,8 @@ async def create_group(cloud: Cloud, caller: Caller, *, owner: str | None, name:
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     async with cloud.db.session() as s:
+        await ensure_default_group(s, project_id)
+        await network_quotas.check_quota(s, project_id, "security_group")
         return await _detail(s, await add_group(s, project_id, name, description))
 
 

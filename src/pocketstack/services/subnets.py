@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, NetworkRow, SubnetRow
-from pocketstack.services import networks, tags
+from pocketstack.services import network_quotas, networks, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -246,6 +246,7 @@ async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
         cidr = parse_cidr(spec.cidr, spec.ip_version)
         await _check_overlap(s, spec.network_id, cidr)
         row = _new_subnet(owner or network.project_id, spec, cidr)
+        await network_quotas.check_quota(s, row.project_id, "subnet")
         s.add(row)
         await s.flush()
         return SubnetDetail(row)

@@ -20,20 +20,20 @@ FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
 
 def check_tag(tag: object) -> str:
     if not isinstance(tag, str):
-        raise invalid_operation(f"'{tag}' is not a valid string")
+        raise invalid_operation(f"'{tag}' is not a valid string.")
     if len(tag) > MAX_TAG_LENGTH:
-        raise invalid_operation(f"'{tag}' exceeds maximum length of {MAX_TAG_LENGTH}")
+        raise invalid_operation(f"'{tag}' exceeds maximum length of {MAX_TAG_LENGTH}.")
     return tag
 
 
 def check_tags(tags: object) -> list[str]:
     """A request's list of tags: unique strings of at most 255 characters (400 if not)."""
     if not isinstance(tags, list):
-        raise invalid_operation(f"'{tags}' is not a list")
+        raise invalid_operation(f"'{tags}' is not a list.")
     checked = [check_tag(tag) for tag in tags]
     duplicates = sorted({tag for tag in checked if checked.count(tag) > 1})
     if duplicates:
-        raise invalid_operation(f"Duplicate items in the list: '{', '.join(duplicates)}'")
+        raise invalid_operation(f"Duplicate items in the list: '{', '.join(duplicates)}'.")
     return checked
 
 

@@ -7,6 +7,7 @@ from pocketstack.api.network import (
     floatingips,
     networks,
     ports,
+    quotas,
     security_groups,
     subnets,
     tags,
@@ -23,4 +24,5 @@ ROUTES: list[Route] = [
     *security_groups.ROUTES,
     *floatingips.ROUTES,
     *tags.ROUTES,
+    *quotas.ROUTES,
 ]

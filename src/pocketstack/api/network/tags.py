@@ -28,7 +28,7 @@ async def check_tag(ctx: Ctx) -> Response:
 async def replace_tags(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     if "tags" not in body:
-        raise invalid_operation("Invalid tags body")
+        raise invalid_operation("Invalid tags body.")
     found = await resource_tags.replace_tags(ctx.cloud, ctx.caller, *_target(ctx),
                                              tags.check_tags(body["tags"]))
     return json_response({"tags": found})

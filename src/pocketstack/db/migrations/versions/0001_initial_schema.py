@@ -224,6 +224,12 @@ def upgrade() -> None:
     with op.batch_alter_table('migrations', schema=None) as batch_op:
         batch_op.create_index('ix_migrations_server', ['server_id', 'id'], unique=False)
 
+    op.create_table('network_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
     op.create_table('networks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -743,6 +749,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
     op.drop_table('networks')
+    op.drop_table('network_quotas')
     with op.batch_alter_table('migrations', schema=None) as batch_op:
         batch_op.drop_index('ix_migrations_server')
 
