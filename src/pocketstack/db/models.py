@@ -575,6 +575,8 @@ class NetworkRow(Base):
     external: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer, default=1500)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The default of its new ports' port_security_enabled.
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
@@ -617,6 +619,9 @@ class PortRow(Base):
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text, default="")
     security_groups: Mapped[list[Any]] = mapped_column(default=list)
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # [{"ip_address": address or CIDR, "mac_address": MAC or None (the port's own)}]
+    allowed_address_pairs: Mapped[list[Any]] = mapped_column(default=list)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()

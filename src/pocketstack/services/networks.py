@@ -71,6 +71,7 @@ class NetworkSpec:
     external: bool = False
     mtu: int = 1500
     description: str = ""
+    port_security_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,9 @@ class PortSpec:
     mac_address: str | None = None
     fixed_ips: list[ipam.FixedIp] | None = None
     security_groups: list[str] | None = None
+    port_security_enabled: bool | None = None  # None: enabled
+    # Checked pairs (port_security.check_address_pairs).
+    allowed_address_pairs: list[dict[str, str | None]] = field(default_factory=list)
 
 
 # --- queries shared by every network resource ---------------------------------------------------
@@ -174,7 +178,9 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
-                     mtu=spec.mtu, description=spec.description, created_at=now, updated_at=now)
+                     mtu=spec.mtu, description=spec.description,
+                     port_security_enabled=spec.port_security_enabled, created_at=now,
+                     updated_at=now)
     async with cloud.db.session() as s:
         await network_quotas.check_quota(s, project_id, "network")
         s.add(row)
@@ -234,19 +240,24 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
     now = utcnow()
     groups = spec.security_groups
     if groups is None:
-        groups = [await security_groups.default_group_id(s, project_id)]
+        groups = ([await security_groups.default_group_id(s, project_id)]
+                  if spec.port_security_enabled is not False else [])
     port = PortRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
                    name=spec.name, device_id=spec.device_id, device_owner=spec.device_owner,
                    mac_address=await ipam.claim_mac(s, spec.network_id, spec.mac_address),
                    status=spec.status, admin_state_up=spec.admin_state_up,
-                   description=spec.description, security_groups=groups, revision_number=1,
+                   description=spec.description, security_groups=groups,
+                   port_security_enabled=spec.port_security_enabled is not False,
+                   allowed_address_pairs=spec.allowed_address_pairs, revision_number=1,
                    created_at=now, updated_at=now)
     await s.execute(_INSERT_PORT, {
         "id": port.id, "network_id": port.network_id, "project_id": project_id,
         "name": port.name, "device_id": port.device_id, "device_owner": port.device_owner,
         "mac_address": port.mac_address, "status": port.status,
         "admin_state_up": port.admin_state_up, "description": port.description,
-        "security_groups": groups, "revision_number": 1, "created_at": now, "updated_at": now})
+        "security_groups": groups, "port_security_enabled": port.port_security_enabled,
+        "allowed_address_pairs": spec.allowed_address_pairs, "revision_number": 1,
+        "created_at": now, "updated_at": now})
     await ipam.allocate_fixed_ips(s, port, spec.fixed_ips)
     return port
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
-from pocketstack.services import network_quotas, networks
+from pocketstack.services import network_quotas, networks, port_security
 from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -121,8 +121,15 @@ async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     async with cloud.db.session() as s:
-        await networks.get_network(s, spec.network_id, project_id=caller.project_id,
-                                   is_admin=caller.is_admin)
+        network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                             is_admin=caller.is_admin)
+        if spec.port_security_enabled is None:
+            spec = replace(spec, port_security_enabled=network.port_security_enabled)
+        if not spec.port_security_enabled:
+            if spec.allowed_address_pairs:
+                raise port_security.pairs_required_security()
+            if spec.security_groups:
+                raise port_security.groups_required_security()
         if spec.security_groups is not None:
             spec = replace(spec, security_groups=await check_security_groups(
                 s, spec.security_groups, project_id, caller.is_admin))
@@ -141,9 +148,10 @@ async def update_port(cloud: Cloud, caller: Caller, port_id: str,
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         check_revision(row, revision)
+        port_security.check_update(row, changes)
         if "security_groups" in changes:
             changes["security_groups"] = await check_security_groups(
-                s, changes["security_groups"], row.project_id, caller.is_admin)
+                s, changes["security_groups"] or [], row.project_id, caller.is_admin)
         for column, value in changes.items():
             setattr(row, column, value)
         if "device_id" in changes:

@@ -12,6 +12,8 @@ from pocketstack.api.routing import Route
 
 # alias, name, description, updated: as Neutron describes each extension.
 EXTENSIONS = [
+    ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs",
+     "2013-07-23T10:00:00-00:00"),
     ("external-net", "Neutron external network",
      "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"),
     ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource.",

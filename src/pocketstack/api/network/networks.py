@@ -48,7 +48,8 @@ async def show_network(ctx: Ctx) -> Response:
 async def create_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkCreate)
     spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
-                       external=req.external, mtu=req.mtu, description=req.description)
+                       external=req.external, mtu=req.mtu, description=req.description,
+                       port_security_enabled=req.port_security_enabled)
     found = await networks.create_network(ctx.cloud, ctx.caller, spec, owner=req.owner)
     return show_response(ctx, "network", views.network(found), 201)
 

@@ -9,7 +9,7 @@ from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
 from pocketstack.api.network.requests import PortCreate, PortUpdate, if_match, parse_body
 from pocketstack.api.routing import Route
-from pocketstack.services import ipam, ports
+from pocketstack.services import ipam, port_security, ports
 from pocketstack.services.networks import PortSpec
 from pocketstack.services.tags import check_tags
 
@@ -48,7 +48,9 @@ def port_spec(req: PortCreate) -> PortSpec:
                     device_owner=req.device_owner, status="ACTIVE" if req.device_id else "DOWN",
                     admin_state_up=req.admin_state_up, description=req.description,
                     mac_address=None if req.mac_address is None else req.mac_address.lower(),
-                    fixed_ips=fixed_ips, security_groups=req.security_groups)
+                    fixed_ips=fixed_ips, security_groups=req.security_groups,
+                    port_security_enabled=req.port_security_enabled,
+                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs))
 
 
 async def create_port(ctx: Ctx) -> Response:
@@ -60,7 +62,11 @@ async def create_port(ctx: Ctx) -> Response:
 
 async def update_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortUpdate)
-    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], req.changes(),
+    changes = req.changes()
+    if "allowed_address_pairs" in changes:
+        changes["allowed_address_pairs"] = port_security.check_address_pairs(
+            changes["allowed_address_pairs"])
+    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], changes,
                                     revision=if_match(ctx))
     return show_response(ctx, "port", views.port(found))
 

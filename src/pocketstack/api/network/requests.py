@@ -65,6 +65,7 @@ class NetworkCreate(Body):
     external: bool = Field(default=False, alias="router:external")
     mtu: int = Field(default=1500, ge=68, le=65535)
     description: str = Field(default="", max_length=255)
+    port_security_enabled: bool = True
     project_id: str | None = None
     tenant_id: str | None = None
 
@@ -76,6 +77,7 @@ class NetworkUpdate(Body):
     external: bool | None = Field(default=None, alias="router:external")
     mtu: int | None = Field(default=None, ge=68, le=65535)
     description: str | None = optional_name()
+    port_security_enabled: bool | None = None
 
 
 class Pool(BaseModel):
@@ -130,19 +132,23 @@ class PortCreate(Body):
     fixed_ips: list[FixedIpRequest] | None = None
     security_groups: list[str] | None = None
     vnic_type: Literal["normal"] = Field(default="normal", alias="binding:vnic_type")
-    port_security_enabled: Literal[True] = True
+    port_security_enabled: bool | None = None
+    allowed_address_pairs: Any = None
     tags: list[Any] = Field(default_factory=list)
     project_id: str | None = None
     tenant_id: str | None = None
 
 
 class PortUpdate(Body):
+    nullable = frozenset({"security_groups", "allowed_address_pairs"})
     name: str | None = optional_name()
     description: str | None = optional_name()
     admin_state_up: bool | None = None
     device_id: str | None = optional_name()
     device_owner: str | None = optional_name()
     security_groups: list[str] | None = None
+    port_security_enabled: bool | None = None
+    allowed_address_pairs: Any = None
 
 
 class SecurityGroupCreate(Body):
