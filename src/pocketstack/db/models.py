@@ -577,6 +577,7 @@ class NetworkRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # The default of its new ports' port_security_enabled.
     port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    availability_zone_hints: Mapped[list[Any]] = mapped_column(default=list)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()

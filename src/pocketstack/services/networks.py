@@ -72,6 +72,7 @@ class NetworkSpec:
     mtu: int = 1500
     description: str = ""
     port_security_enabled: bool = True
+    availability_zone_hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,8 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
                      mtu=spec.mtu, description=spec.description,
-                     port_security_enabled=spec.port_security_enabled, created_at=now,
+                     port_security_enabled=spec.port_security_enabled,
+                     availability_zone_hints=list(spec.availability_zone_hints), created_at=now,
                      updated_at=now)
     async with cloud.db.session() as s:
         await network_quotas.check_quota(s, project_id, "network")

@@ -165,6 +165,7 @@ RULES: dict[str, str] = {
     "network:list_quotas": "admin",
     "network:update_quota": "admin",
     "network:delete_quota": "admin",
+    "network:ip_availability": "admin",
 }
 
 

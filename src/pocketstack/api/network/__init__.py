@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pocketstack.api.network import (
+    availability_zones,
     extensions,
     floatingips,
+    network_ip_availability,
     networks,
     ports,
     quotas,
@@ -25,4 +27,6 @@ ROUTES: list[Route] = [
     *floatingips.ROUTES,
     *tags.ROUTES,
     *quotas.ROUTES,
+    *availability_zones.ROUTES,
+    *network_ip_availability.ROUTES,
 ]

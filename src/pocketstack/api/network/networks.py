@@ -16,7 +16,7 @@ from pocketstack.api.network.query import (
 )
 from pocketstack.api.network.requests import NetworkCreate, NetworkUpdate, if_match, parse_body
 from pocketstack.api.routing import Route
-from pocketstack.services import networks
+from pocketstack.services import network_zones, networks
 from pocketstack.services.networks import NetworkSpec
 
 FILTERS = {
@@ -49,7 +49,9 @@ async def create_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkCreate)
     spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
                        external=req.external, mtu=req.mtu, description=req.description,
-                       port_security_enabled=req.port_security_enabled)
+                       port_security_enabled=req.port_security_enabled,
+                       availability_zone_hints=tuple(
+                           network_zones.check_hints(req.availability_zone_hints)))
     found = await networks.create_network(ctx.cloud, ctx.caller, spec, owner=req.owner)
     return show_response(ctx, "network", views.network(found), 201)
 

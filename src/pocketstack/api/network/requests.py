@@ -66,6 +66,7 @@ class NetworkCreate(Body):
     mtu: int = Field(default=1500, ge=68, le=65535)
     description: str = Field(default="", max_length=255)
     port_security_enabled: bool = True
+    availability_zone_hints: Any = Field(default_factory=list)
     project_id: str | None = None
     tenant_id: str | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from pocketstack.services.network_zones import DEFAULT_ZONE
 from pocketstack.services.networks import NetworkDetail
 from pocketstack.services.ports import PortDetail
 from pocketstack.services.records import SecurityGroupRuleRow
@@ -31,8 +32,8 @@ def network(found: NetworkDetail) -> dict[str, Any]:
         **_owned(row.project_id),
         "description": row.description,
         "port_security_enabled": row.port_security_enabled,
-        "availability_zone_hints": [],
-        "availability_zones": ["nova"],
+        "availability_zone_hints": list(row.availability_zone_hints or []),
+        "availability_zones": [DEFAULT_ZONE],
         "ipv4_address_scope": None,
         "ipv6_address_scope": None,
         "is_default": False,

@@ -241,6 +241,7 @@ def upgrade() -> None:
     sa.Column('mtu', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
+    sa.Column('availability_zone_hints', sa.JSON(), nullable=False),
     sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
