@@ -22,7 +22,7 @@ from pocketstack.db.models import (
     SecurityGroupRow,
     SubnetRow,
 )
-from pocketstack.services import identity
+from pocketstack.services import identity, sg_templates
 from pocketstack.services.passwords import Passwords
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -96,6 +96,7 @@ async def bootstrap(state: State) -> Credentials | None:
                             extra_specs={}, created_at=now))
         _add_images(s, settings.data_dir, admin_project.id)
         _add_networks(s, admin_project.id)
+        sg_templates.seed(s)
         for project in (admin_project, demo_project):
             s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
                                    description="Default security group", created_at=now))

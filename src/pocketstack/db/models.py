@@ -693,6 +693,25 @@ class SecurityGroupRuleRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class DefaultSecurityGroupRuleRow(Base):
+    """A rule template (Neutron's security-groups-default-rules): copied into each new default
+    group and/or each other new group; remote_group_id "PARENT" names the new group itself."""
+
+    __tablename__ = "default_security_group_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), default="ingress")
+    ethertype: Mapped[str] = mapped_column(String(8), default="IPv4")
+    protocol: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    port_range_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    port_range_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    used_in_default_sg: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_in_non_default_sg: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
 class NetworkQuotaRow(Base):
     """A project's own limit of one network resource (Neutron's quotas; Nova's are QuotaRow)."""
 

@@ -19,6 +19,8 @@ MARKER_NOT_FOUND = {
     "security_groups": ("SecurityGroupNotFound", "Security group {} does not exist"),
     "security_group_rules": ("SecurityGroupRuleNotFound", "Security group rule {} does not exist"),
     "floating_ips": ("FloatingIPNotFound", "Floating IP {} could not be found."),
+    "default_security_group_rules": ("DefaultSecurityGroupRuleNotFound",
+                                     "Default Security Group rule {} does not exist"),
 }
 
 

@@ -166,6 +166,7 @@ RULES: dict[str, str] = {
     "network:update_quota": "admin",
     "network:delete_quota": "admin",
     "network:ip_availability": "admin",
+    "network:default_security_group_rules:modify": "admin",
 }
 
 

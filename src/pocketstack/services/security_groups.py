@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
-from pocketstack.services import network_quotas, tags
+from pocketstack.services import network_quotas, sg_templates, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -48,9 +48,7 @@ async def ensure_default_group(s: AsyncSession, project_id: str) -> SecurityGrou
         .order_by(SecurityGroupRow.created_at).limit(1))
     if row is not None:
         return row
-    row = await _insert_group(s, project_id, DEFAULT_NAME, "Default security group")
-    for ethertype in ("IPv4", "IPv6"):
-        _new_rule(s, project_id, RuleSpec(row.id, "ingress", ethertype, remote_group_id=row.id))
+    row = await _insert_group(s, project_id, DEFAULT_NAME, "Default security group", default=True)
     await s.flush()
     return row
 
@@ -74,13 +72,17 @@ async def default_group_id(s: AsyncSession, project_id: str) -> str:
     return found if found is not None else (await ensure_default_group(s, project_id)).id
 
 
-async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
+async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str, *,
+                        default: bool = False) -> SecurityGroupRow:
+    """A new group with the rules of the templates for default or other groups."""
     row = SecurityGroupRow(id=str(uuid.uuid4()), project_id=project_id, name=name,
                            description=description, created_at=utcnow())
     s.add(row)
     await s.flush()
-    for ethertype in ("IPv4", "IPv6"):
-        _new_rule(s, project_id, RuleSpec(row.id, "egress", ethertype))
+    for rule in await sg_templates.rules_for(s, row.id, default=default):
+        _new_rule(s, project_id, RuleSpec(
+            row.id, rule.direction, rule.ethertype, rule.protocol, rule.port_range_min,
+            rule.port_range_max, rule.remote_ip_prefix, rule.remote_group_id))
     return row
 
 
@@ -113,7 +115,8 @@ async def get_group(s: AsyncSession, group_id: str, *, project_id: str, is_admin
 
 
 async def add_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
-    """A new group with Neutron's default egress rules; 409 for a second 'default' group."""
+    """A new group with the rules of the templates for non-default groups; 409 for a second
+    'default' group."""
     if name == DEFAULT_NAME:
         existing = await s.scalar(select(SecurityGroupRow.id).where(
             SecurityGroupRow.project_id == project_id, SecurityGroupRow.name == DEFAULT_NAME))

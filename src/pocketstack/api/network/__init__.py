@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pocketstack.api.network import (
     availability_zones,
+    default_security_group_rules,
     extensions,
     floatingips,
     network_ip_availability,
@@ -29,4 +30,5 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *availability_zones.ROUTES,
     *network_ip_availability.ROUTES,
+    *default_security_group_rules.ROUTES,
 ]

@@ -95,6 +95,21 @@ def upgrade() -> None:
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
 
+    op.create_table('default_security_group_rules',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
+    sa.Column('ethertype', sa.String(length=8), nullable=False),
+    sa.Column('protocol', sa.String(length=40), nullable=True),
+    sa.Column('port_range_min', sa.Integer(), nullable=True),
+    sa.Column('port_range_max', sa.Integer(), nullable=True),
+    sa.Column('remote_ip_prefix', sa.String(length=255), nullable=True),
+    sa.Column('remote_group_id', sa.String(length=36), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('used_in_default_sg', sa.Boolean(), nullable=False),
+    sa.Column('used_in_non_default_sg', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('domains',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -773,6 +788,7 @@ def downgrade() -> None:
     op.drop_table('hosts')
     op.drop_table('flavors')
     op.drop_table('domains')
+    op.drop_table('default_security_group_rules')
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
 
