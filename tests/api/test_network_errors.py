@@ -98,3 +98,10 @@ def test_network_in_use(member: Api, admin: Api) -> None:
                                              "device_id": str(uuid.uuid4())}})
     found = neutron_error(member.delete(f"{V2}/networks/{network['id']}"), 409)
     assert found["type"] == "NetworkInUse"
+
+
+def test_unknown_routes_and_methods(member: Api) -> None:
+    unknown = neutron_error(member.get(f"{V2}/no-such-things"), 404)
+    assert unknown["type"] == "HTTPNotFound"
+    method = neutron_error(member.request("PATCH", f"{V2}/networks"), 405)
+    assert method["type"] == "HTTPMethodNotAllowed"

@@ -60,3 +60,15 @@ def test_rules_move_their_group_revision(member: Api) -> None:
     member.delete(f"{V2}/security-group-rules/{rule['id']}")
     shown = member.get(f"{V2}/security-groups/{group['id']}").json()["security_group"]
     assert shown["revision_number"] == group["revision_number"] + 2
+
+
+def test_binding_a_port_to_a_server_moves_its_revision(member: Api) -> None:
+    private = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
+    port = member.post(f"{V2}/ports", json={"port": {"network_id": private}}).json()["port"]
+    resp = member.post("/compute/v2.1/servers", json={"server": {
+        "name": "rev", "imageRef": "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003", "flavorRef": "1",
+        "networks": [{"port": port["id"]}]}})
+    assert resp.status_code == 202, resp.text
+    bound = member.get(f"{V2}/ports/{port['id']}").json()["port"]
+    assert bound["device_id"] == resp.json()["server"]["id"]
+    assert bound["revision_number"] == port["revision_number"] + 1

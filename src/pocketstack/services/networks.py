@@ -317,6 +317,7 @@ async def _bind_port(s: AsyncSession, port_id: str, server_id: str, project_id: 
         raise errors.Conflict(f"Port {port_id} is still in use.")
     port.device_id, port.device_owner, port.status = server_id, COMPUTE_OWNER, "ACTIVE"
     port.updated_at = utcnow()
+    port.revision_number += 1
     return port
 
 
@@ -455,7 +456,8 @@ async def release_server_ports(s: AsyncSession, server_id: str) -> None:
     kept = select(vifs.port_id).where(vifs.server_id == server_id,
                                       vifs.preserve_on_delete.is_(True))
     await s.execute(update(PortRow).where(PortRow.device_id == server_id, PortRow.id.in_(kept))
-                    .values(device_id="", device_owner="", status="DOWN", updated_at=utcnow())
+                    .values(device_id="", device_owner="", status="DOWN", updated_at=utcnow(),
+                            revision_number=PortRow.revision_number + 1)
                     .execution_options(synchronize_session=False))
     await s.execute(delete(VirtualInterfaceRow).where(VirtualInterfaceRow.server_id == server_id))
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)
