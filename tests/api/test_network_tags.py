@@ -50,6 +50,16 @@ def test_tag_routes_on_every_resource(member: Api) -> None:
         assert member.get(f"{base}/tags").json() == {"tags": []}
 
 
+def test_post_adds_tags(member: Api) -> None:
+    network = make_resources(member)["networks"]
+    base = f"{V2}/networks/{network}/tags"
+    member.put(base, json={"tags": ["keep"]})
+    resp = member.post(base, json={"tags": ["one", "two", "keep"]})
+    assert resp.status_code == 201 and resp.json() == {"tags": ["one", "two", "keep"]}
+    assert member.get(base).json() == {"tags": ["keep", "one", "two"]}
+    assert member.get(f"{V2}/extensions/tag-creation").status_code == 200
+
+
 def test_tag_filters(member: Api) -> None:
     made = [member.post(f"{V2}/networks", json={"network": {"name": f"f{i}"}}).json()["network"]["id"]
             for i in range(3)]

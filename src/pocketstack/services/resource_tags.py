@@ -90,6 +90,17 @@ async def replace_tags(cloud: Cloud, caller: Caller, collection: str, resource_i
         return (await tags.tags_of(s, [row.id]))[row.id]
 
 
+async def add_tags(cloud: Cloud, caller: Caller, collection: str, resource_id: str,
+                   new: list[str]) -> None:
+    """Add tags, keeping the ones the resource has (tag-creation)."""
+    taggable = TAGGABLE[collection]
+    async with cloud.db.session() as s:
+        row = await taggable.lookup(s, resource_id, caller)
+        authorize(caller, "network:modify", row.project_id)
+        if await tags.add_tags(s, taggable.resource_type, row.id, new):
+            _touch(row)
+
+
 async def add_tag(cloud: Cloud, caller: Caller, collection: str, resource_id: str,
                   tag: str) -> None:
     taggable = TAGGABLE[collection]

@@ -71,6 +71,12 @@ async def replace_tags(s: AsyncSession, resource_type: str, resource_id: str,
     return old != new
 
 
+async def add_tags(s: AsyncSession, resource_type: str, resource_id: str, tags: list[str]) -> bool:
+    """Add the tags the resource does not have yet; whether any was added."""
+    old = set((await tags_of(s, [resource_id]))[resource_id])
+    return await replace_tags(s, resource_type, resource_id, sorted(old | set(tags)))
+
+
 async def add_tag(s: AsyncSession, resource_type: str, resource_id: str, tag: str) -> bool:
     """Add one tag (nothing if it is there already); whether it was added."""
     old = set((await tags_of(s, [resource_id]))[resource_id])

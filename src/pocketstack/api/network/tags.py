@@ -25,13 +25,23 @@ async def check_tag(ctx: Ctx) -> Response:
     return empty()
 
 
-async def replace_tags(ctx: Ctx) -> Response:
+async def _tags_body(ctx: Ctx) -> list[str]:
     body = await ctx.json_object()
     if "tags" not in body:
         raise invalid_operation("Invalid tags body.")
+    return tags.check_tags(body["tags"])
+
+
+async def replace_tags(ctx: Ctx) -> Response:
     found = await resource_tags.replace_tags(ctx.cloud, ctx.caller, *_target(ctx),
-                                             tags.check_tags(body["tags"]))
+                                             await _tags_body(ctx))
     return json_response({"tags": found})
+
+
+async def create_tags(ctx: Ctx) -> Response:
+    new = await _tags_body(ctx)
+    await resource_tags.add_tags(ctx.cloud, ctx.caller, *_target(ctx), new)
+    return json_response({"tags": new}, 201)
 
 
 async def add_tag(ctx: Ctx) -> Response:
@@ -56,6 +66,7 @@ def routes(collection: str, id_param: str) -> list[Route]:
     return [
         Route("GET", base, list_tags, options=fixed),
         Route("PUT", base, replace_tags, options=fixed),
+        Route("POST", base, create_tags, options=fixed),
         Route("DELETE", base, clear_tags, options=fixed),
         Route("GET", base + "/{tag}", check_tag, options=fixed),
         Route("PUT", base + "/{tag}", add_tag, options=fixed),
