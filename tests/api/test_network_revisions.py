@@ -19,7 +19,7 @@ def test_if_match_on_every_resource(member: Api) -> None:
                                            ("security-groups", "security_group", group),
                                            ("networks", "network", network)):
         url = f"{V2}/{collection}/{found['id']}"
-        revision = found["revision_number"]
+        revision = member.get(url).json()[member_name]["revision_number"]
         stale = member.put(url, json={member_name: {"name": "x"}},
                            headers={"If-Match": f"revision_number={revision + 5}"})
         assert stale.status_code == 412, stale.text
@@ -72,3 +72,15 @@ def test_binding_a_port_to_a_server_moves_its_revision(member: Api) -> None:
     bound = member.get(f"{V2}/ports/{port['id']}").json()["port"]
     assert bound["device_id"] == resp.json()["server"]["id"]
     assert bound["revision_number"] == port["revision_number"] + 1
+
+
+def test_subnet_changes_move_their_network_revision(member: Api) -> None:
+    network = member.post(f"{V2}/networks", json={"network": {"name": "rev"}}).json()["network"]
+    url = f"{V2}/networks/{network['id']}"
+    subnet = member.post(f"{V2}/subnets", json={"subnet": {
+        "network_id": network["id"], "cidr": "10.71.0.0/24", "ip_version": 4}}).json()["subnet"]
+    assert member.get(url).json()["network"]["revision_number"] == network["revision_number"] + 1
+    member.put(f"{V2}/subnets/{subnet['id']}", json={"subnet": {"name": "renamed"}})
+    assert member.get(url).json()["network"]["revision_number"] == network["revision_number"] + 2
+    member.delete(f"{V2}/subnets/{subnet['id']}")
+    assert member.get(url).json()["network"]["revision_number"] == network["revision_number"] + 3

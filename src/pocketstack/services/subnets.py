@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -203,6 +203,13 @@ def _checked_changes(row: SubnetRow, changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+async def _revise_network(s: AsyncSession, network_id: str) -> None:
+    """A subnet created, changed or deleted is a change of its network (as Neutron counts)."""
+    await s.execute(update(NetworkRow).where(NetworkRow.id == network_id)
+                    .values(revision_number=NetworkRow.revision_number + 1)
+                    .execution_options(synchronize_session=False))
+
+
 # --- the network API's use cases ------------------------------------------------------------
 
 
@@ -247,6 +254,7 @@ async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
         await _check_overlap(s, spec.network_id, cidr)
         row = _new_subnet(owner or network.project_id, spec, cidr)
         await network_quotas.check_quota(s, row.project_id, "subnet")
+        network.revision_number += 1
         s.add(row)
         await s.flush()
         return SubnetDetail(row)
@@ -265,6 +273,7 @@ async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
         if changes:
             row.updated_at = utcnow()
             row.revision_number += 1
+            await _revise_network(s, row.network_id)
             await s.flush()
         return await subnet_detail(s, row)
 
@@ -282,4 +291,5 @@ async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str, *,
                                   "ports have an IP allocation from this subnet.",
                                   kind="SubnetInUse")
         await tags.clear_tags(s, row.id)
+        await _revise_network(s, row.network_id)
         await s.delete(row)
