@@ -49,7 +49,14 @@ def test_network_ip_availability(admin: Api, member: Api) -> None:
     by_project = admin.get(f"{V2}/network-ip-availabilities",
                            params={"project_id": member.project_id, "ip_version": 6}).json()
     assert by_project == {"network_ip_availabilities": []}
-    everything = admin.get(f"{V2}/network-ip-availabilities").json()["network_ip_availabilities"]
+    v6 = admin.post(f"{V2}/networks", json={"network": {"name": "ipa6"}}).json()["network"]
+    admin.post(f"{V2}/subnets", json={"subnet": {"network_id": v6["id"], "cidr": "fd00:95::/64",
+                                                "ip_version": 6}})
+    six = admin.get(f"{V2}/network-ip-availabilities/{v6['id']}").json()["network_ip_availability"]
+    assert six["total_ips"] == 2**64 - 2 and six["used_ips"] == 0
+    everything_resp = admin.get(f"{V2}/network-ip-availabilities")
+    assert everything_resp.status_code == 200, everything_resp.text
+    everything = everything_resp.json()["network_ip_availabilities"]
     assert PRIVATE_ID in {item["network_id"] for item in everything}
     refused = member.get(url)
     assert refused.status_code == 403

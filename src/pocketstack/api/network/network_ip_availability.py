@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from pocketstack.api.http import Ctx
-from pocketstack.api.network.query import (
-    Filter,
-    integer,
-    list_response,
-    parse_list,
-    show_response,
-)
+from pocketstack.api.network.query import Filter, integer, parse_list, select_fields
 from pocketstack.api.routing import Route
 from pocketstack.services import network_ip_availability
 from pocketstack.services.network_ip_availability import NetworkAvailability
@@ -44,18 +38,21 @@ def view(found: NetworkAvailability) -> dict[str, Any]:
     }
 
 
+# An IPv6 subnet holds more than 2**64 addresses: these bodies are rendered by the standard
+# library's JSON encoder, which writes integers of any size (as Neutron does).
 async def list_network_ip_availabilities(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
     found = await network_ip_availability.list_availabilities(
         ctx.cloud, ctx.caller, filters={k: v for k, v in query.filters.items() if k in FILTERS})
-    return list_response(ctx, "network_ip_availabilities", [view(item) for item in found],
-                         query)
+    items = [select_fields(view(item), query.fields) for item in found]
+    return JSONResponse({"network_ip_availabilities": items})
 
 
 async def show_network_ip_availability(ctx: Ctx) -> Response:
     found = await network_ip_availability.show_availability(ctx.cloud, ctx.caller,
                                                             ctx.params["network_id"])
-    return show_response(ctx, "network_ip_availability", view(found))
+    fields = [f for f in ctx.query.getlist("fields") if f]
+    return JSONResponse({"network_ip_availability": select_fields(view(found), fields)})
 
 
 ROUTES: list[Route] = [
