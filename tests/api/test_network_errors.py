@@ -105,3 +105,25 @@ def test_unknown_routes_and_methods(member: Api) -> None:
     assert unknown["type"] == "HTTPNotFound"
     method = neutron_error(member.request("PATCH", f"{V2}/networks"), 405)
     assert method["type"] == "HTTPMethodNotAllowed"
+
+
+def test_body_validation_in_neutrons_words(member: Api) -> None:
+    for path, body, kind, message in (
+            ("networks", {"network": {"mtu": "big"}}, "InvalidInput",
+             "Invalid input for operation: 'big' is not an integer."),
+            ("networks", {"network": {"mtu": 10}}, "HTTPBadRequest",
+             "Invalid input for mtu. Reason: '10' is too small - must be at least '68'."),
+            ("networks", {"network": {"shared": "maybe"}}, "InvalidInput",
+             "Invalid input for operation: 'maybe' cannot be converted to boolean."),
+            ("networks", {"network": {"name": "x" * 256}}, "HTTPBadRequest",
+             f"Invalid input for name. Reason: '{'x' * 256}' exceeds maximum length of 255."),
+            ("networks", {"network": {"name": 5}}, "HTTPBadRequest",
+             "Invalid input for name. Reason: '5' is not a valid string."),
+            ("subnets", {"subnet": {"cidr": "10.0.0.0/24"}}, "HTTPBadRequest",
+             "Failed to parse request. Required attribute 'network_id' not specified"),
+            ("subnets", {"subnet": {"network_id": PRIVATE_ID, "cidr": "10.0.0.0/24", "ip_version": 5}},
+             "HTTPBadRequest", "Invalid input for ip_version. Reason: '5' is not in [4, 6]."),
+            ("ports", {"port": {"network_id": PRIVATE_ID, "mac_address": "zz"}}, "HTTPBadRequest",
+             "Invalid input for mac_address. Reason: 'zz' is not a valid MAC address.")):
+        found = neutron_error(member.post(f"{V2}/{path}", json=body), 400)
+        assert (found["type"], found["message"]) == (kind, message), body

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
+from pocketstack.validation import invalid_operation
 
 M = TypeVar("M", bound="Body")
 
@@ -37,7 +38,44 @@ async def parse_body(ctx: Ctx, root: str, model: type[M]) -> M:
     unknown = sorted(key for key in data if key not in known)
     if unknown:
         raise errors.BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
-    return ctx.parse(model, data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_attribute(exc, model) from None
+
+
+def _choices(annotation: Any) -> list[Any]:
+    """The values a Literal annotation (maybe inside a union) allows."""
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    return [value for arg in get_args(annotation) for value in _choices(arg)]
+
+
+def invalid_attribute(exc: ValidationError, model: type[BaseModel]) -> errors.BadRequest:
+    """The first problem of a body in Neutron's words (its attribute validators' messages)."""
+    first = exc.errors()[0]
+    loc = first.get("loc", ())
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    name = (field.alias if field is not None and field.alias else str(loc[0])) if loc else "body"
+    kind, value, limits = first["type"], first.get("input"), first.get("ctx") or {}
+    if kind == "missing":
+        return errors.BadRequest(f"Failed to parse request. Required attribute '{name}' not specified")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return invalid_operation(f"'{value}' is not an integer.")
+    if kind in ("bool_parsing", "bool_type"):
+        return invalid_operation(f"'{value}' cannot be converted to boolean.")
+    reasons = {
+        "string_type": f"'{value}' is not a valid string",
+        "string_too_long": f"'{value}' exceeds maximum length of {limits.get('max_length')}",
+        "literal_error": f"'{value}' is not in {_choices(field.annotation) if field else []}",
+        "list_type": f"'{value}' is not a list",
+        "greater_than_equal": f"'{value}' is too small - must be at least '{limits.get('ge')}'",
+        "less_than_equal": f"'{value}' is too large - must be no larger than '{limits.get('le')}'",
+        "string_pattern_mismatch": (f"'{value}' is not a valid MAC address" if name == "mac_address"
+                                    else f"'{value}' is not a valid value"),
+    }
+    reason = reasons.get(kind, f"'{value}' is not valid")
+    return errors.BadRequest(f"Invalid input for {name}. Reason: {reason}.")
 
 
 def if_match(ctx: Ctx) -> int | None:
