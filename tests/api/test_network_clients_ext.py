@@ -94,3 +94,33 @@ def test_openstack_cli_network_quota(cloud: LiveCloud) -> None:
     found = {row["Resource"]: row["Limit"] for row in shown} if isinstance(shown, list) else shown
     assert found["networks"] == 42
     run_openstack(cloud, "quota", "delete", "--network", project, cloud_name=ADMIN, fmt=False)
+
+
+def test_sdk_default_rules_zones_and_ip_availability(admin_conn: Connection) -> None:
+    rules = list(admin_conn.network.default_security_group_rules())
+    assert {(r.direction, r.ether_type) for r in rules} >= {("egress", "IPv4"), ("ingress", "IPv6")}
+    rule = admin_conn.network.create_default_security_group_rule(
+        direction="ingress", protocol="udp", port_range_min=53, port_range_max=53,
+        used_in_default_sg=False, used_in_non_default_sg=True)
+    try:
+        assert admin_conn.network.get_default_security_group_rule(rule.id).port_range_min == 53
+    finally:
+        admin_conn.network.delete_default_security_group_rule(rule)
+    zones = list(admin_conn.network.availability_zones())
+    assert [(z.name, z.resource, z.state) for z in zones] == [("nova", "network", "available")]
+    private = admin_conn.network.find_network("private")
+    found = admin_conn.network.get_network_ip_availability(private.id)
+    assert found.total_ips == 1021 and found.network_name == "private"
+
+
+def test_openstack_cli_port_security_and_address_pairs(cloud: LiveCloud) -> None:
+    name = "cli-psec-" + uuid.uuid4().hex[:8]
+    port = run_openstack(cloud, "port", "create", "--network", "private", "--disable-port-security",
+                         "--no-security-group", name)
+    assert port["port_security_enabled"] is False and port["security_group_ids"] == []
+    run_openstack(cloud, "port", "set", "--enable-port-security", "--allowed-address",
+                  "ip-address=10.0.0.250", name, fmt=False)
+    shown = run_openstack(cloud, "port", "show", name)
+    assert shown["port_security_enabled"] is True
+    assert [pair["ip_address"] for pair in shown["allowed_address_pairs"]] == ["10.0.0.250"]
+    run_openstack(cloud, "port", "delete", name, fmt=False)
