@@ -127,3 +127,13 @@ def test_body_validation_in_neutrons_words(member: Api) -> None:
              "Invalid input for mac_address. Reason: 'zz' is not a valid MAC address.")):
         found = neutron_error(member.post(f"{V2}/{path}", json=body), 400)
         assert (found["type"], found["message"]) == (kind, message), body
+
+
+def test_malformed_bodies(member: Api) -> None:
+    for content, message in ((b"", "Resource body required"), (b"{}", "Resource body required"),
+                             (b"{not json", "Body contains invalid data"),
+                             (b"[1]", "Body contains invalid data"),
+                             (b'{"net": {}}', "Unable to find 'network' in request body"),
+                             (b'{"network": 3}', "Object 'network' contains invalid data")):
+        resp = member.post(f"{V2}/networks", content=content)
+        assert neutron_error(resp, 400) == {"type": "HTTPBadRequest", "message": message, "detail": ""}

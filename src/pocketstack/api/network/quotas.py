@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.network.requests import body_object, member_of
 from pocketstack.api.routing import Route
 from pocketstack.services import network_quotas
 from pocketstack.validation import NEUTRON, invalid_operation
@@ -32,7 +33,7 @@ def parse_limit(resource: str, value: Any) -> int:
 
 
 async def parse_update(ctx: Ctx) -> tuple[dict[str, int], bool]:
-    body = dict(await ctx.json_object("quota"))
+    body = dict(member_of(await body_object(ctx), "quota"))
     force = NEUTRON.parse(body.pop("force", False)) is True
     body.pop("check_limit", None)
     unknown = sorted(key for key in body if key not in network_quotas.DEFAULTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pocketstack import errors
@@ -32,8 +33,35 @@ class Body(BaseModel):
         return getattr(self, "project_id", None) or getattr(self, "tenant_id", None)
 
 
+async def body_object(ctx: Ctx) -> dict[str, Any]:
+    """The request body as a JSON object, with Neutron's 400s for anything else."""
+    raw = await ctx.body()
+    if not raw.strip():
+        raise errors.BadRequest("Resource body required")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise errors.BadRequest("Body contains invalid data") from None
+    if not isinstance(body, dict) or not body:
+        raise errors.BadRequest("Body contains invalid data" if not isinstance(body, dict)
+                                else "Resource body required")
+    return body
+
+
+def member_of(body: dict[str, Any], root: str) -> dict[str, Any]:
+    data = body.get(root)
+    if data is None:
+        raise errors.BadRequest(f"Unable to find '{root}' in request body")
+    if not isinstance(data, dict):
+        raise errors.BadRequest(f"Object '{root}' contains invalid data")
+    return data
+
+
 async def parse_body(ctx: Ctx, root: str, model: type[M]) -> M:
-    data = await ctx.json_object(root)
+    return parse_member(member_of(await body_object(ctx), root), model)
+
+
+def parse_member(data: dict[str, Any], model: type[M]) -> M:
     known = {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
     unknown = sorted(key for key in data if key not in known)
     if unknown:

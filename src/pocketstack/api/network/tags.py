@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.network.requests import body_object
 from pocketstack.api.routing import Route
 from pocketstack.services import resource_tags, tags
 from pocketstack.validation import invalid_operation
@@ -26,7 +27,7 @@ async def check_tag(ctx: Ctx) -> Response:
 
 
 async def _tags_body(ctx: Ctx) -> list[str]:
-    body = await ctx.json_object()
+    body = await body_object(ctx)
     if "tags" not in body:
         raise invalid_operation("Invalid tags body.")
     return tags.check_tags(body["tags"])
