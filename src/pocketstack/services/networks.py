@@ -173,9 +173,23 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
                          owner: str | None) -> NetworkDetail:
     """A network of `owner` (default: the caller's project); shared and external ones are
     for admins."""
+    return (await create_networks(cloud, caller, [(spec, owner)]))[0]
+
+
+async def create_networks(cloud: Cloud, caller: Caller,
+                          items: list[tuple[NetworkSpec, str | None]]) -> list[NetworkDetail]:
+    """Several networks (spec, owner) in one transaction: all of them or none."""
+    async with cloud.db.session() as s:
+        rows = [await _add_network(s, caller, spec, owner) for spec, owner in items]
+    return [NetworkDetail(row, []) for row in rows]
+
+
+async def _add_network(s: AsyncSession, caller: Caller, spec: NetworkSpec,
+                       owner: str | None) -> NetworkRow:
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     _authorize_flags(caller, spec.shared, spec.external)
+    await network_quotas.check_quota(s, project_id, "network")
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
@@ -183,11 +197,9 @@ async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
                      port_security_enabled=spec.port_security_enabled,
                      availability_zone_hints=list(spec.availability_zone_hints), created_at=now,
                      updated_at=now)
-    async with cloud.db.session() as s:
-        await network_quotas.check_quota(s, project_id, "network")
-        s.add(row)
-        await s.flush()
-    return NetworkDetail(row, [])
+    s.add(row)
+    await s.flush()
+    return row
 
 
 async def update_network(cloud: Cloud, caller: Caller, network_id: str,

@@ -118,26 +118,45 @@ async def create_port(cloud: Cloud, caller: Caller, spec: PortSpec, *,
     """A port of `owner` (default: the caller's project) on a visible network, in the given
     security groups (default: the project's 'default' one), with its addresses allocated and
     the given tags."""
-    project_id = owner or caller.project_id
-    authorize(caller, "network:modify", project_id)
+    return (await create_ports(cloud, caller, [PortRequest(spec, owner, tags or [])]))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PortRequest:
+    """One port of a create: its spec, owner (None: the caller's project) and tags."""
+
+    spec: PortSpec
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+async def create_ports(cloud: Cloud, caller: Caller, requests: list[PortRequest]) -> list[PortDetail]:
+    """Several ports in one transaction: all of them or none."""
     async with cloud.db.session() as s:
-        network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
-                                             is_admin=caller.is_admin)
-        if spec.port_security_enabled is None:
-            spec = replace(spec, port_security_enabled=network.port_security_enabled)
-        if not spec.port_security_enabled:
-            if spec.allowed_address_pairs:
-                raise port_security.pairs_required_security()
-            if spec.security_groups:
-                raise port_security.groups_required_security()
-        if spec.security_groups is not None:
-            spec = replace(spec, security_groups=await check_security_groups(
-                s, spec.security_groups, project_id, caller.is_admin))
-        await network_quotas.check_quota(s, project_id, "port")
-        row = await networks.create_port(s, project_id, spec)
-        if tags:
-            await tagging.replace_tags(s, "ports", row.id, tags)
-        return await _detail(s, row)
+        return [await _detail(s, await _add_port(s, caller, request)) for request in requests]
+
+
+async def _add_port(s: AsyncSession, caller: Caller, request: PortRequest) -> PortRow:
+    spec = request.spec
+    project_id = request.owner or caller.project_id
+    authorize(caller, "network:modify", project_id)
+    network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                         is_admin=caller.is_admin)
+    if spec.port_security_enabled is None:
+        spec = replace(spec, port_security_enabled=network.port_security_enabled)
+    if not spec.port_security_enabled:
+        if spec.allowed_address_pairs:
+            raise port_security.pairs_required_security()
+        if spec.security_groups:
+            raise port_security.groups_required_security()
+    if spec.security_groups is not None:
+        spec = replace(spec, security_groups=await check_security_groups(
+            s, spec.security_groups, project_id, caller.is_admin))
+    await network_quotas.check_quota(s, project_id, "port")
+    row = await networks.create_port(s, project_id, spec)
+    if request.tags:
+        await tagging.replace_tags(s, "ports", row.id, request.tags)
+    return row
 
 
 async def update_port(cloud: Cloud, caller: Caller, port_id: str,

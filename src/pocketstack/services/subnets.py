@@ -245,19 +245,30 @@ async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
                         owner: str | None) -> SubnetDetail:
     """A subnet on a network the caller may change, owned by `owner` (default: the network's
     project); its CIDR may not overlap the network's other subnets."""
+    return (await create_subnets(cloud, caller, [(spec, owner)]))[0]
+
+
+async def create_subnets(cloud: Cloud, caller: Caller,
+                         items: list[tuple[SubnetSpec, str | None]]) -> list[SubnetDetail]:
+    """Several subnets (spec, owner) in one transaction: all of them or none."""
     async with cloud.db.session() as s:
-        network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
-                                             is_admin=caller.is_admin)
-        authorize(caller, "network:modify", network.project_id)
-        authorize(caller, "network:modify", owner)
-        cidr = parse_cidr(spec.cidr, spec.ip_version)
-        await _check_overlap(s, spec.network_id, cidr)
-        row = _new_subnet(owner or network.project_id, spec, cidr)
-        await network_quotas.check_quota(s, row.project_id, "subnet")
-        network.revision_number += 1
-        s.add(row)
-        await s.flush()
-        return SubnetDetail(row)
+        return [SubnetDetail(await _add_subnet(s, caller, spec, owner)) for spec, owner in items]
+
+
+async def _add_subnet(s: AsyncSession, caller: Caller, spec: SubnetSpec,
+                      owner: str | None) -> SubnetRow:
+    network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                         is_admin=caller.is_admin)
+    authorize(caller, "network:modify", network.project_id)
+    authorize(caller, "network:modify", owner)
+    cidr = parse_cidr(spec.cidr, spec.ip_version)
+    await _check_overlap(s, spec.network_id, cidr)
+    row = _new_subnet(owner or network.project_id, spec, cidr)
+    await network_quotas.check_quota(s, row.project_id, "subnet")
+    network.revision_number += 1
+    s.add(row)
+    await s.flush()
+    return row
 
 
 async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, empty
+from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
-from pocketstack.api.network.requests import PortCreate, PortUpdate, if_match, parse_body
+from pocketstack.api.network.requests import (
+    PortCreate,
+    PortUpdate,
+    body_object,
+    if_match,
+    parse_body,
+    parse_create,
+)
 from pocketstack.api.routing import Route
 from pocketstack.services import ipam, port_security, ports
 from pocketstack.services.networks import PortSpec
+from pocketstack.services.ports import PortRequest
 from pocketstack.services.tags import check_tags
 
 FILTERS = {
@@ -54,7 +62,12 @@ def port_spec(req: PortCreate) -> PortSpec:
 
 
 async def create_port(ctx: Ctx) -> Response:
-    req = await parse_body(ctx, "port", PortCreate)
+    """One port, or several (bulk: {"ports": [...]}, all or none)."""
+    req = parse_create(await body_object(ctx), "port", PortCreate)
+    if isinstance(req, list):
+        made = await ports.create_ports(ctx.cloud, ctx.caller, [
+            PortRequest(port_spec(r), r.owner, check_tags(r.tags)) for r in req])
+        return json_response({"ports": [views.port(found) for found in made]}, 201)
     found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner,
                                     tags=check_tags(req.tags))
     return show_response(ctx, "port", views.port(found), 201)

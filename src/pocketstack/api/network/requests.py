@@ -61,6 +61,26 @@ async def parse_body(ctx: Ctx, root: str, model: type[M]) -> M:
     return parse_member(member_of(await body_object(ctx), root), model)
 
 
+def parse_create(body: dict[str, Any], root: str, model: type[M]) -> list[M] | M:
+    """A create's body: one resource under `root`, or a bulk create's list under its plural
+    (each item bare or wrapped in `root`)."""
+    collection = root + "s"
+    if collection not in body:
+        return parse_member(member_of(body, root), model)
+    items = body[collection]
+    if not isinstance(items, list):
+        raise errors.BadRequest("Body contains invalid data")
+    if not items:
+        raise errors.BadRequest("Resources required")
+    return [parse_member(_bulk_item(item, root), model) for item in items]
+
+
+def _bulk_item(item: Any, root: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise errors.BadRequest("Body contains invalid data")
+    return member_of(item, root) if root in item else item
+
+
 def parse_member(data: dict[str, Any], model: type[M]) -> M:
     known = {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
     unknown = sorted(key for key in data if key not in known)
