@@ -137,3 +137,11 @@ def test_malformed_bodies(member: Api) -> None:
                              (b'{"network": 3}', "Object 'network' contains invalid data")):
         resp = member.post(f"{V2}/networks", content=content)
         assert neutron_error(resp, 400) == {"type": "HTTPBadRequest", "message": message, "detail": ""}
+
+
+def test_read_only_attributes(member: Api) -> None:
+    network = member.post(f"{V2}/networks", json={"network": {"name": "ro"}}).json()["network"]
+    for body, attr in (({"network": {"id": "x"}}, "id"), ({"network": {"status": "DOWN"}}, "status"),
+                       ({"network": {"availability_zone_hints": []}}, "availability_zone_hints")):
+        resp = member.put(f"{V2}/networks/{network['id']}", json=body)
+        assert neutron_error(resp, 400)["message"] == f"Cannot update read-only attribute {attr}"

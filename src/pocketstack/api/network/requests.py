@@ -22,6 +22,8 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     # Attributes an update may set to null; a null elsewhere leaves the attribute alone.
     nullable: ClassVar[frozenset[str]] = frozenset()
+    # Attributes of the resource an update may not set (Neutron's allow_put False).
+    read_only: ClassVar[frozenset[str]] = frozenset()
 
     def changes(self) -> dict[str, Any]:
         """Only the attributes the client sent, keyed by column name."""
@@ -83,6 +85,9 @@ def _bulk_item(item: Any, root: str) -> dict[str, Any]:
 
 def parse_member(data: dict[str, Any], model: type[M]) -> M:
     known = {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
+    for key in sorted(data):
+        if key in model.read_only:
+            raise errors.BadRequest(f"Cannot update read-only attribute {key}")
     unknown = sorted(key for key in data if key not in known)
     if unknown:
         raise errors.BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
@@ -157,7 +162,13 @@ class NetworkCreate(Body):
     tenant_id: str | None = None
 
 
+# Every resource's attributes no update may set.
+STANDARD_READ_ONLY = frozenset({"id", "tenant_id", "project_id", "status", "created_at",
+                                "updated_at", "revision_number", "tags"})
+
+
 class NetworkUpdate(Body):
+    read_only = STANDARD_READ_ONLY | {"subnets", "availability_zone_hints", "availability_zones"}
     name: str | None = optional_name()
     admin_state_up: bool | None = None
     shared: bool | None = None
@@ -193,6 +204,7 @@ class SubnetCreate(Body):
 
 
 class SubnetUpdate(Body):
+    read_only = STANDARD_READ_ONLY | {"network_id", "cidr", "ip_version"}
     nullable = frozenset({"gateway_ip"})
     name: str | None = optional_name()
     description: str | None = optional_name()
@@ -227,6 +239,7 @@ class PortCreate(Body):
 
 
 class PortUpdate(Body):
+    read_only = STANDARD_READ_ONLY | {"network_id"}
     nullable = frozenset({"security_groups", "allowed_address_pairs"})
     name: str | None = optional_name()
     description: str | None = optional_name()
@@ -246,6 +259,7 @@ class SecurityGroupCreate(Body):
 
 
 class SecurityGroupUpdate(Body):
+    read_only = STANDARD_READ_ONLY | {"security_group_rules"}
     name: str | None = optional_name()
     description: str | None = optional_name()
 
