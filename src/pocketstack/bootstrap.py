@@ -25,7 +25,7 @@ from pocketstack.db.models import (
     SecurityGroupRow,
     SubnetRow,
 )
-from pocketstack.services import identity
+from pocketstack.services import identity, sg_templates
 from pocketstack.services.passwords import Passwords
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -109,6 +109,7 @@ async def bootstrap(state: State) -> Credentials | None:
         addresses = _add_router(s, admin_project.id)
         await s.flush()  # the ports before their addresses
         s.add_all(addresses)
+        sg_templates.seed(s)
         for project in (admin_project, demo_project):
             s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
                                    description="Default security group", created_at=now))

@@ -149,8 +149,11 @@ def glance_fault(code: int, message: str) -> dict[str, object]:
 
 
 def neutron_fault(code: int, message: str, kind: str = "") -> dict[str, object]:
-    default_kind = {400: "BadRequest", 401: "NotAuthorized", 403: "PolicyNotAuthorized",
-                    404: "NotFound", 409: "Conflict", 413: "OverQuota", 503: "ServiceUnavailable"}
+    # Without a named error, Neutron answers with webob's exception (its class is the type).
+    default_kind = {400: "HTTPBadRequest", 401: "NotAuthorized", 403: "PolicyNotAuthorized",
+                    404: "HTTPNotFound", 405: "HTTPMethodNotAllowed", 409: "HTTPConflict",
+                    412: "HTTPPreconditionFailed", 413: "HTTPRequestEntityTooLarge",
+                    415: "HTTPUnsupportedMediaType", 503: "ServiceUnavailable"}
     return {"NeutronError": {"type": kind or default_kind.get(code, "NeutronError"),
                              "message": message, "detail": ""}}
 

@@ -47,7 +47,7 @@ def invalid(field: str, value: object, reason: str) -> errors.BadRequest:
 
 def invalid_operation(reason: str) -> errors.BadRequest:
     """Neutron's 400 for a request it cannot carry out as given."""
-    return errors.BadRequest(f"Invalid input for operation: {reason}")
+    return errors.BadRequest(f"Invalid input for operation: {reason}", kind="InvalidInput")
 
 
 def nova_boolean(field: str, value: object, spellings: Booleans = NOVA_BODY, *,

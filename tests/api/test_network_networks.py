@@ -35,7 +35,7 @@ def test_resource_index_and_extensions(member: Api, cloud: LiveCloud) -> None:
     assert ext["name"] == "Neutron external network" and ext["links"] == []
     resp = member.get("/network/v2.0/extensions/no-such")
     assert resp.status_code == 404
-    assert resp.json() == {"NeutronError": {"type": "NotFound", "detail": "",
+    assert resp.json() == {"NeutronError": {"type": "HTTPNotFound", "detail": "",
                                             "message": "Extension with alias no-such does not exist"}}
 
 
@@ -67,7 +67,7 @@ def test_show_filters_and_fields(member: Api) -> None:
     shown = member.get(f"{NETWORKS}/{PRIVATE_ID}", params={"fields": "name"}).json()
     assert shown == {"network": {"name": "private"}}
     resp = member.get(NETWORKS, params={"shared": "maybe"})
-    assert resp.status_code == 400 and resp.json()["NeutronError"]["type"] == "BadRequest"
+    assert resp.status_code == 400 and resp.json()["NeutronError"]["type"] == "InvalidInput"
 
 
 def test_pagination_with_links(member: Api, cloud: LiveCloud) -> None:
@@ -102,7 +102,7 @@ def test_create_update_delete_network(member: Api) -> None:
     assert member.delete(f"{NETWORKS}/{network['id']}").status_code == 204
     resp = member.get(f"{NETWORKS}/{network['id']}")
     assert resp.status_code == 404
-    assert resp.json() == {"NeutronError": {"type": "NotFound", "detail": "",
+    assert resp.json() == {"NeutronError": {"type": "NetworkNotFound", "detail": "",
                                             "message": f"Network {network['id']} could not be found."}}
 
 

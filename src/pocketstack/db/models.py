@@ -577,6 +577,9 @@ class NetworkRow(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer, default=1500)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The default of its new ports' port_security_enabled.
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    availability_zone_hints: Mapped[list[Any]] = mapped_column(default=list)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
@@ -619,6 +622,9 @@ class PortRow(Base):
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text, default="")
     security_groups: Mapped[list[Any]] = mapped_column(default=list)
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # [{"ip_address": address or CIDR, "mac_address": MAC or None (the port's own)}]
+    allowed_address_pairs: Mapped[list[Any]] = mapped_column(default=list)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
@@ -719,6 +725,45 @@ class SecurityGroupRuleRow(Base):
     remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class DefaultSecurityGroupRuleRow(Base):
+    """A rule template (Neutron's security-groups-default-rules): copied into each new default
+    group and/or each other new group; remote_group_id "PARENT" names the new group itself."""
+
+    __tablename__ = "default_security_group_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), default="ingress")
+    ethertype: Mapped[str] = mapped_column(String(8), default="IPv4")
+    protocol: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    port_range_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    port_range_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    remote_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    used_in_default_sg: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_in_non_default_sg: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class NetworkQuotaRow(Base):
+    """A project's own limit of one network resource (Neutron's quotas; Nova's are QuotaRow)."""
+
+    __tablename__ = "network_quotas"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class ResourceTagRow(Base):
+    """One tag of a network resource (Neutron's standard-attr-tag): resource ids are UUIDs,
+    unique across the tagged tables, so the id alone names the resource."""
+
+    __tablename__ = "resource_tags"
+    __table_args__ = (Index("ix_resource_tags_tag", "tag", "resource_id"),)
+    resource_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(32))
 
 
 class AgentBuildRow(Base):

@@ -54,7 +54,7 @@ async def claim_mac(s: AsyncSession, network_id: str, mac: str | None) -> str:
     if mac is not None:
         if await _mac_taken(s, network_id, mac):
             raise errors.Conflict(f"Unable to complete operation for network {network_id}. "
-                                  f"The mac address {mac} is in use.")
+                                  f"The mac address {mac} is in use.", kind="MacAddressInUse")
         return mac
     while True:
         mac = MAC_PREFIX + "".join(f":{b:02x}" for b in secrets.token_bytes(3))
@@ -257,7 +257,7 @@ async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: Sequence[
     if not chosen:
         raise errors.BadRequest(
             f"Invalid input for operation: Failed to create port on network {port.network_id}, "
-            f"because fixed_ips included invalid subnet {request.subnet_id}.")
+            f"because fixed_ips included invalid subnet {request.subnet_id}.", kind="InvalidInput")
     if await allocate_any(s, port.id, chosen) is None:
         raise AddressesExhausted(port.network_id)
 
@@ -273,19 +273,21 @@ class FixedIp:
 class InvalidAddress(errors.BadRequest):
     def __init__(self, address: str, network_id: str) -> None:
         super().__init__(f"IP address {address} is not a valid IP for any of the subnets on the "
-                         "specified network.")
+                         "specified network.", kind="InvalidIpForNetwork")
         self.address = address
         self.network_id = network_id
 
 
 class AddressInUse(errors.Conflict):
     def __init__(self, address: str, subnet_id: str) -> None:
-        super().__init__(f"IP address {address} already allocated in subnet {subnet_id}")
+        super().__init__(f"IP address {address} already allocated in subnet {subnet_id}",
+                         kind="IpAddressAlreadyAllocated")
         self.address = address
         self.subnet_id = subnet_id
 
 
 class AddressesExhausted(errors.Conflict):
     def __init__(self, network_id: str) -> None:
-        super().__init__(f"No more IP addresses available on network {network_id}.")
+        super().__init__(f"No more IP addresses available on network {network_id}.",
+                         kind="IpAddressGenerationFailure")
         self.network_id = network_id

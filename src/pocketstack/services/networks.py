@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -36,11 +36,12 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
-from pocketstack.services import ipam, l3_paths, security_groups
+from pocketstack.services import ipam, l3_paths, network_quotas, security_groups, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 
 COMPUTE_OWNER = "compute:nova"
@@ -71,6 +72,8 @@ class NetworkSpec:
     mtu: int = 1500
     description: str = ""
     is_default: bool = False
+    port_security_enabled: bool = True
+    availability_zone_hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,9 @@ class PortSpec:
     mac_address: str | None = None
     fixed_ips: list[ipam.FixedIp] | None = None
     security_groups: list[str] | None = None
+    port_security_enabled: bool | None = None  # None: enabled
+    # Checked pairs (port_security.check_address_pairs).
+    allowed_address_pairs: list[dict[str, str | None]] = field(default_factory=list)
 
 
 # --- queries shared by every network resource ---------------------------------------------------
@@ -105,7 +111,7 @@ async def get_network(s: AsyncSession, network_id: str, *, project_id: str, is_a
     row = await s.scalar(select(NetworkRow).where(NetworkRow.id == network_id,
                                                   *visible_networks(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Network {network_id} could not be found.")
+        raise errors.NotFound(f"Network {network_id} could not be found.", kind="NetworkNotFound")
     return row
 
 
@@ -126,12 +132,18 @@ async def subnet_ids(s: AsyncSession, network_ids: list[str]) -> dict[str, list[
     return found
 
 
+async def network_detail(s: AsyncSession, row: NetworkRow) -> NetworkDetail:
+    return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id],
+                         (await tags.tags_of(s, [row.id]))[row.id])
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkDetail:
     """A network with the ids of its subnets, as the network API shows it."""
 
     network: NetworkRow
     subnet_ids: list[str]
+    tags: list[str] = field(default_factory=list)
 
 
 def _authorize_flags(caller: Caller, shared: bool, external: bool) -> None:
@@ -147,40 +159,57 @@ async def list_networks(cloud: Cloud, caller: Caller, *, filters: dict[str, list
         rows = await find_networks(s, project_id=caller.project_id, is_admin=caller.is_admin,
                                    filters=filters, page=page)
         subnets = await subnet_ids(s, [row.id for row in rows])
-    return [NetworkDetail(row, subnets[row.id]) for row in rows]
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [NetworkDetail(row, subnets[row.id], found[row.id]) for row in rows]
 
 
 async def show_network(cloud: Cloud, caller: Caller, network_id: str) -> NetworkDetail:
     async with cloud.db.reader() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
-        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+        return await network_detail(s, row)
 
 
 async def create_network(cloud: Cloud, caller: Caller, spec: NetworkSpec, *,
                          owner: str | None) -> NetworkDetail:
     """A network of `owner` (default: the caller's project); shared and external ones are
     for admins."""
+    return (await create_networks(cloud, caller, [(spec, owner)]))[0]
+
+
+async def create_networks(cloud: Cloud, caller: Caller,
+                          items: list[tuple[NetworkSpec, str | None]]) -> list[NetworkDetail]:
+    """Several networks (spec, owner) in one transaction: all of them or none."""
+    async with cloud.db.session() as s:
+        rows = [await _add_network(s, caller, spec, owner) for spec, owner in items]
+    return [NetworkDetail(row, []) for row in rows]
+
+
+async def _add_network(s: AsyncSession, caller: Caller, spec: NetworkSpec,
+                       owner: str | None) -> NetworkRow:
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     _authorize_flags(caller, spec.shared, spec.external)
     if spec.is_default:
         authorize(caller, "network:is_default")
+    await network_quotas.check_quota(s, project_id, "network")
     now = utcnow()
     row = NetworkRow(id=str(uuid.uuid4()), name=spec.name, project_id=project_id, status="ACTIVE",
                      admin_state_up=spec.admin_state_up, shared=spec.shared, external=spec.external,
                      is_default=spec.is_default and spec.external, mtu=spec.mtu,
-                     description=spec.description, created_at=now, updated_at=now)
-    async with cloud.db.session() as s:
-        if row.is_default:
-            await l3_paths.check_default(s, row.id)
-        s.add(row)
-        await s.flush()
-    return NetworkDetail(row, [])
+                     description=spec.description,
+                     port_security_enabled=spec.port_security_enabled,
+                     availability_zone_hints=list(spec.availability_zone_hints), created_at=now,
+                     updated_at=now)
+    if row.is_default:
+        await l3_paths.check_default(s, row.id)
+    s.add(row)
+    await s.flush()
+    return row
 
 
 async def update_network(cloud: Cloud, caller: Caller, network_id: str,
-                         changes: dict[str, Any]) -> NetworkDetail:
+                         changes: dict[str, Any], *, revision: int | None = None) -> NetworkDetail:
     """Set the given columns (name, admin_state_up, shared, external, mtu, description)."""
     _authorize_flags(caller, "shared" in changes, "external" in changes)
     if "is_default" in changes:
@@ -190,32 +219,37 @@ async def update_network(cloud: Cloud, caller: Caller, network_id: str,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         await l3_paths.check_external_change(s, row, changes)
+        check_revision(row, revision)
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
             row.updated_at = utcnow()
             row.revision_number += 1
             await s.flush()
-        return NetworkDetail(row, (await subnet_ids(s, [row.id]))[row.id])
+        return await network_detail(s, row)
 
 
-async def delete_network(cloud: Cloud, caller: Caller, network_id: str) -> None:
+async def delete_network(cloud: Cloud, caller: Caller, network_id: str, *,
+                         revision: int | None = None) -> None:
     """Delete a network with its subnets and non-compute ports; 409 while servers use it."""
     async with cloud.db.session() as s:
         row = await get_network(s, network_id, project_id=caller.project_id,
                                 is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         in_use = await s.scalar(select(PortRow.id).where(
             PortRow.network_id == row.id,
             PortRow.device_owner.like("compute:%") | PortRow.device_owner.in_(l3_paths.ROUTER_OWNERS))
             .limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on network {row.id}. "
-                                  "There are one or more ports still in use on the network.")
+                                  "There are one or more ports still in use on the network.",
+                                  kind="NetworkInUse")
         port_ids = select(PortRow.id).where(PortRow.network_id == row.id)
         await s.execute(delete(FixedIpRow).where(FixedIpRow.port_id.in_(port_ids)))
         await s.execute(delete(PortRow).where(PortRow.network_id == row.id))
         await s.execute(delete(SubnetRow).where(SubnetRow.network_id == row.id))
+        await tags.clear_tags(s, row.id)
         await s.delete(row)
 
 
@@ -231,19 +265,24 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
     now = utcnow()
     groups = spec.security_groups
     if groups is None:
-        groups = [await security_groups.default_group_id(s, project_id)]
+        groups = ([await security_groups.default_group_id(s, project_id)]
+                  if spec.port_security_enabled is not False else [])
     port = PortRow(id=str(uuid.uuid4()), network_id=spec.network_id, project_id=project_id,
                    name=spec.name, device_id=spec.device_id, device_owner=spec.device_owner,
                    mac_address=await ipam.claim_mac(s, spec.network_id, spec.mac_address),
                    status=spec.status, admin_state_up=spec.admin_state_up,
-                   description=spec.description, security_groups=groups, revision_number=1,
+                   description=spec.description, security_groups=groups,
+                   port_security_enabled=spec.port_security_enabled is not False,
+                   allowed_address_pairs=spec.allowed_address_pairs, revision_number=1,
                    created_at=now, updated_at=now)
     await s.execute(_INSERT_PORT, {
         "id": port.id, "network_id": port.network_id, "project_id": project_id,
         "name": port.name, "device_id": port.device_id, "device_owner": port.device_owner,
         "mac_address": port.mac_address, "status": port.status,
         "admin_state_up": port.admin_state_up, "description": port.description,
-        "security_groups": groups, "revision_number": 1, "created_at": now, "updated_at": now})
+        "security_groups": groups, "port_security_enabled": port.port_security_enabled,
+        "allowed_address_pairs": spec.allowed_address_pairs, "revision_number": 1,
+        "created_at": now, "updated_at": now})
     await ipam.allocate_fixed_ips(s, port, spec.fixed_ips)
     return port
 
@@ -301,6 +340,7 @@ async def _bind_port(s: AsyncSession, port_id: str, server_id: str, project_id: 
         raise errors.Conflict(f"Port {port_id} is still in use.")
     port.device_id, port.device_owner, port.status = server_id, COMPUTE_OWNER, "ACTIVE"
     port.updated_at = utcnow()
+    port.revision_number += 1
     return port
 
 
@@ -439,7 +479,8 @@ async def release_server_ports(s: AsyncSession, server_id: str) -> None:
     kept = select(vifs.port_id).where(vifs.server_id == server_id,
                                       vifs.preserve_on_delete.is_(True))
     await s.execute(update(PortRow).where(PortRow.device_id == server_id, PortRow.id.in_(kept))
-                    .values(device_id="", device_owner="", status="DOWN", updated_at=utcnow())
+                    .values(device_id="", device_owner="", status="DOWN", updated_at=utcnow(),
+                            revision_number=PortRow.revision_number + 1)
                     .execution_options(synchronize_session=False))
     await s.execute(delete(VirtualInterfaceRow).where(VirtualInterfaceRow.server_id == server_id))
     port_ids = select(PortRow.id).where(PortRow.device_id == server_id)

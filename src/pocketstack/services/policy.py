@@ -174,6 +174,12 @@ RULES: dict[str, str] = {
     # external_gateway_info's enable_snat and external_fixed_ips (Neutron: admin only).
     "network:router:gateway_details": "admin",
     "network:is_default": "admin",
+    "network:get_quota": "owner",
+    "network:list_quotas": "admin",
+    "network:update_quota": "admin",
+    "network:delete_quota": "admin",
+    "network:ip_availability": "admin",
+    "network:default_security_group_rules:modify": "admin",
 }
 
 

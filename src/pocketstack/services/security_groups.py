@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, select
@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import PortRow, SecurityGroupRow, SecurityGroupRuleRow
+from pocketstack.services import network_quotas, sg_templates, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 
 DEFAULT_NAME = "default"
@@ -46,9 +48,7 @@ async def ensure_default_group(s: AsyncSession, project_id: str) -> SecurityGrou
         .order_by(SecurityGroupRow.created_at).limit(1))
     if row is not None:
         return row
-    row = await _insert_group(s, project_id, DEFAULT_NAME, "Default security group")
-    for ethertype in ("IPv4", "IPv6"):
-        _new_rule(s, project_id, RuleSpec(row.id, "ingress", ethertype, remote_group_id=row.id))
+    row = await _insert_group(s, project_id, DEFAULT_NAME, "Default security group", default=True)
     await s.flush()
     return row
 
@@ -72,13 +72,17 @@ async def default_group_id(s: AsyncSession, project_id: str) -> str:
     return found if found is not None else (await ensure_default_group(s, project_id)).id
 
 
-async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
+async def _insert_group(s: AsyncSession, project_id: str, name: str, description: str, *,
+                        default: bool = False) -> SecurityGroupRow:
+    """A new group with the rules of the templates for default or other groups."""
     row = SecurityGroupRow(id=str(uuid.uuid4()), project_id=project_id, name=name,
                            description=description, created_at=utcnow())
     s.add(row)
     await s.flush()
-    for ethertype in ("IPv4", "IPv6"):
-        _new_rule(s, project_id, RuleSpec(row.id, "egress", ethertype))
+    for rule in await sg_templates.rules_for(s, row.id, default=default):
+        _new_rule(s, project_id, RuleSpec(
+            row.id, rule.direction, rule.ethertype, rule.protocol, rule.port_range_min,
+            rule.port_range_max, rule.remote_ip_prefix, rule.remote_group_id))
     return row
 
 
@@ -106,17 +110,19 @@ async def get_group(s: AsyncSession, group_id: str, *, project_id: str, is_admin
     row = await s.scalar(select(SecurityGroupRow).where(
         SecurityGroupRow.id == group_id, *_visible(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Security group {group_id} does not exist")
+        raise errors.NotFound(f"Security group {group_id} does not exist", kind="SecurityGroupNotFound")
     return row
 
 
 async def add_group(s: AsyncSession, project_id: str, name: str, description: str) -> SecurityGroupRow:
-    """A new group with Neutron's default egress rules; 409 for a second 'default' group."""
+    """A new group with the rules of the templates for non-default groups; 409 for a second
+    'default' group."""
     if name == DEFAULT_NAME:
         existing = await s.scalar(select(SecurityGroupRow.id).where(
             SecurityGroupRow.project_id == project_id, SecurityGroupRow.name == DEFAULT_NAME))
         if existing is not None:
-            raise errors.Conflict("Default security group already exists.")
+            raise errors.Conflict("Default security group already exists.",
+                                  kind="SecurityGroupDefaultAlreadyExists")
     row = await _insert_group(s, project_id, name, description)
     await s.flush()
     return row
@@ -126,7 +132,8 @@ def change_group(row: SecurityGroupRow, name: str | None, description: str | Non
     """Rename or describe a group (the 'default' group keeps its name: 409)."""
     if name is not None:
         if row.name == DEFAULT_NAME and name != DEFAULT_NAME:
-            raise errors.Conflict("Insufficient rights for removing default security group.")
+            raise errors.Conflict("Updating default security group not allowed.",
+                                  kind="SecurityGroupCannotUpdateDefault")
         row.name = name
     if description is not None:
         row.description = description
@@ -138,11 +145,13 @@ async def remove_group(s: AsyncSession, row: SecurityGroupRow, *, is_admin: bool
     """Delete a group with its rules; 409 for the 'default' group (unless admin) or while a
     port is in it."""
     if row.name == DEFAULT_NAME and not is_admin:
-        raise errors.Conflict("Insufficient rights for removing default security group.")
+        raise errors.Conflict("Insufficient rights for removing default security group.",
+                              kind="SecurityGroupCannotRemoveDefault")
     ports = await s.scalars(select(PortRow).where(PortRow.project_id == row.project_id))
     if any(row.id in (port.security_groups or []) for port in ports):
-        raise errors.Conflict(f"Security Group {row.id} in use.")
+        raise errors.Conflict(f"Security Group {row.id} in use.", kind="SecurityGroupInUse")
     await s.execute(delete(SecurityGroupRuleRow).where(SecurityGroupRuleRow.security_group_id == row.id))
+    await tags.clear_tags(s, row.id)
     await s.delete(row)
 
 
@@ -163,7 +172,8 @@ async def get_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: 
     row = await s.scalar(select(SecurityGroupRuleRow).where(
         SecurityGroupRuleRow.id == rule_id, *_visible_rules(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Security group rule {rule_id} does not exist")
+        raise errors.NotFound(f"Security group rule {rule_id} does not exist",
+                              kind="SecurityGroupRuleNotFound")
     return row
 
 
@@ -178,10 +188,19 @@ async def add_rule(s: AsyncSession, spec: RuleSpec, *, project_id: str,
         SecurityGroupRuleRow.security_group_id == group.id))
     for rule in existing:
         if _same_rule(rule, spec):
-            raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.")
+            raise errors.Conflict(f"Security group rule already exists. Rule id is {rule.id}.",
+                                  kind="SecurityGroupRuleExists")
+    await network_quotas.check_quota(s, group.project_id, "security_group_rule")
     row = _new_rule(s, group.project_id, spec)
+    _touch(group)
     await s.flush()
     return row
+
+
+def _touch(group: SecurityGroupRow) -> None:
+    """A rule added or removed is a change of its group (as Neutron counts revisions)."""
+    group.revision_number += 1
+    group.updated_at = utcnow()
 
 
 def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
@@ -193,6 +212,9 @@ def _same_rule(rule: SecurityGroupRuleRow, spec: RuleSpec) -> bool:
 
 async def remove_rule(s: AsyncSession, rule_id: str, *, project_id: str, is_admin: bool) -> None:
     row = await get_rule(s, rule_id, project_id=project_id, is_admin=is_admin)
+    group = await s.get(SecurityGroupRow, row.security_group_id)
+    if group is not None:
+        _touch(group)
     await s.delete(row)
 
 
@@ -205,10 +227,12 @@ class GroupDetail:
 
     group: SecurityGroupRow
     rules: list[SecurityGroupRuleRow]
+    tags: list[str] = field(default_factory=list)
 
 
 async def _detail(s: AsyncSession, row: SecurityGroupRow) -> GroupDetail:
-    return GroupDetail(row, (await rules_of(s, [row.id]))[row.id])
+    return GroupDetail(row, (await rules_of(s, [row.id]))[row.id],
+                       (await tags.tags_of(s, [row.id]))[row.id])
 
 
 async def list_groups(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
@@ -218,7 +242,8 @@ async def list_groups(cloud: Cloud, caller: Caller, *, filters: dict[str, list[A
         rows = await find_groups(s, project_id=caller.project_id, is_admin=caller.is_admin,
                                  filters=filters, page=page)
         rules = await rules_of(s, [row.id for row in rows])
-    return [GroupDetail(row, rules[row.id]) for row in rows]
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [GroupDetail(row, rules[row.id], found[row.id]) for row in rows]
 
 
 async def show_group(cloud: Cloud, caller: Caller, group_id: str) -> GroupDetail:
@@ -232,22 +257,28 @@ async def create_group(cloud: Cloud, caller: Caller, *, owner: str | None, name:
     project_id = owner or caller.project_id
     authorize(caller, "network:modify", project_id)
     async with cloud.db.session() as s:
+        await ensure_default_group(s, project_id)
+        await network_quotas.check_quota(s, project_id, "security_group")
         return await _detail(s, await add_group(s, project_id, name, description))
 
 
-async def update_group(cloud: Cloud, caller: Caller, group_id: str, *, name: str | None,
+async def update_group(cloud: Cloud, caller: Caller, group_id: str, *, revision: int | None = None,
+                       name: str | None,
                        description: str | None) -> GroupDetail:
     async with cloud.db.session() as s:
         row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         change_group(row, name, description)
         return await _detail(s, row)
 
 
-async def delete_group(cloud: Cloud, caller: Caller, group_id: str) -> None:
+async def delete_group(cloud: Cloud, caller: Caller, group_id: str, *,
+                       revision: int | None = None) -> None:
     async with cloud.db.session() as s:
         row = await get_group(s, group_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         await remove_group(s, row, is_admin=caller.is_admin)
 
 
@@ -293,35 +324,40 @@ def normalize_protocol(value: str | int | None) -> str | None:
         return text
     names = ", ".join(repr(name) for name in sorted(PROTOCOLS))
     raise errors.BadRequest(f"Security group rule protocol {value} not supported. Only protocol values "
-                            f"[None, {names}] and integer representations [0 to 255] are supported.")
+                            f"[None, {names}] and integer representations [0 to 255] are supported.",
+                            kind="SecurityGroupRuleInvalidProtocol")
 
 
 def check_ports(protocol: str | None, low: int | None, high: int | None) -> tuple[int | None, int | None]:
     if low is None and high is None:
         return None, None
     if protocol is None:
-        raise errors.BadRequest("Must also specify protocol if port range is given.")
+        raise errors.BadRequest("Must also specify protocol if port range is given.",
+                                kind="SecurityGroupProtocolRequiredWithPorts")
     number = PROTOCOLS.get(protocol, int(protocol) if protocol.isdigit() else -1)
     if number in ICMP_PROTOCOLS:
         for field_name, value in (("port_range_min", low), ("port_range_max", high)):
             if value is not None and not 0 <= value <= 255:
                 raise errors.BadRequest(f"Invalid value for ICMP field ({field_name}): {value}. "
-                                        "It must be 0 to 255.")
+                                        "It must be 0 to 255.", kind="SecurityGroupInvalidIcmpValue")
         return low, high
     if number not in PORT_PROTOCOLS:
         raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
-                                "TCP, UDP, UDPLITE, SCTP and DCCP.")
+                                "TCP, UDP, UDPLITE, SCTP and DCCP.",
+                                kind="SecurityGroupInvalidProtocolForPort")
     # One bound given stands for both (both missing returned above).
     low = high if low is None else low
     high = low if high is None else high
     if low is None or high is None or not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
-        raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+        raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max",
+                                kind="SecurityGroupInvalidPortRange")
     return low, high
 
 
 def check_remote(ethertype: str, prefix: str | None, group_id: str | None) -> str | None:
     if prefix is not None and group_id is not None:
-        raise errors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.")
+        raise errors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.",
+                                kind="SecurityGroupMultipleRemoteEntites")
     if prefix is None:
         return None
     try:
@@ -330,7 +366,8 @@ def check_remote(ethertype: str, prefix: str | None, group_id: str | None) -> st
         raise errors.BadRequest(f"Invalid input for remote_ip_prefix. Reason: '{prefix}' is not a valid "
                                 "IP subnet.") from None
     if f"IPv{network.version}" != ethertype:
-        raise errors.BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}")
+        raise errors.BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}",
+                                kind="SecurityGroupRuleParameterConflict")
     return prefix
 
 

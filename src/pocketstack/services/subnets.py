@@ -6,20 +6,21 @@ from __future__ import annotations
 import enum
 import ipaddress
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, NetworkRow, SubnetRow
-from pocketstack.services import networks
+from pocketstack.services import network_quotas, networks, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
 from pocketstack.services.networks import visible_networks
 from pocketstack.services.policy import authorize
+from pocketstack.services.revisions import check_revision
 from pocketstack.timeutil import utcnow
 from pocketstack.validation import invalid_operation
 
@@ -109,15 +110,18 @@ def check_pools(network: IpNetwork, pools: list[dict[str, str]], gateway: IpAddr
         text = f"{start}-{end}"
         if (start.version != network.version or end.version != network.version
                 or not (_within(first, start, last) and _within(start, end, last))):
-            raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.")
+            raise errors.BadRequest(f"The allocation pool {text} spans beyond the subnet cidr {network}.",
+                                    kind="OutOfBoundsAllocationPool")
         if gateway is not None and _within(start, gateway, end):
-            raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}")
+            raise errors.Conflict(f"Gateway ip {gateway} conflicts with allocation pool {text}",
+                                  kind="GatewayConflictWithAllocationPools")
         ranges.append((int(start), int(end), text))
         checked[text] = {"start": str(start), "end": str(end)}
     ranges.sort()
     for (_, end_a, text_a), (start_b, _, text_b) in zip(ranges, ranges[1:], strict=False):
         if start_b <= end_a:
-            raise errors.BadRequest(f"Found overlapping allocation pools: {text_a} {text_b}")
+            raise errors.Conflict(f"Found overlapping allocation pools: {text_a} {text_b} for "
+                                  f"subnet {network}.", kind="OverlappingAllocationPools")
     return [checked[text] for _, _, text in ranges]
 
 
@@ -158,7 +162,7 @@ def _visible(project_id: str, is_admin: bool) -> list[ColumnElement[bool]]:
 async def get_subnet(s: AsyncSession, subnet_id: str, *, project_id: str, is_admin: bool) -> SubnetRow:
     row = await s.scalar(select(SubnetRow).where(SubnetRow.id == subnet_id, *_visible(project_id, is_admin)))
     if row is None:
-        raise errors.NotFound(f"Subnet {subnet_id} could not be found.")
+        raise errors.NotFound(f"Subnet {subnet_id} could not be found.", kind="SubnetNotFound")
     return row
 
 
@@ -199,63 +203,104 @@ def _checked_changes(row: SubnetRow, changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+async def _revise_network(s: AsyncSession, network_id: str) -> None:
+    """A subnet created, changed or deleted is a change of its network (as Neutron counts)."""
+    await s.execute(update(NetworkRow).where(NetworkRow.id == network_id)
+                    .values(revision_number=NetworkRow.revision_number + 1)
+                    .execution_options(synchronize_session=False))
+
+
 # --- the network API's use cases ------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class SubnetDetail:
+    """A subnet with its tags, as the network API shows it."""
+
+    subnet: SubnetRow
+    tags: list[str] = field(default_factory=list)
+
+
+async def subnet_detail(s: AsyncSession, row: SubnetRow) -> SubnetDetail:
+    return SubnetDetail(row, (await tags.tags_of(s, [row.id]))[row.id])
+
+
 async def list_subnets(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
-                       page: Page) -> list[SubnetRow]:
+                       page: Page) -> list[SubnetDetail]:
     query = apply_filters(select(SubnetRow).where(*_visible(caller.project_id, caller.is_admin)),
                           SubnetRow, filters)
     async with cloud.db.reader() as s:
-        return await paginate(s, query, SubnetRow, page)
+        rows = await paginate(s, query, SubnetRow, page)
+        found = await tags.tags_of(s, [row.id for row in rows])
+    return [SubnetDetail(row, found[row.id]) for row in rows]
 
 
-async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetRow:
+async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetDetail:
     async with cloud.db.reader() as s:
-        return await get_subnet(s, subnet_id, project_id=caller.project_id,
-                                is_admin=caller.is_admin)
+        return await subnet_detail(s, await get_subnet(s, subnet_id, project_id=caller.project_id,
+                                                       is_admin=caller.is_admin))
 
 
 async def create_subnet(cloud: Cloud, caller: Caller, spec: SubnetSpec, *,
-                        owner: str | None) -> SubnetRow:
+                        owner: str | None) -> SubnetDetail:
     """A subnet on a network the caller may change, owned by `owner` (default: the network's
     project); its CIDR may not overlap the network's other subnets."""
+    return (await create_subnets(cloud, caller, [(spec, owner)]))[0]
+
+
+async def create_subnets(cloud: Cloud, caller: Caller,
+                         items: list[tuple[SubnetSpec, str | None]]) -> list[SubnetDetail]:
+    """Several subnets (spec, owner) in one transaction: all of them or none."""
     async with cloud.db.session() as s:
-        network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
-                                             is_admin=caller.is_admin)
-        authorize(caller, "network:modify", network.project_id)
-        authorize(caller, "network:modify", owner)
-        cidr = parse_cidr(spec.cidr, spec.ip_version)
-        await _check_overlap(s, spec.network_id, cidr)
-        row = _new_subnet(owner or network.project_id, spec, cidr)
-        s.add(row)
-        await s.flush()
-        return row
+        return [SubnetDetail(await _add_subnet(s, caller, spec, owner)) for spec, owner in items]
+
+
+async def _add_subnet(s: AsyncSession, caller: Caller, spec: SubnetSpec,
+                      owner: str | None) -> SubnetRow:
+    network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
+                                         is_admin=caller.is_admin)
+    authorize(caller, "network:modify", network.project_id)
+    authorize(caller, "network:modify", owner)
+    cidr = parse_cidr(spec.cidr, spec.ip_version)
+    await _check_overlap(s, spec.network_id, cidr)
+    row = _new_subnet(owner or network.project_id, spec, cidr)
+    await network_quotas.check_quota(s, row.project_id, "subnet")
+    network.revision_number += 1
+    s.add(row)
+    await s.flush()
+    return row
 
 
 async def update_subnet(cloud: Cloud, caller: Caller, subnet_id: str,
-                        changes: dict[str, Any]) -> SubnetRow:
+                        changes: dict[str, Any], *, revision: int | None = None) -> SubnetDetail:
     """Set name, description, enable_dhcp, gateway_ip, dns_nameservers or host_routes (given
     as (destination, nexthop) pairs)."""
     async with cloud.db.session() as s:
         row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         for column, value in _checked_changes(row, changes).items():
             setattr(row, column, value)
         if changes:
             row.updated_at = utcnow()
             row.revision_number += 1
+            await _revise_network(s, row.network_id)
             await s.flush()
-        return row
+        return await subnet_detail(s, row)
 
 
-async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> None:
+async def delete_subnet(cloud: Cloud, caller: Caller, subnet_id: str, *,
+                        revision: int | None = None) -> None:
     """Delete a subnet; 409 while a port has an address from it."""
     async with cloud.db.session() as s:
         row = await get_subnet(s, subnet_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
+        check_revision(row, revision)
         in_use = await s.scalar(select(FixedIpRow.id).where(FixedIpRow.subnet_id == row.id).limit(1))
         if in_use is not None:
             raise errors.Conflict(f"Unable to complete operation on subnet {row.id}: One or more "
-                                  "ports have an IP allocation from this subnet.")
+                                  "ports have an IP allocation from this subnet.",
+                                  kind="SubnetInUse")
+        await tags.clear_tags(s, row.id)
+        await _revise_network(s, row.network_id)
         await s.delete(row)

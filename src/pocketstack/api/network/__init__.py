@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pocketstack.api.network import (
     auto_allocation,
+    availability_zones,
+    default_security_group_rules,
     extensions,
     floatingips,
+    network_ip_availability,
     networks,
     ports,
+    quotas,
     routers,
     security_groups,
     subnets,
+    tags,
     versions,
 )
 from pocketstack.api.routing import Route
@@ -25,4 +30,9 @@ ROUTES: list[Route] = [
     *floatingips.ROUTES,
     *routers.ROUTES,
     *auto_allocation.ROUTES,
+    *tags.ROUTES,
+    *quotas.ROUTES,
+    *availability_zones.ROUTES,
+    *network_ip_availability.ROUTES,
+    *default_security_group_rules.ROUTES,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, empty
+from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import (
     Filter,
@@ -14,9 +14,16 @@ from pocketstack.api.network.query import (
     parse_list,
     show_response,
 )
-from pocketstack.api.network.requests import NetworkCreate, NetworkUpdate, parse_body
+from pocketstack.api.network.requests import (
+    NetworkCreate,
+    NetworkUpdate,
+    body_object,
+    if_match,
+    parse_body,
+    parse_create,
+)
 from pocketstack.api.routing import Route
-from pocketstack.services import networks
+from pocketstack.services import network_zones, networks
 from pocketstack.services.networks import NetworkSpec
 
 FILTERS = {
@@ -46,24 +53,36 @@ async def show_network(ctx: Ctx) -> Response:
     return show_response(ctx, "network", views.network(found))
 
 
-async def create_network(ctx: Ctx) -> Response:
-    req = await parse_body(ctx, "network", NetworkCreate)
-    spec = NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
+def network_spec(req: NetworkCreate) -> NetworkSpec:
+    return NetworkSpec(name=req.name, admin_state_up=req.admin_state_up, shared=req.shared,
                        external=req.external, mtu=req.mtu, description=req.description,
-                       is_default=req.is_default)
-    found = await networks.create_network(ctx.cloud, ctx.caller, spec, owner=req.owner)
+                       port_security_enabled=req.port_security_enabled,
+                       is_default=req.is_default,
+                       availability_zone_hints=tuple(
+                           network_zones.check_hints(req.availability_zone_hints)))
+
+
+async def create_network(ctx: Ctx) -> Response:
+    """One network, or several (bulk: {"networks": [...]}, all or none)."""
+    req = parse_create(await body_object(ctx), "network", NetworkCreate)
+    if isinstance(req, list):
+        made = await networks.create_networks(ctx.cloud, ctx.caller,
+                                              [(network_spec(r), r.owner) for r in req])
+        return json_response({"networks": [views.network(found) for found in made]}, 201)
+    found = await networks.create_network(ctx.cloud, ctx.caller, network_spec(req), owner=req.owner)
     return show_response(ctx, "network", views.network(found), 201)
 
 
 async def update_network(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "network", NetworkUpdate)
     found = await networks.update_network(ctx.cloud, ctx.caller, ctx.params["network_id"],
-                                          req.changes())
+                                          req.changes(), revision=if_match(ctx))
     return show_response(ctx, "network", views.network(found))
 
 
 async def delete_network(ctx: Ctx) -> Response:
-    await networks.delete_network(ctx.cloud, ctx.caller, ctx.params["network_id"])
+    await networks.delete_network(ctx.cloud, ctx.caller, ctx.params["network_id"],
+                                  revision=if_match(ctx))
     return empty()
 
 

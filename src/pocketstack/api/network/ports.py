@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, empty
+from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
-from pocketstack.api.network.requests import PortCreate, PortUpdate, parse_body
+from pocketstack.api.network.requests import (
+    PortCreate,
+    PortUpdate,
+    body_object,
+    if_match,
+    parse_body,
+    parse_create,
+)
 from pocketstack.api.routing import Route
-from pocketstack.services import ipam, ports
+from pocketstack.services import ipam, port_security, ports
 from pocketstack.services.networks import PortSpec
+from pocketstack.services.ports import PortRequest
+from pocketstack.services.tags import check_tags
 
 FILTERS = {
     "id": Filter("id"),
@@ -47,23 +56,36 @@ def port_spec(req: PortCreate) -> PortSpec:
                     device_owner=req.device_owner, status="ACTIVE" if req.device_id else "DOWN",
                     admin_state_up=req.admin_state_up, description=req.description,
                     mac_address=None if req.mac_address is None else req.mac_address.lower(),
-                    fixed_ips=fixed_ips, security_groups=req.security_groups)
+                    fixed_ips=fixed_ips, security_groups=req.security_groups,
+                    port_security_enabled=req.port_security_enabled,
+                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs))
 
 
 async def create_port(ctx: Ctx) -> Response:
-    req = await parse_body(ctx, "port", PortCreate)
-    found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner)
+    """One port, or several (bulk: {"ports": [...]}, all or none)."""
+    req = parse_create(await body_object(ctx), "port", PortCreate)
+    if isinstance(req, list):
+        made = await ports.create_ports(ctx.cloud, ctx.caller, [
+            PortRequest(port_spec(r), r.owner, check_tags(r.tags)) for r in req])
+        return json_response({"ports": [views.port(found) for found in made]}, 201)
+    found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner,
+                                    tags=check_tags(req.tags))
     return show_response(ctx, "port", views.port(found), 201)
 
 
 async def update_port(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "port", PortUpdate)
-    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], req.changes())
+    changes = req.changes()
+    if "allowed_address_pairs" in changes:
+        changes["allowed_address_pairs"] = port_security.check_address_pairs(
+            changes["allowed_address_pairs"])
+    found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], changes,
+                                    revision=if_match(ctx))
     return show_response(ctx, "port", views.port(found))
 
 
 async def delete_port(ctx: Ctx) -> Response:
-    await ports.delete_port(ctx.cloud, ctx.caller, ctx.params["port_id"])
+    await ports.delete_port(ctx.cloud, ctx.caller, ctx.params["port_id"], revision=if_match(ctx))
     return empty()
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx, json_response
+from pocketstack.services import tags
 from pocketstack.services.listing import Page
 from pocketstack.validation import NEUTRON, invalid_operation
 
@@ -49,16 +50,36 @@ class ListQuery:
 
 
 def parse_list(ctx: Ctx, allowed: dict[str, Filter]) -> ListQuery:
-    """Filters named in `allowed` (several values mean any of them); other keys are ignored."""
+    """Filters named in `allowed` (several values mean any of them) and the tag filters;
+    other keys are ignored."""
     filters: dict[str, list[Any]] = {}
     for name, spec in allowed.items():
         values = ctx.query.getlist(name)
         if values:
             filters.setdefault(spec.column, []).extend(spec.convert(name, v) for v in values)
-    return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx))
+    for name in tags.FILTERS:
+        wanted = tags.split_filter(ctx.query.getlist(name))
+        if wanted:
+            filters[name] = wanted
+    return ListQuery(filters, [f for f in ctx.query.getlist("fields") if f], parse_page(ctx, allowed))
 
 
-def parse_page(ctx: Ctx) -> Page:
+def parse_sorts(ctx: Ctx, allowed: dict[str, Filter]) -> tuple[tuple[str, bool], ...]:
+    """sort_key/sort_dir pairs as (column, ascending); the keys are the filterable attributes."""
+    keys, dirs = ctx.query.getlist("sort_key"), ctx.query.getlist("sort_dir")
+    if len(keys) != len(dirs):
+        raise errors.BadRequest("The number of sort_keys and sort_dirs must be same")
+    absent = [key for key in keys if key not in allowed]
+    if absent:
+        raise errors.BadRequest(f"{absent} is invalid attribute for sort_keys")
+    wrong = [value for value in dirs if value not in ("asc", "desc")]
+    if wrong:
+        raise errors.BadRequest(f"{wrong} is invalid value for sort_dirs, valid value is 'asc' "
+                                "and 'desc'")
+    return tuple((allowed[key].column, value == "asc") for key, value in zip(keys, dirs, strict=True))
+
+
+def parse_page(ctx: Ctx, allowed: dict[str, Filter]) -> Page:
     raw_limit = ctx.query.get("limit")
     limit = None
     if raw_limit not in (None, ""):
@@ -66,7 +87,8 @@ def parse_page(ctx: Ctx) -> Page:
         if limit < 0:
             raise errors.BadRequest(f"Limit must be an integer 0 or greater and not '{raw_limit}'")
     reverse = boolean("page_reverse", ctx.query.get("page_reverse", "false"))
-    return Page(limit=limit or None, marker=ctx.query.get("marker") or None, reverse=reverse)
+    return Page(limit=limit or None, marker=ctx.query.get("marker") or None, reverse=reverse,
+                sorts=parse_sorts(ctx, allowed))
 
 
 def select_fields(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from pocketstack.api.network.requests import (
     SecurityGroupCreate,
     SecurityGroupRuleCreate,
     SecurityGroupUpdate,
+    if_match,
     parse_body,
 )
 from pocketstack.api.routing import Route
@@ -61,13 +62,15 @@ async def create_security_group(ctx: Ctx) -> Response:
 async def update_security_group(ctx: Ctx) -> Response:
     req = await parse_body(ctx, "security_group", SecurityGroupUpdate)
     found = await security_groups.update_group(ctx.cloud, ctx.caller,
-                                               ctx.params["security_group_id"], name=req.name,
+                                               ctx.params["security_group_id"],
+                                               revision=if_match(ctx), name=req.name,
                                                description=req.description)
     return show_response(ctx, "security_group", views.security_group(found))
 
 
 async def delete_security_group(ctx: Ctx) -> Response:
-    await security_groups.delete_group(ctx.cloud, ctx.caller, ctx.params["security_group_id"])
+    await security_groups.delete_group(ctx.cloud, ctx.caller, ctx.params["security_group_id"],
+                                       revision=if_match(ctx))
     return empty()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, empty
+from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import (
     Filter,
@@ -14,7 +14,14 @@ from pocketstack.api.network.query import (
     parse_list,
     show_response,
 )
-from pocketstack.api.network.requests import SubnetCreate, SubnetUpdate, parse_body
+from pocketstack.api.network.requests import (
+    SubnetCreate,
+    SubnetUpdate,
+    body_object,
+    if_match,
+    parse_body,
+    parse_create,
+)
 from pocketstack.api.routing import Route
 from pocketstack.services import subnets
 from pocketstack.services.subnets import UNSET, SubnetSpec
@@ -56,7 +63,12 @@ def subnet_spec(req: SubnetCreate) -> SubnetSpec:
 
 
 async def create_subnet(ctx: Ctx) -> Response:
-    req = await parse_body(ctx, "subnet", SubnetCreate)
+    """One subnet, or several (bulk: {"subnets": [...]}, all or none)."""
+    req = parse_create(await body_object(ctx), "subnet", SubnetCreate)
+    if isinstance(req, list):
+        made = await subnets.create_subnets(ctx.cloud, ctx.caller,
+                                            [(subnet_spec(r), r.owner) for r in req])
+        return json_response({"subnets": [views.subnet(found) for found in made]}, 201)
     row = await subnets.create_subnet(ctx.cloud, ctx.caller, subnet_spec(req), owner=req.owner)
     return show_response(ctx, "subnet", views.subnet(row), 201)
 
@@ -66,12 +78,14 @@ async def update_subnet(ctx: Ctx) -> Response:
     changes = req.changes()
     if "host_routes" in changes:
         changes["host_routes"] = [(r.destination, r.nexthop) for r in changes["host_routes"]]
-    row = await subnets.update_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"], changes)
+    row = await subnets.update_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"], changes,
+                                      revision=if_match(ctx))
     return show_response(ctx, "subnet", views.subnet(row))
 
 
 async def delete_subnet(ctx: Ctx) -> Response:
-    await subnets.delete_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"])
+    await subnets.delete_subnet(ctx.cloud, ctx.caller, ctx.params["subnet_id"],
+                                revision=if_match(ctx))
     return empty()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from pocketstack.services.network_zones import DEFAULT_ZONE
 from pocketstack.services.networks import NetworkDetail
 from pocketstack.services.ports import PortDetail
-from pocketstack.services.records import SecurityGroupRuleRow, SubnetRow
+from pocketstack.services.records import SecurityGroupRuleRow
 from pocketstack.services.security_groups import GroupDetail
+from pocketstack.services.subnets import SubnetDetail
 from pocketstack.timeutil import iso_z
 
 
@@ -29,21 +31,22 @@ def network(found: NetworkDetail) -> dict[str, Any]:
         "subnets": found.subnet_ids,
         **_owned(row.project_id),
         "description": row.description,
-        "port_security_enabled": True,
-        "availability_zone_hints": [],
-        "availability_zones": ["nova"],
+        "port_security_enabled": row.port_security_enabled,
+        "availability_zone_hints": list(row.availability_zone_hints or []),
+        "availability_zones": [DEFAULT_ZONE],
         "ipv4_address_scope": None,
         "ipv6_address_scope": None,
         "is_default": row.is_default,
         "l2_adjacency": True,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
     }
 
 
-def subnet(row: SubnetRow) -> dict[str, Any]:
+def subnet(found: SubnetDetail) -> dict[str, Any]:
+    row = found.subnet
     return {
         "id": row.id,
         "name": row.name,
@@ -62,7 +65,7 @@ def subnet(row: SubnetRow) -> dict[str, Any]:
         "segment_id": None,
         "service_types": [],
         "description": row.description,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
@@ -82,14 +85,16 @@ def port(found: PortDetail) -> dict[str, Any]:
         "device_id": row.device_id,
         "device_owner": row.device_owner,
         "fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address} for ip in found.fixed_ips],
-        "allowed_address_pairs": [],
+        "allowed_address_pairs": [{"ip_address": pair["ip_address"],
+                                   "mac_address": pair["mac_address"] or row.mac_address}
+                                  for pair in row.allowed_address_pairs or []],
         "extra_dhcp_opts": [],
         "security_groups": list(row.security_groups or []),
-        "port_security_enabled": True,
+        "port_security_enabled": row.port_security_enabled,
         "binding:vnic_type": "normal",
         "ip_allocation": "immediate",
         "description": row.description,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
@@ -128,7 +133,7 @@ def security_group(found: GroupDetail) -> dict[str, Any]:
         "description": row.description,
         **_owned(row.project_id),
         "security_group_rules": [security_group_rule(rule) for rule in found.rules],
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at or row.created_at),
         "revision_number": row.revision_number,

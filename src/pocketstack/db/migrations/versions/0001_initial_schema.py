@@ -95,6 +95,21 @@ def upgrade() -> None:
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
 
+    op.create_table('default_security_group_rules',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
+    sa.Column('ethertype', sa.String(length=8), nullable=False),
+    sa.Column('protocol', sa.String(length=40), nullable=True),
+    sa.Column('port_range_min', sa.Integer(), nullable=True),
+    sa.Column('port_range_max', sa.Integer(), nullable=True),
+    sa.Column('remote_ip_prefix', sa.String(length=255), nullable=True),
+    sa.Column('remote_group_id', sa.String(length=36), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('used_in_default_sg', sa.Boolean(), nullable=False),
+    sa.Column('used_in_non_default_sg', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('dns_domains',
     sa.Column('domain', sa.String(length=255), nullable=False),
     sa.Column('scope', sa.String(length=16), nullable=False),
@@ -243,6 +258,12 @@ def upgrade() -> None:
     with op.batch_alter_table('migrations', schema=None) as batch_op:
         batch_op.create_index('ix_migrations_server', ['server_id', 'id'], unique=False)
 
+    op.create_table('network_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
     op.create_table('networks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -254,6 +275,8 @@ def upgrade() -> None:
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('mtu', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
+    sa.Column('availability_zone_hints', sa.JSON(), nullable=False),
     sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -281,6 +304,15 @@ def upgrade() -> None:
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
     )
+    op.create_table('resource_tags',
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.Column('tag', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('resource_id', 'tag')
+    )
+    with op.batch_alter_table('resource_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_resource_tags_tag', ['tag', 'resource_id'], unique=False)
+
     op.create_table('revocations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=True),
@@ -522,6 +554,8 @@ def upgrade() -> None:
     sa.Column('admin_state_up', sa.Boolean(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('security_groups', sa.JSON(), nullable=False),
+    sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
+    sa.Column('allowed_address_pairs', sa.JSON(), nullable=False),
     sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -814,6 +848,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_revocations_audit_id'))
 
     op.drop_table('revocations')
+    with op.batch_alter_table('resource_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_resource_tags_tag')
+
+    op.drop_table('resource_tags')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')
@@ -821,6 +859,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
     op.drop_table('networks')
+    op.drop_table('network_quotas')
     with op.batch_alter_table('migrations', schema=None) as batch_op:
         batch_op.drop_index('ix_migrations_server')
 
@@ -845,6 +884,7 @@ def downgrade() -> None:
 
     op.drop_table('dns_entries')
     op.drop_table('dns_domains')
+    op.drop_table('default_security_group_rules')
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
 
