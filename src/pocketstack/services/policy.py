@@ -116,6 +116,11 @@ RULES: dict[str, str] = {
     "network:floatingips:get": "member",
     "network:floatingips:update": "member",
     "network:floatingips:delete": "member",
+    # Another user's keypairs (a caller's own need no rule).
+    "compute:os-keypairs:index": "admin",
+    "compute:os-keypairs:show": "admin",
+    "compute:os-keypairs:create": "admin",
+    "compute:os-keypairs:delete": "admin",
     "compute:os-flavor-manage:create": "admin",
     "compute:os-flavor-manage:delete": "admin",
     "compute:os-flavor-access": "admin",
