@@ -17,6 +17,7 @@ import pytest
 
 from pocketstack.api.compute import microversions
 from tests.api.local_cloud import Cloud, local_cloud
+from tests.helpers import CIRROS_ID
 
 V21 = "/compute/v2.1"
 SAMPLES = Path(__file__).resolve().parent.parent / "golden" / "compute" / "nova_resources"
@@ -252,3 +253,106 @@ async def test_keypairs_import_only_from_2_92(cloud: Local) -> None:
     resp = await cloud.post("/os-keypairs", "2.92", {"keypair": {**KEYPAIR_IMPORT,
                                                                  "name": "a/b"}})
     assert resp.status_code == 400
+
+
+# --- server groups ----------------------------------------------------------------------------
+
+
+async def test_server_groups_2_1_and_2_13(cloud: Local) -> None:
+    ids = await cloud.ids()
+    resp = await cloud.post("/os-server-groups", "2.12", {"server_group": {
+        "name": "old", "policies": ["affinity"]}})
+    assert resp.status_code == 200, resp.text
+    assert keys(resp.json()["server_group"]) == {"id", "name", "policies", "members", "metadata"}
+    resp = await cloud.post("/os-server-groups", "2.13", {"server_group": {
+        "name": "test", "policies": ["anti-affinity"]}})
+    golden = sample("os-server-groups-v2.13-server-groups-post-resp.json")["server_group"]
+    made = resp.json()["server_group"]
+    assert keys(made) == keys(golden)
+    assert made == {**golden, "id": made["id"], "project_id": ids["project:admin"],
+                    "user_id": ids["user:admin"]}
+    shown = (await cloud.get(f"/os-server-groups/{made['id']}", "2.13")).json()
+    assert keys(shown["server_group"]) == keys(
+        sample("os-server-groups-v2.13-server-groups-get-resp.json")["server_group"])
+    assert shown["server_group"] == made
+    listed = (await cloud.get("/os-server-groups", "2.13")).json()
+    assert keys(listed["server_groups"][0]) == keys(
+        sample("os-server-groups-v2.13-server-groups-list-resp.json")["server_groups"][0])
+    assert (await cloud.get("/os-server-groups", "2.12")).json()["server_groups"][1] == {
+        k: made[k] for k in ("id", "name", "policies", "members", "metadata")}
+    legacy = await cloud.client.get(f"{await cloud.legacy_root()}/os-server-groups/{made['id']}")
+    assert keys(legacy.json()["server_group"]) == {"id", "name", "policies", "members",
+                                                   "metadata"}
+
+
+async def test_soft_policies_from_2_15(cloud: Local) -> None:
+    body = {"server_group": {"name": "soft", "policies": ["soft-anti-affinity"]}}
+    resp = await cloud.post("/os-server-groups", "2.14", body)
+    assert (resp.status_code, message(resp)) == (
+        400, "Invalid input for field/attribute 0. Value: soft-anti-affinity. "
+        "'soft-anti-affinity' is not one of ['anti-affinity', 'affinity']")
+    for policy in ("soft-anti-affinity", "soft-affinity"):
+        resp = await cloud.post("/os-server-groups", "2.15", {"server_group": {
+            "name": "soft", "policies": [policy]}})
+        assert resp.status_code == 200, resp.text
+        group = resp.json()["server_group"]
+        assert group["policies"] == [policy]
+        # One host: both members fit, the soft policy only weighs.
+        for _ in range(2):
+            resp = await cloud.client.post(f"{V21}/servers", json={
+                "server": {"name": "m", "imageRef": CIRROS_ID,
+                           "flavorRef": "1"}, "os:scheduler_hints": {"group": group["id"]}})
+            assert resp.status_code == 202, resp.text
+            await cloud.wait_for(resp.json()["server"]["id"], status="ACTIVE", task=None)
+
+
+async def test_policy_and_rules_from_2_64(cloud: Local) -> None:
+    ids = await cloud.ids()
+    request = sample("os-server-groups-v2.64-server-groups-post-req.json")
+    assert (await cloud.post("/os-server-groups", "2.63", request)).status_code == 400
+    resp = await cloud.post("/os-server-groups", "2.64", request)
+    assert resp.status_code == 200, resp.text
+    made = resp.json()["server_group"]
+    golden = sample("os-server-groups-v2.64-server-groups-post-resp.json")["server_group"]
+    assert made == {**golden, "id": made["id"], "project_id": ids["project:admin"],
+                    "user_id": ids["user:admin"]}
+    shown = (await cloud.get(f"/os-server-groups/{made['id']}", "2.64")).json()
+    assert keys(shown["server_group"]) == keys(
+        sample("os-server-groups-v2.64-server-groups-get-resp.json")["server_group"])
+    assert shown["server_group"] == made
+    listed = (await cloud.get("/os-server-groups", "2.64")).json()["server_groups"]
+    assert listed == [made]
+    assert keys(listed[0]) == keys(
+        sample("os-server-groups-v2.64-server-groups-list-resp.json")["server_groups"][0])
+    old = (await cloud.get(f"/os-server-groups/{made['id']}", "2.63")).json()["server_group"]
+    assert (old["policies"], old["metadata"]) == (["anti-affinity"], {})
+    # The policies body is refused from 2.64, rules only for anti-affinity.
+    resp = await cloud.post("/os-server-groups", "2.64", {"server_group": {
+        "name": "g", "policies": ["affinity"]}})
+    assert (resp.status_code, message(resp)) == (
+        400, "Additional properties are not allowed ('policies' was unexpected)")
+    resp = await cloud.post("/os-server-groups", "2.64", {"server_group": {
+        "name": "g", "policy": "affinity", "rules": {"max_server_per_host": 2}}})
+    assert (resp.status_code, message(resp)) == (400, "Only anti-affinity policy supports rules.")
+    for rules in ({"max_server_per_host": 0}, {"max_server_per_host": "x"}, {"other": 1}):
+        resp = await cloud.post("/os-server-groups", "2.64", {"server_group": {
+            "name": "g", "policy": "anti-affinity", "rules": rules}})
+        assert resp.status_code == 400, rules
+    plain = await cloud.post("/os-server-groups", "2.64", {"server_group": {
+        "name": "p", "policy": "soft-affinity"}})
+    assert plain.json()["server_group"]["rules"] == {}
+    # max_server_per_host 3 lets three members share the one host; the fourth has no room.
+    for n in range(4):
+        resp = await cloud.client.post(f"{V21}/servers", json={
+            "server": {"name": f"m{n}", "imageRef": CIRROS_ID,
+                       "flavorRef": "1"}, "os:scheduler_hints": {"group": made["id"]}})
+        assert resp.status_code == 202, resp.text
+        status = "ACTIVE" if n < 3 else "ERROR"
+        await cloud.wait_for(resp.json()["server"]["id"], status=status, task=None)
+    # 2.75 and 2.102: unknown query parameters refused.
+    assert (await cloud.get("/os-server-groups", "2.74", foo="1")).status_code == 200
+    assert (await cloud.get("/os-server-groups", "2.75", foo="1")).status_code == 400
+    assert (await cloud.get("/os-server-groups", "2.75", limit="1")).status_code == 200
+    path = f"/os-server-groups/{made['id']}"
+    assert (await cloud.get(path, "2.101", foo="1")).status_code == 200
+    assert (await cloud.get(path, "2.102", foo="1")).status_code == 400
