@@ -356,3 +356,88 @@ async def test_policy_and_rules_from_2_64(cloud: Local) -> None:
     path = f"/os-server-groups/{made['id']}"
     assert (await cloud.get(path, "2.101", foo="1")).status_code == 200
     assert (await cloud.get(path, "2.102", foo="1")).status_code == 400
+
+
+# --- quota sets, quota class sets, limits ---------------------------------------------------
+
+
+def with_id(body: dict[str, Any], root: str, new_id: str) -> dict[str, Any]:
+    return {root: {**body[root], "id": new_id}}
+
+
+async def test_quota_sets_drop_resources_at_2_36_and_2_57(cloud: Local) -> None:
+    project = (await cloud.ids())["project:demo"]
+    path = f"/os-quota-sets/{project}"
+    old = (await cloud.get(path, "2.35")).json()["quota_set"]
+    assert {"fixed_ips", "floating_ips", "security_groups", "security_group_rules",
+            "injected_files"} <= set(old)
+    for version, name in (("2.36", "os-quota-sets-v2.36-quotas-show-get-resp.json"),
+                          ("2.57", "os-quota-sets-v2.57-quotas-show-get-resp.json")):
+        resp = await cloud.get(path, version)
+        assert resp.json() == with_id(sample(name), "quota_set", project), version
+    resp = await cloud.get(f"{path}/defaults", "2.57")
+    assert resp.json() == with_id(sample("os-quota-sets-v2.57-quotas-show-defaults-get-resp.json"),
+                                  "quota_set", project)
+    detail = await cloud.get(f"{path}/detail", "2.57")
+    assert detail.json() == with_id(sample("os-quota-sets-v2.57-quotas-show-detail-get-resp.json"),
+                                    "quota_set", project)
+    detail = await cloud.get(f"{path}/detail", "2.36")
+    assert set(detail.json()["quota_set"]) == set(
+        sample("os-quota-sets-v2.36-quotas-show-detail-get-resp.json")["quota_set"])
+    # Updates: the dropped resources are refused.
+    resp = await cloud.put(path, "2.57", {"quota_set": {"instances": 20}})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == sample("os-quota-sets-v2.57-quotas-update-post-resp.json")
+    for version, key in (("2.36", "floating_ips"), ("2.57", "injected_files")):
+        resp = await cloud.put(path, version, {"quota_set": {key: 5}})
+        assert (resp.status_code, message(resp)) == (
+            400, "Invalid input for field/attribute quota_set. Additional properties are not "
+            f"allowed ('{key}' was unexpected)")
+    assert (await cloud.put(path, "2.56", {"quota_set": {"injected_files": 6}})).status_code == 200
+    # From 2.75 only user_id is a query parameter.
+    assert (await cloud.get(path, "2.74", foo="1")).status_code == 200
+    resp = await cloud.get(path, "2.75", foo="1")
+    assert (resp.status_code, message(resp)) == (
+        400, "Additional properties are not allowed ('foo' was unexpected)")
+    assert (await cloud.get(path, "2.75", user_id="u")).status_code == 200
+
+
+async def test_quota_class_sets_at_2_50_and_2_57(cloud: Local) -> None:
+    path = "/os-quota-class-sets/default"
+    # At 2.1 the key set (pocketstack's network defaults are the 2013 ones, Nova's are -1).
+    resp = await cloud.get(path, "2.1")
+    assert keys(resp.json()["quota_class_set"]) == keys(
+        sample("os-quota-class-sets-v2.1-quota-classes-show-get-resp.json")["quota_class_set"])
+    resp = await cloud.get(path, "2.50")
+    assert resp.json() == sample("os-quota-class-sets-v2.50-quota-classes-show-get-resp.json")
+    resp = await cloud.get(path, "2.57")
+    assert resp.json() == sample("os-quota-class-sets-v2.57-quota-classes-show-get-resp.json")
+    resp = await cloud.put(path, "2.50",
+                           sample("os-quota-class-sets-v2.50-quota-classes-update-post-req.json"))
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == sample("os-quota-class-sets-v2.50-quota-classes-update-post-resp.json")
+    resp = await cloud.put(path, "2.57",
+                           sample("os-quota-class-sets-v2.57-quota-classes-update-post-req.json"))
+    assert resp.json() == sample("os-quota-class-sets-v2.57-quota-classes-update-post-resp.json")
+    for version, key in (("2.50", "security_groups"), ("2.57", "injected_file_path_bytes")):
+        resp = await cloud.put(path, version, {"quota_class_set": {key: 5}})
+        assert (resp.status_code, message(resp)) == (
+            400, "Invalid input for field/attribute quota_class_set. Additional properties are "
+            f"not allowed ('{key}' was unexpected)")
+    resp = await cloud.put(path, "2.49", {"quota_class_set": {"security_groups": 5}})
+    assert resp.status_code == 200 and "server_groups" not in resp.json()["quota_class_set"]
+    assert (await cloud.get(path, "2.101", foo="1")).status_code == 200
+    assert (await cloud.get(path, "2.102", foo="1")).status_code == 400
+
+
+async def test_limits_drop_fields_at_2_36_2_39_and_2_57(cloud: Local) -> None:
+    old = (await cloud.get("/limits", "2.35")).json()["limits"]["absolute"]
+    assert {"maxSecurityGroups", "maxTotalFloatingIps", "totalSecurityGroupsUsed",
+            "maxImageMeta", "maxPersonality"} <= set(old)
+    for version in ("2.36", "2.39", "2.57"):
+        resp = await cloud.get("/limits", version)
+        assert resp.json() == sample(f"limits-v{version}-limit-get-resp.json"), version
+    assert (await cloud.get("/limits", "2.74", foo="1")).status_code == 200
+    assert (await cloud.get("/limits", "2.75", foo="1")).status_code == 400
+    legacy = await cloud.client.get(f"{await cloud.legacy_root()}/limits")
+    assert set(legacy.json()["limits"]["absolute"]) == set(old)
