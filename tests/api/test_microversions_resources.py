@@ -441,3 +441,53 @@ async def test_limits_drop_fields_at_2_36_2_39_and_2_57(cloud: Local) -> None:
     assert (await cloud.get("/limits", "2.75", foo="1")).status_code == 400
     legacy = await cloud.client.get(f"{await cloud.legacy_root()}/limits")
     assert set(legacy.json()["limits"]["absolute"]) == set(old)
+
+
+# --- simple tenant usage ----------------------------------------------------------------------
+
+
+def same_keys(golden: Any, actual: Any) -> None:
+    """The same keys at every depth (lists: each item against the sample's first)."""
+    if isinstance(golden, dict):
+        assert isinstance(actual, dict) and set(actual) == set(golden), (set(actual), set(golden))
+        for key, value in golden.items():
+            same_keys(value, actual[key])
+    elif isinstance(golden, list) and golden:
+        assert isinstance(actual, list) and actual
+        for item in actual:
+            same_keys(golden[0], item)
+
+
+async def test_usage_paged_from_2_40(cloud: Local) -> None:
+    project = (await cloud.ids())["project:admin"]
+    servers = sorted([await cloud.boot(name=f"u{n}") for n in range(3)])
+    window = {"start": "2000-01-01T00:00:00", "end": "2100-01-01T00:00:00"}
+    whole = (await cloud.get("/os-simple-tenant-usage", "2.39", detailed="1", limit="1",
+                             **window)).json()
+    assert keys(whole) == {"tenant_usages"}
+    assert [u["instance_id"] for u in whole["tenant_usages"][0]["server_usages"]] == servers
+    first = (await cloud.get("/os-simple-tenant-usage", "2.40", limit="1", **window)).json()
+    same_keys(sample("os-simple-tenant-usage-v2.40-simple-tenant-usage-get.json"), first)
+    assert first["tenant_usages_links"] == [{"rel": "next", "href": (
+        "http://127.0.0.1:8080/compute/v2.1/os-simple-tenant-usage?end=2100-01-01T00%3A00%3A00"
+        f"&limit=1&start=2000-01-01T00%3A00%3A00&marker={servers[0]}")}]
+    detail = (await cloud.get("/os-simple-tenant-usage", "2.40", detailed="1", limit="2",
+                              marker=servers[0], **window)).json()
+    same_keys(sample("os-simple-tenant-usage-v2.40-simple-tenant-usage-get-detail.json"), detail)
+    assert [u["instance_id"] for u in detail["tenant_usages"][0]["server_usages"]] == servers[1:]
+    last = (await cloud.get("/os-simple-tenant-usage", "2.40", marker=servers[2],
+                            **window)).json()
+    assert last == {"tenant_usages": []}
+    shown = (await cloud.get(f"/os-simple-tenant-usage/{project}", "2.40", limit="1",
+                             **window)).json()
+    same_keys(sample("os-simple-tenant-usage-v2.40-simple-tenant-usage-get-specific.json"), shown)
+    assert shown["tenant_usage_links"][0]["href"].startswith(
+        f"http://127.0.0.1:8080/compute/v2.1/os-simple-tenant-usage/{project}?")
+    assert shown["tenant_usage_links"][0]["href"].endswith(f"&marker={servers[0]}")
+    resp = await cloud.get("/os-simple-tenant-usage", "2.40", marker="nope")
+    assert (resp.status_code, message(resp)) == (400, "Marker nope could not be found.")
+    assert (await cloud.get("/os-simple-tenant-usage", "2.39", marker="nope")).status_code == 200
+    assert (await cloud.get("/os-simple-tenant-usage", "2.74", foo="1")).status_code == 200
+    assert (await cloud.get("/os-simple-tenant-usage", "2.75", foo="1")).status_code == 400
+    resp = await cloud.get(f"/os-simple-tenant-usage/{project}", "2.75", detailed="1")
+    assert resp.status_code == 400
