@@ -491,3 +491,171 @@ async def test_usage_paged_from_2_40(cloud: Local) -> None:
     assert (await cloud.get("/os-simple-tenant-usage", "2.75", foo="1")).status_code == 400
     resp = await cloud.get(f"/os-simple-tenant-usage/{project}", "2.75", detailed="1")
     assert resp.status_code == 400
+
+
+# --- flavors ------------------------------------------------------------------------------------
+
+
+def unlinked(body: Any) -> Any:
+    """The body without its links (the samples' hosts and project paths are Nova's)."""
+    if isinstance(body, dict):
+        return {k: unlinked(v) for k, v in body.items() if k not in ("links", "flavors_links")}
+    if isinstance(body, list):
+        return [unlinked(v) for v in body]
+    return body
+
+
+async def sample_flavors(cloud: Local) -> None:
+    """Flavors 6 and 7 of Nova's flavor samples, beside the bootstrap's 1 to 5."""
+    for body, specs in (
+            ({"name": "m1.tiny.specs", "id": "6", "ram": 512, "vcpus": 1, "disk": 1},
+             {"hw:numa_nodes": "1"}),
+            ({"name": "m1.small.description", "id": "7", "ram": 2048, "vcpus": 1, "disk": 20,
+              "description": "test description"},
+             {"hw:cpu_policy": "shared", "hw:numa_nodes": "1"})):
+        resp = await cloud.post("/flavors", "2.55", {"flavor": body})
+        assert resp.status_code == 200, resp.text
+        resp = await cloud.post("/flavors/{}/os-extra_specs".format(body["id"]), "2.86",
+                                {"extra_specs": specs})
+        assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.parametrize("version", ["2.55", "2.61", "2.75", "2.102"])
+async def test_flavor_views_per_version(cloud: Local, version: str) -> None:
+    await sample_flavors(cloud)
+    detail = (await cloud.get("/flavors/detail", version)).json()
+    assert unlinked(detail) == unlinked(sample(f"flavors-v{version}-flavors-detail-resp.json"))
+    shown = (await cloud.get("/flavors/7", version)).json()
+    assert unlinked(shown) == unlinked(sample(f"flavors-v{version}-flavor-get-resp.json"))
+    assert [link["rel"] for link in shown["flavor"]["links"]] == ["self", "bookmark"]
+    if version == "2.55":
+        listed = (await cloud.get("/flavors", version)).json()
+        assert unlinked(listed) == unlinked(sample("flavors-v2.55-flavors-list-resp.json"))
+
+
+async def test_flavor_views_before_2_55(cloud: Local) -> None:
+    await sample_flavors(cloud)
+    shown = (await cloud.get("/flavors/7", "2.54")).json()["flavor"]
+    assert "description" not in shown and "extra_specs" not in shown and shown["swap"] == ""
+    assert "description" not in (await cloud.get("/flavors", "2.54")).json()["flavors"][0]
+    assert "extra_specs" not in (await cloud.get("/flavors/7", "2.60")).json()["flavor"]
+
+
+async def test_flavor_create_and_update(cloud: Local) -> None:
+    request = sample("flavor-manage-v2.61-flavor-create-post-req.json")
+    resp = await cloud.post("/flavors", "2.61", request)
+    assert resp.status_code == 200, resp.text
+    assert unlinked(resp.json()) == unlinked(
+        sample("flavor-manage-v2.61-flavor-create-post-resp.json"))
+    # description arrives at 2.55, rxtx_factor goes at 2.102.
+    resp = await cloud.post("/flavors", "2.54", {"flavor": {
+        "name": "d", "ram": 64, "vcpus": 1, "disk": 1, "description": "x"}})
+    assert resp.status_code == 400
+    resp = await cloud.post("/flavors", "2.102", request)
+    assert resp.status_code == 400 and "rxtx_factor" in message(resp)
+    body = {"flavor": {k: v for k, v in request["flavor"].items() if k != "rxtx_factor"}}
+    body["flavor"].update(id="11", name="test_flavor_2")
+    resp = await cloud.post("/flavors", "2.102", body)
+    assert resp.status_code == 200, resp.text
+    assert unlinked(resp.json()) == unlinked({"flavor": {
+        **sample("flavor-manage-v2.102-flavor-create-post-resp.json")["flavor"],
+        "id": "11", "name": "test_flavor_2"}})
+    resp = await cloud.post("/flavors", "2.75", {"flavor": {**request["flavor"], "id": "12",
+                                                            "name": "z"}})
+    assert unlinked(resp.json()) == unlinked(
+        {"flavor": {**sample("flavor-manage-v2.75-flavor-create-post-resp.json")["flavor"],
+                    "id": "12", "name": "z"}})
+    resp = await cloud.post("/flavors", "2.55", {"flavor": {
+        "name": "bad", "ram": 64, "vcpus": 1, "disk": 1, "description": "a\nb"}})
+    assert resp.status_code == 400
+    # PUT /flavors/{id} from 2.55.
+    update = {"flavor": {"description": "updated description"}}
+    resp = await cloud.put("/flavors/1", "2.54", update)
+    assert resp.status_code == 404
+    resp = await cloud.put("/flavors/1", "2.55", update)
+    assert resp.status_code == 200, resp.text
+    assert unlinked(resp.json()) == unlinked(sample("flavor-manage-v2.55-flavor-update-resp.json"))
+    resp = await cloud.put("/flavors/1", "2.61", update)
+    assert unlinked(resp.json()) == unlinked(sample("flavor-manage-v2.61-flavor-update-resp.json"))
+    resp = await cloud.put("/flavors/1", "2.55", {"flavor": {"description": None}})
+    assert resp.json()["flavor"]["description"] is None
+    for bad in ({"flavor": {}}, {"flavor": {"description": "x", "name": "y"}}):
+        assert (await cloud.put("/flavors/1", "2.55", bad)).status_code == 400
+    assert (await cloud.put("/flavors/nope", "2.55", update)).status_code == 404
+    resp = await cloud.put("/flavors/1", "2.55", update, demo=True)
+    assert (resp.status_code, message(resp)) == (
+        403, "Policy doesn't allow os_compute_api:os-flavor-manage:update to be performed.")
+
+
+async def test_flavor_lists_query_per_version(cloud: Local) -> None:
+    await sample_flavors(cloud)
+    assert (await cloud.get("/flavors", "2.74", foo="1")).status_code == 200
+    resp = await cloud.get("/flavors/detail", "2.75", foo="1")
+    assert (resp.status_code, message(resp)) == (
+        400, "Additional properties are not allowed ('foo' was unexpected)")
+    assert (await cloud.get("/flavors", "2.101", name="m1")).status_code == 400
+    # Before 2.75 an unknown parameter (name too) is dropped.
+    assert len((await cloud.get("/flavors", "2.74", name="tiny")).json()["flavors"]) == 7
+    names = [f["name"] for f in (await cloud.get("/flavors", "2.102", name="tiny")).json()[
+        "flavors"]]
+    assert names == ["m1.tiny", "m1.tiny.specs"]
+    names = [f["name"] for f in (await cloud.get("/flavors/detail", "2.102",
+                                                 name="^m1\\.(small|large)$")).json()["flavors"]]
+    assert names == ["m1.small", "m1.large"]
+    assert (await cloud.get("/flavors", "2.101", sort_key="rxtx_factor")).status_code == 200
+    assert (await cloud.get("/flavors", "2.102", sort_key="rxtx_factor")).status_code == 400
+    assert (await cloud.get("/flavors/1", "2.101", foo="1")).status_code == 200
+    assert (await cloud.get("/flavors/1", "2.102", foo="1")).status_code == 400
+
+
+async def test_add_access_to_public_flavor_is_409_from_2_7(cloud: Local) -> None:
+    project = (await cloud.ids())["project:demo"]
+    body = {"addTenantAccess": {"tenant": project}}
+    resp = await cloud.post("/flavors/1/action", "2.7", body)
+    assert (resp.status_code, message(resp)) == (409, "Can not add access to a public flavor.")
+    resp = await cloud.post("/flavors/1/action", "2.6", body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"flavor_access": [{"flavor_id": "1", "tenant_id": project}]}
+    assert (await cloud.get("/flavors/1", "2.6")).json()["flavor"]["os-flavor-access:is_public"]
+
+
+@pytest.mark.parametrize(("key", "value", "text"), [
+    ("hw:cpu_policy", "sometimes",
+     "Validation failed; 'sometimes' is not one of: dedicated, shared, mixed."),
+    ("hw:numa_nodes", "0", "Validation failed; '0' is less than the min value of '1'."),
+    ("hw:numa_nodes", "two", "Validation failed; 'two' is not a valid integer value."),
+    ("hw:redirected_usb_ports", "16",
+     "Validation failed; '16' is greater than the max value of '15'."),
+    ("hw_rng:allowed", "maybe", "Validation failed; 'maybe' is not a valid boolean-like value."),
+    ("hw:mem_page_size", "huge", "Validation failed; 'huge' is not of the format "
+     "'(large|small|any|\\d+([kKMGT]i?)?(b|bit|B)?)'."),
+    ("hw:frobnicate", "1",
+     "Validation failed; extra spec 'hw:frobnicate' does not appear to be a valid extra spec."),
+    ("trait:HW_CPU_X86_AVX2", "wanted",
+     "Validation failed; 'wanted' is not one of: required, forbidden."),
+    ("resources1:VCPU", "x", "Validation failed; 'x' is not a valid integer value."),
+    ("resources:NOT_A_CLASS", "1", "Validation failed; extra spec 'resources:NOT_A_CLASS' does "
+     "not appear to be a valid extra spec."),
+])
+async def test_extra_specs_checked_from_2_86(cloud: Local, key: str, value: str,
+                                             text: str) -> None:
+    path = "/flavors/1/os-extra_specs"
+    resp = await cloud.post(path, "2.86", {"extra_specs": {key: value}})
+    assert (resp.status_code, message(resp)) == (400, text)
+    resp = await cloud.put(f"{path}/{key}", "2.86", {key: value})
+    assert (resp.status_code, message(resp)) == (400, text)
+    # Before 2.86 anything goes.
+    assert (await cloud.post(path, "2.85", {"extra_specs": {key: value}})).status_code == 200
+
+
+async def test_extra_specs_accepted_at_2_86(cloud: Local) -> None:
+    specs = {"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2", "hw:numa_cpus.0": "0-1",
+             "hw:numa_mem.0": "512", "trait:HW_CPU_X86_AVX2": "required",
+             "trait_g1:CUSTOM_GOLD": "forbidden", "resources:VCPU": "2",
+             "resources_x:CUSTOM_BAREMETAL": "1", "hw:cpu_realtime": "yes",
+             "aggregate_instance_extra_specs:ssd": "true", "group_policy": "isolate",
+             "my:own": "anything", "plain": "x"}
+    resp = await cloud.post("/flavors/1/os-extra_specs", "2.86", {"extra_specs": specs})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"extra_specs": specs}
+    assert (await cloud.get("/flavors/1/os-extra_specs", "2.102", foo="1")).status_code == 400

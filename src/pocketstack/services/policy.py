@@ -123,6 +123,7 @@ RULES: dict[str, str] = {
     "compute:os-keypairs:delete": "admin",
     "compute:os-flavor-manage:create": "admin",
     "compute:os-flavor-manage:delete": "admin",
+    "compute:os-flavor-manage:update": "admin",
     "compute:os-flavor-access": "admin",
     "compute:os-flavor-access:add_tenant_access": "admin",
     "compute:os-flavor-access:remove_tenant_access": "admin",
