@@ -67,7 +67,7 @@ def x509_fingerprint(certificate: str) -> str:
         cert = x509.load_pem_x509_certificate(certificate.encode("utf-8"))
     except (ValueError, TypeError, UnicodeError) as exc:
         raise invalid_keypair(f"failed to generate X509 fingerprint. Error message: {exc}") from None
-    digest = cert.fingerprint(hashes.SHA1()).hex()  # noqa: S303 - Nova's fingerprint
+    digest = cert.fingerprint(hashes.SHA1()).hex()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
