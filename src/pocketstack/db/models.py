@@ -350,6 +350,8 @@ class ServerGroupRow(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
     policy: Mapped[str] = mapped_column(String(32))
+    # From microversion 2.64: {"max_server_per_host": N} for anti-affinity.
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column()
 
 

@@ -3,6 +3,7 @@ admin create/delete, per-project access to private flavors, and extra specs."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,8 @@ class FlavorQuery:
     sort_dir: str = "asc"
     limit: int | None = None
     marker: str | None = None
+    # A regular expression the name must match somewhere (Nova's REGEXP filter).
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +121,22 @@ async def list_flavors(s: AsyncSession, q: FlavorQuery, *, project_id: str | Non
     column = SORT_COLUMNS[q.sort_key]
     ordered = column.desc() if q.sort_dir == "desc" else column.asc()
     rows = list(await s.scalars(query.order_by(ordered, FlavorRow.id.asc())))
+    if q.name is not None:
+        rows = [row for row in rows if _name_matches(q.name, row.name)]
     if q.marker is not None:
         ids = [row.id for row in rows]
         if q.marker not in ids:
             raise errors.BadRequest(f"marker [{q.marker}] not found")
         rows = rows[ids.index(q.marker) + 1:]
     return rows if q.limit is None else rows[:q.limit]
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    """A regular expression search; a pattern that is not one matches as plain text."""
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return pattern in name
 
 
 async def create_flavor(s: AsyncSession, new: NewFlavor) -> FlavorRow:
@@ -166,9 +179,12 @@ async def _access_projects(s: AsyncSession, flavor_id: str) -> list[str]:
     return list(rows)
 
 
-async def add_access(s: AsyncSession, flavor_id: str, project_id: str) -> list[str]:
+async def add_access(s: AsyncSession, flavor_id: str, project_id: str, *,
+                     refuse_public: bool = True) -> list[str]:
+    """Give a project access; a public flavor is refused unless `refuse_public` is False
+    (microversions before 2.7 recorded the access)."""
     row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
-    if row.is_public:
+    if row.is_public and refuse_public:
         raise errors.Conflict("Can not add access to a public flavor.")
     if await s.get(FlavorAccessRow, (flavor_id, project_id)) is not None:
         raise errors.Conflict(f"Flavor access already exists for flavor {flavor_id} and "
@@ -239,6 +255,17 @@ async def add_flavor(cloud: Cloud, caller: Caller, new: NewFlavor) -> FlavorRow:
         return await create_flavor(s, new)
 
 
+async def describe_flavor(cloud: Cloud, caller: Caller, flavor_id: str,
+                          description: str | None) -> FlavorRow:
+    """Set (or with None clear) a flavor's description (admin); the flavor afterwards."""
+    authorize(caller, "compute:os-flavor-manage:update")
+    async with cloud.db.session() as s:
+        row = await get_flavor(s, flavor_id, project_id=None, is_admin=True)
+        row.description = description
+        await s.flush()
+        return row
+
+
 async def remove_flavor(cloud: Cloud, caller: Caller, flavor_id: str) -> None:
     authorize(caller, "compute:os-flavor-manage:delete")
     async with cloud.db.session() as s:
@@ -252,11 +279,13 @@ async def access_list(cloud: Cloud, caller: Caller, flavor_id: str) -> list[str]
         return await list_access(s, flavor_id)
 
 
-async def grant_access(cloud: Cloud, caller: Caller, flavor_id: str, project_id: str) -> list[str]:
-    """Give a project access to a private flavor; the projects with access afterwards."""
+async def grant_access(cloud: Cloud, caller: Caller, flavor_id: str, project_id: str, *,
+                       refuse_public: bool = True) -> list[str]:
+    """Give a project access to a private flavor (to a public one too when not
+    `refuse_public`); the projects with access afterwards."""
     authorize(caller, "compute:os-flavor-access:add_tenant_access")
     async with cloud.db.session() as s:
-        return await add_access(s, flavor_id, project_id)
+        return await add_access(s, flavor_id, project_id, refuse_public=refuse_public)
 
 
 async def revoke_access(cloud: Cloud, caller: Caller, flavor_id: str, project_id: str) -> list[str]:

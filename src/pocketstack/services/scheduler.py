@@ -75,6 +75,8 @@ class Constraints:
     forced_host: str | None = None
     group_policy: str | None = None
     group_hosts: dict[str, int] = field(default_factory=dict)
+    # anti-affinity's rule: at most this many members per host.
+    group_max_per_host: int = 1
     same_host: frozenset[str] | None = None
     different_host: frozenset[str] = frozenset()
 
@@ -85,7 +87,8 @@ class Constraints:
             return False
         if host in self.different_host:
             return False
-        if self.group_policy == ANTI_AFFINITY and self.group_hosts.get(host):
+        if (self.group_policy == ANTI_AFFINITY
+                and self.group_hosts.get(host, 0) >= self.group_max_per_host):
             return False
         return not (self.group_policy == AFFINITY and self.group_hosts
                     and host not in self.group_hosts)

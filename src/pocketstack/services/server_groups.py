@@ -1,5 +1,6 @@
 """Server groups: a policy (affinity, anti-affinity, soft-affinity, soft-anti-affinity) over
-member servers, joined at create time with the scheduler hint "group". `constraints` turns a
+member servers, joined at create time with the scheduler hint "group"; an anti-affinity group
+may allow more than one member per host (its `max_server_per_host` rule). `constraints` turns a
 create request's hints (group, same_host, different_host) into the scheduler's Constraints."""
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ async def get_group(s: AsyncSession, group_id: str, *, project_id: str,
 
 
 async def create_group(s: AsyncSession, settings: Settings, *, project_id: str, user_id: str,
-                       name: str, policy: str) -> ServerGroupRow:
+                       name: str, policy: str,
+                       rules: dict[str, int] | None = None) -> ServerGroupRow:
     await quotas.lock_project(s, project_id)
     allowed = (await quotas.limits_for(s, settings, project_id))["server_groups"]
     used = int(await s.scalar(select(func.count()).select_from(ServerGroupRow)
@@ -62,7 +64,7 @@ async def create_group(s: AsyncSession, settings: Settings, *, project_id: str, 
     if 0 <= allowed <= used:
         raise errors.OverLimit("Quota exceeded, too many server groups.", code=403)
     row = ServerGroupRow(id=str(uuid.uuid4()), project_id=project_id, user_id=user_id, name=name,
-                         policy=policy, created_at=utcnow())
+                         policy=policy, rules=dict(rules or {}), created_at=utcnow())
     s.add(row)
     await s.flush()
     return row
@@ -103,6 +105,7 @@ async def constraints(s: AsyncSession, settings: Settings, hints: dict[str, Any]
     if 0 <= allowed < len(current) + count:
         raise errors.OverLimit("Quota exceeded, too many servers in group", code=403)
     rules.group_policy = group.policy
+    rules.group_max_per_host = int((group.rules or {}).get("max_server_per_host", 1))
     rules.group_hosts = await scheduler.server_hosts(s, current)
     return rules, group.id
 
@@ -134,14 +137,18 @@ async def list_server_groups(cloud: Cloud, caller: Caller, *, all_projects: bool
     return [ServerGroup(r, found[r.id]) for r in rows]
 
 
-async def create_server_group(cloud: Cloud, caller: Caller, *, name: str,
-                              policy: str) -> ServerGroupRow:
-    """A new group in the caller's project, within its server_groups quota."""
+async def create_server_group(cloud: Cloud, caller: Caller, *, name: str, policy: str,
+                              rules: dict[str, int] | None = None) -> ServerGroupRow:
+    """A new group in the caller's project, within its server_groups quota; only an
+    anti-affinity group has rules (400 otherwise)."""
     authorize(caller, RULE)
+    if rules and policy != scheduler.ANTI_AFFINITY:
+        raise errors.BadRequest("Only anti-affinity policy supports rules.")
     project_id = caller.project_id
     async with cloud.db.session() as s:
         return await create_group(s, cloud.settings, project_id=project_id,
-                                  user_id=caller.user_id, name=name, policy=policy)
+                                  user_id=caller.user_id, name=name, policy=policy,
+                                  rules=rules)
 
 
 async def show_server_group(cloud: Cloud, caller: Caller, group_id: str) -> ServerGroup:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pocketstack import errors
 from pocketstack.db.models import ServerRow
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -37,6 +38,10 @@ class ServerUsage:
     @property
     def state(self) -> str:
         return "terminated" if self.ended_at is not None else self.row.vm_state
+
+
+# Nova's [api] max_limit: the most servers one answer counts.
+MAX_LIMIT = 1000
 
 
 @dataclass(slots=True)
@@ -69,43 +74,63 @@ def hours_in(row: ServerRow, start: datetime, stop: datetime) -> float:
     return max(seconds.total_seconds(), 0.0) / 3600.0
 
 
+@dataclass(slots=True)
+class UsagePage:
+    """The projects' usage over one page of servers, and the page's servers in order (by
+    project, then id: the order `marker` pages through)."""
+
+    tenants: list[TenantUsage]
+    servers: list[ServerUsage]
+
+
 async def tenant_usages(s: AsyncSession, start: datetime, stop: datetime,
-                        project_id: str | None = None) -> list[TenantUsage]:
+                        project_id: str | None = None, limit: int = MAX_LIMIT,
+                        marker: str | None = None) -> UsagePage:
     """Per project (or for the one given), the servers launched before `stop` and not ended
-    before `start`, deleted ones included."""
+    before `start`, deleted ones included: at most `limit` of them, after the server `marker`
+    (any server, deleted too; 400 when there is none)."""
     query = select(ServerRow).where(
         ServerRow.launched_at.is_not(None), ServerRow.launched_at < stop,
         or_(ServerRow.terminated_at.is_(None), ServerRow.terminated_at > start),
         or_(ServerRow.deleted_at.is_(None), ServerRow.deleted_at > start))
     if project_id is not None:
         query = query.where(ServerRow.project_id == project_id)
+    if marker is not None:
+        after = (await s.execute(select(ServerRow.project_id, ServerRow.id)
+                                 .where(ServerRow.id == marker))).first()
+        if after is None:
+            raise errors.BadRequest(f"Marker {marker} could not be found.")
+        query = query.where(tuple_(ServerRow.project_id, ServerRow.id) > tuple_(*after))
     now = utcnow()
     found: dict[str, TenantUsage] = {}
-    for row in await s.scalars(query.order_by(ServerRow.project_id, ServerRow.created_at, ServerRow.id)):
+    servers: list[ServerUsage] = []
+    rows = await s.scalars(query.order_by(ServerRow.project_id, ServerRow.id).limit(limit))
+    for row in rows:
         assert row.launched_at is not None
         ended = _ended(row)
         uptime = int(((ended or now) - row.launched_at).total_seconds())
         usage = ServerUsage(row, hours_in(row, start, stop), ended, uptime)
         found.setdefault(row.project_id, TenantUsage(row.project_id)).add(usage)
-    return list(found.values())
+        servers.append(usage)
+    return UsagePage(list(found.values()), servers)
 
 
-async def list_tenant_usages(cloud: Cloud, caller: Caller, start: datetime,
-                             stop: datetime) -> list[TenantUsage]:
-    """Every project's usage in [start, stop] (admin)."""
+async def list_tenant_usages(cloud: Cloud, caller: Caller, start: datetime, stop: datetime,
+                             limit: int = MAX_LIMIT, marker: str | None = None) -> UsagePage:
+    """Every project's usage in [start, stop] (admin), over a page of servers."""
     authorize(caller, "compute:os-simple-tenant-usage:list")
     async with cloud.db.reader() as s:
-        return await tenant_usages(s, start, stop)
+        return await tenant_usages(s, start, stop, limit=limit, marker=marker)
 
 
 async def show_tenant_usage(cloud: Cloud, caller: Caller, project_id: str, start: datetime,
-                            stop: datetime) -> TenantUsage | None:
-    """One project's usage in [start, stop] (its members and admins); None when it had no
-    server then."""
+                            stop: datetime, limit: int = MAX_LIMIT,
+                            marker: str | None = None) -> UsagePage:
+    """One project's usage in [start, stop] (its members and admins), over a page of its
+    servers; no tenant when it had no server then."""
     authorize(caller, "compute:os-simple-tenant-usage:show", project_id)
     async with cloud.db.reader() as s:
-        found = await tenant_usages(s, start, stop, project_id)
-    return found[0] if found else None
+        return await tenant_usages(s, start, stop, project_id, limit, marker)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Compute: os-flavor-access, the projects allowed to use a private flavor (admin only):
-GET /flavors/{flavor_id}/os-flavor-access and the addTenantAccess / removeTenantAccess actions."""
+GET /flavors/{flavor_id}/os-flavor-access and the addTenantAccess / removeTenantAccess actions.
+From 2.7 addTenantAccess on a public flavor is a conflict (before, the access is recorded)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute import query_checks
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.compute.views_flavors import flavor_access_view
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
 
 ACTIONS = ("addTenantAccess", "removeTenantAccess")
+PUBLIC_REFUSED = since("2.7", "flavor access", "addTenantAccess on a public flavor: 409")
+STRICT_LIST = since("2.102", "flavor access", "the access list answers 400 to query parameters")
 PROJECT_ID_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
@@ -26,6 +31,8 @@ class TenantAccess(BaseModel):
 
 
 async def list_flavor_access(ctx: Ctx) -> Response:
+    if ctx.version >= STRICT_LIST:
+        query_checks.strict(ctx, ())
     flavor_id = ctx.params["flavor_id"]
     projects = await flavor_service.access_list(ctx.cloud, ctx.caller, flavor_id)
     return json_response(flavor_access_view(flavor_id, projects))
@@ -47,8 +54,13 @@ async def flavor_action(ctx: Ctx) -> Response:
     name, data = requested_action(await ctx.json_object())
     project_id = ctx.parse(TenantAccess, data).tenant
     flavor_id = ctx.params["flavor_id"]
-    change = flavor_service.grant_access if name == "addTenantAccess" else flavor_service.revoke_access
-    projects = await change(ctx.cloud, ctx.caller, flavor_id, project_id)
+    if name == "addTenantAccess":
+        projects = await flavor_service.grant_access(
+            ctx.cloud, ctx.caller, flavor_id, project_id,
+            refuse_public=ctx.version >= PUBLIC_REFUSED)
+    else:
+        projects = await flavor_service.revoke_access(ctx.cloud, ctx.caller, flavor_id,
+                                                      project_id)
     return json_response(flavor_access_view(flavor_id, projects))
 
 

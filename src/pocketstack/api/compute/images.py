@@ -1,5 +1,6 @@
 """Compute: images (list, detail, show, delete), a view of the image service's records, served
-up to microversion 2.35 (and by the legacy /v2 API)."""
+up to microversion 2.35 (and by the legacy /v2 API, whose detailed views also show the seed's
+`tenant_id`, `user_id` and an `OS-DCF:diskConfig` on every image)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ def detail_view(ctx: Ctx, image: ImageRow) -> dict[str, Any]:
     disk_config = metadata.get("auto_disk_config")
     if disk_config is not None:
         body["OS-DCF:diskConfig"] = "AUTO" if OSLO.parse(str(disk_config)) else "MANUAL"
+    if ctx.options.get("legacy"):
+        # The seed's images: their project and user (the user a snapshot records; none for an
+        # uploaded image), and a disk config for every image (MANUAL unless it asks for AUTO).
+        body["tenant_id"] = image.owner
+        body["user_id"] = metadata.get("user_id")
+        body.setdefault("OS-DCF:diskConfig", "MANUAL")
     return body
 
 

@@ -1,5 +1,6 @@
 """Compute: GET /limits, the project's absolute limits and usage; the legacy /v2 API also
-publishes the rate-limit table of its time (v2.1 answers an empty "rate" list)."""
+publishes the rate-limit table of its time (v2.1 answers an empty "rate" list). The network
+limits go at 2.36, maxImageMeta at 2.39, the personality ones at 2.57."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from pocketstack.api.compute import query_checks
+from pocketstack.api.compute.microversions import Versioned, since
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import quotas as quota_service
@@ -36,6 +39,16 @@ USED_NAMES = {
     "totalSecurityGroupsUsed": "security_groups",
     "totalServerGroupsUsed": "server_groups",
 }
+NETWORK = ("maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps",
+           "totalFloatingIpsUsed", "totalSecurityGroupsUsed")
+DROPPED: Versioned[tuple[str, ...]] = Versioned(
+    "limits", ("2.1", (), ""),
+    ("2.36", NETWORK, "absolute limits drop maxSecurityGroups, maxSecurityGroupRules, "
+     "maxTotalFloatingIps, totalSecurityGroupsUsed, totalFloatingIpsUsed"),
+    ("2.39", (*NETWORK, "maxImageMeta"), "absolute limits drop maxImageMeta"),
+    ("2.57", (*NETWORK, "maxImageMeta", "maxPersonality", "maxPersonalitySize"),
+     "absolute limits drop maxPersonality and maxPersonalitySize"))
+STRICT_QUERY = since("2.75", "limits", "GET /limits takes no query parameter but tenant_id")
 # The 2013 API's published rate limits: (uri, regex, [(verb, value, unit)]).
 RATE_LIMITS: tuple[tuple[str, str, tuple[tuple[str, int, str], ...]], ...] = (
     ("*", ".*", (("POST", 10, "MINUTE"), ("PUT", 10, "MINUTE"), ("DELETE", 100, "MINUTE"))),
@@ -45,9 +58,12 @@ RATE_LIMITS: tuple[tuple[str, str, tuple[tuple[str, int, str], ...]], ...] = (
 )
 
 
-def absolute_view(limits: dict[str, int], in_use: dict[str, int]) -> dict[str, int]:
-    body = {name: limits[resource] for name, resource in MAX_NAMES.items()}
-    body.update({name: in_use[resource] for name, resource in USED_NAMES.items()})
+def absolute_view(limits: dict[str, int], in_use: dict[str, int],
+                  dropped: tuple[str, ...] = ()) -> dict[str, int]:
+    body = {name: limits[resource] for name, resource in MAX_NAMES.items()
+            if name not in dropped}
+    body.update({name: in_use[resource] for name, resource in USED_NAMES.items()
+                 if name not in dropped})
     return body
 
 
@@ -59,10 +75,12 @@ def rate_view() -> list[dict[str, Any]]:
 
 
 async def show_limits(ctx: Ctx) -> Response:
+    if ctx.version >= STRICT_QUERY:
+        query_checks.strict(ctx, ("tenant_id",))
     found = await quota_service.show_limits(ctx.cloud, ctx.caller, ctx.query.get("tenant_id") or None)
     rate = rate_view() if ctx.options.get("legacy") else []
-    return json_response({"limits": {"absolute": absolute_view(found.limits, found.in_use),
-                                     "rate": rate}})
+    absolute = absolute_view(found.limits, found.in_use, DROPPED.at(ctx.version))
+    return json_response({"limits": {"absolute": absolute, "rate": rate}})
 
 
 ROUTES: list[Route] = [Route("GET", "/limits", show_limits)]

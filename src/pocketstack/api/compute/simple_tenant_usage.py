@@ -1,5 +1,6 @@
 """Compute os-simple-tenant-usage: server hours and vcpu/ram/disk hours per project in a period
-(?start, ?end, ?detailed=1). Admins list every project; a project reads its own."""
+(?start, ?end, ?detailed=1). Admins list every project; a project reads its own. From 2.40 the
+servers counted page by `limit` and `marker` (a server id), with `tenant_usage(s)_links`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api.compute import query_checks
+from pocketstack.api.compute.microversions import since
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import usage as service
 from pocketstack.timeutil import iso_plain, parse_iso, utcnow
 
+AREA = "usage reports"
+PAGED = since("2.40", AREA, "list and show page the servers counted (limit, marker: a server "
+              "id) with tenant_usages_links / tenant_usage_links")
+STRICT_QUERY = since("2.75", AREA, "list and show refuse unknown query parameters")
 FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -60,21 +67,48 @@ def tenant_view(usage: service.TenantUsage, start: datetime, stop: datetime,
     return body
 
 
+def _page(ctx: Ctx, *allowed: str) -> tuple[int, str | None]:
+    """The page asked for (from 2.40; the most servers one answer counts before)."""
+    if ctx.version >= STRICT_QUERY:
+        query_checks.strict(ctx, ("start", "end", "limit", "marker", *allowed))
+    if ctx.version < PAGED:
+        return service.MAX_LIMIT, None
+    return query_checks.limit_and_marker(ctx)
+
+
+def _links(ctx: Ctx, path: str, page: service.UsagePage) -> list[dict[str, str]]:
+    if ctx.version < PAGED or not page.servers:
+        return []
+    return query_checks.next_links(ctx, path, len(page.servers), page.servers[-1].row.id)
+
+
 async def list_usages(ctx: Ctx) -> Response:
     if ctx.request.url.path.endswith("/"):
         raise errors.NotFound("The resource could not be found.")
+    limit, marker = _page(ctx, "detailed")
     start, stop = _period(ctx)
     detailed = ctx.query.get("detailed", "0") == "1"
-    found = await service.list_tenant_usages(ctx.cloud, ctx.caller, start, stop)
-    return json_response({"tenant_usages": [tenant_view(u, start, stop, detailed) for u in found]})
+    page = await service.list_tenant_usages(ctx.cloud, ctx.caller, start, stop, limit, marker)
+    body: dict[str, Any] = {
+        "tenant_usages": [tenant_view(u, start, stop, detailed) for u in page.tenants]}
+    links = _links(ctx, "os-simple-tenant-usage", page)
+    if links:
+        body["tenant_usages_links"] = links
+    return json_response(body)
 
 
 async def show_usage(ctx: Ctx) -> Response:
+    limit, marker = _page(ctx)
     start, stop = _period(ctx)
-    found = await service.show_tenant_usage(ctx.cloud, ctx.caller, ctx.params["tenant_id"],
-                                            start, stop)
-    body = tenant_view(found, start, stop, True) if found is not None else {}
-    return json_response({"tenant_usage": body})
+    project_id = ctx.params["tenant_id"]
+    page = await service.show_tenant_usage(ctx.cloud, ctx.caller, project_id, start, stop,
+                                           limit, marker)
+    body: dict[str, Any] = {
+        "tenant_usage": tenant_view(page.tenants[0], start, stop, True) if page.tenants else {}}
+    links = _links(ctx, f"os-simple-tenant-usage/{project_id}", page)
+    if links:
+        body["tenant_usage_links"] = links
+    return json_response(body)
 
 
 ROUTES: list[Route] = [
