@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ApiError(Exception):
     code = 500
@@ -148,12 +150,17 @@ def glance_fault(code: int, message: str) -> dict[str, object]:
     return {"code": f"{code} {title}", "title": title, "message": message}
 
 
+_NEUTRON_BAD_REQUEST = re.compile(r"Bad [a-z_ -]+ request: ")
+
+
 def neutron_fault(code: int, message: str, kind: str = "") -> dict[str, object]:
     # Without a named error, Neutron answers with webob's exception (its class is the type).
     default_kind = {400: "HTTPBadRequest", 401: "NotAuthorized", 403: "PolicyNotAuthorized",
                     404: "HTTPNotFound", 405: "HTTPMethodNotAllowed", 409: "HTTPConflict",
                     412: "HTTPPreconditionFailed", 413: "HTTPRequestEntityTooLarge",
                     415: "HTTPUnsupportedMediaType", 503: "ServiceUnavailable"}
+    if not kind and code == 400 and _NEUTRON_BAD_REQUEST.match(message):
+        kind = "BadRequest"   # neutron-lib's BadRequest: "Bad %(resource)s request: %(msg)s."
     return {"NeutronError": {"type": kind or default_kind.get(code, "NeutronError"),
                              "message": message, "detail": ""}}
 

@@ -62,8 +62,6 @@ class QuotaSettings(BaseModel):
     fixed_ips: int = -1
     security_groups: int = 10
     security_group_rules: int = 20
-    # Network: routers per project (Neutron's [quotas] quota_router).
-    routers: int = 10
 
 
 class Settings(BaseSettings):

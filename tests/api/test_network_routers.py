@@ -69,7 +69,7 @@ def test_create_show_list_update_delete(member: Api, other_member: Api) -> None:
 def test_bad_router_bodies(member: Api) -> None:
     resp = member.post(ROUTERS, json={"router": {"name": "r", "ha": True}})
     assert resp.status_code == 400
-    assert resp.json() == neutron_error("BadRequest", "Unrecognized attribute(s) 'ha'")
+    assert resp.json() == neutron_error("HTTPBadRequest", "Unrecognized attribute(s) 'ha'")
     network, _ = network_with_subnet(member)
     resp = member.post(ROUTERS, json={"router": {"external_gateway_info": {"network_id": network["id"]}}})
     assert resp.status_code == 400
@@ -83,12 +83,12 @@ def test_bad_router_bodies(member: Api) -> None:
     resp = member.post(ROUTERS, json={"router": {"external_gateway_info": {"network_id": "nope"}}})
     assert resp.status_code == 400
     assert resp.json() == neutron_error(
-        "BadRequest", "Invalid input for external_gateway_info. Reason: 'nope' is not a valid UUID.")
+        "HTTPBadRequest", "Invalid input for external_gateway_info. Reason: 'nope' is not a valid UUID.")
     for body in ({"router": {"external_gateway_info": "public"}}, {"router": []},
                  {"router": {"routes": "x"}}, {"router": {"external_gateway_info": {"network": "x"}}}):
         resp = member.post(ROUTERS, json=body)
         assert resp.status_code == 400, body
-        assert resp.json()["NeutronError"]["type"] == "BadRequest"
+        assert resp.json()["NeutronError"]["type"] == "HTTPBadRequest"
     unknown = str(uuid.uuid4())
     resp = member.post(ROUTERS, json={"router": {"external_gateway_info": {"network_id": unknown}}})
     assert resp.status_code == 404
@@ -243,7 +243,7 @@ def test_extra_routes(member: Api) -> None:
     bad = member.put(path, json={"router": {"routes": [{"destination": "10.50.0.1/16", "nexthop": "192.168.70.5"}]}})
     assert bad.status_code == 400
     assert bad.json() == neutron_error(
-        "BadRequest", "Invalid input for routes. Reason: '10.50.0.1/16' is not a valid IP subnet.")
+        "HTTPBadRequest", "Invalid input for routes. Reason: '10.50.0.1/16' is not a valid IP subnet.")
     route = {"destination": "10.50.0.0/16", "nexthop": "192.168.70.5"}
     resp = member.put(path, json={"router": {"routes": [route]}})
     assert resp.status_code == 200 and resp.json()["router"]["routes"] == [route]

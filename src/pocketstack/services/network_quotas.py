@@ -16,6 +16,7 @@ from pocketstack.db.models import (
     NetworkQuotaRow,
     NetworkRow,
     PortRow,
+    RouterRow,
     SecurityGroupRow,
     SecurityGroupRuleRow,
     SubnetRow,
@@ -50,7 +51,7 @@ DEFAULTS: dict[str, int] = {
 }
 COUNTERS: dict[str, Counter] = {
     "network": counting(NetworkRow), "subnet": counting(SubnetRow), "subnetpool": _none,
-    "port": counting(PortRow), "router": _none, "floatingip": counting(FloatingIpRow),
+    "port": counting(PortRow), "router": counting(RouterRow), "floatingip": counting(FloatingIpRow),
     "security_group": counting(SecurityGroupRow),
     "security_group_rule": counting(SecurityGroupRuleRow), "rbac_policy": _none,
 }

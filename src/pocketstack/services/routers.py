@@ -9,12 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, QuotaRow, RouterRow, SubnetRow
-from pocketstack.services import ipam, l3_paths, networks
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, RouterRow, SubnetRow
+from pocketstack.services import ipam, l3_paths, network_quotas, networks
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.l3_paths import ROUTER_GATEWAY, ROUTER_INTERFACE, ROUTER_OWNERS
@@ -103,14 +103,8 @@ async def _detail(s: AsyncSession, row: RouterRow) -> RouterDetail:
 
 
 async def check_quota(cloud: Cloud, s: AsyncSession, project_id: str) -> None:
-    limit = await s.scalar(select(QuotaRow.hard_limit).where(QuotaRow.project_id == project_id,
-                                                             QuotaRow.resource == "router"))
-    if limit is None:
-        limit = cloud.settings.quota.routers
-    held = await s.scalar(select(func.count()).select_from(RouterRow)
-                          .where(RouterRow.project_id == project_id))
-    if 0 <= limit <= int(held or 0):
-        raise errors.Conflict("Quota exceeded for resources: ['router'].", kind="OverQuota")
+    """409 OverQuota past the project's router limit (the network quotas' `router`)."""
+    await network_quotas.check_quota(s, project_id, "router")
 
 
 # --- the external gateway ---------------------------------------------------------------------
