@@ -12,8 +12,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack.api.cached_reads import cached
+from pocketstack.api.compute import servers_create_schemas as create_schemas
 from pocketstack.api.compute import servers_read_schemas as reads
-from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.microversions import since
 from pocketstack.api.compute.views_links import next_link, resource_links
@@ -58,7 +58,7 @@ async def show_server(ctx: Ctx) -> Response:
 
 
 async def create_server(ctx: Ctx) -> Response:
-    request, reservation_only = schemas.create_request(ctx, await ctx.json_object("server"),
+    request, reservation_only = create_schemas.create_request(ctx, await ctx.json_object("server"),
                                                        await ctx.json_object())
     result = await server_create.create_servers(ctx.cloud, ctx.caller, request)
     if reservation_only:
