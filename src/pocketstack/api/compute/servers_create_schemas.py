@@ -363,8 +363,9 @@ def create_request(ctx: Ctx, data: dict[str, Any],
         raise errors.BadRequest("min_count must be <= max_count")
     zone, forced_host = _availability_zone(body.availability_zone)
     groups = tuple(g.name for g in body.security_groups) if body.security_groups else ("default",)
-    image_id = _image_ref(body, _mappings(body, rules))
+    # The schema's order: networks[] items, then block_device_mapping_v2[] items.
     networks, auto = _networks(body.networks, rules)
+    image_id = _image_ref(body, _mappings(body, rules))
     assert body.name is not None and body.flavorRef is not None
     request = ServerRequest(
         name=body.name, image_id=image_id, flavor_id=id_from_href(str(body.flavorRef)),
