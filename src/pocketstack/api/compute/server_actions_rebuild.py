@@ -42,16 +42,17 @@ REBUILD = Versioned(
     AREA,
     ("2.1", RebuildRules(_BASE | {"personality"}), ""),
     ("2.19", RebuildRules(_219), "rebuild sets description (null clears it)"),
-    ("2.54", RebuildRules(_254), "rebuild sets key_name (null unsets the key); shown in its "
-     "answer"),
-    ("2.57", RebuildRules(_257), "rebuild: personality removed; user_data set (null clears "
-     "it) and shown in its answer"),
+    ("2.54", RebuildRules(_254), "rebuild sets key_name (null unsets the key)"),
+    ("2.57", RebuildRules(_257), "rebuild: personality removed; sets user_data (null clears "
+     "it)"),
     ("2.63", RebuildRules(_263), "rebuild sets trusted_image_certificates (null unsets them)"),
     ("2.90", RebuildRules(_290), "rebuild sets hostname (2-63 letters, digits, '-')"),
     ("2.94", RebuildRules(_290, fqdn_hostname=True), "rebuild: hostname may be an FQDN"),
 )
 KEY_IN_ANSWER = since("2.54", AREA, "rebuild answers with key_name")
 USER_DATA_IN_ANSWER = since("2.57", AREA, "rebuild answers with user_data")
+FULL_ANSWER = since("2.75", AREA, "rebuild answers with the full show view (user_data as "
+                    "above, not OS-EXT-SRV-ATTR:user_data)")
 
 
 def _optional(body: dict[str, Any], key: str, **limits: int) -> str | None:
@@ -112,7 +113,7 @@ async def rebuild(ctx: Ctx, server_id: str, value: Any) -> Response:
                                           rebuild_request(ctx, value),
                                           views.wants(ctx, update=True))
     row, roots = rebuilt.server, views.Roots.of(ctx, rebuilt.related)
-    if ctx.version >= views.FULL_UPDATE:
+    if ctx.version >= FULL_ANSWER:
         server = views.detail(ctx, row, rebuilt.addresses, roots, user_data=False)
     else:
         server = views.basic(ctx, row, rebuilt.addresses, roots=roots)

@@ -4,7 +4,8 @@ Create and delete record intent and answer at once (202 / 204); the agent on the
 builds or destroys the guest and writes back what it observed. The reads are served from the
 process's read cache while the database is unchanged (`api/read_cache.py`). What each
 microversion changes is declared where it applies: the query rules and PUT's fields in
-`servers_read_schemas`, the view fields in `servers_views`.
+`servers_read_schemas`, POST's body in `servers_create_schemas`, the view fields in
+`servers_views` (rebuild's body and answer in `server_actions_rebuild`).
 """
 
 from __future__ import annotations
