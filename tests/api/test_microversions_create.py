@@ -231,8 +231,14 @@ async def test_networks_auto_and_none(cloud: Local) -> None:
                              "'networks' is a required property")
     none = await cloud.created("2.37", {"server": {**image, "networks": "none"}})
     assert none["addresses"] == {}
-    bad = await cloud.create("2.37", {"server": {**image, "networks": [{"uuid": "nope"}]}})
-    assert message(bad).endswith("is not valid under any of the given schemas")
+    for networks in ([{"uuid": "nope"}], [{"uuid": None}], [{"port": 1}], ["x"]):
+        bad = await cloud.create("2.37", {"server": {**image, "networks": networks}})
+        assert message(bad) == (f"Invalid input for field/attribute networks. Value: "
+                                f"{networks}. {networks} is not valid under any of the given "
+                                "schemas"), networks
+    old = await cloud.create("2.36", {"server": {**image, "networks": [{"uuid": None}]}})
+    assert message(old) == ("Invalid input for field/attribute uuid. Value: None. None is not "
+                            "of type 'string'")
     assert message(await cloud.create("2.37", {"server": {**image, "networks": "some"}})) == (
         "Invalid input for field/attribute networks. Value: some. 'some' is not valid under "
         "any of the given schemas")

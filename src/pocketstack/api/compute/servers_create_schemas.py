@@ -232,16 +232,23 @@ def _networks(value: Any, rules: CreateRules) -> tuple[list[NetworkRequest] | No
 
 def _network(item: Any, value: list[Any], rules: CreateRules) -> NetworkRequest:
     if not isinstance(item, dict):
-        raise invalid("networks", value, f"{item!r} is not of type 'object'")
-    extra = set(item) - rules.network_keys
-    if extra:
         if rules.networks_required:
             raise invalid("networks", value, f"{value!r} is not valid under any of the given "
                                              "schemas")
+        raise invalid(str(value.index(item)), item, f"{item!r} is not of type 'object'")
+    mistyped = ("uuid" in item and not isinstance(item["uuid"], str)
+                or item.get("port") is not None and not isinstance(item["port"], str))
+    extra = set(item) - rules.network_keys
+    if rules.networks_required and (extra or mistyped):
+        # One error for the whole value: it matches neither the list nor the string.
+        raise invalid("networks", value, f"{value!r} is not valid under any of the given "
+                                         "schemas")
+    if "uuid" in item and not isinstance(item["uuid"], str):
+        raise invalid("uuid", item["uuid"], f"{item['uuid']!r} is not of type 'string'")
+    if mistyped:
+        raise invalid("port", item["port"], f"{item['port']!r} is not of type 'string', 'null'")
+    if extra:
         raise additional(str(value.index(item)), item, extra)
-    for key in ("uuid", "port"):
-        if item.get(key) is not None and not isinstance(item[key], str):
-            raise invalid(key, item[key], f"{item[key]!r} is not of type 'string'")
     if "tag" in item:
         tag("tag", item["tag"])
     port, network_id, fixed_ip = item.get("port"), item.get("uuid"), item.get("fixed_ip")
