@@ -180,6 +180,8 @@ async def test_create_samples_accepted(cloud: Local) -> None:
     assert tagged["tags"] == ["tag1", "tag2"] and tagged["OS-EXT-SRV-ATTR:host"] == HOST
     assert tagged["metadata"] == {"My Server Name": "Apache1"}
     assert tagged["accessIPv4"] == "1.2.3.4" and tagged["accessIPv6"] == "80fe::"
+    # The sample's personality is base64 with spaces, which Nova's decoding skips.
+    assert " " in sample("v2.52-server-create-req")["server"]["personality"][0]["contents"]
     plain = await cloud.created("2.57", sample("v2.57-server-create-req"))
     assert plain["OS-EXT-SRV-ATTR:user_data"] == sample("v2.57-server-create-req")[
         "server"]["user_data"]

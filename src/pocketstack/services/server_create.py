@@ -350,8 +350,10 @@ def sanitize_hostname(name: str, server_id: str) -> str:
 
 
 def decode_user_data(text: str) -> bytes | None:
-    """The decoded bytes of base64 user data; None when it is not valid base64."""
+    """The decoded bytes of base64 user data, or None when it is not base64 as Nova reads it
+    (oslo's decode: characters outside the alphabet, such as line breaks, are skipped; the
+    padding must be right)."""
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(text)
     except (binascii.Error, ValueError):
         return None

@@ -14,11 +14,12 @@ from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.action_registry import action, body_object, boolean, text
 from pocketstack.api.compute.microversions import Versioned, since
 from pocketstack.api.compute.server_actions_images import disk_config, metadata, reference
-from pocketstack.api.compute.servers_create_schemas import nova_base64, trusted_certs
+from pocketstack.api.compute.servers_create_schemas import trusted_certs
 from pocketstack.api.compute.servers_read_schemas import valid_description, valid_hostname
 from pocketstack.api.compute.servers_schemas import MAX_USER_DATA
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.services import server_images
+from pocketstack.services.server_create import decode_user_data
 from pocketstack.services.server_images import Rebuild
 from pocketstack.validation import invalid
 
@@ -70,7 +71,7 @@ def _user_data(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise invalid("user_data", value, f"{value!r} is not of type 'string', 'null'")
-    if not nova_base64(value):
+    if decode_user_data(value) is None:
         raise invalid("user_data", value, f"{value!r} is not a 'base64'")
     if len(value) > MAX_USER_DATA:
         raise invalid("user_data", value, f"{value!r} is too long")

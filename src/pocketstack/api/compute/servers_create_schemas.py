@@ -6,8 +6,6 @@ Every version's rules are one `CreateRules` in the `CREATE` table, written out i
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +31,7 @@ from pocketstack.api.compute.servers_schemas import (
 )
 from pocketstack.api.http import Ctx
 from pocketstack.services.networks import NetworkRequest
-from pocketstack.services.server_create import ServerRequest
+from pocketstack.services.server_create import ServerRequest, decode_user_data
 from pocketstack.services.server_tags import MAX_LENGTH as TAG_LENGTH
 from pocketstack.services.server_tags import MAX_TAGS
 from pocketstack.validation import invalid, nova_boolean
@@ -162,16 +160,6 @@ def _check_keys(data: dict[str, Any], rules: CreateRules) -> None:
         raise invalid("name", None, "None is not of type 'string'")
     if data["flavorRef"] is None:
         raise invalid("flavorRef", None, "None is not of type 'string', 'integer'")
-
-
-def nova_base64(text: str) -> bool:
-    """Whether Nova's base64 format check passes (oslo's decode: characters outside the
-    alphabet are skipped)."""
-    try:
-        base64.b64decode(text)
-    except (binascii.Error, ValueError):
-        return False
-    return True
 
 
 def tag(field: str, value: Any) -> str:
@@ -361,7 +349,7 @@ def create_request(ctx: Ctx, data: dict[str, Any],
     _check_keys(data, rules)
     hints = _hints(whole)
     for item in body.personality or []:
-        if not nova_base64(item.contents):
+        if decode_user_data(item.contents) is None:
             raise invalid("contents", item.contents, f"{item.contents!r} is not a 'base64'")
     min_count, max_count = count("min_count", body.min_count), count("max_count", body.max_count)
     if body.max_count is None:
