@@ -233,6 +233,11 @@ async def test_networks_auto_and_none(cloud: Local) -> None:
                              "'networks' is a required property")
     none = await cloud.created("2.37", {"server": {**image, "networks": "none"}})
     assert none["addresses"] == {}
+    ports = await cloud.client.get("/network/v2.0/ports", params={"device_id": none["id"]})
+    assert ports.json()["ports"] == []
+    auto = await cloud.created("2.37", {"server": {**image, "networks": "auto"}})
+    ports = await cloud.client.get("/network/v2.0/ports", params={"device_id": auto["id"]})
+    assert [p["network_id"] for p in ports.json()["ports"]] == [PRIVATE_NET]
     for networks in ([{"uuid": "nope"}], [{"uuid": None}], [{"port": 1}], ["x"]):
         bad = await cloud.create("2.37", {"server": {**image, "networks": networks}})
         assert message(bad) == (f"Invalid input for field/attribute networks. Value: "
