@@ -373,11 +373,16 @@ class PortPlan:
 
 async def plan_server_ports(s: AsyncSession, *, project_id: str,
                             requests: list[NetworkRequest] | None,
-                            is_admin: bool) -> list[PortPlan]:
-    """Check a create's network requests (reads only). None means "auto" (the one network
-    the project may use, or none), [] means no network."""
+                            is_admin: bool, allocate: bool = False) -> list[PortPlan]:
+    """Check a create's network requests (reads only). None means the one network the
+    project may use (its own or a shared one), or none; with `allocate` (Nova's "auto")
+    having none is a 400, as Nova's is when no network can be allocated (there is no
+    auto-allocated topology here). [] means no network."""
     if requests is None:
         network = await _auto_network(s, project_id)
+        if network is None and allocate:
+            raise errors.BadRequest(f"Unable to automatically allocate a network for project "
+                                    f"{project_id}")
         return [] if network is None else [PortPlan(network_id=network.id)]
     plans = []
     for request in requests:

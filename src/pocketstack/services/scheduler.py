@@ -226,6 +226,11 @@ async def zone_exists(s: AsyncSession, zone: str) -> bool:
     return found is not None
 
 
+async def host_exists(s: AsyncSession, name: str) -> bool:
+    found = await s.scalar(select(HostRow.id).where(HostRow.name == name).limit(1))
+    return found is not None
+
+
 async def host_is_up(s: AsyncSession, settings: Settings, name: str) -> bool:
     host = await s.scalar(select(HostRow).where(HostRow.name == name))
     return host is not None and is_up(host, utcnow(), settings.service_down_time_s)

@@ -50,8 +50,10 @@ class ServerRequest:
     disk_config: str | None = None
     availability_zone: str | None = None
     forced_host: str | None = None
-    # None: the one network the project may use ("auto"); []: no network.
+    # None: the one network the project may use, if any (`auto_network`: there must be
+    # one, Nova's "auto"); []: no network ("none").
     networks: list[networks.NetworkRequest] | None = None
+    auto_network: bool = False
     security_groups: tuple[str, ...] = ("default",)
     min_count: int = 1
     max_count: int = 1
@@ -59,8 +61,15 @@ class ServerRequest:
     access_ipv4: str = ""
     access_ipv6: str = ""
     description: str | None = None
-    # os:scheduler_hints: group, same_host, different_host.
+    # os:scheduler_hints: group, same_host, different_host (all kept for the views).
     scheduler_hints: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    trusted_certs: tuple[str, ...] | None = None
+    # The guest's hostname as asked; None: made from the name.
+    hostname: str | None = None
+    # A destination the scheduler must use if it fits (admins; unlike forced_host, checked).
+    requested_host: str | None = None
+    requested_node: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +103,16 @@ async def create_servers(cloud: Cloud, caller: Caller, req: ServerRequest) -> Cr
     must be decided under it: usage against quota, placement, addresses and the inserts; and
     creates arriving together are recorded in one write transaction (Database.grouped)."""
     authorize(caller, "compute:servers:create")
+    if req.trusted_certs:
+        authorize(caller, "compute:servers:create:trusted_certs")
     if req.forced_host:
         authorize(caller, "compute:servers:create:forced_host")
+    if req.requested_host or req.requested_node:
+        authorize(caller, "compute:servers:create:requested_destination")
+        if req.forced_host:
+            raise errors.BadRequest("One mechanism with host and/or hypervisor_hostname and "
+                                    "another mechanism with zone:host:node are mutually "
+                                    "exclusive.")
     db, settings = cloud.db, cloud.settings
     async with db.reader() as s:
         checked = await _check_request(s, caller, req, await quotas.limits_for(
@@ -110,13 +127,18 @@ async def _check_request(s: AsyncSession, caller: Caller, req: ServerRequest,
     key = await _keypair(s, caller.user_id, req.key_name)
     group_names = await _security_groups(s, caller, req.security_groups)
     check_metadata_limit(len(req.metadata), limits["metadata_items"])
+    if req.requested_host or req.requested_node:
+        await _check_destination(s, req.requested_host, req.requested_node)
+    if req.hostname is not None and req.max_count > 1:
+        raise errors.BadRequest("Unable to allocate a single hostname to multiple instances")
     if req.availability_zone and not await scheduler.zone_exists(s, req.availability_zone):
         raise errors.BadRequest("The requested availability zone is not available")
     default_group = None
     if groups_service.DEFAULT_NAME in group_names:
         default_group = await groups_service.find_default_group_id(s, caller.project_id)
     ports = await networks.plan_server_ports(s, project_id=caller.project_id,
-                                             requests=req.networks, is_admin=caller.is_admin)
+                                             requests=req.networks, is_admin=caller.is_admin,
+                                             allocate=req.auto_network)
     return _Checked(flavor, image, key, group_names, limits, default_group, ports)
 
 
@@ -207,6 +229,16 @@ async def _keypair(s: AsyncSession, user_id: str, key_name: str | None) -> str |
         raise errors.BadRequest("Invalid key_name provided.") from None
 
 
+async def _check_destination(s: AsyncSession, host: str | None, node: str | None) -> None:
+    """Nova's check of a requested host and/or node: a compute host by that name (a host's
+    one node has the host's name)."""
+    for name in dict.fromkeys(n for n in (host, node) if n):
+        if not await scheduler.host_exists(s, name):
+            raise errors.BadRequest(f"Compute host {name} could not be found.")
+    if host and node and host != node:
+        raise errors.BadRequest(f"Compute host {host} could not be found.")
+
+
 async def _security_groups(s: AsyncSession, caller: Caller, names: tuple[str, ...]) -> list[str]:
     """The project's groups by name or id ('default' is created on first use, as Neutron does)."""
     found: list[str] = []
@@ -252,7 +284,7 @@ def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: Image
     snapshot = flavor_snapshot(flavor)
     return ServerRow(
         id=server_id, project_id=caller.project_id, user_id=caller.user_id, name=name,
-        hostname=sanitize_hostname(name, server_id), description=req.description,
+        hostname=req.hostname or sanitize_hostname(name, server_id), description=req.description,
         image_id=image.id, flavor_id=flavor.id, flavor=snapshot,
         **scheduler.usage_columns(snapshot),
         vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
@@ -262,7 +294,9 @@ def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: Image
         config_drive="True" if req.config_drive else "",
         disk_config=req.disk_config or ("AUTO" if auto_disk else "MANUAL"),
         access_ipv4=req.access_ipv4, access_ipv6=req.access_ipv6, metadata_=dict(req.metadata),
-        tags=[], progress=0, launch_index=index, locked=False, console_log="",
+        tags=list(dict.fromkeys(req.tags)), scheduler_hints=dict(req.scheduler_hints),
+        trusted_image_certificates=None if req.trusted_certs is None else list(req.trusted_certs),
+        progress=0, launch_index=index, locked=False, console_log="",
         created_at=now, updated_at=now, deleted=False)
 
 
@@ -286,7 +320,8 @@ async def _schedule(s: AsyncSession, settings: Settings, rows: list[ServerRow],
     try:
         placements = await scheduler.schedule(s, settings, rows[0].flavor, len(rows),
                                               zone=req.availability_zone,
-                                              forced_host=req.forced_host, constraints=rules)
+                                              forced_host=req.forced_host or req.requested_host
+                                              or req.requested_node, constraints=rules)
     except scheduler.NoValidHost as exc:
         for row in rows:
             row.vm_state, row.task_state = VmState.ERROR, None
@@ -315,8 +350,10 @@ def sanitize_hostname(name: str, server_id: str) -> str:
 
 
 def decode_user_data(text: str) -> bytes | None:
-    """The decoded bytes of base64 user data; None when it is not valid base64."""
+    """The decoded bytes of base64 user data, or None when it is not base64 as Nova reads it
+    (oslo's decode: characters outside the alphabet, such as line breaks, are skipped; the
+    padding must be right)."""
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(text)
     except (binascii.Error, ValueError):
         return None

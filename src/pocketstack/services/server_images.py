@@ -17,11 +17,12 @@ from pocketstack.db.wakes import wake_after_commit
 from pocketstack.services import images, networks, quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
+from pocketstack.services.keypairs import get_keypair
 from pocketstack.services.policy import authorize
 from pocketstack.services.server_create import generate_password
 from pocketstack.services.server_lifecycle import check_unlocked, record, request_action
 from pocketstack.services.server_metadata import check_metadata_limit
-from pocketstack.services.servers import AddressedServer, load
+from pocketstack.services.servers import AddressedServer, Wants, load, load_related
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
 
@@ -41,6 +42,14 @@ class Rebuild:
     access_ipv4: str | None = None
     access_ipv6: str | None = None
     disk_config: str | None = None
+    # The later versions' fields, each changed only when given (`Rebuild.given`); None
+    # clears the description, key, user data and certificates.
+    given: frozenset[str] = frozenset()
+    description: str | None = None
+    key_name: str | None = None
+    user_data: str | None = None
+    trusted_certs: tuple[str, ...] | None = None
+    hostname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +61,32 @@ class Snapshot:
     rotation: int | None = None
 
 
-async def rebuild(cloud: Cloud, caller: Caller, server_id: str,
-                  req: Rebuild) -> AddressedServer[ServerRow]:
-    """Check and record a rebuild; the server shows its new image, name and metadata at once,
-    and its `admin_password` is the one the rebuilt guest gets."""
+async def rebuild(cloud: Cloud, caller: Caller, server_id: str, req: Rebuild,
+                  wants: Wants | None = None) -> AddressedServer[ServerRow]:
+    """Check and record a rebuild; the server shows its new image, name and metadata at once
+    (with what else `wants` asks for), and its `admin_password` is the one the rebuilt guest
+    gets."""
     authorize(caller, "compute:servers:rebuild")
+    if "trusted_certs" in req.given:
+        authorize(caller, "compute:servers:rebuild:trusted_certs")
     async with cloud.db.session() as s:
         row = await load(s, caller, server_id)
         await _rebuild(s, cloud.settings, caller, row, req)
         found = await networks.server_addresses(s, [row.id])
+        related = await load_related(s, cloud.settings, [row], wants)
         wake_after_commit(s, row.host)
-    return AddressedServer(row, found[row.id])
+    return AddressedServer(row, found[row.id], related)
 
 
 async def _rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: ServerRow,
                    req: Rebuild) -> None:
     check_unlocked(row, caller)
+    key = None
+    if req.key_name is not None:
+        try:
+            key = await get_keypair(s, caller.user_id, req.key_name)
+        except errors.NotFound:
+            raise errors.BadRequest("Invalid key_name provided.") from None
     image = await _rebuild_image(s, caller, row, req.image_id)
     if req.metadata is not None:
         limits = await quotas.limits_for(s, settings, row.project_id)
@@ -85,9 +104,26 @@ async def _rebuild(s: AsyncSession, settings: Settings, caller: Caller, row: Ser
                           ("disk_config", req.disk_config)):
         if value is not None:
             setattr(row, column, value)
+    _set_later_fields(row, req, key.public_key if key is not None else None)
     row.progress, row.updated_at = 0, utcnow()
     await record(s, caller, row, Action.REBUILD)
     await s.flush()
+
+
+def _set_later_fields(row: ServerRow, req: Rebuild, key_data: str | None) -> None:
+    given = req.given
+    if "description" in given:
+        row.description = req.description
+    if "key_name" in given:
+        # Another member of the project may rebuild with a key of their own, as in Nova.
+        row.key_name, row.key_data = req.key_name, key_data
+    if "user_data" in given:
+        row.user_data = req.user_data
+    if "trusted_certs" in given:
+        row.trusted_image_certificates = (None if req.trusted_certs is None
+                                          else list(req.trusted_certs))
+    if "hostname" in given and req.hostname is not None:
+        row.hostname = req.hostname
 
 
 async def _rebuild_image(s: AsyncSession, caller: Caller, row: ServerRow, image_id: str) -> ImageRow:

@@ -14,6 +14,7 @@ from pocketstack.api.compute import (  # noqa: F401 - each registers its actions
     server_actions_images,
     server_actions_networking,
     server_actions_power,
+    server_actions_rebuild,
 )
 from pocketstack.api.compute.action_registry import ACTIONS, handler_at
 from pocketstack.api.http import Ctx

@@ -1,4 +1,4 @@
-"""Server actions on images and placement: rebuild, createImage, createBackup, resize with
+"""Server actions on images and placement: createImage, createBackup, resize with
 confirmResize and revertResize, migrate, os-migrateLive, evacuate, shelve, shelveOffload,
 unshelve, and the deferred delete's restore and forceDelete."""
 
@@ -16,7 +16,7 @@ from pocketstack.api.compute.views_links import resource_links
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Version
 from pocketstack.services import server_images, server_moves
-from pocketstack.services.server_images import Rebuild, Snapshot
+from pocketstack.services.server_images import Snapshot
 from pocketstack.services.server_moves import Evacuation, UnshelveTarget
 from pocketstack.validation import invalid
 
@@ -42,8 +42,6 @@ UNSHELVE_HOST = since("2.91", "servers-actions",
                       "unshelve: optional host (admins); availability_zone null unpins")
 IMAGE_ID_BODY = since("2.45", "servers-actions",
                       "createImage, createBackup: 202 with {image_id}, no Location header")
-REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6",
-                "OS-DCF:diskConfig", "preserve_ephemeral", "personality"}
 
 
 def metadata(field: str, value: Any) -> dict[str, str]:
@@ -68,29 +66,6 @@ def disk_config(value: Any) -> str | None:
     if value not in ("AUTO", "MANUAL"):
         raise invalid("OS-DCF:diskConfig", value, f"{value!r} is not one of ['AUTO', 'MANUAL']")
     return str(value)
-
-
-def _optional(body: dict[str, Any], key: str, **limits: int) -> str | None:
-    return text(key, body[key], **limits) if key in body else None
-
-
-def _rebuild(value: Any) -> Rebuild:
-    body = body_object("rebuild", value, REBUILD_KEYS, ("imageRef",))
-    return Rebuild(
-        image_id=reference("imageRef", body["imageRef"]),
-        name=_optional(body, "name", min_length=1),
-        metadata=metadata("metadata", body["metadata"]) if "metadata" in body else None,
-        admin_password=_optional(body, "adminPass"),
-        access_ipv4=_optional(body, "accessIPv4"), access_ipv6=_optional(body, "accessIPv6"),
-        disk_config=disk_config(body.get("OS-DCF:diskConfig")))
-
-
-@action("rebuild")
-async def rebuild(ctx: Ctx, server_id: str, value: Any) -> Response:
-    rebuilt = await server_images.rebuild(ctx.cloud, ctx.caller, server_id, _rebuild(value))
-    server = views.basic(ctx, rebuilt.server, rebuilt.addresses)
-    server["adminPass"] = rebuilt.server.admin_password
-    return json_response({"server": server}, 202)
 
 
 def _snapshot(name: str, value: Any, *, backup: bool) -> Snapshot:

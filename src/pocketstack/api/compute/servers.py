@@ -4,7 +4,8 @@ Create and delete record intent and answer at once (202 / 204); the agent on the
 builds or destroys the guest and writes back what it observed. The reads are served from the
 process's read cache while the database is unchanged (`api/read_cache.py`). What each
 microversion changes is declared where it applies: the query rules and PUT's fields in
-`servers_read_schemas`, the view fields in `servers_views`.
+`servers_read_schemas`, POST's body in `servers_create_schemas`, the view fields in
+`servers_views` (rebuild's body and answer in `server_actions_rebuild`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pocketstack.api.cached_reads import cached
+from pocketstack.api.compute import servers_create_schemas as create_schemas
 from pocketstack.api.compute import servers_read_schemas as reads
-from pocketstack.api.compute import servers_schemas as schemas
 from pocketstack.api.compute import servers_views as views
 from pocketstack.api.compute.microversions import since
 from pocketstack.api.compute.views_links import next_link, resource_links
@@ -58,7 +59,7 @@ async def show_server(ctx: Ctx) -> Response:
 
 
 async def create_server(ctx: Ctx) -> Response:
-    request, reservation_only = schemas.create_request(ctx, await ctx.json_object("server"),
+    request, reservation_only = create_schemas.create_request(ctx, await ctx.json_object("server"),
                                                        await ctx.json_object())
     result = await server_create.create_servers(ctx.cloud, ctx.caller, request)
     if reservation_only:

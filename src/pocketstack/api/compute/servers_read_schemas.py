@@ -314,7 +314,7 @@ def _printable(char: str) -> bool:
         (not category.startswith("Z") or category == "Zs")
 
 
-def _description(value: Any) -> str | None:
+def valid_description(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -327,7 +327,7 @@ def _description(value: Any) -> str | None:
     return value
 
 
-def _hostname(value: Any, fqdn: bool) -> str:
+def valid_hostname(value: Any, fqdn: bool) -> str:
     if not isinstance(value, str):
         raise invalid("hostname", value, f"{value!r} is not of type 'string'")
     if fqdn:
@@ -363,9 +363,9 @@ def update_changes(ctx: Ctx, data: dict[str, Any]) -> ServerUpdate:
         access_ipv4=None if body.accessIPv4 is None else access_ip("accessIPv4", body.accessIPv4, 4),
         access_ipv6=None if body.accessIPv6 is None else access_ip("accessIPv6", body.accessIPv6, 6),
         disk_config=None if body.disk_config is None else disk_config(body.disk_config),
-        hostname=(_hostname(later["hostname"], ctx.version >= FQDN_HOSTNAME)
+        hostname=(valid_hostname(later["hostname"], ctx.version >= FQDN_HOSTNAME)
                   if "hostname" in given else None),
         set_description="description" in given,
-        description=_description(later.get("description")),
+        description=valid_description(later.get("description")),
         set_pinned_zone="pinned_availability_zone" in given,
         pinned_availability_zone=_zone(later.get("pinned_availability_zone")))
