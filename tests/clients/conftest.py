@@ -30,6 +30,15 @@ def md5_fingerprint(public_key: str) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
+def flavor_name(server: dict[str, Any]) -> str:
+    """The flavor `openstack server show` prints: "name (id)" below 2.47, from 2.47 the flavor
+    embedded in the server (by its original name), whichever version the cloud negotiates."""
+    flavor = server["flavor"]
+    if isinstance(flavor, dict):
+        return str(flavor["original_name"])
+    return str(flavor).split(" (")[0]
+
+
 class CliError(AssertionError):
     """The command exited non-zero; the message holds its stderr."""
 
