@@ -136,6 +136,21 @@ def test_server_event_list_and_show(osc_latest: Osc, server: dict[str, Any]) -> 
     assert {"host_id", "start_time", "finish_time"} <= set(shown["events"][0])   # 2.62, 2.58
 
 
+def test_deleted_server_listed_for_admin(osc_latest: Osc, unique: str) -> None:
+    created = osc_latest("server", "create", "--image", "cirros", "--flavor", "m1.tiny",
+                         "--network", "private", "--wait", f"osc-gone-{unique}")
+    osc_latest("server", "delete", "--wait", created["id"], fmt=False)
+    deleted = {row["ID"]: row for row in osc_latest("server", "list", "--deleted",
+                                                     "--all-projects", admin=True)}
+    assert deleted[created["id"]]["Status"] == "DELETED"
+    live = {row["ID"] for row in osc_latest("server", "list", "--all-projects", admin=True)}
+    assert created["id"] not in live and not live & set(deleted)
+    # 2.21: a deleted server's actions are still listed.
+    actions = [e["Action"] for e in osc_latest("server", "event", "list", created["id"],
+                                                admin=True)]
+    assert actions == ["delete", "create"]
+
+
 def test_keypair_create_type_ssh(osc_latest: Osc, unique: str, tmp_path: Path) -> None:
     private = osc_latest("keypair", "create", "--type", "ssh", f"gen-{unique}", fmt=False)
     assert "PRIVATE KEY-----" in private
