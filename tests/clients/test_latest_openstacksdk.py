@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import httpx
 import openstack.config
 import pytest
 from openstack import exceptions as sdk_exc
@@ -29,6 +30,12 @@ def conn(latest_cloud: LiveCloud) -> Iterator[Connection]:
 def boot(conn: Connection, name: str, **fields: object) -> openstack.compute.v2.server.Server:
     return conn.compute.create_server(name=name, image_id=CIRROS_ID, flavor_id="1",
                                       networks=[{"uuid": PRIVATE_NETWORK_ID}], **fields)
+
+
+def test_cloud_advertises_the_newest_version(conn: Connection, latest_cloud: LiveCloud) -> None:
+    document = httpx.get(f"{latest_cloud.base_url}/compute/v2.1").json()["version"]
+    assert (document["min_version"], document["version"]) == ("2.1", "2.104")
+    assert conn.compute.get_endpoint_data().max_microversion == (2, 104)
 
 
 @pytest.mark.xfail(strict=True, raises=sdk_exc.BadRequestException, reason=(
