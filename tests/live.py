@@ -53,8 +53,10 @@ class LiveCloud:
 
 
 def start_cloud(data_dir: Path, *, port: int | None = None, extra_env: dict[str, str] | None = None,
-                args: list[str] | None = None, timeout: float = 30.0) -> LiveCloud:
-    """Start `pocketstack serve` as a child process and wait until it answers."""
+                args: list[str] | None = None, timeout: float = 30.0,
+                program: list[str] | None = None) -> LiveCloud:
+    """Start `pocketstack serve` as a child process and wait until it answers; `program` runs
+    instead of `python -m pocketstack` (it takes the same arguments)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -66,7 +68,7 @@ def start_cloud(data_dir: Path, *, port: int | None = None, extra_env: dict[str,
     log_path = data_dir / "server.log"
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
     process = subprocess.Popen(
-        [sys.executable, "-m", "pocketstack", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [*(program or [sys.executable, "-m", "pocketstack"]), "serve", "--host", "127.0.0.1", "--port", str(port),
          "--data-dir", str(data_dir), *(args or [])],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()

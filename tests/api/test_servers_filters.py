@@ -1,5 +1,5 @@
-"""Listing servers: Nova's filters (name regex, status, image, flavor, changes-since, ip),
-newest-first order, and limit/marker paging with servers_links."""
+"""Listing servers: Nova's filters (name regex, status, image, flavor, changes-since, ip,
+deleted), newest-first order, and limit/marker paging with servers_links."""
 
 from __future__ import annotations
 
@@ -78,6 +78,28 @@ def test_changes_since_includes_deleted(member: Api, three: list[dict[str, Any]]
     resp = member.get("/compute/v2.1/servers?changes-since=2011/01/01")
     assert resp.status_code == 400
     assert "changes-since" in resp.json()["badRequest"]["message"]
+
+
+def test_deleted_servers_are_listed_for_admins_who_ask(member: Api, admin: Api,
+                                                        three: list[dict[str, Any]]) -> None:
+    gone = three[0]["id"]
+    assert member.delete(f"/compute/v2.1/servers/{gone}").status_code == 204
+    wait_for_gone(member, gone)
+    live = [three[2]["id"], three[1]["id"]]
+    scope = f"&all_tenants=1&project_id={member.project_id}"
+    assert ids(admin, f"?deleted=True{scope}") == [gone]
+    assert ids(admin, f"?deleted=true&changes-since=2000-01-01T00:00:00Z{scope}") == [gone]
+    assert ids(admin, f"?deleted=false{scope}") == live
+    assert ids(admin, f"?deleted=maybe{scope}") == live     # oslo's "not true" is false
+    assert ids(admin, f"?status=DELETED{scope}") == [gone]
+    resp = admin.get(f"/compute/v2.1/servers/detail?deleted=1{scope}")
+    assert [(s["id"], s["status"]) for s in resp.json()["servers"]] == [(gone, "DELETED")]
+    # A member's deleted filter is dropped, and a member may not ask for DELETED servers.
+    assert ids(member, "?deleted=True") == live
+    resp = member.get("/compute/v2.1/servers?status=DELETED")
+    assert resp.status_code == 403
+    assert resp.json() == {"forbidden": {
+        "code": 403, "message": "Only administrators may list deleted instances"}}
 
 
 def test_limit_and_marker_pages(member: Api, three: list[dict[str, Any]]) -> None:

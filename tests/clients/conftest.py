@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveCloud
+from tests.live import LiveCloud, start_cloud
 
 OPENSTACK = Path(sys.executable).parent / "openstack"
+SERVE_LATEST = Path(__file__).with_name("serve_latest.py")
 PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 
@@ -27,6 +28,15 @@ def md5_fingerprint(public_key: str) -> str:
     """Nova's key pair fingerprint: the colon-separated MD5 of the OpenSSH key blob."""
     digest = hashlib.md5(base64.b64decode(public_key.split()[1])).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def flavor_name(server: dict[str, Any]) -> str:
+    """The flavor `openstack server show` prints: "name (id)" below 2.47, from 2.47 the flavor
+    embedded in the server (by its original name), whichever version the cloud negotiates."""
+    flavor = server["flavor"]
+    if isinstance(flavor, dict):
+        return str(flavor["original_name"])
+    return str(flavor).split(" (")[0]
 
 
 class CliError(AssertionError):
@@ -49,6 +59,18 @@ def run_openstack(cloud: LiveCloud, *args: str, cloud_name: str = "pocketstack",
     if proc.returncode != 0:
         raise CliError(f"{' '.join(cmd[1:])} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}")
     return json.loads(proc.stdout) if fmt else proc.stdout
+
+
+@pytest.fixture(scope="session")
+def latest_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    """A live cloud whose compute advertises Nova's newest microversion, for the tests of
+    clients at the versions they negotiate (shared: each test names its own resources)."""
+    live = start_cloud(Path(tmp_path_factory.mktemp("pocketstack-latest")),
+                       program=[sys.executable, str(SERVE_LATEST)])
+    try:
+        yield live
+    finally:
+        live.stop()
 
 
 @pytest.fixture

@@ -61,6 +61,9 @@ class ServerFilters:
     ip6: str | None = None
     changes_before: datetime | None = None
     locked: bool | None = None
+    # True: deleted servers only; False: live ones only; None: live ones unless changes-since
+    # or changes-before asks for recent deletions too.
+    deleted: bool | None = None
     # tags: all of them; tags_any: one of them; not_tags: not all of them; not_tags_any: none.
     tags: tuple[str, ...] = ()
     tags_any: tuple[str, ...] = ()
@@ -474,7 +477,9 @@ def _after(order: list[tuple[Any, bool]], anchor: tuple[Any, ...]) -> ColumnElem
 
 def _scope(project_id: str | None, f: ServerFilters) -> list[ColumnElement[bool]]:
     scope = [] if project_id is None else [ServerRow.project_id == project_id]
-    if f.changes_since is None and f.changes_before is None:
+    if f.deleted is not None:
+        scope.append(ServerRow.deleted.is_(f.deleted))
+    elif f.changes_since is None and f.changes_before is None:
         scope.append(ServerRow.deleted.is_(False))
     return scope
 

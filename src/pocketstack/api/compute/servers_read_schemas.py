@@ -26,7 +26,7 @@ from pocketstack.api.compute.servers_schemas import (
     limit_of,
 )
 from pocketstack.api.http import Ctx
-from pocketstack.compute_states import status_matches
+from pocketstack.compute_states import VmState, status_matches
 from pocketstack.services.server_lifecycle import ServerUpdate
 from pocketstack.services.servers import (
     EQUAL_COLUMNS,
@@ -204,6 +204,20 @@ def _locked(options: dict[str, str]) -> bool | None:
     return parsed
 
 
+def _deleted(options: dict[str, str], statuses: tuple[str, ...], admin: bool) -> bool | None:
+    """Nova's deleted filter (an admin's; any other value than oslo's true is false), and a
+    status filter of DELETED alone, which lists deleted servers for admins only."""
+    deleted = None
+    if "deleted" in options:
+        deleted = OSLO.parse(options["deleted"].strip()) is True
+    matched = {m.vm_state for status in statuses for m in status_matches(status)}
+    if matched == {VmState.DELETED}:
+        if not admin:
+            raise errors.Forbidden("Only administrators may list deleted instances")
+        deleted = True
+    return deleted
+
+
 def list_query(ctx: Ctx, wants: Wants | None = None) -> ServerQuery:
     """Nova's list filters at this version; an admin's all of them, a non-admin's those
     member_filters allows (the others are dropped). `wants`: what the views will show."""
@@ -253,6 +267,7 @@ def list_query(ctx: Ctx, wants: Wants | None = None) -> ServerQuery:
         reservation_id=options.get("reservation_id"), host=options.get("host"),
         availability_zone=options.get("availability_zone"), user_id=options.get("user_id"),
         ip=options.get("ip"), ip6=options.get("ip6"), locked=_locked(options),
+        deleted=_deleted(options, statuses, admin),
         tags=tags["tags"], tags_any=tags["tags-any"], not_tags=tags["not-tags"],
         not_tags_any=tags["not-tags-any"],
         equal=tuple((k, v) for k, v in options.items() if k in EQUAL_COLUMNS),

@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pocketstack.api.compute.microversions import MAX_VERSION, MIN_VERSION, fmt
+from pocketstack.api.compute import microversions
+from pocketstack.api.compute.microversions import MIN_VERSION, fmt
 from pocketstack.api.compute.views_links import compute_root
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
@@ -23,7 +24,8 @@ def version_entry(ctx: Ctx, legacy: bool) -> dict[str, Any]:
         return {"id": "v2.0", "links": [{"href": f"{compute_root(ctx)}/v2/", "rel": "self"}],
                 "status": "SUPPORTED", "version": "", "min_version": "", "updated": V2_UPDATED}
     return {"id": "v2.1", "links": [{"href": f"{compute_root(ctx)}/v2.1/", "rel": "self"}],
-            "status": "CURRENT", "version": fmt(MAX_VERSION),
+            # Read when asked, as the header parsing reads it, so that a raised maximum shows.
+            "status": "CURRENT", "version": fmt(microversions.MAX_VERSION),
             "min_version": fmt(MIN_VERSION), "updated": V21_UPDATED}
 
 
