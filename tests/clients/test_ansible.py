@@ -97,11 +97,6 @@ def test_playbook_updates_stops_starts_and_removes_a_server(
     assert conn.compute.find_server(server.id) is None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "POST /servers at 2.100 from the server module always carries `tags` (2.52, [] when none) "
-    "and here `description` (2.19), which the create request schema lacks; pocketstack "
-    "answers 400 'Invalid input for field/attribute description. ... Extra inputs are not "
-    "permitted'"))
 def test_playbook_creates_a_server(latest_cloud: LiveCloud, conn: Connection, tmp_path: Path,
                                    cleanup: list[Callable[[], object]]) -> None:
     name = f"ansible-{uuid.uuid4().hex[:8]}"

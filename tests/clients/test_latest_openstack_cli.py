@@ -20,17 +20,6 @@ pytestmark = pytest.mark.clients
 
 Osc = Callable[..., Any]
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# What POST /servers at 2.100 answers today for each field the create request schema lacks.
-CREATE_REJECTS = "400 'Invalid input for field/attribute {0}. ... Extra inputs are not permitted'"
-
-
-def server_create_xfail(*fields_versions: tuple[str, str]) -> pytest.MarkDecorator:
-    missing = ", ".join(f"`{name}` ({version})" for name, version in fields_versions)
-    return pytest.mark.xfail(strict=True, raises=CliError, reason=(
-        f"POST /servers at 2.100: the create request schema lacks {missing}; pocketstack "
-        f"answers {CREATE_REJECTS.format(fields_versions[0][0])}"))
-
-
 @pytest.fixture(scope="module")
 def osc_latest(latest_cloud: LiveCloud) -> Osc:
     """`openstack --os-compute-api-version 2.latest ARGS -f json` as demo (admin=True: admin)."""
@@ -58,7 +47,6 @@ def test_server_create_waits_for_active(server: dict[str, Any]) -> None:
     assert server["properties"] == {"role": "web"}
 
 
-@server_create_xfail(("description", "2.19"), ("tags", "2.52"), ("hostname", "2.90"))
 def test_server_create_with_tags_description_hostname(osc_latest: Osc, unique: str) -> None:
     created = osc_latest("server", "create", "--image", "cirros", "--flavor", "m1.tiny",
                          "--network", "private", "--tag", "web", "--tag", "blue",
@@ -74,11 +62,9 @@ def test_server_create_with_tags_description_hostname(osc_latest: Osc, unique: s
 
 
 @pytest.mark.parametrize("flag, value, field", [
-    pytest.param("--description", "a note", "description",
-                 marks=server_create_xfail(("description", "2.19"))),
-    pytest.param("--tag", "web", "tags", marks=server_create_xfail(("tags", "2.52"))),
-    pytest.param("--hostname", "named-host", "hostname",
-                 marks=server_create_xfail(("hostname", "2.90"))),
+    ("--description", "a note", "description"),
+    ("--tag", "web", "tags"),
+    ("--hostname", "named-host", "hostname"),
 ])
 def test_server_create_field(osc_latest: Osc, unique: str, flag: str, value: str,
                              field: str) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 import httpx
 import openstack.config
 import pytest
-from openstack import exceptions as sdk_exc
 from openstack.connection import Connection
 
 from tests.clients.conftest import PRIVATE_NETWORK_ID
@@ -38,10 +37,6 @@ def test_cloud_advertises_the_newest_version(conn: Connection, latest_cloud: Liv
     assert conn.compute.get_endpoint_data().max_microversion == (2, 104)
 
 
-@pytest.mark.xfail(strict=True, raises=sdk_exc.BadRequestException, reason=(
-    "POST /servers at 2.100: the create request schema lacks `description` (2.19) and `tags` "
-    "(2.52); pocketstack answers 400 'Invalid input for field/attribute description. ... "
-    "Extra inputs are not permitted'"))
 def test_create_with_tags_and_description(conn: Connection, unique: str,
                                           cleanup: list[Callable[[], object]]) -> None:
     server = boot(conn, f"sdk-tagged-{unique}", tags=["web", "blue"], description="made by the SDK")

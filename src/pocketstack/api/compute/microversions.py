@@ -27,7 +27,7 @@ MIN_VERSION: Version = (2, 1)
 # The newest version pocketstack serves: every version up to it is declared below or in the
 # API modules (a test holds it to that), so a client never negotiates a version whose changes
 # are missing. Nova's newest is NOVA_MAX_VERSION; docs/microversions.md lists each one.
-MAX_VERSION: Version = (2, 1)
+MAX_VERSION: Version = (2, 104)
 NOVA_MAX_VERSION: Version = (2, 104)
 LEGACY_V2: Version = (2, 0)
 
