@@ -6,7 +6,7 @@ project beside the admin, and a network with a subnet to attach ports on."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from pocketstack.agent.loop import Agent
-from pocketstack.api.compute import microversions
 from tests.api.local_cloud import Cloud, local_cloud
 from tests.helpers import CIRROS_ID
 
@@ -101,11 +100,6 @@ class Local(Cloud):
         body: dict[str, Any] = resp.json()["instanceAction"]
         return body
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

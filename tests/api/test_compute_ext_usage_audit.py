@@ -4,24 +4,18 @@ timestamp, and 400 on query parameters from 2.102. In-process, at every version 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from pocketstack.api.compute import microversions
 from pocketstack.services.usage_audit import last_completed_period
 from pocketstack.timeutil import utcnow
 from tests.api.local_cloud import HOST, Cloud, local_cloud
 
 BASE = "/compute/v2.1/os-instance_usage_audit_log"
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

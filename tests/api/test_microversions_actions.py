@@ -6,7 +6,7 @@ maximum is raised here as it is once every version is declared)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from pocketstack.api.compute import microversions
 from pocketstack.db.models import HostRow
 from tests.api.local_cloud import HOST, Cloud, local_cloud
 
@@ -77,11 +76,6 @@ class Local(Cloud):
                                  base_url=str(c.base_url),
                                  headers={"X-Auth-Token": token.headers["X-Subject-Token"]})
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

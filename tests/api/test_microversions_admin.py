@@ -8,14 +8,13 @@ declared)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pocketstack.api.compute import microversions
 from tests.api.local_cloud import HOST, Cloud, local_cloud
 from tests.helpers import CIRROS_ID
 
@@ -86,11 +85,6 @@ class Local(Cloud):
                                           params={"name": "admin"})).json()["projects"]
         return f"/compute/v2/{projects[0]['id']}"
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

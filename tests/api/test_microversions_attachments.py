@@ -9,7 +9,6 @@ from tests.api import events_cloud
 from tests.api.events_cloud import Local, message
 
 # The shared fixtures: every version served, and the in-process cloud.
-every_version = events_cloud.every_version
 cloud = events_cloud.cloud
 
 # doc/api_samples/os-attach-interfaces/attach-interfaces-show-resp.json (2.1; 2.70 adds tag).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ import httpx
 import pytest
 from openstack.compute.v2.server import Server
 
-from pocketstack.api.compute import microversions
 from tests.api.compute_golden import assert_same_shape
 from tests.api.local_cloud import HOST, Cloud, local_cloud
 from tests.helpers import CIRROS_ID
@@ -114,11 +113,6 @@ class Local(Cloud):
                                  base_url=str(c.base_url),
                                  headers={"X-Auth-Token": token.headers["X-Subject-Token"]})
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

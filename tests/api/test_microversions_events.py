@@ -16,7 +16,6 @@ from tests.api.events_cloud import Local, at, message
 from tests.api.local_cloud import HOST
 
 # The shared fixtures: every version served, and the in-process cloud.
-every_version = events_cloud.every_version
 cloud = events_cloud.cloud
 
 # doc/api_samples/os-instance-actions/*: the keys of an action and of its events.

@@ -15,7 +15,6 @@ from tests.api.events_cloud import Local, message
 from tests.api.local_cloud import HOST
 
 # The shared fixtures: every version served, and the in-process cloud.
-every_version = events_cloud.every_version
 cloud = events_cloud.cloud
 
 # doc/api_samples/os-migrations/migrations-get.json (2.1) and server-migrations/v2.23.

@@ -8,14 +8,13 @@ has (the advertised maximum is raised here as it is once every version is declar
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pocketstack.api.compute import microversions
 from tests.api.local_cloud import Cloud, local_cloud
 from tests.helpers import CIRROS_ID
 
@@ -74,11 +73,6 @@ class Local(Cloud):
     async def legacy_root(self) -> str:
         return f"/compute/v2/{(await self.ids())['project:admin']}"
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ version, 2.36 and above included); the legacy /v2 API serves them all."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pocketstack.api.compute import microversions
 from tests.api.local_cloud import Cloud, local_cloud
 
 V21 = "/compute/v2.1"
@@ -22,11 +21,6 @@ NOT_FOUND = {"itemNotFound": {"code": 404, "message": "The resource could not be
 def at(version: str) -> dict[str, str]:
     return {"X-OpenStack-Nova-API-Version": version}
 
-
-@pytest.fixture(autouse=True)
-def every_version(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(microversions, "MAX_VERSION", microversions.NOVA_MAX_VERSION)
-    yield
 
 
 @pytest.fixture
