@@ -86,7 +86,9 @@ class PocketstackApp:
         _return_big_buffers_to_the_os()
         db = Database(self.settings.database_url)
         tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
-                        self.settings.token.revocation_cache_s)
+                        self.settings.token.revocation_cache_s,
+                        max_active_keys=self.settings.fernet_tokens.max_active_keys,
+                        rotation_period_s=self.settings.fernet_tokens.rotation_period_hours * 3600)
         await tokens.load_keys()
         cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
         self.state = State(cloud, read_cache=_read_cache(db))
