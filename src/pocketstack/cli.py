@@ -46,6 +46,20 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
     return settings
 
 
+def _multiprocess_metrics(settings: Settings, workers: int) -> None:
+    """With several API processes, each writes its request metrics to a file in one directory
+    that any process's /metrics sums (prometheus-client's multiprocess mode). Set before any
+    process imports prometheus_client; emptied at each start (counters begin at zero)."""
+    if workers <= 1:
+        return
+    import shutil
+
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+
+
 def _prepare(settings: Settings) -> None:
     """Migrate the schema and bootstrap; print credentials on first start. On PostgreSQL,
     processes starting together take turns (an advisory lock), so only one migrates."""
@@ -183,6 +197,7 @@ def serve(
     """Run every API, one agent and SQLite: one process, or several sharing one port."""
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
+    _multiprocess_metrics(settings, workers)
     prepared = _prepare_apart(settings)
     import uvicorn
 
@@ -230,6 +245,7 @@ def api(
 
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
+    _multiprocess_metrics(settings, workers)
     _prepare(settings)
     sock, *others = listen_sockets(settings.host, settings.port, workers)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
