@@ -39,6 +39,8 @@ REQUEST_LOG = "pocketstack.request"
 # Seconds: requests here take from tens of microseconds (cached reads) to seconds (image data).
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 TEXT = "text/plain; version=0.0.4; charset=utf-8"
+# Methods counted by name; any other is counted as "other" (a client cannot add series).
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 # Path parameters that carry a secret: logged as "***".
 SECRET_PARAMS = ("token_id",)
 
@@ -90,7 +92,7 @@ class Operations:
 
     def record(self, method: str, path: str, route: str, status: int, seconds: float,
                request_id: str, auth: Auth | None, params: dict[str, str]) -> None:
-        key = (method, route, status)
+        key = (method if method in METHODS else "other", route, status)
         tally = self._tallies.get(key)
         if tally is None:
             tally = self._tallies[key] = [0.0] * (3 + len(BUCKETS))

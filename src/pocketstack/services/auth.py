@@ -48,6 +48,8 @@ async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, pas
     if user is not None:
         await security_compliance.check(cloud.db, cloud.settings.security_compliance, user, ok,
                                         allow_expired=allow_expired)
+    else:
+        await security_compliance.check_unknown(cloud.db, cloud.settings.security_compliance)
     if user is None or not ok or not user.enabled:
         raise errors.Unauthorized(INVALID)
     domain_row = await s.get(DomainRow, user.domain_id)

@@ -58,6 +58,15 @@ async def check(db: Database, rules: SecurityComplianceSettings, user: UserRow, 
             f"The password is expired and needs to be changed for user: {user.id}.")
 
 
+async def check_unknown(db: Database, rules: SecurityComplianceSettings) -> None:
+    """For a user that does not exist: the same write a known user's failure costs (it
+    matches no row), so that the answer's timing does not tell the two apart."""
+    if rules.lockout_failure_attempts > 0:
+        async with db.session(wake=False) as s:
+            await s.execute(update(UserRow).where(UserRow.id == "")
+                            .values(failed_auth_count=UserRow.failed_auth_count + 1))
+
+
 async def _record_failure(db: Database, rules: SecurityComplianceSettings, user: UserRow,
                           now: datetime) -> None:
     """One more failure, counted in one statement (concurrent failures in other processes add
