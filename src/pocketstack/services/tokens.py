@@ -197,7 +197,10 @@ class Tokens:
         elif auth.expires_at <= time.time():
             del self._decoded[token]
             return None
+        ring = self._ring
         await self._refresh_revocations(force=fresh)
+        if self._ring is not ring and self.decode(token) is None:
+            return None  # its key was pruned by the rotation just loaded
         return None if self._revoked(auth) else auth
 
     async def _decode_or_reload(self, token: str) -> Auth | None:
