@@ -16,6 +16,7 @@ import ctypes
 import hashlib
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,8 +28,9 @@ from pocketstack import errors
 from pocketstack.api import routes as route_table
 from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
+from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
-from pocketstack.api.routing import Router
+from pocketstack.api.routing import Endpoint, Router
 from pocketstack.db.engine import Database
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
@@ -77,16 +79,23 @@ class PocketstackApp:
         self.embedded_agent = embedded_agent
         # With several API processes: the agent's process listens for wake-ups, others send.
         self.agent_wake = agent_wake
+        # Request metrics and log lines (None: neither, as the bench's A/B baseline).
+        self.ops = Operations(settings) if settings.metrics.enabled or settings.log.requests else None
         self.router = Router()
-        route_table.install(self.router)
+        route_table.install(self.router, self.ops)
         self.state: State | None = None
         self._stoppers: list[Callable[[], Any]] = []
 
     async def startup(self) -> None:
         _return_big_buffers_to_the_os()
         db = Database(self.settings.database_url)
+        if self.ops is not None:
+            db.on_write_wait = self.ops.observe_db_wait
+            self._stoppers.append(self.ops.start())
         tokens = Tokens(db, self.settings.token.expiration_hours * 3600,
-                        self.settings.token.revocation_cache_s)
+                        self.settings.token.revocation_cache_s,
+                        max_active_keys=self.settings.fernet_tokens.max_active_keys,
+                        rotation_period_s=self.settings.fernet_tokens.rotation_period_hours * 3600)
         await tokens.load_keys()
         cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
         self.state = State(cloud, read_cache=_read_cache(db))
@@ -144,6 +153,7 @@ class PocketstackApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self.state is not None
+        started = time.perf_counter()
         path: str = scope["path"]
         method: str = scope["method"]
         service = route_table.service_of(path)
@@ -151,6 +161,8 @@ class PocketstackApp:
         extra_headers: list[tuple[bytes, bytes]] = [
             (name, request_id) for name in REQUEST_ID_HEADERS[service]
         ]
+        ctx: Ctx | None = None
+        endpoint: Endpoint | None = None
         try:
             endpoint, params, allowed = self.router.match(method, path)
             if endpoint is None:
@@ -187,6 +199,11 @@ class PocketstackApp:
             response = unexpected_fault(service, exc)
         response.raw_headers.extend(extra_headers)
         await response(scope, receive, send)
+        if self.ops is not None:
+            self.ops.record(method, path, endpoint.template if endpoint is not None else "unmatched",
+                            response.status_code, time.perf_counter() - started,
+                            request_id.decode(), ctx.auth if ctx is not None else None,
+                            ctx.params if ctx is not None else {})
 
     async def _authenticate(self, ctx: Ctx, token: str | None) -> None:
         assert self.state is not None

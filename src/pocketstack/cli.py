@@ -1,4 +1,5 @@
-"""The `pocketstack` command: serve (all in one), api and agent (scale-out), db upgrade/check."""
+"""The `pocketstack` command: serve (all in one), api and agent (scale-out), db upgrade/check,
+keys rotate."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ app = typer.Typer(help="An OpenStack-compatible cloud in one command.", no_args_
                   add_completion=False)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="Fernet token keys (Keystone's fernet_rotate).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -41,6 +44,20 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
     settings = Settings(**overrides)
     make_private(settings.data_dir)
     return settings
+
+
+def _multiprocess_metrics(settings: Settings, workers: int) -> None:
+    """With several API processes, each writes its request metrics to a file in one directory
+    that any process's /metrics sums (prometheus-client's multiprocess mode). Set before any
+    process imports prometheus_client; emptied at each start (counters begin at zero)."""
+    if workers <= 1:
+        return
+    import shutil
+
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
 def _prepare(settings: Settings) -> None:
@@ -180,6 +197,7 @@ def serve(
     """Run every API, one agent and SQLite: one process, or several sharing one port."""
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
+    _multiprocess_metrics(settings, workers)
     prepared = _prepare_apart(settings)
     import uvicorn
 
@@ -227,6 +245,7 @@ def api(
 
     started = time.monotonic()
     settings = _settings(host, port, data_dir)
+    _multiprocess_metrics(settings, workers)
     _prepare(settings)
     sock, *others = listen_sockets(settings.host, settings.port, workers)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
@@ -414,6 +433,32 @@ def db_check(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
         console.print(f"[red]models and migrations differ:[/] {exc}")
         raise typer.Exit(1) from None
     console.print("models and migrations agree")
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Promote the staged key to primary, stage a new one, prune beyond max_active_keys.
+    Running API processes pick the new keys up within about a second."""
+    from pocketstack.db.engine import Database
+    from pocketstack.services import fernet_keys
+
+    settings = _settings(None, None, data_dir)
+
+    async def rotate() -> fernet_keys.KeyRing:
+        db = Database(settings.database_url)
+        try:
+            while True:
+                async with db.session(wake=False) as s:
+                    ring = await fernet_keys.rotate(s, settings.fernet_tokens.max_active_keys)
+                if ring is not None:
+                    return ring
+        finally:
+            await db.dispose()
+
+    ring = asyncio.run(rotate())
+    numbers = sorted(ring.keys)
+    console.print(f"rotated: primary key {ring.primary}, staged key 0, "
+                  f"{len(numbers) - 2} secondary ({', '.join(str(n) for n in numbers[1:-1]) or 'none'})")
 
 
 @app.command()

@@ -20,6 +20,40 @@ class TokenSettings(BaseModel):
     revocation_cache_s: float = 1.0
 
 
+class FernetTokenSettings(BaseModel):
+    # Keystone's [fernet_tokens] max_active_keys: staged + primary + secondaries kept (>= 2).
+    max_active_keys: int = 3
+    # Hours between automatic rotations by the API processes (0: only `pocketstack keys rotate`,
+    # as Keystone leaves rotation to cron). Keep it at least expiration_hours / (max_active_keys
+    # - 2), or tokens die (their key pruned) before they expire.
+    rotation_period_hours: float = 0.0
+
+
+class SecurityComplianceSettings(BaseModel):
+    """Keystone's [security_compliance] options (off by default, as there)."""
+
+    # Failed password authentications in a row after which the user is locked out (0: never).
+    lockout_failure_attempts: int = 0
+    # Seconds a lockout lasts (0: until an admin updates the user with "enabled": true).
+    lockout_duration: int = 1800
+    # Days a password set from now on stays valid (0: no expiry).
+    password_expires_days: int = 0
+
+
+class LogSettings(BaseModel):
+    # One line per request (method, path, route, status, duration, request, user and project
+    # ids) on the "pocketstack.request" logger, to stderr.
+    requests: bool = True
+    format: Literal["text", "json"] = "text"
+
+
+class MetricsSettings(BaseModel):
+    # GET /metrics (Prometheus text format) on the API port.
+    enabled: bool = True
+    # Answer clients other than loopback (otherwise 403).
+    allow_remote: bool = False
+
+
 class PasswordSettings(BaseModel):
     # argon2id at OWASP's minimum (19 MiB, 2 iterations, 1 lane).
     memory_kib: int = 19_456
@@ -84,6 +118,10 @@ class Settings(BaseSettings):
     demo_password: str = ""
     database: DatabaseSettings = DatabaseSettings()
     token: TokenSettings = TokenSettings()
+    fernet_tokens: FernetTokenSettings = FernetTokenSettings()
+    security_compliance: SecurityComplianceSettings = SecurityComplianceSettings()
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
     password: PasswordSettings = PasswordSettings()
     fake: FakeDriverSettings = FakeDriverSettings()
     quota: QuotaSettings = QuotaSettings()

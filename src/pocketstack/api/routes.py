@@ -8,7 +8,9 @@ under `/v2.1/{project_id}`.
 
 from __future__ import annotations
 
-from pocketstack.api import compute, identity, image, network, root
+from typing import Any
+
+from pocketstack.api import compute, identity, image, network, operations, root
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network"}
@@ -26,11 +28,17 @@ def _mount(router: Router, service: str, prefix: str, routes: list[Route], **opt
     for route in routes:
         merged = {"auth": route.auth, **route.options, **options}
         router.add(route.method, prefix + route.path,
-                   Endpoint(route.handler, service, merged, route.versions))
+                   Endpoint(route.handler, service, merged, route.versions,
+                            template=prefix + route.path))
 
 
-def install(router: Router) -> None:
+def install(router: Router, ops: Any = None) -> None:
+    """Every route; `ops` (the process's api.operations.Operations) serves /metrics."""
     _mount(router, "identity", "", root.ROUTES)
+    _mount(router, "identity", "", [
+        Route("GET", "/healthcheck", operations.show_healthcheck, auth=False),
+        Route("GET", "/metrics", operations.show_metrics, auth=False),
+    ], operations=ops)
     _mount(router, "identity", "/identity", identity.ROUTES)
     _mount(router, "compute", "/compute", compute.VERSION_ROUTES)
     _mount(router, "compute", "/compute/v2/{project_id}", compute.ROUTES, legacy=True)

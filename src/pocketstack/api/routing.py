@@ -27,6 +27,8 @@ class Endpoint:
     versions: tuple[Version, Version] = ALL_VERSIONS
     # Other endpoints of the same method and path for other version ranges.
     alternatives: list[Endpoint] = field(default_factory=list)
+    # The full path template ("/compute/v2.1/servers/{server_id}"): the route in metrics.
+    template: str = ""
 
     def at(self, version: Version) -> Endpoint | None:
         """The endpoint of this method and path that serves `version`, if any."""

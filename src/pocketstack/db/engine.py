@@ -338,6 +338,8 @@ class Database:
         # embedded agent's wake, or the datagram to it); None: nobody in this process.
         # PostgreSQL's NOTIFY is sent inside the transaction instead (db/notify.py).
         self.waker: Callable[[str], None] | None = None
+        # Called with the seconds each write transaction waited for its turn (metrics).
+        self.on_write_wait: Callable[[float], None] | None = None
 
     async def grouped(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a write transaction shared with the other grouped work of this
@@ -418,14 +420,21 @@ class Database:
         if self.write_lock is None:
             yield
             return
+        asked = time.perf_counter()
         async with self.write_lock:
             if self.writer_turn is None:
+                self._waited(asked)
                 yield
                 return
             assert self.checkpointer is not None
             self.checkpointer.ensure_running()
             async with self.writer_turn.held():
+                self._waited(asked)
                 yield
+
+    def _waited(self, asked: float) -> None:
+        if self.on_write_wait is not None:
+            self.on_write_wait(time.perf_counter() - asked)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

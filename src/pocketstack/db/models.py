@@ -66,6 +66,9 @@ class UserRow(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     password_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Failed password authentications in a row, and the last one ([security_compliance]).
+    failed_auth_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_auth_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ApplicationCredentialRow, DomainRow, ProjectRow, UserRow
 from pocketstack.services import application_credentials as app_creds
-from pocketstack.services import identity
+from pocketstack.services import identity, security_compliance
 from pocketstack.services.tokens import Auth
 
 if TYPE_CHECKING:
@@ -40,9 +40,16 @@ async def _domain_ref(s: AsyncSession, ref: Any, what: str) -> DomainRow:
     raise errors.BadRequest(f"Invalid input for field '{what}': id or name is required.")
 
 
-async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, password: str) -> UserRow:
-    """The user if the password matches and user and domain are enabled; else 401."""
+async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, password: str, *,
+                        allow_expired: bool = False) -> UserRow:
+    """The user if the password matches and user and domain are enabled; else 401. The hash
+    is checked whether or not the user exists or is locked out (the same time either way)."""
     ok = await cloud.passwords.verify(user.password_hash if user else None, password)
+    if user is not None:
+        await security_compliance.check(cloud.db, cloud.settings.security_compliance, user, ok,
+                                        allow_expired=allow_expired)
+    else:
+        await security_compliance.check_unknown(cloud.db, cloud.settings.security_compliance)
     if user is None or not ok or not user.enabled:
         raise errors.Unauthorized(INVALID)
     domain_row = await s.get(DomainRow, user.domain_id)
@@ -302,7 +309,9 @@ async def change_password(cloud: Cloud, user_id: str, original: str, new: str) -
     token of the user ends with it."""
     async with cloud.db.reader() as s:
         user = await s.get(UserRow, user_id)
-        await _checked_user(cloud, s, user, original)
+        await _checked_user(cloud, s, user, original, allow_expired=True)
     new_hash = await cloud.passwords.hash(new)
+    expires = security_compliance.password_expires_at(cloud.settings.security_compliance)
     async with cloud.db.session() as s:
-        await identity.update_user(s, cloud.tokens, user_id, {"password_hash": new_hash}, {})
+        await identity.update_user(s, cloud.tokens, user_id,
+                                   {"password_hash": new_hash, "password_expires_at": expires}, {})

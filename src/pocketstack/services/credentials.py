@@ -73,7 +73,7 @@ async def create_credential(cloud: Cloud, caller: Caller, *, user_id: str, type_
                             project_id: str | None, extra: dict[str, Any]) -> Credential:
     """A credential of `user_id` (the caller's own, or any for an admin)."""
     admin_or_self(caller, user_id)
-    fernet = cloud.tokens.fernet
+    fernet = cloud.tokens.credential_fernet
     async with cloud.db.session() as s:
         await identity.get_user(s, user_id)
         credential_id = _ec2_id(blob, project_id) if type_ == "ec2" else uuid.uuid4().hex
@@ -99,19 +99,19 @@ async def list_credentials(cloud: Cloud, caller: Caller, *, user_id: str | None,
         query = query.where(CredentialRow.type == type_)
     async with cloud.db.reader() as s:
         rows = list((await s.scalars(query)).all())
-    return [Credential(row, decrypt(cloud.tokens.fernet, row)) for row in rows]
+    return [Credential(row, decrypt(cloud.tokens.credential_fernet, row)) for row in rows]
 
 
 async def show_credential(cloud: Cloud, caller: Caller, credential_id: str) -> Credential:
     async with cloud.db.reader() as s:
         row = await _own_credential(s, caller, credential_id)
-    return Credential(row, decrypt(cloud.tokens.fernet, row))
+    return Credential(row, decrypt(cloud.tokens.credential_fernet, row))
 
 
 async def update_credential(cloud: Cloud, caller: Caller, credential_id: str,
                             changes: dict[str, Any], extra: dict[str, Any]) -> Credential:
     """Apply changes; only an admin may change another user's credential or give it away."""
-    fernet = cloud.tokens.fernet
+    fernet = cloud.tokens.credential_fernet
     async with cloud.db.session() as s:
         row = await _get_credential(s, credential_id)
         if row.user_id != caller.user_id or changes.get("user_id", row.user_id) != row.user_id:

@@ -8,6 +8,7 @@ token revocation event in the same transaction, so old tokens stop working withi
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -199,13 +200,15 @@ async def create_user(s: AsyncSession, name: str, password_hash: str | None,
                       domain_id: str = DEFAULT_DOMAIN_ID, *, email: str | None = None,
                       enabled: bool = True, default_project_id: str | None = None,
                       description: str | None = None,
-                      extra: dict[str, Any] | None = None) -> UserRow:
+                      extra: dict[str, Any] | None = None,
+                      password_expires_at: datetime | None = None) -> UserRow:
     await get_domain(s, domain_id)
     if await find_user_by_name(s, name, domain_id) is not None:
         raise _duplicate("user", name, domain_id)
     row = UserRow(id=new_id(), name=name, domain_id=domain_id, password_hash=password_hash,
                   enabled=enabled, email=email, default_project_id=default_project_id,
-                  description=description, extra=extra or {}, created_at=utcnow())
+                  description=description, extra=extra or {}, created_at=utcnow(),
+                  password_expires_at=password_expires_at if password_hash else None)
     s.add(row)
     await s.flush()
     return row
@@ -284,7 +287,11 @@ async def update_user(s: AsyncSession, tokens: Tokens, user_id: str, changes: di
         raise _duplicate("user", name, row.domain_id)
     was_enabled = row.enabled
     _apply(row, changes, ("name", "enabled", "email", "default_project_id", "description",
-                          "password_hash"), extra)
+                          "password_hash", "password_expires_at"), extra)
+    if changes.get("enabled") is True or "password_hash" in changes:
+        # An administrator's enable or new password ends a lockout ([security_compliance]).
+        row.failed_auth_count = 0
+        row.failed_auth_at = None
     if (was_enabled and not row.enabled) or "password_hash" in changes:
         await tokens.revoke(s, user_id=row.id)
     await s.flush()

@@ -69,6 +69,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
 async def create_token_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None, *,
                           with_catalog: bool) -> tuple[str, TokenDetails]:
     """POST /v3/auth/tokens: the new token and what its body shows."""
+    await cloud.tokens.refresh()
     token, auth = await authentication.authenticate_v3(cloud, body, header_token)
     return token, await token_details(cloud, auth, with_catalog=with_catalog)
 
@@ -152,6 +153,7 @@ async def _access(cloud: Cloud, token: str, auth: Auth) -> V2Access:
 
 async def create_token_v2(cloud: Cloud, body: dict[str, Any]) -> V2Access:
     """POST /v2.0/tokens: passwordCredentials or token, with tenantName or tenantId."""
+    await cloud.tokens.refresh()
     token, auth = await authentication.authenticate_v2(cloud, body)
     return await _access(cloud, token, auth)
 

@@ -3,6 +3,7 @@ argon2id hashes. Admins manage users; a user reads itself and lists its projects
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pocketstack.services import identity
@@ -10,6 +11,12 @@ from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import admin_or_self, caller_domain, require_admin
 from pocketstack.services.records import ProjectRow, UserRow
+from pocketstack.services.security_compliance import password_expires_at
+
+
+def expiry(cloud: Cloud) -> datetime | None:
+    """When a password set now expires ([security_compliance] password_expires_days)."""
+    return password_expires_at(cloud.settings.security_compliance)
 
 
 async def create_user(cloud: Cloud, caller: Caller, *, name: str, domain_id: str | None,
@@ -23,7 +30,7 @@ async def create_user(cloud: Cloud, caller: Caller, *, name: str, domain_id: str
         return await identity.create_user(
             s, name, password_hash, domain_id or await caller_domain(s, caller), email=email,
             enabled=enabled, default_project_id=default_project_id, description=description,
-            extra=extra)
+            extra=extra, password_expires_at=expiry(cloud))
 
 
 async def list_users(cloud: Cloud, caller: Caller, *, name: str | None = None,
@@ -49,6 +56,7 @@ async def update_user(cloud: Cloud, caller: Caller, user_id: str, changes: dict[
     if "password" in changes:
         password = changes.pop("password")
         changes["password_hash"] = await cloud.passwords.hash(password) if password is not None else None
+        changes["password_expires_at"] = expiry(cloud) if password is not None else None
     async with cloud.db.session() as s:
         return await identity.update_user(s, cloud.tokens, user_id, changes, extra)
 

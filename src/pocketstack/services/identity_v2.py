@@ -10,6 +10,7 @@ from pocketstack.services import identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
+from pocketstack.services.identity_users import expiry
 from pocketstack.services.records import ProjectRow, UserRow
 
 DEFAULT = identity.DEFAULT_DOMAIN_ID
@@ -86,7 +87,8 @@ async def create_user(cloud: Cloud, caller: Caller, *, name: str, password: str 
         if tenant_id:
             await identity.get_project(s, tenant_id)
         row = await identity.create_user(s, name, password_hash, email=email, enabled=enabled,
-                                         default_project_id=tenant_id)
+                                         default_project_id=tenant_id,
+                                         password_expires_at=expiry(cloud))
         member = await identity.find_role_by_name(s, "member")
         if tenant_id and member is not None:
             await identity.assign_role(s, row.id, member.id, project_id=tenant_id)

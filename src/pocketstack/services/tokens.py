@@ -1,8 +1,11 @@
 """Stateless Fernet tokens (as Keystone issues them) and the revocation list.
 
 A token carries who, scope, roles, expiry and an audit id, encrypted and signed with the
-Fernet keys kept in the database (so every API process validates without a database read).
-Revocation events are cached per process and re-read at most every `revocation_cache_s`;
+Fernet keys kept in the database (so every API process validates without a database read;
+rotation in services/fernet_keys.py). Revocation events and the keys' row are cached per
+process and re-read at most every `revocation_cache_s` (the keys also at once, at most that
+often, when a token fails to decrypt), so a rotation made by another process or by
+`pocketstack keys rotate` reaches every process within about a second;
 decoded tokens are kept in a bounded per-process map, checked for expiry and revocation on
 every use, so a repeated token costs no decryption.
 """
@@ -16,14 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.db.engine import Database
 from pocketstack.db.models import RevocationRow, SecretRow
+from pocketstack.services import fernet_keys
+from pocketstack.services.fernet_keys import FERNET_SECRET
 
-FERNET_SECRET = "fernet_keys"
 # Decoded tokens kept per process (each entry is a few hundred bytes).
 DECODED_CACHE_SIZE = 2048
 
@@ -66,23 +70,34 @@ def new_audit_id() -> str:
 class Tokens:
     """Issue and validate tokens. Call `load_keys` once at start-up."""
 
-    def __init__(self, db: Database, expiration_s: float, revocation_cache_s: float) -> None:
+    def __init__(self, db: Database, expiration_s: float, revocation_cache_s: float, *,
+                 max_active_keys: int = 3, rotation_period_s: float = 0.0) -> None:
         self.db = db
         self.expiration_s = expiration_s
         self.revocation_cache_s = revocation_cache_s
+        self.max_active_keys = max_active_keys
+        # Seconds between automatic rotations (0: only `pocketstack keys rotate`).
+        self.rotation_period_s = rotation_period_s
         self._fernet: MultiFernet | None = None
+        self._credential_fernet: MultiFernet | None = None
+        self._ring: fernet_keys.KeyRing | None = None
+        self._keys_text = ""
+        self._keys_missed_at = 0.0
         self._revocations: list[_Revocation] = []
         self._revocations_read_at = 0.0
         self._decoded: dict[str, Auth] = {}
 
     async def load_keys(self) -> None:
-        async with self.db.session() as s:
-            row = await s.get(SecretRow, FERNET_SECRET)
-            if row is None:
-                row = SecretRow(name=FERNET_SECRET, value=Fernet.generate_key().decode())
-                s.add(row)
-        keys = [Fernet(k.encode()) for k in row.value.split(",")]
-        self._fernet = MultiFernet(keys)
+        async with self.db.session(wake=False) as s:
+            ring, text, credentials = await fernet_keys.load(s)
+        self._credential_fernet = fernet_keys.credential_fernet(credentials)
+        self._use(ring, text)
+
+    def _use(self, ring: fernet_keys.KeyRing, text: str) -> None:
+        self._ring = ring
+        self._keys_text = text
+        self._fernet = ring.fernet()
+        # A pruned key's tokens must stop validating: decode again with the new ring.
         self._decoded.clear()
 
     @property
@@ -90,6 +105,41 @@ class Tokens:
         if self._fernet is None:
             raise RuntimeError("token keys are not loaded")
         return self._fernet
+
+    @property
+    def credential_fernet(self) -> MultiFernet:
+        """The keys of credential blobs at rest (not rotated with the token keys)."""
+        if self._credential_fernet is None:
+            raise RuntimeError("token keys are not loaded")
+        return self._credential_fernet
+
+    @property
+    def key_ring(self) -> fernet_keys.KeyRing:
+        if self._ring is None:
+            raise RuntimeError("token keys are not loaded")
+        return self._ring
+
+    async def refresh(self) -> None:
+        """Pick up a rotation made elsewhere (and rotate when the period is due) before
+        issuing; rate-limited like the revocation list."""
+        await self._refresh_revocations()
+
+    async def _reload_keys(self, s: AsyncSession) -> bool:
+        """Reload the ring if its row changed; True when it did."""
+        row = await s.get(SecretRow, FERNET_SECRET)
+        if row is None or row.value == self._keys_text:
+            return False
+        self._use(fernet_keys.parse(row.value), row.value)
+        return True
+
+    async def _rotate_if_due(self) -> None:
+        ring = self._ring
+        if not self.rotation_period_s or ring is None or time.time() - ring.rotated_at < self.rotation_period_s:
+            return
+        async with self.db.session(wake=False) as s:
+            rotated = await fernet_keys.rotate(s, self.max_active_keys, expected=self._keys_text)
+        if rotated is not None:
+            self._use(rotated, rotated.dump())
 
     def issue(
         self,
@@ -116,13 +166,20 @@ class Tokens:
 
     def decode(self, token: str) -> Auth | None:
         """The token's claims, or None when it is forged, garbled or expired (no revocation check)."""
+        try:
+            return self._decode(token)
+        except InvalidToken:
+            return None
+
+    def _decode(self, token: str) -> Auth | None:
+        """As `decode`, but a token no key decrypts raises InvalidToken."""
         if not token or len(token) > 2048:
             return None
         padded = token + "=" * (-len(token) % 4)
+        raw = self.fernet.decrypt(padded.encode())
         try:
-            raw = self.fernet.decrypt(padded.encode())
             u, ud, m, p, d, r, iat, exp, aids = orjson.loads(raw)
-        except (InvalidToken, ValueError, TypeError):
+        except (ValueError, TypeError):
             return None
         if exp <= time.time():
             return None
@@ -131,7 +188,7 @@ class Tokens:
     async def validate(self, token: str, *, fresh: bool = False) -> Auth | None:
         auth = self._decoded.get(token)
         if auth is None:
-            auth = self.decode(token)
+            auth = await self._decode_or_reload(token)
             if auth is None:
                 return None
             if len(self._decoded) >= DECODED_CACHE_SIZE:
@@ -140,8 +197,26 @@ class Tokens:
         elif auth.expires_at <= time.time():
             del self._decoded[token]
             return None
+        ring = self._ring
         await self._refresh_revocations(force=fresh)
+        if self._ring is not ring and self.decode(token) is None:
+            return None  # its key was pruned by the rotation just loaded
         return None if self._revoked(auth) else auth
+
+    async def _decode_or_reload(self, token: str) -> Auth | None:
+        """Decode; when no key decrypts, re-read the keys (at most once per cache period:
+        forged tokens cost no more) and try once more."""
+        try:
+            return self._decode(token)
+        except InvalidToken:
+            now = time.monotonic()
+            if now - self._keys_missed_at < self.revocation_cache_s:
+                return None
+            self._keys_missed_at = now
+        async with self.db.reader() as s:
+            if not await self._reload_keys(s):
+                return None
+        return self.decode(token)
 
     def _revoked(self, auth: Auth) -> bool:
         for event in self._revocations:
@@ -163,12 +238,14 @@ class Tokens:
         async with self.db.reader() as s:
             rows = (await s.scalars(select(RevocationRow).where(
                 RevocationRow.expires_at > datetime.now(UTC).replace(tzinfo=None)))).all()
+            await self._reload_keys(s)
         self._revocations = [
             _Revocation(r.user_id, r.project_id, r.audit_id,
                         r.issued_before.replace(tzinfo=UTC).timestamp())
             for r in rows
         ]
         self._revocations_read_at = now
+        await self._rotate_if_due()
 
     async def revoke(
         self,

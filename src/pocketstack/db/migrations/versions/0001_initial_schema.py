@@ -649,6 +649,8 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('password_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('failed_auth_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('failed_auth_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['domain_id'], ['domains.id'], ),
     sa.PrimaryKeyConstraint('id'),
