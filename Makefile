@@ -6,7 +6,7 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 bench check clean
+.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ tempest-stage2: install-test
 
 tempest-stage3: install-test
 	$(PY) -m tests.tempest_run stage3
+
+## Whole API areas: all of tempest.api.compute at the newest microversion with every feature
+## the fake driver offers, and all of tempest.api.network.
+TEMPEST_COMPUTE_FEATURES ?= resize,pause,suspend,rescue,snapshot,change_password,console_output,shelve,interface_attach,disk_config,cold_migration,live_migration
+tempest-compute: install-test
+	TEMPEST_COMPUTE_MAX_MICROVERSION=latest TEMPEST_COMPUTE_FEATURES=$(TEMPEST_COMPUTE_FEATURES) \
+	  $(PY) -m tests.tempest_run stage2 --regex '^tempest\.api\.compute\.'
+
+tempest-network: install-test
+	$(PY) -m tests.tempest_run stage2 --regex '^tempest\.api\.network\.'
 
 ## Benchmarks (wrk from Debian's packages; numbers in bench/results/, see bench/README.md).
 bench: install-test

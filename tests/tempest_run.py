@@ -88,6 +88,8 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
         "TEMPEST_ISOLATED_NETWORKS": "0",
         "TEMPEST_BUILD_TIMEOUT": "60",
         "TEMPEST_FLOATING_NETWORK_NAME": "public",
+        # a deployment's [compute] fixed_network_name: the bootstrap's shared network
+        "TEMPEST_FIXED_NETWORK_NAME": "private",
         "TEMPEST_PUBLIC_NETWORK_ID": PUBLIC_NETWORK_ID,
     }
     for name, value in defaults.items():
