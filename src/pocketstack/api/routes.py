@@ -3,15 +3,16 @@
 Each service package lists its routes in `ROUTES` (see its __init__.py); this module mounts
 them under the service prefix. Compute resource routes are mounted three times: under the
 legacy `/v2/{project_id}` (the seed's 2013 behaviour, `legacy=True`), under `/v2.1`, and
-under `/v2.1/{project_id}`.
+under `/v2.1/{project_id}`. Block storage resources live under `/volume/v3/{project_id}`.
 """
 
 from __future__ import annotations
 
-from pocketstack.api import compute, identity, image, network, root
+from pocketstack.api import compute, identity, image, network, root, volume
 from pocketstack.api.routing import Endpoint, Route, Router
 
-PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network"}
+PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
+            "/volume": "volume"}
 
 
 def service_of(path: str) -> str:
@@ -38,3 +39,6 @@ def install(router: Router) -> None:
     _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
     _mount(router, "image", "/image", image.ROUTES)
     _mount(router, "network", "/network", network.ROUTES)
+    _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
+    _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
+    _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))
