@@ -66,5 +66,10 @@ def test_type_limits_quota_shapes(admin: Api, member: Api) -> None:
     assert admin.delete(f"{root}/types/{type_id}").status_code == 202
     member_root = f"/volume/v3/{member.project_id}"
     assert_matches("limits_show.json", member.get(member_root + "/limits").json())
-    assert_matches("quotas_show.json",
-                   member.get(f"{member_root}/os-quota-sets/{member.project_id}").json())
+    quotas = f"{member_root}/os-quota-sets/{member.project_id}"
+    assert_matches("quotas_show.json", member.get(quotas).json())
+    assert_matches("quotas_show_usage.json", member.get(quotas + "?usage=true").json())
+    assert_matches("quotas_show_defaults.json", member.get(quotas + "/defaults").json())
+    updated = admin.put(f"{root}/os-quota-sets/{member.project_id}",
+                        json={"quota_set": {"volumes": 5, "backups": 4, "groups": 11}})
+    assert_matches("quotas_update.json", updated.json())

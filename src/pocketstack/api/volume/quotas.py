@@ -34,8 +34,7 @@ def _quota_set(project_id: str, limits: dict[str, int], usage: Usage | None) -> 
         if usage is None:
             body[resource] = limit
         else:
-            body[resource] = {"limit": limit, "in_use": usage.of(resource), "reserved": 0,
-                              "allocated": 0}
+            body[resource] = {"limit": limit, "in_use": usage.of(resource), "reserved": 0}
     return body
 
 
@@ -48,7 +47,6 @@ async def show_quotas(ctx: Ctx) -> Response:
 
 
 async def show_default_quotas(ctx: Ctx) -> Response:
-    ctx.caller  # noqa: B018 - 401 without a token
     return json_response({"quota_set": _quota_set(ctx.params["target_project_id"], DEFAULTS,
                                                   None)})
 
