@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.helpers import CIRROS_ID
 from tests.live import Api, LiveCloud
 
 GIB = 1024**3
@@ -114,9 +115,7 @@ def test_other_project_cannot_see_volume(member: Api, other_member: Api) -> None
 
 
 def test_create_from_image_checks_size(member: Api, admin: Api, cloud: LiveCloud) -> None:
-    image = admin.get("/image/v2/images?name=cirros-0.6.2-x86_64-disk").json()["images"]
-    image = image or admin.get("/image/v2/images").json()["images"]
-    image_id = image[0]["id"]
+    image_id = CIRROS_ID
     volume = create(member, imageRef=image_id)
     assert volume["bootable"] == "true"
     assert volume["volume_image_metadata"]["image_id"] == image_id
@@ -125,6 +124,17 @@ def test_create_from_image_checks_size(member: Api, admin: Api, cloud: LiveCloud
     fault(member.post(v3(member, "/volumes"), json={"volume": {"size": 1,
                                                                 "imageRef": str(uuid.uuid4())}}),
           400, "badRequest")
+    big = admin.post("/image/v2/images", json={"name": "big", "disk_format": "raw",
+                                                "container_format": "bare", "min_disk": 3,
+                                                "visibility": "public"}).json()
+    upload = admin.put(f"/image/v2/images/{big['id']}/file", content=b"x" * 1024,
+                       headers={"Content-Type": "application/octet-stream"})
+    assert upload.status_code == 204, upload.text
+    message = fault(member.post(v3(member, "/volumes"), json={"volume": {
+        "size": 1, "imageRef": big["id"]}}), 400, "badRequest")
+    assert message == ("Invalid input received: Volume size 1GB cannot be smaller than the "
+                       "image minDisk size 3GB.")
+    assert admin.delete(f"/image/v2/images/{big['id']}").status_code == 204
 
 
 def test_create_from_snapshot_and_volume(member: Api, cloud: LiveCloud) -> None:

@@ -39,6 +39,24 @@ def test_openstack_volume_commands(cloud: LiveCloud) -> None:
     assert name + "-x" not in {v["Name"] for v in run_openstack(cloud, "volume", "list")}
 
 
+def test_openstack_volume_create_from_image_snapshot_and_volume(cloud: LiveCloud) -> None:
+    name = f"v-{uuid.uuid4().hex[:8]}"
+    from_image = run_openstack(cloud, "volume", "create", "--size", "1", "--image", "cirros",
+                               name)
+    assert str(from_image["bootable"]).lower() == "true"
+    run_openstack(cloud, "volume", "snapshot", "create", "--volume", name, name + "-s")
+    from_snapshot = run_openstack(cloud, "volume", "create", "--snapshot", name + "-s",
+                                  name + "-fs")
+    assert from_snapshot["size"] == 1 and str(from_snapshot["bootable"]).lower() == "true"
+    clone = run_openstack(cloud, "volume", "create", "--source", name, "--size", "2",
+                          name + "-c")
+    assert clone["size"] == 2
+    for volume in (name + "-fs", name + "-c"):
+        run_openstack(cloud, "volume", "delete", volume, fmt=False)
+    run_openstack(cloud, "volume", "snapshot", "delete", name + "-s", fmt=False)
+    run_openstack(cloud, "volume", "delete", name, fmt=False)
+
+
 def test_openstacksdk_block_storage(cloud: LiveCloud) -> None:
     config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)],
                                               load_envvars=False)
