@@ -184,3 +184,21 @@ def test_admin_reset_status_and_force_delete(member: Api, admin: Api) -> None:
     fault(member.delete(v3(member, f"/volumes/{volume['id']}")), 400, "badRequest")
     assert admin.post(admin_action, json={"os-force_delete": {}}).status_code == 202
     fault(member.get(v3(member, f"/volumes/{volume['id']}")), 404, "itemNotFound")
+
+
+def test_extend_in_use_from_3_42(member: Api, admin: Api) -> None:
+    volume = create(member)
+    assert admin.post(f"/volume/v3/{admin.project_id}/volumes/{volume['id']}/action",
+                      json={"os-reset_status": {"status": "in-use"}}).status_code == 202
+    action = v3(member, f"/volumes/{volume['id']}/action")
+    message = fault(member.post(action, json={"os-extend": {"new_size": 2}}), 400, "badRequest")
+    assert message == (f"Invalid volume: Volume {volume['id']} status must be "
+                       "'{'status': 'available'}' to extend, currently in-use.")
+    resp = member.post(action, json={"os-extend": {"new_size": 2}},
+                       headers={"OpenStack-API-Version": "volume 3.42"})
+    assert resp.status_code == 202, resp.text
+
+
+def test_availability_zones(member: Api) -> None:
+    assert member.get(v3(member, "/os-availability-zone")).json() == {"availabilityZoneInfo": [
+        {"zoneName": "nova", "zoneState": {"available": True}}]}

@@ -57,6 +57,17 @@ def test_openstack_volume_create_from_image_snapshot_and_volume(cloud: LiveCloud
     run_openstack(cloud, "volume", "delete", name, fmt=False)
 
 
+def test_openstack_zones_limits_and_quotas_include_volume(cloud: LiveCloud) -> None:
+    zones = run_openstack(cloud, "availability", "zone", "list", "--volume")
+    assert [z["Zone Name"] for z in zones] == ["nova"]
+    limits = {row["Name"]: row["Value"] for row in run_openstack(cloud, "limits", "show",
+                                                                   "--absolute")}
+    assert (limits["max_total_volumes"], limits["max_total_volume_gigabytes"]) == (10, 1000)
+    quota = {row["Resource"]: row["Limit"] for row in run_openstack(cloud, "quota", "show",
+                                                                     "--volume")}
+    assert quota["volumes"] == 10 and quota["snapshots"] == 10
+
+
 def test_openstacksdk_block_storage(cloud: LiveCloud) -> None:
     config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)],
                                               load_envvars=False)

@@ -16,16 +16,20 @@ from pocketstack.timeutil import utcnow
 ATTACH_STATUSES = ("attached", "detached")
 
 
-async def extend_volume(cloud: Cloud, caller: Caller, volume_id: str, new_size: int) -> None:
-    """Grow an available volume (and its sparse file) to `new_size` GiB, within quota."""
+async def extend_volume(cloud: Cloud, caller: Caller, volume_id: str, new_size: int, *,
+                        in_use_allowed: bool = False) -> None:
+    """Grow an available volume (an in-use one too with `in_use_allowed`, 3.42) and its sparse
+    file to `new_size` GiB, within quota."""
     async with cloud.db.session() as s:
         row = await get_volume(s, caller, volume_id)
-        if row.status != "available":
-            raise invalid_volume(f"Volume {row.id} status must be available to extend, but "
-                                 f"current status is: {row.status}.")
         if new_size <= row.size:
             raise invalid_input(f"New size for extend must be greater than current size. "
                                 f"(current: {row.size}, extended: {new_size}).")
+        expected = "in-use" if in_use_allowed and row.status == "in-use" else "available"
+        if row.status != expected:
+            # Cinder formats its expected-values dict into the message.
+            raise invalid_volume(f"Volume {row.id} status must be '{{'status': '{expected}'}}' "
+                                 f"to extend, currently {row.status}.")
         await volume_quotas.reserve(s, row.project_id, gigabytes=new_size - row.size)
         await asyncio.to_thread(volume_store.grow, cloud.settings.data_dir, row.location,
                                 new_size)

@@ -7,7 +7,15 @@ from __future__ import annotations
 import dataclasses
 
 from pocketstack.api.routing import Route
-from pocketstack.api.volume import quotas, snapshots, types, versions, volume_actions, volumes
+from pocketstack.api.volume import (
+    availability_zones,
+    quotas,
+    snapshots,
+    types,
+    versions,
+    volume_actions,
+    volumes,
+)
 from pocketstack.api.volume.microversions import MAX_VERSION, PROJECT_ID_OPTIONAL
 
 VERSION_ROUTES: list[Route] = versions.ROUTES
@@ -18,6 +26,7 @@ ROUTES: list[Route] = [
     *types.ROUTES,
     *snapshots.ROUTES,
     *quotas.ROUTES,
+    *availability_zones.ROUTES,
 ]
 
 

@@ -83,12 +83,13 @@ VOLUME_CLUSTER_NAME = Change(parse("3.61"), "volume detail shows cluster_name (a
 VOLUME_TYPE_ID_IN_DETAIL = Change(parse("3.63"), "volume detail shows volume_type_id")
 USE_QUOTA = Change(parse("3.65"), "volumes and snapshots show consumes_quota")
 SHARED_TARGETS_TRISTATE = Change(parse("3.69"), "shared_targets may be null")
+VOLUME_EXTEND_INUSE = Change(parse("3.42"), "os-extend grows an in-use volume")
 VOLUME_DELETE_FORCE = Change(parse("3.23"), "volume delete takes force=true (admin)")
 PROJECT_ID_OPTIONAL = Change(parse("3.67"), "the project id in the URL is optional")
 
 CHANGES = (GROUP_VOLUME, GROUP_SNAPSHOTS, VOLUME_DETAIL_PROVIDER_ID, SNAPSHOT_LIST_USER_ID,
            SUPPORT_COUNT_INFO, SHARED_TARGETS, VOLUME_CLUSTER_NAME, VOLUME_TYPE_ID_IN_DETAIL,
-           VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE)
+           VOLUME_EXTEND_INUSE, VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE)
 
 
 def at(version: Version, change: Change) -> bool:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty
 from pocketstack.api.routing import Route
+from pocketstack.api.volume import microversions as mv
 from pocketstack.api.volume.common import positive_int
 from pocketstack.services import volume_actions, volumes
 
@@ -30,7 +31,8 @@ async def _extend(ctx: Ctx, body: dict[str, Any]) -> Response:
         raise errors.BadRequest("Invalid input for field/attribute new_size. Value: "
                                 f"{new_size!r}. It must be an integer")
     size = positive_int(str(new_size), "new_size", zero=False)
-    await volume_actions.extend_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], size)
+    await volume_actions.extend_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], size,
+                                       in_use_allowed=mv.at(ctx.version, mv.VOLUME_EXTEND_INUSE))
     return empty(202)
 
 
