@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from tests.api.test_volume_volumes import GIB, create, fault, v3
+from tests.helpers import CIRROS_ID
 from tests.live import Api, LiveCloud
 
 
@@ -163,3 +164,44 @@ def test_bad_bodies_answer_bad_request(member: Api) -> None:
           "badRequest")
     fault(member.delete(v3(member, "/volumes")), 405, "badMethod")
     fault(member.get(v3(member, "/nothing-here")), 404, "itemNotFound")
+
+
+def test_retype_and_image_metadata(member: Api, admin: Api) -> None:
+    target = make_type(admin)
+    volume = create(member, imageRef=CIRROS_ID)
+    action = v3(member, f"/volumes/{volume['id']}/action")
+    resp = member.post(action, json={"os-retype": {"new_type": target["name"],
+                                                   "migration_policy": "never"}})
+    assert resp.status_code == 202, resp.text
+    shown = member.get(v3(member, f"/volumes/{volume['id']}")).json()["volume"]
+    assert shown["volume_type"] == target["name"]
+    message = fault(member.post(action, json={"os-retype": {"new_type": target["id"]}}), 400,
+                    "badRequest")
+    assert message.startswith("Invalid volume: Retype needs volume to be in available")
+    fault(member.post(action, json={"os-retype": {"new_type": "nope"}}), 404, "itemNotFound")
+    found = member.post(action, json={"os-set_image_metadata": {"metadata": {"a": "1"}}}).json()
+    assert found["metadata"]["a"] == "1" and found["metadata"]["image_id"] == CIRROS_ID
+    assert member.post(action, json={"os-unset_image_metadata": {"key": "a"}}).status_code == 200
+    shown = member.post(action, json={"os-show_image_metadata": None}).json()["metadata"]
+    assert "a" not in shown and shown["image_id"] == CIRROS_ID
+    fault(member.post(action, json={"os-unset_image_metadata": {"key": "a"}}), 404,
+          "itemNotFound")
+    assert member.delete(v3(member, f"/volumes/{volume['id']}")).status_code == 202
+    assert admin.delete(v3(admin, f"/types/{target['id']}")).status_code == 202
+
+
+def test_snapshot_admin_actions(member: Api, admin: Api) -> None:
+    volume = create(member)
+    snapshot = member.post(v3(member, "/snapshots"), json={"snapshot": {
+        "volume_id": volume["id"]}}).json()["snapshot"]
+    member_action = v3(member, f"/snapshots/{snapshot['id']}/action")
+    fault(member.post(member_action, json={"os-reset_status": {"status": "error"}}), 403,
+          "forbidden")
+    admin_action = f"/volume/v3/{admin.project_id}/snapshots/{snapshot['id']}/action"
+    assert admin.post(admin_action, json={"os-reset_status": {"status": "deleting"}}
+                      ).status_code == 202
+    fault(member.delete(v3(member, f"/snapshots/{snapshot['id']}")), 400, "badRequest")
+    fault(admin.post(admin_action, json={"os-reset_status": {"status": "bogus"}}), 400,
+          "badRequest")
+    assert admin.post(admin_action, json={"os-force_delete": {}}).status_code == 202
+    fault(member.get(v3(member, f"/snapshots/{snapshot['id']}")), 404, "itemNotFound")

@@ -173,6 +173,7 @@ RULES: dict[str, str] = {
     "volume_extension:volume_admin_actions:reset_status": "admin",
     "volume_extension:volume_admin_actions:force_delete": "admin",
     "volume_extension:snapshot_admin_actions:reset_status": "admin",
+    "volume_extension:snapshot_admin_actions:force_delete": "admin",
     "volume_extension:quotas:update": "admin",
     "volume_extension:quotas:delete": "admin",
     "volume:get_all_tenants": "admin",

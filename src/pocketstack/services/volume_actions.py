@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from pocketstack import errors
-from pocketstack.services import volume_quotas, volume_store
+from pocketstack.services import volume_quotas, volume_store, volume_types
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -101,3 +101,39 @@ async def delete_metadata_item(cloud: Cloud, caller: Caller, volume_id: str, key
             raise metadata_not_found(volume_id, key)
         row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
         row.updated_at = utcnow()
+
+
+async def retype_volume(cloud: Cloud, caller: Caller, volume_id: str, new_type: str) -> None:
+    """Give an available or in-use volume another type (by name or id). The data stays where
+    it is: every type is served by the same file back-end, so no migration is needed."""
+    async with cloud.db.session() as s:
+        row = await get_volume(s, caller, volume_id)
+        type_row = await volume_types.find_type(s, new_type)
+        if row.status not in ("available", "in-use") or type_row.id == row.volume_type_id:
+            raise invalid_volume("Retype needs volume to be in available or in-use state, not "
+                                 "be part of an active migration or a consistency group, "
+                                 "requested type has to be different that the one from the "
+                                 "volume, and for in-use volumes front-end qos specs cannot "
+                                 "change.")
+        row.volume_type_id = type_row.id
+        row.updated_at = utcnow()
+
+
+# --- os-volume_image_metadata ---------------------------------------------------------------
+
+
+async def set_image_metadata(cloud: Cloud, caller: Caller, volume_id: str,
+                             metadata: dict[str, str] | None, *,
+                             remove: str | None = None) -> dict[str, str]:
+    """Merge `metadata` into the volume's image metadata (or remove the key `remove`); the
+    whole result. An unknown key is 404 as Cinder's GlanceMetadataNotFound."""
+    async with cloud.db.session() as s:
+        row = await get_volume(s, caller, volume_id)
+        if remove is not None:
+            if remove not in row.image_metadata:
+                raise errors.NotFound(f"Glance metadata for volume/snapshot {volume_id} cannot "
+                                      "be found.")
+            row.image_metadata = {k: v for k, v in row.image_metadata.items() if k != remove}
+        elif metadata is not None:
+            row.image_metadata = {**row.image_metadata, **metadata}
+        return dict(row.image_metadata)

@@ -16,6 +16,7 @@ from pocketstack.db.models import VolumeSnapshotRow
 from pocketstack.services import volume_quotas, volume_store
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
+from pocketstack.services.policy import authorize
 from pocketstack.services.volumes import get_volume, invalid_volume, page
 from pocketstack.timeutil import utcnow
 
@@ -99,10 +100,30 @@ async def update_snapshot(cloud: Cloud, caller: Caller, snapshot_id: str,
         return row
 
 
-async def delete_snapshot(cloud: Cloud, caller: Caller, snapshot_id: str) -> None:
+STATUSES = ("error", "available", "creating", "deleting", "updating", "error_deleting",
+            "unmanaging", "backing-up", "restoring")
+
+
+async def reset_status(cloud: Cloud, caller: Caller, snapshot_id: str, status: str) -> None:
+    """Set the snapshot's status, unchecked (admin), as Cinder's os-reset_status does."""
+    authorize(caller, "volume_extension:snapshot_admin_actions:reset_status")
+    if status.lower() not in STATUSES:
+        raise errors.BadRequest(f"Invalid input for field/attribute status. Value: {status}. "
+                                f"'{status}' is not one of {list(STATUSES)}")
     async with cloud.db.session() as s:
         row = await get_snapshot(s, caller, snapshot_id)
-        if row.status not in ("available", "error"):
+        row.status = status.lower()
+        row.updated_at = utcnow()
+
+
+async def delete_snapshot(cloud: Cloud, caller: Caller, snapshot_id: str, *,
+                          force: bool = False) -> None:
+    """Delete an available or error snapshot (`force`, admin only: whatever its status)."""
+    if force:
+        authorize(caller, "volume_extension:snapshot_admin_actions:force_delete")
+    async with cloud.db.session() as s:
+        row = await get_snapshot(s, caller, snapshot_id)
+        if not force and row.status not in ("available", "error"):
             raise errors.BadRequest("Invalid snapshot: Volume Snapshot status must be available "
                                     "or error and must not be part of a group.")
         row.deleted = True

@@ -1,4 +1,5 @@
-"""Block Storage API v3: snapshots (create, list, detail, show, update, delete) and metadata."""
+"""Block Storage API v3: snapshots (create, list, detail, show, update, delete, the admin
+actions os-reset_status and os-force_delete) and metadata."""
 
 from __future__ import annotations
 
@@ -80,6 +81,24 @@ async def delete_snapshot(ctx: Ctx) -> Response:
     return empty(202)
 
 
+async def snapshot_action(ctx: Ctx) -> Response:
+    """os-reset_status and os-force_delete (admin)."""
+    body = await ctx.json_object()
+    snapshot_id = ctx.params["snapshot_id"]
+    if set(body) == {"os-force_delete"}:
+        await volume_snapshots.delete_snapshot(ctx.cloud, ctx.caller, snapshot_id, force=True)
+        return empty(202)
+    if set(body) == {"os-reset_status"}:
+        inner = body["os-reset_status"]
+        status = inner.get("status") if isinstance(inner, dict) else None
+        if not isinstance(status, str):
+            raise errors.BadRequest("Invalid input for field/attribute os-reset_status. "
+                                    "'status' is a required property")
+        await volume_snapshots.reset_status(ctx.cloud, ctx.caller, snapshot_id, status)
+        return empty(202)
+    raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
+
+
 async def show_metadata(ctx: Ctx) -> Response:
     row = await volume_snapshots.show_snapshot(ctx.cloud, ctx.caller, ctx.params["snapshot_id"])
     return json_response({"metadata": dict(row.metadata_)})
@@ -132,6 +151,7 @@ ROUTES: list[Route] = [
     Route("GET", "/snapshots/{snapshot_id}", show_snapshot),
     Route("PUT", "/snapshots/{snapshot_id}", update_snapshot),
     Route("DELETE", "/snapshots/{snapshot_id}", delete_snapshot),
+    Route("POST", "/snapshots/{snapshot_id}/action", snapshot_action),
     Route("GET", "/snapshots/{snapshot_id}/metadata", show_metadata),
     Route("POST", "/snapshots/{snapshot_id}/metadata", create_metadata),
     Route("PUT", "/snapshots/{snapshot_id}/metadata", update_metadata),

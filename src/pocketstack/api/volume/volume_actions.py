@@ -1,5 +1,5 @@
-"""Block Storage API v3: POST /volumes/{id}/action (os-extend, os-set_bootable, and the admin
-os-reset_status and os-force_delete)."""
+"""Block Storage API v3: POST /volumes/{id}/action (os-extend, os-set_bootable, os-retype, the
+os-volume_image_metadata actions, and the admin os-reset_status and os-force_delete)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack import errors
-from pocketstack.api.http import Ctx, empty
+from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
+from pocketstack.api.volume import common
 from pocketstack.api.volume import microversions as mv
 from pocketstack.api.volume.common import positive_int
 from pocketstack.services import volume_actions, volumes
@@ -59,7 +60,46 @@ async def _force_delete(ctx: Ctx, body: dict[str, Any]) -> Response:
     return empty(202)
 
 
-ACTIONS = {"os-extend": _extend, "os-set_bootable": _set_bootable,
+async def _retype(ctx: Ctx, body: dict[str, Any]) -> Response:
+    new_type = body.get("new_type")
+    if not isinstance(new_type, str) or not new_type:
+        raise errors.BadRequest("Invalid input for field/attribute os-retype. "
+                                "'new_type' is a required property")
+    policy = body.get("migration_policy", "never")
+    if policy not in (None, "never", "on-demand"):
+        raise errors.BadRequest(f"Invalid input for field/attribute migration_policy. Value: "
+                                f"{policy!r}. {policy!r} is not one of ['on-demand', 'never']")
+    await volume_actions.retype_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], new_type)
+    return empty(202)
+
+
+async def _set_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    metadata = common.metadata(body.get("metadata"))
+    found = await volume_actions.set_image_metadata(ctx.cloud, ctx.caller,
+                                                    ctx.params["volume_id"], metadata)
+    return json_response({"metadata": found})
+
+
+async def _unset_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    key = body.get("key")
+    if not isinstance(key, str) or not key:
+        raise errors.BadRequest("Invalid input for field/attribute os-unset_image_metadata. "
+                                "'key' is a required property")
+    await volume_actions.set_image_metadata(ctx.cloud, ctx.caller, ctx.params["volume_id"],
+                                            None, remove=key)
+    return empty(200)
+
+
+async def _show_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    found = await volume_actions.set_image_metadata(ctx.cloud, ctx.caller,
+                                                    ctx.params["volume_id"], None)
+    return json_response({"metadata": found})
+
+
+ACTIONS = {"os-extend": _extend, "os-set_bootable": _set_bootable, "os-retype": _retype,
+           "os-set_image_metadata": _set_image_metadata,
+           "os-unset_image_metadata": _unset_image_metadata,
+           "os-show_image_metadata": _show_image_metadata,
            "os-reset_status": _reset_status, "os-force_delete": _force_delete}
 
 
