@@ -205,3 +205,30 @@ def test_snapshot_admin_actions(member: Api, admin: Api) -> None:
           "badRequest")
     assert admin.post(admin_action, json={"os-force_delete": {}}).status_code == 202
     fault(member.get(v3(member, f"/snapshots/{snapshot['id']}")), 404, "itemNotFound")
+
+
+def test_private_type_access(member: Api, admin: Api) -> None:
+    private = make_type(admin, **{"os-volume-type-access:is_public": False})
+    access = v3(admin, f"/types/{private['id']}/os-volume-type-access")
+    action = v3(admin, f"/types/{private['id']}/action")
+    fault(member.post(v3(member, "/volumes"), json={"volume": {
+        "size": 1, "volume_type": private["id"]}}), 404, "itemNotFound")
+    add = {"addProjectAccess": {"project": member.project_id}}
+    fault(member.post(v3(member, f"/types/{private['id']}/action"), json=add), 403, "forbidden")
+    assert admin.post(action, json=add).status_code == 202
+    fault(admin.post(action, json=add), 409, "conflictingRequest")
+    assert admin.get(access).json() == {"volume_type_access": [
+        {"volume_type_id": private["id"], "project_id": member.project_id}]}
+    assert private["id"] in {t["id"] for t in member.get(v3(member, "/types")).json()[
+        "volume_types"]}
+    volume = create(member, volume_type=private["id"])
+    assert volume["volume_type"] == private["name"]
+    assert member.delete(v3(member, f"/volumes/{volume['id']}")).status_code == 202
+    remove = {"removeProjectAccess": {"project": member.project_id}}
+    assert admin.post(action, json=remove).status_code == 202
+    fault(admin.post(action, json=remove), 404, "itemNotFound")
+    fault(member.get(v3(member, f"/types/{private['id']}")), 404, "itemNotFound")
+    default = member.get(v3(member, "/types/default")).json()["volume_type"]["id"]
+    fault(admin.get(v3(admin, f"/types/{default}/os-volume-type-access")), 404, "itemNotFound")
+    fault(admin.post(v3(admin, f"/types/{default}/action"), json=add), 400, "badRequest")
+    assert admin.delete(v3(admin, f"/types/{private['id']}")).status_code == 202

@@ -825,6 +825,8 @@ class VolumeTypeRow(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     extra_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # os-volume-type-access: the projects that may use a private type.
+    access_projects: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column()
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -168,6 +168,9 @@ RULES: dict[str, str] = {
     "image:publicize": "admin",
     # Block storage (Cinder's policy names).
     "volume_extension:types_manage": "admin",
+    "volume_extension:volume_type_access": "admin",
+    "volume_extension:volume_type_access:addProjectAccess": "admin",
+    "volume_extension:volume_type_access:removeProjectAccess": "admin",
     "volume_extension:types_extra_specs:create": "admin",
     "volume_extension:types_extra_specs:delete": "admin",
     "volume_extension:volume_admin_actions:reset_status": "admin",

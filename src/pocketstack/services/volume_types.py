@@ -86,18 +86,22 @@ async def list_types(cloud: Cloud, caller: Caller, is_public: bool | None) -> li
     async with cloud.db.session() as s:
         await get_type(s, DEFAULT_TYPE_ID)
         query = select(VolumeTypeRow).where(VolumeTypeRow.deleted.is_(False))
-        if not caller.is_admin:
-            query = query.where(VolumeTypeRow.is_public.is_(True))
-        elif is_public is not None:
+        if caller.is_admin and is_public is not None:
             query = query.where(VolumeTypeRow.is_public.is_(is_public))
-        return list((await s.scalars(query.order_by(VolumeTypeRow.created_at,
-                                                    VolumeTypeRow.id))).all())
+        rows = (await s.scalars(query.order_by(VolumeTypeRow.created_at,
+                                               VolumeTypeRow.id))).all()
+        return [row for row in rows if caller.is_admin or usable(row, caller)]
+
+
+def usable(row: VolumeTypeRow, caller: Caller) -> bool:
+    """Public types, and private ones the caller's project was given access to."""
+    return row.is_public or caller.scoped_project_id in row.access_projects
 
 
 async def show_type(cloud: Cloud, caller: Caller, type_id: str) -> VolumeTypeRow:
     async with cloud.db.session() as s:
         row = await get_type(s, type_id)
-        if not row.is_public and not caller.is_admin:
+        if not caller.is_admin and not usable(row, caller):
             raise not_found(type_id)
         return row
 
@@ -178,3 +182,39 @@ async def delete_extra_spec(cloud: Cloud, caller: Caller, type_id: str, key: str
         if key not in row.extra_specs:
             raise errors.NotFound(f"Volume Type {type_id} has no extra specs with key {key}.")
         row.extra_specs = {k: v for k, v in row.extra_specs.items() if k != key}
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+async def list_access(cloud: Cloud, caller: Caller, type_id: str) -> list[str]:
+    """The projects given access to a private type (admin); a public type has no list (404)."""
+    authorize(caller, "volume_extension:volume_type_access")
+    async with cloud.db.reader() as s:
+        row = await s.get(VolumeTypeRow, type_id)
+        if row is None or row.deleted:
+            raise not_found(type_id)
+        if row.is_public:
+            raise errors.NotFound("Access list not available for public volume types.")
+        return list(row.access_projects)
+
+
+async def change_access(cloud: Cloud, caller: Caller, type_id: str, project_id: str, *,
+                        add: bool) -> None:
+    """Give (or take back) a project's access to a private type (admin)."""
+    authorize(caller, "volume_extension:volume_type_access:addProjectAccess" if add
+              else "volume_extension:volume_type_access:removeProjectAccess")
+    async with cloud.db.session() as s:
+        row = await get_type(s, type_id)
+        if row.is_public:
+            raise errors.BadRequest("Invalid volume type: Type access modification is not "
+                                    "applicable to public volume type.")
+        present = project_id in row.access_projects
+        if add and present:
+            raise errors.Conflict(f"Volume type access for {type_id} / {project_id} "
+                                  "combination already exists.")
+        if not add and not present:
+            raise errors.NotFound(f"Volume type access not found for {type_id} / "
+                                  f"{project_id} combination.")
+        row.access_projects = ([*row.access_projects, project_id] if add else
+                               [p for p in row.access_projects if p != project_id])

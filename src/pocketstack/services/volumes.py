@@ -267,6 +267,9 @@ async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> V
         size = _check_size(fields, source)
         type_row = await volume_types.find_type(
             s, fields.volume_type if fields.volume_type is not None else source.volume_type_id)
+        if not caller.is_admin and not volume_types.usable(type_row, caller):
+            raise errors.NotFound(f"Volume type with name {fields.volume_type} could not be "
+                                  "found.")
         if fields.availability_zone not in (None, "nova"):
             raise invalid_input(f"Availability zone '{fields.availability_zone}' is invalid.")
         await volume_quotas.reserve(s, project_id, volumes=1, gigabytes=size)

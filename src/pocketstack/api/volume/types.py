@@ -1,5 +1,5 @@
-"""Block Storage API v3: volume types (list, show, default; create, update, delete for admins)
-and their extra specs."""
+"""Block Storage API v3: volume types (list, show, default; create, update, delete for admins),
+their extra specs and, for private types, project access."""
 
 from __future__ import annotations
 
@@ -110,12 +110,36 @@ async def delete_extra_spec(ctx: Ctx) -> Response:
     return empty(202)
 
 
+async def list_type_access(ctx: Ctx) -> Response:
+    type_id = ctx.params["type_id"]
+    projects = await volume_types.list_access(ctx.cloud, ctx.caller, type_id)
+    return json_response({"volume_type_access": [
+        {"volume_type_id": type_id, "project_id": project} for project in projects]})
+
+
+async def type_action(ctx: Ctx) -> Response:
+    """addProjectAccess and removeProjectAccess (admin)."""
+    body = await ctx.json_object()
+    if len(body) != 1 or next(iter(body)) not in ("addProjectAccess", "removeProjectAccess"):
+        raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
+    name, inner = next(iter(body.items()))
+    project = inner.get("project") if isinstance(inner, dict) else None
+    if not isinstance(project, str) or not project:
+        raise errors.BadRequest(f"Invalid input for field/attribute {name}. "
+                                "'project' is a required property")
+    await volume_types.change_access(ctx.cloud, ctx.caller, ctx.params["type_id"], project,
+                                     add=name == "addProjectAccess")
+    return empty(202)
+
+
 ROUTES: list[Route] = [
     Route("GET", "/types", list_types),
     Route("POST", "/types", create_type),
     Route("GET", "/types/{type_id}", show_type),
     Route("PUT", "/types/{type_id}", update_type),
     Route("DELETE", "/types/{type_id}", delete_type),
+    Route("POST", "/types/{type_id}/action", type_action),
+    Route("GET", "/types/{type_id}/os-volume-type-access", list_type_access),
     Route("GET", "/types/{type_id}/extra_specs", list_extra_specs),
     Route("POST", "/types/{type_id}/extra_specs", create_extra_specs),
     Route("GET", "/types/{type_id}/extra_specs/{key}", show_extra_spec),

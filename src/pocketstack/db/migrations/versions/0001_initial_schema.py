@@ -459,6 +459,7 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('is_public', sa.Boolean(), nullable=False),
     sa.Column('extra_specs', sa.JSON(), nullable=False),
+    sa.Column('access_projects', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
