@@ -74,6 +74,9 @@ def test_snapshot_lifecycle_and_metadata(member: Api, cloud: LiveCloud) -> None:
     path = v3(member, f"/snapshots/{snapshot['id']}")
     listed = member.get(v3(member, "/snapshots")).json()["snapshots"]
     assert [s["id"] for s in listed] == [snapshot["id"]]
+    by_meta = member.get(v3(member, "/snapshots?metadata={'k': 'v'}")).json()["snapshots"]
+    assert [s["id"] for s in by_meta] == [snapshot["id"]]
+    assert member.get(v3(member, '/snapshots?metadata={"k": "x"}')).json()["snapshots"] == []
     detail = member.get(v3(member, f"/snapshots/detail?volume_id={volume['id']}")).json()
     assert detail["snapshots"][0]["os-extended-snapshot-attributes:project_id"] == \
         member.project_id

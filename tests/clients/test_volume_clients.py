@@ -29,6 +29,9 @@ def test_openstack_volume_commands(cloud: LiveCloud) -> None:
                   fmt=False)
     shown = run_openstack(cloud, "volume", "show", name + "-x")
     assert "k" in str(shown["properties"])
+    by_property = run_openstack(cloud, "volume", "list", "--property", "k=v")
+    assert [v["Name"] for v in by_property] == [name + "-x"]
+    assert run_openstack(cloud, "volume", "list", "--property", "k=w") == []
     snap = run_openstack(cloud, "volume", "snapshot", "create", "--volume", name + "-x",
                          name + "-s")
     assert snap["status"] == "available"

@@ -17,7 +17,7 @@ from pocketstack.services import volume_quotas, volume_store
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
-from pocketstack.services.volumes import get_volume, invalid_volume, page
+from pocketstack.services.volumes import get_volume, invalid_volume, metadata_filter, page
 from pocketstack.timeutil import utcnow
 
 
@@ -77,10 +77,23 @@ async def list_snapshots(cloud: Cloud, caller: Caller, filters: dict[str, str], 
             statement = statement.where(VolumeSnapshotRow.project_id == caller.project_id)
         rows = (await s.scalars(statement.order_by(VolumeSnapshotRow.created_at.desc(),
                                                    VolumeSnapshotRow.id.desc()))).all()
-    found = [row for row in rows
-             if all(str(getattr(row, key, "")) == value for key, value in filters.items())]
+    found = [row for row in rows if _matches(row, filters)]
     result: list[VolumeSnapshotRow] = page(found, marker, offset, limit)
     return result
+
+
+def _matches(row: VolumeSnapshotRow, filters: dict[str, str]) -> bool:
+    for key, wanted in filters.items():
+        if key == "metadata":
+            if any(row.metadata_.get(k) != v for k, v in metadata_filter(wanted).items()):
+                return False
+        elif key.endswith("~"):
+            value = getattr(row, key[:-1], None)
+            if value is None or wanted.lower() not in str(value).lower():
+                return False
+        elif str(getattr(row, key, "")) != wanted:
+            return False
+    return True
 
 
 async def show_snapshot(cloud: Cloud, caller: Caller, snapshot_id: str) -> VolumeSnapshotRow:

@@ -8,6 +8,7 @@ a record nor a file. Actions (extend, bootable, status) are in `services.volume_
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import uuid
@@ -100,11 +101,16 @@ SORT_KEYS = {"id": "id", "name": "name", "display_name": "name", "status": "stat
              "availability_zone": "availability_zone", "bootable": "bootable"}
 
 
-def _metadata_filter(text: str) -> dict[str, str]:
+def metadata_filter(text: str) -> dict[str, str]:
+    """A `metadata` query value: JSON, or a Python literal as cinderclient sends it (Cinder
+    reads it with ast.literal_eval)."""
     try:
         value = json.loads(text)
     except ValueError:
-        value = None
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            value = None
     if not isinstance(value, dict):
         raise invalid_input(f"Invalid metadata filter: {text}")
     return {str(k): str(v) for k, v in value.items()}
@@ -117,7 +123,7 @@ def _truthy(text: str) -> bool:
 def _matches(row: VolumeRow, filters: dict[str, str]) -> bool:
     for key, wanted in filters.items():
         if key == "metadata":
-            metadata = _metadata_filter(wanted)
+            metadata = metadata_filter(wanted)
             if any(row.metadata_.get(k) != v for k, v in metadata.items()):
                 return False
         elif key == "bootable":
