@@ -202,3 +202,14 @@ def test_extend_in_use_from_3_42(member: Api, admin: Api) -> None:
 def test_availability_zones(member: Api) -> None:
     assert member.get(v3(member, "/os-availability-zone")).json() == {"availabilityZoneInfo": [
         {"zoneName": "nova", "zoneState": {"available": True}}]}
+
+
+def test_summary_from_3_12(member: Api) -> None:
+    create(member, size=2, metadata={"tier": "gold"})
+    create(member, size=3, metadata={"tier": "silver"})
+    summary = v3(member, "/volumes/summary")
+    fault(member.get(summary), 404, "itemNotFound")
+    at_12 = member.get(summary, headers={"OpenStack-API-Version": "volume 3.12"}).json()
+    assert at_12 == {"volume-summary": {"total_count": 2, "total_size": 5}}
+    at_36 = member.get(summary, headers={"OpenStack-API-Version": "volume 3.36"}).json()
+    assert sorted(at_36["volume-summary"]["metadata"]["tier"]) == ["gold", "silver"]

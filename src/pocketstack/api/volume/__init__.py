@@ -32,5 +32,7 @@ ROUTES: list[Route] = [
 
 def project_free(routes: list[Route]) -> list[Route]:
     """The routes as served without a project id in the URL (3.67 and later)."""
-    return [dataclasses.replace(route, versions=(PROJECT_ID_OPTIONAL.since, MAX_VERSION))
+    return [dataclasses.replace(route, versions=(max(route.versions[0],
+                                                     PROJECT_ID_OPTIONAL.since),
+                                                 min(route.versions[1], MAX_VERSION)))
             for route in routes]

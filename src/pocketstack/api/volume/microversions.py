@@ -76,6 +76,8 @@ class Change:
 GROUP_VOLUME = Change(parse("3.13"), "volume detail shows group_id")
 VOLUME_DETAIL_PROVIDER_ID = Change(parse("3.21"), "volume detail shows provider_id (admin)")
 SNAPSHOT_LIST_USER_ID = Change(parse("3.41"), "snapshot detail shows user_id")
+VOLUME_SUMMARY = Change(parse("3.12"), "GET /volumes/summary")
+VOLUME_SUMMARY_METADATA = Change(parse("3.36"), "the volume summary shows distinct metadata")
 GROUP_SNAPSHOTS = Change(parse("3.14"), "snapshot detail shows group_snapshot_id")
 SUPPORT_COUNT_INFO = Change(parse("3.45"), "lists answer `count` with with_count=true")
 SHARED_TARGETS = Change(parse("3.48"), "volume detail shows shared_targets and service_uuid")
@@ -87,7 +89,7 @@ VOLUME_EXTEND_INUSE = Change(parse("3.42"), "os-extend grows an in-use volume")
 VOLUME_DELETE_FORCE = Change(parse("3.23"), "volume delete takes force=true (admin)")
 PROJECT_ID_OPTIONAL = Change(parse("3.67"), "the project id in the URL is optional")
 
-CHANGES = (GROUP_VOLUME, GROUP_SNAPSHOTS, VOLUME_DETAIL_PROVIDER_ID, SNAPSHOT_LIST_USER_ID,
+CHANGES = (VOLUME_SUMMARY, GROUP_VOLUME, GROUP_SNAPSHOTS, VOLUME_SUMMARY_METADATA, VOLUME_DETAIL_PROVIDER_ID, SNAPSHOT_LIST_USER_ID,
            SUPPORT_COUNT_INFO, SHARED_TARGETS, VOLUME_CLUSTER_NAME, VOLUME_TYPE_ID_IN_DETAIL,
            VOLUME_EXTEND_INUSE, VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE)
 

@@ -83,6 +83,24 @@ async def list_volumes_detail(ctx: Ctx) -> Response:
     return await _list(ctx, detail=True)
 
 
+async def show_summary(ctx: Ctx) -> Response:
+    """Count and total size of the volumes a list would show (3.12); with 3.36 the distinct
+    values of each metadata key."""
+    query = VolumeQuery(filters=common.filters(ctx, FILTERS), sort=[],
+                        all_tenants=common.truthy(ctx.query.get("all_tenants")))
+    found, count = await volumes.list_volumes(ctx.cloud, ctx.caller, query)
+    summary: dict[str, Any] = {"total_count": count,
+                               "total_size": sum(volume.row.size for volume in found)}
+    if mv.at(ctx.version, mv.VOLUME_SUMMARY_METADATA):
+        distinct: dict[str, list[str]] = {}
+        for volume in found:
+            for key, value in volume.row.metadata_.items():
+                if value not in distinct.setdefault(key, []):
+                    distinct[key].append(value)
+        summary["metadata"] = distinct
+    return json_response({"volume-summary": summary})
+
+
 async def create_volume(ctx: Ctx) -> Response:
     fields = volume_fields(await common.body_object(ctx, "volume"))
     volume = await volumes.create_volume(ctx.cloud, ctx.caller, fields)
@@ -171,6 +189,8 @@ ROUTES: list[Route] = [
     Route("GET", "/volumes", list_volumes),
     Route("POST", "/volumes", create_volume),
     Route("GET", "/volumes/detail", list_volumes_detail),
+    Route("GET", "/volumes/summary", show_summary,
+          versions=(mv.VOLUME_SUMMARY.since, mv.MAX_VERSION)),
     Route("GET", "/volumes/{volume_id}", show_volume),
     Route("PUT", "/volumes/{volume_id}", update_volume),
     Route("DELETE", "/volumes/{volume_id}", delete_volume),
