@@ -235,3 +235,25 @@ def test_private_type_access(member: Api, admin: Api) -> None:
     fault(admin.get(v3(admin, f"/types/{default}/os-volume-type-access")), 404, "itemNotFound")
     fault(admin.post(v3(admin, f"/types/{default}/action"), json=add), 400, "badRequest")
     assert admin.delete(v3(admin, f"/types/{private['id']}")).status_code == 202
+
+
+def test_per_type_quotas(member: Api, admin: Api) -> None:
+    kind = make_type(admin)
+    name = kind["name"]
+    quota_path = f"/volume/v3/{admin.project_id}/os-quota-sets/{member.project_id}"
+    shown = member.get(v3(member, f"/os-quota-sets/{member.project_id}")).json()["quota_set"]
+    assert shown[f"volumes_{name}"] == -1 and shown["gigabytes___DEFAULT__"] == -1
+    resp = admin.put(quota_path, json={"quota_set": {f"volumes_{name}": 1}})
+    assert resp.status_code == 200, resp.text
+    volume = create(member, volume_type=name, size=2)
+    message = fault(member.post(v3(member, "/volumes"), json={"volume": {
+        "size": 1, "volume_type": name}}), 413, "overLimit")
+    assert message == f"Maximum number of volumes allowed (1) exceeded for quota 'volumes_{name}'."
+    create(member)  # the default type has no such limit
+    usage = member.get(v3(member, f"/os-quota-sets/{member.project_id}?usage=true")).json()[
+        "quota_set"]
+    assert usage[f"volumes_{name}"]["in_use"] == 1 and usage[f"gigabytes_{name}"]["in_use"] == 2
+    assert usage["volumes___DEFAULT__"]["in_use"] == 1 and usage["volumes"]["in_use"] == 2
+    assert member.delete(v3(member, f"/volumes/{volume['id']}")).status_code == 202
+    assert admin.delete(quota_path).status_code == 200
+    assert admin.delete(v3(admin, f"/types/{kind['id']}")).status_code == 202

@@ -30,7 +30,8 @@ async def extend_volume(cloud: Cloud, caller: Caller, volume_id: str, new_size: 
             # Cinder formats its expected-values dict into the message.
             raise invalid_volume(f"Volume {row.id} status must be '{{'status': '{expected}'}}' "
                                  f"to extend, currently {row.status}.")
-        await volume_quotas.reserve(s, row.project_id, gigabytes=new_size - row.size)
+        await volume_quotas.reserve(s, row.project_id, gigabytes=new_size - row.size,
+                                    volume_type_id=row.volume_type_id)
         await asyncio.to_thread(volume_store.grow, cloud.settings.data_dir, row.location,
                                 new_size)
         row.size = new_size

@@ -4,16 +4,17 @@ sizes, as Cinder counts them) and snapshots, checked inside the transaction that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import VolumeQuotaRow, VolumeRow, VolumeSnapshotRow
+from pocketstack.db.models import VolumeQuotaRow, VolumeRow, VolumeSnapshotRow, VolumeTypeRow
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
+from pocketstack.services.volume_types import DEFAULT_TYPE_NAME, type_names
 
 # Cinder's defaults (cinder/quota.py quota_* options); -1 is unlimited.
 DEFAULTS: dict[str, int] = {
@@ -22,38 +23,80 @@ DEFAULTS: dict[str, int] = {
 }
 
 
+PER_TYPE_RESOURCES = ("volumes", "gigabytes", "snapshots")
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """What a project uses: totals, and per volume type name (`volumes_<type>` etc.)."""
+
     volumes: int
     gigabytes: int
     snapshots: int
+    by_type: dict[str, int] = field(default_factory=dict)
 
     def of(self, resource: str) -> int:
-        return {"volumes": self.volumes, "gigabytes": self.gigabytes,
-                "snapshots": self.snapshots}.get(resource, 0)
+        totals = {"volumes": self.volumes, "gigabytes": self.gigabytes,
+                  "snapshots": self.snapshots}
+        return totals.get(resource, self.by_type.get(resource, 0))
+
+
+async def _type_names(s: AsyncSession) -> list[str]:
+    rows = (await s.scalars(select(VolumeTypeRow.name).where(
+        VolumeTypeRow.deleted.is_(False)).order_by(VolumeTypeRow.name))).all()
+    return sorted({*rows, DEFAULT_TYPE_NAME})
+
+
+async def default_limits(s: AsyncSession) -> dict[str, int]:
+    """Cinder's defaults, with the unlimited per-type quotas of every volume type."""
+    per_type = {f"{resource}_{name}": -1 for name in await _type_names(s)
+                for resource in PER_TYPE_RESOURCES}
+    return {**DEFAULTS, **per_type}
 
 
 async def limits_of(s: AsyncSession, project_id: str) -> dict[str, int]:
     rows = (await s.scalars(select(VolumeQuotaRow).where(
         VolumeQuotaRow.project_id == project_id))).all()
-    return {**DEFAULTS, **{row.resource: row.hard_limit for row in rows}}
+    return {**await default_limits(s), **{row.resource: row.hard_limit for row in rows}}
 
 
 async def usage_of(s: AsyncSession, project_id: str) -> Usage:
-    volumes = (await s.execute(select(func.count(), func.coalesce(func.sum(VolumeRow.size), 0))
-                               .where(VolumeRow.project_id == project_id,
-                                      VolumeRow.deleted.is_(False)))).one()
+    volumes = (await s.execute(
+        select(VolumeTypeRow.name, func.count(), func.coalesce(func.sum(VolumeRow.size), 0))
+        .join(VolumeTypeRow, VolumeTypeRow.id == VolumeRow.volume_type_id, isouter=True)
+        .where(VolumeRow.project_id == project_id, VolumeRow.deleted.is_(False))
+        .group_by(VolumeTypeRow.name))).all()
     snapshots = (await s.execute(
-        select(func.count(), func.coalesce(func.sum(VolumeSnapshotRow.size), 0))
+        select(VolumeTypeRow.name, func.count(),
+               func.coalesce(func.sum(VolumeSnapshotRow.size), 0))
+        .join(VolumeRow, VolumeRow.id == VolumeSnapshotRow.volume_id)
+        .join(VolumeTypeRow, VolumeTypeRow.id == VolumeRow.volume_type_id, isouter=True)
         .where(VolumeSnapshotRow.project_id == project_id,
-               VolumeSnapshotRow.deleted.is_(False)))).one()
-    return Usage(int(volumes[0]), int(volumes[1]) + int(snapshots[1]), int(snapshots[0]))
+               VolumeSnapshotRow.deleted.is_(False))
+        .group_by(VolumeTypeRow.name))).all()
+    by_type: dict[str, int] = {}
+    for kind, rows in (("volumes", volumes), ("snapshots", snapshots)):
+        for name, count, size in rows:
+            name = name or DEFAULT_TYPE_NAME
+            by_type[f"{kind}_{name}"] = by_type.get(f"{kind}_{name}", 0) + int(count)
+            by_type[f"gigabytes_{name}"] = by_type.get(f"gigabytes_{name}", 0) + int(size)
+    return Usage(sum(int(row[1]) for row in volumes),
+                 sum(int(row[2]) for row in (*volumes, *snapshots)),
+                 sum(int(row[1]) for row in snapshots), by_type)
+
+
+def _over(resource: str, limits: dict[str, int], usage: Usage, wanted: int) -> bool:
+    limit = limits.get(resource, -1)
+    return bool(wanted) and 0 <= limit < usage.of(resource) + wanted
 
 
 async def reserve(s: AsyncSession, project_id: str, *, volumes: int = 0, snapshots: int = 0,
-                  gigabytes: int = 0) -> None:
-    """Return if the project may add these amounts; else OverLimit 413 as Cinder words it.
-    Called in the transaction that then adds the rows."""
+                  gigabytes: int = 0, volume_type_id: str | None = None) -> None:
+    """Return if the project may add these amounts (of volumes of that type: its per-type
+    quotas too); else OverLimit 413 as Cinder words it. Called in the transaction that then
+    adds the rows."""
+    type_name = (await type_names(s, {volume_type_id})).get(volume_type_id) \
+        if volume_type_id else None
     limits = await limits_of(s, project_id)
     usage = await usage_of(s, project_id)
     per_volume = limits["per_volume_gigabytes"]
@@ -61,18 +104,27 @@ async def reserve(s: AsyncSession, project_id: str, *, volumes: int = 0, snapsho
         raise errors.OverLimit(f"Requested volume size {gigabytes}G is larger than maximum "
                                f"allowed limit {per_volume}G.", code=413,
                                headers={"Retry-After": "0"})
-    if gigabytes and 0 <= limits["gigabytes"] < usage.gigabytes + gigabytes:
-        raise errors.OverLimit(
-            f"Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
-            f"{gigabytes}G, quota is {limits['gigabytes']}G and {usage.gigabytes}G has been "
-            "consumed.", code=413, headers={"Retry-After": "0"})
-    if volumes and 0 <= limits["volumes"] < usage.volumes + volumes:
-        raise errors.OverLimit(f"Maximum number of volumes allowed ({limits['volumes']}) "
-                               "exceeded for quota 'volumes'.", code=413,
-                               headers={"Retry-After": "0"})
-    if snapshots and 0 <= limits["snapshots"] < usage.snapshots + snapshots:
-        raise errors.OverLimit(f"Maximum number of snapshots allowed ({limits['snapshots']}) "
-                               "exceeded", code=413, headers={"Retry-After": "0"})
+    suffix = f"_{type_name}" if type_name else ""
+    for name in ("gigabytes", *(["gigabytes" + suffix] if suffix else [])):
+        if _over(name, limits, usage, gigabytes):
+            raise errors.OverLimit(
+                f"Requested volume or snapshot exceeds allowed {name} quota. Requested "
+                f"{gigabytes}G, quota is {limits[name]}G and {usage.of(name)}G has been "
+                "consumed.", code=413, headers={"Retry-After": "0"})
+    for name in ("volumes", *(["volumes" + suffix] if suffix else [])):
+        if _over(name, limits, usage, volumes):
+            raise errors.OverLimit(f"Maximum number of volumes allowed ({limits[name]}) "
+                                   f"exceeded for quota '{name}'.", code=413,
+                                   headers={"Retry-After": "0"})
+    for name in ("snapshots", *(["snapshots" + suffix] if suffix else [])):
+        if _over(name, limits, usage, snapshots):
+            raise errors.OverLimit(f"Maximum number of snapshots allowed ({limits[name]}) "
+                                   "exceeded", code=413, headers={"Retry-After": "0"})
+
+
+async def show_defaults(cloud: Cloud, caller: Caller) -> dict[str, int]:
+    async with cloud.db.reader() as s:
+        return await default_limits(s)
 
 
 async def absolute_limits(cloud: Cloud, caller: Caller) -> tuple[dict[str, int], Usage]:
@@ -95,6 +147,10 @@ async def update_quotas(cloud: Cloud, caller: Caller, project_id: str,
     """Set limits (admin); a limit below what is in use is refused (400), as Cinder does."""
     authorize(caller, "volume_extension:quotas:update")
     async with cloud.db.session() as s:
+        known = await default_limits(s)
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise errors.BadRequest(f"Bad key(s) in quota set: {', '.join(unknown)}")
         usage = await usage_of(s, project_id)
         for resource, limit in changes.items():
             if limit != -1 and limit < usage.of(resource):

@@ -52,7 +52,8 @@ async def create_snapshot(cloud: Cloud, caller: Caller, fields: SnapshotFields) 
         if volume.status not in allowed:
             raise invalid_volume(f"Volume {volume.id} status must be available, but current "
                                  f"status is: {volume.status}.")
-        await volume_quotas.reserve(s, volume.project_id, snapshots=1, gigabytes=volume.size)
+        await volume_quotas.reserve(s, volume.project_id, snapshots=1, gigabytes=volume.size,
+                                    volume_type_id=volume.volume_type_id)
         snapshot_id = str(uuid.uuid4())
         row = VolumeSnapshotRow(
             id=snapshot_id, project_id=volume.project_id, user_id=caller.user_id,

@@ -278,7 +278,8 @@ async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> V
                                   "found.")
         if fields.availability_zone not in (None, "nova"):
             raise invalid_input(f"Availability zone '{fields.availability_zone}' is invalid.")
-        await volume_quotas.reserve(s, project_id, volumes=1, gigabytes=size)
+        await volume_quotas.reserve(s, project_id, volumes=1, gigabytes=size,
+                                    volume_type_id=type_row.id)
         volume_id = str(uuid.uuid4())
         location = volume_store.volume_location(volume_id)
         row = VolumeRow(

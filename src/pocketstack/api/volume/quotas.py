@@ -12,10 +12,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
 from pocketstack.services import volume_quotas
-from pocketstack.services.volume_quotas import DEFAULTS, Usage
-
-# Cinder's per-type quotas of the default type, shown beside the totals (-1: unlimited).
-PER_TYPE = ("gigabytes___DEFAULT__", "snapshots___DEFAULT__", "volumes___DEFAULT__")
+from pocketstack.services.volume_quotas import Usage
 
 
 async def show_limits(ctx: Ctx) -> Response:
@@ -30,7 +27,7 @@ async def show_limits(ctx: Ctx) -> Response:
 
 def _quota_set(project_id: str, limits: dict[str, int], usage: Usage | None) -> dict[str, Any]:
     body: dict[str, Any] = {"id": project_id}
-    for resource, limit in {**limits, **dict.fromkeys(PER_TYPE, -1)}.items():
+    for resource, limit in sorted(limits.items()):
         if usage is None:
             body[resource] = limit
         else:
@@ -47,7 +44,8 @@ async def show_quotas(ctx: Ctx) -> Response:
 
 
 async def show_default_quotas(ctx: Ctx) -> Response:
-    return json_response({"quota_set": _quota_set(ctx.params["target_project_id"], DEFAULTS,
+    defaults = await volume_quotas.show_defaults(ctx.cloud, ctx.caller)
+    return json_response({"quota_set": _quota_set(ctx.params["target_project_id"], defaults,
                                                   None)})
 
 
@@ -57,8 +55,6 @@ async def update_quotas(ctx: Ctx) -> Response:
     for key, value in body.items():
         if key in ("tenant_id", "id"):
             continue
-        if key not in DEFAULTS and key not in PER_TYPE:
-            raise errors.BadRequest(f"Bad key(s) in quota set: {key}")
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise errors.BadRequest(f"Invalid input received: Quota '{key}' must be an integer.")
         try:
@@ -69,8 +65,7 @@ async def update_quotas(ctx: Ctx) -> Response:
         if limit < -1:
             raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
                                     "must be greater than or equal to -1.")
-        if key in DEFAULTS:
-            changes[key] = limit
+        changes[key] = limit
     project_id = ctx.params["target_project_id"]
     limits = await volume_quotas.update_quotas(ctx.cloud, ctx.caller, project_id, changes)
     body = _quota_set(project_id, limits, None)
