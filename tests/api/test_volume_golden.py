@@ -53,6 +53,9 @@ def test_volume_shapes(admin: Api) -> None:
         "volume_id": volume_id, "name": "snap-001", "description": "Daily backup",
         "metadata": {"key": "v3"}}}, headers=LATEST)
     assert_matches("snapshot_show_v3.65.json", snapshot.json())
+    assert_matches("snapshots_list.json", admin.get(root + "/snapshots", headers=LATEST).json())
+    assert_matches("snapshots_list_detail_v3.65.json",
+                   admin.get(root + "/snapshots/detail", headers=LATEST).json())
     assert admin.delete(f"{root}/snapshots/{snapshot.json()['snapshot']['id']}").status_code == 202
     assert admin.delete(f"{root}/volumes/{volume_id}").status_code == 202
 

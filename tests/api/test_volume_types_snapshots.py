@@ -74,6 +74,15 @@ def test_snapshot_lifecycle_and_metadata(member: Api, cloud: LiveCloud) -> None:
     path = v3(member, f"/snapshots/{snapshot['id']}")
     listed = member.get(v3(member, "/snapshots")).json()["snapshots"]
     assert [s["id"] for s in listed] == [snapshot["id"]]
+    second = member.post(v3(member, "/snapshots"), json={"snapshot": {
+        "volume_id": volume["id"]}}).json()["snapshot"]
+    first_page = member.get(v3(member, "/snapshots?limit=1&with_count=true"),
+                            headers={"OpenStack-API-Version": "volume 3.45"}).json()
+    assert [s["id"] for s in first_page["snapshots"]] == [second["id"]]
+    assert first_page["count"] == 2 and first_page["snapshots_links"][0]["rel"] == "next"
+    rest = member.get(v3(member, f"/snapshots?marker={second['id']}")).json()["snapshots"]
+    assert [s["id"] for s in rest] == [snapshot["id"]]
+    assert member.delete(v3(member, f"/snapshots/{second['id']}")).status_code == 202
     by_meta = member.get(v3(member, "/snapshots?metadata={'k': 'v'}")).json()["snapshots"]
     assert [s["id"] for s in by_meta] == [snapshot["id"]]
     assert member.get(v3(member, '/snapshots?metadata={"k": "x"}')).json()["snapshots"] == []

@@ -71,7 +71,9 @@ async def create_snapshot(cloud: Cloud, caller: Caller, fields: SnapshotFields) 
 
 async def list_snapshots(cloud: Cloud, caller: Caller, filters: dict[str, str], *,
                          all_tenants: bool, limit: int | None, marker: str | None,
-                         offset: int) -> list[VolumeSnapshotRow]:
+                         offset: int) -> tuple[list[VolumeSnapshotRow], int]:
+    """A page of the caller's snapshots (every project's with all_tenants, admin only), and
+    how many match before paging."""
     async with cloud.db.reader() as s:
         statement = select(VolumeSnapshotRow).where(VolumeSnapshotRow.deleted.is_(False))
         if not (all_tenants and caller.is_admin):
@@ -80,7 +82,7 @@ async def list_snapshots(cloud: Cloud, caller: Caller, filters: dict[str, str], 
                                                    VolumeSnapshotRow.id.desc()))).all()
     found = [row for row in rows if _matches(row, filters)]
     result: list[VolumeSnapshotRow] = page(found, marker, offset, limit)
-    return result
+    return result, len(found)
 
 
 def _matches(row: VolumeSnapshotRow, filters: dict[str, str]) -> bool:

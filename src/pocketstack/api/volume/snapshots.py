@@ -11,7 +11,8 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
-from pocketstack.api.volume.views import snapshot_view
+from pocketstack.api.volume import microversions as mv
+from pocketstack.api.volume.views import snapshot_summary, snapshot_view
 from pocketstack.services import volume_snapshots
 from pocketstack.services.volume_snapshots import SnapshotFields
 
@@ -21,14 +22,17 @@ FILTERS = ("name", "status", "volume_id", "project_id", "metadata")
 async def _list(ctx: Ctx, *, detail: bool) -> Response:
     limit, marker, offset = common.paging(ctx)
     filters = common.filters(ctx, FILTERS)
-    rows = await volume_snapshots.list_snapshots(
+    rows, count = await volume_snapshots.list_snapshots(
         ctx.cloud, ctx.caller, filters, all_tenants=common.truthy(ctx.query.get("all_tenants")),
         limit=limit, marker=marker, offset=offset)
-    views = [snapshot_view(ctx, row) for row in rows]
-    if not detail:
-        views = [{k: v for k, v in view.items() if not k.startswith("os-extended")}
-                 for view in views]
-    return json_response({"snapshots": views})
+    body: dict[str, Any] = {"snapshots": [snapshot_view(ctx, row) if detail
+                                          else snapshot_summary(row) for row in rows]}
+    if rows and len(rows) == limit:
+        body["snapshots_links"] = common.next_link(
+            ctx, "snapshots/detail" if detail else "snapshots", rows[-1].id, limit)
+    if mv.at(ctx.version, mv.SUPPORT_COUNT_INFO) and common.truthy(ctx.query.get("with_count")):
+        body["count"] = count
+    return json_response(body)
 
 
 async def list_snapshots(ctx: Ctx) -> Response:
