@@ -213,3 +213,12 @@ def test_summary_from_3_12(member: Api) -> None:
     assert at_12 == {"volume-summary": {"total_count": 2, "total_size": 5}}
     at_36 = member.get(summary, headers={"OpenStack-API-Version": "volume 3.36"}).json()
     assert sorted(at_36["volume-summary"]["metadata"]["tier"]) == ["gold", "silver"]
+
+
+def test_extensions_name_what_is_served(member: Api) -> None:
+    extensions = member.get(v3(member, "/extensions")).json()["extensions"]
+    aliases = {e["alias"] for e in extensions}
+    assert {"os-volume-actions", "os-types-manage", "os-quota-sets"} <= aliases
+    assert "backups" not in aliases
+    assert all(set(e) == {"alias", "description", "links", "name", "updated"}
+               for e in extensions)

@@ -100,3 +100,8 @@ def test_cinderclient_v3(cloud: LiveCloud, member: Api) -> None:
     assert cinder.volumes.get(volume.id).size == 2
     cinder.volumes.delete(volume)
     assert cinder.volumes.list() == []
+
+
+def test_openstack_extension_list_volume(cloud: LiveCloud) -> None:
+    aliases = {e["Alias"] for e in run_openstack(cloud, "extension", "list", "--volume")}
+    assert "os-volume-actions" in aliases

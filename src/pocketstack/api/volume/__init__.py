@@ -9,6 +9,7 @@ import dataclasses
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import (
     availability_zones,
+    extensions,
     quotas,
     snapshots,
     types,
@@ -27,6 +28,7 @@ ROUTES: list[Route] = [
     *snapshots.ROUTES,
     *quotas.ROUTES,
     *availability_zones.ROUTES,
+    *extensions.ROUTES,
 ]
 
 
