@@ -30,6 +30,8 @@ def test_default_type_listed_shown_and_kept(member: Api, admin: Api) -> None:
 
 def test_type_admin_writes_and_extra_specs(member: Api, admin: Api) -> None:
     fault(member.post(v3(member, "/types"), json={"volume_type": {"name": "x"}}), 403, "forbidden")
+    fault(admin.post(v3(admin, "/types"), json={"volume_type": {
+        "name": "nested", "extra_specs": {"a": {"b": "c"}}}}), 400, "badRequest")
     made = make_type(admin, description="fast", extra_specs={"a": "1"})
     assert made["extra_specs"] == {"a": "1"} and made["is_public"] is True
     fault(admin.post(v3(admin, "/types"), json={"volume_type": {"name": made["name"]}}), 409,
@@ -154,6 +156,7 @@ def test_limits_and_quota_enforcement(member: Api, admin: Api) -> None:
     assert usage["volumes"] == {"limit": 2, "in_use": 2, "reserved": 0}
     fault(admin.put(quota_path, json={"quota_set": {"volumes": 1}}), 400, "badRequest")
     fault(admin.put(quota_path, json={"quota_set": {"colour": 1}}), 400, "badRequest")
+    fault(admin.put(quota_path, json={"quota_set": {"volumes": 2**40}}), 400, "badRequest")
     defaults = member.get(v3(member, f"/os-quota-sets/{project}/defaults")).json()["quota_set"]
     assert defaults["volumes"] == 10
     assert admin.delete(quota_path).status_code == 200

@@ -222,3 +222,18 @@ def test_extensions_name_what_is_served(member: Api) -> None:
     assert "backups" not in aliases
     assert all(set(e) == {"alias", "description", "links", "name", "updated"}
                for e in extensions)
+
+
+def test_sizes_beyond_cinders_bound_are_bad_request(member: Api, admin: Api) -> None:
+    quota_path = f"/volume/v3/{admin.project_id}/os-quota-sets/{member.project_id}"
+    assert admin.put(quota_path, json={"quota_set": {"gigabytes": -1}}).status_code == 200
+    for huge in (2**31, 2**40, 10**30):
+        fault(member.post(v3(member, "/volumes"), json={"volume": {"size": huge}}), 400,
+              "badRequest")
+    assert member.get(v3(member, "/volumes")).json()["volumes"] == []
+    volume = create(member)
+    for huge in (2**31, 10**30):
+        fault(member.post(v3(member, f"/volumes/{volume['id']}/action"),
+                          json={"os-extend": {"new_size": huge}}), 400, "badRequest")
+    assert member.get(v3(member, f"/volumes/{volume['id']}")).json()["volume"]["size"] == 1
+    assert admin.delete(quota_path).status_code == 200

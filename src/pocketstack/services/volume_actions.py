@@ -10,7 +10,13 @@ from pocketstack.services import volume_quotas, volume_store, volume_types
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
-from pocketstack.services.volumes import STATUSES, get_volume, invalid_input, invalid_volume
+from pocketstack.services.volumes import (
+    STATUSES,
+    get_volume,
+    invalid_input,
+    invalid_volume,
+    unstorable,
+)
 from pocketstack.timeutil import utcnow
 
 ATTACH_STATUSES = ("attached", "detached")
@@ -32,8 +38,11 @@ async def extend_volume(cloud: Cloud, caller: Caller, volume_id: str, new_size: 
                                  f"to extend, currently {row.status}.")
         await volume_quotas.reserve(s, row.project_id, gigabytes=new_size - row.size,
                                     volume_type_id=row.volume_type_id)
-        await asyncio.to_thread(volume_store.grow, cloud.settings.data_dir, row.location,
-                                new_size)
+        try:
+            await asyncio.to_thread(volume_store.grow, cloud.settings.data_dir, row.location,
+                                    new_size)
+        except volume_store.StoreError as exc:
+            raise unstorable(new_size, str(exc)) from None
         row.size = new_size
         row.updated_at = utcnow()
 

@@ -63,9 +63,14 @@ async def create_snapshot(cloud: Cloud, caller: Caller, fields: SnapshotFields) 
         s.add(row)
         await s.flush()
         data_dir = cloud.settings.data_dir
-        await asyncio.to_thread(volume_store.copy_sparse,
-                                volume_store.path_of(data_dir, volume.location), data_dir,
-                                row.location, volume.size)
+        try:
+            await asyncio.to_thread(volume_store.copy_sparse,
+                                    volume_store.path_of(data_dir, volume.location), data_dir,
+                                    row.location, volume.size)
+        except volume_store.StoreError as exc:
+            await asyncio.to_thread(volume_store.remove, data_dir, row.location)
+            raise errors.BadRequest(f"Invalid snapshot: the storage back-end cannot copy the "
+                                    f"volume: {exc}.") from None
         return row
 
 

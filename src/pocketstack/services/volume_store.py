@@ -11,6 +11,10 @@ GIB = 1024**3
 _CHUNK = 4 * 1024 * 1024
 
 
+class StoreError(Exception):
+    """The file could not be made or grown (e.g. larger than the file system allows)."""
+
+
 def volume_location(volume_id: str) -> str:
     return f"volumes/{volume_id}"
 
@@ -32,9 +36,18 @@ def create_blank(data_dir: Path, location: str, size_gb: int) -> None:
     """A sparse file of `size_gb` GiB (no block is written)."""
     fd = _open_new(path_of(data_dir, location))
     try:
-        os.ftruncate(fd, size_gb * GIB)
+        _truncate(fd, size_gb * GIB)
     finally:
         os.close(fd)
+
+
+def _truncate(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+    except OverflowError:
+        raise StoreError("File too large") from None
+    except OSError as exc:
+        raise StoreError(exc.strerror or str(exc)) from exc
 
 
 def copy_sparse(source: Path, data_dir: Path, location: str, size_gb: int) -> None:
@@ -53,7 +66,7 @@ def copy_sparse(source: Path, data_dir: Path, location: str, size_gb: int) -> No
                         break
                     os.write(fd, chunk)
                     remaining -= len(chunk)
-        os.ftruncate(fd, max(size_gb * GIB, source.stat().st_size))
+        _truncate(fd, max(size_gb * GIB, source.stat().st_size))
     finally:
         os.close(fd)
 
@@ -75,11 +88,12 @@ def _data_regions(fd: int) -> list[tuple[int, int]]:
 
 
 def grow(data_dir: Path, location: str, size_gb: int) -> None:
-    """Extend the file to `size_gb` GiB (sparse); a missing file is made."""
+    """Extend the file to `size_gb` GiB (sparse); a missing file is made. StoreError when the
+    file system refuses the size."""
     path = path_of(data_dir, location)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        os.ftruncate(fd, max(size_gb * GIB, os.fstat(fd).st_size))
+        _truncate(fd, max(size_gb * GIB, os.fstat(fd).st_size))
     finally:
         os.close(fd)
 

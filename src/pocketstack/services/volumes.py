@@ -299,12 +299,22 @@ async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> V
 
 async def _write_data(data_dir: Any, location: str, size: int, source: _Source, *,
                       from_image: bool) -> None:
-    if source.path is None:
-        await asyncio.to_thread(volume_store.create_blank, data_dir, location, size)
-        return
-    origin = (image_store.path_of(data_dir, source.path) if from_image
-              else volume_store.path_of(data_dir, source.path))
-    await asyncio.to_thread(volume_store.copy_sparse, origin, data_dir, location, size)
+    """Make the new volume's file; a refusal of the file system is a 400 (the transaction
+    rolls back, and the partial file is removed)."""
+    try:
+        if source.path is None:
+            await asyncio.to_thread(volume_store.create_blank, data_dir, location, size)
+            return
+        origin = (image_store.path_of(data_dir, source.path) if from_image
+                  else volume_store.path_of(data_dir, source.path))
+        await asyncio.to_thread(volume_store.copy_sparse, origin, data_dir, location, size)
+    except volume_store.StoreError as exc:
+        await asyncio.to_thread(volume_store.remove, data_dir, location)
+        raise unstorable(size, str(exc)) from None
+
+
+def unstorable(size: int, reason: str) -> errors.BadRequest:
+    return invalid_input(f"The storage back-end cannot hold a volume of {size}GB: {reason}.")
 
 
 # --- update and delete ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
+from pocketstack.api.volume.volumes import DB_MAX_INT
 from pocketstack.services import volume_quotas
 from pocketstack.services.volume_quotas import Usage
 
@@ -65,6 +66,9 @@ async def update_quotas(ctx: Ctx) -> Response:
         if limit < -1:
             raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
                                     "must be greater than or equal to -1.")
+        if limit > DB_MAX_INT:
+            raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
+                                    f"must be less than or equal to {DB_MAX_INT}.")
         changes[key] = limit
     project_id = ctx.params["target_project_id"]
     limits = await volume_quotas.update_quotas(ctx.cloud, ctx.caller, project_id, changes)

@@ -17,12 +17,8 @@ from pocketstack.services.volume_types import TypeFields
 
 
 def _specs(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise errors.BadRequest("Invalid input for field/attribute extra_specs. "
-                                f"Value: {value!r}. {value!r} is not of type 'object'")
-    return {str(k): str(v) if not isinstance(v, str) else v
-            for k, v in common.metadata({str(k): str(v) for k, v in value.items()},
-                                        "extra_specs").items()}
+    """Extra specs: keys of 1-255 characters, string values up to 255 (as Cinder's schema)."""
+    return common.metadata(value, "extra_specs")
 
 
 async def list_types(ctx: Ctx) -> Response:

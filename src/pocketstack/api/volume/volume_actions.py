@@ -13,6 +13,7 @@ from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
 from pocketstack.api.volume import microversions as mv
 from pocketstack.api.volume.common import positive_int
+from pocketstack.api.volume.volumes import DB_MAX_INT
 from pocketstack.services import volume_actions, volumes
 
 
@@ -32,6 +33,9 @@ async def _extend(ctx: Ctx, body: dict[str, Any]) -> Response:
         raise errors.BadRequest("Invalid input for field/attribute new_size. Value: "
                                 f"{new_size!r}. It must be an integer")
     size = positive_int(str(new_size), "new_size", zero=False)
+    if size > DB_MAX_INT:
+        raise errors.BadRequest(f"Invalid input for field/attribute new_size. Value: {size}. "
+                                f"{size} is greater than the maximum of {DB_MAX_INT}")
     await volume_actions.extend_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], size,
                                        in_use_allowed=mv.at(ctx.version, mv.VOLUME_EXTEND_INUSE))
     return empty(202)

@@ -15,6 +15,8 @@ from pocketstack.api.volume.views import volume_detail, volume_summary
 from pocketstack.services import volume_actions, volumes
 from pocketstack.services.volumes import VolumeFields, VolumeQuery
 
+# Cinder's schemas bound sizes by its largest database integer (cinder/common/constants.py).
+DB_MAX_INT = 0x7FFFFFFF
 FILTERS = ("name", "status", "metadata", "bootable", "migration_status", "availability_zone",
            "group_id", "size", "created_at", "updated_at", "project_id", "volume_type")
 CREATE_KEYS = {"size", "name", "description", "display_name", "display_description",
@@ -28,7 +30,7 @@ def _size(value: Any) -> int | None:
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= DB_MAX_INT:
         raise errors.BadRequest(f"Invalid input for field/attribute size. Value: {value!r}. "
                                 f"{value!r} is not valid under any of the given schemas")
     return value
