@@ -85,6 +85,14 @@ async def usage_of(s: AsyncSession, project_id: str) -> Usage:
                  sum(int(row[1]) for row in snapshots), by_type)
 
 
+async def _lock_project(s: AsyncSession, project_id: str) -> None:
+    """Serialize one project's block storage quota decisions until the transaction ends: on
+    PostgreSQL a transaction-level advisory lock (SQLite has one writer at a time already)."""
+    if s.get_bind().dialect.name == "postgresql":
+        await s.execute(select(func.pg_advisory_xact_lock(
+            func.hashtextextended("volume-quota:" + project_id, 0))))
+
+
 def _over(resource: str, limits: dict[str, int], usage: Usage, wanted: int) -> bool:
     limit = limits.get(resource, -1)
     return bool(wanted) and 0 <= limit < usage.of(resource) + wanted
@@ -95,6 +103,7 @@ async def reserve(s: AsyncSession, project_id: str, *, volumes: int = 0, snapsho
     """Return if the project may add these amounts (of volumes of that type: its per-type
     quotas too); else OverLimit 413 as Cinder words it. Called in the transaction that then
     adds the rows."""
+    await _lock_project(s, project_id)
     type_name = (await type_names(s, {volume_type_id})).get(volume_type_id) \
         if volume_type_id else None
     limits = await limits_of(s, project_id)

@@ -50,31 +50,30 @@ async def show_default_quotas(ctx: Ctx) -> Response:
                                                   None)})
 
 
+def _limit(key: str, value: Any) -> int:
+    """One quota-set value: an integer from -1 (unlimited) to Cinder's largest."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise errors.BadRequest(f"Invalid input received: Quota '{key}' must be an integer.")
+    try:
+        limit = int(value)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input received: Quota '{key}' must be an "
+                                "integer.") from None
+    if not -1 <= limit <= DB_MAX_INT:
+        raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
+                                f"must be between -1 and {DB_MAX_INT}.")
+    return limit
+
+
 async def update_quotas(ctx: Ctx) -> Response:
     body = await common.body_object(ctx, "quota_set")
-    changes: dict[str, int] = {}
-    for key, value in body.items():
-        if key in ("tenant_id", "id"):
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise errors.BadRequest(f"Invalid input received: Quota '{key}' must be an integer.")
-        try:
-            limit = int(value)
-        except ValueError:
-            raise errors.BadRequest(f"Invalid input received: Quota '{key}' must be an "
-                                    "integer.") from None
-        if limit < -1:
-            raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
-                                    "must be greater than or equal to -1.")
-        if limit > DB_MAX_INT:
-            raise errors.BadRequest(f"Invalid input received: Quota limit {limit} for '{key}' "
-                                    f"must be less than or equal to {DB_MAX_INT}.")
-        changes[key] = limit
+    changes = {key: _limit(key, value) for key, value in body.items()
+               if key not in ("tenant_id", "id")}
     project_id = ctx.params["target_project_id"]
     limits = await volume_quotas.update_quotas(ctx.cloud, ctx.caller, project_id, changes)
-    body = _quota_set(project_id, limits, None)
-    body.pop("id")
-    return json_response({"quota_set": body})
+    rendered = _quota_set(project_id, limits, None)
+    rendered.pop("id")
+    return json_response({"quota_set": rendered})
 
 
 async def delete_quotas(ctx: Ctx) -> Response:
