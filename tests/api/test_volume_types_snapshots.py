@@ -84,6 +84,9 @@ def test_snapshot_lifecycle_and_metadata(member: Api, cloud: LiveCloud) -> None:
     assert first_page["count"] == 2 and first_page["snapshots_links"][0]["rel"] == "next"
     rest = member.get(v3(member, f"/snapshots?marker={second['id']}")).json()["snapshots"]
     assert [s["id"] for s in rest] == [snapshot["id"]]
+    oldest_first = member.get(v3(member, "/snapshots?sort=created_at:asc")).json()["snapshots"]
+    assert [s["id"] for s in oldest_first] == [snapshot["id"], second["id"]]
+    fault(member.get(v3(member, "/snapshots?sort=colour")), 400, "badRequest")
     assert member.delete(v3(member, f"/snapshots/{second['id']}")).status_code == 202
     by_meta = member.get(v3(member, "/snapshots?metadata={'k': 'v'}")).json()["snapshots"]
     assert [s["id"] for s in by_meta] == [snapshot["id"]]

@@ -17,7 +17,13 @@ from pocketstack.services import volume_quotas, volume_store
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
-from pocketstack.services.volumes import get_volume, invalid_volume, metadata_filter, page
+from pocketstack.services.volumes import (
+    get_volume,
+    invalid_volume,
+    metadata_filter,
+    page,
+    sort_rows,
+)
 from pocketstack.timeutil import utcnow
 
 
@@ -74,9 +80,15 @@ async def create_snapshot(cloud: Cloud, caller: Caller, fields: SnapshotFields) 
         return row
 
 
+SORT_KEYS = {"id": "id", "name": "name", "display_name": "name", "status": "status",
+             "size": "size", "created_at": "created_at", "updated_at": "updated_at",
+             "volume_id": "volume_id"}
+
+
 async def list_snapshots(cloud: Cloud, caller: Caller, filters: dict[str, str], *,
                          all_tenants: bool, limit: int | None, marker: str | None,
-                         offset: int) -> tuple[list[VolumeSnapshotRow], int]:
+                         offset: int, sort: list[tuple[str, str]] | None = None,
+                         ) -> tuple[list[VolumeSnapshotRow], int]:
     """A page of the caller's snapshots (every project's with all_tenants, admin only), and
     how many match before paging."""
     async with cloud.db.reader() as s:
@@ -85,7 +97,7 @@ async def list_snapshots(cloud: Cloud, caller: Caller, filters: dict[str, str], 
             statement = statement.where(VolumeSnapshotRow.project_id == caller.project_id)
         rows = (await s.scalars(statement.order_by(VolumeSnapshotRow.created_at.desc(),
                                                    VolumeSnapshotRow.id.desc()))).all()
-    found = [row for row in rows if _matches(row, filters)]
+    found = sort_rows([row for row in rows if _matches(row, filters)], sort or [], SORT_KEYS)
     result: list[VolumeSnapshotRow] = page(found, marker, offset, limit)
     return result, len(found)
 

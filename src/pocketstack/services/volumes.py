@@ -144,10 +144,13 @@ def _matches(row: VolumeRow, filters: dict[str, str]) -> bool:
     return True
 
 
-def _sorted(rows: list[VolumeRow], sort: list[tuple[str, str]]) -> list[VolumeRow]:
+def sort_rows(rows: list[Any], sort: list[tuple[str, str]],
+              attributes: dict[str, str]) -> list[Any]:
+    """Rows in the order `sort` asks ((key, direction) pairs, keys named by `attributes`),
+    then newest first as Cinder's default; missing values sort last ascending."""
     keys = [*sort, ("created_at", "desc"), ("id", "desc")]
     for key, direction in reversed(keys):
-        attribute = SORT_KEYS[key]
+        attribute = attributes.get(key, key)
         present_rows = [r for r in rows if getattr(r, attribute) is not None]
         absent = [r for r in rows if getattr(r, attribute) is None]
         present_rows.sort(key=lambda r: getattr(r, attribute), reverse=direction == "desc")
@@ -179,7 +182,7 @@ async def list_volumes(cloud: Cloud, caller: Caller, query: VolumeQuery) -> tupl
         if not (caller.is_admin and (query.all_tenants or "project_id" in filters)):
             statement = statement.where(VolumeRow.project_id == caller.project_id)
         rows = [row for row in (await s.scalars(statement)).all() if _matches(row, filters)]
-        rows = _sorted(rows, query.sort)
+        rows = sort_rows(rows, query.sort, SORT_KEYS)
         return await present(s, page(rows, query.marker, query.offset, query.limit)), len(rows)
 
 

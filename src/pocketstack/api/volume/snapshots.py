@@ -24,7 +24,8 @@ async def _list(ctx: Ctx, *, detail: bool) -> Response:
     filters = common.filters(ctx, FILTERS)
     rows, count = await volume_snapshots.list_snapshots(
         ctx.cloud, ctx.caller, filters, all_tenants=common.truthy(ctx.query.get("all_tenants")),
-        limit=limit, marker=marker, offset=offset)
+        limit=limit, marker=marker, offset=offset,
+        sort=common.sort_keys(ctx, set(volume_snapshots.SORT_KEYS)))
     body: dict[str, Any] = {"snapshots": [snapshot_view(ctx, row) if detail
                                           else snapshot_summary(row) for row in rows]}
     if rows and len(rows) == limit:
