@@ -4,6 +4,7 @@
     /compute    Nova /v2/{tenant_id}, /v2.1 and /v2.1/{project_id}
     /image      Glance v2
     /network    Neutron v2.0 subset
+    /volume     Cinder v3 subset (/v3/{project_id}, and /v3 from 3.67)
 
 Request flow: route (trie) -> request id -> token -> microversion -> handler -> headers.
 """
@@ -31,6 +32,7 @@ from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_f
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
+from pocketstack.api.volume import microversions as volume_microversions
 from pocketstack.db.engine import Database
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
@@ -67,6 +69,7 @@ REQUEST_ID_HEADERS = {
     "identity": (b"x-openstack-request-id",),
     "image": (b"x-openstack-request-id",),
     "network": (b"x-openstack-request-id",),
+    "volume": (b"x-openstack-request-id",),
 }
 
 
@@ -187,6 +190,13 @@ class PocketstackApp:
                 if served is not endpoint:
                     endpoint = served
                     ctx.options = served.options
+            elif endpoint.service == "volume" and options.get("versioned", True):
+                ctx.version = volume_microversions.requested(headers)
+                extra_headers.extend(volume_microversions.response_headers(ctx.version))
+                served = endpoint.at(ctx.version)
+                if served is None:
+                    raise errors.NotFound("The resource could not be found.")
+                endpoint = served
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
             response = await endpoint.handler(ctx)
@@ -214,7 +224,7 @@ class PocketstackApp:
             raise errors.Unauthorized("The request you have made requires authentication.")
         ctx.auth = auth
         url_project = ctx.params.get("project_id")
-        if url_project is not None and ctx.service == "compute" and url_project != auth.project_id:
+        if url_project is not None and ctx.service in ("compute", "volume") and url_project != auth.project_id:
             raise errors.BadRequest(
                 f"Malformed request URL: URL's project_id '{url_project}' doesn't match "
                 f"Context's project_id '{auth.project_id}'")

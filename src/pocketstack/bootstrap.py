@@ -25,7 +25,7 @@ from pocketstack.db.models import (
     SecurityGroupRow,
     SubnetRow,
 )
-from pocketstack.services import identity, sg_templates
+from pocketstack.services import identity, sg_templates, volume_types
 from pocketstack.services.passwords import Passwords
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -104,6 +104,7 @@ async def bootstrap(state: State) -> Credentials | None:
                             swap=0, rxtx_factor=1.0, is_public=True, disabled=False,
                             extra_specs={}, created_at=now))
         _add_images(s, settings.data_dir, admin_project.id)
+        s.add(volume_types.default_type_row())
         _add_networks(s, admin_project.id)
         await s.flush()
         addresses = _add_router(s, admin_project.id)

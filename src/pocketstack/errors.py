@@ -10,7 +10,7 @@
     ├── Conflict            409
     ├── PayloadTooLarge     413
     ├── UnsupportedMediaType 415
-    ├── OverLimit           403 (quota, as Nova answers for servers; code=413 where Nova uses it)
+    ├── OverLimit           403 (quota, as Nova answers for servers; code=413 where Nova and Cinder use it)
     ├── NotImplementedYet   501
     └── ServiceUnavailable  503
 
@@ -170,4 +170,6 @@ FAULT_RENDERERS = {
     "identity": keystone_fault,
     "image": glance_fault,
     "network": neutron_fault,
+    # Cinder's Fault uses the same names by status code (cinder/api/openstack/wsgi.py).
+    "volume": nova_fault,
 }

@@ -7,7 +7,8 @@ def test_member_gets_project_scoped_token(member: Api) -> None:
     token = member.token_body["token"]
     assert token["project"]["id"] == member.project_id
     assert {r["name"] for r in token["roles"]} == {"member", "reader"}
-    assert {s["type"] for s in token["catalog"]} == {"identity", "compute", "image", "network"}
+    assert {s["type"] for s in token["catalog"]} == {"identity", "compute", "image", "network",
+                                                     "block-storage", "volumev3"}
 
 
 def test_wrong_password_is_401_with_keystone_body(cloud: LiveCloud, admin: Api) -> None:

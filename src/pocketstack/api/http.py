@@ -70,7 +70,7 @@ class Ctx:
     options: dict[str, Any]
     request_id: str
     auth: Auth | None = None
-    # Compute microversion as (major, minor); (2, 0) for the legacy /v2 API.
+    # Compute or block storage microversion as (major, minor); (2, 0) for the legacy /v2 API.
     version: tuple[int, int] = (2, 1)
     _body: bytes | None = None
 

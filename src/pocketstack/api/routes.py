@@ -3,17 +3,18 @@
 Each service package lists its routes in `ROUTES` (see its __init__.py); this module mounts
 them under the service prefix. Compute resource routes are mounted three times: under the
 legacy `/v2/{project_id}` (the seed's 2013 behaviour, `legacy=True`), under `/v2.1`, and
-under `/v2.1/{project_id}`.
+under `/v2.1/{project_id}`. Block storage resources live under `/volume/v3/{project_id}`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.api import compute, identity, image, network, operations, root
+from pocketstack.api import compute, identity, image, network, operations, root, volume
 from pocketstack.api.routing import Endpoint, Route, Router
 
-PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network"}
+PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
+            "/volume": "volume"}
 
 
 def service_of(path: str) -> str:
@@ -46,3 +47,6 @@ def install(router: Router, ops: Any = None) -> None:
     _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
     _mount(router, "image", "/image", image.ROUTES)
     _mount(router, "network", "/network", network.ROUTES)
+    _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
+    _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
+    _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))

@@ -1,4 +1,6 @@
-"""The service catalog: identity, compute, image and network, public and internal, one region."""
+"""The service catalog: identity, compute, image, network and block storage, public and internal,
+one region. Block storage is listed twice, as devstack does: type `block-storage` and the
+`volumev3` alias older clients still look up, both at /volume/v3/$(project_id)s."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ SERVICES = [
     ("compute", "nova", "/compute/v2.1", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f02"),
     ("image", "glance", "/image", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f03"),
     ("network", "neutron", "/network", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f04"),
+    ("block-storage", "cinder", "/volume/v3/$(project_id)s", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f05"),
+    ("volumev3", "cinderv3", "/volume/v3/$(project_id)s", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f06"),
 ]
+PROJECT_TEMPLATE = "$(project_id)s"
 INTERFACES = ("public", "internal")
 
 
@@ -20,7 +25,14 @@ def _endpoint_id(service_id: str, interface: str) -> str:
     return service_id[:-2] + ("a" if interface == "public" else "b") + service_id[-1]
 
 
-def v3_catalog(settings: Settings) -> list[dict[str, Any]]:
+def _url(base: str, path: str, project_id: str | None) -> str:
+    """The endpoint URL, its project template filled in for a token's catalog."""
+    if project_id is not None:
+        path = path.replace(PROJECT_TEMPLATE, project_id)
+    return base + path
+
+
+def v3_catalog(settings: Settings, project_id: str | None = None) -> list[dict[str, Any]]:
     base = settings.base_url
     return [
         {
@@ -33,7 +45,7 @@ def v3_catalog(settings: Settings) -> list[dict[str, Any]]:
                     "interface": interface,
                     "region": settings.region,
                     "region_id": settings.region,
-                    "url": base + path,
+                    "url": _url(base, path, project_id),
                 }
                 for interface in INTERFACES
             ],
@@ -46,7 +58,7 @@ def v2_catalog(settings: Settings, project_id: str | None) -> list[dict[str, Any
     base = settings.base_url
     entries = []
     for kind, name, path, service_id in SERVICES:
-        url = base + path
+        url = _url(base, path, project_id)
         if kind == "compute" and project_id:
             url = f"{base}/compute/v2/{project_id}"
         entries.append({
@@ -69,6 +81,8 @@ SERVICE_DESCRIPTIONS = {
     "compute": "Nova Compute Service",
     "image": "Glance Image Service",
     "network": "Neutron Networking Service",
+    "block-storage": "Cinder Volume Service",
+    "volumev3": "Cinder Volume Service V3",
 }
 
 

@@ -253,10 +253,12 @@ async def delete_endpoint(s: AsyncSession, settings: Settings, endpoint_id: str)
     await s.flush()
 
 
-async def v3_catalog(s: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-    """The token catalog: the built-in services, then each enabled added service with its
-    enabled endpoints (services without one are left out)."""
-    entries = catalog.v3_catalog(settings)
+async def v3_catalog(s: AsyncSession, settings: Settings,
+                     project_id: str | None = None) -> list[dict[str, Any]]:
+    """The token catalog: the built-in services (URL templates filled in with `project_id`),
+    then each enabled added service with its enabled endpoints (services without one are left
+    out)."""
+    entries = catalog.v3_catalog(settings, project_id)
     rows = (await s.scalars(select(CatalogServiceRow).where(CatalogServiceRow.enabled.is_(True))
                             .order_by(CatalogServiceRow.id))).all()
     added = (await s.scalars(select(CatalogEndpointRow).where(CatalogEndpointRow.enabled.is_(True))

@@ -49,7 +49,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
         project = await s.get(ProjectRow, auth.project_id) if auth.project_id else None
         project_domain = await s.get(DomainRow, project.domain_id) if project else None
         domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
-        entries = (await catalog_store.v3_catalog(s, cloud.settings)
+        entries = (await catalog_store.v3_catalog(s, cloud.settings, auth.project_id)
                    if auth.scoped and with_catalog else None)
     return TokenDetails(
         auth=auth, user_name=user.name if user else "",
@@ -108,7 +108,7 @@ async def show_catalog(cloud: Cloud, caller: Caller) -> list[dict[str, Any]]:
     if not caller.auth.scoped:
         raise errors.Forbidden("A project-scoped token is required to produce a service catalog.")
     async with cloud.db.reader() as s:
-        return await catalog_store.v3_catalog(s, cloud.settings)
+        return await catalog_store.v3_catalog(s, cloud.settings, caller.auth.project_id)
 
 
 async def auth_projects(cloud: Cloud, caller: Caller) -> list[ProjectRow]:

@@ -175,6 +175,20 @@ RULES: dict[str, str] = {
     "compute:limits:other_project": "admin",
     # Image
     "image:publicize": "admin",
+    # Block storage (Cinder's policy names).
+    "volume_extension:types_manage": "admin",
+    "volume_extension:volume_type_access": "admin",
+    "volume_extension:volume_type_access:addProjectAccess": "admin",
+    "volume_extension:volume_type_access:removeProjectAccess": "admin",
+    "volume_extension:types_extra_specs:create": "admin",
+    "volume_extension:types_extra_specs:delete": "admin",
+    "volume_extension:volume_admin_actions:reset_status": "admin",
+    "volume_extension:volume_admin_actions:force_delete": "admin",
+    "volume_extension:snapshot_admin_actions:reset_status": "admin",
+    "volume_extension:snapshot_admin_actions:force_delete": "admin",
+    "volume_extension:quotas:update": "admin",
+    "volume_extension:quotas:delete": "admin",
+    "volume:get_all_tenants": "admin",
     "image:deactivate": "member",
     # Network
     "network:create_shared": "admin",

@@ -460,6 +460,73 @@ def upgrade() -> None:
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_virtual_interfaces_server_id'), ['server_id'], unique=False)
 
+    op.create_table('volume_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
+    op.create_table('volume_snapshots',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('location', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_snapshots_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_snapshots_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_types',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('extra_specs', sa.JSON(), nullable=False),
+    sa.Column('access_projects', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_types_name'), ['name'], unique=False)
+
+    op.create_table('volumes',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('attach_status', sa.String(length=32), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=False),
+    sa.Column('bootable', sa.Boolean(), nullable=False),
+    sa.Column('multiattach', sa.Boolean(), nullable=False),
+    sa.Column('volume_type_id', sa.String(length=36), nullable=False),
+    sa.Column('snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('source_volid', sa.String(length=36), nullable=True),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('image_metadata', sa.JSON(), nullable=False),
+    sa.Column('location', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volumes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volumes_project_id'), ['project_id'], unique=False)
+
     op.create_table('aggregate_hosts',
     sa.Column('aggregate_id', sa.Integer(), nullable=False),
     sa.Column('host', sa.String(length=255), nullable=False),
@@ -822,6 +889,20 @@ def downgrade() -> None:
     op.drop_table('flavor_access')
     op.drop_table('auto_allocated_topologies')
     op.drop_table('aggregate_hosts')
+    with op.batch_alter_table('volumes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volumes_project_id'))
+
+    op.drop_table('volumes')
+    with op.batch_alter_table('volume_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_types_name'))
+
+    op.drop_table('volume_types')
+    with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_snapshots_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_snapshots_project_id'))
+
+    op.drop_table('volume_snapshots')
+    op.drop_table('volume_quotas')
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_virtual_interfaces_server_id'))
 

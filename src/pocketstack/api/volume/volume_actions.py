@@ -1,0 +1,127 @@
+"""Block Storage API v3: POST /volumes/{id}/action (os-extend, os-set_bootable, os-retype, the
+os-volume_image_metadata actions, and the admin os-reset_status and os-force_delete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from pocketstack import errors
+from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.routing import Route
+from pocketstack.api.volume import common
+from pocketstack.api.volume import microversions as mv
+from pocketstack.api.volume.common import positive_int
+from pocketstack.api.volume.volumes import DB_MAX_INT
+from pocketstack.services import volume_actions, volumes
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no",
+                                                            "on", "off", "t", "f", "y", "n"):
+        return value.strip().lower() in ("true", "1", "yes", "on", "t", "y")
+    raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}. "
+                            f"{value!r} is not of type 'boolean'")
+
+
+async def _extend(ctx: Ctx, body: dict[str, Any]) -> Response:
+    new_size = body.get("new_size")
+    if isinstance(new_size, bool) or not isinstance(new_size, int | str):
+        raise errors.BadRequest("Invalid input for field/attribute new_size. Value: "
+                                f"{new_size!r}. It must be an integer")
+    size = positive_int(str(new_size), "new_size", zero=False)
+    if size > DB_MAX_INT:
+        raise errors.BadRequest(f"Invalid input for field/attribute new_size. Value: {size}. "
+                                f"{size} is greater than the maximum of {DB_MAX_INT}")
+    await volume_actions.extend_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], size,
+                                       in_use_allowed=mv.at(ctx.version, mv.VOLUME_EXTEND_INUSE))
+    return empty(202)
+
+
+async def _set_bootable(ctx: Ctx, body: dict[str, Any]) -> Response:
+    if "bootable" not in body:
+        raise errors.BadRequest("Invalid input for field/attribute os-set_bootable. "
+                                "'bootable' is a required property")
+    await volume_actions.set_bootable(ctx.cloud, ctx.caller, ctx.params["volume_id"],
+                                      _bool(body["bootable"], "bootable"))
+    return empty(200)
+
+
+async def _reset_status(ctx: Ctx, body: dict[str, Any]) -> Response:
+    status, attach = body.get("status"), body.get("attach_status")
+    if not isinstance(status, str | None) or not isinstance(attach, str | None):
+        raise errors.BadRequest("Invalid input for field/attribute os-reset_status.")
+    await volume_actions.reset_status(ctx.cloud, ctx.caller, ctx.params["volume_id"], status,
+                                      attach)
+    return empty(202)
+
+
+async def _force_delete(ctx: Ctx, body: dict[str, Any]) -> Response:
+    await volumes.delete_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], force=True)
+    return empty(202)
+
+
+async def _retype(ctx: Ctx, body: dict[str, Any]) -> Response:
+    new_type = body.get("new_type")
+    if not isinstance(new_type, str) or not new_type:
+        raise errors.BadRequest("Invalid input for field/attribute os-retype. "
+                                "'new_type' is a required property")
+    policy = body.get("migration_policy", "never")
+    if policy not in (None, "never", "on-demand"):
+        raise errors.BadRequest(f"Invalid input for field/attribute migration_policy. Value: "
+                                f"{policy!r}. {policy!r} is not one of ['on-demand', 'never']")
+    await volume_actions.retype_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], new_type)
+    return empty(202)
+
+
+async def _set_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    metadata = common.metadata(body.get("metadata"))
+    found = await volume_actions.set_image_metadata(ctx.cloud, ctx.caller,
+                                                    ctx.params["volume_id"], metadata)
+    return json_response({"metadata": found})
+
+
+async def _unset_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    key = body.get("key")
+    if not isinstance(key, str) or not key:
+        raise errors.BadRequest("Invalid input for field/attribute os-unset_image_metadata. "
+                                "'key' is a required property")
+    await volume_actions.set_image_metadata(ctx.cloud, ctx.caller, ctx.params["volume_id"],
+                                            None, remove=key)
+    return empty(200)
+
+
+async def _show_image_metadata(ctx: Ctx, body: dict[str, Any]) -> Response:
+    found = await volume_actions.set_image_metadata(ctx.cloud, ctx.caller,
+                                                    ctx.params["volume_id"], None)
+    return json_response({"metadata": found})
+
+
+ACTIONS = {"os-extend": _extend, "os-set_bootable": _set_bootable, "os-retype": _retype,
+           "os-set_image_metadata": _set_image_metadata,
+           "os-unset_image_metadata": _unset_image_metadata,
+           "os-show_image_metadata": _show_image_metadata,
+           "os-reset_status": _reset_status, "os-force_delete": _force_delete}
+
+
+async def volume_action(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    if len(body) != 1:
+        raise errors.BadRequest("There is no such action: None" if not body
+                                else "Malformed request body: exactly one action is required.")
+    name, inner = next(iter(body.items()))
+    handler = ACTIONS.get(name)
+    if handler is None:
+        raise errors.BadRequest(f"There is no such action: {name}")
+    if inner is None:
+        inner = {}
+    if not isinstance(inner, dict):
+        raise errors.BadRequest(f"Invalid input for field/attribute {name}. Value: {inner!r}. "
+                                f"{inner!r} is not of type 'object'")
+    return await handler(ctx, inner)
+
+
+ROUTES: list[Route] = [Route("POST", "/volumes/{volume_id}/action", volume_action)]
