@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 import yaml
+from sqlalchemy import select
 
 from pocketstack.db.engine import Database
 from pocketstack.db.models import (
@@ -20,6 +21,7 @@ from pocketstack.db.models import (
     ImageRow,
     NetworkRow,
     PortRow,
+    ProjectRow,
     RouterRow,
     SecretRow,
     SecurityGroupRow,
@@ -49,6 +51,11 @@ PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 PRIVATE_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000011"
 PUBLIC_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000012"
+# The qemu driver's guest (drivers/qemu_guest.py), added when the cloud runs that driver.
+GUEST_KERNEL_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400001"
+GUEST_RAMDISK_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400002"
+GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
+GUEST_NAME = "pocketstack-guest"
 ROUTER_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000021"
 ROUTER_GATEWAY_PORT_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000022"
 
@@ -143,6 +150,43 @@ def _add_images(s: object, data_dir: Path, owner: str) -> None:
             virtual_size=None, checksum=md5, os_hash_algo="sha512", os_hash_value=sha512,
             min_disk=0, min_ram=0, protected=False, properties=properties, tags=[],
             location=location, created_at=now, updated_at=now))
+
+
+async def add_guest_images(state: State) -> bool:
+    """Build the qemu driver's guest from Debian packages (once; cached in the data directory)
+    and add its kernel (aki), ramdisk (ari) and disk (ami, qcow2, with kernel_id and
+    ramdisk_id) as public images. Idempotent; True when the images were added now."""
+    import asyncio
+
+    from pocketstack.drivers import qemu_guest
+
+    async with state.db.session() as s:
+        if await s.get(ImageRow, GUEST_ID) is not None:
+            return False
+    files = await asyncio.to_thread(qemu_guest.build, state.settings.data_dir / "qemu" / "guest")
+    now = utcnow()
+    async with state.db.session() as s:
+        if await s.get(ImageRow, GUEST_ID) is not None:
+            return False
+        owner = await s.scalar(select(ProjectRow.id).where(ProjectRow.name == "admin")) or ""
+        for image_id, name, disk_format, path, properties in (
+                (GUEST_KERNEL_ID, f"{GUEST_NAME}-kernel", "aki", files.kernel, {}),
+                (GUEST_RAMDISK_ID, f"{GUEST_NAME}-ramdisk", "ari", files.ramdisk, {}),
+                (GUEST_ID, GUEST_NAME, "qcow2", files.root,
+                 {"kernel_id": GUEST_KERNEL_ID, "ramdisk_id": GUEST_RAMDISK_ID,
+                  "hw_architecture": "x86_64", "os_distro": "debian",
+                  "os_admin_user": qemu_guest.LOGIN_USER})):
+            content = await asyncio.to_thread(path.read_bytes)
+            location, size, md5, sha512 = _image_blob(state.settings.data_dir, image_id, content)
+            container = "bare" if disk_format == "qcow2" else disk_format
+            s.add(ImageRow(
+                id=image_id, name=name, status="active", visibility="public", owner=owner,
+                container_format=container, disk_format=disk_format, size=size,
+                virtual_size=None, checksum=md5, os_hash_algo="sha512", os_hash_value=sha512,
+                min_disk=0, min_ram=qemu_guest.MIN_RAM_MB, protected=False,
+                properties=properties, tags=[], location=location, created_at=now,
+                updated_at=now))
+    return True
 
 
 def _add_networks(s: object, owner: str) -> None:

@@ -38,6 +38,16 @@ class FakeDriverSettings(BaseModel):
     op_delay_after_s: dict[str, float] = {}
 
 
+class QemuDriverSettings(BaseModel):
+    # "auto" uses KVM where a probe boot succeeds (its result cached in the data directory),
+    # TCG otherwise; "kvm" and "tcg" choose without a probe.
+    accel: Literal["auto", "kvm", "tcg"] = "auto"
+    # Guests booting at once (boots are CPU-bound; the others wait their turn).
+    max_parallel_boots: int = 2
+    # Seconds from launch to the guest's banner before the boot counts as hung (retried once).
+    boot_timeout_s: float = 120.0
+
+
 class ConsoleSettings(BaseModel):
     # The remote console protocols served (Nova's [vnc], [spice] and [mks] "enabled"); each
     # URL opens pocketstack's console page of the guest. The serial console (a websocket in
@@ -88,6 +98,7 @@ class Settings(BaseSettings):
     token: TokenSettings = TokenSettings()
     password: PasswordSettings = PasswordSettings()
     fake: FakeDriverSettings = FakeDriverSettings()
+    qemu: QemuDriverSettings = QemuDriverSettings()
     quota: QuotaSettings = QuotaSettings()
     console: ConsoleSettings = ConsoleSettings()
     # Seconds between full resyncs of the agent (the safety net behind wake-ups).
