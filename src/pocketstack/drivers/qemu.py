@@ -462,9 +462,11 @@ class QemuDriver:
                 "-serial", f"file:{log}", "-pidfile", str(probe / "qemu.pid"), "-daemonize"]
         try:
             process = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-            if await process.wait() != 0:
-                return "tcg", "QEMU could not start a KVM guest"
+                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            _out, err_out = await process.communicate()
+            if process.returncode != 0:
+                first = err_out.decode(errors="replace").strip().splitlines()[:1]
+                return "tcg", "QEMU could not start a KVM guest: " + (first[0] if first else "")
             started = time.monotonic()
             while time.monotonic() - started < PROBE_TIMEOUT_S:
                 if log.exists() and qemu_guest.BANNER.encode() in log.read_bytes():
@@ -508,6 +510,8 @@ class QemuDriver:
         await self._kill(guest)
         await asyncio.to_thread(shutil.rmtree, guest.path, True)
         await asyncio.to_thread(shutil.rmtree, guest.run, True)
+        with contextlib.suppress(OSError):
+            guest.run.parent.rmdir()  # the host's socket directory, once no guest uses it
         self.guests_by_name.pop(guest.name, None)
         self._locks.pop(guest.name, None)
         self._monitor_locks.pop(guest.name, None)
