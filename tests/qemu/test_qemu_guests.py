@@ -1,8 +1,8 @@
 """Real QEMU guests behind the compute API (`pocketstack serve --driver qemu`): boot to the
 banner, console output from the config drive, user_data, SSH with the key pair through the
-loopback forward, hard reboot, stop/start, pause/unpause, delete, and the agent's SIGKILL
-followed by re-attach. One cloud and as few boots as the checks allow (a boot costs about
-5 CPU-seconds under TCG)."""
+loopback forward, pause/unpause, hard reboot, stop/start, suspend/resume, the agent's SIGKILL
+followed by re-attach, and delete. One cloud and one server, so that the suite costs few
+boots (5-10 CPU-seconds each under TCG)."""
 
 from __future__ import annotations
 
@@ -171,6 +171,23 @@ def test_stop_ends_qemu_and_start_boots_again(qcloud: LiveCloud, qadmin: Api,
     _act(qadmin, server_id, {"os-start": None})
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
     assert _boots(_console(qadmin, server_id))[-1] == 3
+
+
+def test_suspend_saves_memory_and_resume_continues_without_a_boot(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
+    server_id = server["id"]
+    pid = _pid(qcloud, server_id)
+    port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
+    uptime = float(_ssh(port, key, "cut -d' ' -f1 /proc/uptime"))
+    boots = _boots(_console(qadmin, server_id))
+    _act(qadmin, server_id, {"suspend": None})
+    wait_for_status(qadmin, server_id, "SUSPENDED", timeout=60)
+    assert not _alive(pid, server_id)
+    assert (_guest_dir(qcloud, server_id) / "suspend.state").is_file()
+    _act(qadmin, server_id, {"resume": None})
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=60)
+    assert float(_ssh(port, key, "cut -d' ' -f1 /proc/uptime")) > uptime
+    assert _boots(_console(qadmin, server_id)) == boots
 
 
 def test_agent_sigkill_then_reattach(qcloud: LiveCloud, qadmin: Api,

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -162,7 +163,7 @@ class QemuDriver:
                     raise DriverError(f"Guest {name} is paused; unpause it instead.")
                 return
             with contextlib.suppress(OSError):
-                (guest.path / "suspend.state").unlink()
+                (guest.path / "suspend.state").unlink()  # a start after suspend boots afresh
             await self._boot(guest)
 
     async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
@@ -212,10 +213,65 @@ class QemuDriver:
             await self._monitor(guest, "cont")
 
     async def suspend(self, name: str) -> None:
-        raise DriverError("Suspend is not supported by the qemu driver yet.")
+        """Pause the vCPUs, save the guest's memory and devices to suspend.state (QMP
+        migrate to a file) and end QEMU; resume() restores it without a new boot."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            saved = guest.path / "suspend.state"
+            if guest.pid() is None:
+                if saved.exists():
+                    return
+                raise DriverError(f"Guest {name} is not running and cannot be suspended.")
+            partial = guest.path / "suspend.partial"
+            self._mark(guest, "suspend (memory saved to disk)")
+            await self._monitor(guest, "stop")
+            try:
+                await self._monitor(guest, "migrate",
+                                    {"uri": f"exec:cat > {shlex.quote(str(partial))}"})
+                await self._migrated(guest)
+            except (DriverError, qmp.QmpError) as err:
+                with contextlib.suppress(qmp.QmpError):
+                    await self._monitor(guest, "cont")
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+                raise DriverError(f"Suspending guest {name} failed: {err}") from err
+            os.replace(partial, saved)
+            await self._kill(guest)
 
     async def resume(self, name: str) -> None:
-        raise DriverError("Resume is not supported by the qemu driver yet.")
+        """Launch QEMU waiting for incoming state, restore suspend.state, continue."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            saved = guest.path / "suspend.state"
+            if not saved.exists():
+                if guest.pid() is not None and await self._status(guest) == PowerState.RUNNING:
+                    return
+                raise DriverError(f"Guest {name} is not suspended.")
+            if guest.pid() is not None:
+                raise DriverError(f"Guest {name} is running; it cannot be resumed.")
+            async with self._boots:
+                self._mark(guest, "resume (memory restored from disk)")
+                await self._start_qemu(guest, "-incoming", "defer")
+                try:
+                    await self._monitor(guest, "migrate-incoming",
+                                        {"uri": f"exec:cat {shlex.quote(str(saved))}"})
+                    await self._migrated(guest)
+                    await self._monitor(guest, "cont")
+                except (DriverError, qmp.QmpError) as err:
+                    await self._kill(guest)
+                    raise DriverError(f"Resuming guest {name} failed: {err}") from err
+            saved.unlink()
+
+    async def _migrated(self, guest: _Guest, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status = str((await self._monitor(guest, "query-migrate")).get("status", ""))
+            if status == "completed":
+                return
+            if status in ("failed", "cancelled"):
+                raise DriverError(f"the migration of its state {status}")
+            await asyncio.sleep(0.1)
+        raise DriverError(f"saving or restoring its state took over {timeout_s:.0f} s")
 
     async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
         raise DriverError("Rescue is not supported by the qemu driver yet.")
@@ -396,16 +452,21 @@ class QemuDriver:
     async def _launch(self, guest: _Guest, attempt: int) -> int:
         offset = self._mark(guest, f"launch {attempt} of {guest.name}, ssh on "
                                    f"127.0.0.1:{guest.ssh_port}")
+        await self._start_qemu(guest)
+        return offset
+
+    async def _start_qemu(self, guest: _Guest, *extra: str) -> None:
         guest.run.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            (guest.path / "qemu.pid").unlink()
         with open(guest.path / "qemu.err", "ab") as err:
             process = await asyncio.create_subprocess_exec(
-                *guest.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=err, start_new_session=True)
+                *guest.argv, *extra, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=err, start_new_session=True)
             code = await process.wait()
         if code != 0:
             raise DriverError(f"QEMU did not start guest {guest.name}: "
                               f"{_tail(guest.path / 'qemu.err')}")
-        return offset
 
     def _mark(self, guest: _Guest, what: str) -> int:
         """Append a marker line to the console log; the offset after it."""
