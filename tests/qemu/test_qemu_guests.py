@@ -216,6 +216,24 @@ def test_agent_sigkill_then_reattach(qcloud: LiveCloud, qadmin: Api,
         api.close()
 
 
+def test_a_flavor_below_the_ram_floor_is_a_400(qadmin: Api, key: Path) -> None:
+    resp = qadmin.post("/compute/v2.1/flavors", json={"flavor": {
+        "name": "q.too-small", "id": "q64", "ram": 64, "vcpus": 1, "disk": 1}})
+    assert resp.status_code == 200, resp.text
+    resp = qadmin.post("/compute/v2.1/servers", json={"server": {
+        "name": "too small", "imageRef": GUEST_ID, "flavorRef": "q64"}})
+    assert resp.status_code == 400, resp.text
+    assert "memory is too small" in resp.json()["badRequest"]["message"]
+
+
+def test_a_guest_that_dies_shows_shutoff(qcloud: LiveCloud, qadmin: Api,
+                                         server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    os.kill(_pid(qcloud, server_id), signal.SIGKILL)
+    body = wait_for_status(qadmin, server_id, "SHUTOFF", timeout=15)
+    assert body["OS-EXT-STS:power_state"] == 4
+
+
 def test_delete_leaves_no_process_and_no_file(qcloud: LiveCloud, qadmin: Api,
                                               server: dict[str, Any]) -> None:
     server_id = server["id"]

@@ -548,10 +548,13 @@ class QemuDriver:
             return
         if timeout_s > 0:
             self._mark(guest, "power off (ACPI power button)")
-            with contextlib.suppress(qmp.QmpError):
-                await self._monitor(guest, "system_powerdown")
-            if await _gone(guest, timeout_s):
-                return
+            deadline = time.monotonic() + timeout_s
+            # Pressed again every few seconds: a press before the guest listens is lost.
+            while (left := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(qmp.QmpError):
+                    await self._monitor(guest, "system_powerdown")
+                if await _gone(guest, min(left, 5.0)):
+                    return
         await self._kill(guest)
 
     async def _kill(self, guest: _Guest) -> None:

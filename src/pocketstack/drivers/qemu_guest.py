@@ -8,13 +8,14 @@
 The guest runs from its initramfs. /init mounts the root disk at /mnt/root (counting its boots
 in var/boot-count there, so a disk's history shows), reads the config drive `config-2`
 (openstack/latest/meta_data.json and user_data), sets the admin password of root and of the
-login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP, starts
-dropbear on port 22, runs a `#!` user_data (each output line prefixed "user_data: "), prints
+login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP,
+starts dropbear on port 22 and acpid (the power button powers off), runs a `#!` user_data
+(each output line prefixed "user_data: "), prints
 
     guest: BOOTED name=<name> host=<hostname> uuid=<uuid> boot=<n> uptime=<s>
 
-on the serial console, and hands over to busybox init (getty on ttyS0, acpid for the power
-button, ctrl-alt-del reboots). The metadata is read with sed: the driver writes
+on the serial console, and hands over to busybox init (getty on ttyS0; ctrl-alt-del
+reboots). The metadata is read with sed: the driver writes
 meta_data.json with one top-level key per line (json.dumps(indent=1)).
 """
 
@@ -94,6 +95,7 @@ if ip link show eth0 >/dev/null 2>&1; then
   udhcpc -i eth0 -n -q -t 10 -T 1 -s /etc/udhcpc.script >/dev/null 2>&1 || say "no DHCP lease"
 fi
 dropbear -R -p 22 -P /run/dropbear.pid
+acpid -c /etc/acpi
 UD=/mnt/config/openstack/latest/user_data
 if [ -f "$UD" ] && [ "$(head -c 2 "$UD")" = "#!" ]; then
   cp "$UD" /run/user_data && chmod 755 /run/user_data
@@ -106,7 +108,6 @@ exec /bin/init
 """
 
 INITTAB = """::sysinit:/bin/true
-::respawn:/bin/acpid -f -c /etc/acpi
 ttyS0::respawn:/bin/getty -L 115200 ttyS0 vt100
 ::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sh -c 'echo "guest: shutting down" > /dev/console; sync; umount /mnt/root'
