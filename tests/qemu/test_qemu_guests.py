@@ -1,8 +1,9 @@
 """Real QEMU guests behind the compute API (`pocketstack serve --driver qemu`): boot to the
 banner, console output from the config drive, user_data, SSH with the key pair through the
-loopback forward, pause/unpause, hard reboot, stop/start, suspend/resume, the agent's SIGKILL
-followed by re-attach, and delete. One cloud and one server, so that the suite costs few
-boots (5-10 CPU-seconds each under TCG)."""
+loopback forward, pause/unpause, hard reboot, stop/start, a snapshot booted as a second
+server, suspend/resume, the agent's SIGKILL followed by re-attach, a guest that dies, and
+delete. One cloud and one server (plus the snapshot's), so that the suite costs few boots
+(5-10 CPU-seconds each under TCG)."""
 
 from __future__ import annotations
 
@@ -171,6 +172,34 @@ def test_stop_ends_qemu_and_start_boots_again(qcloud: LiveCloud, qadmin: Api,
     _act(qadmin, server_id, {"os-start": None})
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
     assert _boots(_console(qadmin, server_id))[-1] == 3
+
+
+def test_snapshot_boots_as_a_new_server_with_the_disk_state(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    boots = _boots(_console(qadmin, server_id))[-1]
+    resp = qadmin.post(f"/compute/v2.1/servers/{server_id}/action",
+                       json={"createImage": {"name": "vm-one-snap"}})
+    assert resp.status_code == 202, resp.text
+    image_id = resp.headers["Location"].rsplit("/", 1)[-1]
+    deadline = time.monotonic() + 60
+    while (image := qadmin.get(f"/image/v2/images/{image_id}").json())["status"] != "active":
+        assert time.monotonic() < deadline, image
+        time.sleep(0.2)
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=30)
+    resp = qadmin.post("/compute/v2.1/servers", json={"server": {
+        "name": "vm two", "imageRef": image_id, "flavorRef": "q128"}})
+    assert resp.status_code == 202, resp.text
+    second = resp.json()["server"]["id"]
+    try:
+        wait_for_status(qadmin, second, "ACTIVE", timeout=BOOT_TIMEOUT)
+        console = _console(qadmin, second)
+        assert re.search(rf"guest: BOOTED name=vm two host=\S+ uuid={second} boot={boots + 1}",
+                         console), console
+    finally:
+        qadmin.delete(f"/compute/v2.1/servers/{second}")
+        wait_for_gone(qadmin, second, timeout=30)
+    assert _boots(_console(qadmin, server_id))[-1] == boots
 
 
 def test_suspend_saves_memory_and_resume_continues_without_a_boot(
