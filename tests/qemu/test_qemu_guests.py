@@ -255,6 +255,23 @@ def test_a_flavor_below_the_ram_floor_is_a_400(qadmin: Api, key: Path) -> None:
     assert "memory is too small" in resp.json()["badRequest"]["message"]
 
 
+def test_delete_while_booting_ends_the_boot(qcloud: LiveCloud, qadmin: Api, key: Path) -> None:
+    resp = qadmin.post("/compute/v2.1/servers", json={"server": {
+        "name": "short-lived", "imageRef": GUEST_ID, "flavorRef": "q128"}})
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    deadline = time.monotonic() + 60
+    while not (_guest_dir(qcloud, server_id) / "qemu.pid").exists():
+        assert time.monotonic() < deadline, "QEMU was not launched"
+        time.sleep(0.1)
+    pid = _pid(qcloud, server_id)
+    resp = qadmin.delete(f"/compute/v2.1/servers/{server_id}")
+    assert resp.status_code == 204, resp.text
+    wait_for_gone(qadmin, server_id, timeout=30)
+    assert not _alive(pid, server_id)
+    assert not _guest_dir(qcloud, server_id).exists()
+
+
 def test_a_guest_that_dies_shows_shutoff(qcloud: LiveCloud, qadmin: Api,
                                          server: dict[str, Any]) -> None:
     server_id = server["id"]

@@ -73,6 +73,7 @@ class _Guest:
     argv: list[str]
     ssh_port: int
     server_id: str
+    deleting: bool = False
 
     @property
     def qmp(self) -> str:
@@ -149,11 +150,18 @@ class QemuDriver:
                 raise
 
     async def destroy(self, name: str) -> None:
-        async with self._lock(name):
-            guest = self.guests_by_name.get(name)
-            if guest is None:
-                return
-            await self._remove(guest)
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return
+        lock = self._lock(name)
+        if lock.locked():
+            # An operation (a boot waiting for its banner) holds the guest: end QEMU now; the
+            # operation then fails and a spawn removes what it made.
+            guest.deleting = True
+            await self._kill(guest)
+        async with lock:
+            if self.guests_by_name.get(name) is guest:
+                await self._remove(guest)
 
     async def power_on(self, name: str) -> None:
         async with self._lock(name):
@@ -442,6 +450,8 @@ class QemuDriver:
     async def _launch_and_wait(self, guest: _Guest) -> None:
         """Launch QEMU and wait for the banner; a hung boot is ended and launched once more."""
         for attempt in (1, 2):
+            if guest.deleting:
+                raise DriverError(f"Guest {guest.name} is being deleted.")
             offset = await self._launch(guest, attempt)
             if await self._wait_banner(guest, offset, self.settings.boot_timeout_s):
                 return
