@@ -132,9 +132,12 @@ def test_boot_console_user_data_and_ssh(qcloud: LiveCloud, qadmin: Api, server: 
     assert re.search(rf"guest: BOOTED name=vm one host=\S+ uuid={server_id} boot=1", console)
     assert "guest: user_data: hello from" in console
     port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", console)[-1])
-    out = _ssh(port, key, f"id -un; cat /proc/uptime; echo {server_id}")
+    out = _ssh(port, key, f"id -un; ip -4 -o addr show eth0; echo {server_id}")
     assert out.splitlines()[0] == "guest"
     assert out.splitlines()[-1] == server_id
+    fixed = [a["addr"] for nets in server["body"]["addresses"].values() for a in nets
+             if a["version"] == 4]
+    assert fixed and f"inet {fixed[0]}/24" in out  # user-mode DHCP hands out the API's address
 
 
 def test_pause_stops_the_vcpus_and_unpause_continues(qcloud: LiveCloud, qadmin: Api,

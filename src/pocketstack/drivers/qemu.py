@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
 import shlex
@@ -415,7 +416,7 @@ class QemuDriver:
             "-drive", f"if=none,id=config0,file={path / 'disk.config'},format=raw,readonly=on",
             "-device", "virtio-blk-pci,drive=config0",
             "-netdev", f"user,id=net0,restrict=on,hostname={_dns_label(spec.hostname)},"
-                       f"hostfwd=tcp:127.0.0.1:{port}-:22",
+                       f"{_user_net(spec)}hostfwd=tcp:127.0.0.1:{port}-:22",
             "-device", "virtio-net-pci,netdev=net0"
                        + (f",mac={spec.nics[0].mac}" if spec.nics else ""),
             "-device", "virtio-rng-pci",
@@ -692,6 +693,26 @@ async def _gone(guest: _Guest, timeout_s: float) -> bool:
             return False
         await asyncio.sleep(0.1)
     return True
+
+
+def _user_net(spec: InstanceSpec) -> str:
+    """User-mode network options that make its DHCP hand the guest the first IPv4 address the
+    API shows for it: that address's /24, QEMU's own host and DNS addresses at .254 and .253
+    (or .252 and .251 when the guest's address is one of those). Empty without an address."""
+    for nic in spec.nics:
+        for address in nic.addresses:
+            with contextlib.suppress(ValueError):
+                ip = ipaddress.ip_address(address)
+                if ip.version != 4:
+                    continue
+                net = ipaddress.ip_network(f"{ip}/24", strict=False)
+                if ip in (net.network_address, net.broadcast_address):
+                    continue
+                host, dns = net[254], net[253]
+                if ip in (host, dns):
+                    host, dns = net[252], net[251]
+                return f"net={net},host={host},dns={dns},dhcpstart={ip},"
+    return ""
 
 
 def _free_port() -> int:
