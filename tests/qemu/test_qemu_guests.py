@@ -205,6 +205,24 @@ def test_snapshot_boots_as_a_new_server_with_the_disk_state(
     assert _boots(_console(qadmin, server_id))[-1] == boots
 
 
+def test_rescue_boots_the_image_with_the_disk_attached_and_unrescue_returns(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
+    server_id = server["id"]
+    boots = _boots(_console(qadmin, server_id))[-1]
+    resp = qadmin.post(f"/compute/v2.1/servers/{server_id}/action",
+                       json={"rescue": {"adminPass": "rescue-pw-1"}})
+    assert resp.status_code == 200, resp.text
+    wait_for_status(qadmin, server_id, "RESCUE", timeout=BOOT_TIMEOUT)
+    console = _console(qadmin, server_id)
+    assert _boots(console)[-1] == 1  # a fresh copy of the image
+    assert "root disk /dev/vda, boot 1" in console
+    port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", console)[-1])
+    assert _ssh(port, key, "ls /dev/vdb").strip() == "/dev/vdb"  # the server's own disk
+    _act(qadmin, server_id, {"unrescue": None})
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
+    assert _boots(_console(qadmin, server_id))[-1] == boots + 1
+
+
 def test_suspend_saves_memory_and_resume_continues_without_a_boot(
         qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
     server_id = server["id"]

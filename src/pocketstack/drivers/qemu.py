@@ -283,10 +283,57 @@ class QemuDriver:
         raise DriverError(f"saving or restoring its state took over {timeout_s:.0f} s")
 
     async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
-        raise DriverError("Rescue is not supported by the qemu driver yet.")
+        """Boot a fresh copy of the rescue image (the guest's own image; another image only
+        if this host holds it already) as first disk, the guest's disk second, and a config
+        drive with the rescue password."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            if (guest.path / "rescue.json").exists():
+                return
+            saved = json.loads((guest.path / "spec.json").read_text())
+            base = Path(saved["base"])
+            if image is not None and image.image_id:
+                candidate = self._root() / "images" / image.image_id
+                if image.path:
+                    candidate = await asyncio.to_thread(self._cached, image.image_id,
+                                                        image.path)
+                if not candidate.exists():
+                    raise DriverError(f"Rescue image {image.image_id} is not on this host.")
+                base = candidate
+            await self._stop(guest, 10.0)
+            await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                       str(base), str(guest.path / "disk.rescue"))
+            meta = dict(saved["meta"], admin_pass=password) if password else saved["meta"]
+            config = guest.path / "disk.config.rescue"
+            await asyncio.to_thread(_config_drive, meta, None, config)
+            disk = f"file={guest.path / 'disk.qcow2'},format=qcow2"
+            argv = []
+            for arg in guest.argv:
+                if disk in arg:  # the rescue disk first (vda), the guest's own second (vdb)
+                    argv.append(arg.replace("disk.qcow2", "disk.rescue"))
+                elif arg == "virtio-blk-pci,drive=disk0":
+                    argv += [arg, "-drive", f"if=none,id=disk1,{disk}", "-device",
+                             "virtio-blk-pci,drive=disk1"]
+                else:
+                    argv.append(arg.replace(str(guest.path / "disk.config"), str(config)))
+            (guest.path / "rescue.json").write_text(json.dumps({"argv": argv}))
+            normal, guest.argv = guest.argv, argv
+            try:
+                await self._boot(guest)
+            finally:
+                guest.argv = normal
 
     async def unrescue(self, name: str) -> None:
-        raise DriverError("Unrescue is not supported by the qemu driver yet.")
+        """Boot the guest from its own disk again."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            if not (guest.path / "rescue.json").exists():
+                return
+            await self._stop(guest, 10.0)
+            for leftover in ("rescue.json", "disk.rescue", "disk.config.rescue"):
+                with contextlib.suppress(OSError):
+                    (guest.path / leftover).unlink()
+            await self._boot(guest)
 
     async def set_admin_password(self, name: str, password: str) -> None:
         raise DriverError("The qemu driver's guest has no agent to set a password.")
@@ -387,12 +434,14 @@ class QemuDriver:
             size = [f"{spec.disk_gb}G"] if spec.disk_gb > 0 else []
             await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
                        str(base), str(path / "disk.qcow2"), *size)
-            await asyncio.to_thread(_config_drive, spec, path)
+            meta = _meta_data(spec)
+            await asyncio.to_thread(_config_drive, meta, spec.user_data, path / "disk.config")
             port = _free_port()
             accel = await self._accelerator()
             argv = self._argv(spec, path, run, kernel, ramdisk, port, accel)
             (path / "spec.json").write_text(json.dumps({
-                "argv": argv, "ssh_port": port, "server_id": spec.server_id,
+                "argv": argv, "ssh_port": port, "server_id": spec.server_id, "meta": meta,
+                "base": str(base),
                 "display_name": spec.display_name, "image_id": image.image_id,
                 "vcpus": spec.vcpus, "ram_mb": spec.ram_mb, "disk_gb": spec.disk_gb}, indent=1))
         except (OSError, DriverError, qemu_guest.GuestBuildError) as err:
@@ -641,11 +690,7 @@ class QemuDriver:
         return Path(tempfile.gettempdir()) / f"pocketstack-{key}" / name[-12:]
 
 
-def _config_drive(spec: InstanceSpec, path: Path) -> None:
-    """An ISO 9660 config drive labelled config-2, with Nova's genisoimage options."""
-    tree = path / "config"
-    latest = tree / "openstack" / "latest"
-    latest.mkdir(parents=True)
+def _meta_data(spec: InstanceSpec) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "uuid": spec.server_id, "name": spec.display_name, "hostname": spec.hostname,
         "launch_index": 0, "availability_zone": "nova", "meta": dict(spec.metadata),
@@ -656,17 +701,25 @@ def _config_drive(spec: InstanceSpec, path: Path) -> None:
     if spec.key_data:
         meta["public_keys"] = {"default": spec.key_data}
         meta["keys"] = [{"name": "default", "type": "ssh", "data": spec.key_data}]
+    return meta
+
+
+def _config_drive(meta: dict[str, Any], user_data: bytes | None, out: Path) -> None:
+    """An ISO 9660 config drive labelled config-2, with Nova's genisoimage options."""
+    tree = out.parent / "config"
+    latest = tree / "openstack" / "latest"
+    latest.mkdir(parents=True)
     # One top-level key per line: the guest reads it with sed.
     (latest / "meta_data.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
     (latest / "vendor_data.json").write_text("{}")
     (latest / "network_data.json").write_text(json.dumps({"links": [], "networks": [],
                                                            "services": []}))
-    if spec.user_data is not None:
-        (latest / "user_data").write_bytes(spec.user_data)
+    if user_data is not None:
+        (latest / "user_data").write_bytes(user_data)
     import subprocess
 
     try:
-        subprocess.run(["genisoimage", "-quiet", "-o", str(path / "disk.config"), "-ldots",
+        subprocess.run(["genisoimage", "-quiet", "-o", str(out), "-ldots",
                         "-allow-lowercase", "-allow-multidot", "-l", "-J", "-r", "-V", "config-2",
                         str(tree)], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as err:
