@@ -140,6 +140,19 @@ def test_boot_console_user_data_and_ssh(qcloud: LiveCloud, qadmin: Api, server: 
     assert fixed and f"inet {fixed[0]}/24" in out  # user-mode DHCP hands out the API's address
 
 
+def test_change_password_reaches_the_guest(qcloud: LiveCloud, qadmin: Api,
+                                           server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    _act(qadmin, server_id, {"changePassword": {"adminPass": "new-pw-42"}})
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=60)
+    port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
+    done = subprocess.run(["dbclient", "-y", "-y", "-p", str(port), "guest@127.0.0.1", "id -un"],
+                          env={**os.environ, "DROPBEAR_PASSWORD": "new-pw-42"},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "guest"
+
+
 def test_pause_stops_the_vcpus_and_unpause_continues(qcloud: LiveCloud, qadmin: Api,
                                                      server: dict[str, Any]) -> None:
     server_id = server["id"]

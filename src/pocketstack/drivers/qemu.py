@@ -22,6 +22,7 @@ their own, so they outlive the agent, which finds them again from their director
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import ipaddress
@@ -53,6 +54,7 @@ QEMU = "qemu-system-x86_64"
 APPEND = "console=ttyS0 panic=-1 quiet no_timer_check"
 SOCKET_PATH_MAX = 100
 PROBE_TIMEOUT_S = 20.0
+AGENT_TIMEOUT_S = 20.0
 
 
 def host_resources(data_dir: Path | None = None) -> Resources:
@@ -336,7 +338,32 @@ class QemuDriver:
             await self._boot(guest)
 
     async def set_admin_password(self, name: str, password: str) -> None:
-        raise DriverError("The qemu driver's guest has no agent to set a password.")
+        """Ask the guest's agent (a virtio-serial port) to set the password; the line is sent
+        again every second until the guest answers, since the guest reads the port only
+        between its polls."""
+        async with self._lock(name):
+            guest = self._running(name, "given a password")
+            line = b"password " + base64.b64encode(password.encode()) + b"\n"
+            try:
+                reader, writer = await asyncio.open_unix_connection(str(guest.run / "agent.sock"))
+            except OSError as err:
+                raise DriverError(f"The agent of guest {name} cannot be reached: {err}") from err
+            try:
+                deadline = time.monotonic() + AGENT_TIMEOUT_S
+                while time.monotonic() < deadline:
+                    writer.write(line)
+                    await writer.drain()
+                    with contextlib.suppress(TimeoutError):
+                        answer = await asyncio.wait_for(reader.readline(), 1.0)
+                        if answer.strip() == b"ok":
+                            return
+                        if not answer:
+                            break
+                raise DriverError(f"The agent of guest {name} did not set the password.")
+            finally:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
 
     async def snapshot(self, name: str) -> bytes:
         """The guest's disk as a standalone qcow2 (the guest paused while it is copied)."""
@@ -469,6 +496,9 @@ class QemuDriver:
             "-device", "virtio-net-pci,netdev=net0"
                        + (f",mac={spec.nics[0].mac}" if spec.nics else ""),
             "-device", "virtio-rng-pci",
+            "-device", "virtio-serial-pci",
+            "-chardev", f"socket,id=agent0,path={run / 'agent.sock'},server=on,wait=off",
+            "-device", f"virtserialport,chardev=agent0,name={qemu_guest.AGENT_PORT}",
             "-chardev", f"socket,id=ser0,path={run / 'console.sock'},server=on,wait=off,"
                         f"logfile={path / 'console.log'},logappend=on",
             "-serial", "chardev:ser0",

@@ -9,7 +9,8 @@ The guest runs from its initramfs. /init mounts the root disk at /mnt/root (coun
 in var/boot-count there, so a disk's history shows), reads the config drive `config-2`
 (openstack/latest/meta_data.json and user_data), sets the admin password of root and of the
 login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP,
-starts dropbear on port 22 and acpid (the power button powers off), runs a `#!` user_data
+starts dropbear on port 22, acpid (the power button powers off) and a small agent on a
+virtio-serial port (it sets the admin password when asked), runs a `#!` user_data
 (each output line prefixed "user_data: "), prints
 
     guest: BOOTED name=<name> host=<hostname> uuid=<uuid> boot=<n> uptime=<s>
@@ -35,8 +36,11 @@ LOGIN_USER = "guest"
 BANNER = "guest: BOOTED"
 # Bumped whenever what goes into the guest changes (the cache is keyed by it).
 RECIPE = "3"
-MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "ext4", "isofs", "button",
-           "evdev")
+MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "virtio_console", "ext4",
+           "isofs", "button", "evdev")
+# The virtio-serial port of the guest's agent (a line "password <base64>" sets the admin
+# password of root and LOGIN_USER; the guest answers "ok").
+AGENT_PORT = "org.pocketstack.agent"
 PROGRAMS = ("/usr/sbin/dropbear",)
 ROOT_DISK_MB = 64
 # Below this the Debian kernel dies right after decompressing itself.
@@ -96,6 +100,24 @@ if ip link show eth0 >/dev/null 2>&1; then
 fi
 dropbear -R -p 22 -P /run/dropbear.pid
 acpid -c /etc/acpi
+agent() {
+  while :; do
+    if IFS= read -r line < "$1"; then
+      case "$line" in
+        "password "*)
+          HASH=$(mkpasswd -m sha512 "$(echo "${line#password }" | base64 -d)")
+          sed -i "s|^root:[^:]*:|root:$HASH:|; s|^@USER@:[^:]*:|@USER@:$HASH:|" /etc/shadow
+          echo ok > "$1"; say "agent: password of root and @USER@ changed" ;;
+        *) echo "unknown" > "$1" ;;
+      esac
+    else
+      sleep 1
+    fi
+  done
+}
+for port in /sys/class/virtio-ports/*; do
+  [ "$(cat "$port/name" 2>/dev/null)" = @AGENT@ ] && agent "/dev/${port##*/}" &
+done
 UD=/mnt/config/openstack/latest/user_data
 if [ -f "$UD" ] && [ "$(head -c 2 "$UD")" = "#!" ]; then
   cp "$UD" /run/user_data && chmod 755 /run/user_data
@@ -175,7 +197,8 @@ def _initramfs(version: str) -> bytes:
                       "home", "mnt", "var", "etc/acpi/PWRF", "etc/dropbear"):
         tree.dir(directory)
     tree.file("bin/busybox", _read(_which("busybox")), 0o755)
-    tree.file("init", INIT.replace("@USER@", LOGIN_USER).encode(), 0o755)
+    tree.file("init", INIT.replace("@USER@", LOGIN_USER).replace("@AGENT@", AGENT_PORT).encode(),
+              0o755)
     tree.file("etc/inittab", INITTAB.encode())
     tree.file("etc/udhcpc.script", UDHCPC.encode(), 0o755)
     tree.file("etc/acpi/PWRF/00000080", b"#!/bin/sh\npoweroff\n", 0o755)
