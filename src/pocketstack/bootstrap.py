@@ -111,9 +111,10 @@ async def bootstrap(state: State) -> Credentials | None:
                             swap=0, rxtx_factor=1.0, is_public=True, disabled=False,
                             extra_specs={}, created_at=now))
         _add_images(s, settings.data_dir, admin_project.id)
-        _add_networks(s, admin_project.id)
+        public = _public_range(settings)
+        _add_networks(s, admin_project.id, public)
         await s.flush()
-        addresses = _add_router(s, admin_project.id)
+        addresses = _add_router(s, admin_project.id, public)
         await s.flush()  # the ports before their addresses
         s.add_all(addresses)
         for project in (admin_project, demo_project):
@@ -189,7 +190,19 @@ async def add_guest_images(state: State) -> bool:
     return True
 
 
-def _add_networks(s: object, owner: str) -> None:
+def _public_range(settings: Settings) -> tuple[str, str, str, str]:
+    """The public network's cidr, gateway and pool (start, end): devstack's 172.24.4.0/24, or
+    with the qemu driver a loopback range (settings.qemu.public_cidr), whose floating IPs the
+    agent forwards to their guests."""
+    if settings.driver != "qemu":
+        return "172.24.4.0/24", "172.24.4.1", "172.24.4.2", "172.24.4.254"
+    import ipaddress
+
+    net = ipaddress.ip_network(settings.qemu.public_cidr, strict=False)
+    return str(net), str(net[1]), str(net[2]), str(net[-2])
+
+
+def _add_networks(s: object, owner: str, public: tuple[str, str, str, str]) -> None:
     now = utcnow()
     add = s.add  # type: ignore[attr-defined]
     add(NetworkRow(id=PRIVATE_NETWORK_ID, name="private", project_id=owner, status="ACTIVE",
@@ -203,12 +216,12 @@ def _add_networks(s: object, owner: str) -> None:
                    admin_state_up=True, shared=False, external=True, is_default=True, mtu=1500,
                    description="", created_at=now, updated_at=now))
     add(SubnetRow(id=PUBLIC_SUBNET_ID, network_id=PUBLIC_NETWORK_ID, project_id=owner,
-                  name="public-subnet", cidr="172.24.4.0/24", ip_version=4, gateway_ip="172.24.4.1",
-                  enable_dhcp=False, allocation_pools=[{"start": "172.24.4.2", "end": "172.24.4.254"}],
+                  name="public-subnet", cidr=public[0], ip_version=4, gateway_ip=public[1],
+                  enable_dhcp=False, allocation_pools=[{"start": public[2], "end": public[3]}],
                   dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
 
 
-def _add_router(s: object, owner: str) -> list[FixedIpRow]:
+def _add_router(s: object, owner: str, public: tuple[str, str, str, str]) -> list[FixedIpRow]:
     """router1 joins private to public, as devstack's does: floating IPs of public reach the
     servers on private. Its interface holds private's gateway, its gateway port the first
     address of public's pool. Returns the addresses, to add once the ports are in."""
@@ -219,7 +232,7 @@ def _add_router(s: object, owner: str) -> list[FixedIpRow]:
                   admin_state_up=True, status="ACTIVE", gw_port_id=ROUTER_GATEWAY_PORT_ID,
                   enable_snat=True, routes=[], revision_number=1, created_at=now, updated_at=now))
     for port_id, network_id, project_id, owner_kind, subnet_id, address in (
-            (ROUTER_GATEWAY_PORT_ID, PUBLIC_NETWORK_ID, "", "gateway", PUBLIC_SUBNET_ID, "172.24.4.2"),
+            (ROUTER_GATEWAY_PORT_ID, PUBLIC_NETWORK_ID, "", "gateway", PUBLIC_SUBNET_ID, public[2]),
             (str(uuid.uuid4()), PRIVATE_NETWORK_ID, owner, "interface", PRIVATE_SUBNET_ID, "10.0.0.1")):
         add(PortRow(id=port_id, network_id=network_id, project_id=project_id, name="",
                     device_id=ROUTER_ID, device_owner=f"network:router_{owner_kind}",

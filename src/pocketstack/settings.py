@@ -46,6 +46,9 @@ class QemuDriverSettings(BaseModel):
     max_parallel_boots: int = 2
     # Seconds from launch to the guest's banner before the boot counts as hung (retried once).
     boot_timeout_s: float = 120.0
+    # The external network `public` of a cloud bootstrapped with this driver: inside
+    # 127.0.0.0/8, so that a floating IP is a loopback address forwarded to its guest.
+    public_cidr: str = "127.42.0.0/24"
 
 
 class ConsoleSettings(BaseModel):

@@ -29,6 +29,7 @@ pytestmark = [
 ]
 
 GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
+PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 BOOT_TIMEOUT = 180.0
 USER_DATA = "#!/bin/sh\necho \"hello from $(hostname)\"\n"
 
@@ -138,6 +139,37 @@ def test_boot_console_user_data_and_ssh(qcloud: LiveCloud, qadmin: Api, server: 
     fixed = [a["addr"] for nets in server["body"]["addresses"].values() for a in nets
              if a["version"] == 4]
     assert fixed and f"inet {fixed[0]}/24" in out  # user-mode DHCP hands out the API's address
+
+
+def _ssh_to(address: str, key: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["ssh", "-i", str(key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
+         f"guest@{address}", "hostname"], capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_floating_ip_is_a_loopback_address_forwarded_to_the_guest(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
+    server_id = server["id"]
+    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
+    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
+    assert resp.status_code == 201, resp.text
+    floating = resp.json()["floatingip"]
+    address = floating["floating_ip_address"]
+    assert address.startswith("127.42.0.")
+    deadline = time.monotonic() + 30
+    while (done := _ssh_to(address, key)).returncode != 0:
+        assert time.monotonic() < deadline, done.stderr
+        time.sleep(0.5)
+    resp = qadmin.put(f"/network/v2.0/floatingips/{floating['id']}",
+                      json={"floatingip": {"port_id": None}})
+    assert resp.status_code == 200, resp.text
+    deadline = time.monotonic() + 30
+    while _ssh_to(address, key).returncode == 0:
+        assert time.monotonic() < deadline, "the forward stayed open"
+        time.sleep(0.5)
+    qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}")
 
 
 def test_change_password_reaches_the_guest(qcloud: LiveCloud, qadmin: Api,

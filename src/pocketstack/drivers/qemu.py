@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import ipaddress
 import json
+import logging
 import os
 import shlex
 import shutil
@@ -49,6 +50,8 @@ from pocketstack.drivers.base import (
     Resources,
 )
 from pocketstack.settings import QemuDriverSettings
+
+log = logging.getLogger(__name__)
 
 QEMU = "qemu-system-x86_64"
 APPEND = "console=ttyS0 panic=-1 quiet no_timer_check"
@@ -383,6 +386,36 @@ class QemuDriver:
                 if running:
                     await self._monitor(guest, "cont")
 
+    async def forward_addresses(self, name: str, addresses: list[str]) -> None:
+        """Forward port 22 of each loopback address in `addresses` (the guest's floating IPs)
+        to the guest's port 22, and close the forwards of addresses no longer given. Other
+        addresses are never bound. The open forwards are kept in forwards.json."""
+        guest = self.guests_by_name.get(name)
+        if guest is None or self._lock(name).locked() or guest.pid() is None:
+            return
+        record = guest.path / "forwards.json"
+        try:
+            have = set(json.loads(record.read_text()))
+        except (OSError, ValueError):
+            have = set()
+        want = {a for a in addresses if _loopback(a)}
+        if want == have:
+            return
+        for address in sorted(have - want):
+            await self._hmp(guest, f"hostfwd_remove net0 tcp:{address}:22")
+            have.discard(address)
+        for address in sorted(want - have):
+            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{address}:22-:22")
+            if answer.strip():
+                log.warning("guest %s: forwarding %s:22 failed: %s", name, address, answer)
+                continue
+            have.add(address)
+        record.write_text(json.dumps(sorted(have)))
+
+    async def _hmp(self, guest: _Guest, command: str) -> str:
+        return str(await self._monitor(guest, "human-monitor-command",
+                                       {"command-line": command}) or "")
+
     # -- the Driver protocol: reads ---------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -547,8 +580,9 @@ class QemuDriver:
 
     async def _start_qemu(self, guest: _Guest, *extra: str) -> None:
         guest.run.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            (guest.path / "qemu.pid").unlink()
+        for stale in ("qemu.pid", "forwards.json"):  # a new QEMU has no forwards yet
+            with contextlib.suppress(OSError):
+                (guest.path / stale).unlink()
         with open(guest.path / "qemu.err", "ab") as err:
             process = await asyncio.create_subprocess_exec(
                 *guest.argv, *extra, stdin=asyncio.subprocess.DEVNULL,
@@ -796,6 +830,13 @@ def _user_net(spec: InstanceSpec) -> str:
                     host, dns = net[252], net[251]
                 return f"net={net},host={host},dns={dns},dhcpstart={ip},"
     return ""
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        return False
 
 
 def _free_port() -> int:
