@@ -7,6 +7,7 @@ delete. One cloud and one server (plus the snapshot's), so that the suite costs 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import re
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from pocketstack.drivers.qemu import QemuDriver
+from pocketstack.settings import QemuDriverSettings
 from tests.helpers import show, wait_for_gone, wait_for_status
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 
@@ -44,6 +47,16 @@ def qcloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
     cloud = _start(tmp_path_factory.mktemp("qemu") / "data")
     yield cloud
     cloud.stop()
+    # Guests outlive the cloud's process by design: a failed or partial run's are ended and
+    # removed by the driver itself.
+    driver = QemuDriver(QemuDriverSettings())
+    driver.use_data_dir(cloud.data_dir)
+
+    async def destroy_all() -> None:
+        for name in await driver.guests():
+            await driver.destroy(name)
+
+    asyncio.run(destroy_all())
 
 
 @pytest.fixture(scope="module")
