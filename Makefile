@@ -6,7 +6,9 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
+QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin
+
+.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,20 @@ install-test: $(VENV)/.installed-test
 ## Command 1: set up and run the cloud (SQLite, fake driver, bootstrapped admin, flavors, images).
 run: install
 	$(VENV)/bin/pocketstack serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+## The same cloud booting real guests (QEMU): installs the Debian packages it needs first.
+run-qemu: install qemu-deps
+	$(VENV)/bin/pocketstack serve --driver qemu --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+## The Debian packages of the qemu driver (apt-get, as root), checked with dpkg-query first.
+qemu-deps:
+	@dpkg-query -W $(QEMU_PACKAGES) >/dev/null 2>&1 || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(QEMU_PACKAGES) || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(QEMU_PACKAGES))
+
+## The real-guest tests (the `qemu` marker): a few boots, about 5 CPU-seconds each.
+test-qemu: install-test qemu-deps
+	$(PY) -m pytest -q -m qemu tests/qemu
 
 ## Command 2: set up and run the whole default test suite.
 test: install-test

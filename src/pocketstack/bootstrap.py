@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 import yaml
+from sqlalchemy import select
 
 from pocketstack.db.engine import Database
 from pocketstack.db.models import (
@@ -20,6 +21,7 @@ from pocketstack.db.models import (
     ImageRow,
     NetworkRow,
     PortRow,
+    ProjectRow,
     RouterRow,
     SecretRow,
     SecurityGroupRow,
@@ -49,6 +51,11 @@ PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 PRIVATE_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000011"
 PUBLIC_SUBNET_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000012"
+# The qemu driver's guest (drivers/qemu_guest.py), added when the cloud runs that driver.
+GUEST_KERNEL_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400001"
+GUEST_RAMDISK_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400002"
+GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
+GUEST_NAME = "pocketstack-guest"
 ROUTER_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000021"
 ROUTER_GATEWAY_PORT_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000022"
 
@@ -105,9 +112,10 @@ async def bootstrap(state: State) -> Credentials | None:
                             extra_specs={}, created_at=now))
         _add_images(s, settings.data_dir, admin_project.id)
         s.add(volume_types.default_type_row())
-        _add_networks(s, admin_project.id)
+        public = _public_range(settings)
+        _add_networks(s, admin_project.id, public)
         await s.flush()
-        addresses = _add_router(s, admin_project.id)
+        addresses = _add_router(s, admin_project.id, public)
         await s.flush()  # the ports before their addresses
         s.add_all(addresses)
         sg_templates.seed(s)
@@ -147,7 +155,56 @@ def _add_images(s: object, data_dir: Path, owner: str) -> None:
             location=location, created_at=now, updated_at=now))
 
 
-def _add_networks(s: object, owner: str) -> None:
+async def add_guest_images(state: State) -> bool:
+    """Build the qemu driver's guest from Debian packages (once; cached in the data directory)
+    and add its kernel (aki), ramdisk (ari) and disk (ami, qcow2, with kernel_id and
+    ramdisk_id) as public images. Idempotent; True when the images were added now."""
+    import asyncio
+
+    from pocketstack.drivers import qemu_guest
+
+    async with state.db.session() as s:
+        if await s.get(ImageRow, GUEST_ID) is not None:
+            return False
+    files = await asyncio.to_thread(qemu_guest.build, state.settings.data_dir / "qemu" / "guest")
+    now = utcnow()
+    async with state.db.session() as s:
+        if await s.get(ImageRow, GUEST_ID) is not None:
+            return False
+        owner = await s.scalar(select(ProjectRow.id).where(ProjectRow.name == "admin")) or ""
+        for image_id, name, disk_format, path, properties in (
+                (GUEST_KERNEL_ID, f"{GUEST_NAME}-kernel", "aki", files.kernel, {}),
+                (GUEST_RAMDISK_ID, f"{GUEST_NAME}-ramdisk", "ari", files.ramdisk, {}),
+                (GUEST_ID, GUEST_NAME, "qcow2", files.root,
+                 {"kernel_id": GUEST_KERNEL_ID, "ramdisk_id": GUEST_RAMDISK_ID,
+                  "hw_architecture": "x86_64", "os_distro": "debian",
+                  "os_admin_user": qemu_guest.LOGIN_USER})):
+            content = await asyncio.to_thread(path.read_bytes)
+            location, size, md5, sha512 = _image_blob(state.settings.data_dir, image_id, content)
+            container = "bare" if disk_format == "qcow2" else disk_format
+            s.add(ImageRow(
+                id=image_id, name=name, status="active", visibility="public", owner=owner,
+                container_format=container, disk_format=disk_format, size=size,
+                virtual_size=None, checksum=md5, os_hash_algo="sha512", os_hash_value=sha512,
+                min_disk=0, min_ram=qemu_guest.MIN_RAM_MB, protected=False,
+                properties=properties, tags=[], location=location, created_at=now,
+                updated_at=now))
+    return True
+
+
+def _public_range(settings: Settings) -> tuple[str, str, str, str]:
+    """The public network's cidr, gateway and pool (start, end): devstack's 172.24.4.0/24, or
+    with the qemu driver a loopback range (settings.qemu.public_cidr), whose floating IPs the
+    agent forwards to their guests."""
+    if settings.driver != "qemu":
+        return "172.24.4.0/24", "172.24.4.1", "172.24.4.2", "172.24.4.254"
+    import ipaddress
+
+    net = ipaddress.ip_network(settings.qemu.public_cidr, strict=False)
+    return str(net), str(net[1]), str(net[2]), str(net[-2])
+
+
+def _add_networks(s: object, owner: str, public: tuple[str, str, str, str]) -> None:
     now = utcnow()
     add = s.add  # type: ignore[attr-defined]
     add(NetworkRow(id=PRIVATE_NETWORK_ID, name="private", project_id=owner, status="ACTIVE",
@@ -161,12 +218,12 @@ def _add_networks(s: object, owner: str) -> None:
                    admin_state_up=True, shared=False, external=True, is_default=True, mtu=1500,
                    description="", created_at=now, updated_at=now))
     add(SubnetRow(id=PUBLIC_SUBNET_ID, network_id=PUBLIC_NETWORK_ID, project_id=owner,
-                  name="public-subnet", cidr="172.24.4.0/24", ip_version=4, gateway_ip="172.24.4.1",
-                  enable_dhcp=False, allocation_pools=[{"start": "172.24.4.2", "end": "172.24.4.254"}],
+                  name="public-subnet", cidr=public[0], ip_version=4, gateway_ip=public[1],
+                  enable_dhcp=False, allocation_pools=[{"start": public[2], "end": public[3]}],
                   dns_nameservers=[], host_routes=[], description="", created_at=now, updated_at=now))
 
 
-def _add_router(s: object, owner: str) -> list[FixedIpRow]:
+def _add_router(s: object, owner: str, public: tuple[str, str, str, str]) -> list[FixedIpRow]:
     """router1 joins private to public, as devstack's does: floating IPs of public reach the
     servers on private. Its interface holds private's gateway, its gateway port the first
     address of public's pool. Returns the addresses, to add once the ports are in."""
@@ -177,7 +234,7 @@ def _add_router(s: object, owner: str) -> list[FixedIpRow]:
                   admin_state_up=True, status="ACTIVE", gw_port_id=ROUTER_GATEWAY_PORT_ID,
                   enable_snat=True, routes=[], revision_number=1, created_at=now, updated_at=now))
     for port_id, network_id, project_id, owner_kind, subnet_id, address in (
-            (ROUTER_GATEWAY_PORT_ID, PUBLIC_NETWORK_ID, "", "gateway", PUBLIC_SUBNET_ID, "172.24.4.2"),
+            (ROUTER_GATEWAY_PORT_ID, PUBLIC_NETWORK_ID, "", "gateway", PUBLIC_SUBNET_ID, public[2]),
             (str(uuid.uuid4()), PRIVATE_NETWORK_ID, owner, "interface", PRIVATE_SUBNET_ID, "10.0.0.1")):
         add(PortRow(id=port_id, network_id=network_id, project_id=project_id, name="",
                     device_id=ROUTER_ID, device_owner=f"network:router_{owner_kind}",

@@ -33,8 +33,11 @@ app.add_typer(keys_app, name="keys")
 console = Console(stderr=True, soft_wrap=True)
 
 
-def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
+def _settings(host: str | None, port: int | None, data_dir: Path | None,
+              driver: str | None = None) -> Settings:
     overrides: dict[str, Any] = {}
+    if driver is not None:
+        overrides["driver"] = driver
     if host is not None:
         overrides["host"] = host
     if port is not None:
@@ -146,6 +149,8 @@ async def _bootstrap(settings: Settings) -> None:
                      settings.token.revocation_cache_s).load_keys()
         state = _Prepared(settings, db, Passwords(settings.password))
         creds = await bootstrap.bootstrap(state)
+        if settings.driver == "qemu":
+            await _prepare_qemu(state)
         clouds = settings.data_dir / "clouds.yaml"
         if creds is not None:
             path = bootstrap.write_clouds_yaml(state, creds)
@@ -186,6 +191,33 @@ WORKER_PROGRAM = ("import sys; from pocketstack.app import run_serve_worker; "
                   f"run_serve_worker(int(sys.argv[1]), sys.argv[2], {UVICORN_OPTIONS!r})")
 
 
+async def _prepare_qemu(state: _Prepared) -> None:
+    """The qemu driver's Debian packages (installed when missing) and its guest images."""
+    from pocketstack import bootstrap
+    from pocketstack.drivers import qemu_packages
+
+    installed = await asyncio.to_thread(qemu_packages.ensure)
+    if installed:
+        console.print(f"[green]pocketstack[/] installed {' '.join(installed)}")
+    if await bootstrap.add_guest_images(state):
+        console.print(f"[green]pocketstack[/] built the qemu guest: image "
+                      f"{bootstrap.GUEST_NAME} ({bootstrap.GUEST_ID})")
+
+
+@app.command("qemu-deps")
+def qemu_deps() -> None:
+    """Check the Debian packages of the qemu driver; install the missing ones with apt-get."""
+    from pocketstack.drivers import qemu_packages
+
+    try:
+        installed = qemu_packages.ensure()
+    except qemu_packages.PackagesMissing as err:
+        console.print(f"[red]{err}[/]")
+        raise typer.Exit(1) from err
+    console.print("[green]pocketstack[/] qemu packages: "
+                  + (f"installed {' '.join(installed)}" if installed else "all present"))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
@@ -193,10 +225,11 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option(help="Where the database, images and clouds.yaml live.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     workers: Annotated[int, typer.Option(help="API processes sharing the port; the agent runs in the first.")] = 1,
+    driver: Annotated[str | None, typer.Option(help="Hypervisor driver: fake (default) or qemu (real guests).")] = None,
 ) -> None:
     """Run every API, one agent and SQLite: one process, or several sharing one port."""
     started = time.monotonic()
-    settings = _settings(host, port, data_dir)
+    settings = _settings(host, port, data_dir, driver)
     _multiprocess_metrics(settings, workers)
     prepared = _prepare_apart(settings)
     import uvicorn

@@ -72,6 +72,19 @@ class FakeDriverSettings(BaseModel):
     op_delay_after_s: dict[str, float] = {}
 
 
+class QemuDriverSettings(BaseModel):
+    # "auto" uses KVM where a probe boot succeeds (its result cached in the data directory),
+    # TCG otherwise; "kvm" and "tcg" choose without a probe.
+    accel: Literal["auto", "kvm", "tcg"] = "auto"
+    # Guests booting at once (boots are CPU-bound; the others wait their turn).
+    max_parallel_boots: int = 2
+    # Seconds from launch to the guest's banner before the boot counts as hung (retried once).
+    boot_timeout_s: float = 120.0
+    # The external network `public` of a cloud bootstrapped with this driver: inside
+    # 127.0.0.0/8, so that a floating IP is a loopback address forwarded to its guest.
+    public_cidr: str = "127.42.0.0/24"
+
+
 class ConsoleSettings(BaseModel):
     # The remote console protocols served (Nova's [vnc], [spice] and [mks] "enabled"); each
     # URL opens pocketstack's console page of the guest. The serial console (a websocket in
@@ -124,6 +137,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = MetricsSettings()
     password: PasswordSettings = PasswordSettings()
     fake: FakeDriverSettings = FakeDriverSettings()
+    qemu: QemuDriverSettings = QemuDriverSettings()
     quota: QuotaSettings = QuotaSettings()
     console: ConsoleSettings = ConsoleSettings()
     # Seconds between full resyncs of the agent (the safety net behind wake-ups).

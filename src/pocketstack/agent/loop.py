@@ -133,7 +133,21 @@ class Agent:
             started += len(batch)
         if full:
             await self._remove_orphans(guests)
+            await self._forward_floating_ips([state.id for state in states])
         return started
+
+    async def _forward_floating_ips(self, server_ids: list[str]) -> None:
+        """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
+        floating IPs; it opens and closes forwards to match."""
+        forward = getattr(self.driver, "forward_addresses", None)
+        if forward is None or not server_ids:
+            return
+        try:
+            found = await store.floating_addresses(self.host.db, server_ids)
+            for server_id, addresses in found.items():
+                await forward(instance_name(server_id), addresses)
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("forwarding floating IPs failed; the next resync retries")
 
     async def _build(self, server_ids: list[str]) -> None:
         """New servers as one batch (agent/builds.py); whatever it leaves unfinished (a

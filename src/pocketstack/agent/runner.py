@@ -19,6 +19,10 @@ def load_driver(settings: Settings) -> Driver:
         fake = settings.fake
         return FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
                           build_time_s=fake.build_time_s, host=settings.hostname)
+    if settings.driver == "qemu":
+        from pocketstack.drivers.qemu import QemuDriver
+
+        return QemuDriver(settings.qemu)
     raise RuntimeError(f"driver {settings.driver!r} is not available")
 
 

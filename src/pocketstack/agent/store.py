@@ -129,6 +129,14 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+async def floating_addresses(db: Database, server_ids: list[str]) -> dict[str, list[str]]:
+    """Each server's floating IP addresses (one read for all of them)."""
+    async with db.reader() as s:
+        found = await networks.server_addresses(s, server_ids)
+    return {server_id: [a.addr for a in addresses if a.type == "floating"]
+            for server_id, addresses in found.items()}
+
+
 async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> InstanceSpec:
     """The driver's plain-data description of the guest a server needs."""
     return (await instance_specs(db, [row], data_dir))[0]

@@ -1,0 +1,857 @@
+"""The qemu driver: one daemonized qemu-system-x86_64 per guest, controlled over QMP.
+
+Each guest lives in <data dir>/qemu/instances/<name>/:
+
+    spec.json     the launch command line and the ssh port (the source of truth to relaunch)
+    disk.qcow2    an overlay on the cached copy of its image (<data dir>/qemu/images/<id>)
+    disk.config   the config drive (ISO 9660 labelled config-2, made by genisoimage)
+    console.log   everything the serial console printed, plus a marker line per launch
+    qemu.pid      QEMU's pid (checked against /proc/<pid>/cmdline before it is trusted)
+    qemu.err      QEMU's own error output
+
+Its sockets (QMP, serial console) are under <data dir>/qemu/run/, or a short directory under
+/tmp when that path would pass the 108-byte limit of unix socket paths.
+
+The machine is `-M pc` with `no_timer_check` (microvm hangs at random under TCG here), TCG
+unless KVM passes a probe boot, user-mode networking with its ssh port forwarded from
+127.0.0.1 only. A guest is up when its banner (qemu_guest.BANNER) is on the console; a boot
+that shows none within boot_timeout_s is ended and launched once more. Guests are processes of
+their own, so they outlive the agent, which finds them again from their directories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import ipaddress
+import json
+import logging
+import os
+import shlex
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pocketstack.compute_states import PowerState
+from pocketstack.drivers import qemu_guest, qmp
+from pocketstack.drivers.base import (
+    Capabilities,
+    DriverError,
+    GuestNotFound,
+    ImageFiles,
+    InstanceSpec,
+    Resources,
+)
+from pocketstack.settings import QemuDriverSettings
+
+log = logging.getLogger(__name__)
+
+QEMU = "qemu-system-x86_64"
+APPEND = "console=ttyS0 panic=-1 quiet no_timer_check"
+SOCKET_PATH_MAX = 100
+PROBE_TIMEOUT_S = 20.0
+AGENT_TIMEOUT_S = 20.0
+
+
+def host_resources(data_dir: Path | None = None) -> Resources:
+    """This machine's cores, memory and free disk."""
+    ram_mb = 1024
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_mb = int(line.split()[1]) // 1024
+    disk = shutil.disk_usage(data_dir if data_dir is not None and data_dir.exists() else "/")
+    return Resources(os.cpu_count() or 1, ram_mb, disk.free // 2**30)
+
+
+@dataclass(slots=True)
+class _Guest:
+    name: str
+    path: Path
+    run: Path
+    argv: list[str]
+    ssh_port: int
+    server_id: str
+    deleting: bool = False
+
+    @property
+    def qmp(self) -> str:
+        return str(self.run / "qmp.sock")
+
+    @property
+    def console(self) -> Path:
+        return self.path / "console.log"
+
+    def pid(self) -> int | None:
+        """QEMU's pid if it runs, and is this guest's (its command line names the server)."""
+        try:
+            pid = int((self.path / "qemu.pid").read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if self.server_id.encode() in cmdline and b"qemu" in cmdline else None
+
+
+class QemuDriver:
+    """Implements drivers.base.Driver with real QEMU guests."""
+
+    capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=True)
+
+    def __init__(self, settings: QemuDriverSettings, capacity: Resources | None = None) -> None:
+        self.settings = settings
+        self.capacity = capacity or host_resources()
+        self.root: Path | None = None
+        self.guests_by_name: dict[str, _Guest] = {}
+        self.accel: str | None = None
+        self.accel_reason = ""
+        self._boots = asyncio.Semaphore(max(1, settings.max_parallel_boots))
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._monitor_locks: dict[str, asyncio.Lock] = {}
+        self._files: qemu_guest.GuestFiles | None = None
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def use_data_dir(self, path: Path) -> None:
+        """Keep guests under `path`/qemu/, finding the ones already there (running or not)."""
+        self.root = path / "qemu"
+        (self.root / "instances").mkdir(parents=True, exist_ok=True)
+        self.capacity = host_resources(path)
+        for spec_file in sorted((self.root / "instances").glob("*/spec.json")):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                saved = json.loads(spec_file.read_text())
+                guest = _Guest(spec_file.parent.name, spec_file.parent,
+                               self._run_dir(spec_file.parent.name), list(saved["argv"]),
+                               int(saved["ssh_port"]), str(saved["server_id"]))
+                self.guests_by_name[guest.name] = guest
+
+    def guest_files(self) -> qemu_guest.GuestFiles:
+        """The guest image's kernel, ramdisk and root disk, built on first use."""
+        if self._files is None:
+            self._files = qemu_guest.build(self._root() / "guest")
+        return self._files
+
+    def ssh_port(self, name: str) -> int | None:
+        guest = self.guests_by_name.get(name)
+        return None if guest is None else guest.ssh_port
+
+    # -- the Driver protocol: lifecycle -----------------------------------------------------
+
+    async def spawn(self, spec: InstanceSpec) -> None:
+        async with self._lock(spec.name):
+            if spec.name in self.guests_by_name:
+                return
+            guest = await self._create(spec)
+            self.guests_by_name[spec.name] = guest
+            try:
+                await self._boot(guest)
+            except BaseException:
+                await self._remove(guest)
+                raise
+
+    async def destroy(self, name: str) -> None:
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return
+        lock = self._lock(name)
+        if lock.locked():
+            # An operation (a boot waiting for its banner) holds the guest: end QEMU now; the
+            # operation then fails and a spawn removes what it made.
+            guest.deleting = True
+            await self._kill(guest)
+        async with lock:
+            if self.guests_by_name.get(name) is guest:
+                await self._remove(guest)
+
+    async def power_on(self, name: str) -> None:
+        async with self._lock(name):
+            guest = self._guest(name)
+            if guest.pid() is not None:
+                if await self._status(guest) == PowerState.PAUSED:
+                    raise DriverError(f"Guest {name} is paused; unpause it instead.")
+                return
+            with contextlib.suppress(OSError):
+                (guest.path / "suspend.state").unlink()  # a start after suspend boots afresh
+            await self._boot(guest)
+
+    async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
+        async with self._lock(name):
+            guest = self._guest(name)
+            await self._stop(guest, timeout_s)
+
+    async def reboot(self, name: str, *, hard: bool = False) -> None:
+        async with self._lock(name):
+            guest = self._guest(name)
+            if guest.pid() is None:
+                if not hard:
+                    raise DriverError(f"Guest {name} is not running; a soft reboot needs a "
+                                      "running guest.")
+                await self._boot(guest)
+                return
+            if not hard:
+                if await self._status(guest) != PowerState.RUNNING:
+                    raise DriverError(f"Guest {name} is not running; a soft reboot needs a "
+                                      "running guest.")
+                offset = self._mark(guest, "soft reboot (ctrl-alt-delete)")
+                await self._monitor(guest, "send-key", {"keys": [
+                    {"type": "qcode", "data": key} for key in ("ctrl", "alt", "delete")]})
+                if not await self._wait_banner(guest, offset, self.settings.boot_timeout_s):
+                    raise DriverError(f"Guest {name} did not reboot when asked.")
+                return
+            async with self._boots:
+                offset = self._mark(guest, "hard reboot (system_reset)")
+                await self._monitor(guest, "system_reset")
+                await self._monitor(guest, "cont")
+                if not await self._wait_banner(guest, offset, self.settings.boot_timeout_s):
+                    await self._kill(guest)
+                    await self._launch_and_wait(guest)
+
+    async def pause(self, name: str) -> None:
+        async with self._lock(name):
+            guest = self._running(name, "paused")
+            await self._monitor(guest, "stop")
+
+    async def unpause(self, name: str) -> None:
+        async with self._lock(name):
+            guest = self._running(name, "unpaused")
+            if await self._status(guest) != PowerState.PAUSED:
+                if await self._status(guest) == PowerState.RUNNING:
+                    return
+                raise DriverError(f"Guest {name} is not paused.")
+            await self._monitor(guest, "cont")
+
+    async def suspend(self, name: str) -> None:
+        """Pause the vCPUs, save the guest's memory and devices to suspend.state (QMP
+        migrate to a file) and end QEMU; resume() restores it without a new boot."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            saved = guest.path / "suspend.state"
+            if guest.pid() is None:
+                if saved.exists():
+                    return
+                raise DriverError(f"Guest {name} is not running and cannot be suspended.")
+            partial = guest.path / "suspend.partial"
+            self._mark(guest, "suspend (memory saved to disk)")
+            await self._monitor(guest, "stop")
+            try:
+                await self._monitor(guest, "migrate",
+                                    {"uri": f"exec:cat > {shlex.quote(str(partial))}"})
+                await self._migrated(guest)
+            except (DriverError, qmp.QmpError) as err:
+                with contextlib.suppress(qmp.QmpError):
+                    await self._monitor(guest, "cont")
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+                raise DriverError(f"Suspending guest {name} failed: {err}") from err
+            os.replace(partial, saved)
+            await self._kill(guest)
+
+    async def resume(self, name: str) -> None:
+        """Launch QEMU waiting for incoming state, restore suspend.state, continue."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            saved = guest.path / "suspend.state"
+            if not saved.exists():
+                if guest.pid() is not None and await self._status(guest) == PowerState.RUNNING:
+                    return
+                raise DriverError(f"Guest {name} is not suspended.")
+            if guest.pid() is not None:
+                raise DriverError(f"Guest {name} is running; it cannot be resumed.")
+            async with self._boots:
+                self._mark(guest, "resume (memory restored from disk)")
+                await self._start_qemu(guest, "-incoming", "defer")
+                try:
+                    await self._monitor(guest, "migrate-incoming",
+                                        {"uri": f"exec:cat {shlex.quote(str(saved))}"})
+                    await self._migrated(guest)
+                    await self._monitor(guest, "cont")
+                except (DriverError, qmp.QmpError) as err:
+                    await self._kill(guest)
+                    raise DriverError(f"Resuming guest {name} failed: {err}") from err
+            saved.unlink()
+
+    async def _migrated(self, guest: _Guest, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status = str((await self._monitor(guest, "query-migrate")).get("status", ""))
+            if status == "completed":
+                return
+            if status in ("failed", "cancelled"):
+                raise DriverError(f"the migration of its state {status}")
+            await asyncio.sleep(0.1)
+        raise DriverError(f"saving or restoring its state took over {timeout_s:.0f} s")
+
+    async def rescue(self, name: str, *, image: ImageFiles | None, password: str) -> None:
+        """Boot a fresh copy of the rescue image (the guest's own image; another image only
+        if this host holds it already) as first disk, the guest's disk second, and a config
+        drive with the rescue password."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            if (guest.path / "rescue.json").exists():
+                return
+            saved = json.loads((guest.path / "spec.json").read_text())
+            base = Path(saved["base"])
+            if image is not None and image.image_id:
+                candidate = self._root() / "images" / image.image_id
+                if image.path:
+                    candidate = await asyncio.to_thread(self._cached, image.image_id,
+                                                        image.path)
+                if not candidate.exists():
+                    raise DriverError(f"Rescue image {image.image_id} is not on this host.")
+                base = candidate
+            await self._stop(guest, 10.0)
+            await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                       str(base), str(guest.path / "disk.rescue"))
+            meta = dict(saved["meta"], admin_pass=password) if password else saved["meta"]
+            config = guest.path / "disk.config.rescue"
+            await asyncio.to_thread(_config_drive, meta, None, config)
+            disk = f"file={guest.path / 'disk.qcow2'},format=qcow2"
+            argv = []
+            for arg in guest.argv:
+                if disk in arg:  # the rescue disk first (vda), the guest's own second (vdb)
+                    argv.append(arg.replace("disk.qcow2", "disk.rescue"))
+                elif arg == "virtio-blk-pci,drive=disk0":
+                    argv += [arg, "-drive", f"if=none,id=disk1,{disk}", "-device",
+                             "virtio-blk-pci,drive=disk1"]
+                else:
+                    argv.append(arg.replace(str(guest.path / "disk.config"), str(config)))
+            (guest.path / "rescue.json").write_text(json.dumps({"argv": argv}))
+            normal, guest.argv = guest.argv, argv
+            try:
+                await self._boot(guest)
+            finally:
+                guest.argv = normal
+
+    async def unrescue(self, name: str) -> None:
+        """Boot the guest from its own disk again."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            if not (guest.path / "rescue.json").exists():
+                return
+            await self._stop(guest, 10.0)
+            for leftover in ("rescue.json", "disk.rescue", "disk.config.rescue"):
+                with contextlib.suppress(OSError):
+                    (guest.path / leftover).unlink()
+            await self._boot(guest)
+
+    async def set_admin_password(self, name: str, password: str) -> None:
+        """Ask the guest's agent (a virtio-serial port) to set the password; the line is sent
+        again every second until the guest answers, since the guest reads the port only
+        between its polls."""
+        async with self._lock(name):
+            guest = self._running(name, "given a password")
+            line = b"password " + base64.b64encode(password.encode()) + b"\n"
+            try:
+                reader, writer = await asyncio.open_unix_connection(str(guest.run / "agent.sock"))
+            except OSError as err:
+                raise DriverError(f"The agent of guest {name} cannot be reached: {err}") from err
+            try:
+                deadline = time.monotonic() + AGENT_TIMEOUT_S
+                while time.monotonic() < deadline:
+                    writer.write(line)
+                    await writer.drain()
+                    with contextlib.suppress(TimeoutError):
+                        answer = await asyncio.wait_for(reader.readline(), 1.0)
+                        if answer.strip() == b"ok":
+                            return
+                        if not answer:
+                            break
+                raise DriverError(f"The agent of guest {name} did not set the password.")
+            finally:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+
+    async def snapshot(self, name: str) -> bytes:
+        """The guest's disk as a standalone qcow2 (the guest paused while it is copied)."""
+        async with self._lock(name):
+            guest = self._guest(name)
+            running = guest.pid() is not None and await self._status(guest) == PowerState.RUNNING
+            if running:
+                await self._monitor(guest, "stop")
+            out = guest.path / "snapshot.qcow2"
+            try:
+                await _run("qemu-img", "convert", "-U", "-O", "qcow2",
+                           str(guest.path / "disk.qcow2"), str(out))
+                return await asyncio.to_thread(out.read_bytes)
+            finally:
+                with contextlib.suppress(OSError):
+                    out.unlink()
+                if running:
+                    await self._monitor(guest, "cont")
+
+    async def forward_addresses(self, name: str, addresses: list[str]) -> None:
+        """Forward port 22 of each loopback address in `addresses` (the guest's floating IPs)
+        to the guest's port 22, and close the forwards of addresses no longer given. Other
+        addresses are never bound. The open forwards are kept in forwards.json."""
+        guest = self.guests_by_name.get(name)
+        if guest is None or self._lock(name).locked() or guest.pid() is None:
+            return
+        record = guest.path / "forwards.json"
+        try:
+            have = set(json.loads(record.read_text()))
+        except (OSError, ValueError):
+            have = set()
+        want = {a for a in addresses if _loopback(a)}
+        if want == have:
+            return
+        for address in sorted(have - want):
+            await self._hmp(guest, f"hostfwd_remove net0 tcp:{address}:22")
+            have.discard(address)
+        for address in sorted(want - have):
+            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{address}:22-:22")
+            if answer.strip():
+                log.warning("guest %s: forwarding %s:22 failed: %s", name, address, answer)
+                continue
+            have.add(address)
+        record.write_text(json.dumps(sorted(have)))
+
+    async def _hmp(self, guest: _Guest, command: str) -> str:
+        return str(await self._monitor(guest, "human-monitor-command",
+                                       {"command-line": command}) or "")
+
+    # -- the Driver protocol: reads ---------------------------------------------------------
+
+    async def power_state(self, name: str) -> PowerState | None:
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return None
+        if guest.pid() is None:
+            return PowerState.SHUTDOWN
+        return await self._status(guest)
+
+    async def console_log(self, name: str, *, tail: int | None = None) -> str:
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return ""
+        try:
+            text = (await asyncio.to_thread(guest.console.read_bytes)).decode(errors="replace")
+        except OSError:
+            return ""
+        text = text.replace("\r\n", "\n")
+        if tail is None:
+            return text
+        lines = text.splitlines(keepends=True)
+        return "".join(lines[-tail:]) if tail > 0 else ""
+
+    async def diagnostics(self, name: str) -> dict[str, int]:
+        guest = self._guest(name)
+        pid = guest.pid()
+        if pid is None:
+            raise DriverError(f"Guest {name} is not running.")
+        counters: dict[str, int] = {}
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])
+            counters["cpu0_time"] = ticks * 10**9 // os.sysconf("SC_CLK_TCK")
+        stats = await self._monitor(guest, "query-blockstats")
+        for index, device in enumerate(stats or []):
+            disk = f"vd{chr(ord('a') + index)}"
+            block = device.get("stats", {})
+            counters[f"{disk}_read"] = int(block.get("rd_bytes", 0))
+            counters[f"{disk}_read_req"] = int(block.get("rd_operations", 0))
+            counters[f"{disk}_write"] = int(block.get("wr_bytes", 0))
+            counters[f"{disk}_write_req"] = int(block.get("wr_operations", 0))
+        memory = await self._monitor(guest, "query-memory-size-summary")
+        counters["memory"] = int(memory.get("base-memory", 0)) // 1024
+        return counters
+
+    async def guest_password(self, name: str) -> str:
+        return ""
+
+    async def guests(self) -> list[str]:
+        return sorted(self.guests_by_name)
+
+    # -- creating a guest -------------------------------------------------------------------
+
+    async def _create(self, spec: InstanceSpec) -> _Guest:
+        if spec.ram_mb < qemu_guest.MIN_RAM_MB:
+            raise DriverError(f"Flavor's memory {spec.ram_mb} MB is below the "
+                              f"{qemu_guest.MIN_RAM_MB} MB a qemu guest needs.")
+        image = spec.image
+        if not (image.path and image.kernel_path and image.ramdisk_path):
+            raise DriverError(f"Image {image.image_id} cannot boot on qemu: it needs its file, "
+                              "a kernel_id and a ramdisk_id.")
+        path = self._root() / "instances" / spec.name
+        run = self._run_dir(spec.name)
+        try:
+            if path.exists():
+                await asyncio.to_thread(shutil.rmtree, path)
+            path.mkdir(parents=True)
+            run.mkdir(parents=True, exist_ok=True)
+            base = await asyncio.to_thread(self._cached, image.image_id, image.path)
+            kernel = await asyncio.to_thread(self._cached, "kernel-" + image.image_id,
+                                             image.kernel_path)
+            ramdisk = await asyncio.to_thread(self._cached, "ramdisk-" + image.image_id,
+                                              image.ramdisk_path)
+            disk_format = "raw" if image.disk_format == "raw" else "qcow2"
+            size = [f"{spec.disk_gb}G"] if spec.disk_gb > 0 else []
+            await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
+                       str(base), str(path / "disk.qcow2"), *size)
+            meta = _meta_data(spec)
+            await asyncio.to_thread(_config_drive, meta, spec.user_data, path / "disk.config")
+            port = _free_port()
+            accel = await self._accelerator()
+            argv = self._argv(spec, path, run, kernel, ramdisk, port, accel)
+            (path / "spec.json").write_text(json.dumps({
+                "argv": argv, "ssh_port": port, "server_id": spec.server_id, "meta": meta,
+                "base": str(base),
+                "display_name": spec.display_name, "image_id": image.image_id,
+                "vcpus": spec.vcpus, "ram_mb": spec.ram_mb, "disk_gb": spec.disk_gb}, indent=1))
+        except (OSError, DriverError, qemu_guest.GuestBuildError) as err:
+            await asyncio.to_thread(shutil.rmtree, path, True)
+            await asyncio.to_thread(shutil.rmtree, run, True)
+            raise DriverError(f"Preparing guest {spec.name} failed: {err}") from err
+        return _Guest(spec.name, path, run, argv, port, spec.server_id)
+
+    def _argv(self, spec: InstanceSpec, path: Path, run: Path, kernel: Path, ramdisk: Path,
+              port: int, accel: str) -> list[str]:
+        accel_arg = "kvm" if accel == "kvm" else "tcg,tb-size=32"
+        return [
+            QEMU, "-name", f"{spec.name},process=vm-{spec.server_id[:8]}",
+            "-uuid", spec.server_id, "-accel", accel_arg, "-M", "pc",
+            "-cpu", "host" if accel == "kvm" else "max",
+            "-m", str(spec.ram_mb), "-smp", str(max(1, spec.vcpus)),
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-kernel", str(kernel), "-initrd", str(ramdisk), "-append", APPEND,
+            "-drive", f"if=none,id=disk0,file={path / 'disk.qcow2'},format=qcow2",
+            "-device", "virtio-blk-pci,drive=disk0",
+            "-drive", f"if=none,id=config0,file={path / 'disk.config'},format=raw,readonly=on",
+            "-device", "virtio-blk-pci,drive=config0",
+            "-netdev", f"user,id=net0,restrict=on,hostname={_dns_label(spec.hostname)},"
+                       f"{_user_net(spec)}hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-device", "virtio-net-pci,netdev=net0"
+                       + (f",mac={spec.nics[0].mac}" if spec.nics else ""),
+            "-device", "virtio-rng-pci",
+            "-device", "virtio-serial-pci",
+            "-chardev", f"socket,id=agent0,path={run / 'agent.sock'},server=on,wait=off",
+            "-device", f"virtserialport,chardev=agent0,name={qemu_guest.AGENT_PORT}",
+            "-chardev", f"socket,id=ser0,path={run / 'console.sock'},server=on,wait=off,"
+                        f"logfile={path / 'console.log'},logappend=on",
+            "-serial", "chardev:ser0",
+            "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off",
+            "-pidfile", str(path / "qemu.pid"), "-daemonize",
+        ]
+
+    def _cached(self, key: str, source: str) -> Path:
+        """A private, read-only copy of an image file that overlays can keep as backing file
+        even after the image is deleted from the Image API."""
+        cache = self._root() / "images"
+        cache.mkdir(parents=True, exist_ok=True)
+        target = cache / key
+        if not target.exists():
+            partial = cache / f".{key}.{os.getpid()}"
+            try:
+                os.link(source, partial)
+            except OSError:
+                shutil.copyfile(source, partial)
+            os.replace(partial, target)
+        return target
+
+    # -- booting ----------------------------------------------------------------------------
+
+    async def _boot(self, guest: _Guest) -> None:
+        async with self._boots:
+            await self._launch_and_wait(guest)
+
+    async def _launch_and_wait(self, guest: _Guest) -> None:
+        """Launch QEMU and wait for the banner; a hung boot is ended and launched once more."""
+        for attempt in (1, 2):
+            if guest.deleting:
+                raise DriverError(f"Guest {guest.name} is being deleted.")
+            offset = await self._launch(guest, attempt)
+            if await self._wait_banner(guest, offset, self.settings.boot_timeout_s):
+                return
+            await self._kill(guest)
+        raise DriverError(f"Guest {guest.name} did not boot within "
+                          f"{self.settings.boot_timeout_s:.0f} s (tried twice).")
+
+    async def _launch(self, guest: _Guest, attempt: int) -> int:
+        offset = self._mark(guest, f"launch {attempt} of {guest.name}, ssh on "
+                                   f"127.0.0.1:{guest.ssh_port}")
+        await self._start_qemu(guest)
+        return offset
+
+    async def _start_qemu(self, guest: _Guest, *extra: str) -> None:
+        guest.run.mkdir(parents=True, exist_ok=True)
+        for stale in ("qemu.pid", "forwards.json"):  # a new QEMU has no forwards yet
+            with contextlib.suppress(OSError):
+                (guest.path / stale).unlink()
+        with open(guest.path / "qemu.err", "ab") as err:
+            process = await asyncio.create_subprocess_exec(
+                *guest.argv, *extra, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=err, start_new_session=True)
+            code = await process.wait()
+        if code != 0:
+            raise DriverError(f"QEMU did not start guest {guest.name}: "
+                              f"{_tail(guest.path / 'qemu.err')}")
+
+    def _mark(self, guest: _Guest, what: str) -> int:
+        """Append a marker line to the console log; the offset after it."""
+        with open(guest.console, "ab") as log:
+            log.write(f"pocketstack: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} "
+                      f"{what}\n".encode())
+            return log.tell()
+
+    async def _wait_banner(self, guest: _Guest, offset: int, timeout_s: float) -> bool:
+        """True once the banner is on the console after `offset`; False at the time limit.
+        A guest whose QEMU exits meanwhile raises DriverError."""
+        deadline = time.monotonic() + timeout_s
+        needle = qemu_guest.BANNER.encode()
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                with open(guest.console, "rb") as log:
+                    log.seek(offset)
+                    if needle in log.read():
+                        return True
+            if guest.pid() is None:
+                await asyncio.sleep(0.3)  # the pidfile appears just after daemonizing
+                if guest.pid() is None:
+                    raise DriverError(f"Guest {guest.name} exited while booting: "
+                                      f"{_tail(guest.path / 'qemu.err') or 'no error shown'}")
+            await asyncio.sleep(0.2)
+        return False
+
+    async def _accelerator(self) -> str:
+        if self.accel is not None:
+            return self.accel
+        choice = self.settings.accel
+        if choice != "auto":
+            self.accel, self.accel_reason = choice, "chosen by settings.qemu.accel"
+            return choice
+        record = self._root() / "accel.json"
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            saved = json.loads(record.read_text())
+            self.accel, self.accel_reason = str(saved["accel"]), str(saved["reason"])
+            return self.accel
+        self.accel, self.accel_reason = await self._probe_kvm()
+        record.write_text(json.dumps({"accel": self.accel, "reason": self.accel_reason}))
+        return self.accel
+
+    async def _probe_kvm(self) -> tuple[str, str]:
+        """KVM if a guest boots to its banner under it within PROBE_TIMEOUT_S, else TCG."""
+        if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+            return "tcg", "/dev/kvm is absent or not usable"
+        files = await asyncio.to_thread(self.guest_files)
+        probe = Path(tempfile.mkdtemp(prefix="kvm-probe-", dir=self._root()))
+        log = probe / "console.log"
+        argv = [QEMU, "-accel", "kvm", "-M", "pc", "-cpu", "host", "-m", "128", "-nodefaults",
+                "-no-user-config", "-display", "none", "-kernel", str(files.kernel),
+                "-initrd", str(files.ramdisk), "-append", APPEND, "-no-reboot",
+                "-serial", f"file:{log}", "-pidfile", str(probe / "qemu.pid"), "-daemonize"]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            _out, err_out = await process.communicate()
+            if process.returncode != 0:
+                first = err_out.decode(errors="replace").strip().splitlines()[:1]
+                return "tcg", "QEMU could not start a KVM guest: " + (first[0] if first else "")
+            started = time.monotonic()
+            while time.monotonic() - started < PROBE_TIMEOUT_S:
+                if log.exists() and qemu_guest.BANNER.encode() in log.read_bytes():
+                    return "kvm", (f"a KVM probe guest booted in "
+                                   f"{time.monotonic() - started:.1f} s")
+                await asyncio.sleep(0.2)
+            return "tcg", f"a KVM probe guest did not boot within {PROBE_TIMEOUT_S:.0f} s"
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int((probe / "qemu.pid").read_text()), signal.SIGKILL)
+            await asyncio.to_thread(shutil.rmtree, probe, True)
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    async def _stop(self, guest: _Guest, timeout_s: float) -> None:
+        """ACPI power button, then (after timeout_s, or at once when 0) QMP quit, then SIGKILL."""
+        if guest.pid() is None:
+            return
+        if timeout_s > 0:
+            self._mark(guest, "power off (ACPI power button)")
+            deadline = time.monotonic() + timeout_s
+            # Pressed again every few seconds: a press before the guest listens is lost.
+            while (left := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(qmp.QmpError):
+                    await self._monitor(guest, "system_powerdown")
+                if await _gone(guest, min(left, 5.0)):
+                    return
+        await self._kill(guest)
+
+    async def _kill(self, guest: _Guest) -> None:
+        pid = guest.pid()
+        if pid is None:
+            return
+        with contextlib.suppress(qmp.QmpError):
+            await self._monitor(guest, "quit", timeout_s=2.0)
+        if await _gone(guest, 3.0):
+            return
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        if not await _gone(guest, 5.0):
+            raise DriverError(f"Guest {guest.name} (pid {pid}) did not end.")
+
+    async def _remove(self, guest: _Guest) -> None:
+        await self._kill(guest)
+        await asyncio.to_thread(shutil.rmtree, guest.path, True)
+        await asyncio.to_thread(shutil.rmtree, guest.run, True)
+        with contextlib.suppress(OSError):
+            guest.run.parent.rmdir()  # the host's socket directory, once no guest uses it
+        self.guests_by_name.pop(guest.name, None)
+        self._locks.pop(guest.name, None)
+        self._monitor_locks.pop(guest.name, None)
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _status(self, guest: _Guest) -> PowerState:
+        try:
+            status = await self._monitor(guest, "query-status", timeout_s=3.0)
+        except qmp.QmpError:
+            return PowerState.RUNNING if guest.pid() is not None else PowerState.SHUTDOWN
+        state = str(status.get("status", ""))
+        if state in ("paused", "suspended"):
+            return PowerState.PAUSED
+        if state in ("internal-error", "guest-panicked", "io-error"):
+            return PowerState.CRASHED
+        if state == "shutdown":
+            return PowerState.SHUTDOWN
+        return PowerState.RUNNING
+
+    async def _monitor(self, guest: _Guest, command: str, arguments: dict[str, Any] | None = None,
+                       *, timeout_s: float = 5.0) -> Any:
+        lock = self._monitor_locks.setdefault(guest.name, asyncio.Lock())
+        async with lock:
+            return await qmp.execute(guest.qmp, command, arguments, timeout_s=timeout_s)
+
+    def _running(self, name: str, verb: str) -> _Guest:
+        guest = self._guest(name)
+        if guest.pid() is None:
+            raise DriverError(f"Guest {name} is not running and cannot be {verb}.")
+        return guest
+
+    def _guest(self, name: str) -> _Guest:
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            raise GuestNotFound(name)
+        return guest
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
+    def _root(self) -> Path:
+        if self.root is None:
+            raise DriverError("The qemu driver has no data directory.")
+        return self.root
+
+    def _run_dir(self, name: str) -> Path:
+        run = self._root() / "run" / name
+        if len(str(run / "console.sock")) <= SOCKET_PATH_MAX:
+            return run
+        key = hashlib.sha256(str(self._root().resolve()).encode()).hexdigest()[:10]
+        return Path(tempfile.gettempdir()) / f"pocketstack-{key}" / name[-12:]
+
+
+def _meta_data(spec: InstanceSpec) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "uuid": spec.server_id, "name": spec.display_name, "hostname": spec.hostname,
+        "launch_index": 0, "availability_zone": "nova", "meta": dict(spec.metadata),
+        "devices": [],
+    }
+    if spec.admin_password:
+        meta["admin_pass"] = spec.admin_password
+    if spec.key_data:
+        meta["public_keys"] = {"default": spec.key_data}
+        meta["keys"] = [{"name": "default", "type": "ssh", "data": spec.key_data}]
+    return meta
+
+
+def _config_drive(meta: dict[str, Any], user_data: bytes | None, out: Path) -> None:
+    """An ISO 9660 config drive labelled config-2, with Nova's genisoimage options."""
+    tree = out.parent / "config"
+    latest = tree / "openstack" / "latest"
+    latest.mkdir(parents=True)
+    # One top-level key per line: the guest reads it with sed.
+    (latest / "meta_data.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+    (latest / "vendor_data.json").write_text("{}")
+    (latest / "network_data.json").write_text(json.dumps({"links": [], "networks": [],
+                                                           "services": []}))
+    if user_data is not None:
+        (latest / "user_data").write_bytes(user_data)
+    import subprocess
+
+    try:
+        subprocess.run(["genisoimage", "-quiet", "-o", str(out), "-ldots",
+                        "-allow-lowercase", "-allow-multidot", "-l", "-J", "-r", "-V", "config-2",
+                        str(tree)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise DriverError(f"genisoimage failed: {getattr(err, 'stderr', b'') or err!s}") from err
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+async def _run(*argv: str) -> None:
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    except OSError as err:
+        raise DriverError(f"{argv[0]} cannot run: {err}") from err
+    _out, err_out = await process.communicate()
+    if process.returncode != 0:
+        raise DriverError(f"{argv[0]} failed: {err_out.decode(errors='replace').strip()}")
+
+
+async def _gone(guest: _Guest, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while guest.pid() is not None:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def _user_net(spec: InstanceSpec) -> str:
+    """User-mode network options that make its DHCP hand the guest the first IPv4 address the
+    API shows for it: that address's /24, QEMU's own host and DNS addresses at .254 and .253
+    (or .252 and .251 when the guest's address is one of those). Empty without an address."""
+    for nic in spec.nics:
+        for address in nic.addresses:
+            with contextlib.suppress(ValueError):
+                ip = ipaddress.ip_address(address)
+                if ip.version != 4:
+                    continue
+                net = ipaddress.ip_network(f"{ip}/24", strict=False)
+                if ip in (net.network_address, net.broadcast_address):
+                    continue
+                host, dns = net[254], net[253]
+                if ip in (host, dns):
+                    host, dns = net[252], net[251]
+                return f"net={net},host={host},dns={dns},dhcpstart={ip},"
+    return ""
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path) -> str:
+    try:
+        return " ".join(path.read_text(errors="replace").strip().splitlines()[-3:])
+    except OSError:
+        return ""
+
+
+def _dns_label(hostname: str) -> str:
+    label = "".join(c if c.isalnum() or c == "-" else "-" for c in hostname)[:63].strip("-")
+    return label or "guest"
