@@ -262,6 +262,42 @@ async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: Sequence[
         raise AddressesExhausted(port.network_id)
 
 
+async def replace_fixed_ips(s: AsyncSession, port: PortRow, requests: list[FixedIp]) -> None:
+    """Give an existing port the requested addresses, as Neutron's IPAM does on update: an
+    address it holds already (asked for by address, or a subnet it has one on) is kept, the
+    ones no longer asked for are released, the new ones are allocated."""
+    subnets = [SubnetPools(*row) for row in await s.execute(_SUBNETS, {"network_id": port.network_id})]
+    held = list(await s.scalars(select(FixedIpRow).where(FixedIpRow.port_id == port.id)
+                                .order_by(FixedIpRow.id)))
+    unclaimed = {row.ip_address: row for row in held}
+    new: list[FixedIp] = []
+    for request in requests:
+        if request.ip_address is None:
+            continue
+        subnet = subnet_for_address(request.ip_address, subnets)
+        if subnet is None or (request.subnet_id is not None and subnet.id != request.subnet_id):
+            raise InvalidAddress(request.ip_address, port.network_id)
+        if unclaimed.pop(str(ipaddress.ip_address(request.ip_address)), None) is None:
+            new.append(request)
+    for request in requests:
+        if request.ip_address is not None:
+            continue
+        if request.subnet_id not in {subnet.id for subnet in subnets}:
+            raise errors.BadRequest(
+                f"Invalid input for operation: Failed to create port on network {port.network_id}, "
+                f"because fixed_ips included invalid subnet {request.subnet_id}.", kind="InvalidInput")
+        same = [row for row in unclaimed.values() if row.subnet_id == request.subnet_id]
+        if same:
+            del unclaimed[same[-1].ip_address]
+        else:
+            new.append(request)
+    for row in unclaimed.values():
+        await s.delete(row)
+    await s.flush()
+    for request in new:
+        await _allocate_requested(s, port, subnets, request)
+
+
 @dataclass(frozen=True, slots=True)
 class FixedIp:
     """One entry of a port's requested fixed_ips: a subnet, an address, or both."""

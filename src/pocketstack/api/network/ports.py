@@ -8,6 +8,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
 from pocketstack.api.network.requests import (
+    FixedIpRequest,
     PortCreate,
     PortUpdate,
     body_object,
@@ -48,10 +49,14 @@ async def show_port(ctx: Ctx) -> Response:
     return show_response(ctx, "port", views.port(found))
 
 
+def fixed_ip_requests(requested: list[FixedIpRequest] | None) -> list[ipam.FixedIp] | None:
+    if requested is None:
+        return None
+    return [ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in requested]
+
+
 def port_spec(req: PortCreate) -> PortSpec:
-    fixed_ips = None
-    if req.fixed_ips is not None:
-        fixed_ips = [ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in req.fixed_ips]
+    fixed_ips = fixed_ip_requests(req.fixed_ips)
     return PortSpec(network_id=req.network_id, name=req.name, device_id=req.device_id,
                     device_owner=req.device_owner, status="ACTIVE" if req.device_id else "DOWN",
                     admin_state_up=req.admin_state_up, description=req.description,
@@ -79,6 +84,8 @@ async def update_port(ctx: Ctx) -> Response:
     if "allowed_address_pairs" in changes:
         changes["allowed_address_pairs"] = port_security.check_address_pairs(
             changes["allowed_address_pairs"])
+    if "fixed_ips" in changes:
+        changes["fixed_ips"] = fixed_ip_requests(req.fixed_ips)
     found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], changes,
                                     revision=if_match(ctx))
     return show_response(ctx, "port", views.port(found))

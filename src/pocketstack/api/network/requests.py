@@ -251,6 +251,7 @@ class PortUpdate(Body):
     security_groups: list[str] | None = None
     port_security_enabled: bool | None = None
     allowed_address_pairs: Any = None
+    fixed_ips: list[FixedIpRequest] | None = None
 
 
 class SecurityGroupCreate(Body):
