@@ -48,6 +48,8 @@ EXTENSIONS = [
     ("standard-attr-tag",
      "Tag support for resources with standard attribute: network, subnet, port, security_group",
      "Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"),
+    ("subnet-external-network", "Subnet belongs to an external network",
+     "Informs if the subnet belongs to an external network", "2024-02-05T18:00:00-00:00"),
     ("tag-creation", "Tag creation extension", "Allow to create multiple tags for a resource",
      "2024-23-07T10:00:00-00:00"),
     ("standard-attr-revisions", "Resource revision numbers",

@@ -64,6 +64,7 @@ def subnet(found: SubnetDetail) -> dict[str, Any]:
         "subnetpool_id": None,
         "segment_id": None,
         "service_types": [],
+        "router:external": found.external,
         "description": row.description,
         "tags": found.tags,
         "created_at": iso_z(row.created_at),
