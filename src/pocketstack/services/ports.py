@@ -145,6 +145,8 @@ async def _add_port(s: AsyncSession, caller: Caller, request: PortRequest) -> Po
     spec = request.spec
     project_id = request.owner or caller.project_id
     authorize(caller, "network:modify", project_id)
+    if spec.binding_host_id:
+        authorize(caller, "network:port:binding")
     network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
                                          is_admin=caller.is_admin)
     if spec.port_security_enabled is None:
@@ -167,11 +169,13 @@ async def _add_port(s: AsyncSession, caller: Caller, request: PortRequest) -> Po
 async def update_port(cloud: Cloud, caller: Caller, port_id: str,
                       changes: dict[str, Any], *, revision: int | None = None) -> PortDetail:
     """Set name, description, admin_state_up, device_id (the status follows), device_owner,
-    security_groups or fixed_ips (see ipam.replace_fixed_ips)."""
+    security_groups, fixed_ips (see ipam.replace_fixed_ips) or binding_host_id (admin)."""
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         check_revision(row, revision)
+        if "binding_host_id" in changes:
+            authorize(caller, "network:port:binding")
         port_security.check_update(row, changes)
         if "security_groups" in changes:
             changes["security_groups"] = await check_security_groups(

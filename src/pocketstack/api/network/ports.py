@@ -41,12 +41,12 @@ async def list_ports(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
     found = await ports.list_ports(ctx.cloud, ctx.caller, filters=query.filters,
                                    fixed_ips=ctx.query.getlist("fixed_ips"), page=query.page)
-    return list_response(ctx, "ports", [views.port(item) for item in found], query)
+    return list_response(ctx, "ports", [views.port(item, ctx.caller.is_admin) for item in found], query)
 
 
 async def show_port(ctx: Ctx) -> Response:
     found = await ports.show_port(ctx.cloud, ctx.caller, ctx.params["port_id"])
-    return show_response(ctx, "port", views.port(found))
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin))
 
 
 def fixed_ip_requests(requested: list[FixedIpRequest] | None) -> list[ipam.FixedIp] | None:
@@ -63,7 +63,8 @@ def port_spec(req: PortCreate) -> PortSpec:
                     mac_address=None if req.mac_address is None else req.mac_address.lower(),
                     fixed_ips=fixed_ips, security_groups=req.security_groups,
                     port_security_enabled=req.port_security_enabled,
-                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs))
+                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs),
+                    binding_host_id=req.binding_host_id)
 
 
 async def create_port(ctx: Ctx) -> Response:
@@ -72,10 +73,10 @@ async def create_port(ctx: Ctx) -> Response:
     if isinstance(req, list):
         made = await ports.create_ports(ctx.cloud, ctx.caller, [
             PortRequest(port_spec(r), r.owner, check_tags(r.tags)) for r in req])
-        return json_response({"ports": [views.port(found) for found in made]}, 201)
+        return json_response({"ports": [views.port(found, ctx.caller.is_admin) for found in made]}, 201)
     found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner,
                                     tags=check_tags(req.tags))
-    return show_response(ctx, "port", views.port(found), 201)
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin), 201)
 
 
 async def update_port(ctx: Ctx) -> Response:
@@ -88,7 +89,7 @@ async def update_port(ctx: Ctx) -> Response:
         changes["fixed_ips"] = fixed_ip_requests(req.fixed_ips)
     found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], changes,
                                     revision=if_match(ctx))
-    return show_response(ctx, "port", views.port(found))
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin))
 
 
 async def delete_port(ctx: Ctx) -> Response:
