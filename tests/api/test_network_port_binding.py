@@ -1,9 +1,10 @@
-"""The binding extension over real HTTP: admins set and see binding:host_id (vif_type follows
-it), members neither see nor set the binding attributes."""
+"""Port attributes only admins touch, over real HTTP: the binding extension (admins set and see
+binding:host_id, vif_type follows it; members neither see nor set them), and ports on an
+external network, which never take a floating IP's address."""
 
 from __future__ import annotations
 
-from tests.api.test_network_ports import PORTS, PRIVATE_ID
+from tests.api.test_network_ports import PORTS, PRIVATE_ID, PUBLIC_ID
 from tests.live import Api
 
 BINDING = {"binding:host_id", "binding:profile", "binding:vif_type", "binding:vif_details"}
@@ -38,3 +39,17 @@ def test_member_neither_sees_nor_sets_binding(member: Api) -> None:
     assert resp.status_code == 403
     assert not BINDING & set(member.get(f"{PORTS}/{port['id']}").json()["port"])
     assert member.get("/network/v2.0/extensions/binding").status_code == 200
+
+
+def test_no_port_takes_a_floating_ips_address(admin: Api) -> None:
+    fip = admin.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_ID}})
+    assert fip.status_code == 201, fip.text
+    address = fip.json()["floatingip"]["floating_ip_address"]
+    resp = admin.post(PORTS, json={"port": {"network_id": PUBLIC_ID,
+                                            "fixed_ips": [{"ip_address": address}]}})
+    assert resp.status_code == 409
+    error = resp.json()["NeutronError"]
+    assert error["type"] == "IpAddressAlreadyAllocated"
+    assert error["message"].startswith(f"IP address {address} already allocated in subnet ")
+    assert admin.delete(f"/network/v2.0/floatingips/{fip.json()['floatingip']['id']}").status_code == 204

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, PortRow, SubnetRow
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, SubnetRow
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAC_PREFIX = "fa:16:3e"
@@ -36,6 +36,8 @@ _MAC_TAKEN = (select(_ports.id)
               .limit(1))
 _USED_ADDRESSES = select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
 _INSERT_FIXED_IP = insert(cast(Table, FixedIpRow.__table__))
+_FLOATING_HOLDS = (select(FloatingIpRow.__table__.c.id)
+                   .where(FloatingIpRow.__table__.c.floating_ip_address == bindparam("address")).limit(1))
 # A subnet's latest allocation and how many it has, in one statement.
 _LAST_AND_COUNT = select(
     select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
@@ -211,9 +213,11 @@ def subnet_for_address(address: str, subnets: Sequence[Subnet]) -> Subnet | None
 
 
 async def allocate_specific(s: AsyncSession, port_id: str, subnet: Subnet, address: str) -> None:
-    """Claim one exact address, or raise AddressInUse."""
+    """Claim one exact address, or raise AddressInUse (also for a floating IP's address: in
+    Neutron a floating IP holds its address on the external network like a port)."""
     canonical = str(ipaddress.ip_address(address))
-    if canonical == subnet.gateway_ip or not await _insert(s, port_id, subnet.id, canonical):
+    if (canonical == subnet.gateway_ip or await s.scalar(_FLOATING_HOLDS, {"address": canonical})
+            or not await _insert(s, port_id, subnet.id, canonical)):
         raise AddressInUse(canonical, subnet.id)
 
 
