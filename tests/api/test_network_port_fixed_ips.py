@@ -80,6 +80,8 @@ def test_filter_by_ip_address_substr(member: Api) -> None:
     assert ids("ip_address_substr=84.1") == [low["id"]]
     assert len(ids("ip_address_substr=192.168.84.")) == 2
     assert ids("ip_address_substr=%") == []
+    alias = member.get("/network/v2.0/extensions/ip-substring-filtering")
+    assert alias.status_code == 200
     resp = member.get(PORTS, params={"fixed_ips": "ip_substr=1"})
     assert resp.status_code == 400
     assert resp.json()["NeutronError"]["message"] == (

@@ -21,6 +21,8 @@ EXTENSIONS = [
      "2014-02-03T10:00:00-00:00"),
     ("external-net", "Neutron external network",
      "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"),
+    ("ip-substring-filtering", "IP address substring filtering",
+     "Provides IP address substring filtering when listing ports", "2017-11-28T09:00:00-00:00"),
     ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource.",
      "2015-03-25T10:00:00-00:00"),
     ("network-ip-availability", "Network IP Availability",
