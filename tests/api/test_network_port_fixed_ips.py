@@ -62,6 +62,10 @@ def test_update_fixed_ips_errors(member: Api) -> None:
     resp = member.put(f"{PORTS}/{port['id']}", json={"port": {"fixed_ips": [{"ip_address": "10.9.9.9"}]}})
     assert resp.status_code == 400
     assert resp.json()["NeutronError"]["type"] == "InvalidIpForNetwork"
+    resp = member.put(f"{PORTS}/{port['id']}", json={"port": {"fixed_ips": [{}]}})
+    assert resp.status_code == 400
+    assert resp.json()["NeutronError"]["message"] == (
+        "Invalid input for operation: IP allocation requires subnet_id or ip_address.")
     # a failed update leaves the port's address alone
     shown = member.get(f"{PORTS}/{port['id']}").json()["port"]
     assert shown["fixed_ips"] == port["fixed_ips"]

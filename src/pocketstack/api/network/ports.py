@@ -21,6 +21,7 @@ from pocketstack.services import ipam, port_security, ports
 from pocketstack.services.networks import PortSpec
 from pocketstack.services.ports import PortRequest
 from pocketstack.services.tags import check_tags
+from pocketstack.validation import invalid_operation
 
 FILTERS = {
     "id": Filter("id"),
@@ -52,6 +53,8 @@ async def show_port(ctx: Ctx) -> Response:
 def fixed_ip_requests(requested: list[FixedIpRequest] | None) -> list[ipam.FixedIp] | None:
     if requested is None:
         return None
+    if any(ip.subnet_id is None and ip.ip_address is None for ip in requested):
+        raise invalid_operation("IP allocation requires subnet_id or ip_address.")
     return [ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in requested]
 
 
