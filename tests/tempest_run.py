@@ -107,10 +107,10 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
         "TEMPEST_FIXED_NETWORK_NAME": "private",
         "TEMPEST_PUBLIC_NETWORK_ID": PUBLIC_NETWORK_ID,
     }
-    if "TEMPEST_NETWORK_EXTENSIONS" not in env:
-        defaults["TEMPEST_NETWORK_EXTENSIONS"] = network_extensions(cloud)
     for name, value in defaults.items():
         env.setdefault(name, value)
+    if "TEMPEST_NETWORK_EXTENSIONS" not in env and "neutron" in env["TEMPEST_SERVICES"].split(","):
+        env["TEMPEST_NETWORK_EXTENSIONS"] = network_extensions(cloud)
     return env
 
 
