@@ -66,6 +66,21 @@ def upload_alt_image(cloud: LiveCloud) -> str:
         api.close()
 
 
+def network_extensions(cloud: LiveCloud) -> str:
+    """The aliases the cloud lists at GET /network/v2.0/extensions, comma-separated.
+
+    A deployment configures [network-feature-enabled] api_extensions with the extensions it
+    enables; 'all' would make Tempest run the tests of extensions this cloud does not serve.
+    """
+    api = login(cloud, "admin", ADMIN_PASSWORD, "admin")
+    try:
+        resp = api.get("/network/v2.0/extensions")
+        resp.raise_for_status()
+        return ",".join(sorted(str(ext["alias"]) for ext in resp.json()["extensions"]))
+    finally:
+        api.close()
+
+
 def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
     """OS_* and TEMPEST_* for gen_conf.py; variables already set in the environment win."""
     env = dict(os.environ)
@@ -94,6 +109,8 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
     }
     for name, value in defaults.items():
         env.setdefault(name, value)
+    if "TEMPEST_NETWORK_EXTENSIONS" not in env and "neutron" in env["TEMPEST_SERVICES"].split(","):
+        env["TEMPEST_NETWORK_EXTENSIONS"] = network_extensions(cloud)
     return env
 
 

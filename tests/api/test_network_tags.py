@@ -1,4 +1,4 @@
-"""Tags on networks, subnets, ports and security groups over real HTTP (standard-attr-tag):
+"""Tags on networks, subnets, ports, security groups and routers over real HTTP (standard-attr-tag):
 the /tags routes, `tags` in every view, the four tag filters, and who may change tags."""
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ def make_resources(api: Api) -> dict[str, str]:
         "network_id": network["id"], "cidr": "10.60.0.0/24", "ip_version": 4}}).json()["subnet"]
     port = api.post(f"{V2}/ports", json={"port": {"network_id": network["id"]}}).json()["port"]
     group = api.post(f"{V2}/security-groups", json={"security_group": {"name": "tagged"}}).json()
+    router = api.post(f"{V2}/routers", json={"router": {"name": "tagged"}}).json()["router"]
     return {"networks": network["id"], "subnets": subnet["id"], "ports": port["id"],
-            "security-groups": group["security_group"]["id"]}
+            "security-groups": group["security_group"]["id"], "routers": router["id"]}
 
 
 MEMBERS = {"networks": "network", "subnets": "subnet", "ports": "port",
-           "security-groups": "security_group"}
+           "security-groups": "security_group", "routers": "router"}
 
 
 def test_tag_routes_on_every_resource(member: Api) -> None:

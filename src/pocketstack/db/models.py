@@ -630,6 +630,8 @@ class PortRow(Base):
     port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # [{"ip_address": address or CIDR, "mac_address": MAC or None (the port's own)}]
     allowed_address_pairs: Mapped[list[Any]] = mapped_column(default=list)
+    # binding: the host the port is bound to ("" while unbound); set by admins
+    binding_host_id: Mapped[str] = mapped_column(String(255), default="")
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import FixedIpRow, PortRow, SubnetRow
+from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, SubnetRow
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAC_PREFIX = "fa:16:3e"
@@ -36,6 +36,8 @@ _MAC_TAKEN = (select(_ports.id)
               .limit(1))
 _USED_ADDRESSES = select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
 _INSERT_FIXED_IP = insert(cast(Table, FixedIpRow.__table__))
+_FLOATING_HOLDS = (select(FloatingIpRow.__table__.c.id)
+                   .where(FloatingIpRow.__table__.c.floating_ip_address == bindparam("address")).limit(1))
 # A subnet's latest allocation and how many it has, in one statement.
 _LAST_AND_COUNT = select(
     select(_fixed.ip_address).where(_fixed.subnet_id == bindparam("subnet_id"))
@@ -211,9 +213,11 @@ def subnet_for_address(address: str, subnets: Sequence[Subnet]) -> Subnet | None
 
 
 async def allocate_specific(s: AsyncSession, port_id: str, subnet: Subnet, address: str) -> None:
-    """Claim one exact address, or raise AddressInUse."""
+    """Claim one exact address, or raise AddressInUse (also for a floating IP's address: in
+    Neutron a floating IP holds its address on the external network like a port)."""
     canonical = str(ipaddress.ip_address(address))
-    if canonical == subnet.gateway_ip or not await _insert(s, port_id, subnet.id, canonical):
+    if (canonical == subnet.gateway_ip or await s.scalar(_FLOATING_HOLDS, {"address": canonical})
+            or not await _insert(s, port_id, subnet.id, canonical)):
         raise AddressInUse(canonical, subnet.id)
 
 
@@ -260,6 +264,42 @@ async def _allocate_requested(s: AsyncSession, port: PortRow, subnets: Sequence[
             f"because fixed_ips included invalid subnet {request.subnet_id}.", kind="InvalidInput")
     if await allocate_any(s, port.id, chosen) is None:
         raise AddressesExhausted(port.network_id)
+
+
+async def replace_fixed_ips(s: AsyncSession, port: PortRow, requests: list[FixedIp]) -> None:
+    """Give an existing port the requested addresses, as Neutron's IPAM does on update: an
+    address it holds already (asked for by address, or a subnet it has one on) is kept, the
+    ones no longer asked for are released, the new ones are allocated."""
+    subnets = [SubnetPools(*row) for row in await s.execute(_SUBNETS, {"network_id": port.network_id})]
+    held = list(await s.scalars(select(FixedIpRow).where(FixedIpRow.port_id == port.id)
+                                .order_by(FixedIpRow.id)))
+    unclaimed = {row.ip_address: row for row in held}
+    new: list[FixedIp] = []
+    for request in requests:
+        if request.ip_address is None:
+            continue
+        subnet = subnet_for_address(request.ip_address, subnets)
+        if subnet is None or (request.subnet_id is not None and subnet.id != request.subnet_id):
+            raise InvalidAddress(request.ip_address, port.network_id)
+        if unclaimed.pop(str(ipaddress.ip_address(request.ip_address)), None) is None:
+            new.append(request)
+    for request in requests:
+        if request.ip_address is not None:
+            continue
+        if request.subnet_id not in {subnet.id for subnet in subnets}:
+            raise errors.BadRequest(
+                f"Invalid input for operation: Failed to create port on network {port.network_id}, "
+                f"because fixed_ips included invalid subnet {request.subnet_id}.", kind="InvalidInput")
+        same = [row for row in unclaimed.values() if row.subnet_id == request.subnet_id]
+        if same:
+            del unclaimed[same[-1].ip_address]
+        else:
+            new.append(request)
+    for row in unclaimed.values():
+        await s.delete(row)
+    await s.flush()
+    for request in new:
+        await _allocate_requested(s, port, subnets, request)
 
 
 @dataclass(frozen=True, slots=True)

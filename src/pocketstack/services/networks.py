@@ -91,6 +91,7 @@ class PortSpec:
     port_security_enabled: bool | None = None  # None: enabled
     # Checked pairs (port_security.check_address_pairs).
     allowed_address_pairs: list[dict[str, str | None]] = field(default_factory=list)
+    binding_host_id: str = ""
 
 
 # --- queries shared by every network resource ---------------------------------------------------
@@ -273,7 +274,8 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
                    status=spec.status, admin_state_up=spec.admin_state_up,
                    description=spec.description, security_groups=groups,
                    port_security_enabled=spec.port_security_enabled is not False,
-                   allowed_address_pairs=spec.allowed_address_pairs, revision_number=1,
+                   allowed_address_pairs=spec.allowed_address_pairs,
+                   binding_host_id=spec.binding_host_id, revision_number=1,
                    created_at=now, updated_at=now)
     await s.execute(_INSERT_PORT, {
         "id": port.id, "network_id": port.network_id, "project_id": project_id,
@@ -281,7 +283,8 @@ async def create_port(s: AsyncSession, project_id: str, spec: PortSpec) -> PortR
         "mac_address": port.mac_address, "status": port.status,
         "admin_state_up": port.admin_state_up, "description": port.description,
         "security_groups": groups, "port_security_enabled": port.port_security_enabled,
-        "allowed_address_pairs": spec.allowed_address_pairs, "revision_number": 1,
+        "allowed_address_pairs": spec.allowed_address_pairs,
+        "binding_host_id": spec.binding_host_id, "revision_number": 1,
         "created_at": now, "updated_at": now})
     await ipam.allocate_fixed_ips(s, port, spec.fixed_ips)
     return port

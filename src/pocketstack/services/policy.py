@@ -194,6 +194,8 @@ RULES: dict[str, str] = {
     "network:create_shared": "admin",
     "network:create_external": "admin",
     "network:modify": "owner",
+    # a port's binding:host_id (Neutron: create_port/update_port:binding:host_id, admin only)
+    "network:port:binding": "admin",
     # external_gateway_info's enable_snat and external_fixed_ips (Neutron: admin only).
     "network:router:gateway_details": "admin",
     "network:is_default": "admin",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
-from pocketstack.services import l3_paths, network_quotas, networks, port_security
+from pocketstack.services import ipam, l3_paths, network_quotas, networks, port_security
 from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -39,11 +39,12 @@ async def get_port(s: AsyncSession, port_id: str, *, project_id: str, is_admin: 
 
 
 def fixed_ip_filters(values: list[str]) -> dict[str, list[str]]:
-    """`fixed_ips=ip_address=10.0.0.5` and `fixed_ips=subnet_id=...` query values, by column."""
+    """`fixed_ips=ip_address=10.0.0.5`, `fixed_ips=ip_address_substr=10.0.0` and
+    `fixed_ips=subnet_id=...` query values, by key."""
     found: dict[str, list[str]] = {}
     for value in values:
         key, _, wanted = value.partition("=")
-        if key not in ("ip_address", "subnet_id") or not wanted:
+        if key not in ("ip_address", "ip_address_substr", "subnet_id") or not wanted:
             raise invalid_operation(f"'{value}' is not a valid fixed_ips filter.")
         found.setdefault(key, []).append(wanted)
     return found
@@ -96,8 +97,12 @@ async def list_ports(cloud: Cloud, caller: Caller, *, filters: dict[str, list[An
                           PortRow, filters)
     matching = select(FixedIpRow.port_id)
     wanted = fixed_ip_filters(fixed_ips)
-    for column, values in wanted.items():
-        matching = matching.where(getattr(FixedIpRow, column).in_(values))
+    for key, values in wanted.items():
+        if key == "ip_address_substr":
+            matching = matching.where(or_(*(FixedIpRow.ip_address.contains(value, autoescape=True)
+                                            for value in values)))
+        else:
+            matching = matching.where(getattr(FixedIpRow, key).in_(values))
     if wanted:
         query = query.where(PortRow.id.in_(matching))
     async with cloud.db.reader() as s:
@@ -140,6 +145,8 @@ async def _add_port(s: AsyncSession, caller: Caller, request: PortRequest) -> Po
     spec = request.spec
     project_id = request.owner or caller.project_id
     authorize(caller, "network:modify", project_id)
+    if spec.binding_host_id:
+        authorize(caller, "network:port:binding")
     network = await networks.get_network(s, spec.network_id, project_id=caller.project_id,
                                          is_admin=caller.is_admin)
     if spec.port_security_enabled is None:
@@ -161,21 +168,26 @@ async def _add_port(s: AsyncSession, caller: Caller, request: PortRequest) -> Po
 
 async def update_port(cloud: Cloud, caller: Caller, port_id: str,
                       changes: dict[str, Any], *, revision: int | None = None) -> PortDetail:
-    """Set name, description, admin_state_up, device_id (the status follows), device_owner or
-    security_groups."""
+    """Set name, description, admin_state_up, device_id (the status follows), device_owner,
+    security_groups, fixed_ips (see ipam.replace_fixed_ips) or binding_host_id (admin)."""
     async with cloud.db.session() as s:
         row = await get_port(s, port_id, project_id=caller.project_id, is_admin=caller.is_admin)
         authorize(caller, "network:modify", row.project_id)
         check_revision(row, revision)
+        if "binding_host_id" in changes:
+            authorize(caller, "network:port:binding")
         port_security.check_update(row, changes)
         if "security_groups" in changes:
             changes["security_groups"] = await check_security_groups(
                 s, changes["security_groups"] or [], row.project_id, caller.is_admin)
+        fixed_ips = changes.pop("fixed_ips", None)
+        if fixed_ips is not None:
+            await ipam.replace_fixed_ips(s, row, fixed_ips)
         for column, value in changes.items():
             setattr(row, column, value)
         if "device_id" in changes:
             row.status = "ACTIVE" if row.device_id else "DOWN"
-        if changes:
+        if changes or fixed_ips is not None:
             row.updated_at = utcnow()
             row.revision_number += 1
             await s.flush()

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pocketstack.services import networks, ports, security_groups, subnets, tags
+from pocketstack.services import networks, ports, routers, security_groups, subnets, tags
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -47,12 +47,17 @@ async def _security_group(s: AsyncSession, resource_id: str, caller: Caller) -> 
                                            is_admin=caller.is_admin)
 
 
+async def _router(s: AsyncSession, resource_id: str, caller: Caller) -> Any:
+    return await routers.get_router(s, caller, resource_id)
+
+
 # By URL collection. Another resource becomes taggable with register().
 TAGGABLE: dict[str, Taggable] = {
     "networks": Taggable("networks", _network),
     "subnets": Taggable("subnets", _subnet),
     "ports": Taggable("ports", _port),
     "security-groups": Taggable("security_groups", _security_group),
+    "routers": Taggable("routers", _router),
 }
 
 

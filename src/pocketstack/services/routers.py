@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, PortRow, RouterRow, SubnetRow
 from pocketstack.services import ipam, l3_paths, network_quotas, networks
+from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.l3_paths import ROUTER_GATEWAY, ROUTER_INTERFACE, ROUTER_OWNERS
@@ -63,6 +64,7 @@ class RouterDetail:
     router: RouterRow
     gateway_network_id: str | None
     gateway_ips: list[FixedIpRow]
+    tags: list[str] = field(default_factory=list)
 
 
 def not_found(router_id: str) -> errors.NotFound:
@@ -90,11 +92,12 @@ async def details(s: AsyncSession, rows: list[RouterRow]) -> list[RouterDetail]:
     gateway_ids = [row.gw_port_id for row in rows if row.gw_port_id]
     ports = {p.id: p for p in await s.scalars(select(PortRow).where(PortRow.id.in_(gateway_ids)))}
     addresses = await fixed_ips_of(s, gateway_ids)
+    labels = await tagging.tags_of(s, [row.id for row in rows])
     found = []
     for row in rows:
         port = ports.get(row.gw_port_id or "")
         found.append(RouterDetail(row, port.network_id if port else None,
-                                  addresses.get(port.id, []) if port else []))
+                                  addresses.get(port.id, []) if port else [], labels[row.id]))
     return found
 
 
@@ -366,4 +369,5 @@ async def delete_router(cloud: Cloud, caller: Caller, router_id: str) -> None:
         gateway = None if row.gw_port_id is None else await s.get(PortRow, row.gw_port_id)
         if gateway is not None:
             await _remove_gateway(s, row, gateway)
+        await tagging.clear_tags(s, row.id)
         await s.delete(row)

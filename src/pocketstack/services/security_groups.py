@@ -129,9 +129,13 @@ async def add_group(s: AsyncSession, project_id: str, name: str, description: st
 
 
 def change_group(row: SecurityGroupRow, name: str | None, description: str | None) -> None:
-    """Rename or describe a group (the 'default' group keeps its name: 409)."""
+    """Rename or describe a group (409 for the name 'default', in any case, as Neutron's
+    name_not_default validator says, and for renaming the 'default' group)."""
     if name is not None:
-        if row.name == DEFAULT_NAME and name != DEFAULT_NAME:
+        if name.lower() == DEFAULT_NAME:
+            raise errors.Conflict("Default security group already exists.",
+                                  kind="SecurityGroupDefaultAlreadyExists")
+        if row.name == DEFAULT_NAME:
             raise errors.Conflict("Updating default security group not allowed.",
                                   kind="SecurityGroupCannotUpdateDefault")
         row.name = name
@@ -328,7 +332,16 @@ def normalize_protocol(value: str | int | None) -> str | None:
                             kind="SecurityGroupRuleInvalidProtocol")
 
 
+def check_port_value(value: int | None) -> None:
+    """Neutron's conversion of port_range_min/max: a port number 0 to 65535, whatever the
+    protocol (the range itself is checked afterwards)."""
+    if value is not None and not 0 <= value <= 65535:
+        raise errors.BadRequest(f"Invalid value for port {value}")
+
+
 def check_ports(protocol: str | None, low: int | None, high: int | None) -> tuple[int | None, int | None]:
+    check_port_value(low)
+    check_port_value(high)
     if low is None and high is None:
         return None, None
     if protocol is None:
@@ -336,19 +349,21 @@ def check_ports(protocol: str | None, low: int | None, high: int | None) -> tupl
                                 kind="SecurityGroupProtocolRequiredWithPorts")
     number = PROTOCOLS.get(protocol, int(protocol) if protocol.isdigit() else -1)
     if number in ICMP_PROTOCOLS:
-        for field_name, value in (("port_range_min", low), ("port_range_max", high)):
+        for field_name, kind, value in (("port_range_min", "type", low), ("port_range_max", "code", high)):
             if value is not None and not 0 <= value <= 255:
-                raise errors.BadRequest(f"Invalid value for ICMP field ({field_name}): {value}. "
+                raise errors.BadRequest(f"Invalid value for ICMP {kind} ({field_name}) {value}. "
                                         "It must be 0 to 255.", kind="SecurityGroupInvalidIcmpValue")
+        if low is None:
+            raise errors.BadRequest(f"ICMP code (port-range-max) {high} is provided but ICMP type "
+                                    "(port-range-min) is missing.", kind="SecurityGroupMissingIcmpType")
         return low, high
     if number not in PORT_PROTOCOLS:
         raise errors.BadRequest(f"Invalid protocol {protocol} for port range, only supported for "
                                 "TCP, UDP, UDPLITE, SCTP and DCCP.",
                                 kind="SecurityGroupInvalidProtocolForPort")
-    # One bound given stands for both (both missing returned above).
-    low = high if low is None else low
-    high = low if high is None else high
-    if low is None or high is None or not (1 <= low <= 65535 and 1 <= high <= 65535) or low > high:
+    if low == 0 or high == 0:
+        raise errors.BadRequest("Invalid value for port 0", kind="SecurityGroupInvalidPortValue")
+    if low is None or high is None or low > high:
         raise errors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max",
                                 kind="SecurityGroupInvalidPortRange")
     return low, high

@@ -219,20 +219,35 @@ class SubnetDetail:
 
     subnet: SubnetRow
     tags: list[str] = field(default_factory=list)
+    # subnet-external-network: whether the subnet's network is external
+    external: bool = False
+
+
+async def _external_networks(s: AsyncSession, network_ids: list[str]) -> set[str]:
+    return set(await s.scalars(select(NetworkRow.id).where(
+        NetworkRow.id.in_(set(network_ids)), NetworkRow.external.is_(True))))
 
 
 async def subnet_detail(s: AsyncSession, row: SubnetRow) -> SubnetDetail:
-    return SubnetDetail(row, (await tags.tags_of(s, [row.id]))[row.id])
+    return SubnetDetail(row, (await tags.tags_of(s, [row.id]))[row.id],
+                        bool(await _external_networks(s, [row.network_id])))
 
 
 async def list_subnets(cloud: Cloud, caller: Caller, *, filters: dict[str, list[Any]],
                        page: Page) -> list[SubnetDetail]:
+    """Visible subnets; the `external` filter keeps those of external (or other) networks."""
+    filters = dict(filters)
+    external = filters.pop("external", None)
     query = apply_filters(select(SubnetRow).where(*_visible(caller.project_id, caller.is_admin)),
                           SubnetRow, filters)
+    if external is not None:
+        query = query.where(SubnetRow.network_id.in_(
+            select(NetworkRow.id).where(NetworkRow.external.in_(external))))
     async with cloud.db.reader() as s:
         rows = await paginate(s, query, SubnetRow, page)
         found = await tags.tags_of(s, [row.id for row in rows])
-    return [SubnetDetail(row, found[row.id]) for row in rows]
+        outside = await _external_networks(s, [row.network_id for row in rows])
+    return [SubnetDetail(row, found[row.id], row.network_id in outside) for row in rows]
 
 
 async def show_subnet(cloud: Cloud, caller: Caller, subnet_id: str) -> SubnetDetail:
@@ -252,7 +267,8 @@ async def create_subnets(cloud: Cloud, caller: Caller,
                          items: list[tuple[SubnetSpec, str | None]]) -> list[SubnetDetail]:
     """Several subnets (spec, owner) in one transaction: all of them or none."""
     async with cloud.db.session() as s:
-        return [SubnetDetail(await _add_subnet(s, caller, spec, owner)) for spec, owner in items]
+        return [await subnet_detail(s, await _add_subnet(s, caller, spec, owner))
+                for spec, owner in items]
 
 
 async def _add_subnet(s: AsyncSession, caller: Caller, spec: SubnetSpec,

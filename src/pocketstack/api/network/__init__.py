@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.api.network import (
+    agents,
     auto_allocation,
     availability_zones,
     default_security_group_rules,
@@ -35,4 +36,5 @@ ROUTES: list[Route] = [
     *availability_zones.ROUTES,
     *network_ip_availability.ROUTES,
     *default_security_group_rules.ROUTES,
+    *agents.ROUTES,
 ]

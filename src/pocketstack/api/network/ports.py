@@ -8,6 +8,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.network import views
 from pocketstack.api.network.query import Filter, boolean, list_response, parse_list, show_response
 from pocketstack.api.network.requests import (
+    FixedIpRequest,
     PortCreate,
     PortUpdate,
     body_object,
@@ -20,6 +21,7 @@ from pocketstack.services import ipam, port_security, ports
 from pocketstack.services.networks import PortSpec
 from pocketstack.services.ports import PortRequest
 from pocketstack.services.tags import check_tags
+from pocketstack.validation import invalid_operation
 
 FILTERS = {
     "id": Filter("id"),
@@ -40,25 +42,32 @@ async def list_ports(ctx: Ctx) -> Response:
     query = parse_list(ctx, FILTERS)
     found = await ports.list_ports(ctx.cloud, ctx.caller, filters=query.filters,
                                    fixed_ips=ctx.query.getlist("fixed_ips"), page=query.page)
-    return list_response(ctx, "ports", [views.port(item) for item in found], query)
+    return list_response(ctx, "ports", [views.port(item, ctx.caller.is_admin) for item in found], query)
 
 
 async def show_port(ctx: Ctx) -> Response:
     found = await ports.show_port(ctx.cloud, ctx.caller, ctx.params["port_id"])
-    return show_response(ctx, "port", views.port(found))
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin))
+
+
+def fixed_ip_requests(requested: list[FixedIpRequest] | None) -> list[ipam.FixedIp] | None:
+    if requested is None:
+        return None
+    if any(ip.subnet_id is None and ip.ip_address is None for ip in requested):
+        raise invalid_operation("IP allocation requires subnet_id or ip_address.")
+    return [ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in requested]
 
 
 def port_spec(req: PortCreate) -> PortSpec:
-    fixed_ips = None
-    if req.fixed_ips is not None:
-        fixed_ips = [ipam.FixedIp(subnet_id=ip.subnet_id, ip_address=ip.ip_address) for ip in req.fixed_ips]
+    fixed_ips = fixed_ip_requests(req.fixed_ips)
     return PortSpec(network_id=req.network_id, name=req.name, device_id=req.device_id,
                     device_owner=req.device_owner, status="ACTIVE" if req.device_id else "DOWN",
                     admin_state_up=req.admin_state_up, description=req.description,
                     mac_address=None if req.mac_address is None else req.mac_address.lower(),
                     fixed_ips=fixed_ips, security_groups=req.security_groups,
                     port_security_enabled=req.port_security_enabled,
-                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs))
+                    allowed_address_pairs=port_security.check_address_pairs(req.allowed_address_pairs),
+                    binding_host_id=req.binding_host_id)
 
 
 async def create_port(ctx: Ctx) -> Response:
@@ -67,10 +76,10 @@ async def create_port(ctx: Ctx) -> Response:
     if isinstance(req, list):
         made = await ports.create_ports(ctx.cloud, ctx.caller, [
             PortRequest(port_spec(r), r.owner, check_tags(r.tags)) for r in req])
-        return json_response({"ports": [views.port(found) for found in made]}, 201)
+        return json_response({"ports": [views.port(found, ctx.caller.is_admin) for found in made]}, 201)
     found = await ports.create_port(ctx.cloud, ctx.caller, port_spec(req), owner=req.owner,
                                     tags=check_tags(req.tags))
-    return show_response(ctx, "port", views.port(found), 201)
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin), 201)
 
 
 async def update_port(ctx: Ctx) -> Response:
@@ -79,9 +88,11 @@ async def update_port(ctx: Ctx) -> Response:
     if "allowed_address_pairs" in changes:
         changes["allowed_address_pairs"] = port_security.check_address_pairs(
             changes["allowed_address_pairs"])
+    if "fixed_ips" in changes:
+        changes["fixed_ips"] = fixed_ip_requests(req.fixed_ips)
     found = await ports.update_port(ctx.cloud, ctx.caller, ctx.params["port_id"], changes,
                                     revision=if_match(ctx))
-    return show_response(ctx, "port", views.port(found))
+    return show_response(ctx, "port", views.port(found, ctx.caller.is_admin))
 
 
 async def delete_port(ctx: Ctx) -> Response:

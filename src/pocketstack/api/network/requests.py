@@ -233,6 +233,7 @@ class PortCreate(Body):
     fixed_ips: list[FixedIpRequest] | None = None
     security_groups: list[str] | None = None
     vnic_type: Literal["normal"] = Field(default="normal", alias="binding:vnic_type")
+    binding_host_id: str = Field(default="", max_length=255, alias="binding:host_id")
     port_security_enabled: bool | None = None
     allowed_address_pairs: Any = None
     tags: list[Any] = Field(default_factory=list)
@@ -251,6 +252,8 @@ class PortUpdate(Body):
     security_groups: list[str] | None = None
     port_security_enabled: bool | None = None
     allowed_address_pairs: Any = None
+    fixed_ips: list[FixedIpRequest] | None = None
+    binding_host_id: str | None = Field(default=None, max_length=255, alias="binding:host_id")
 
 
 class SecurityGroupCreate(Body):

@@ -117,7 +117,7 @@ def view(found: RouterDetail) -> dict[str, Any]:
         "routes": list(row.routes),
         "project_id": row.project_id,
         "tenant_id": row.project_id,
-        "tags": [],
+        "tags": found.tags,
         "created_at": iso_z(row.created_at),
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,

@@ -35,6 +35,7 @@ FILTERS = {
     "ip_version": Filter("ip_version", integer),
     "gateway_ip": Filter("gateway_ip"),
     "enable_dhcp": Filter("enable_dhcp", boolean),
+    "router:external": Filter("external", boolean),
     "project_id": Filter("project_id"),
     "tenant_id": Filter("project_id"),
 }

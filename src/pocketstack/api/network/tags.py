@@ -1,4 +1,5 @@
-"""Network API v2.0: tags of networks, subnets, ports and security groups (standard-attr-tag):
+"""Network API v2.0: tags of networks, subnets, ports, security groups and routers
+(standard-attr-tag):
 GET/PUT/DELETE /{collection}/{id}/tags and GET/PUT/DELETE /{collection}/{id}/tags/{tag}."""
 
 from __future__ import annotations
@@ -80,4 +81,5 @@ ROUTES: list[Route] = [
     *routes("subnets", "subnet_id"),
     *routes("ports", "port_id"),
     *routes("security-groups", "security_group_id"),
+    *routes("routers", "router_id"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from pocketstack.services.network_zones import DEFAULT_ZONE
 from pocketstack.services.networks import NetworkDetail
 from pocketstack.services.ports import PortDetail
-from pocketstack.services.records import SecurityGroupRuleRow
+from pocketstack.services.records import PortRow, SecurityGroupRuleRow
 from pocketstack.services.security_groups import GroupDetail
 from pocketstack.services.subnets import SubnetDetail
 from pocketstack.timeutil import iso_z
@@ -64,6 +64,7 @@ def subnet(found: SubnetDetail) -> dict[str, Any]:
         "subnetpool_id": None,
         "segment_id": None,
         "service_types": [],
+        "router:external": found.external,
         "description": row.description,
         "tags": found.tags,
         "created_at": iso_z(row.created_at),
@@ -72,9 +73,21 @@ def subnet(found: SubnetDetail) -> dict[str, Any]:
     }
 
 
-def port(found: PortDetail) -> dict[str, Any]:
-    row = found.port
+def binding(row: PortRow) -> dict[str, Any]:
+    """The binding extension's attributes, which Neutron shows to admins only: a port with a
+    host is bound there (the emulated host's switch is Open vSwitch), else unbound."""
+    bound = bool(row.binding_host_id)
     return {
+        "binding:host_id": row.binding_host_id,
+        "binding:profile": {},
+        "binding:vif_type": "ovs" if bound else "unbound",
+        "binding:vif_details": {"port_filter": True, "connectivity": "l2"} if bound else {},
+    }
+
+
+def port(found: PortDetail, admin: bool = False) -> dict[str, Any]:
+    row = found.port
+    body = {
         "id": row.id,
         "name": row.name,
         "network_id": row.network_id,
@@ -99,6 +112,9 @@ def port(found: PortDetail) -> dict[str, Any]:
         "updated_at": iso_z(row.updated_at),
         "revision_number": row.revision_number,
     }
+    if admin:
+        body.update(binding(row))
+    return body
 
 
 def security_group_rule(row: SecurityGroupRuleRow) -> dict[str, Any]:

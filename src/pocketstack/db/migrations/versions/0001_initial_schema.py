@@ -624,6 +624,7 @@ def upgrade() -> None:
     sa.Column('security_groups', sa.JSON(), nullable=False),
     sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
     sa.Column('allowed_address_pairs', sa.JSON(), nullable=False),
+    sa.Column('binding_host_id', sa.String(length=255), nullable=False),
     sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
