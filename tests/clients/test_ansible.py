@@ -64,7 +64,7 @@ def assert_lifecycle(seen: dict[str, Any], name: str) -> None:
     assert server["name"] == name and server["status"] == "ACTIVE"
     assert sorted(server["tags"]) == ["blue", "web"]
     assert server["description"] == "managed by ansible"
-    assert seen["again"]["changed"] is False
+    assert seen["again"]["changed"] is False, seen["again"]
     assert [s["status"] for s in seen["stopped"]] == ["SHUTOFF"]
     assert seen["metadata"] == {"colour": "blue", "size": "small"}
     assert seen["metadata_removed"] == {"colour": "blue"}
