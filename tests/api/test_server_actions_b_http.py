@@ -138,8 +138,7 @@ def test_security_groups_and_fixed_ips(member: Api) -> None:
 
 
 def test_floating_ip_quota_and_fixed_address(member: Api, admin: Api) -> None:
-    resp = admin.put(f"/compute/v2.1/os-quota-sets/{member.project_id}",
-                     json={"quota_set": {"floating_ips": 1}})
+    resp = admin.put(f"/network/v2.0/quotas/{member.project_id}", json={"quota": {"floatingip": 1}})
     assert resp.status_code == 200, resp.text
     wanted = member.post("/network/v2.0/floatingips", json={"floatingip": {
         "floating_network_id": PUBLIC_NETWORK_ID, "floating_ip_address": "172.24.4.200"}})

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
-from pocketstack.services import ipam, l3_paths, quotas
+from pocketstack.services import ipam, l3_paths, network_quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.listing import Page, apply_filters, paginate
@@ -207,11 +207,12 @@ async def create_floating_ip(cloud: Cloud, caller: Caller,
     if project_id != caller.project_id:
         authorize(caller, "network:modify", project_id)
     async with cloud.db.session() as s:
-        limits = await quotas.limits_for(s, cloud.settings, project_id)
+        # The network API's own quota (GET /v2.0/quotas: floatingip), as Neutron enforces it.
+        limits = await network_quotas.limits_for(s, project_id)
         return await allocate(s, project_id, request.network_id, address=request.address,
                               port_id=request.port_id, fixed_ip=request.fixed_ip,
                               description=request.description, is_admin=caller.is_admin,
-                              limit=limits["floating_ips"])
+                              limit=limits["floatingip"])
 
 
 async def update_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str,
