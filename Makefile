@@ -42,8 +42,10 @@ test-qemu: install-test qemu-deps
 	$(PY) -m pytest -q -m qemu tests/qemu
 
 ## Command 2: set up and run the whole default test suite.
+## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install-test
-	$(PY) -m pytest -q -m "not qemu and not slow"
+	$(PY) -m pytest -q -m "not qemu and not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 ## Tempest (OpenStack's own conformance tests) against a fresh live cloud:
 ## `make tempest` runs stage 1; `make tempest TEMPEST_STAGE=stage2` (or stage3) picks another.
