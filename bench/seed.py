@@ -180,6 +180,9 @@ def _ensure_host(conn: Connection, template_host: str, name: str) -> None:
     row = dict(conn.execute(select(hosts).where(hosts.c.name == template_host)).mappings().one())
     row.pop("id")
     row["name"] = name
+    for column in ("uuid", "node_uuid"):   # a service's and its compute node's own ids
+        if column in row:
+            row[column] = str(uuid.uuid4())
     conn.execute(hosts.insert(), [row])
 
 
