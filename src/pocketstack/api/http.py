@@ -122,6 +122,8 @@ class Ctx:
 
     async def json(self) -> Any:
         raw = await self.body()
+        if self.service == "identity" and raw:
+            return keystone_json(raw, self.request.headers.get("content-type", ""))
         if not raw.strip():
             raise errors.BadRequest("The request body is empty; a JSON object is required.")
         try:
@@ -151,6 +153,28 @@ class Ctx:
     def url(self, *parts: str) -> str:
         """An absolute URL under this service's public endpoint."""
         return "/".join([self.cloud.settings.base_url, *[p.strip("/") for p in parts]])
+
+
+KEYSTONE_EXPECTING = ("Expecting to find {} in {}. The server could not comply with the request "
+                      "since it is either malformed or otherwise incorrect. The client is "
+                      "assumed to be in error.")
+
+
+def keystone_json(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A body as Keystone reads one: JSON when the Content-Type is JSON (application/json or
+    application/*+json, any parameters) or absent, a 400 for any other type; a dict or a 400."""
+    mimetype = content_type.split(";")[0].strip().lower()
+    is_json = mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json"))
+    if not is_json and content_type != "":
+        raise errors.BadRequest(KEYSTONE_EXPECTING.format("application/json", "Content-Type header"))
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict):
+        raise errors.BadRequest(KEYSTONE_EXPECTING.format("valid JSON", "request body"))
+    return body
 
 
 def validation_message(exc: ValidationError) -> str:

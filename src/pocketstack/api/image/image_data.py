@@ -7,16 +7,17 @@ from starlette.responses import FileResponse, Response
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty
 from pocketstack.api.image.images import glance_not_found
+from pocketstack.api.image.patch import unsupported_media_type
 from pocketstack.api.routing import Route
 from pocketstack.services import image_data
 
 
 def _check_upload_headers(ctx: Ctx) -> None:
-    content_type = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if "content-type" not in ctx.request.headers:
+        raise unsupported_media_type(ctx, "Invalid content type None")
+    content_type = ctx.request.headers["content-type"].split(";")[0].strip()
     if content_type != "application/octet-stream":
-        raise errors.UnsupportedMediaType(
-            f"Content-Type {content_type or '(none)'} is not supported: use "
-            f"application/octet-stream.")
+        raise unsupported_media_type(ctx, f"Invalid content type {content_type}")
     declared = ctx.request.headers.get("content-length")
     cap = ctx.cloud.settings.image_size_cap
     if declared and declared.isdigit() and int(declared) > cap:

@@ -17,11 +17,21 @@ PATCH_TYPES = ("application/openstack-images-v2.1-json-patch",
 OPERATIONS = ("add", "remove", "replace")
 
 
+def unsupported_media_type(ctx: Ctx, detail: str,
+                           headers: dict[str, str] | None = None) -> errors.UnsupportedMediaType:
+    """Glance's 415: webob's HTTPUnsupportedMediaType, whose text names the request's type."""
+    given = ctx.request.headers.get("content-type", "")
+    return errors.UnsupportedMediaType(
+        f"The request media type {given} is not supported by this server.\n<br /><br />\n{detail}",
+        headers=headers)
+
+
 async def read_changes(ctx: Ctx) -> list[Change]:
-    content_type = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = ctx.request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in PATCH_TYPES:
-        raise errors.UnsupportedMediaType("Unsupported Content-Type",
-                                          headers={"Accept-Patch": ", ".join(PATCH_TYPES)})
+        allowed = ", ".join(sorted(PATCH_TYPES))
+        raise unsupported_media_type(ctx, f"Image PATCH expects Content-Type one of: {allowed}",
+                                     headers={"Accept-Patch": allowed})
     raw = await ctx.body()
     try:
         body = orjson.loads(raw)
