@@ -386,30 +386,36 @@ class QemuDriver:
                 if running:
                     await self._monitor(guest, "cont")
 
-    async def forward_addresses(self, name: str, addresses: list[str]) -> None:
-        """Forward port 22 of each loopback address in `addresses` (the guest's floating IPs)
-        to the guest's port 22, and close the forwards of addresses no longer given. Other
-        addresses are never bound. The open forwards are kept in forwards.json."""
+    async def forward_addresses(self, name: str, forwards: dict[str, list[int]]) -> None:
+        """Forward each port given for each loopback address in `forwards` (the guest's
+        floating IPs, with the TCP ports their security groups let in) to the same port of the
+        guest, and close every other forward of those or earlier addresses. Other addresses
+        are never bound. The open forwards are kept in forwards.json, as "address:port"."""
         guest = self.guests_by_name.get(name)
         if guest is None or self._lock(name).locked() or guest.pid() is None:
             return
         record = guest.path / "forwards.json"
         try:
-            have = set(json.loads(record.read_text()))
+            have = {str(item) if ":" in str(item) else f"{item}:22"
+                    for item in json.loads(record.read_text())}
         except (OSError, ValueError):
             have = set()
-        want = {a for a in addresses if _loopback(a)}
+        want = {f"{address}:{port}" for address, ports in forwards.items()
+                if _loopback(address) for port in ports if 0 < port < 65536}
         if want == have:
             return
-        for address in sorted(have - want):
-            await self._hmp(guest, f"hostfwd_remove net0 tcp:{address}:22")
-            have.discard(address)
-        for address in sorted(want - have):
-            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{address}:22-:22")
+        for item in sorted(have - want):
+            answer = await self._hmp(guest, f"hostfwd_remove net0 tcp:{item}")
             if answer.strip():
-                log.warning("guest %s: forwarding %s:22 failed: %s", name, address, answer)
+                log.warning("guest %s: closing the forward of %s failed: %s", name, item, answer)
+            have.discard(item)
+        for item in sorted(want - have):
+            port = item.rsplit(":", 1)[1]
+            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{item}-:{port}")
+            if answer.strip():
+                log.warning("guest %s: forwarding %s failed: %s", name, item, answer)
                 continue
-            have.add(address)
+            have.add(item)
         record.write_text(json.dumps(sorted(have)))
 
     async def _hmp(self, guest: _Guest, command: str) -> str:
