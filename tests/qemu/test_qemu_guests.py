@@ -1,7 +1,8 @@
 """Real QEMU guests behind the compute API (`pocketstack serve --driver qemu`): boot to the
 banner, console output from the config drive, user_data, SSH with the key pair through the
 loopback forward, pause/unpause, hard reboot, stop/start, a snapshot booted as a second
-server, suspend/resume, the agent's SIGKILL followed by re-attach, a guest that dies, and
+server, suspend/resume, resize and revert on the same disk, floating IP forwards that follow
+the security groups, the agent's SIGKILL followed by re-attach, a guest that dies, and
 delete. One cloud and one server (plus the snapshot's), so that the suite costs few boots
 (5-10 CPU-seconds each under TCG)."""
 
@@ -334,6 +335,36 @@ def test_suspend_saves_memory_and_resume_continues_without_a_boot(
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=60)
     assert float(_ssh(port, key, "cut -d' ' -f1 /proc/uptime")) > uptime
     assert _boots(_console(qadmin, server_id)) == boots
+
+
+def _mem_total_mb(port: int, key: Path) -> int:
+    return int(_ssh(port, key, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo")) // 1024
+
+
+def test_resize_and_revert_keep_the_disk_with_the_new_memory(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
+    server_id = server["id"]
+    resp = qadmin.post("/compute/v2.1/flavors", json={"flavor": {
+        "name": "q.medium", "id": "q192", "ram": 192, "vcpus": 2, "disk": 2}})
+    assert resp.status_code == 200, resp.text
+    port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
+    memory, boots = _mem_total_mb(port, key), _boots(_console(qadmin, server_id))[-1]
+    started = time.monotonic()
+    _act(qadmin, server_id, {"resize": {"flavorRef": "q192"}})
+    wait_for_status(qadmin, server_id, "VERIFY_RESIZE", timeout=BOOT_TIMEOUT)
+    print(f"\nresize to VERIFY_RESIZE: {time.monotonic() - started:.1f} s")
+    # The boot counter on the disk goes on: the same disk, booted again.
+    assert _boots(_console(qadmin, server_id))[-1] == boots + 1
+    assert _ssh(port, key, "nproc").strip() == "2"
+    assert _mem_total_mb(port, key) >= memory + 50
+    disk = _guest_dir(qcloud, server_id) / "disk.qcow2"
+    info = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)],
+                          capture_output=True, text=True, check=True).stdout
+    assert f'"virtual-size": {2 * 2**30}' in info
+    _act(qadmin, server_id, {"revertResize": None})
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
+    assert _boots(_console(qadmin, server_id))[-1] == boots + 2
+    assert abs(_mem_total_mb(port, key) - memory) < 8
 
 
 def test_agent_sigkill_then_reattach(qcloud: LiveCloud, qadmin: Api,
