@@ -361,8 +361,11 @@ def test_resize_and_revert_keep_the_disk_with_the_new_memory(
     info = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)],
                           capture_output=True, text=True, check=True).stdout
     assert f'"virtual-size": {2 * 2**30}' in info
+    started = time.monotonic()
     _act(qadmin, server_id, {"revertResize": None})
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
+    print(f"revert to ACTIVE: {time.monotonic() - started:.1f} s, QEMU CPU of that boot: "
+          f"{_qemu_cpu_s(_pid(qcloud, server_id)):.1f} s")
     assert _boots(_console(qadmin, server_id))[-1] == boots + 2
     assert abs(_mem_total_mb(port, key) - memory) < 8
 
