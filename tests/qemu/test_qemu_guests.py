@@ -1,7 +1,8 @@
 """Real QEMU guests behind the compute API (`pocketstack serve --driver qemu`): boot to the
 banner, console output from the config drive, user_data, SSH with the key pair through the
 loopback forward, pause/unpause, hard reboot, stop/start, a snapshot booted as a second
-server, suspend/resume, the agent's SIGKILL followed by re-attach, a guest that dies, and
+server, suspend/resume, resize and revert on the same disk, floating IP forwards that follow
+the security groups, the agent's SIGKILL followed by re-attach, a guest that dies, and
 delete. One cloud and one server (plus the snapshot's), so that the suite costs few boots
 (5-10 CPU-seconds each under TCG)."""
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,9 @@ pytestmark = [
 GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 BOOT_TIMEOUT = 180.0
-USER_DATA = "#!/bin/sh\necho \"hello from $(hostname)\"\n"
+USER_DATA = ("#!/bin/sh\necho \"hello from $(hostname)\"\n"
+             "mkdir -p /run/www && echo port2222 > /run/www/index.html\n"
+             "busybox httpd -p 2222 -h /run/www\n")
 
 
 def _start(data_dir: Path) -> LiveCloud:
@@ -161,27 +165,62 @@ def _ssh_to(address: str, key: Path) -> subprocess.CompletedProcess[str]:
          f"guest@{address}", "hostname"], capture_output=True, text=True, timeout=30, check=False)
 
 
-def test_floating_ip_is_a_loopback_address_forwarded_to_the_guest(
+def _http_2222(address: str) -> str | None:
+    """The guest's httpd answer on address:2222, None when the port is closed."""
+    connection = http.client.HTTPConnection(address, 2222, timeout=5)
+    try:
+        connection.request("GET", "/")
+        return connection.getresponse().read().decode().strip()
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def _until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+
+
+def _allow(api: Api, group_id: str, port: int) -> str:
+    resp = api.post("/network/v2.0/security-group-rules", json={"security_group_rule": {
+        "security_group_id": group_id, "direction": "ingress", "ethertype": "IPv4",
+        "protocol": "tcp", "port_range_min": port, "port_range_max": port}})
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["security_group_rule"]["id"])
+
+
+def test_floating_ip_forwards_the_ports_its_security_groups_allow(
         qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
     server_id = server["id"]
     ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
+    group_id = ports[0]["security_groups"][0]
     resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
         "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
     assert resp.status_code == 201, resp.text
     floating = resp.json()["floatingip"]
     address = floating["floating_ip_address"]
     assert address.startswith("127.42.0.")
-    deadline = time.monotonic() + 30
-    while (done := _ssh_to(address, key)).returncode != 0:
-        assert time.monotonic() < deadline, done.stderr
-        time.sleep(0.5)
+    # The default group lets in only its own members: nothing is forwarded yet.
+    time.sleep(3)
+    assert _ssh_to(address, key).returncode != 0
+    assert _http_2222(address) is None
+    ssh_rule, web_rule = _allow(qadmin, group_id, 22), _allow(qadmin, group_id, 2222)
+    _until(lambda: _http_2222(address) == "port2222", "tcp/2222 was not forwarded")
+    _until(lambda: _ssh_to(address, key).returncode == 0, "tcp/22 was not forwarded")
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{web_rule}").status_code == 204
+    _until(lambda: _http_2222(address) is None, "tcp/2222 stayed open without its rule")
+    assert _ssh_to(address, key).returncode == 0
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{ssh_rule}").status_code == 204
+    _until(lambda: _ssh_to(address, key).returncode != 0, "tcp/22 stayed open without its rule")
+    _allow(qadmin, group_id, 22)
+    _until(lambda: _ssh_to(address, key).returncode == 0, "tcp/22 was not forwarded again")
     resp = qadmin.put(f"/network/v2.0/floatingips/{floating['id']}",
                       json={"floatingip": {"port_id": None}})
     assert resp.status_code == 200, resp.text
-    deadline = time.monotonic() + 30
-    while _ssh_to(address, key).returncode == 0:
-        assert time.monotonic() < deadline, "the forward stayed open"
-        time.sleep(0.5)
+    _until(lambda: _ssh_to(address, key).returncode != 0, "the forward stayed open")
     qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}")
 
 
@@ -296,6 +335,39 @@ def test_suspend_saves_memory_and_resume_continues_without_a_boot(
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=60)
     assert float(_ssh(port, key, "cut -d' ' -f1 /proc/uptime")) > uptime
     assert _boots(_console(qadmin, server_id)) == boots
+
+
+def _mem_total_mb(port: int, key: Path) -> int:
+    return int(_ssh(port, key, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo")) // 1024
+
+
+def test_resize_and_revert_keep_the_disk_with_the_new_memory(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
+    server_id = server["id"]
+    resp = qadmin.post("/compute/v2.1/flavors", json={"flavor": {
+        "name": "q.medium", "id": "q192", "ram": 192, "vcpus": 2, "disk": 2}})
+    assert resp.status_code == 200, resp.text
+    port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
+    memory, boots = _mem_total_mb(port, key), _boots(_console(qadmin, server_id))[-1]
+    started = time.monotonic()
+    _act(qadmin, server_id, {"resize": {"flavorRef": "q192"}})
+    wait_for_status(qadmin, server_id, "VERIFY_RESIZE", timeout=BOOT_TIMEOUT)
+    print(f"\nresize to VERIFY_RESIZE: {time.monotonic() - started:.1f} s")
+    # The boot counter on the disk goes on: the same disk, booted again.
+    assert _boots(_console(qadmin, server_id))[-1] == boots + 1
+    assert _ssh(port, key, "nproc").strip() == "2"
+    assert _mem_total_mb(port, key) >= memory + 50
+    disk = _guest_dir(qcloud, server_id) / "disk.qcow2"
+    info = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)],
+                          capture_output=True, text=True, check=True).stdout
+    assert f'"virtual-size": {2 * 2**30}' in info
+    started = time.monotonic()
+    _act(qadmin, server_id, {"revertResize": None})
+    wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
+    print(f"revert to ACTIVE: {time.monotonic() - started:.1f} s, QEMU CPU of that boot: "
+          f"{_qemu_cpu_s(_pid(qcloud, server_id)):.1f} s")
+    assert _boots(_console(qadmin, server_id))[-1] == boots + 2
+    assert abs(_mem_total_mb(port, key) - memory) < 8
 
 
 def test_agent_sigkill_then_reattach(qcloud: LiveCloud, qadmin: Api,

@@ -138,14 +138,15 @@ class Agent:
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
-        floating IPs; it opens and closes forwards to match."""
+        floating IPs with the TCP ports their security groups let in; it opens and closes
+        forwards to match."""
         forward = getattr(self.driver, "forward_addresses", None)
         if forward is None or not server_ids:
             return
         try:
-            found = await store.floating_addresses(self.host.db, server_ids)
-            for server_id, addresses in found.items():
-                await forward(instance_name(server_id), addresses)
+            found = await store.floating_forwards(self.host.db, server_ids)
+            for server_id, forwards in found.items():
+                await forward(instance_name(server_id), forwards)
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("forwarding floating IPs failed; the next resync retries")
 

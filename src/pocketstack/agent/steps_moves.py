@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -94,14 +95,41 @@ async def rebuild_teardown(host: Host, row: ServerRow, power: PowerState | None)
                power_state=PowerState.NOSTATE.value)
 
 
+async def _resize_in_place(host: Host, row: ServerRow, power: PowerState | None,
+                           flavor: dict[str, Any] | None) -> PowerState | None:
+    """Relaunch the guest here with `flavor` on its own disk, when the driver can (qemu) and
+    the guest is here; the guest's power state after it, or None (not done: the caller
+    destroys the guest and the server is spawned afresh)."""
+    resize = getattr(host.driver, "resize", None)
+    if resize is None or power is None:
+        return None
+    spec = await store.instance_spec(host.db, row, host.data_dir)
+    flavor = flavor or {}
+    spec = replace(spec, vcpus=int(flavor.get("vcpus", spec.vcpus)),
+                   ram_mb=int(flavor.get("ram", spec.ram_mb)),
+                   disk_gb=int(flavor.get("disk", spec.disk_gb)))
+    await resize(instance_name(row.id), spec)
+    return await host.driver.power_state(instance_name(row.id))
+
+
 async def resize_migrate(host: Host, row: ServerRow, power: PowerState | None) -> None:
-    """Take the guest down here and hand the server to its destination with its new flavor."""
-    await host.driver.destroy(instance_name(row.id))
+    """Hand the server to its destination with its new flavor: on this host a driver that
+    resizes in place relaunches the guest on the same disk; otherwise the guest goes here and
+    is spawned afresh there."""
     dest = pending.destination_of(row.pending) or host.name
     flavor = row.new_flavor or row.flavor
+    after = None
+    if dest == host.name:
+        try:
+            after = await _resize_in_place(host, row, power, flavor)
+        except DriverError as exc:
+            await _failed(host, row, "resize", exc)
+            return
+    if after is None:
+        await host.driver.destroy(instance_name(row.id))
     if await _set(host, row, task_state=TaskState.RESIZE_MIGRATED.value, host=dest, node=dest,
                   flavor=flavor, flavor_id=_flavor_id(flavor, row.flavor_id),
-                  power_state=PowerState.NOSTATE.value):
+                  power_state=(PowerState.NOSTATE if after is None else after).value):
         await _event(host, row, TaskState.RESIZE_PREP)
 
 
@@ -113,13 +141,23 @@ async def confirm_resize(host: Host, row: ServerRow, power: PowerState | None) -
 
 
 async def revert_teardown(host: Host, row: ServerRow, power: PowerState | None) -> None:
-    """Destroy the resized guest and give the server back its old flavor and source host."""
-    await host.driver.destroy(instance_name(row.id))
+    """Give the server back its old flavor and source host: on this host a driver that
+    resizes in place relaunches the guest with it on the same disk; otherwise the resized
+    guest goes and the server is spawned afresh at its source."""
     source = pending.source_of(row.pending) or host.name
     flavor = row.old_flavor or row.flavor
+    after = None
+    if source == host.name:
+        try:
+            after = await _resize_in_place(host, row, power, flavor)
+        except DriverError as exc:
+            await _failed(host, row, "revert", exc)
+            return
+    if after is None:
+        await host.driver.destroy(instance_name(row.id))
     await _set(host, row, vm_state=VmState.ACTIVE.value, host=source, node=source, flavor=flavor,
                flavor_id=_flavor_id(flavor, row.flavor_id), old_flavor=None, new_flavor=None,
-               power_state=PowerState.NOSTATE.value)
+               power_state=(PowerState.NOSTATE if after is None else after).value)
 
 
 async def respawn(host: Host, row: ServerRow, power: PowerState | None) -> None:
@@ -127,14 +165,19 @@ async def respawn(host: Host, row: ServerRow, power: PowerState | None) -> None:
     try:
         await host.driver.spawn(await store.instance_spec(host.db, row, host.data_dir))
     except DriverError as exc:
-        log.warning("server %s: spawn for %s failed: %s", row.id, row.task_state, exc)
-        details = traceback.format_exc()
-        task = TaskState(row.task_state) if row.task_state else None
-        if await _set(host, row, vm_state=VmState.ERROR.value, task_state=None,
-                      power_state=PowerState.NOSTATE.value,
-                      fault=fault_record(500, str(exc) or type(exc).__name__, details)):
-            if task is not None:
-                await _event(host, row, task, ok=False, details=details)
+        await _failed(host, row, "spawn", exc)
+
+
+async def _failed(host: Host, row: ServerRow, what: str, exc: DriverError) -> None:
+    """A move's guest that could not be made: the server's ERROR, with a fault."""
+    log.warning("server %s: %s for %s failed: %s", row.id, what, row.task_state, exc)
+    details = "".join(traceback.format_exception(exc))
+    task = TaskState(row.task_state) if row.task_state else None
+    if await _set(host, row, vm_state=VmState.ERROR.value, task_state=None,
+                  power_state=PowerState.NOSTATE.value,
+                  fault=fault_record(500, str(exc) or type(exc).__name__, details)):
+        if task is not None:
+            await _event(host, row, task, ok=False, details=details)
 
 
 async def wake_guest(host: Host, row: ServerRow, power: PowerState | None) -> None:

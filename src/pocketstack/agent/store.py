@@ -5,6 +5,7 @@ agent never overwrites newer intent (a delete recorded while a build was in flig
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
 from pocketstack.db.engine import Database
-from pocketstack.db.models import ImageRow, ServerRow
+from pocketstack.db.models import (
+    FloatingIpRow,
+    ImageRow,
+    PortRow,
+    SecurityGroupRuleRow,
+    ServerRow,
+)
 from pocketstack.db.pending import Kept, ShelveOffload
 from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
 from pocketstack.services import networks, scheduler
@@ -129,12 +136,54 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
-async def floating_addresses(db: Database, server_ids: list[str]) -> dict[str, list[str]]:
-    """Each server's floating IP addresses (one read for all of them)."""
+# A rule with a port range forwards each port of it, at most this many (a rule without ports
+# or protocol: ports 1 to FORWARD_PORTS_MAX).
+FORWARD_PORTS_MAX = 64
+
+
+async def floating_forwards(db: Database, server_ids: list[str]) -> dict[str, dict[str, list[int]]]:
+    """Each server's floating IP addresses, each with the TCP ports the security groups of its
+    port let in from the host: ingress IPv4 rules for TCP (or any protocol) whose remote is
+    absent or a prefix holding 127.0.0.1 (a rule naming a remote group admits only that
+    group's members, never the host)."""
+    found: dict[str, dict[str, list[int]]] = {server_id: {} for server_id in server_ids}
+    if not server_ids:
+        return found
     async with db.reader() as s:
-        found = await networks.server_addresses(s, server_ids)
-    return {server_id: [a.addr for a in addresses if a.type == "floating"]
-            for server_id, addresses in found.items()}
+        bound = (await s.execute(
+            select(PortRow.device_id, FloatingIpRow.floating_ip_address, PortRow.security_groups)
+            .join(FloatingIpRow, FloatingIpRow.port_id == PortRow.id)
+            .where(PortRow.device_id.in_(server_ids)))).all()
+        group_ids = sorted({str(g) for _, _, groups in bound for g in groups or []})
+        rules = list(await s.scalars(select(SecurityGroupRuleRow).where(
+            SecurityGroupRuleRow.security_group_id.in_(group_ids),
+            SecurityGroupRuleRow.direction == "ingress"))) if group_ids else []
+    ports_of: dict[str, set[int]] = {}
+    for rule in rules:
+        ports_of.setdefault(rule.security_group_id, set()).update(_rule_ports(rule))
+    for server_id, address, groups in bound:
+        ports: set[int] = set()
+        for group in groups or []:
+            ports |= ports_of.get(str(group), set())
+        found.setdefault(server_id, {})[address] = sorted(ports)
+    return found
+
+
+def _rule_ports(rule: SecurityGroupRuleRow) -> list[int]:
+    if rule.ethertype != "IPv4" or rule.remote_group_id is not None:
+        return []
+    if rule.protocol not in (None, "tcp", "6", "any"):
+        return []
+    if rule.remote_ip_prefix:
+        try:
+            if ipaddress.ip_address("127.0.0.1") not in ipaddress.ip_network(
+                    rule.remote_ip_prefix, strict=False):
+                return []
+        except ValueError:
+            return []
+    low = rule.port_range_min if rule.port_range_min is not None else 1
+    high = rule.port_range_max if rule.port_range_max is not None else 65535
+    return list(range(max(1, low), min(high, 65535) + 1))[:FORWARD_PORTS_MAX]
 
 
 async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> InstanceSpec:

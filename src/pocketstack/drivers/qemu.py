@@ -340,6 +340,35 @@ class QemuDriver:
                     (guest.path / leftover).unlink()
             await self._boot(guest)
 
+    async def resize(self, name: str, spec: InstanceSpec) -> None:
+        """Relaunch the guest with `spec`'s memory and vCPUs on its own disk, grown to
+        spec.disk_gb (qemu-img resize) when that is larger than the disk; never shrunk, so a
+        revert keeps a grown disk. The guest is powered off first (ACPI, then quit)."""
+        if spec.ram_mb < qemu_guest.MIN_RAM_MB:
+            raise DriverError(f"Flavor's memory {spec.ram_mb} MB is below the "
+                              f"{qemu_guest.MIN_RAM_MB} MB a qemu guest needs.")
+        async with self._lock(name):
+            guest = self._guest(name)
+            await self._stop(guest, 10.0)
+            with contextlib.suppress(OSError):
+                (guest.path / "suspend.state").unlink()  # saved memory of the old size
+            disk = guest.path / "disk.qcow2"
+            wanted = spec.disk_gb * 2**30
+            if wanted > await _virtual_size(disk):
+                await _run("qemu-img", "resize", "-q", str(disk), str(wanted))
+            argv = list(guest.argv)
+            for flag, value in (("-m", spec.ram_mb), ("-smp", max(1, spec.vcpus))):
+                argv[argv.index(flag) + 1] = str(value)
+            record = guest.path / "spec.json"
+            saved = json.loads(record.read_text())
+            saved.update(argv=argv, vcpus=spec.vcpus, ram_mb=spec.ram_mb,
+                         disk_gb=max(spec.disk_gb, int(saved.get("disk_gb", 0))))
+            record.write_text(json.dumps(saved, indent=1))
+            guest.argv = argv
+            self._mark(guest, f"resize to {spec.ram_mb} MB, {spec.vcpus} vCPUs, "
+                              f"{spec.disk_gb} GB (the same disk)")
+            await self._boot(guest)
+
     async def set_admin_password(self, name: str, password: str) -> None:
         """Ask the guest's agent (a virtio-serial port) to set the password; the line is sent
         again every second until the guest answers, since the guest reads the port only
@@ -386,30 +415,36 @@ class QemuDriver:
                 if running:
                     await self._monitor(guest, "cont")
 
-    async def forward_addresses(self, name: str, addresses: list[str]) -> None:
-        """Forward port 22 of each loopback address in `addresses` (the guest's floating IPs)
-        to the guest's port 22, and close the forwards of addresses no longer given. Other
-        addresses are never bound. The open forwards are kept in forwards.json."""
+    async def forward_addresses(self, name: str, forwards: dict[str, list[int]]) -> None:
+        """Forward each port given for each loopback address in `forwards` (the guest's
+        floating IPs, with the TCP ports their security groups let in) to the same port of the
+        guest, and close every other forward of those or earlier addresses. Other addresses
+        are never bound. The open forwards are kept in forwards.json, as "address:port"."""
         guest = self.guests_by_name.get(name)
         if guest is None or self._lock(name).locked() or guest.pid() is None:
             return
         record = guest.path / "forwards.json"
         try:
-            have = set(json.loads(record.read_text()))
+            have = {str(item) if ":" in str(item) else f"{item}:22"
+                    for item in json.loads(record.read_text())}
         except (OSError, ValueError):
             have = set()
-        want = {a for a in addresses if _loopback(a)}
+        want = {f"{address}:{port}" for address, ports in forwards.items()
+                if _loopback(address) for port in ports if 0 < port < 65536}
         if want == have:
             return
-        for address in sorted(have - want):
-            await self._hmp(guest, f"hostfwd_remove net0 tcp:{address}:22")
-            have.discard(address)
-        for address in sorted(want - have):
-            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{address}:22-:22")
+        for item in sorted(have - want):
+            answer = await self._hmp(guest, f"hostfwd_remove net0 tcp:{item}")
             if answer.strip():
-                log.warning("guest %s: forwarding %s:22 failed: %s", name, address, answer)
+                log.warning("guest %s: closing the forward of %s failed: %s", name, item, answer)
+            have.discard(item)
+        for item in sorted(want - have):
+            port = item.rsplit(":", 1)[1]
+            answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{item}-:{port}")
+            if answer.strip():
+                log.warning("guest %s: forwarding %s failed: %s", name, item, answer)
                 continue
-            have.add(address)
+            have.add(item)
         record.write_text(json.dumps(sorted(have)))
 
     async def _hmp(self, guest: _Guest, command: str) -> str:
@@ -801,6 +836,19 @@ async def _run(*argv: str) -> None:
     _out, err_out = await process.communicate()
     if process.returncode != 0:
         raise DriverError(f"{argv[0]} failed: {err_out.decode(errors='replace').strip()}")
+
+
+async def _virtual_size(disk: Path) -> int:
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "qemu-img", "info", "-U", "--output=json", str(disk),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    except OSError as err:
+        raise DriverError(f"qemu-img cannot run: {err}") from err
+    out, err_out = await process.communicate()
+    if process.returncode != 0:
+        raise DriverError(f"qemu-img info failed: {err_out.decode(errors='replace').strip()}")
+    return int(json.loads(out)["virtual-size"])
 
 
 async def _gone(guest: _Guest, timeout_s: float) -> bool:
