@@ -13,7 +13,8 @@ from tests.live import ADMIN_PASSWORD, DEMO_PASSWORD, Api, LiveCloud, login, new
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
-    live = start_cloud(Path(tmp_path_factory.mktemp("pocketstack")))
+    live = start_cloud(Path(tmp_path_factory.mktemp("pocketstack")),
+                       extra_env={"POCKETSTACK_LOG__REQUESTS": "true"})   # read by test_operations
     try:
         yield live
     finally:

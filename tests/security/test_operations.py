@@ -19,7 +19,8 @@ from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 @pytest.fixture(scope="module")
 def json_log_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
     cloud = start_cloud(Path(tmp_path_factory.mktemp("ops-json")),
-                        extra_env={"POCKETSTACK_LOG__FORMAT": "json"}, args=["--workers", "2"])
+                        extra_env={"POCKETSTACK_LOG__REQUESTS": "true",
+                                   "POCKETSTACK_LOG__FORMAT": "json"}, args=["--workers", "2"])
     try:
         yield cloud
     finally:
