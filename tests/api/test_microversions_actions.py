@@ -5,7 +5,6 @@ maximum is raised here as it is once every version is declared)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -56,25 +55,6 @@ class Local(Cloud):
         async with self.app.state.db.session() as s:
             await s.execute(update(HostRow).where(HostRow.name == host).values(**values))
 
-    async def member(self) -> httpx.AsyncClient:
-        """A client of a new project's member (its own servers; no admin role)."""
-        c, suffix = self.client, uuid.uuid4().hex[:10]
-        project = (await c.post("/identity/v3/projects", json={"project": {
-            "name": f"p-{suffix}", "domain_id": "default"}})).json()["project"]
-        user = (await c.post("/identity/v3/users", json={"user": {
-            "name": f"u-{suffix}", "domain_id": "default", "password": "pw-member",
-            "default_project_id": project["id"]}})).json()["user"]
-        roles = (await c.get("/identity/v3/roles", params={"name": "member"})).json()["roles"]
-        assert (await c.put(f"/identity/v3/projects/{project['id']}/users/{user['id']}/roles/"
-                            f"{roles[0]['id']}")).status_code == 204
-        token = await c.post("/identity/v3/auth/tokens", json={"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "id": user["id"], "password": "pw-member"}}},
-            "scope": {"project": {"id": project["id"]}}}})
-        assert token.status_code == 201, token.text
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                 base_url=str(c.base_url),
-                                 headers={"X-Auth-Token": token.headers["X-Subject-Token"]})
 
 
 
