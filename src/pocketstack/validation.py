@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from pocketstack import errors
@@ -60,3 +61,23 @@ def nova_boolean(field: str, value: object, spellings: Booleans = NOVA_BODY, *,
     if parsed is None:
         raise invalid(field, value, f"{value!r} is not of type 'boolean'")
     return parsed
+
+
+def _printable(char: str) -> bool:
+    category = unicodedata.category(char)
+    return ord(char) < 0xFFFF and not category.startswith("C") and \
+        (not category.startswith("Z") or category == "Zs")
+
+
+def printable_description(value: object, max_length: int) -> str | None:
+    """Nova's description schema: null, or up to `max_length` printable characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'")
+    if not all(_printable(c) for c in value):
+        raise invalid("description", value, f"{value!r} does not match the printable "
+                                             "characters")
+    if len(value) > max_length:
+        raise invalid("description", value, f"{value!r} is too long")
+    return value

@@ -8,7 +8,6 @@ query parameters."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -25,7 +24,7 @@ from pocketstack.api.compute.views_links import next_link
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import flavors as flavor_service
-from pocketstack.validation import OSLO, invalid
+from pocketstack.validation import OSLO, printable_description
 
 MAX_INT = 0x7FFFFFFF
 MAX_PAGE = 1000
@@ -66,24 +65,9 @@ def _empty_as_zero(value: Any) -> Any:
     return 0 if value in ("", None) else _integer(value)
 
 
-def _printable(char: str) -> bool:
-    category = unicodedata.category(char)
-    return ord(char) < 0xFFFF and not category.startswith("C") and \
-        (not category.startswith("Z") or category == "Zs")
-
-
 def _description(value: Any) -> Any:
     """Nova's flavor description: null, or up to 65535 printable characters."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'")
-    if not all(_printable(c) for c in value):
-        raise invalid("description", value, f"{value!r} does not match the printable "
-                                             "characters")
-    if len(value) > 65535:
-        raise invalid("description", value, f"{value!r} is too long")
-    return value
+    return printable_description(value, 65535)
 
 
 Description = Annotated[str | None, BeforeValidator(_description)]

@@ -9,7 +9,6 @@ parameters are dropped, as Nova's `remove_invalid_options` does.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -37,7 +36,7 @@ from pocketstack.services.servers import (
     Wants,
 )
 from pocketstack.timeutil import parse_iso
-from pocketstack.validation import NOVA_BODY, OSLO, invalid
+from pocketstack.validation import NOVA_BODY, OSLO, invalid, printable_description
 
 AREA = "servers"
 TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
@@ -323,23 +322,8 @@ FQDN_HOSTNAME = since("2.94", AREA, "PUT /servers/{id} hostname may be an FQDN (
                       "letters, digits, '-', '.', '_')")
 
 
-def _printable(char: str) -> bool:
-    category = unicodedata.category(char)
-    return ord(char) < 0xFFFF and not category.startswith("C") and \
-        (not category.startswith("Z") or category == "Zs")
-
-
 def valid_description(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'")
-    if not all(_printable(c) for c in value):
-        raise invalid("description", value, f"{value!r} does not match the printable "
-                                             "characters")
-    if len(value) > 255:
-        raise invalid("description", value, f"{value!r} is too long")
-    return value
+    return printable_description(value, 255)
 
 
 def valid_hostname(value: Any, fqdn: bool) -> str:
