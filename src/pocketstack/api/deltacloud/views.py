@@ -260,11 +260,10 @@ def storage_volume(ctx: Ctx, volume: Volume) -> Item:
 
 def storage_snapshot(ctx: Ctx, row: Any) -> Item:
     href = link(ctx, "storage_snapshots", row.id)
-    state = volume_state(row.status)
+    state = "COMPLETED" if row.status == "available" else volume_state(row.status)
     xml = element("storage_snapshot", {"href": href, "id": row.id}, children=[
         element("name", text=row.name or row.id),
         element("created", text=stamp(row.created_at)),
-        element("state", text=state),
         element("storage_volume", {"href": link(ctx, "storage_volumes", row.volume_id),
                                    "id": row.volume_id})])
     return xml, {"id": row.id, "href": href, "state": state,
