@@ -272,3 +272,20 @@ def test_one_server_two_front_ends(dc: Deltacloud, member: Api, other_member: Ap
     wait_for_status(member, other["id"], "SHUTOFF")
     assert dc.delete(f"/instances/{other['id']}").status_code == 204
     wait_for_gone(member, other["id"])
+
+
+def test_create_defaults_and_bad_input(dc: Deltacloud) -> None:
+    # Without hwp_id, the first hardware profile (as Deltacloud's OpenStack driver does).
+    made = dc.post("/instances", {"image_id": CIRROS_ID, "name": "dc-default"}, "json")
+    assert made.status_code == 201, made.text
+    instance = made.json()["instance"]
+    assert instance["hardware_profile"]["id"] == "1"
+    assert dc.delete(f"/instances/{instance['id']}").status_code == 204
+    for bad in ({"hwp_id": "1"}, {"image_id": CIRROS_ID, "hwp_id": "no-such"},
+                {"image_id": CIRROS_ID, "user_data": "not base64!"},
+                {"image_id": CIRROS_ID, "instance_count": "0"}):
+        resp = dc.post("/instances", bad, "json")
+        assert resp.status_code == 400, (bad, resp.text)
+        assert set(resp.json()) == {"code", "message", "error"}
+    assert dc.post("/keys", {}).status_code == 400
+    assert dc.post("/storage_volumes", {"capacity": "-1"}).status_code == 400

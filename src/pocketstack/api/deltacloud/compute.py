@@ -150,13 +150,19 @@ def _count(values: dict[str, str]) -> int:
     return int(text)
 
 
+async def _first_profile(ctx: Ctx) -> str:
+    """Without `hwp_id`, Deltacloud's OpenStack driver boots the first hardware profile."""
+    first = await flavors.list_visible(ctx.cloud, ctx.caller, FlavorQuery(limit=1))
+    if not first:
+        raise errors.BadRequest("Parameter 'hwp_id' required: no hardware profile to default to.")
+    return first[0].id
+
+
 @handler()
 async def create_instance(ctx: Ctx) -> Doc:
     values = await params(ctx)
     image_id = required(values, "image_id")
-    flavor_id = values.get("hwp_id") or ""
-    if not flavor_id:
-        raise errors.BadRequest("Parameter 'hwp_id' required.")
+    flavor_id = values.get("hwp_id") or await _first_profile(ctx)
     count = _count(values)
     request = ServerRequest(
         name=values.get("name") or f"server-{image_id[:8]}", image_id=image_id,
