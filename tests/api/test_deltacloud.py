@@ -108,7 +108,8 @@ def test_entry_point_and_force_auth(cloud: LiveCloud, dc: Deltacloud) -> None:
     root = assert_xml("api.xml", anonymous)
     assert root.get("driver") == "openstack"
     assert [link.get("rel") for link in root] == [
-        "realms", "hardware_profiles", "images", "instances", "keys", "storage_volumes",
+        "realms", "hardware_profiles", "images", "instances", "instance_states", "keys",
+        "storage_volumes",
         "storage_snapshots", "addresses", "firewalls"]
     features = {f.get("name") for f in root.iter("feature")}
     assert {"user_name", "user_data", "authentication_key", "firewalls", "instance_count"} <= features
@@ -166,6 +167,16 @@ def test_instance_lifecycle_and_shapes(dc: Deltacloud) -> None:
     while dc.get(f"/instances/{instance_id}").status_code != 404:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_instance_states(dc: Deltacloud) -> None:
+    states = assert_xml("instance_states.xml", dc.get("/instance_states"))
+    assert [s.get("name") for s in states] == [
+        "start", "pending", "running", "stopped", "shutting_down", "finish"]
+    machine = dc.get("/instance_states", "json").json()
+    assert machine[2] == {"name": "running", "transitions": [
+        {"to": "running", "action": "reboot"}, {"to": "stopped", "action": "stop"},
+        {"to": "shutting_down", "action": "destroy"}]}
 
 
 def test_keys(dc: Deltacloud) -> None:

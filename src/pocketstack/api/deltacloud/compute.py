@@ -221,6 +221,11 @@ async def destroy_instance(ctx: Ctx) -> Doc:
     return Doc(element("instance"), None, 204)
 
 
+@handler()
+async def list_instance_states(ctx: Ctx) -> Doc:
+    return views.instance_states()
+
+
 # --- keys ---------------------------------------------------------------------------------------
 
 
@@ -271,6 +276,7 @@ ROUTES = [
     Route("POST", "/instances/{id}/start", start_instance),
     Route("POST", "/instances/{id}/stop", stop_instance),
     Route("POST", "/instances/{id}/reboot", reboot_instance),
+    Route("GET", "/instance_states", list_instance_states),
     Route("GET", "/keys", list_keys),
     Route("POST", "/keys", create_key),
     Route("GET", "/keys/{id}", show_key),

@@ -33,6 +33,7 @@ COLLECTIONS: dict[str, tuple[Feature, ...]] = {
         ("instance_count", "create", ("instance_count",)),
         ("realm_filter", "index", ("realm_id",)),
     ),
+    "instance_states": (),
     "keys": (("import_key", "create", ("public_key",)),),
     "storage_volumes": (("volume_name", "create", ("name",)),
                         ("volume_description", "create", ("description",))),

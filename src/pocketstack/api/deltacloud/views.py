@@ -124,13 +124,38 @@ STATES = {"BUILD": "PENDING", "REBUILD": "PENDING", "REBOOT": "PENDING", "HARD_R
 ACTIONS = {"PENDING": ("destroy",), "RUNNING": ("reboot", "stop", "destroy"),
            "STOPPED": ("start", "destroy"), "ERROR": ("destroy",), "SHUTTING_DOWN": (),
            "FINISH": (), "UNKNOWN": ("destroy",)}
-STOPPING_TASKS = frozenset({"deleting", "powering-off", "soft-deleting"})
+# A stop shows RUNNING until the guest is off, as Deltacloud says a provider may.
+STOPPING_TASKS = frozenset({"deleting", "soft-deleting"})
+# The instance state machine (GET /api/instance_states): each state's transitions as
+# (to, action), action None for one that happens by itself.
+MACHINE: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "start": (("pending", "create"),),
+    "pending": (("running", None), ("shutting_down", "destroy")),
+    "running": (("running", "reboot"), ("stopped", "stop"), ("shutting_down", "destroy")),
+    "stopped": (("running", "start"), ("shutting_down", "destroy")),
+    "shutting_down": (("finish", None),),
+    "finish": (),
+}
 
 
 def instance_state(vm_state: str, task_state: str | None) -> str:
     if task_state in STOPPING_TASKS:
         return "SHUTTING_DOWN"
     return STATES.get(public_status(vm_state, task_state), "UNKNOWN")
+
+
+def instance_states() -> Doc:
+    xml = element("states")
+    json = []
+    for name, transitions in MACHINE.items():
+        node = child(xml, "state", {"name": name})
+        shown = []
+        for to, action in transitions:
+            attrs = {"to": to, "auto": "true"} if action is None else {"to": to, "action": action}
+            child(node, "transition", attrs)
+            shown.append(attrs)
+        json.append({"name": name, "transitions": shown})
+    return Doc(xml, json)
 
 
 def action_method(action: str) -> str:
