@@ -151,6 +151,11 @@ def test_instance_lifecycle_and_shapes(dc: Deltacloud) -> None:
     address = dc.post("/addresses", fmt="json").json()["address"]["id"]
     assert dc.post(f"/addresses/{address}/associate", {"instance_id": instance_id}).status_code == 202
     dc.both(f"/instances/{instance_id}", "instance")
+    image = dc.post("/images", {"instance_id": instance_id, "name": "dc-snap"}, "json")
+    assert image.status_code == 201, image.text
+    assert image.json()["image"]["name"] == "dc-snap"
+    wait_state(dc, instance_id, "RUNNING")
+    assert dc.delete(f"/images/{image.json()['image']['id']}").status_code == 204
     assert dc.both(f"/addresses/{address}", "address_associated").find("instance") is not None
     assert dc.post(f"/addresses/{address}/disassociate").status_code == 202
     dc.both("/addresses", "addresses")
@@ -292,6 +297,11 @@ def test_create_defaults_and_bad_input(dc: Deltacloud) -> None:
     instance = made.json()["instance"]
     assert instance["hardware_profile"]["id"] == "1"
     assert dc.delete(f"/instances/{instance['id']}").status_code == 204
+    pair = dc.post("/instances", {"image_id": CIRROS_ID, "hwp_id": "1", "instance_count": "2"},
+                   "json")
+    assert pair.status_code == 201, pair.text
+    for made_one in pair.json()["instances"]:
+        assert dc.delete(f"/instances/{made_one['id']}").status_code == 204
     for bad in ({"hwp_id": "1"}, {"image_id": CIRROS_ID, "hwp_id": "no-such"},
                 {"image_id": CIRROS_ID, "user_data": "not base64!"},
                 {"image_id": CIRROS_ID, "instance_count": "0"}):
