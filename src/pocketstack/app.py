@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from pocketstack import errors
+from pocketstack.api import deltacloud
 from pocketstack.api import routes as route_table
 from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
@@ -70,6 +71,7 @@ REQUEST_ID_HEADERS = {
     "image": (b"x-openstack-request-id",),
     "network": (b"x-openstack-request-id",),
     "volume": (b"x-openstack-request-id",),
+    "deltacloud": (),
 }
 
 
@@ -201,10 +203,13 @@ class PocketstackApp:
                 await self._authenticate(ctx, headers.get("x-auth-token"))
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
-            response = render_fault(service, exc)
-            if exc.code == 401:
-                response.headers["WWW-Authenticate"] = (
-                    f'Keystone uri="{self.settings.base_url}/identity"')
+            if service == "deltacloud":
+                response = deltacloud.fault_response(Request(scope), exc)
+            else:
+                response = render_fault(service, exc)
+                if exc.code == 401:
+                    response.headers["WWW-Authenticate"] = (
+                        f'Keystone uri="{self.settings.base_url}/identity"')
         except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
             response = unexpected_fault(service, exc)
         response.raw_headers.extend(extra_headers)

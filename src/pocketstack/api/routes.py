@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.api import compute, identity, image, network, operations, root, volume
+from pocketstack.api import compute, deltacloud, identity, image, network, operations, root, volume
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
-            "/volume": "volume"}
+            "/volume": "volume", "/api": "deltacloud"}
 
 
 def service_of(path: str) -> str:
@@ -50,3 +50,4 @@ def install(router: Router, ops: Any = None) -> None:
     _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
     _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
     _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))
+    _mount(router, "deltacloud", "/api", deltacloud.ROUTES, auth=False)
