@@ -26,14 +26,12 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from pocketstack import errors
-from pocketstack.api import deltacloud
 from pocketstack.api import routes as route_table
 from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
-from pocketstack.api.volume import microversions as volume_microversions
 from pocketstack.db.engine import Database
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
@@ -87,7 +85,7 @@ class PocketstackApp:
         # Request metrics and log lines (None: neither, as the bench's A/B baseline).
         self.ops = Operations(settings) if settings.metrics.enabled or settings.log.requests else None
         self.router = Router()
-        route_table.install(self.router, self.ops)
+        route_table.install(self.router, self.ops, deferred=True)
         self.state: State | None = None
         self._stoppers: list[Callable[[], Any]] = []
 
@@ -193,6 +191,8 @@ class PocketstackApp:
                     endpoint = served
                     ctx.options = served.options
             elif endpoint.service == "volume" and options.get("versioned", True):
+                from pocketstack.api.volume import microversions as volume_microversions
+
                 ctx.version = volume_microversions.requested(headers)
                 extra_headers.extend(volume_microversions.response_headers(ctx.version))
                 served = endpoint.at(ctx.version)
@@ -204,6 +204,8 @@ class PocketstackApp:
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
             if service == "deltacloud":
+                from pocketstack.api import deltacloud  # mounted (and loaded) by match()
+
                 response = deltacloud.fault_response(Request(scope), exc)
             else:
                 response = render_fault(service, exc)
