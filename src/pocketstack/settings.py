@@ -112,6 +112,34 @@ class QuotaSettings(BaseModel):
     security_group_rules: int = 20
 
 
+class RateLimit(BaseModel):
+    """One rate limit of the legacy /v2 API, as Nova's RateLimitingMiddleware took it: `value`
+    requests of `verb` to the paths (relative to /v2/{tenant_id}, query included) that `regex`
+    matches, per `unit` (SECOND, MINUTE, HOUR or DAY), counted per user; `uri` is its label."""
+
+    verb: str
+    uri: str
+    regex: str
+    value: int
+    unit: Literal["SECOND", "MINUTE", "HOUR", "DAY"]
+
+
+class RateLimitSettings(BaseModel):
+    # Enforce `limits` under /v2/{tenant_id} (the levels are shared by every API process
+    # through the database); /v2.1 never rate-limits and shows "rate": [].
+    enabled: bool = True
+    # The seed's table. A limit whose regex names a path the API does not serve is dropped.
+    limits: list[RateLimit] = [
+        RateLimit(verb="POST", uri="*", regex=".*", value=10, unit="MINUTE"),
+        RateLimit(verb="PUT", uri="*", regex=".*", value=10, unit="MINUTE"),
+        RateLimit(verb="DELETE", uri="*", regex=".*", value=100, unit="MINUTE"),
+        RateLimit(verb="POST", uri="*/servers", regex="^/servers", value=50, unit="DAY"),
+        RateLimit(verb="GET", uri="*changes-since*", regex=".*changes-since.*", value=3,
+                  unit="MINUTE"),
+        RateLimit(verb="GET", uri="*/os-fping", regex="^/os-fping", value=12, unit="HOUR"),
+    ]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POCKETSTACK_", env_nested_delimiter="__")
 
@@ -156,6 +184,7 @@ class Settings(BaseSettings):
     # Server states (vm_state) in which show and list hide a server's addresses, as Nova's
     # osapi_hide_server_address_states did (os-hide-server-addresses; 2013 default: building).
     hide_server_address_states: list[str] = ["building"]
+    rate_limits: RateLimitSettings = RateLimitSettings()
 
     @property
     def database_url(self) -> str:

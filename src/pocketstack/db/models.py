@@ -938,3 +938,17 @@ class VolumeQuotaRow(Base):
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource: Mapped[str] = mapped_column(String(64), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class RateLimitLevelRow(Base):
+    """One user's level of one rate limit of the legacy API (Nova's sliding "water level"):
+    it rises by unit/value per request and drains one per second since `last_request`."""
+
+    __tablename__ = "rate_limit_levels"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A digest of the limit's verb, regex, value and unit: a changed limit starts afresh.
+    limit_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    water_level: Mapped[float] = mapped_column(Float)
+    # Seconds since the epoch.
+    last_request: Mapped[float] = mapped_column(Float)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)

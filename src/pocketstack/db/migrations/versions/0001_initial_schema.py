@@ -304,6 +304,14 @@ def upgrade() -> None:
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
     )
+    op.create_table('rate_limit_levels',
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('limit_key', sa.String(length=64), nullable=False),
+    sa.Column('water_level', sa.Float(), nullable=False),
+    sa.Column('last_request', sa.Float(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', 'limit_key')
+    )
     op.create_table('resource_tags',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
     sa.Column('tag', sa.String(length=255), nullable=False),
@@ -937,6 +945,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_resource_tags_tag')
 
     op.drop_table('resource_tags')
+    op.drop_table('rate_limit_levels')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')
