@@ -9,6 +9,7 @@ from pocketstack.api.compute import (
     aggregates,
     attach_interfaces,
     availability_zones,
+    certificates,
     cloudpipe,
     console_auth_tokens,
     diagnostics,
@@ -18,6 +19,7 @@ from pocketstack.api.compute import (
     floating_ip_dns,
     floating_ips,
     floating_ips_bulk,
+    fping,
     hosts,
     hypervisors,
     image_metadata,
@@ -94,4 +96,6 @@ ROUTES: list[Route] = [
     *volume_attachments.ROUTES,
     *server_shares.ROUTES,
     *console_auth_tokens.ROUTES,
+    *certificates.ROUTES,
+    *fping.ROUTES,
 ]
