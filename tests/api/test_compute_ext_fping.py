@@ -58,7 +58,3 @@ def test_another_projects_server_is_not_found(member: Api, other_member: Api) ->
 def test_gone_under_v21(member: Api) -> None:
     assert member.get("/compute/v2.1/os-fping").status_code == 410
 
-
-def test_fping_rate_limit_is_published_now_that_it_is_served(member: Api) -> None:
-    rate = member.get(_v2(member) + "/limits").json()["limits"]["rate"]
-    assert ("*/os-fping", "^/os-fping") in {(r["uri"], r["regex"]) for r in rate}

@@ -7,16 +7,49 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from pocketstack.settings import RateLimit, RateLimitSettings
-from tests.api.compute_golden import golden
+from tests.api.compute_golden import assert_same_shape, golden, root
 from tests.api.local_cloud import local_cloud
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, new_member, start_cloud
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    """A cloud of its own with the default rate limits on (the session's has them off)."""
+    live = start_cloud(Path(tmp_path_factory.mktemp("rate-limited")))
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(cloud: LiveCloud) -> Iterator[Api]:
+    api = login(cloud, "admin", ADMIN_PASSWORD, "admin")
+    yield api
+    api.close()
+
+
+def test_legacy_v2_has_the_seed_rate_table(member: Api) -> None:
+    body = member.get(root(member, "v2") + "/limits").json()
+    assert_same_shape(golden("seed_limits_v2.json"), body)
+    seed_rate = golden("seed_limits_v2.json")["limits"]["rate"]
+    rate = body["limits"]["rate"]
+    assert [(r["uri"], r["regex"]) for r in rate] == [(r["uri"], r["regex"]) for r in seed_rate]
+    for ours, theirs in zip(rate, seed_rate, strict=True):
+        assert [(x["verb"], x["value"], x["unit"]) for x in ours["limit"]] == \
+            [(x["verb"], x["value"], x["unit"]) for x in theirs["limit"]]
+        for limit in ours["limit"]:
+            assert set(limit) == {"verb", "value", "remaining", "unit", "next-available"}
+            assert limit["next-available"].endswith("Z")
 
 
 def parse_z(text: str) -> float:
@@ -172,3 +205,8 @@ def test_two_sqlite_processes_share_one_budget(tmp_path: Path) -> None:
     finally:
         live.stop()
 
+
+
+def test_fping_rate_limit_is_published_now_that_it_is_served(member: Api) -> None:
+    rate = member.get(_v2(member) + "/limits").json()["limits"]["rate"]
+    assert ("*/os-fping", "^/os-fping") in {(r["uri"], r["regex"]) for r in rate}
