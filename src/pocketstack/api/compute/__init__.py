@@ -9,6 +9,7 @@ from pocketstack.api.compute import (
     aggregates,
     attach_interfaces,
     availability_zones,
+    cells,
     certificates,
     cloudpipe,
     console_auth_tokens,
@@ -98,4 +99,5 @@ ROUTES: list[Route] = [
     *console_auth_tokens.ROUTES,
     *certificates.ROUTES,
     *fping.ROUTES,
+    *cells.ROUTES,
 ]
