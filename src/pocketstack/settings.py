@@ -185,6 +185,9 @@ class Settings(BaseSettings):
     # osapi_hide_server_address_states did (os-hide-server-addresses; 2013 default: building).
     hide_server_address_states: list[str] = ["building"]
     rate_limits: RateLimitSettings = RateLimitSettings()
+    # Each agent's periodic instance usage audit of the last completed month (Nova's
+    # instance_usage_audit), read by os-instance_usage_audit_log.
+    instance_usage_audit: bool = True
 
     @property
     def database_url(self) -> str:

@@ -30,7 +30,8 @@ def agent_config(settings: Settings) -> AgentConfig:
     return AgentConfig(host=settings.hostname, availability_zone=settings.availability_zone,
                        driver_name=settings.driver, data_dir=settings.data_dir.resolve(),
                        resync_interval_s=settings.resync_interval_s,
-                       heartbeat_interval_s=settings.heartbeat_interval_s)
+                       heartbeat_interval_s=settings.heartbeat_interval_s,
+                       usage_audit=settings.instance_usage_audit)
 
 
 async def start_embedded_agent(cloud: Cloud) -> Agent:

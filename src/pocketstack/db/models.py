@@ -952,3 +952,23 @@ class RateLimitLevelRow(Base):
     # Seconds since the epoch.
     last_request: Mapped[float] = mapped_column(Float)
     accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskLogRow(Base):
+    """One run of a host's periodic task for one period (Nova's task_log): the instance
+    usage audit records here which hosts ran for a period and how many instances they saw."""
+
+    __tablename__ = "task_logs"
+    __table_args__ = (UniqueConstraint("task_name", "host", "period_beginning", "period_ending"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_name: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    period_beginning: Mapped[datetime] = mapped_column()
+    period_ending: Mapped[datetime] = mapped_column()
+    # RUNNING or DONE.
+    state: Mapped[str] = mapped_column(String(255))
+    task_items: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -450,6 +450,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_servers_host_usage', ['host', 'deleted', 'vcpus', 'memory_mb', 'disk_gb'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
+    op.create_table('task_logs',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('task_name', sa.String(length=255), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('period_beginning', sa.DateTime(), nullable=False),
+    sa.Column('period_ending', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=255), nullable=False),
+    sa.Column('task_items', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('task_name', 'host', 'period_beginning', 'period_ending')
+    )
     op.create_table('user_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -917,6 +932,7 @@ def downgrade() -> None:
 
     op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
+    op.drop_table('task_logs')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
         batch_op.drop_index('ix_servers_host_usage')
