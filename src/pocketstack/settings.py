@@ -188,6 +188,8 @@ class Settings(BaseSettings):
     # Each agent's periodic instance usage audit of the last completed month (Nova's
     # instance_usage_audit), read by os-instance_usage_audit_log.
     instance_usage_audit: bool = True
+    # os-coverage: measure the API's own code coverage on an admin's request (off: 501).
+    coverage_api: bool = False
 
     @property
     def database_url(self) -> str:

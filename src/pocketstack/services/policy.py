@@ -151,6 +151,7 @@ RULES: dict[str, str] = {
     "compute:os-fping": "member",
     "compute:os-fping:all_tenants": "admin",
     "compute:os-cells": "admin",
+    "compute:os-coverage": "admin",
     "compute:os-hosts": "admin",
     "compute:os-simple-tenant-usage:list": "admin",
     "compute:os-simple-tenant-usage:show": "owner",

@@ -13,6 +13,7 @@ from pocketstack.api.compute import (
     certificates,
     cloudpipe,
     console_auth_tokens,
+    coverage,
     diagnostics,
     extensions,
     fixed_ips,
@@ -100,4 +101,5 @@ ROUTES: list[Route] = [
     *certificates.ROUTES,
     *fping.ROUTES,
     *cells.ROUTES,
+    *coverage.ROUTES,
 ]
