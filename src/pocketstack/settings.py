@@ -140,6 +140,13 @@ class RateLimitSettings(BaseModel):
     ]
 
 
+class CloudpipeSettings(BaseModel):
+    # The image and flavor of each project's VPN server (Nova's vpn_image_id, vpn_flavor):
+    # the bootstrap's cirros and m1.tiny unless set.
+    vpn_image_id: str = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+    vpn_flavor_id: str = "1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POCKETSTACK_", env_nested_delimiter="__")
 
@@ -190,6 +197,7 @@ class Settings(BaseSettings):
     instance_usage_audit: bool = True
     # os-coverage: measure the API's own code coverage on an admin's request (off: 501).
     coverage_api: bool = False
+    cloudpipe: CloudpipeSettings = CloudpipeSettings()
 
     @property
     def database_url(self) -> str:
