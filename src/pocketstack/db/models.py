@@ -322,6 +322,11 @@ class HostRow(Base):
     heartbeat_at: Mapped[datetime] = mapped_column()
     started_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
+    # os-hosts: maintenance mode keeps new servers off the host; a shutdown stops its guests
+    # (their ids kept for the startup that restarts them) and shows its service down.
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    powered_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    stopped_by_host: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AggregateRow(Base):
