@@ -198,6 +198,8 @@ class Settings(BaseSettings):
     # os-coverage: measure the API's own code coverage on an admin's request (off: 501).
     coverage_api: bool = False
     cloudpipe: CloudpipeSettings = CloudpipeSettings()
+    # The fake driver's config drives (Nova's config_drive_format); the qemu guest reads ISO.
+    config_drive_format: Literal["iso9660", "vfat"] = "iso9660"
 
     @property
     def database_url(self) -> str:

@@ -17,8 +17,10 @@ def load_driver(settings: Settings) -> Driver:
         from pocketstack.drivers.fake import FakeDriver
 
         fake = settings.fake
-        return FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
-                          build_time_s=fake.build_time_s, host=settings.hostname)
+        driver = FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
+                            build_time_s=fake.build_time_s, host=settings.hostname)
+        driver.config_drive_format = settings.config_drive_format
+        return driver
     if settings.driver == "qemu":
         from pocketstack.drivers.qemu import QemuDriver
 

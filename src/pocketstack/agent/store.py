@@ -240,7 +240,9 @@ def _spec(row: ServerRow, images: dict[str, ImageRow], found: list[networks.Addr
         nics=tuple(nics.values()), metadata=tuple(sorted((row.metadata_ or {}).items())),
         user_data=decode_user_data(row.user_data) if row.user_data else None,
         key_data=row.key_data, admin_password=row.admin_password,
-        config_drive=row.config_drive.lower() == "true")
+        config_drive=row.config_drive.lower() == "true",
+        files=tuple((str(f["path"]), decode_user_data(str(f["contents"])) or b"")
+                    for f in row.personality or []))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -412,6 +412,8 @@ class ServerRow(Base):
     key_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     config_drive: Mapped[str] = mapped_column(String(255), default="")
+    # Personality files as asked: [{"path": ..., "contents": base64}], for the config drive.
+    personality: Mapped[list[Any]] = mapped_column(default=list)
     disk_config: Mapped[str] = mapped_column(String(16), default="MANUAL")
     access_ipv4: Mapped[str] = mapped_column(String(64), default="")
     access_ipv6: Mapped[str] = mapped_column(String(64), default="")
