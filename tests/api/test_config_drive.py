@@ -103,3 +103,26 @@ def test_vfat_drive(tmp_path: Path) -> None:
     label = subprocess.run(["blkid", "-o", "value", "-s", "LABEL", str(out)], capture_output=True,
                            text=True).stdout.strip()
     assert label == "config-2"
+
+
+@pytest.mark.parametrize("action", ["resetNetwork", "injectNetworkInfo"])
+async def test_network_actions_rebuild_the_config_drive(cloud: Cloud, action: str) -> None:
+    server_id = await cloud.boot()
+    path = cloud.driver.config_drive_path(instance_name(server_id))
+    assert not path.exists()
+    resp = await cloud.act(server_id, {action: None})
+    assert resp.status_code == 202
+    await cloud.agent.run_until_idle()
+    server = await cloud.show(server_id)
+    network = json.loads(config_drive.read_iso(path)["openstack/latest/network_data.json"])
+    assert [n["ip_address"] for n in network["networks"]] == \
+        [a["addr"] for net in server["addresses"].values() for a in net]
+    console = (await cloud.act(server_id, {"os-getConsoleOutput": {}})).json()["output"]
+    assert "config-drive: /openstack/latest/network_data.json (" in console
+    actions = (await cloud.client.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions")).json()
+    request_id = actions["instanceActions"][0]["request_id"]
+    detail = (await cloud.client.get(
+        f"/compute/v2.1/servers/{server_id}/os-instance-actions/{request_id}")).json()
+    assert [e["result"] for e in detail["instanceAction"]["events"]] == ["Success"]
+    row = await cloud.row(server_id)
+    assert row.network_refresh is None

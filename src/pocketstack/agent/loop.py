@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent import builds, heartbeat, network_refresh, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -128,6 +128,10 @@ class Agent:
             power = await self.driver.power_state(instance_name(state.id))
             step = plan(state.vm_state, state.task_state, power, state.power_state)
             if step is Step.NOTHING:
+                if state.network_refresh is not None:
+                    self._inflight[state.id] = asyncio.create_task(
+                        self._refresh_network(state.id, state.network_refresh))
+                    started += 1
                 continue
             if step is Step.SPAWN and state.task_state == TaskState.SCHEDULING and power is None:
                 new_builds.append(state.id)
@@ -173,6 +177,16 @@ class Agent:
         finally:
             for server_id in server_ids:
                 self._inflight.pop(server_id, None)
+
+    async def _refresh_network(self, server_id: str, action: str) -> None:
+        """resetNetwork / injectNetworkInfo: the guest's config drive rebuilt from its current
+        addresses, where the driver can (`refresh_config_drive`), and the event finished."""
+        try:
+            await network_refresh.refresh(self.host, server_id, action)
+        except Exception:  # noqa: BLE001 - one server's failure must not stop the others
+            log.exception("server %s: %s failed", server_id, action)
+        finally:
+            self._inflight.pop(server_id, None)
 
     async def _reconcile(self, server_id: str) -> None:
         try:

@@ -414,6 +414,9 @@ class ServerRow(Base):
     config_drive: Mapped[str] = mapped_column(String(255), default="")
     # Personality files as asked: [{"path": ..., "contents": base64}], for the config drive.
     personality: Mapped[list[Any]] = mapped_column(default=list)
+    # resetNetwork / injectNetworkInfo asked (the action's name): the agent rebuilds the
+    # guest's config drive with its network information, then clears it.
+    network_refresh: Mapped[str | None] = mapped_column(String(32), nullable=True)
     disk_config: Mapped[str] = mapped_column(String(16), default="MANUAL")
     access_ipv4: Mapped[str] = mapped_column(String(64), default="")
     access_ipv6: Mapped[str] = mapped_column(String(64), default="")

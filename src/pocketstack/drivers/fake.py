@@ -326,7 +326,8 @@ class FakeDriver:
         guest = self._guest(spec.name)
         guest.spec = dataclasses.replace(guest.spec, nics=spec.nics, config_drive=True)
         guest.console.extend(await asyncio.to_thread(self._config_drive, guest.spec))
-        await self._leave("spawn", spec.name)
+        if self.state_path is not None:
+            fake_guest.save_guest(self.state_path, spec.name, guest)
 
     def _boot(self, guest: FakeGuest) -> None:
         guest.boots += 1

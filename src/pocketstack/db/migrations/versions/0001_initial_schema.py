@@ -422,6 +422,7 @@ def upgrade() -> None:
     sa.Column('user_data', sa.Text(), nullable=True),
     sa.Column('config_drive', sa.String(length=255), nullable=False),
     sa.Column('personality', sa.JSON(), nullable=False),
+    sa.Column('network_refresh', sa.String(length=32), nullable=True),
     sa.Column('disk_config', sa.String(length=16), nullable=False),
     sa.Column('access_ipv4', sa.String(length=64), nullable=False),
     sa.Column('access_ipv6', sa.String(length=64), nullable=False),
