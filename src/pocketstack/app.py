@@ -33,8 +33,10 @@ from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
 from pocketstack.db.engine import Database
+from pocketstack.services import rate_limits
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
+from pocketstack.services.rate_limits import RateLimits
 from pocketstack.services.tokens import Tokens
 from pocketstack.settings import Settings
 
@@ -101,6 +103,7 @@ class PocketstackApp:
                         rotation_period_s=self.settings.fernet_tokens.rotation_period_hours * 3600)
         await tokens.load_keys()
         cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
+        cloud.rate_limits = RateLimits.from_settings(self.settings.rate_limits, self._legacy_serves)
         self.state = State(cloud, read_cache=_read_cache(db))
         if self.embedded_agent:
             from pocketstack.agent.runner import start_embedded_agent
@@ -111,6 +114,10 @@ class PocketstackApp:
             self._stoppers.append(_listen_for_wakes(self.state))
         elif self.agent_wake == "send":
             db.waker = _wake_sender(self.settings)
+
+    def _legacy_serves(self, path: str) -> bool:
+        """Whether /v2/{tenant_id} serves `path` (with any method)."""
+        return bool(self.router.match("GET", "/compute/v2/_" + path)[2])
 
     async def shutdown(self) -> None:
         for stop in reversed(self._stoppers):
@@ -166,6 +173,7 @@ class PocketstackApp:
         ]
         ctx: Ctx | None = None
         endpoint: Endpoint | None = None
+        legacy = False
         try:
             endpoint, params, allowed = self.router.match(method, path)
             if endpoint is None:
@@ -181,6 +189,7 @@ class PocketstackApp:
             if endpoint.service == "compute":
                 if options.get("legacy"):
                     ctx.version = microversions.LEGACY_V2
+                    legacy = True
                 else:
                     ctx.version = microversions.requested(headers)
                     extra_headers.extend(_version_headers(ctx.version))
@@ -201,6 +210,8 @@ class PocketstackApp:
                 endpoint = served
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
+                if legacy and self.state.cloud.rate_limits is not None:
+                    await _rate_limit(self.state.cloud.rate_limits, ctx, scope)
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
             if service == "deltacloud":
@@ -235,6 +246,19 @@ class PocketstackApp:
             raise errors.BadRequest(
                 f"Malformed request URL: URL's project_id '{url_project}' doesn't match "
                 f"Context's project_id '{auth.project_id}'")
+
+
+async def _rate_limit(limits: RateLimits, ctx: Ctx, scope: Scope) -> None:
+    """Count a /v2/{tenant_id} request against the limits its verb and path (relative to the
+    tenant's root, query included) match, as Nova's RateLimitingMiddleware did."""
+    path: str = scope["path"]
+    url = path[len("/compute/v2/") + len(ctx.params.get("project_id", "")):]
+    query: bytes = scope["query_string"]
+    if query:
+        url += "?" + query.decode("latin-1")
+    matched = limits.matching(scope["method"], url)
+    if matched:
+        await rate_limits.check(ctx.cloud.db, matched, ctx.user.user_id)
 
 
 # The request headers the app itself reads (the first value of each, as Starlette's get).

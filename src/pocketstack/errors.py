@@ -89,6 +89,23 @@ class OverLimit(ApiError):
     title = "Forbidden"
 
 
+class RateLimited(ApiError):
+    """Nova's RateLimitFault (2013): 413 overLimit with the limit broken in `details` and the
+    seconds to wait in `retryAfter` and the Retry-After header."""
+
+    code = 413
+    title = "Request Entity Too Large"
+
+    def __init__(self, details: str, retry_after: int) -> None:
+        super().__init__("This request was rate-limited.", headers={"Retry-After": str(retry_after)})
+        self.details = details
+        self.retry_after = retry_after
+
+    def fault_body(self) -> dict[str, object]:
+        return {"overLimit": {"code": self.code, "message": self.message, "details": self.details,
+                              "retryAfter": str(self.retry_after)}}
+
+
 class NotImplementedYet(ApiError):
     code = 501
     title = "Not Implemented"

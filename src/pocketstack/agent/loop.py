@@ -13,9 +13,10 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent import builds, heartbeat, network_refresh, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -23,6 +24,8 @@ from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
 from pocketstack.drivers.base import Driver
 from pocketstack.errors import DatabaseUnavailable
+from pocketstack.services import usage_audit
+from pocketstack.timeutil import utcnow
 
 log = logging.getLogger("pocketstack.agent")
 # New servers built together at most (one transaction at each end of the batch).
@@ -44,6 +47,8 @@ class AgentConfig:
     data_dir: Path
     resync_interval_s: float = 5.0
     heartbeat_interval_s: float = 10.0
+    # Run the periodic instance usage audit (services/usage_audit.run_audit) for this host.
+    usage_audit: bool = True
 
 
 class Agent:
@@ -58,6 +63,8 @@ class Agent:
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # The last audit period this host's usage audit ran (or found done).
+        self._audited: tuple[datetime, datetime] | None = None
 
     async def start(self, *, retry: bool = False) -> None:
         """Register this host, then run the loop and the heartbeat as background tasks.
@@ -121,6 +128,10 @@ class Agent:
             power = await self.driver.power_state(instance_name(state.id))
             step = plan(state.vm_state, state.task_state, power, state.power_state)
             if step is Step.NOTHING:
+                if state.network_refresh is not None:
+                    self._inflight[state.id] = asyncio.create_task(
+                        self._refresh_network(state.id, state.network_refresh))
+                    started += 1
                 continue
             if step is Step.SPAWN and state.task_state == TaskState.SCHEDULING and power is None:
                 new_builds.append(state.id)
@@ -167,6 +178,16 @@ class Agent:
             for server_id in server_ids:
                 self._inflight.pop(server_id, None)
 
+    async def _refresh_network(self, server_id: str, action: str) -> None:
+        """resetNetwork / injectNetworkInfo: the guest's config drive rebuilt from its current
+        addresses, where the driver can (`refresh_config_drive`), and the event finished."""
+        try:
+            await network_refresh.refresh(self.host, server_id, action)
+        except Exception:  # noqa: BLE001 - one server's failure must not stop the others
+            log.exception("server %s: %s failed", server_id, action)
+        finally:
+            self._inflight.pop(server_id, None)
+
     async def _reconcile(self, server_id: str) -> None:
         try:
             await reconcile_server(self.host, server_id)
@@ -208,8 +229,21 @@ class Agent:
                 await asyncio.sleep(WAKE_COALESCE_S)
             self._wake.clear()
 
+    async def audit_usage(self) -> None:
+        """The host's instance usage audit of the last completed period, once a period."""
+        period = usage_audit.last_completed_period(utcnow())
+        if self.config.usage_audit and period != self._audited:
+            await usage_audit.run_audit(self.heartbeat_db, self.config.host)
+            self._audited = period
+
     async def _beat(self) -> None:
         while True:
+            try:
+                await self.audit_usage()
+            except DatabaseUnavailable as exc:
+                log.warning("usage audit: %s", exc)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("usage audit failed")
             await asyncio.sleep(self.config.heartbeat_interval_s)
             try:
                 await heartbeat.beat(self.heartbeat_db, self.config.host)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
@@ -38,11 +38,14 @@ class ServerState:
     vm_state: VmState
     task_state: TaskState | None
     power_state: PowerState
+    # resetNetwork / injectNetworkInfo waiting for the agent (the action's name).
+    network_refresh: str | None = None
 
     @classmethod
     def of(cls, row: ServerRow) -> ServerState:
         task = None if row.task_state is None else TaskState(row.task_state)
-        return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state))
+        return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state),
+                   row.network_refresh)
 
 
 async def server_states(db: Database, host: str, *, busy_only: bool,
@@ -52,16 +55,18 @@ async def server_states(db: Database, host: str, *, busy_only: bool,
     if not busy_only:
         await start_due_tasks(db, host)
     query = select(ServerRow.id, ServerRow.vm_state, ServerRow.task_state,
-                   ServerRow.power_state).where(ServerRow.host == host,
-                                                ServerRow.deleted.is_(False))
+                   ServerRow.power_state, ServerRow.network_refresh).where(
+                       ServerRow.host == host, ServerRow.deleted.is_(False))
     if busy_only:
-        query = query.where(ServerRow.task_state.is_not(None))
+        query = query.where(or_(ServerRow.task_state.is_not(None),
+                                ServerRow.network_refresh.is_not(None)))
     if skip:
         query = query.where(ServerRow.id.not_in(list(skip)))
     async with db.reader() as s:
         rows = await s.execute(query.order_by(ServerRow.created_at))
         return [ServerState(server_id, VmState(vm), None if task is None else TaskState(task),
-                            PowerState(power)) for server_id, vm, task, power in rows]
+                            PowerState(power), refresh)
+                for server_id, vm, task, power, refresh in rows]
 
 
 async def server_ids(db: Database, host: str) -> set[str]:
@@ -240,7 +245,9 @@ def _spec(row: ServerRow, images: dict[str, ImageRow], found: list[networks.Addr
         nics=tuple(nics.values()), metadata=tuple(sorted((row.metadata_ or {}).items())),
         user_data=decode_user_data(row.user_data) if row.user_data else None,
         key_data=row.key_data, admin_password=row.admin_password,
-        config_drive=row.config_drive.lower() == "true")
+        config_drive=row.config_drive.lower() == "true",
+        files=tuple((str(f["path"]), decode_user_data(str(f["contents"])) or b"")
+                    for f in row.personality or []))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -192,7 +192,9 @@ def _short(value: Any) -> str:
 
 
 def render_fault(service: str, exc: errors.ApiError) -> Response:
-    if service == "network":
+    if isinstance(exc, errors.RateLimited):
+        body = exc.fault_body()
+    elif service == "network":
         body = errors.neutron_fault(exc.code, exc.message, exc.kind)
     else:
         body = errors.FAULT_RENDERERS[service](exc.code, exc.message)

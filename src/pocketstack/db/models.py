@@ -322,6 +322,11 @@ class HostRow(Base):
     heartbeat_at: Mapped[datetime] = mapped_column()
     started_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
+    # os-hosts: maintenance mode keeps new servers off the host; a shutdown stops its guests
+    # (their ids kept for the startup that restarts them) and shows its service down.
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    powered_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    stopped_by_host: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AggregateRow(Base):
@@ -407,6 +412,11 @@ class ServerRow(Base):
     key_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     config_drive: Mapped[str] = mapped_column(String(255), default="")
+    # Personality files as asked: [{"path": ..., "contents": base64}], for the config drive.
+    personality: Mapped[list[Any]] = mapped_column(default=list)
+    # resetNetwork / injectNetworkInfo asked (the action's name): the agent rebuilds the
+    # guest's config drive with its network information, then clears it.
+    network_refresh: Mapped[str | None] = mapped_column(String(32), nullable=True)
     disk_config: Mapped[str] = mapped_column(String(16), default="MANUAL")
     access_ipv4: Mapped[str] = mapped_column(String(64), default="")
     access_ipv6: Mapped[str] = mapped_column(String(64), default="")
@@ -938,3 +948,37 @@ class VolumeQuotaRow(Base):
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource: Mapped[str] = mapped_column(String(64), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class RateLimitLevelRow(Base):
+    """One user's level of one rate limit of the legacy API (Nova's sliding "water level"):
+    it rises by unit/value per request and drains one per second since `last_request`."""
+
+    __tablename__ = "rate_limit_levels"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A digest of the limit's verb, regex, value and unit: a changed limit starts afresh.
+    limit_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    water_level: Mapped[float] = mapped_column(Float)
+    # Seconds since the epoch.
+    last_request: Mapped[float] = mapped_column(Float)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskLogRow(Base):
+    """One run of a host's periodic task for one period (Nova's task_log): the instance
+    usage audit records here which hosts ran for a period and how many instances they saw."""
+
+    __tablename__ = "task_logs"
+    __table_args__ = (UniqueConstraint("task_name", "host", "period_beginning", "period_ending"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_name: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    period_beginning: Mapped[datetime] = mapped_column()
+    period_ending: Mapped[datetime] = mapped_column()
+    # RUNNING or DONE.
+    state: Mapped[str] = mapped_column(String(255))
+    task_items: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -80,6 +80,13 @@ class InstanceSpec:
     key_data: str | None = None
     admin_password: str | None = None
     config_drive: bool = False
+    # Personality files (path, contents): on the config drive (drivers/config_drive.py).
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def wants_config_drive(self) -> bool:
+        """Asked for, or needed for the personality files."""
+        return self.config_drive or bool(self.files)
 
 
 class Driver(Protocol):

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import tempfile
 import time
 from collections import defaultdict, deque
 from pathlib import Path
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import fake_guest
+from pocketstack.drivers import config_drive, fake_guest
 from pocketstack.drivers.base import (
     Capabilities,
     DriverError,
@@ -61,6 +62,9 @@ class FakeDriver:
         self.guests_by_name: dict[str, FakeGuest] = {}
         self.calls: list[tuple[str, str]] = []
         self.state_path: Path | None = None
+        # Config drives: ISO 9660 (Nova's default) or vfat; kept beside the guests' files.
+        self.config_drive_format: config_drive.Format = "iso9660"
+        self._drive_dir: Path | None = None
         if delays is None or delays_after is None:
             from pocketstack.settings import Settings
 
@@ -128,8 +132,10 @@ class FakeDriver:
         if spec.name in self.guests_by_name:
             return
         guest = FakeGuest(spec, power=PowerState.SHUTDOWN)
+        drive = await asyncio.to_thread(self._config_drive, spec)
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
+        guest.console.extend(drive)
         guest.posted_password = fake_guest.encrypted_password(spec.key_data)
         await self._leave("spawn", spec.name)
 
@@ -285,6 +291,43 @@ class FakeDriver:
         if guest is None:
             raise GuestNotFound(name)
         return guest
+
+    def config_drive_path(self, name: str) -> Path:
+        """Where the guest's config drive is (under the data directory when the driver has one)."""
+        if self.state_path is None:
+            if self._drive_dir is None:
+                self._drive_dir = Path(tempfile.mkdtemp(prefix="pocketstack-fake-drives-"))
+            return self._drive_dir / f"{name}.config"
+        return self.state_path / f"{name}.config"
+
+    def _config_drive(self, spec: InstanceSpec) -> list[str]:
+        """Build the guest's config drive as a real image and read it back as the guest's
+        cloud-init would: the console lines that list its files."""
+        if not spec.wants_config_drive:
+            return []
+        path = self.config_drive_path(spec.name)
+        names = config_drive.for_spec(path, spec, self.config_drive_format)
+        if self.config_drive_format == "iso9660":
+            files = config_drive.read_iso(path)
+            sizes = {name: len(data) for name, data in files.items()}
+        else:
+            sizes = {name: len(data) for name, data in config_drive.tree(
+                config_drive.meta_data(spec), spec.user_data, config_drive.network_data(spec),
+                spec.files).items()}
+        lines = [f"config-drive: {config_drive.LABEL} ({self.config_drive_format}), "
+                 f"{len(names)} files"]
+        lines += [f"config-drive: /{name} ({sizes[name]} bytes)" for name in sorted(sizes)]
+        lines += [f"cloud-init: wrote {file_path} ({len(content)} bytes) from the config drive"
+                  for file_path, content in spec.files]
+        return lines
+
+    async def refresh_config_drive(self, spec: InstanceSpec) -> None:
+        """Rebuild the guest's config drive from `spec` (its network information anew)."""
+        guest = self._guest(spec.name)
+        guest.spec = dataclasses.replace(guest.spec, nics=spec.nics, config_drive=True)
+        guest.console.extend(await asyncio.to_thread(self._config_drive, guest.spec))
+        if self.state_path is not None:
+            fake_guest.save_guest(self.state_path, spec.name, guest)
 
     def _boot(self, guest: FakeGuest) -> None:
         guest.boots += 1

@@ -131,6 +131,7 @@ def encrypted_password(key_data: str | None) -> str:
 def _spec_data(spec: InstanceSpec) -> dict[str, Any]:
     data = asdict(spec)
     data["user_data"] = base64.b64encode(spec.user_data).decode() if spec.user_data else None
+    data["files"] = [[path, base64.b64encode(content).decode()] for path, content in spec.files]
     return data
 
 
@@ -141,6 +142,7 @@ def _spec_of(data: dict[str, Any]) -> InstanceSpec:
                            for n in fields["nics"])
     fields["metadata"] = tuple((str(k), str(v)) for k, v in fields["metadata"])
     fields["user_data"] = base64.b64decode(fields["user_data"]) if fields["user_data"] else None
+    fields["files"] = tuple((str(p), base64.b64decode(c)) for p, c in fields.get("files", ()))
     return InstanceSpec(**fields)
 
 

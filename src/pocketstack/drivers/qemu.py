@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import qemu_guest, qmp
+from pocketstack.drivers import config_drive, qemu_guest, qmp
 from pocketstack.drivers.base import (
     Capabilities,
     DriverError,
@@ -310,7 +310,7 @@ class QemuDriver:
                        str(base), str(guest.path / "disk.rescue"))
             meta = dict(saved["meta"], admin_pass=password) if password else saved["meta"]
             config = guest.path / "disk.config.rescue"
-            await asyncio.to_thread(_config_drive, meta, None, config)
+            await asyncio.to_thread(config_drive.write, config, meta, None)
             disk = f"file={guest.path / 'disk.qcow2'},format=qcow2"
             argv = []
             for arg in guest.argv:
@@ -529,8 +529,9 @@ class QemuDriver:
             size = [f"{spec.disk_gb}G"] if spec.disk_gb > 0 else []
             await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
                        str(base), str(path / "disk.qcow2"), *size)
-            meta = _meta_data(spec)
-            await asyncio.to_thread(_config_drive, meta, spec.user_data, path / "disk.config")
+            meta = config_drive.meta_data(spec)
+            await asyncio.to_thread(config_drive.write, path / "disk.config", meta, spec.user_data,
+                                    network=config_drive.network_data(spec), files=spec.files)
             port = _free_port()
             accel = await self._accelerator()
             argv = self._argv(spec, path, run, kernel, ramdisk, port, accel)
@@ -787,44 +788,6 @@ class QemuDriver:
             return run
         key = hashlib.sha256(str(self._root().resolve()).encode()).hexdigest()[:10]
         return Path(tempfile.gettempdir()) / f"pocketstack-{key}" / name[-12:]
-
-
-def _meta_data(spec: InstanceSpec) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "uuid": spec.server_id, "name": spec.display_name, "hostname": spec.hostname,
-        "launch_index": 0, "availability_zone": "nova", "meta": dict(spec.metadata),
-        "devices": [],
-    }
-    if spec.admin_password:
-        meta["admin_pass"] = spec.admin_password
-    if spec.key_data:
-        meta["public_keys"] = {"default": spec.key_data}
-        meta["keys"] = [{"name": "default", "type": "ssh", "data": spec.key_data}]
-    return meta
-
-
-def _config_drive(meta: dict[str, Any], user_data: bytes | None, out: Path) -> None:
-    """An ISO 9660 config drive labelled config-2, with Nova's genisoimage options."""
-    tree = out.parent / "config"
-    latest = tree / "openstack" / "latest"
-    latest.mkdir(parents=True)
-    # One top-level key per line: the guest reads it with sed.
-    (latest / "meta_data.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
-    (latest / "vendor_data.json").write_text("{}")
-    (latest / "network_data.json").write_text(json.dumps({"links": [], "networks": [],
-                                                           "services": []}))
-    if user_data is not None:
-        (latest / "user_data").write_bytes(user_data)
-    import subprocess
-
-    try:
-        subprocess.run(["genisoimage", "-quiet", "-o", str(out), "-ldots",
-                        "-allow-lowercase", "-allow-multidot", "-l", "-J", "-r", "-V", "config-2",
-                        str(tree)], check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as err:
-        raise DriverError(f"genisoimage failed: {getattr(err, 'stderr', b'') or err!s}") from err
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
 
 
 async def _run(*argv: str) -> None:

@@ -47,6 +47,8 @@ class ServerRequest:
     key_name: str | None = None
     user_data: str | None = None
     config_drive: bool = False
+    # Personality files: (path, base64 contents), written on the config drive.
+    personality: tuple[tuple[str, str], ...] = ()
     disk_config: str | None = None
     availability_zone: str | None = None
     forced_host: str | None = None
@@ -292,6 +294,7 @@ def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: Image
         pinned_availability_zone=req.availability_zone,
         key_name=req.key_name, user_data=req.user_data,
         config_drive="True" if req.config_drive else "",
+        personality=[{"path": path, "contents": contents} for path, contents in req.personality],
         disk_config=req.disk_config or ("AUTO" if auto_disk else "MANUAL"),
         access_ipv4=req.access_ipv4, access_ipv6=req.access_ipv6, metadata_=dict(req.metadata),
         tags=list(dict.fromkeys(req.tags)), scheduler_hints=dict(req.scheduler_hints),

@@ -171,6 +171,9 @@ def upgrade() -> None:
     sa.Column('heartbeat_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('maintenance', sa.Boolean(), nullable=False),
+    sa.Column('powered_off', sa.Boolean(), nullable=False),
+    sa.Column('stopped_by_host', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name'),
     sa.UniqueConstraint('node_uuid'),
@@ -304,6 +307,14 @@ def upgrade() -> None:
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
     )
+    op.create_table('rate_limit_levels',
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('limit_key', sa.String(length=64), nullable=False),
+    sa.Column('water_level', sa.Float(), nullable=False),
+    sa.Column('last_request', sa.Float(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', 'limit_key')
+    )
     op.create_table('resource_tags',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
     sa.Column('tag', sa.String(length=255), nullable=False),
@@ -410,6 +421,8 @@ def upgrade() -> None:
     sa.Column('key_data', sa.Text(), nullable=True),
     sa.Column('user_data', sa.Text(), nullable=True),
     sa.Column('config_drive', sa.String(length=255), nullable=False),
+    sa.Column('personality', sa.JSON(), nullable=False),
+    sa.Column('network_refresh', sa.String(length=32), nullable=True),
     sa.Column('disk_config', sa.String(length=16), nullable=False),
     sa.Column('access_ipv4', sa.String(length=64), nullable=False),
     sa.Column('access_ipv6', sa.String(length=64), nullable=False),
@@ -442,6 +455,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_servers_host_usage', ['host', 'deleted', 'vcpus', 'memory_mb', 'disk_gb'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
+    op.create_table('task_logs',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('task_name', sa.String(length=255), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('period_beginning', sa.DateTime(), nullable=False),
+    sa.Column('period_ending', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=255), nullable=False),
+    sa.Column('task_items', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('task_name', 'host', 'period_beginning', 'period_ending')
+    )
     op.create_table('user_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -909,6 +937,7 @@ def downgrade() -> None:
 
     op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
+    op.drop_table('task_logs')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
         batch_op.drop_index('ix_servers_host_usage')
@@ -937,6 +966,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_resource_tags_tag')
 
     op.drop_table('resource_tags')
+    op.drop_table('rate_limit_levels')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')
