@@ -176,3 +176,94 @@ async def test_attach_errors(cloud: Local) -> None:
     other = await make_volume(cloud)
     missing = await cloud.send("DELETE", f"{base}/{other}", "2.1")
     assert message(missing) == f"Instance {server_id} is not attached to volume {other}"
+
+
+# --- Cinder's attachments API (3.27+) --------------------------------------------------------
+
+V344 = {"OpenStack-API-Version": "volume 3.44"}
+V354 = {"OpenStack-API-Version": "volume 3.67"}
+
+
+async def test_cinder_attachments_reserve_connect_complete_delete(cloud: Local) -> None:
+    server_id = await cloud.boot()
+    volume_id = await make_volume(cloud)
+    c = cloud.client
+    project = (await volume(cloud, volume_id))["os-vol-tenant-attr:tenant_id"]
+    base = f"/volume/v3/{project}/attachments"
+    assert (await c.get(base, headers={"OpenStack-API-Version": "volume 3.26"})).status_code \
+        == 404
+    made = await c.post(base, headers=V344, json={"attachment": {
+        "volume_uuid": volume_id, "instance_uuid": server_id}})
+    assert made.status_code == 200, made.text
+    attachment = made.json()["attachment"]
+    assert set(attachment) == {"id", "status", "instance", "volume_id", "attached_at",
+                               "detached_at", "attach_mode", "connection_info"}
+    assert (attachment["status"], attachment["instance"], attachment["attach_mode"],
+            attachment["connection_info"]) == ("reserved", server_id, "rw", {})
+    assert (await volume(cloud, volume_id))["status"] == "reserved"
+    attachment_id = attachment["id"]
+    listed = (await c.get(base, headers=V344)).json()["attachments"]
+    assert listed == [{"id": attachment_id, "status": "reserved", "instance": server_id,
+                       "volume_id": volume_id}]
+    connector = {"host": "pocketstack", "mountpoint": "/dev/vdb", "platform": "x86_64"}
+    updated = await c.put(f"{base}/{attachment_id}", headers=V344,
+                          json={"attachment": {"connector": connector}})
+    assert updated.status_code == 200, updated.text
+    info = updated.json()["attachment"]["connection_info"]
+    assert info["driver_volume_type"] == "local" and info["data"]["volume_id"] == volume_id
+    assert (await volume(cloud, volume_id))["status"] == "attaching"
+    assert (await c.post(f"{base}/{attachment_id}/action", json={"os-complete": {}},
+                         headers={"OpenStack-API-Version": "volume 3.43"})).status_code == 404
+    done = await c.post(f"{base}/{attachment_id}/action", json={"os-complete": {}},
+                        headers=V344)
+    assert done.status_code == 204, done.text
+    shown = await volume(cloud, volume_id)
+    assert shown["status"] == "in-use" and shown["attachments"][0]["attachment_id"] == \
+        attachment_id
+    # Nova sees the completed attachment.
+    server = (await cloud.get(f"/servers/{server_id}", "2.3")).json()["server"]
+    assert server["os-extended-volumes:volumes_attached"] == [
+        {"id": volume_id, "delete_on_termination": False}]
+    nova = (await cloud.get(f"/servers/{server_id}/os-volume_attachments/{volume_id}",
+                            "2.89")).json()["volumeAttachment"]
+    assert nova["attachment_id"] == attachment_id and nova["device"] == "/dev/vdb"
+    detail = (await c.get(f"{base}/detail", headers=V344,
+                          params={"volume_id": volume_id})).json()["attachments"]
+    assert [a["status"] for a in detail] == ["attached"]
+    deleted = await c.delete(f"{base}/{attachment_id}", headers=V344)
+    assert (deleted.status_code, deleted.json()) == (200, {"attachments": []})
+    assert (await volume(cloud, volume_id))["status"] == "available"
+    gone = await c.get(f"{base}/{attachment_id}", headers=V344)
+    assert gone.status_code == 404
+    assert gone.json()["itemNotFound"]["message"] == (
+        "Volume attachment could not be found with filter: attachment_id = "
+        f"{attachment_id}.")
+
+
+async def test_cinder_attachment_errors_and_mode(cloud: Local) -> None:
+    volume_id = await make_volume(cloud)
+    c = cloud.client
+    base = "/volume/v3/attachments"
+    ro = await c.post(base, headers=V354, json={"attachment": {"volume_uuid": volume_id,
+                                                               "mode": "ro"}})
+    assert ro.status_code == 200, ro.text
+    assert ro.json()["attachment"]["attach_mode"] == "ro"
+    again = await c.post(base, headers=V354, json={"attachment": {"volume_uuid": volume_id}})
+    assert again.status_code == 400
+    assert "current status is reserved" in again.json()["badRequest"]["message"]
+    other = await make_volume(cloud)
+    bad_mode = await c.post(base, headers=V354, json={"attachment": {"volume_uuid": other,
+                                                                     "mode": "rx"}})
+    assert bad_mode.status_code == 400
+    unknown = await c.post(base, headers=V354, json={"attachment": {
+        "volume_uuid": "00000000-0000-0000-0000-000000000000"}})
+    assert unknown.status_code == 404
+    missing = await c.post(base, headers=V354, json={"attachment": {}})
+    assert missing.status_code == 400
+    member = await cloud.member()
+    try:
+        hidden = await member.get(f"{base}/{ro.json()['attachment']['id']}", headers=V354)
+        assert hidden.status_code == 404
+        assert (await member.get(base, headers=V354)).json() == {"attachments": []}
+    finally:
+        await member.aclose()
