@@ -134,7 +134,22 @@ class Agent:
         if full:
             await self._remove_orphans(guests)
             await self._forward_floating_ips([state.id for state in states])
+            await self._sync_volumes([state.id for state in states
+                                      if instance_name(state.id) in guests])
         return started
+
+    async def _sync_volumes(self, server_ids: list[str]) -> None:
+        """Hand a driver that hot-plugs volumes (sync_volumes) each running guest's attached
+        volumes; it attaches and detaches to match."""
+        sync = getattr(self.driver, "sync_volumes", None)
+        if sync is None or not server_ids:
+            return
+        try:
+            found = await store.volume_disks(self.host.db, server_ids, self.host.data_dir)
+            for server_id, disks in found.items():
+                await sync(instance_name(server_id), disks)
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("syncing attached volumes failed; the next resync retries")
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's

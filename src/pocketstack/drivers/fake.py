@@ -25,6 +25,7 @@ import re
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+from typing import Any
 
 from pocketstack.compute_states import PowerState
 from pocketstack.drivers import fake_guest
@@ -35,6 +36,7 @@ from pocketstack.drivers.base import (
     ImageFiles,
     InstanceSpec,
     Resources,
+    VolumeDisk,
 )
 from pocketstack.drivers.fake_guest import FakeGuest, boot_lines, shutdown_lines
 
@@ -127,7 +129,8 @@ class FakeDriver:
             await asyncio.sleep(self.build_time_s)
         if spec.name in self.guests_by_name:
             return
-        guest = FakeGuest(spec, power=PowerState.SHUTDOWN)
+        guest = FakeGuest(spec, power=PowerState.SHUTDOWN, volumes=[
+            _disk(disk) for disk in spec.volumes])
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
         guest.posted_password = fake_guest.encrypted_password(spec.key_data)
@@ -255,6 +258,23 @@ class FakeDriver:
             return await asyncio.to_thread(path.read_bytes)
         return f"pocketstack fake disk of {spec.server_id}\n".encode()
 
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> None:
+        """Hot-plug and unplug volumes until the guest has `disks` (its console says so)."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return
+        wanted = [_disk(disk) for disk in disks]
+        if wanted == guest.volumes:
+            return
+        for volume in guest.volumes:
+            if volume not in wanted:
+                guest.console.append(fake_guest.volume_line(volume, detached=True))
+        for volume in wanted:
+            if volume not in guest.volumes:
+                guest.console.append(fake_guest.volume_line(volume))
+        guest.volumes = wanted
+        await self._leave("sync_volumes", name)
+
     # -- the Driver protocol: reads -----------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -290,3 +310,8 @@ class FakeDriver:
         guest.boots += 1
         guest.power, guest.started_at, guest.ran_s = PowerState.RUNNING, time.time(), 0.0
         guest.console.extend(boot_lines(guest, self.host))
+
+
+def _disk(disk: VolumeDisk) -> dict[str, Any]:
+    return {"volume_id": disk.volume_id, "device": disk.device, "path": disk.path,
+            "boot_index": disk.boot_index}

@@ -47,6 +47,7 @@ from pocketstack.api.compute import (
     versions,
     virtual_interfaces,
     volume_attachments,
+    volumes,
 )
 from pocketstack.api.routing import Route
 
@@ -94,4 +95,5 @@ ROUTES: list[Route] = [
     *volume_attachments.ROUTES,
     *server_shares.ROUTES,
     *console_auth_tokens.ROUTES,
+    *volumes.ROUTES,
 ]
