@@ -267,3 +267,27 @@ async def test_cinder_attachment_errors_and_mode(cloud: Local) -> None:
         assert (await member.get(base, headers=V354)).json() == {"attachments": []}
     finally:
         await member.aclose()
+
+
+async def test_fake_guest_hot_plugs_the_volume(cloud: Local) -> None:
+    """The agent hands the driver each guest's volumes: the fake guest's console and
+    diagnostics show the disk while it is attached."""
+    server_id = await cloud.boot()
+    volume_id = await make_volume(cloud)
+    base = f"/servers/{server_id}/os-volume_attachments"
+    assert (await cloud.send("POST", base, "2.1", {"volumeAttachment": {
+        "volumeId": volume_id}})).status_code == 200
+    await cloud.agent.run_until_idle()
+    guest = cloud.driver.guests_by_name[f"instance-{server_id}"]
+    (disk,) = guest.volumes
+    assert (disk["volume_id"], disk["device"]) == (volume_id, "/dev/vdb")
+    assert disk["path"] == str((cloud.settings.data_dir / "volumes" / volume_id).resolve())
+    console = (await cloud.act(server_id, {"os-getConsoleOutput": {}})).json()["output"]
+    assert f"virtio_blk: [vdb] volume {volume_id} attached" in console
+    diagnostics = (await cloud.get(f"/servers/{server_id}/diagnostics", "2.1")).json()
+    assert "vdb_read" in diagnostics
+    assert (await cloud.send("DELETE", f"{base}/{volume_id}", "2.1")).status_code == 202
+    await cloud.agent.run_until_idle()
+    assert guest.volumes == []
+    console = (await cloud.act(server_id, {"os-getConsoleOutput": {}})).json()["output"]
+    assert f"virtio_blk: [vdb] volume {volume_id} removed" in console

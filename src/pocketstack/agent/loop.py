@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent import builds, heartbeat, steps_power, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -140,14 +140,20 @@ class Agent:
 
     async def _sync_volumes(self, server_ids: list[str]) -> None:
         """Hand a driver that hot-plugs volumes (sync_volumes) each running guest's attached
-        volumes; it attaches and detaches to match."""
+        volumes; it attaches and detaches to match, and says whether it changed anything (then
+        the guest's console and counters are kept again)."""
         sync = getattr(self.driver, "sync_volumes", None)
         if sync is None or not server_ids:
             return
         try:
             found = await store.volume_disks(self.host.db, server_ids, self.host.data_dir)
             for server_id, disks in found.items():
-                await sync(instance_name(server_id), disks)
+                name = instance_name(server_id)
+                if await sync(name, disks):
+                    await store.record_guest_output(
+                        self.host.db, server_id, self.config.host,
+                        await self.driver.console_log(name),
+                        await steps_power.read_diagnostics(self.host, name))
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("syncing attached volumes failed; the next resync retries")
 

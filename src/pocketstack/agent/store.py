@@ -138,6 +138,18 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+async def record_guest_output(db: Database, server_id: str, host: str, console_log: str,
+                              diagnostics: dict[str, int] | None) -> None:
+    """Keep what a guest printed and counts after a change of its disks (no state change)."""
+    async with db.session(wake=False) as s:
+        await s.execute(
+            update(ServerRow)
+            .where(ServerRow.id == server_id, ServerRow.host == host,
+                   ServerRow.deleted.is_(False))
+            .values(console_log=console_log, diagnostics=diagnostics)
+            .execution_options(synchronize_session=False))
+
+
 # A rule with a port range forwards each port of it, at most this many (a rule without ports
 # or protocol: ports 1 to FORWARD_PORTS_MAX).
 FORWARD_PORTS_MAX = 64

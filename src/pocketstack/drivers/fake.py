@@ -258,14 +258,15 @@ class FakeDriver:
             return await asyncio.to_thread(path.read_bytes)
         return f"pocketstack fake disk of {spec.server_id}\n".encode()
 
-    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> None:
-        """Hot-plug and unplug volumes until the guest has `disks` (its console says so)."""
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Hot-plug and unplug volumes until the guest has `disks` (its console says so);
+        whether anything changed."""
         guest = self.guests_by_name.get(name)
         if guest is None:
-            return
+            return False
         wanted = [_disk(disk) for disk in disks]
         if wanted == guest.volumes:
-            return
+            return False
         for volume in guest.volumes:
             if volume not in wanted:
                 guest.console.append(fake_guest.volume_line(volume, detached=True))
@@ -274,6 +275,7 @@ class FakeDriver:
                 guest.console.append(fake_guest.volume_line(volume))
         guest.volumes = wanted
         await self._leave("sync_volumes", name)
+        return True
 
     # -- the Driver protocol: reads -----------------------------------------------------------
 

@@ -48,6 +48,7 @@ from pocketstack.drivers.base import (
     ImageFiles,
     InstanceSpec,
     Resources,
+    VolumeDisk,
 )
 from pocketstack.settings import QemuDriverSettings
 
@@ -144,6 +145,9 @@ class QemuDriver:
     # -- the Driver protocol: lifecycle -----------------------------------------------------
 
     async def spawn(self, spec: InstanceSpec) -> None:
+        if any(disk.boot_index == 0 for disk in spec.volumes):
+            raise DriverError("The qemu driver boots from an image's kernel, ramdisk and disk; "
+                              "booting from a volume is not supported.")
         async with self._lock(spec.name):
             if spec.name in self.guests_by_name:
                 return
@@ -151,6 +155,7 @@ class QemuDriver:
             self.guests_by_name[spec.name] = guest
             try:
                 await self._boot(guest)
+                await self._plug_volumes(guest, spec.volumes)
             except BaseException:
                 await self._remove(guest)
                 raise
@@ -446,6 +451,56 @@ class QemuDriver:
                 continue
             have.add(item)
         record.write_text(json.dumps(sorted(have)))
+
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Hot-plug (QMP blockdev-add, then device_add of a virtio-blk-pci disk whose serial
+        is the volume id, as Nova's libvirt driver sets it) and unplug (device_del, then
+        blockdev-del) until the running guest has exactly `disks`."""
+        guest = self.guests_by_name.get(name)
+        if guest is None or self._lock(name).locked() or guest.pid() is None:
+            return False
+        async with self._lock(name):
+            return await self._plug_volumes(guest, disks)
+
+    async def _plug_volumes(self, guest: _Guest, disks: tuple[VolumeDisk, ...]) -> bool:
+        wanted = {_volume_device(disk.volume_id): disk for disk in disks if disk.boot_index != 0}
+        peripherals = await self._monitor(guest, "qom-list", {"path": "/machine/peripheral"})
+        present = {str(item["name"]) for item in peripherals or []
+                   if str(item.get("name", "")).startswith(_VOLUME_PREFIX)}
+        nodes = {str(node.get("node-name")) for node in
+                 await self._monitor(guest, "query-named-block-nodes") or []}
+        changed = bool(present - set(wanted)) or bool(set(wanted) - present)
+        for device in sorted(present - set(wanted)):
+            await self._monitor(guest, "device_del", {"id": device})
+        for node in sorted(n for n in nodes if n.startswith(_VOLUME_PREFIX)
+                           and n.removesuffix("-node") not in wanted):
+            # The guest acknowledges the unplug first; a node still in use is removed on a
+            # later pass.
+            await self._unplugged(guest, node)
+        for device, disk in sorted(wanted.items()):
+            if device in present:
+                continue
+            if f"{device}-node" not in nodes:
+                await self._monitor(guest, "blockdev-add", {
+                    "driver": "raw", "node-name": f"{device}-node",
+                    "file": {"driver": "file", "filename": disk.path}})
+            await self._monitor(guest, "device_add", {
+                "driver": "virtio-blk-pci", "id": device, "drive": f"{device}-node",
+                "serial": disk.volume_id[:20]})
+        return changed
+
+    async def _unplugged(self, guest: _Guest, node: str, timeout_s: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                await self._monitor(guest, "blockdev-del", {"node-name": node})
+                return
+            except qmp.QmpError:
+                if time.monotonic() >= deadline:
+                    log.info("guest %s: volume node %s still in use; retried later",
+                             guest.name, node)
+                    return
+                await asyncio.sleep(0.2)
 
     async def _hmp(self, guest: _Guest, command: str) -> str:
         return str(await self._monitor(guest, "human-monitor-command",
@@ -898,6 +953,15 @@ def _tail(path: Path) -> str:
         return " ".join(path.read_text(errors="replace").strip().splitlines()[-3:])
     except OSError:
         return ""
+
+
+_VOLUME_PREFIX = "vol"
+
+
+def _volume_device(volume_id: str) -> str:
+    """The QEMU device id of an attached volume (its block node: the same, then "-node"; QEMU
+    keeps node names under 32 characters)."""
+    return _VOLUME_PREFIX + volume_id.replace("-", "")[:20]
 
 
 def _dns_label(hostname: str) -> str:
