@@ -32,7 +32,8 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
         "status": row.status, "updated_at": iso_plain(row.updated_at), "user_id": row.user_id,
         "volume_type": volume.type_name,
     }
-    if row.image_metadata:
+    if row.image_metadata and not created:
+        # Cinder's os-vol-image-meta extension adds it to show and detail, not to create.
         body["volume_image_metadata"] = dict(row.image_metadata)
     if not created:
         body["os-vol-tenant-attr:tenant_id"] = row.project_id
