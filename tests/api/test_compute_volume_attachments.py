@@ -201,6 +201,9 @@ async def test_cinder_attachments_reserve_connect_complete_delete(cloud: Local) 
     assert (attachment["status"], attachment["instance"], attachment["attach_mode"],
             attachment["connection_info"]) == ("reserved", server_id, "rw", {})
     assert (await volume(cloud, volume_id))["status"] == "reserved"
+    # Not Nova's attachment until it is complete.
+    assert (await cloud.get(f"/servers/{server_id}/os-volume_attachments", "2.1")).json() == {
+        "volumeAttachments": []}
     attachment_id = attachment["id"]
     listed = (await c.get(base, headers=V344)).json()["attachments"]
     assert listed == [{"id": attachment_id, "status": "reserved", "instance": server_id,

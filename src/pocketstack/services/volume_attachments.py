@@ -67,7 +67,9 @@ async def list_attachments(cloud: Cloud, caller: Caller,
     async with cloud.db.reader() as s:
         row = await load(s, caller, server_id)
         authorize(caller, "compute:os-volumes-attachments:index", row.project_id)
-        return await attachment_records.of_server(s, row.id)
+        # An attachment reserved through Cinder's API is Nova's only once it is complete.
+        return [a for a in await attachment_records.of_server(s, row.id)
+                if a.status == "attached"]
 
 
 async def show_attachment(cloud: Cloud, caller: Caller, server_id: str,
@@ -76,7 +78,7 @@ async def show_attachment(cloud: Cloud, caller: Caller, server_id: str,
         row = await load(s, caller, server_id)
         authorize(caller, "compute:os-volumes-attachments:show", row.project_id)
         found = await attachment_records.find(s, row.id, volume_id)
-    if found is None:
+    if found is None or found.status != "attached":
         raise not_attached(server_id, volume_id)
     return found
 
@@ -152,7 +154,7 @@ async def detach_volume(cloud: Cloud, caller: Caller, server_id: str, volume_id:
         server = await load(s, caller, server_id)
         await _volume(s, caller, volume_id)
         found = await attachment_records.find(s, server.id, volume_id)
-        if found is None:
+        if found is None or found.status != "attached":
             raise not_attached(server_id, volume_id)
         if found.boot_index == 0:
             raise errors.BadRequest("Cannot detach a root device volume")
