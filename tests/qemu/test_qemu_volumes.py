@@ -1,6 +1,7 @@
 """A block storage volume hot-plugged into a real QEMU guest (`serve --driver qemu`): the
 attach reaches the running guest as a virtio disk whose serial is the volume id (what Nova's
-libvirt driver sets) and whose size is the volume's, and the detach unplugs it."""
+libvirt driver sets) and whose size is the volume's, it survives a suspend and resume, and
+the detach unplugs it."""
 
 from __future__ import annotations
 
@@ -86,6 +87,13 @@ def test_attach_reaches_the_guest_and_detach_unplugs(qcloud: LiveCloud,
                       f"{volume_id[:20]} $d/serial 2>/dev/null && basename $d; done").strip()
         # 1 GiB in 512-byte sectors: the volume's file, as the guest's kernel sees it.
         assert _ssh(port, key, f"cat /sys/block/{device}/size").strip() == "2097152"
+        # Suspend saves the guest's devices with its memory: the resume starts QEMU with the
+        # hot-plugged disk in the same slot, and the guest still has it.
+        for action, status in (("suspend", "SUSPENDED"), ("resume", "ACTIVE")):
+            done = api.post(f"/compute/v2.1/servers/{server_id}/action", json={action: None})
+            assert done.status_code == 202, done.text
+            wait_for_status(api, server_id, status, timeout=180)
+        assert volume_id[:20] in _ssh(port, key, serials)
         detach = api.delete(f"/compute/v2.1/servers/{server_id}/os-volume_attachments/"
                             f"{volume_id}")
         assert detach.status_code == 202, detach.text
