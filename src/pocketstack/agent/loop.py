@@ -134,8 +134,9 @@ class Agent:
         if full:
             await self._remove_orphans(guests)
             await self._forward_floating_ips([state.id for state in states])
+            present = set(guests)
             await self._sync_volumes([state.id for state in states
-                                      if instance_name(state.id) in guests])
+                                      if instance_name(state.id) in present])
         return started
 
     async def _sync_volumes(self, server_ids: list[str]) -> None:
@@ -146,8 +147,10 @@ class Agent:
         if sync is None or not server_ids:
             return
         try:
-            found = await store.volume_disks(self.host.db, server_ids, self.host.data_dir)
-            for server_id, disks in found.items():
+            found = await store.volume_disks(self.host.db, self.config.host, self.host.data_dir)
+            for server_id in server_ids:
+                # A guest without volumes is handed none (its last one may just have gone).
+                disks = found.get(server_id, ())
                 name = instance_name(server_id)
                 if await sync(name, disks):
                     await store.record_guest_output(

@@ -219,11 +219,16 @@ async def instance_specs(db: Database, rows: list[ServerRow], data_dir: Path) ->
                                 volumes=disks.get(row.id, ())) for row in rows]
 
 
-async def volume_disks(db: Database, server_ids: list[str],
+async def volume_disks(db: Database, host: str,
                        data_dir: Path) -> dict[str, tuple[VolumeDisk, ...]]:
-    """The attached volumes of each server (root first), as a driver attaches them."""
+    """The attached volumes of the host's servers that have any (root first), as a driver
+    attaches them."""
     async with db.reader() as s:
-        return await _volume_disks(s, server_ids, data_dir)
+        ids = list((await s.scalars(
+            select(VolumeAttachmentRow.server_id).distinct()
+            .join(ServerRow, ServerRow.id == VolumeAttachmentRow.server_id)
+            .where(ServerRow.host == host, ServerRow.deleted.is_(False)))).all())
+        return await _volume_disks(s, [str(i) for i in ids], data_dir)
 
 
 async def _volume_disks(s: AsyncSession, server_ids: list[str],
