@@ -166,6 +166,15 @@ async def test_attach_errors(cloud: Local) -> None:
     assert (await cloud.send("DELETE", f"{base}/{volume_id}", "2.1")).status_code == 202
     assert (await cloud.act(server_id, {"unpause": None})).status_code == 202
     await cloud.wait_for(server_id, status="ACTIVE", task=None)
+    # A suspended server: 409 (not one of the states Nova attaches in).
+    assert (await cloud.act(server_id, {"suspend": None})).status_code == 202
+    await cloud.wait_for(server_id, status="SUSPENDED", task=None)
+    suspended = await cloud.send("POST", base, "2.1", {"volumeAttachment": {
+        "volumeId": volume_id}})
+    assert (suspended.status_code, message(suspended)) == (
+        409, f"Cannot 'attach_volume' instance {server_id} while it is in vm_state suspended")
+    assert (await cloud.act(server_id, {"resume": None})).status_code == 202
+    await cloud.wait_for(server_id, status="ACTIVE", task=None)
     # A volume in error cannot be attached.
     reset = await cloud.client.post(f"/volume/v3/volumes/{volume_id}/action", headers=VOLUME,
                                     json={"os-reset_status": {"status": "error"}})
