@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, network_refresh, store
+from pocketstack.agent import builds, heartbeat, network_refresh, steps_power, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -145,7 +145,31 @@ class Agent:
         if full:
             await self._remove_orphans(guests)
             await self._forward_floating_ips([state.id for state in states])
+            present = set(guests)
+            await self._sync_volumes([state.id for state in states
+                                      if instance_name(state.id) in present])
         return started
+
+    async def _sync_volumes(self, server_ids: list[str]) -> None:
+        """Hand a driver that hot-plugs volumes (sync_volumes) each running guest's attached
+        volumes; it attaches and detaches to match, and says whether it changed anything (then
+        the guest's console and counters are kept again)."""
+        sync = getattr(self.driver, "sync_volumes", None)
+        if sync is None or not server_ids:
+            return
+        try:
+            found = await store.volume_disks(self.host.db, self.config.host, self.host.data_dir)
+            for server_id in server_ids:
+                # A guest without volumes is handed none (its last one may just have gone).
+                disks = found.get(server_id, ())
+                name = instance_name(server_id)
+                if await sync(name, disks):
+                    await store.record_guest_output(
+                        self.host.db, server_id, self.config.host,
+                        await self.driver.console_log(name),
+                        await steps_power.read_diagnostics(self.host, name))
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("syncing attached volumes failed; the next resync retries")
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's

@@ -22,9 +22,11 @@ from pocketstack.db.models import (
     PortRow,
     SecurityGroupRuleRow,
     ServerRow,
+    VolumeAttachmentRow,
+    VolumeRow,
 )
 from pocketstack.db.pending import Kept, ShelveOffload
-from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
+from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic, VolumeDisk
 from pocketstack.services import networks, scheduler
 from pocketstack.services.server_create import decode_user_data
 from pocketstack.timeutil import utcnow
@@ -141,6 +143,18 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+async def record_guest_output(db: Database, server_id: str, host: str, console_log: str,
+                              diagnostics: dict[str, int] | None) -> None:
+    """Keep what a guest printed and counts after a change of its disks (no state change)."""
+    async with db.session(wake=False) as s:
+        await s.execute(
+            update(ServerRow)
+            .where(ServerRow.id == server_id, ServerRow.host == host,
+                   ServerRow.deleted.is_(False))
+            .values(console_log=console_log, diagnostics=diagnostics)
+            .execution_options(synchronize_session=False))
+
+
 # A rule with a port range forwards each port of it, at most this many (a rule without ports
 # or protocol: ports 1 to FORWARD_PORTS_MAX).
 FORWARD_PORTS_MAX = 64
@@ -205,7 +219,43 @@ async def instance_specs(db: Database, rows: list[ServerRow], data_dir: Path) ->
                       for image_id in _boot_file_ids(image)} - set(images)
         images.update(await _images(s, boot_files))
         found = await networks.server_addresses(s, [row.id for row in rows])
-    return [_spec(row, images, found[row.id], data_dir) for row in rows]
+        disks = await _volume_disks(s, [row.id for row in rows], data_dir)
+    return [replace(_spec(row, images, found[row.id], data_dir),
+                                volumes=disks.get(row.id, ())) for row in rows]
+
+
+async def volume_disks(db: Database, host: str,
+                       data_dir: Path) -> dict[str, tuple[VolumeDisk, ...]]:
+    """The attached volumes of the host's servers that have any (root first), as a driver
+    attaches them."""
+    async with db.reader() as s:
+        ids = list((await s.scalars(
+            select(VolumeAttachmentRow.server_id).distinct()
+            .join(ServerRow, ServerRow.id == VolumeAttachmentRow.server_id)
+            .where(ServerRow.host == host, ServerRow.deleted.is_(False)))).all())
+        return await _volume_disks(s, [str(i) for i in ids], data_dir)
+
+
+async def _volume_disks(s: AsyncSession, server_ids: list[str],
+                        data_dir: Path) -> dict[str, tuple[VolumeDisk, ...]]:
+    found: dict[str, tuple[VolumeDisk, ...]] = {server_id: () for server_id in server_ids}
+    if not server_ids:
+        return found
+    rows = (await s.execute(
+        select(VolumeAttachmentRow.server_id, VolumeAttachmentRow.volume_id,
+               VolumeAttachmentRow.device, VolumeAttachmentRow.boot_index,
+               VolumeAttachmentRow.created_at, VolumeRow.location)
+        .join(VolumeRow, VolumeRow.id == VolumeAttachmentRow.volume_id)
+        .where(VolumeAttachmentRow.server_id.in_(server_ids),
+               VolumeAttachmentRow.status == "attached")
+        .order_by(VolumeAttachmentRow.created_at, VolumeAttachmentRow.id))).all()
+    for server_id, volume_id, device, boot_index, _created, location in sorted(
+            rows, key=lambda r: (r.boot_index != 0, r.created_at)):
+        disk = VolumeDisk(volume_id, device or "", str((data_dir / location).resolve()),
+                          boot_index)
+        key = str(server_id)
+        found[key] = (*found.get(key, ()), disk)
+    return found
 
 
 async def _images(s: AsyncSession, ids: set[str]) -> dict[str, ImageRow]:

@@ -445,6 +445,9 @@ class ServerRow(Base):
     # Soft delete: deleted rows stay for changes-since and os-instance-actions.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # os-extended-volumes:volumes_attached, kept with the attachments ([{id,
+    # delete_on_termination}] in attach order), so that server views read no other table.
+    volumes_attached: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class ConsoleAuthTokenRow(Base):
@@ -980,5 +983,26 @@ class TaskLogRow(Base):
     task_items: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+class VolumeAttachmentRow(Base):
+    """A volume's attachment (Cinder's attachment record and Nova's block device mapping in
+    one): to a server (`server_id`), or reserved through the attachments API without one."""
+
+    __tablename__ = "volume_attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    server_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    # Nova's block device mapping uuid (2.89 bdm_uuid).
+    bdm_id: Mapped[str] = mapped_column(String(36))
+    device: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 0 for a server's root volume (boot from volume), else None.
+    boot_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Cinder's attach_status of the attachment: reserved, attaching, attached.
+    status: Mapped[str] = mapped_column(String(32), default="reserved")
+    mode: Mapped[str] = mapped_column(String(8), default="rw")
+    connector: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    attached_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+from typing import Any
 
 from pocketstack.compute_states import PowerState
 from pocketstack.drivers import config_drive, fake_guest
@@ -36,6 +37,7 @@ from pocketstack.drivers.base import (
     ImageFiles,
     InstanceSpec,
     Resources,
+    VolumeDisk,
 )
 from pocketstack.drivers.fake_guest import FakeGuest, boot_lines, shutdown_lines
 
@@ -131,7 +133,8 @@ class FakeDriver:
             await asyncio.sleep(self.build_time_s)
         if spec.name in self.guests_by_name:
             return
-        guest = FakeGuest(spec, power=PowerState.SHUTDOWN)
+        guest = FakeGuest(spec, power=PowerState.SHUTDOWN, volumes=[
+            _disk(disk) for disk in spec.volumes])
         drive = await asyncio.to_thread(self._config_drive, spec)
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
@@ -261,6 +264,25 @@ class FakeDriver:
             return await asyncio.to_thread(path.read_bytes)
         return f"pocketstack fake disk of {spec.server_id}\n".encode()
 
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Hot-plug and unplug volumes until the guest has `disks` (its console says so);
+        whether anything changed."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return False
+        wanted = [_disk(disk) for disk in disks]
+        if wanted == guest.volumes:
+            return False
+        for volume in guest.volumes:
+            if volume not in wanted:
+                guest.console.append(fake_guest.volume_line(volume, detached=True))
+        for volume in wanted:
+            if volume not in guest.volumes:
+                guest.console.append(fake_guest.volume_line(volume))
+        guest.volumes = wanted
+        await self._leave("sync_volumes", name)
+        return True
+
     # -- the Driver protocol: reads -----------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -333,3 +355,8 @@ class FakeDriver:
         guest.boots += 1
         guest.power, guest.started_at, guest.ran_s = PowerState.RUNNING, time.time(), 0.0
         guest.console.extend(boot_lines(guest, self.host))
+
+
+def _disk(disk: VolumeDisk) -> dict[str, Any]:
+    return {"volume_id": disk.volume_id, "device": disk.device, "path": disk.path,
+            "boot_index": disk.boot_index}

@@ -50,6 +50,7 @@ from pocketstack.db.models import (
     UserQuotaRow,
     UserRow,
     VirtualInterfaceRow,
+    VolumeAttachmentRow,
 )
 
 __all__ = [
@@ -98,4 +99,5 @@ __all__ = [
     "UserQuotaRow",
     "UserRow",
     "VirtualInterfaceRow",
+    "VolumeAttachmentRow",
 ]

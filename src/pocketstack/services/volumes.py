@@ -19,8 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import ImageRow, VolumeRow, VolumeSnapshotRow
-from pocketstack.services import image_store, images, volume_quotas, volume_store, volume_types
+from pocketstack.db.models import ImageRow, VolumeAttachmentRow, VolumeRow, VolumeSnapshotRow
+from pocketstack.services import (
+    attachment_records,
+    image_store,
+    images,
+    volume_quotas,
+    volume_store,
+    volume_types,
+)
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -42,6 +49,8 @@ class Volume:
 
     row: VolumeRow
     type_name: str
+    # Its attachments (services.attachment_records), oldest first.
+    attachments: tuple[VolumeAttachmentRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +100,10 @@ async def get_volume(s: AsyncSession, caller: Caller, volume_id: str) -> VolumeR
 
 async def present(s: AsyncSession, rows: list[VolumeRow]) -> list[Volume]:
     names = await volume_types.type_names(s, {row.volume_type_id for row in rows})
-    return [Volume(row, names.get(row.volume_type_id, row.volume_type_id)) for row in rows]
+    attached = await attachment_records.of_volumes(s, {row.id for row in rows
+                                                       if row.attach_status != "detached"})
+    return [Volume(row, names.get(row.volume_type_id, row.volume_type_id),
+                   tuple(attached.get(row.id, ()))) for row in rows]
 
 
 # --- listing -------------------------------------------------------------------------------

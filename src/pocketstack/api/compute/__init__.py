@@ -51,6 +51,7 @@ from pocketstack.api.compute import (
     versions,
     virtual_interfaces,
     volume_attachments,
+    volumes,
 )
 from pocketstack.api.routing import Route
 
@@ -102,4 +103,5 @@ ROUTES: list[Route] = [
     *fping.ROUTES,
     *cells.ROUTES,
     *coverage.ROUTES,
+    *volumes.ROUTES,
 ]

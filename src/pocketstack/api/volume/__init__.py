@@ -8,6 +8,7 @@ import dataclasses
 
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import (
+    attachments,
     availability_zones,
     extensions,
     quotas,
@@ -29,6 +30,7 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *availability_zones.ROUTES,
     *extensions.ROUTES,
+    *attachments.ROUTES,
 ]
 
 

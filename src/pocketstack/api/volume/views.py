@@ -21,7 +21,8 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
     """The detail view; `created`: the create response, without the extended attributes."""
     row = volume.row
     body: dict[str, Any] = {
-        "attachments": [], "availability_zone": row.availability_zone,
+        "attachments": [_attachment(a) for a in volume.attachments
+                        if a.status == "attached"], "availability_zone": row.availability_zone,
         "bootable": "true" if row.bootable else "false", "consistencygroup_id": None,
         "created_at": iso_plain(row.created_at), "description": row.description,
         "encrypted": False, "id": row.id, "links": links(ctx, "volumes", row.id),
@@ -31,7 +32,8 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
         "status": row.status, "updated_at": iso_plain(row.updated_at), "user_id": row.user_id,
         "volume_type": volume.type_name,
     }
-    if row.image_metadata:
+    if row.image_metadata and not created:
+        # Cinder's os-vol-image-meta extension adds it to show and detail, not to create.
         body["volume_image_metadata"] = dict(row.image_metadata)
     if not created:
         body["os-vol-tenant-attr:tenant_id"] = row.project_id
@@ -54,6 +56,13 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
     if mv.at(version, mv.USE_QUOTA):
         body["consumes_quota"] = True
     return body
+
+
+def _attachment(row: Any) -> dict[str, Any]:
+    """An item of a volume's `attachments` (Cinder's volume view)."""
+    return {"id": row.volume_id, "attachment_id": row.id, "volume_id": row.volume_id,
+            "server_id": row.server_id, "host_name": None, "device": row.device,
+            "attached_at": iso_plain(row.attached_at)}
 
 
 def snapshot_view(ctx: Ctx, row: Any) -> dict[str, Any]:

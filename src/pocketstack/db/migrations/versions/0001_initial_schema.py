@@ -448,6 +448,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('volumes_attached', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('servers', schema=None) as batch_op:
@@ -465,8 +466,6 @@ def upgrade() -> None:
     sa.Column('task_items', sa.Integer(), nullable=False),
     sa.Column('errors', sa.Integer(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('task_name', 'host', 'period_beginning', 'period_ending')
     )
@@ -487,6 +486,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_virtual_interfaces_server_id'), ['server_id'], unique=False)
+
+    op.create_table('volume_attachments',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('server_id', sa.String(length=36), nullable=True),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('bdm_id', sa.String(length=36), nullable=False),
+    sa.Column('device', sa.String(length=255), nullable=True),
+    sa.Column('tag', sa.String(length=60), nullable=True),
+    sa.Column('delete_on_termination', sa.Boolean(), nullable=False),
+    sa.Column('boot_index', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('connector', sa.JSON(), nullable=True),
+    sa.Column('attached_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_attachments_server_id'), ['server_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_attachments_volume_id'), ['volume_id'], unique=False)
 
     op.create_table('volume_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -932,6 +953,11 @@ def downgrade() -> None:
 
     op.drop_table('volume_snapshots')
     op.drop_table('volume_quotas')
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_attachments_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_attachments_server_id'))
+
+    op.drop_table('volume_attachments')
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_virtual_interfaces_server_id'))
 
