@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import glance_fault
 from tests.live import Api, LiveCloud
 
 PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
@@ -28,7 +29,7 @@ def patch(api: Api, image_id: str, *ops: dict[str, Any]) -> httpx.Response:
 
 def assert_glance_fault(resp: httpx.Response, code: int, title: str) -> str:
     assert resp.status_code == code, resp.text
-    body = resp.json()
+    body = glance_fault(resp)
     assert body["code"] == f"{code} {title}"
     assert body["title"] == title
     assert isinstance(body["message"], str) and body["message"]
