@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pocketstack.api.image import image_actions, image_data, images, members, schemas, versions
+from pocketstack.api.image import (
+    image_actions,
+    image_data,
+    images,
+    members,
+    metadef_schemas,
+    metadefs,
+    schemas,
+    versions,
+)
 from pocketstack.api.routing import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +21,6 @@ ROUTES: list[Route] = [
     *image_actions.ROUTES,
     *members.ROUTES,
     *schemas.ROUTES,
+    *metadefs.ROUTES,
+    *metadef_schemas.ROUTES,
 ]
