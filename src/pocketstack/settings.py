@@ -156,6 +156,19 @@ class Settings(BaseSettings):
     # Server states (vm_state) in which show and list hide a server's addresses, as Nova's
     # osapi_hide_server_address_states did (os-hide-server-addresses; 2013 default: building).
     hide_server_address_states: list[str] = ["building"]
+    # Image stores (Glance's enabled_backends): file stores under the data directory, the first
+    # one the default (a second: POCKETSTACK_IMAGE_STORES='["file","fast"]').
+    image_stores: list[str] = ["file"]
+    # Interoperable import methods offered (Glance's enabled_import_methods); web-download
+    # fetches from outside networks and is off unless listed.
+    image_import_methods: list[str] = ["glance-direct", "copy-image"]
+    # Glance's show_multiple_locations: image locations shown and changed by PATCH.
+    image_show_multiple_locations: bool = False
+    # Image quotas per project, as Glance's unified limits name them (-1: unlimited; sizes in MiB).
+    image_count_total: int = -1
+    image_size_total: int = -1
+    image_stage_total: int = -1
+    image_count_uploading: int = -1
 
     @property
     def database_url(self) -> str:

@@ -48,9 +48,9 @@ def test_versions_document_answers_300_with_current_v2(cloud: LiveCloud) -> None
     assert httpx.get(cloud.base_url + "/image/versions").status_code == 200
 
 
-def test_no_interoperable_import_method_is_offered(member: Api) -> None:
+def test_interoperable_import_methods_are_offered(member: Api) -> None:
     methods = member.get("/image/v2/info/import").json()["import-methods"]
-    assert methods["value"] == []
+    assert methods["value"] == ["glance-direct", "copy-image"]
 
 
 def test_create_shows_queued_image_with_glance_defaults(member: Api, cloud: LiveCloud) -> None:

@@ -52,4 +52,11 @@ async def delete_image(cloud: Cloud, caller: Caller, image_id: str) -> None:
     async with cloud.db.session() as s:
         location = await images.delete_image(s, image_id, project_id=caller.project_id,
                                              is_admin=caller.is_admin)
-    await asyncio.to_thread(image_store.remove, cloud.settings.data_dir, location)
+    settings = cloud.settings
+    await asyncio.to_thread(image_store.remove, settings.data_dir, location)
+    default = settings.image_stores[0] if settings.image_stores else "file"
+    for store in settings.image_stores[1:]:
+        await asyncio.to_thread(image_store.remove, settings.data_dir,
+                                image_store.store_location(image_id, store, default))
+    await asyncio.to_thread(image_store.remove, settings.data_dir,
+                            image_store.staging_location(image_id))

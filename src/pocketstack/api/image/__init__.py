@@ -5,11 +5,13 @@ from __future__ import annotations
 from pocketstack.api.image import (
     image_actions,
     image_data,
+    image_import,
     images,
     members,
     metadef_schemas,
     metadefs,
     schemas,
+    tasks,
     versions,
 )
 from pocketstack.api.routing import Route
@@ -23,4 +25,6 @@ ROUTES: list[Route] = [
     *schemas.ROUTES,
     *metadefs.ROUTES,
     *metadef_schemas.ROUTES,
+    *image_import.ROUTES,
+    *tasks.ROUTES,
 ]
