@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import glance_fault
-from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
+from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, new_member, start_cloud
 
 OCTET = {"Content-Type": "application/octet-stream"}
 
@@ -202,3 +202,35 @@ def test_openstack_image_stage_and_import(cloud: LiveCloud, admin: Api,
     proc = _osc(cloud, "image", "import", "info", "-f", "json")
     assert proc.returncode == 0, proc.stderr
     assert "glance-direct" in json.dumps(json.loads(proc.stdout))
+
+
+@pytest.fixture(scope="module")
+def tight_quotas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    cloud = start_cloud(tmp_path_factory.mktemp("quotas"), extra_env={
+        "POCKETSTACK_IMAGE_COUNT_TOTAL": "4", "POCKETSTACK_IMAGE_COUNT_UPLOADING": "1",
+        "POCKETSTACK_IMAGE_SIZE_TOTAL": "0"})
+    yield cloud
+    cloud.stop()
+
+
+def test_image_quotas_from_settings(tight_quotas: LiveCloud) -> None:
+    api = new_member(tight_quotas, login(tight_quotas, "admin", ADMIN_PASSWORD, "admin"))
+    first, second = new_image(api), new_image(api)
+    stage(api, first["id"], b"x" * 10)
+    busy = api.put(f"/image/v2/images/{second['id']}/stage", content=b"y", headers=OCTET)
+    assert busy.status_code == 413
+    assert "image_count_uploading is over limit of 1" in glance_fault(busy)["message"]
+    assert api.post(f"/image/v2/images/{first['id']}/import",
+                    json={"method": {"name": "glance-direct"}}).status_code == 202
+    # 10 bytes count as 0 MiB: still within an image_size_total of 0
+    resp = api.put(f"/image/v2/images/{second['id']}/file", content=b"y" * 10, headers=OCTET)
+    assert resp.status_code == 204, resp.text
+    usage = api.get("/image/v2/info/usage").json()["usage"]
+    assert usage["image_count_total"]["limit"] == 4
+    assert usage["image_count_uploading"] == {"limit": 1, "usage": 0}
+    assert usage["image_count_total"]["usage"] == 2
+    new_image(api)
+    new_image(api)
+    over = api.post("/image/v2/images", json={"name": "one-too-many"})
+    assert over.status_code == 413
+    assert "image_count_total is over limit of 4" in glance_fault(over)["message"]

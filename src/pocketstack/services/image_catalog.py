@@ -8,7 +8,7 @@ import dataclasses
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow
-from pocketstack.services import image_store, images
+from pocketstack.services import image_import, image_store, images
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import ImageFields, ImageQuery
@@ -43,6 +43,7 @@ async def create_image(cloud: Cloud, caller: Caller, fields: ImageFields) -> Ima
     if fields.visibility == "public":
         authorize(caller, "image:publicize")
     async with cloud.db.session() as s:
+        await image_import.enforce(s, cloud.settings, owner, "image_count_total", 1)
         return await images.add_image(s, dataclasses.replace(fields, owner=owner))
 
 

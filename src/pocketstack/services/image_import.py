@@ -74,9 +74,10 @@ def list_stores(cloud: Cloud, caller: Caller, *, detail: bool = False) -> list[S
 # --- quotas -----------------------------------------------------------------------------------
 
 
-def _over(what: str, limit: int, used: int, delta: int) -> errors.ApiError:
-    return errors.ApiError(f"Resource {what} is over limit of {limit} due to current usage "
-                           f"{used} and delta {delta}", code=413)
+def _over(owner: str, what: str, limit: int, used: int, delta: int) -> errors.ApiError:
+    # oslo.limit's ProjectOverLimit, which Glance answers with 413.
+    return errors.ApiError(f"Project {owner} is over a limit for [Resource {what} is over limit "
+                           f"of {limit} due to current usage {used} and delta {delta}]", code=413)
 
 
 async def _usage(s: AsyncSession, owner: str) -> dict[str, int]:
@@ -98,10 +99,8 @@ async def enforce(s: AsyncSession, settings: Settings, owner: str, resource: str
     if limit < 0:
         return
     used = (await _usage(s, owner))[resource]
-    if used + delta > limit or (delta == 0 and used >= limit and resource != "image_size_total"):
-        raise _over(resource, limit, used, delta)
-    if resource == "image_size_total" and used > limit:
-        raise _over(resource, limit, used, delta)
+    if used + delta > limit:
+        raise _over(owner, resource, limit, used, delta)
 
 
 async def usage(cloud: Cloud, caller: Caller) -> dict[str, dict[str, int]]:
