@@ -30,9 +30,9 @@ async def upload_image_data(cloud: Cloud, caller: Caller, image_id: str,
     answers 410 and its data is removed."""
     settings = cloud.settings
     async with cloud.db.session() as s:
-        image = await images.begin_upload(s, image_id, project_id=caller.project_id,
+        queued = await images.begin_upload(s, image_id, project_id=caller.project_id,
                                           is_admin=caller.is_admin)
-        await image_import.enforce(s, settings, image.owner or caller.project_id,
+        await image_import.enforce(s, settings, queued.owner or caller.project_id,
                                    "image_size_total")
     try:
         stored = await image_store.save_stream(settings.data_dir, image_id, chunks,
