@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pocketstack.api.image import (
+    cache,
     image_actions,
     image_data,
     image_import,
@@ -27,4 +28,5 @@ ROUTES: list[Route] = [
     *metadef_schemas.ROUTES,
     *image_import.ROUTES,
     *tasks.ROUTES,
+    *cache.ROUTES,
 ]
