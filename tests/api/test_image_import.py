@@ -234,3 +234,16 @@ def test_image_quotas_from_settings(tight_quotas: LiveCloud) -> None:
     over = api.post("/image/v2/images", json={"name": "one-too-many"})
     assert over.status_code == 413
     assert "image_count_total is over limit of 4" in glance_fault(over)["message"]
+
+
+def test_copy_to_all_stores_when_all_hold_it(admin: Api) -> None:
+    image = new_image(admin)
+    assert admin.put(f"/image/v2/images/{image['id']}/file", content=b"abc",
+                     headers=OCTET).status_code == 204
+    resp = admin.post(f"/image/v2/images/{image['id']}/import", json={
+        "method": {"name": "copy-image"}, "all_stores": True, "all_stores_must_succeed": False})
+    assert resp.status_code == 202, resp.text
+    shown = show(admin, image["id"])
+    assert (shown["os_glance_importing_to_stores"], shown["os_glance_failed_import"]) == ("", "")
+    assert shown["stores"] == "file"
+    assert admin.get(f"/image/v2/images/{image['id']}/tasks").json()["tasks"] == []

@@ -224,6 +224,11 @@ async def import_image(cloud: Cloud, caller: Caller, image_id: str, req: ImportR
             if req.all_stores:
                 targets = [t for t in targets if t not in held]
                 if not targets:
+                    # Every store holds it already: nothing to copy, and no copy under way.
+                    props = dict(image.properties or {})
+                    props.update({"os_glance_importing_to_stores": "",
+                                  "os_glance_failed_import": ""})
+                    image.properties = props
                     return image_id
             else:
                 for store in targets:
