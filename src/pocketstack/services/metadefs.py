@@ -639,27 +639,42 @@ RESOURCE_TYPES = ("OS::Glance::Image", "OS::Cinder::Volume", "OS::Nova::Flavor",
 
 async def seed_definitions(s: AsyncSession, owner: str) -> int:
     """Load the shipped definitions (each file's namespace with its contents) into an empty
-    catalog, as `glance-manage db_load_metadefs` does; returns the namespaces added."""
+    catalog, as `glance-manage db_load_metadefs` does; returns the namespaces added. The rows
+    go in a few batches (namespaces and resource types first, for their ids), so that a
+    bootstrap stays quick."""
     if await s.scalar(select(MetadefNamespaceRow.id).limit(1)) is not None:
         return 0
     now = utcnow()
-    for name in RESOURCE_TYPES:
-        s.add(MetadefResourceTypeRow(name=name, protected=True, created_at=now, updated_at=now))
+    stamp = {"created_at": now, "updated_at": now}
+    files = [json.loads(path.read_text()) for path in sorted(DEFINITIONS.glob("*.json"))]
+    type_names = list(dict.fromkeys([*RESOURCE_TYPES, *(
+        a["name"] for data in files for a in data.get("resource_type_associations", []))]))
+    types = {name: MetadefResourceTypeRow(name=name, protected=name in RESOURCE_TYPES, **stamp)
+             for name in type_names}
+    namespaces = [MetadefNamespaceRow(
+        namespace=data["namespace"], display_name=data.get("display_name"),
+        description=data.get("description"), visibility=data.get("visibility", "public"),
+        protected=data.get("protected", True), owner=data.get("owner") or owner, **stamp)
+        for data in files]
+    s.add_all([*types.values(), *namespaces])
     await s.flush()
-    count = 0
-    for path in sorted(DEFINITIONS.glob("*.json")):
-        data = json.loads(path.read_text())
-        ns = await _add_namespace(s, NamespaceFields(
-            namespace=data["namespace"], display_name=data.get("display_name"),
-            description=data.get("description"), visibility=data.get("visibility", "public"),
-            protected=data.get("protected", True)), owner=data.get("owner") or owner)
+    contents: list[Any] = []
+    for ns, data in zip(namespaces, files, strict=True):
         for assoc in data.get("resource_type_associations", []):
-            await _associate(s, ns, assoc)
+            contents.append(MetadefAssociationRow(
+                namespace_id=ns.id, resource_type_id=types[assoc["name"]].id,
+                prefix=assoc.get("prefix"), properties_target=assoc.get("properties_target"),
+                **stamp))
         for obj in data.get("objects", []):
-            await _add_object(s, ns, obj)
+            contents.append(MetadefObjectRow(
+                namespace_id=ns.id, name=obj["name"], description=obj.get("description"),
+                required=list(obj.get("required") or []),
+                properties=dict(obj.get("properties") or {}), **stamp))
         for prop_name, schema in data.get("properties", {}).items():
-            await _add_property(s, ns, prop_name, schema)
+            contents.append(MetadefPropertyRow(namespace_id=ns.id, name=prop_name,
+                                               schema=dict(schema), **stamp))
         for tag in data.get("tags", []):
-            await _add_tag(s, ns, tag["name"])
-        count += 1
-    return count
+            contents.append(MetadefTagRow(namespace_id=ns.id, name=tag["name"], **stamp))
+    s.add_all(contents)
+    await s.flush()
+    return len(namespaces)
