@@ -286,3 +286,19 @@ def test_schemas_describe_the_image_and_listing(member: Api) -> None:
     images_schema = member.get("/image/v2/schemas/images").json()
     assert images_schema["name"] == "images"
     assert images_schema["properties"]["images"]["items"]["name"] == "image"
+
+
+def test_os_hidden_images_leave_the_default_listing_only(member: Api) -> None:
+    hidden = create(member, os_hidden=True)
+    shown = create(member)
+    ids = {i["id"] for i in member.get("/image/v2/images?limit=1000").json()["images"]}
+    assert shown["id"] in ids and hidden["id"] not in ids
+    listed = member.get("/image/v2/images?os_hidden=true&limit=1000").json()["images"]
+    assert hidden["id"] in {i["id"] for i in listed}
+    assert all(i["os_hidden"] for i in listed)
+    assert member.get(f"/image/v2/images/{hidden['id']}").json()["os_hidden"] is True
+    resp = patch(member, hidden["id"], {"op": "replace", "path": "/os_hidden", "value": False})
+    assert resp.status_code == 200, resp.text
+    ids = {i["id"] for i in member.get("/image/v2/images?limit=1000").json()["images"]}
+    assert hidden["id"] in ids
+    assert_glance_fault(member.get("/image/v2/images?os_hidden=maybe"), 400, "Bad Request")
