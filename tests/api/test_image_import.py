@@ -247,3 +247,60 @@ def test_copy_to_all_stores_when_all_hold_it(admin: Api) -> None:
     assert (shown["os_glance_importing_to_stores"], shown["os_glance_failed_import"]) == ("", "")
     assert shown["stores"] == "file"
     assert admin.get(f"/image/v2/images/{image['id']}/tasks").json()["tasks"] == []
+
+
+LOCATIONS = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
+
+
+def test_locations_refused_while_invisible(member: Api) -> None:
+    image = new_image(member)
+    for op, verb in (("add", "add"), ("remove", "remove"), ("replace", "update")):
+        change: dict[str, Any] = {"op": op, "path": "/locations/0" if op == "remove"
+                                  else "/locations"}
+        if op != "remove":
+            change["value"] = [] if op == "replace" else {"url": "file:///x", "metadata": {}}
+        resp = member.patch(f"/image/v2/images/{image['id']}", json=[change], headers=LOCATIONS)
+        assert resp.status_code == 403, resp.text
+        assert glance_fault(resp)["message"] == (f"It's not allowed to {verb} locations if "
+                                                 f"locations are invisible.")
+
+
+def test_locations_add_and_remove(two_stores: LiveCloud) -> None:
+    admin = login(two_stores, "admin", ADMIN_PASSWORD, "admin")
+    image = new_image(admin)
+    assert image["locations"] == []
+    url = f"/image/v2/images/{image['id']}"
+    assert admin.put(f"{url}/file", content=b"located", headers=OCTET).status_code == 204
+    resp = admin.post(f"{url}/import", json={"method": {"name": "copy-image"},
+                                             "stores": ["fast"]})
+    assert resp.status_code == 202, resp.text
+    locations = show(admin, image["id"])["locations"]
+    assert [loc["metadata"]["store"] for loc in locations] == ["file", "fast"]
+    fast_copy = Path(locations[1]["url"][len("file://"):])
+    assert fast_copy.read_bytes() == b"located"
+    bad = admin.patch(url, json=[{"op": "remove", "path": "/locations/7"}], headers=LOCATIONS)
+    assert bad.status_code == 400
+    resp = admin.patch(url, json=[{"op": "remove", "path": "/locations/1"}], headers=LOCATIONS)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["stores"] == "file" and not fast_copy.exists()
+    last = admin.patch(url, json=[{"op": "remove", "path": "/locations/0"}], headers=LOCATIONS)
+    assert last.status_code == 403
+    assert glance_fault(last)["message"] == "Cannot remove last location in the image."
+    outside = admin.patch(url, json=[{"op": "add", "path": "/locations/-", "value": {
+        "url": "file:///etc/passwd", "metadata": {}}}], headers=LOCATIONS)
+    assert outside.status_code == 400
+    # a queued image given an existing copy in a store's directory becomes active
+    other = new_image(admin)
+    resp = admin.patch(f"/image/v2/images/{other['id']}", json=[{
+        "op": "add", "path": "/locations/-",
+        "value": {"url": locations[0]["url"], "metadata": {"store": "file"}}}], headers=LOCATIONS)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["status"] == "active" and resp.json()["size"] == len(b"located")
+    assert admin.delete(f"/image/v2/images/{other['id']}").status_code == 204
+    assert admin.get(f"{url}/file").content == b"located"
+    member = new_member(two_stores, admin)
+    mine = new_image(member)
+    refused = member.patch(f"/image/v2/images/{mine['id']}", json=[{
+        "op": "add", "path": "/locations/-",
+        "value": {"url": locations[0]["url"], "metadata": {}}}], headers=LOCATIONS)
+    assert refused.status_code == 403
