@@ -139,6 +139,7 @@ def two_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
     cloud = start_cloud(tmp_path_factory.mktemp("stores"), extra_env={
         "POCKETSTACK_IMAGE_STORES": '["file","fast"]',
         "POCKETSTACK_IMAGE_SHOW_MULTIPLE_LOCATIONS": "true",
+        "POCKETSTACK_IMAGE_IMPORT_METHODS": '["copy-image","web-download","glance-direct"]',
         "POCKETSTACK_IMAGE_COUNT_TOTAL": "100"})
     yield cloud
     cloud.stop()
@@ -304,3 +305,22 @@ def test_locations_add_and_remove(two_stores: LiveCloud) -> None:
         "op": "add", "path": "/locations/-",
         "value": {"url": locations[0]["url"], "metadata": {}}}], headers=LOCATIONS)
     assert refused.status_code == 403
+
+
+def test_web_download_when_enabled(two_stores: LiveCloud) -> None:
+    admin = login(two_stores, "admin", ADMIN_PASSWORD, "admin")
+    methods = admin.get("/image/v2/info/import").json()["import-methods"]["value"]
+    assert methods == ["glance-direct", "web-download", "copy-image"]
+    image = new_image(admin)
+    url = f"/image/v2/images/{image['id']}/import"
+    for uri in ("ftp://127.0.0.1/x", "http://127.0.0.1:1/x", None):
+        resp = admin.post(url, json={"method": {"name": "web-download", "uri": uri}})
+        assert resp.status_code == 400, resp.text
+        assert "does not pass filtering" in glance_fault(resp)["message"]
+    # nothing listens on loopback's port 80 here (and there is no outside network)
+    resp = admin.post(url, json={"method": {"name": "web-download", "uri": "http://127.0.0.1/x"}})
+    assert resp.status_code == 202, resp.text
+    shown = show(admin, image["id"])
+    assert shown["status"] == "queued" and shown["os_glance_failed_import"] == "file"
+    (task,) = admin.get(f"/image/v2/images/{image['id']}/tasks").json()["tasks"]
+    assert task["status"] == "failure" and "Failed to download" in task["message"]

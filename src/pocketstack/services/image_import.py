@@ -243,7 +243,7 @@ async def import_image(cloud: Cloud, caller: Caller, image_id: str, req: ImportR
                       "os_glance_importing_to_stores": ",".join(targets),
                       "os_glance_failed_import": ""})
         image.properties = props
-        if req.method == "glance-direct":
+        if req.method in ("glance-direct", "web-download"):
             image.status = "importing"
         images.touch(image)
         task_id = task.id
