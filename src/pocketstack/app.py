@@ -32,7 +32,6 @@ from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_f
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
-from pocketstack.api.volume import microversions as volume_microversions
 from pocketstack.db.engine import Database
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
@@ -70,6 +69,7 @@ REQUEST_ID_HEADERS = {
     "image": (b"x-openstack-request-id",),
     "network": (b"x-openstack-request-id",),
     "volume": (b"x-openstack-request-id",),
+    "deltacloud": (),
 }
 
 
@@ -85,7 +85,7 @@ class PocketstackApp:
         # Request metrics and log lines (None: neither, as the bench's A/B baseline).
         self.ops = Operations(settings) if settings.metrics.enabled or settings.log.requests else None
         self.router = Router()
-        route_table.install(self.router, self.ops)
+        route_table.install(self.router, self.ops, deferred=True)
         self.state: State | None = None
         self._stoppers: list[Callable[[], Any]] = []
 
@@ -191,6 +191,8 @@ class PocketstackApp:
                     endpoint = served
                     ctx.options = served.options
             elif endpoint.service == "volume" and options.get("versioned", True):
+                from pocketstack.api.volume import microversions as volume_microversions
+
                 ctx.version = volume_microversions.requested(headers)
                 extra_headers.extend(volume_microversions.response_headers(ctx.version))
                 served = endpoint.at(ctx.version)
@@ -201,10 +203,15 @@ class PocketstackApp:
                 await self._authenticate(ctx, headers.get("x-auth-token"))
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
-            response = render_fault(service, exc, _accept(scope, service))
-            if exc.code == 401:
-                response.headers["WWW-Authenticate"] = (
-                    f'Keystone uri="{self.settings.base_url}/identity"')
+            if service == "deltacloud":
+                from pocketstack.api import deltacloud  # mounted (and loaded) by match()
+
+                response = deltacloud.fault_response(Request(scope), exc)
+            else:
+                response = render_fault(service, exc, _accept(scope, service))
+                if exc.code == 401:
+                    response.headers["WWW-Authenticate"] = (
+                        f'Keystone uri="{self.settings.base_url}/identity"')
         except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
             response = unexpected_fault(service, exc, _accept(scope, service))
         response.raw_headers.extend(extra_headers)

@@ -230,6 +230,11 @@ def neutron_fault(code: int, message: str, kind: str = "") -> dict[str, object]:
                              "message": message, "detail": ""}}
 
 
+def deltacloud_fault(code: int, message: str) -> dict[str, object]:
+    # The Deltacloud API's JSON error (its XML document is rendered by api/deltacloud).
+    return {"code": code, "message": message, "error": HTTP_TITLES.get(code, "Error")}
+
+
 FAULT_RENDERERS = {
     "compute": nova_fault,
     "identity": keystone_fault,
@@ -237,4 +242,5 @@ FAULT_RENDERERS = {
     "network": neutron_fault,
     # Cinder's Fault uses the same names by status code (cinder/api/openstack/wsgi.py).
     "volume": nova_fault,
+    "deltacloud": deltacloud_fault,
 }
