@@ -219,12 +219,12 @@ class PocketstackApp:
 
                 response = deltacloud.fault_response(Request(scope), exc)
             else:
-                response = render_fault(service, exc)
+                response = render_fault(service, exc, _accept(scope, service))
                 if exc.code == 401:
                     response.headers["WWW-Authenticate"] = (
                         f'Keystone uri="{self.settings.base_url}/identity"')
         except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
-            response = unexpected_fault(service, exc)
+            response = unexpected_fault(service, exc, _accept(scope, service))
         response.raw_headers.extend(extra_headers)
         await response(scope, receive, send)
         if self.ops is not None:
@@ -272,6 +272,16 @@ def _app_headers(scope: Scope) -> dict[str, str]:
         if name in APP_HEADERS:
             found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return found
+
+
+def _accept(scope: Scope, service: str) -> str | None:
+    """The Accept header, read only where the fault body depends on it (the Image API)."""
+    if service != "image":
+        return None
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _version_headers(version: tuple[int, int]) -> list[tuple[bytes, bytes]]:

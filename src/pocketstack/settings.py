@@ -200,6 +200,19 @@ class Settings(BaseSettings):
     cloudpipe: CloudpipeSettings = CloudpipeSettings()
     # The fake driver's config drives (Nova's config_drive_format); the qemu guest reads ISO.
     config_drive_format: Literal["iso9660", "vfat"] = "iso9660"
+    # Image stores (Glance's enabled_backends): file stores under the data directory, the first
+    # one the default (a second: POCKETSTACK_IMAGE_STORES='["file","fast"]').
+    image_stores: list[str] = ["file"]
+    # Interoperable import methods offered (Glance's enabled_import_methods); web-download
+    # fetches from outside networks and is off unless listed.
+    image_import_methods: list[str] = ["glance-direct", "copy-image"]
+    # Glance's show_multiple_locations: image locations shown and changed by PATCH.
+    image_show_multiple_locations: bool = False
+    # Image quotas per project, as Glance's unified limits name them (-1: unlimited; sizes in MiB).
+    image_count_total: int = -1
+    image_size_total: int = -1
+    image_stage_total: int = -1
+    image_count_uploading: int = -1
 
     @property
     def database_url(self) -> str:

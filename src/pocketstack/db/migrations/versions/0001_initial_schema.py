@@ -179,6 +179,35 @@ def upgrade() -> None:
     sa.UniqueConstraint('node_uuid'),
     sa.UniqueConstraint('uuid')
     )
+    op.create_table('image_cache',
+    sa.Column('image_id', sa.String(length=36), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('last_accessed', sa.DateTime(), nullable=False),
+    sa.Column('last_modified', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('image_id')
+    )
+    op.create_table('image_tasks',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('input', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('image_tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_tasks_image_id'), ['image_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_image_tasks_owner'), ['owner'], unique=False)
+
     op.create_table('images',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=True),
@@ -203,6 +232,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('stores', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('images', schema=None) as batch_op:
@@ -237,6 +267,28 @@ def upgrade() -> None:
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keypairs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('metadef_namespaces',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace', sa.String(length=80), nullable=False),
+    sa.Column('display_name', sa.String(length=80), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('visibility', sa.String(length=32), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace')
+    )
+    op.create_table('metadef_resource_types',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
     op.create_table('migrations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -652,6 +704,60 @@ def upgrade() -> None:
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instance_action_events_action_id'), ['action_id'], unique=False)
 
+    op.create_table('metadef_namespace_resource_types',
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('prefix', sa.String(length=80), nullable=True),
+    sa.Column('properties_target', sa.String(length=80), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['metadef_resource_types.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('namespace_id', 'resource_type_id')
+    )
+    op.create_table('metadef_objects',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('required', sa.JSON(), nullable=False),
+    sa.Column('properties', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_objects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_objects_namespace_id'), ['namespace_id'], unique=False)
+
+    op.create_table('metadef_properties',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('json_schema', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_properties', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_properties_namespace_id'), ['namespace_id'], unique=False)
+
+    op.create_table('metadef_tags',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_tags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_tags_namespace_id'), ['namespace_id'], unique=False)
+
     op.create_table('nova_networks',
     sa.Column('network_id', sa.String(length=36), nullable=False),
     sa.Column('host', sa.String(length=255), nullable=True),
@@ -924,6 +1030,19 @@ def downgrade() -> None:
 
     op.drop_table('ports')
     op.drop_table('nova_networks')
+    with op.batch_alter_table('metadef_tags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_tags_namespace_id'))
+
+    op.drop_table('metadef_tags')
+    with op.batch_alter_table('metadef_properties', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_properties_namespace_id'))
+
+    op.drop_table('metadef_properties')
+    with op.batch_alter_table('metadef_objects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_objects_namespace_id'))
+
+    op.drop_table('metadef_objects')
+    op.drop_table('metadef_namespace_resource_types')
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instance_action_events_action_id'))
 
@@ -1005,6 +1124,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_migrations_server')
 
     op.drop_table('migrations')
+    op.drop_table('metadef_resource_types')
+    op.drop_table('metadef_namespaces')
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_keypairs_user_id'))
 
@@ -1017,6 +1138,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_images_owner'))
 
     op.drop_table('images')
+    with op.batch_alter_table('image_tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_tasks_owner'))
+        batch_op.drop_index(batch_op.f('ix_image_tasks_image_id'))
+
+    op.drop_table('image_tasks')
+    op.drop_table('image_cache')
     op.drop_table('hosts')
     op.drop_table('flavors')
     op.drop_table('domains')
