@@ -9,9 +9,11 @@ import dataclasses
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import (
     availability_zones,
+    backups,
     extensions,
     quotas,
     snapshots,
+    transfers,
     types,
     versions,
     volume_actions,
@@ -29,6 +31,8 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *availability_zones.ROUTES,
     *extensions.ROUTES,
+    *backups.ROUTES,
+    *transfers.ROUTES,
 ]
 
 

@@ -21,9 +21,9 @@ async def show_limits(ctx: Ctx) -> Response:
     return json_response({"limits": {"rate": [], "absolute": {
         "totalSnapshotsUsed": usage.snapshots, "maxTotalBackups": limits["backups"],
         "maxTotalVolumeGigabytes": limits["gigabytes"], "maxTotalSnapshots": limits["snapshots"],
-        "maxTotalBackupGigabytes": limits["backup_gigabytes"], "totalBackupGigabytesUsed": 0,
+        "maxTotalBackupGigabytes": limits["backup_gigabytes"], "totalBackupGigabytesUsed": usage.of("backup_gigabytes"),
         "maxTotalVolumes": limits["volumes"], "totalVolumesUsed": usage.volumes,
-        "totalBackupsUsed": 0, "totalGigabytesUsed": usage.gigabytes}}})
+        "totalBackupsUsed": usage.of("backups"), "totalGigabytesUsed": usage.gigabytes}}})
 
 
 def _quota_set(project_id: str, limits: dict[str, int], usage: Usage | None) -> dict[str, Any]:
