@@ -206,7 +206,8 @@ async def _copy(cloud: Cloud, source: str, target: str, size_gb: int) -> str | N
                                 data_dir, target, size_gb)
     except (OSError, volume_store.StoreError) as exc:
         await asyncio.to_thread(volume_store.remove, data_dir, target)
-        return str(exc) or type(exc).__name__
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return reason or type(exc).__name__
     return None
 
 

@@ -14,7 +14,6 @@ from pocketstack import errors
 from pocketstack.db.models import VolumeMessageRow
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
-from pocketstack.services.volumes import page, sort_rows
 from pocketstack.timeutil import utcnow
 
 # Cinder's message_ttl default: 2592000 seconds (30 days).
@@ -91,9 +90,16 @@ async def list_messages(cloud: Cloud, caller: Caller, filters: dict[str, str], *
     now = utcnow()
     rows = [row for row in rows if row.expires_at >= now
             and all(str(getattr(row, key, "")) == value for key, value in filters.items())]
-    found: list[VolumeMessageRow] = page(sort_rows(rows, sort, SORT_KEYS), marker, offset,
-                                         limit)
-    return found
+    for key, direction in reversed([*sort, ("created_at", "desc"), ("id", "desc")]):
+        rows.sort(key=lambda row: str(getattr(row, SORT_KEYS.get(key, key)) or ""),
+                  reverse=direction == "desc")
+    if marker is not None:
+        ids = [row.id for row in rows]
+        if marker not in ids:
+            raise errors.NotFound(f"Marker {marker} could not be found.")
+        rows = rows[ids.index(marker) + 1:]
+    rows = rows[offset:]
+    return rows if limit is None else rows[:limit]
 
 
 async def show_message(cloud: Cloud, caller: Caller, message_id: str) -> VolumeMessageRow:

@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow, VolumeRow, VolumeSnapshotRow
-from pocketstack.services import image_store, images, volume_quotas, volume_store, volume_types
+from pocketstack.services import (
+    image_store,
+    images,
+    volume_messages,
+    volume_quotas,
+    volume_store,
+    volume_types,
+)
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -267,8 +274,27 @@ def _check_size(fields: VolumeFields, source: _Source) -> int:
     return size
 
 
+class Unwritable(errors.BadRequest):
+    """The new volume's data could not be written (the transaction rolls back)."""
+
+
 async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
-    """Record the volume and make its data file in one transaction (committed `available`)."""
+    """Record the volume and make its data file in one transaction (committed `available`).
+    When an image's data cannot be copied, a user message says so (as Cinder records one
+    for a create from an image that failed)."""
+    try:
+        return await _create_volume(cloud, caller, fields)
+    except Unwritable:
+        if fields.image_ref is not None:
+            await volume_messages.record_now(
+                cloud, caller, project_id=caller.project_id,
+                resource_type=volume_messages.VOLUME, resource_uuid=None,
+                action=volume_messages.COPY_IMAGE_TO_VOLUME,
+                detail=volume_messages.UNKNOWN_ERROR)
+        raise
+
+
+async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
     project_id = caller.project_id
     data_dir = cloud.settings.data_dir
     async with cloud.db.session() as s:
@@ -311,9 +337,10 @@ async def _write_data(data_dir: Any, location: str, size: int, source: _Source, 
         origin = (image_store.path_of(data_dir, source.path) if from_image
                   else volume_store.path_of(data_dir, source.path))
         await asyncio.to_thread(volume_store.copy_sparse, origin, data_dir, location, size)
-    except volume_store.StoreError as exc:
+    except (volume_store.StoreError, OSError) as exc:
         await asyncio.to_thread(volume_store.remove, data_dir, location)
-        raise unstorable(size, str(exc)) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Unwritable(unstorable(size, reason).message) from None
 
 
 def unstorable(size: int, reason: str) -> errors.BadRequest:

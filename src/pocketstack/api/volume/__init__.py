@@ -11,7 +11,9 @@ from pocketstack.api.volume import (
     availability_zones,
     backups,
     extensions,
+    messages,
     quotas,
+    services,
     snapshots,
     transfers,
     types,
@@ -33,6 +35,8 @@ ROUTES: list[Route] = [
     *extensions.ROUTES,
     *backups.ROUTES,
     *transfers.ROUTES,
+    *messages.ROUTES,
+    *services.ROUTES,
 ]
 
 
