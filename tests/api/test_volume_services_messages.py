@@ -155,3 +155,22 @@ def test_services_pools_and_capabilities(member: Api, admin: Api) -> None:
     assert capabilities["storage_protocol"] == detailed["capabilities"]["storage_protocol"]
     fault(admin.get(root + "/capabilities/nowhere@x"), 404, "itemNotFound")
     fault(member.get(v3(member, f"/capabilities/{host}")), 403, "forbidden")
+
+
+def test_os_hosts(member: Api, admin: Api) -> None:
+    root = f"/volume/v3/{admin.project_id}"
+    fault(member.get(v3(member, "/os-hosts")), 403, "forbidden")
+    hosts = admin.get(root + "/os-hosts").json()["hosts"]
+    assert {h["service"] for h in hosts} == {"cinder-scheduler", "cinder-volume",
+                                             "cinder-backup"}
+    volume_host = next(h["host_name"] for h in hosts if h["service"] == "cinder-volume")
+    assert all(h["service-status"] == "available" for h in hosts)
+    volume = create(member, size=2)
+    shown = admin.get(f"{root}/os-hosts/{volume_host}").json()["host"]
+    total = shown[0]["resource"]
+    assert total["project"] == "(total)" and total["host"] == volume_host
+    mine = next(r["resource"] for r in shown if r["resource"]["project"] == member.project_id)
+    assert (mine["volume_count"], mine["total_volume_gb"]) == ("1", "2")
+    assert int(total["total_volume_gb"]) >= 2
+    fault(admin.get(root + "/os-hosts/nowhere@x"), 404, "itemNotFound")
+    assert member.delete(v3(member, f"/volumes/{volume['id']}")).status_code == 202

@@ -197,6 +197,7 @@ RULES: dict[str, str] = {
     "volume_extension:services:index": "admin",
     "volume_extension:capabilities": "admin",
     "scheduler_extension:scheduler_stats:get_pools": "admin",
+    "volume_extension:hosts": "admin",
     "image:deactivate": "member",
     # Network
     "network:create_shared": "admin",

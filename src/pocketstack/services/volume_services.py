@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import HostRow, VolumeRow, VolumeServiceRow
+from pocketstack.db.models import HostRow, VolumeRow, VolumeServiceRow, VolumeSnapshotRow
 from pocketstack.services import scheduler
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -156,3 +156,47 @@ async def capabilities(cloud: Cloud, caller: Caller, host: str) -> str:
                    for svc in await _services(s, cloud)):
             raise errors.NotFound(f"Service {host} could not be found.")
     return backend
+
+
+@dataclass(frozen=True, slots=True)
+class HostUsage:
+    """One line of os-hosts show: a project's (or, `(total)`, every project's) volumes and
+    snapshots on the back-end."""
+
+    project: str
+    volume_count: int
+    total_volume_gb: int
+    snapshot_count: int
+    total_snapshot_gb: int
+
+
+async def list_hosts(cloud: Cloud, caller: Caller) -> list[Service]:
+    """os-hosts: every block storage service, by host (admin)."""
+    authorize(caller, "volume_extension:hosts")
+    async with cloud.db.reader() as s:
+        return sorted(await _services(s, cloud), key=lambda svc: (svc.host, svc.binary))
+
+
+async def host_usage(cloud: Cloud, caller: Caller, host: str) -> list[HostUsage]:
+    """What the volume back-end `host` holds: the total first, then each project's (the
+    file store is one back-end: every volume is on it)."""
+    authorize(caller, "volume_extension:hosts")
+    async with cloud.db.reader() as s:
+        if not any(svc.host == host and svc.binary == VOLUME
+                   for svc in await _services(s, cloud)):
+            raise errors.NotFound(f"Host {host} could not be found.")
+        volumes = (await s.execute(
+            select(VolumeRow.project_id, func.count(), func.coalesce(func.sum(VolumeRow.size), 0))
+            .where(VolumeRow.deleted.is_(False)).group_by(VolumeRow.project_id))).all()
+        snapshots = dict((row[0], (int(row[1]), int(row[2]))) for row in (await s.execute(
+            select(VolumeSnapshotRow.project_id, func.count(),
+                   func.coalesce(func.sum(VolumeSnapshotRow.size), 0))
+            .where(VolumeSnapshotRow.deleted.is_(False))
+            .group_by(VolumeSnapshotRow.project_id))).all())
+    per_project = [HostUsage(project, int(count), int(size), *snapshots.get(project, (0, 0)))
+                   for project, count, size in sorted(volumes)]
+    total = HostUsage("(total)", sum(u.volume_count for u in per_project),
+                      sum(u.total_volume_gb for u in per_project),
+                      sum(v[0] for v in snapshots.values()),
+                      sum(v[1] for v in snapshots.values()))
+    return [total, *per_project]

@@ -47,6 +47,7 @@ EXTENSIONS = [
     ('capabilities', 'Capabilities', '2015-08-31T00:00:00+00:00', 'Capabilities support.'),
     ('scheduler-stats', 'Scheduler_stats', '2014-09-07T00:00:00+00:00',
      'Scheduler stats support.'),
+    ('os-hosts', 'Hosts', '2011-06-29T00:00:00+00:00', 'Admin-only host administration.'),
 ]
 
 

@@ -114,7 +114,26 @@ async def show_capabilities(ctx: Ctx) -> Response:
         }})
 
 
+async def list_hosts(ctx: Ctx) -> Response:
+    found = await volume_services.list_hosts(ctx.cloud, ctx.caller)
+    return json_response({"hosts": [{
+        "service-status": "available" if svc.up else "unavailable", "service": svc.binary,
+        "zone": svc.zone, "service-state": "disabled" if svc.disabled else "enabled",
+        "host_name": svc.host, "last-update": iso_plain(svc.updated_at)} for svc in found]})
+
+
+async def show_host(ctx: Ctx) -> Response:
+    host = ctx.params["host_name"]
+    usage = await volume_services.host_usage(ctx.cloud, ctx.caller, host)
+    return json_response({"host": [{"resource": {
+        "volume_count": str(u.volume_count), "total_volume_gb": str(u.total_volume_gb),
+        "total_snapshot_gb": str(u.total_snapshot_gb), "project": u.project, "host": host,
+        "snapshot_count": str(u.snapshot_count)}} for u in usage]})
+
+
 ROUTES: list[Route] = [
+    Route("GET", "/os-hosts", list_hosts),
+    Route("GET", "/os-hosts/{host_name}", show_host),
     Route("GET", "/os-services", list_services),
     Route("PUT", "/os-services/{action}", update_service),
     Route("GET", "/scheduler-stats/get_pools", get_pools),
