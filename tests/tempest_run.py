@@ -111,7 +111,19 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
         env.setdefault(name, value)
     if "TEMPEST_NETWORK_EXTENSIONS" not in env and "neutron" in env["TEMPEST_SERVICES"].split(","):
         env["TEMPEST_NETWORK_EXTENSIONS"] = network_extensions(cloud)
+    if "TEMPEST_EXTRA_CONF" not in env and "cinder" in env["TEMPEST_SERVICES"].split(","):
+        env["TEMPEST_EXTRA_CONF"] = str(volume_conf(cloud))
     return env
+
+
+def volume_conf(cloud: LiveCloud) -> Path:
+    """[volume] settings as a deployment writes them for its back-end: the microversions
+    the Block Storage API serves, and the vendor and protocol its pools report (which
+    Tempest's volume types ask for in their extra specs)."""
+    path = cloud.data_dir / "tempest-volume.conf"
+    path.write_text("[volume]\nmin_microversion = 3.0\nmax_microversion = latest\n"
+                    "vendor_name = pocketstack\nstorage_protocol = file\n")
+    return path
 
 
 def run_harness(harness: Path, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:

@@ -196,10 +196,12 @@ def test_backup_export_import_and_quota(cloud: LiveCloud, member: Api, admin: Ap
     restored = admin.post(f"{root}/backups/{made['id']}/restore",
                           json={"restore": {}}).json()["restore"]
     assert read(cloud, restored["volume_id"], 100, 8) == b"exported"
+    assert admin.delete(f"{root}/volumes/{restored['volume_id']}").status_code == 202
     fault(admin.post(f"{root}/backups/import_record", json={"backup-record": record}), 400,
           "badRequest")
     fault(admin.post(f"{root}/backups/import_record", json={"backup-record": {
         "backup_service": record["backup_service"], "backup_url": "!!"}}), 400, "badRequest")
+    assert admin.delete(f"{root}/backups/{made['id']}").status_code == 202
     # Quotas: backups are counted, and the limit is enforced.
     quota = f"{root}/os-quota-sets/{member.project_id}"
     assert admin.put(quota, json={"quota_set": {"backups": 0}}).status_code == 200

@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,16 @@ def _link(data_dir: Any, source: str, target: str) -> bool:
     target_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.link(source_path, target_path)
     return True
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _adopt(data_dir: Any, data_id: str, backup_id: str) -> bool:
+    """Give the backup `backup_id` the data of the exported backup `data_id` (the same file,
+    hard-linked: from the export's link, or from that backup while it still exists)."""
+    return any(_link(data_dir, source, backup_location(backup_id))
+               for source in (exported_location(data_id), backup_location(data_id)))
 
 
 def not_found(backup_id: str) -> errors.NotFound:
@@ -379,7 +390,7 @@ async def export_record(cloud: Cloud, caller: Caller, backup_id: str) -> tuple[s
                   "container": row.container, "availability_zone": row.availability_zone,
                   "snapshot_id": row.snapshot_id, "parent_id": row.parent_id,
                   "metadata": dict(row.metadata_), "project_id": row.project_id,
-                  "user_id": row.user_id}
+                  "user_id": row.user_id, "data_id": row.id}
     await asyncio.to_thread(_link, cloud.settings.data_dir, backup_location(backup_id),
                             exported_location(backup_id))
     url = base64.b64encode(json.dumps(record).encode()).decode()
@@ -417,9 +428,9 @@ async def import_record(cloud: Cloud, caller: Caller, backup_service: str,
         row.location, row.data_timestamp, row.created_at, row.updated_at = (
             backup_location(backup_id), now, now, now)
         row.deleted = False
-        present = await asyncio.to_thread(_link, cloud.settings.data_dir,
-                                          exported_location(backup_id),
-                                          backup_location(backup_id))
+        data_id = str(record.get("data_id") or backup_id)
+        present = _UUID.match(data_id) is not None and await asyncio.to_thread(
+            _adopt, cloud.settings.data_dir, data_id, backup_id)
         row.status = "available" if present else "error"
         row.fail_reason = None if present else "The backup's data is not in the backup store."
         if existing is None:

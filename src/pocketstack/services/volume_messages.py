@@ -24,6 +24,7 @@ VOLUME = "VOLUME"
 VOLUME_SNAPSHOT = "VOLUME_SNAPSHOT"
 VOLUME_BACKUP = "VOLUME_BACKUP"
 
+SCHEDULE_ALLOCATE_VOLUME = ("001", "schedule allocate volume")
 COPY_VOLUME_TO_IMAGE = ("003", "copy volume to image")
 COPY_IMAGE_TO_VOLUME = ("005", "copy image to volume")
 EXTEND_VOLUME = ("007", "extend volume")
@@ -31,6 +32,7 @@ BACKUP_CREATE = ("013", "create backup")
 BACKUP_RESTORE = ("015", "restore backup")
 
 UNKNOWN_ERROR = ("001", "An unknown error occurred.")
+NO_BACKEND_AVAILABLE = ("003", "Could not find any available weighted backend.")
 FAILED_TO_UPLOAD_VOLUME = ("004", "Failed to upload volume to image at backend.")
 NOT_ENOUGH_SPACE_FOR_IMAGE = ("007", "Image used for creating volume exceeds available space.")
 DRIVER_FAILED_EXTEND = ("010", "Volume Driver failed to extend volume.")

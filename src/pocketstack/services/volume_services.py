@@ -30,6 +30,42 @@ POOL = "fake"
 ZONE = "nova"
 DRIVER_VERSION = "1.0.0"
 STORAGE_PROTOCOL = "file"
+VENDOR = "pocketstack"
+# What the back-end reports to the scheduler, which a volume type's extra specs must match.
+CAPABILITIES: dict[str, object] = {
+    "volume_backend_name": BACKEND, "vendor_name": VENDOR,
+    "storage_protocol": STORAGE_PROTOCOL, "pool_name": POOL, "driver_version": DRIVER_VERSION,
+    "thin_provisioning_support": True, "multiattach": True, "QoS_support": False,
+}
+
+
+def _satisfies(capability: object, wanted: str) -> bool:
+    """One extra spec against one capability, with Cinder's operators (`<is>`, `<in>`,
+    `<or>`, `==`, `s==`; a plain value is equality)."""
+    text = str(capability).lower() if isinstance(capability, bool) else str(capability)
+    words = wanted.split()
+    if len(words) >= 2 and words[0] == "<is>":
+        return text.lower() == words[1].lower()
+    if len(words) >= 2 and words[0] == "<in>":
+        return " ".join(words[1:]) in text
+    if words and words[0] == "<or>":
+        return text in [w for w in words[1:] if w != "<or>"]
+    if len(words) >= 2 and words[0] in ("==", "s=="):
+        return text == " ".join(words[1:])
+    return text == wanted
+
+
+def backend_accepts(extra_specs: dict[str, object]) -> bool:
+    """Whether the back-end satisfies a volume type's extra specs, as Cinder's capabilities
+    filter checks them: unscoped or `capabilities:` keys that the back-end reports must
+    match (keys it does not report, and other scopes, are left to their consumers)."""
+    for key, wanted in extra_specs.items():
+        scope, _, name = key.rpartition(":")
+        if scope not in ("", "capabilities") or name not in CAPABILITIES:
+            continue
+        if not _satisfies(CAPABILITIES[name], str(wanted)):
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +120,14 @@ async def list_services(cloud: Cloud, caller: Caller, *, host: str | None,
     authorize(caller, "volume_extension:services:index")
     async with cloud.db.reader() as s:
         found = await _services(s, cloud)
-    return [svc for svc in found if (host is None or svc.host == host)
+    return [svc for svc in found if (host is None or on_host(svc.host, host))
             and (binary is None or svc.binary == binary)]
+
+
+def on_host(name: str, host: str) -> bool:
+    """Whether service host `name` is `host` or one of its back-ends or pools (`host` matches
+    `host@backend` and `host@backend#pool`), as Cinder's host filters match."""
+    return name == host or name.startswith(host + ("#" if "@" in host else "@"))
 
 
 async def set_disabled(cloud: Cloud, caller: Caller, *, host: str, binary: str,

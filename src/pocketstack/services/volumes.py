@@ -25,6 +25,7 @@ from pocketstack.services import (
     images,
     volume_messages,
     volume_quotas,
+    volume_services,
     volume_store,
     volume_types,
 )
@@ -320,6 +321,18 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
             image_id=source.image_metadata.get("image_id"), metadata_=dict(fields.metadata),
             image_metadata=source.image_metadata, location=location, created_at=utcnow(),
             updated_at=None)
+        if not volume_services.backend_accepts(dict(type_row.extra_specs)):
+            # No back-end satisfies the type: the volume is recorded in error, and a user
+            # message says why, as Cinder's scheduler leaves it.
+            row.status = "error"
+            s.add(row)
+            volume_messages.record(
+                s, project_id=project_id, request_id=caller.request_id,
+                resource_type=volume_messages.VOLUME, resource_uuid=volume_id,
+                action=volume_messages.SCHEDULE_ALLOCATE_VOLUME,
+                detail=volume_messages.NO_BACKEND_AVAILABLE)
+            await s.flush()
+            return Volume(row, type_row.name)
         s.add(row)
         await s.flush()
         await _write_data(data_dir, location, size, source, from_image=fields.image_ref is not None)

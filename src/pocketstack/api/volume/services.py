@@ -66,7 +66,12 @@ async def update_service(ctx: Ctx) -> Response:
                                 "required property")
     reason = None
     if action == "disable-log-reason":
-        reason = common.optional_text(body, "disabled_reason")
+        reason = body.get("disabled_reason")
+        if "disabled_reason" in body and (not isinstance(reason, str) or not reason.strip()
+                                          or len(reason) > 255):
+            raise errors.BadRequest(f"Invalid input for field/attribute disabled_reason. "
+                                    f"Value: {reason!r}. Disabled reason contains invalid "
+                                    "characters or is too long")
     disabled = action != "enable"
     await volume_services.set_disabled(ctx.cloud, ctx.caller, host=host,
                                        binary=binary or service, disabled=disabled,
@@ -92,7 +97,7 @@ async def get_pools(ctx: Ctx) -> Response:
         "volume_backend_name": volume_services.BACKEND, "reserved_percentage": 0,
         "driver_version": volume_services.DRIVER_VERSION,
         "storage_protocol": volume_services.STORAGE_PROTOCOL, "QoS_support": False,
-        "thin_provisioning_support": True, "multiattach": True, "vendor_name": "pocketstack",
+        "thin_provisioning_support": True, "multiattach": True, "vendor_name": volume_services.VENDOR,
         "pool_name": volume_services.POOL,
     }} for pool in pools]})
 
@@ -101,7 +106,7 @@ async def show_capabilities(ctx: Ctx) -> Response:
     await volume_services.capabilities(ctx.cloud, ctx.caller, ctx.params["host"])
     return json_response({
         "namespace": "OS::Storage::Capabilities::" + volume_services.BACKEND,
-        "vendor_name": "pocketstack", "volume_backend_name": volume_services.BACKEND,
+        "vendor_name": volume_services.VENDOR, "volume_backend_name": volume_services.BACKEND,
         "pool_name": volume_services.POOL, "driver_version": volume_services.DRIVER_VERSION,
         "storage_protocol": volume_services.STORAGE_PROTOCOL,
         "display_name": "Capabilities of the pocketstack file back-end",
