@@ -18,7 +18,8 @@ def volume_summary(ctx: Ctx, volume: Volume) -> dict[str, Any]:
 
 
 def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[str, Any]:
-    """The detail view; `created`: the create response, without the extended attributes."""
+    """The detail view; `created`: the create (and update) response, without the extended
+    attributes and the image metadata, which Cinder's extensions add to reads only."""
     row = volume.row
     body: dict[str, Any] = {
         "attachments": [], "availability_zone": row.availability_zone,
@@ -31,7 +32,7 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
         "status": row.status, "updated_at": iso_plain(row.updated_at), "user_id": row.user_id,
         "volume_type": volume.type_name,
     }
-    if row.image_metadata:
+    if row.image_metadata and not created:
         body["volume_image_metadata"] = dict(row.image_metadata)
     if not created:
         body["os-vol-tenant-attr:tenant_id"] = row.project_id
