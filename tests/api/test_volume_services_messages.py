@@ -174,3 +174,56 @@ def test_os_hosts(member: Api, admin: Api) -> None:
     assert int(total["total_volume_gb"]) >= 2
     fault(admin.get(root + "/os-hosts/nowhere@x"), 404, "itemNotFound")
     assert member.delete(v3(member, f"/volumes/{volume['id']}")).status_code == 202
+
+
+def test_type_no_backend_satisfies_leaves_an_error_volume_and_a_message(
+        member: Api, admin: Api) -> None:
+    root = f"/volume/v3/{admin.project_id}"
+    made = admin.post(root + "/types", json={"volume_type": {
+        "name": f"bogus-{uuid.uuid4().hex[:8]}",
+        "extra_specs": {"storage_protocol": "iSCSI", "vendor_name": "elsewhere"}}})
+    assert made.status_code == 200, made.text
+    bogus = made.json()["volume_type"]["id"]
+    resp = member.post(v3(member, "/volumes"), json={"volume": {"size": 1,
+                                                                "volume_type": bogus}})
+    assert resp.status_code == 202, resp.text
+    volume_id = resp.json()["volume"]["id"]
+    shown = member.get(v3(member, f"/volumes/{volume_id}")).json()["volume"]
+    assert shown["status"] == "error"
+    messages = member.get(v3(member, "/messages"), headers=V).json()["messages"]
+    [message] = [m for m in messages if m.get("resource_uuid") == volume_id]
+    assert message["event_id"] == "VOLUME_VOLUME_001_003"
+    assert message["user_message"] == ("schedule allocate volume: Could not find any available "
+                                       "weighted backend.")
+    assert member.delete(v3(member, f"/volumes/{volume_id}")).status_code == 202
+    # A type whose specs the back-end satisfies (operators included) makes an available one.
+    fine = admin.post(root + "/types", json={"volume_type": {
+        "name": f"fine-{uuid.uuid4().hex[:8]}",
+        "extra_specs": {"vendor_name": "pocketstack", "capabilities:storage_protocol":
+                        "<in> file", "multiattach": "<is> True", "other": "anything"}}})
+    good = member.post(v3(member, "/volumes"), json={"volume": {
+        "size": 1, "volume_type": fine.json()["volume_type"]["id"]}}).json()["volume"]
+    assert good["status"] == "available"
+    assert member.delete(v3(member, f"/volumes/{good['id']}")).status_code == 202
+
+
+def test_services_host_filter_and_reason_checks(admin: Api) -> None:
+    root = f"/volume/v3/{admin.project_id}"
+    services = admin.get(root + "/os-services").json()["services"]
+    volume_host = next(s["host"] for s in services if s["binary"] == "cinder-volume")
+    bare = volume_host.partition("@")[0]
+    on_bare = admin.get(root + f"/os-services?host={bare}").json()["services"]
+    assert {s["binary"] for s in on_bare} == {"cinder-scheduler", "cinder-volume",
+                                              "cinder-backup"}
+    only_backend = admin.get(root + f"/os-services?host={volume_host}").json()["services"]
+    assert [s["binary"] for s in only_backend] == ["cinder-volume"]
+    for reason in (None, "", "x" * 256):
+        fault(admin.put(root + "/os-services/disable-log-reason", json={
+            "host": volume_host, "binary": "cinder-volume", "disabled_reason": reason}),
+            400, "badRequest")
+    fault(admin.put(root + "/os-services/enable", json={"host": volume_host}), 400,
+          "badRequest")
+    volume = admin.post(root + "/volumes", json={"volume": {"size": 1}}).json()["volume"]
+    shown = admin.get(f"{root}/volumes/{volume['id']}").json()["volume"]
+    assert shown["os-vol-host-attr:host"] == volume_host + "#fake"
+    assert admin.delete(f"{root}/volumes/{volume['id']}").status_code == 202
