@@ -287,3 +287,22 @@ def test_volume_transfers_route_and_delete(member: Api) -> None:
                          headers=V).status_code == 202
     assert show(member, "volume", volume["id"])["status"] == "available"
     fault(member.get(v3(member, f"/os-volume-transfer/{made['id']}")), 404, "itemNotFound")
+
+
+def test_quota_class_default(member: Api, admin: Api) -> None:
+    root = f"/volume/v3/{admin.project_id}"
+    path = root + "/os-quota-class-sets/default"
+    fault(member.get(v3(member, "/os-quota-class-sets/default")), 403, "forbidden")
+    shown = admin.get(path).json()["quota_class_set"]
+    assert shown["id"] == "default" and shown["backups"] == 10
+    fault(admin.get(root + "/os-quota-class-sets/gold"), 404, "itemNotFound")
+    fault(admin.put(path, json={"quota_class_set": {"bogus": 1}}), 400, "badRequest")
+    try:
+        updated = admin.put(path, json={"quota_class_set": {"backups": 11}})
+        assert updated.status_code == 200 and updated.json()["quota_class_set"]["backups"] == 11
+        defaults = admin.get(f"{root}/os-quota-sets/{member.project_id}/defaults").json()
+        assert defaults["quota_set"]["backups"] == 11
+        mine = member.get(v3(member, f"/os-quota-sets/{member.project_id}")).json()
+        assert mine["quota_set"]["backups"] == 11
+    finally:
+        assert admin.put(path, json={"quota_class_set": {"backups": 10}}).status_code == 200

@@ -198,6 +198,7 @@ RULES: dict[str, str] = {
     "volume_extension:capabilities": "admin",
     "scheduler_extension:scheduler_stats:get_pools": "admin",
     "volume_extension:hosts": "admin",
+    "volume_extension:quota_classes": "admin",
     "image:deactivate": "member",
     # Network
     "network:create_shared": "admin",

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, int] = {
 
 
 PER_TYPE_RESOURCES = ("volumes", "gigabytes", "snapshots")
+# The rows of the `default` quota class are kept under this pseudo project id.
+DEFAULT_CLASS = "quota-class:default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,10 @@ async def default_limits(s: AsyncSession) -> dict[str, int]:
     """Cinder's defaults, with the unlimited per-type quotas of every volume type."""
     per_type = {f"{resource}_{name}": -1 for name in await _type_names(s)
                 for resource in PER_TYPE_RESOURCES}
-    return {**DEFAULTS, **per_type}
+    # The `default` quota class (os-quota-class-sets) overrides them.
+    classes = (await s.scalars(select(VolumeQuotaRow).where(
+        VolumeQuotaRow.project_id == DEFAULT_CLASS))).all()
+    return {**DEFAULTS, **per_type, **{row.resource: row.hard_limit for row in classes}}
 
 
 async def limits_of(s: AsyncSession, project_id: str) -> dict[str, int]:

@@ -48,6 +48,8 @@ EXTENSIONS = [
     ('scheduler-stats', 'Scheduler_stats', '2014-09-07T00:00:00+00:00',
      'Scheduler stats support.'),
     ('os-hosts', 'Hosts', '2011-06-29T00:00:00+00:00', 'Admin-only host administration.'),
+    ('os-quota-class-sets', 'QuotaClasses', '2012-03-12T00:00:00+00:00',
+     'Quota classes management support.'),
 ]
 
 
