@@ -43,7 +43,7 @@ def show(api: Api, kind: str, item_id: str) -> dict[str, Any]:
 
 
 def test_backup_create_restore_and_data(cloud: LiveCloud, member: Api) -> None:
-    volume = create(member, name="src")
+    volume = create(member, name="src", metadata={"vm": "1"})
     write(cloud, volume["id"], 4096, b"backed-up bytes")
     made = backup(member, volume["id"], name="b1", description="first",
                   metadata={"k": "v"})["backup"]
@@ -71,6 +71,7 @@ def test_backup_create_restore_and_data(cloud: LiveCloud, member: Api) -> None:
     assert resp.json()["restore"]["volume_name"] == "fresh"
     new = show(member, "volume", new_id)
     assert (new["status"], new["size"]) == ("available", 1)
+    assert new["metadata"] == {"vm": "1"}  # a restore gives the volume's metadata back
     assert read(cloud, new_id, 4096, 15) == b"backed-up bytes"
     # Incremental: follows the full backup, which then cannot be deleted.
     inc = backup(member, volume["id"], incremental=True)["backup"]

@@ -961,6 +961,9 @@ class VolumeBackupRow(Base):
     is_incremental: Mapped[bool] = mapped_column(Boolean, default=False)
     object_count: Mapped[int] = mapped_column(Integer, default=0)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # What a restore gives the volume back besides its data: its metadata, image metadata
+    # and bootable flag at the time of the backup.
+    volume_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     location: Mapped[str] = mapped_column(Text)
     data_timestamp: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()

@@ -183,6 +183,9 @@ async def create_backup(cloud: Cloud, caller: Caller, fields: BackupFields) -> B
             availability_zone=volume.availability_zone, size=volume.size, status="creating",
             is_incremental=parent_id is not None, object_count=0,
             metadata_=dict(fields.metadata), location=backup_location(backup_id),
+            volume_state={"metadata": dict(volume.metadata_),
+                          "image_metadata": dict(volume.image_metadata),
+                          "bootable": volume.bootable},
             data_timestamp=now, created_at=now, updated_at=now)
         s.add(row)
         previous_status = volume.status
@@ -334,6 +337,12 @@ async def restore_backup(cloud: Cloud, caller: Caller, backup_id: str, *,
             volume.updated_at = utcnow()
         backup.status = "restoring"
         backup.updated_at = utcnow()
+        state = backup.volume_state or {}
+        volume.metadata_ = {**volume.metadata_, **state.get("metadata", {})}
+        if state.get("image_metadata"):
+            volume.image_metadata = dict(state["image_metadata"])
+        if state.get("bootable"):
+            volume.bootable = True
         restored = Restored(backup.id, volume.id, volume.name)
         source, target, size = backup.location, volume.location, volume.size
     failure = await _copy(cloud, source, target, size)
@@ -390,7 +399,8 @@ async def export_record(cloud: Cloud, caller: Caller, backup_id: str) -> tuple[s
                   "container": row.container, "availability_zone": row.availability_zone,
                   "snapshot_id": row.snapshot_id, "parent_id": row.parent_id,
                   "metadata": dict(row.metadata_), "project_id": row.project_id,
-                  "user_id": row.user_id, "data_id": row.id}
+                  "user_id": row.user_id, "data_id": row.id,
+                  "volume_state": dict(row.volume_state or {})}
     await asyncio.to_thread(_link, cloud.settings.data_dir, backup_location(backup_id),
                             exported_location(backup_id))
     url = base64.b64encode(json.dumps(record).encode()).decode()
@@ -425,6 +435,8 @@ async def import_record(cloud: Cloud, caller: Caller, backup_service: str,
             "availability_zone")
         row.size, row.is_incremental, row.object_count = size, False, 1
         row.metadata_ = dict(metadata) if isinstance(metadata, dict) else {}
+        state = record.get("volume_state")
+        row.volume_state = dict(state) if isinstance(state, dict) else {}
         row.location, row.data_timestamp, row.created_at, row.updated_at = (
             backup_location(backup_id), now, now, now)
         row.deleted = False

@@ -477,6 +477,7 @@ def upgrade() -> None:
     sa.Column('is_incremental', sa.Boolean(), nullable=False),
     sa.Column('object_count', sa.Integer(), nullable=False),
     sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('volume_state', sa.JSON(), nullable=False),
     sa.Column('location', sa.Text(), nullable=False),
     sa.Column('data_timestamp', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
