@@ -109,10 +109,10 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
     }
     for name, value in defaults.items():
         env.setdefault(name, value)
-    if "TEMPEST_EXTRA_CONF" not in env:
-        env["TEMPEST_EXTRA_CONF"] = str(image_features(cloud))
     if "TEMPEST_NETWORK_EXTENSIONS" not in env and "neutron" in env["TEMPEST_SERVICES"].split(","):
         env["TEMPEST_NETWORK_EXTENSIONS"] = network_extensions(cloud)
+    if "TEMPEST_EXTRA_CONF" not in env:
+        env["TEMPEST_EXTRA_CONF"] = str(extra_conf(cloud, "cinder" in env["TEMPEST_SERVICES"].split(",")))
     return env
 
 
@@ -126,9 +126,22 @@ image_format_enforcement = false
 """
 
 
-def image_features(cloud: LiveCloud) -> Path:
-    path = cloud.data_dir / "tempest-image-features.ini"
-    path.write_text(IMAGE_FEATURES)
+# [volume] settings as a deployment writes them for its back-end: the microversions the Block
+# Storage API serves, and the vendor and protocol its pools report (which Tempest's volume
+# types ask for in their extra specs).
+VOLUME_CONF = """
+[volume]
+min_microversion = 3.0
+max_microversion = latest
+vendor_name = pocketstack
+storage_protocol = file
+"""
+
+
+def extra_conf(cloud: LiveCloud, volume: bool) -> Path:
+    """The ini fragment beyond gen_conf.py: the image features, and [volume] with cinder."""
+    path = cloud.data_dir / "tempest-extra.ini"
+    path.write_text(IMAGE_FEATURES + (VOLUME_CONF if volume else ""))
     return path
 
 

@@ -1116,3 +1116,80 @@ class ImageCacheRow(Base):
     hits: Mapped[int] = mapped_column(Integer, default=0)
     last_accessed: Mapped[datetime] = mapped_column()
     last_modified: Mapped[datetime] = mapped_column()
+class VolumeBackupRow(Base):
+    """A backup of a volume (or of one of its snapshots): a copy of its data file; an
+    incremental one names the backup it follows (`parent_id`)."""
+
+    __tablename__ = "volume_backups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    container: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_incremental: Mapped[bool] = mapped_column(Boolean, default=False)
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # What a restore gives the volume back besides its data: its metadata, image metadata
+    # and bootable flag at the time of the backup.
+    volume_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    location: Mapped[str] = mapped_column(Text)
+    data_timestamp: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeTransferRow(Base):
+    """A pending transfer of a volume to another project: only the salted hash of its
+    auth key is kept."""
+
+    __tablename__ = "volume_transfers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    source_project_id: Mapped[str] = mapped_column(String(64), index=True)
+    destination_project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    crypt_hash: Mapped[str] = mapped_column(String(255))
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeMessageRow(Base):
+    """A user message of the block storage service: why an asynchronous request failed."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255), default="ERROR")
+    user_message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeServiceRow(Base):
+    """An admin's setting for one block storage service (host, binary): disabled with a
+    reason, or frozen; absent means enabled and not frozen."""
+
+    __tablename__ = "volume_services"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    binary: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column()

@@ -10,9 +10,13 @@ from pocketstack.api.routing import Route
 from pocketstack.api.volume import (
     attachments,
     availability_zones,
+    backups,
     extensions,
+    messages,
     quotas,
+    services,
     snapshots,
+    transfers,
     types,
     versions,
     volume_actions,
@@ -31,6 +35,10 @@ ROUTES: list[Route] = [
     *availability_zones.ROUTES,
     *extensions.ROUTES,
     *attachments.ROUTES,
+    *backups.ROUTES,
+    *transfers.ROUTES,
+    *messages.ROUTES,
+    *services.ROUTES,
 ]
 
 

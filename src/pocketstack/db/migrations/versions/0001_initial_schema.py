@@ -561,11 +561,66 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_volume_attachments_server_id'), ['server_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_attachments_volume_id'), ['volume_id'], unique=False)
 
+    op.create_table('volume_backups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('parent_id', sa.String(length=36), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('container', sa.String(length=255), nullable=True),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('fail_reason', sa.Text(), nullable=True),
+    sa.Column('is_incremental', sa.Boolean(), nullable=False),
+    sa.Column('object_count', sa.Integer(), nullable=False),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('volume_state', sa.JSON(), nullable=False),
+    sa.Column('location', sa.Text(), nullable=False),
+    sa.Column('data_timestamp', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_backups_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_backups_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_messages',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=36), nullable=True),
+    sa.Column('resource_uuid', sa.String(length=36), nullable=True),
+    sa.Column('event_id', sa.String(length=255), nullable=False),
+    sa.Column('message_level', sa.String(length=255), nullable=False),
+    sa.Column('user_message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_messages_project_id'), ['project_id'], unique=False)
+
     op.create_table('volume_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
+    op.create_table('volume_services',
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('binary', sa.String(length=64), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sa.Text(), nullable=True),
+    sa.Column('frozen', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('host', 'binary')
     )
     op.create_table('volume_snapshots',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -586,6 +641,24 @@ def upgrade() -> None:
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volume_snapshots_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_snapshots_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_transfers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('source_project_id', sa.String(length=64), nullable=False),
+    sa.Column('destination_project_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('salt', sa.String(length=64), nullable=False),
+    sa.Column('crypt_hash', sa.String(length=255), nullable=False),
+    sa.Column('no_snapshots', sa.Boolean(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_transfers_source_project_id'), ['source_project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_transfers_volume_id'), ['volume_id'], unique=False)
 
     op.create_table('volume_types',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -1066,12 +1139,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_volume_types_name'))
 
     op.drop_table('volume_types')
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_transfers_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_transfers_source_project_id'))
+
+    op.drop_table('volume_transfers')
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_project_id'))
 
     op.drop_table('volume_snapshots')
+    op.drop_table('volume_services')
     op.drop_table('volume_quotas')
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_messages_project_id'))
+
+    op.drop_table('volume_messages')
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_backups_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_backups_project_id'))
+
+    op.drop_table('volume_backups')
     with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_attachments_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_attachments_server_id'))
