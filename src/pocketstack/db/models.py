@@ -226,6 +226,54 @@ class RevocationRow(Base):
     expires_at: Mapped[datetime] = mapped_column()
 
 
+class TrustRow(Base):
+    """An OS-TRUST trust: the trustor delegates roles on a project to the trustee. A trust
+    whose uses ran out stays (remaining_uses 0) so its tokens' bodies can still name it."""
+
+    __tablename__ = "trusts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trustor_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    trustee_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    impersonation: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    remaining_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    redelegation_count: Mapped[int] = mapped_column(Integer, default=0)
+    redelegated_trust_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RegisteredLimitRow(Base):
+    """A unified limit's default for every project: per service, region and resource."""
+
+    __tablename__ = "registered_limits"
+    __table_args__ = (UniqueConstraint("service_id", "region_id", "resource_name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_name: Mapped[str] = mapped_column(String(255))
+    default_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LimitRow(Base):
+    """A unified limit overriding a registered one for one project or domain."""
+
+    __tablename__ = "limits"
+    __table_args__ = (
+        UniqueConstraint("project_id", "domain_id", "service_id", "region_id", "resource_name"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_name: Mapped[str] = mapped_column(String(255))
+    resource_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class SecretRow(Base):
     """Shared secrets every API process needs, such as the Fernet token keys."""
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -25,6 +25,7 @@ from pocketstack.db.models import (
     RoleAssignmentRow,
     RoleInferenceRow,
     RoleRow,
+    TrustRow,
     UserRow,
 )
 from pocketstack.services.assignments import (
@@ -40,7 +41,7 @@ from pocketstack.services.assignments import (
     roles_on_project,
     unassign_role,
 )
-from pocketstack.services.tokens import Tokens
+from pocketstack.services.tokens import Tokens, trust_chain_id
 from pocketstack.timeutil import utcnow
 
 __all__ = ["SYSTEM", "Assignment", "assign_role", "domains_of_user", "find_grant",
@@ -336,6 +337,11 @@ async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
     await s.execute(delete(GroupMembershipRow).where(GroupMembershipRow.user_id == row.id))
     await s.execute(delete(CredentialRow).where(CredentialRow.user_id == row.id))
     await s.execute(delete(ApplicationCredentialRow).where(ApplicationCredentialRow.user_id == row.id))
+    trusts = (await s.scalars(select(TrustRow).where(or_(
+        TrustRow.trustor_user_id == row.id, TrustRow.trustee_user_id == row.id)))).all()
+    for trust in trusts:
+        await tokens.revoke(s, audit_id=trust_chain_id(trust.id))
+        await s.delete(trust)
     await s.delete(row)
     await s.flush()
 

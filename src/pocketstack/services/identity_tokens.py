@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack import errors
-from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, UserRow
+from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, TrustRow, UserRow
 from pocketstack.services import auth as authentication
 from pocketstack.services import catalog, catalog_store, identity
 from pocketstack.services.caller import Caller
@@ -36,6 +36,8 @@ class TokenDetails:
     roles: tuple[tuple[str, str], ...]
     # The catalog entries; None when the body shows no catalog.
     catalog: list[dict[str, Any]] | None
+    # The trust a trust-scoped token was issued through.
+    trust: TrustRow | None = None
 
 
 async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> TokenDetails:
@@ -51,6 +53,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
         domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
         entries = (await catalog_store.v3_catalog(s, cloud.settings, auth.project_id)
                    if auth.scoped and with_catalog else None)
+        trust = await s.get(TrustRow, auth.trust_id) if auth.trust_id else None
     return TokenDetails(
         auth=auth, user_name=user.name if user else "",
         password_expires_at=user.password_expires_at if user else None,
@@ -60,7 +63,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
         project_domain_name=project_domain.name if project_domain else "",
         domain_name=domain.name if domain else "",
         roles=tuple((roles[n].id if n in roles else n, n) for n in auth.roles),
-        catalog=entries)
+        catalog=entries, trust=trust)
 
 
 # --- v3 ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pocketstack.api.identity import (
     tenants_v2,
     tokens_v2,
     tokens_v3,
+    trusts_v3,
     users_v2,
     users_v3,
 )
@@ -32,6 +33,7 @@ GROUP_MEMBER = "/v3/groups/{group_id}/users/{user_id}"
 PROJECT_TAGS = "/v3/projects/{project_id}/tags"
 IMPLIES = "/v3/roles/{role_id}/implies"
 APP_CREDENTIALS = "/v3/users/{user_id}/application_credentials"
+TRUSTS = "/v3/OS-TRUST/trusts"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -147,6 +149,13 @@ V3_ROUTES: list[Route] = [
     Route("PUT", "/v3/regions/{region_id}", catalog_v3.create_region),
     Route("PATCH", "/v3/regions/{region_id}", catalog_v3.update_region),
     Route("DELETE", "/v3/regions/{region_id}", catalog_v3.delete_region),
+    Route("POST", TRUSTS, trusts_v3.create_trust),
+    Route("GET", TRUSTS, trusts_v3.list_trusts),
+    Route("GET", TRUSTS + "/{trust_id}", trusts_v3.show_trust),
+    Route("DELETE", TRUSTS + "/{trust_id}", trusts_v3.delete_trust),
+    Route("GET", TRUSTS + "/{trust_id}/roles", trusts_v3.list_trust_roles),
+    Route("GET", TRUSTS + "/{trust_id}/roles/{role_id}", trusts_v3.show_trust_role),
+    Route("HEAD", TRUSTS + "/{trust_id}/roles/{role_id}", trusts_v3.check_trust_role),
 ]
 
 V2_ROUTES: list[Route] = [

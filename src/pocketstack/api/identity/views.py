@@ -203,4 +203,12 @@ def token_v3(details: TokenDetails) -> dict[str, Any]:
         token["roles"] = [{"id": role_id, "name": name} for role_id, name in details.roles]
         if details.catalog is not None:
             token["catalog"] = details.catalog
+    if auth.trust_id:
+        trust = details.trust
+        token["OS-TRUST:trust"] = {
+            "id": auth.trust_id,
+            "impersonation": trust.impersonation if trust else False,
+            "trustee_user": {"id": trust.trustee_user_id if trust else auth.user_id},
+            "trustor_user": {"id": trust.trustor_user_id if trust else auth.user_id},
+        }
     return {"token": token}

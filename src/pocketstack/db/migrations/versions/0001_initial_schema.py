@@ -234,6 +234,21 @@ def upgrade() -> None:
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keypairs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('limits',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('domain_id', sa.String(length=64), nullable=True),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.Column('resource_name', sa.String(length=255), nullable=False),
+    sa.Column('resource_limit', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('project_id', 'domain_id', 'service_id', 'region_id', 'resource_name')
+    )
+    with op.batch_alter_table('limits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_limits_project_id'), ['project_id'], unique=False)
+
     op.create_table('migrations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -303,6 +318,16 @@ def upgrade() -> None:
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
+    op.create_table('registered_limits',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.Column('resource_name', sa.String(length=255), nullable=False),
+    sa.Column('default_limit', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('service_id', 'region_id', 'resource_name')
     )
     op.create_table('resource_tags',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
@@ -441,6 +466,25 @@ def upgrade() -> None:
         batch_op.create_index('ix_servers_host', ['host', 'deleted', 'task_state'], unique=False)
         batch_op.create_index('ix_servers_host_usage', ['host', 'deleted', 'vcpus', 'memory_mb', 'disk_gb'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
+
+    op.create_table('trusts',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('trustor_user_id', sa.String(length=64), nullable=False),
+    sa.Column('trustee_user_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('impersonation', sa.Boolean(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('remaining_uses', sa.Integer(), nullable=True),
+    sa.Column('redelegation_count', sa.Integer(), nullable=False),
+    sa.Column('redelegated_trust_id', sa.String(length=64), nullable=True),
+    sa.Column('role_ids', sa.JSON(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trusts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trusts_redelegated_trust_id'), ['redelegated_trust_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trusts_trustee_user_id'), ['trustee_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trusts_trustor_user_id'), ['trustor_user_id'], unique=False)
 
     op.create_table('user_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -909,6 +953,12 @@ def downgrade() -> None:
 
     op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
+    with op.batch_alter_table('trusts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trusts_trustor_user_id'))
+        batch_op.drop_index(batch_op.f('ix_trusts_trustee_user_id'))
+        batch_op.drop_index(batch_op.f('ix_trusts_redelegated_trust_id'))
+
+    op.drop_table('trusts')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
         batch_op.drop_index('ix_servers_host_usage')
@@ -937,6 +987,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_resource_tags_tag')
 
     op.drop_table('resource_tags')
+    op.drop_table('registered_limits')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')
@@ -949,6 +1000,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_migrations_server')
 
     op.drop_table('migrations')
+    with op.batch_alter_table('limits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_limits_project_id'))
+
+    op.drop_table('limits')
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_keypairs_user_id'))
 
