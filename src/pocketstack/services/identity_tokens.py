@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack import errors
-from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, TrustRow, UserRow
+from pocketstack.db.models import DomainRow, ProjectRow, RevocationRow, RoleRow, TrustRow, UserRow
 from pocketstack.services import auth as authentication
 from pocketstack.services import catalog, catalog_store, identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
 from pocketstack.services.tokens import Auth
+from pocketstack.timeutil import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,28 @@ async def auth_domains(cloud: Cloud, caller: Caller) -> list[DomainRow]:
     async with cloud.db.reader() as s:
         rows = await identity.domains_of_user(s, caller.user_id)
     return [row for row in rows if row.enabled]
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeEvent:
+    """An OS-REVOKE event: tokens matching every field given, issued before it, are revoked."""
+
+    user_id: str | None
+    project_id: str | None
+    audit_id: str | None
+    issued_before: datetime
+
+
+async def revoke_events(cloud: Cloud, caller: Caller, since: datetime | None) -> list[RevokeEvent]:
+    """GET /v3/OS-REVOKE/events (an admin): the events still in force, after `since`."""
+    require_admin(caller)
+    query = select(RevocationRow).where(RevocationRow.expires_at > utcnow()).order_by(
+        RevocationRow.issued_before, RevocationRow.id)
+    if since is not None:
+        query = query.where(RevocationRow.issued_before > since)
+    async with cloud.db.reader() as s:
+        rows = (await s.scalars(query)).all()
+    return [RevokeEvent(r.user_id, r.project_id, r.audit_id, r.issued_before) for r in rows]
 
 
 # --- v2.0 ----------------------------------------------------------------------------------

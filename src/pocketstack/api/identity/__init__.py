@@ -149,6 +149,7 @@ V3_ROUTES: list[Route] = [
     Route("PUT", "/v3/regions/{region_id}", catalog_v3.create_region),
     Route("PATCH", "/v3/regions/{region_id}", catalog_v3.update_region),
     Route("DELETE", "/v3/regions/{region_id}", catalog_v3.delete_region),
+    Route("GET", "/v3/OS-REVOKE/events", tokens_v3.list_revoke_events),
     Route("POST", TRUSTS, trusts_v3.create_trust),
     Route("GET", TRUSTS, trusts_v3.list_trusts),
     Route("GET", TRUSTS + "/{trust_id}", trusts_v3.show_trust),
