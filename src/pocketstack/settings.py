@@ -40,6 +40,14 @@ class SecurityComplianceSettings(BaseModel):
     password_expires_days: int = 0
 
 
+class UnifiedLimitSettings(BaseModel):
+    """Keystone's [unified_limit] options."""
+
+    # How project limits relate to their parents': "flat" (not at all) or "strict_two_level"
+    # (a child's limit never above its parent's, hierarchies at most two deep).
+    enforcement_model: Literal["flat", "strict_two_level"] = "flat"
+
+
 class LogSettings(BaseModel):
     # One line per request (method, path, route, status, duration, request, user and project
     # ids) on the "pocketstack.request" logger, to stderr. Off by default: a line costs the
@@ -134,6 +142,7 @@ class Settings(BaseSettings):
     token: TokenSettings = TokenSettings()
     fernet_tokens: FernetTokenSettings = FernetTokenSettings()
     security_compliance: SecurityComplianceSettings = SecurityComplianceSettings()
+    unified_limit: UnifiedLimitSettings = UnifiedLimitSettings()
     log: LogSettings = LogSettings()
     metrics: MetricsSettings = MetricsSettings()
     password: PasswordSettings = PasswordSettings()

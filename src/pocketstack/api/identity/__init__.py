@@ -11,6 +11,7 @@ from pocketstack.api.identity import (
     domains_v3,
     groups_v3,
     implied_roles_v3,
+    limits_v3,
     project_tags_v3,
     projects_v3,
     roles_v3,
@@ -157,6 +158,17 @@ V3_ROUTES: list[Route] = [
     Route("GET", TRUSTS + "/{trust_id}/roles", trusts_v3.list_trust_roles),
     Route("GET", TRUSTS + "/{trust_id}/roles/{role_id}", trusts_v3.show_trust_role),
     Route("HEAD", TRUSTS + "/{trust_id}/roles/{role_id}", trusts_v3.check_trust_role),
+    Route("POST", "/v3/registered_limits", limits_v3.create_registered_limits),
+    Route("GET", "/v3/registered_limits", limits_v3.list_registered_limits),
+    Route("GET", "/v3/registered_limits/{limit_id}", limits_v3.show_registered_limit),
+    Route("PATCH", "/v3/registered_limits/{limit_id}", limits_v3.update_registered_limit),
+    Route("DELETE", "/v3/registered_limits/{limit_id}", limits_v3.delete_registered_limit),
+    Route("GET", "/v3/limits/model", limits_v3.show_model),
+    Route("POST", "/v3/limits", limits_v3.create_limits),
+    Route("GET", "/v3/limits", limits_v3.list_limits),
+    Route("GET", "/v3/limits/{limit_id}", limits_v3.show_limit),
+    Route("PATCH", "/v3/limits/{limit_id}", limits_v3.update_limit),
+    Route("DELETE", "/v3/limits/{limit_id}", limits_v3.delete_limit),
 ]
 
 V2_ROUTES: list[Route] = [
