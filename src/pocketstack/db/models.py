@@ -274,6 +274,47 @@ class LimitRow(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class EndpointGroupRow(Base):
+    """An OS-EP-FILTER endpoint group: the catalog endpoints its filters match."""
+
+    __tablename__ = "endpoint_groups"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProjectEndpointRow(Base):
+    """OS-EP-FILTER: an endpoint (or, with endpoint_group_id, an endpoint group) a project's
+    catalog is limited to. Exactly one of the two ids is set."""
+
+    __tablename__ = "project_endpoints"
+    __table_args__ = (UniqueConstraint("project_id", "endpoint_id", "endpoint_group_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    endpoint_group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DomainConfigRow(Base):
+    """A domain's specific configuration: {group: {option: value}} of whitelisted options
+    (the sensitive ones are kept but never shown)."""
+
+    __tablename__ = "domain_configs"
+    domain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OAuthConsumerRow(Base):
+    """An OS-OAUTH1 consumer; its secret encrypted at rest."""
+
+    __tablename__ = "oauth_consumers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class SecretRow(Base):
     """Shared secrets every API process needs, such as the Fernet token keys."""
 

@@ -9,6 +9,7 @@ from pocketstack.api.identity import (
     credentials_v3,
     discovery,
     domains_v3,
+    endpoint_filter_v3,
     groups_v3,
     implied_roles_v3,
     limits_v3,
@@ -35,6 +36,8 @@ PROJECT_TAGS = "/v3/projects/{project_id}/tags"
 IMPLIES = "/v3/roles/{role_id}/implies"
 APP_CREDENTIALS = "/v3/users/{user_id}/application_credentials"
 TRUSTS = "/v3/OS-TRUST/trusts"
+EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
+EP_PROJECTS = "/v3/OS-EP-FILTER/projects/{project_id}"
 SYSTEM = {"system": True}
 
 DISCOVERY_ROUTES: list[Route] = [
@@ -169,6 +172,33 @@ V3_ROUTES: list[Route] = [
     Route("GET", "/v3/limits/{limit_id}", limits_v3.show_limit),
     Route("PATCH", "/v3/limits/{limit_id}", limits_v3.update_limit),
     Route("DELETE", "/v3/limits/{limit_id}", limits_v3.delete_limit),
+    Route("POST", EP_GROUPS, endpoint_filter_v3.create_group),
+    Route("GET", EP_GROUPS, endpoint_filter_v3.list_groups),
+    Route("GET", EP_GROUPS + "/{group_id}", endpoint_filter_v3.show_group),
+    Route("HEAD", EP_GROUPS + "/{group_id}", endpoint_filter_v3.check_group),
+    Route("PATCH", EP_GROUPS + "/{group_id}", endpoint_filter_v3.update_group),
+    Route("DELETE", EP_GROUPS + "/{group_id}", endpoint_filter_v3.delete_group),
+    Route("GET", EP_GROUPS + "/{group_id}/endpoints", endpoint_filter_v3.list_group_endpoints),
+    Route("GET", EP_GROUPS + "/{group_id}/projects", endpoint_filter_v3.list_group_projects),
+    Route("PUT", EP_GROUPS + "/{group_id}/projects/{project_id}",
+          endpoint_filter_v3.add_group_project),
+    Route("GET", EP_GROUPS + "/{group_id}/projects/{project_id}",
+          endpoint_filter_v3.check_group_project),
+    Route("HEAD", EP_GROUPS + "/{group_id}/projects/{project_id}",
+          endpoint_filter_v3.check_group_project),
+    Route("DELETE", EP_GROUPS + "/{group_id}/projects/{project_id}",
+          endpoint_filter_v3.remove_group_project),
+    Route("GET", EP_PROJECTS + "/endpoint_groups", endpoint_filter_v3.list_project_groups),
+    Route("GET", EP_PROJECTS + "/endpoints", endpoint_filter_v3.list_project_endpoints),
+    Route("PUT", EP_PROJECTS + "/endpoints/{endpoint_id}", endpoint_filter_v3.add_project_endpoint),
+    Route("GET", EP_PROJECTS + "/endpoints/{endpoint_id}",
+          endpoint_filter_v3.check_project_endpoint),
+    Route("HEAD", EP_PROJECTS + "/endpoints/{endpoint_id}",
+          endpoint_filter_v3.check_project_endpoint),
+    Route("DELETE", EP_PROJECTS + "/endpoints/{endpoint_id}",
+          endpoint_filter_v3.remove_project_endpoint),
+    Route("GET", "/v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects",
+          endpoint_filter_v3.list_endpoint_projects),
 ]
 
 V2_ROUTES: list[Route] = [

@@ -129,6 +129,11 @@ def upgrade() -> None:
     with op.batch_alter_table('dns_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dns_entries_address'), ['address'], unique=False)
 
+    op.create_table('domain_configs',
+    sa.Column('domain_id', sa.String(length=64), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('domain_id')
+    )
     op.create_table('domains',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -137,6 +142,13 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
+    )
+    op.create_table('endpoint_groups',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('flavors',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -300,6 +312,13 @@ def upgrade() -> None:
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_networks_project_id'), ['project_id'], unique=False)
 
+    op.create_table('oauth_consumers',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('encrypted_secret', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('policy_blobs',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('type', sa.String(length=255), nullable=False),
@@ -307,6 +326,17 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('project_endpoints',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('endpoint_id', sa.String(length=64), nullable=True),
+    sa.Column('endpoint_group_id', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('project_id', 'endpoint_id', 'endpoint_group_id')
+    )
+    with op.batch_alter_table('project_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_endpoints_project_id'), ['project_id'], unique=False)
+
     op.create_table('quota_classes',
     sa.Column('class_name', sa.String(length=255), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
@@ -990,7 +1020,12 @@ def downgrade() -> None:
     op.drop_table('registered_limits')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
+    with op.batch_alter_table('project_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_endpoints_project_id'))
+
+    op.drop_table('project_endpoints')
     op.drop_table('policy_blobs')
+    op.drop_table('oauth_consumers')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
@@ -1018,7 +1053,9 @@ def downgrade() -> None:
     op.drop_table('images')
     op.drop_table('hosts')
     op.drop_table('flavors')
+    op.drop_table('endpoint_groups')
     op.drop_table('domains')
+    op.drop_table('domain_configs')
     with op.batch_alter_table('dns_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dns_entries_address'))
 
