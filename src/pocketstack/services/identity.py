@@ -18,6 +18,7 @@ from pocketstack import errors
 from pocketstack.db.models import (
     ApplicationCredentialRow,
     CredentialRow,
+    DomainConfigRow,
     DomainRow,
     GroupMembershipRow,
     GroupRow,
@@ -382,6 +383,7 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))
     await s.execute(delete(UserRow).where(UserRow.domain_id == row.id))
     await s.execute(delete(RoleRow).where(RoleRow.domain_id == row.id))
+    await s.execute(delete(DomainConfigRow).where(DomainConfigRow.domain_id == row.id))
     await s.delete(row)
     await s.flush()
 

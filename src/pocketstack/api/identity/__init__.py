@@ -8,6 +8,7 @@ from pocketstack.api.identity import (
     catalog_v3,
     credentials_v3,
     discovery,
+    domain_configs_v3,
     domains_v3,
     endpoint_filter_v3,
     groups_v3,
@@ -37,6 +38,7 @@ IMPLIES = "/v3/roles/{role_id}/implies"
 APP_CREDENTIALS = "/v3/users/{user_id}/application_credentials"
 TRUSTS = "/v3/OS-TRUST/trusts"
 EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
+DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
 EP_PROJECTS = "/v3/OS-EP-FILTER/projects/{project_id}"
 SYSTEM = {"system": True}
 
@@ -199,6 +201,19 @@ V3_ROUTES: list[Route] = [
           endpoint_filter_v3.remove_project_endpoint),
     Route("GET", "/v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects",
           endpoint_filter_v3.list_endpoint_projects),
+    Route("GET", "/v3/domains/config/default", domain_configs_v3.show_default),
+    Route("GET", "/v3/domains/config/{group}/default", domain_configs_v3.show_default),
+    Route("GET", "/v3/domains/config/{group}/{option}/default", domain_configs_v3.show_default),
+    Route("PUT", DOMAIN_CONFIG, domain_configs_v3.create_config),
+    Route("GET", DOMAIN_CONFIG, domain_configs_v3.show_config),
+    Route("PATCH", DOMAIN_CONFIG, domain_configs_v3.update_config),
+    Route("DELETE", DOMAIN_CONFIG, domain_configs_v3.delete_config),
+    Route("GET", DOMAIN_CONFIG + "/{group}", domain_configs_v3.show_config),
+    Route("PATCH", DOMAIN_CONFIG + "/{group}", domain_configs_v3.update_config),
+    Route("DELETE", DOMAIN_CONFIG + "/{group}", domain_configs_v3.delete_config),
+    Route("GET", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.show_config),
+    Route("PATCH", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.update_config),
+    Route("DELETE", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.delete_config),
 ]
 
 V2_ROUTES: list[Route] = [
