@@ -14,6 +14,7 @@ from pocketstack.api.identity import (
     groups_v3,
     implied_roles_v3,
     limits_v3,
+    oauth1_v3,
     project_tags_v3,
     projects_v3,
     roles_v3,
@@ -39,6 +40,7 @@ APP_CREDENTIALS = "/v3/users/{user_id}/application_credentials"
 TRUSTS = "/v3/OS-TRUST/trusts"
 EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
 DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
+CONSUMERS = "/v3/OS-OAUTH1/consumers"
 EP_PROJECTS = "/v3/OS-EP-FILTER/projects/{project_id}"
 SYSTEM = {"system": True}
 
@@ -214,6 +216,11 @@ V3_ROUTES: list[Route] = [
     Route("GET", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.show_config),
     Route("PATCH", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.update_config),
     Route("DELETE", DOMAIN_CONFIG + "/{group}/{option}", domain_configs_v3.delete_config),
+    Route("POST", CONSUMERS, oauth1_v3.create_consumer),
+    Route("GET", CONSUMERS, oauth1_v3.list_consumers),
+    Route("GET", CONSUMERS + "/{consumer_id}", oauth1_v3.show_consumer),
+    Route("PATCH", CONSUMERS + "/{consumer_id}", oauth1_v3.update_consumer),
+    Route("DELETE", CONSUMERS + "/{consumer_id}", oauth1_v3.delete_consumer),
 ]
 
 V2_ROUTES: list[Route] = [
