@@ -196,7 +196,7 @@ class RoleAssignmentRow(Base):
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id"),
+        UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id", "inherited"),
         Index("ix_role_assignments_user", "user_id"),
         Index("ix_role_assignments_group", "group_id"),
     )
@@ -212,6 +212,8 @@ class RoleAssignmentRow(Base):
     )
     domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     role_id: Mapped[str] = mapped_column(String(64), ForeignKey("roles.id", ondelete="CASCADE"))
+    # OS-INHERIT: the role is held on the projects below the target, not on the target.
+    inherited: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class RevocationRow(Base):

@@ -41,6 +41,13 @@ TRUSTS = "/v3/OS-TRUST/trusts"
 EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
 DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
 CONSUMERS = "/v3/OS-OAUTH1/consumers"
+INHERIT = {"inherited": True}
+INHERITED_GRANTS = [
+    "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles",
+    "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles",
+    "/v3/OS-INHERIT/projects/{project_id}/users/{user_id}/roles",
+    "/v3/OS-INHERIT/projects/{project_id}/groups/{group_id}/roles",
+]
 EP_PROJECTS = "/v3/OS-EP-FILTER/projects/{project_id}"
 SYSTEM = {"system": True}
 
@@ -221,6 +228,20 @@ V3_ROUTES: list[Route] = [
     Route("GET", CONSUMERS + "/{consumer_id}", oauth1_v3.show_consumer),
     Route("PATCH", CONSUMERS + "/{consumer_id}", oauth1_v3.update_consumer),
     Route("DELETE", CONSUMERS + "/{consumer_id}", oauth1_v3.delete_consumer),
+    *[route for base in INHERITED_GRANTS for route in (
+        Route("PUT", base + "/{role_id}/inherited_to_projects", assignments_v3.grant_role,
+              options=INHERIT),
+        Route("GET", base + "/{role_id}/inherited_to_projects", assignments_v3.check_grant,
+              options=INHERIT),
+        Route("HEAD", base + "/{role_id}/inherited_to_projects", assignments_v3.check_grant,
+              options=INHERIT),
+        Route("DELETE", base + "/{role_id}/inherited_to_projects", assignments_v3.revoke_grant,
+              options=INHERIT),
+    )],
+    Route("GET", INHERITED_GRANTS[0] + "/inherited_to_projects", assignments_v3.list_grants,
+          options=INHERIT),
+    Route("GET", INHERITED_GRANTS[1] + "/inherited_to_projects", assignments_v3.list_grants,
+          options=INHERIT),
 ]
 
 V2_ROUTES: list[Route] = [

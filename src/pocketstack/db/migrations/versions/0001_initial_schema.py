@@ -883,12 +883,13 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=True),
     sa.Column('domain_id', sa.String(length=64), nullable=True),
     sa.Column('role_id', sa.String(length=64), nullable=False),
+    sa.Column('inherited', sa.Boolean(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['role_id'], ['roles.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', 'group_id', 'project_id', 'domain_id', 'role_id')
+    sa.UniqueConstraint('user_id', 'group_id', 'project_id', 'domain_id', 'role_id', 'inherited')
     )
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.create_index('ix_role_assignments_group', ['group_id'], unique=False)
