@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pocketstack import errors
 from pocketstack.db.models import DomainRow, ProjectRow, RevocationRow, RoleRow, TrustRow, UserRow
 from pocketstack.services import auth as authentication
-from pocketstack.services import catalog, catalog_store, identity
+from pocketstack.services import catalog, catalog_store, ec2, identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
@@ -76,6 +76,13 @@ async def create_token_v3(cloud: Cloud, body: dict[str, Any], header_token: str 
     await cloud.tokens.refresh()
     token, auth = await authentication.authenticate_v3(cloud, body, header_token)
     return token, await token_details(cloud, auth, with_catalog=with_catalog)
+
+
+async def create_ec2_token(cloud: Cloud, body: dict[str, Any]) -> tuple[str, TokenDetails]:
+    """POST /v3/ec2tokens: a token for a signed EC2 request."""
+    await cloud.tokens.refresh()
+    token, auth = await ec2.authenticate(cloud, body)
+    return token, await token_details(cloud, auth, with_catalog=True)
 
 
 async def _subject_v3(cloud: Cloud, caller: Caller, subject: str) -> Auth:

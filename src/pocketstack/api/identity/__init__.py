@@ -10,6 +10,7 @@ from pocketstack.api.identity import (
     discovery,
     domain_configs_v3,
     domains_v3,
+    ec2_v3,
     endpoint_filter_v3,
     groups_v3,
     implied_roles_v3,
@@ -42,6 +43,7 @@ EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
 DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
 CONSUMERS = "/v3/OS-OAUTH1/consumers"
 INHERIT = {"inherited": True}
+EC2 = "/v3/users/{user_id}/credentials/OS-EC2"
 INHERITED_GRANTS = [
     "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles",
     "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles",
@@ -242,6 +244,11 @@ V3_ROUTES: list[Route] = [
           options=INHERIT),
     Route("GET", INHERITED_GRANTS[1] + "/inherited_to_projects", assignments_v3.list_grants,
           options=INHERIT),
+    Route("POST", EC2, ec2_v3.create),
+    Route("GET", EC2, ec2_v3.list_all),
+    Route("GET", EC2 + "/{access}", ec2_v3.show),
+    Route("DELETE", EC2 + "/{access}", ec2_v3.delete),
+    Route("POST", "/v3/ec2tokens", ec2_v3.create_token, auth=False),
 ]
 
 V2_ROUTES: list[Route] = [
