@@ -38,6 +38,15 @@ class SecurityComplianceSettings(BaseModel):
     lockout_duration: int = 1800
     # Days a password set from now on stays valid (0: no expiry).
     password_expires_days: int = 0
+    # How many of the user's last passwords (the new one included) must differ (0: any).
+    unique_last_password_count: int = 0
+    # Days a password must be kept before its user may change it again (0: at once).
+    minimum_password_age: int = 0
+    # A regular expression every new password must match ("": any), and what it asks for.
+    password_regex: str = ""
+    password_regex_description: str = ""
+    # Passwords an administrator sets (at creation or reset) must be changed at first use.
+    change_password_upon_first_use: bool = False
 
 
 class UnifiedLimitSettings(BaseModel):

@@ -70,6 +70,10 @@ class UserRow(Base):
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed_auth_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
+    # When the password was set, and the hashes of the last ones, newest last
+    # ([security_compliance] minimum_password_age and unique_last_password_count).
+    password_created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    password_history: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class RoleRow(Base):

@@ -338,13 +338,17 @@ async def authenticate_v2(cloud: Cloud, body: dict[str, Any]) -> tuple[str, Auth
 
 
 async def change_password(cloud: Cloud, user_id: str, original: str, new: str) -> None:
-    """POST /v3/users/{id}/password: the original password authenticates the change; every
+    """POST /v3/users/{id}/password: the original password authenticates the change (an
+    expired one too), which then follows the [security_compliance] password rules; every
     token of the user ends with it."""
+    rules = cloud.settings.security_compliance
     async with cloud.db.reader() as s:
-        user = await s.get(UserRow, user_id)
-        await _checked_user(cloud, s, user, original, allow_expired=True)
+        user = await _checked_user(cloud, s, await s.get(UserRow, user_id), original,
+                                   allow_expired=True)
+    security_compliance.check_minimum_age(rules, user)
+    security_compliance.check_regex(rules, new)
+    await security_compliance.check_history(cloud.passwords, rules, user, new)
     new_hash = await cloud.passwords.hash(new)
-    expires = security_compliance.password_expires_at(cloud.settings.security_compliance)
     async with cloud.db.session() as s:
-        await identity.update_user(s, cloud.tokens, user_id,
-                                   {"password_hash": new_hash, "password_expires_at": expires}, {})
+        await identity.update_user(s, cloud.tokens, user_id, security_compliance.password_fields(
+            rules, user, new_hash, by_admin=False), {})

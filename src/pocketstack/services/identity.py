@@ -210,7 +210,9 @@ async def create_user(s: AsyncSession, name: str, password_hash: str | None,
     row = UserRow(id=new_id(), name=name, domain_id=domain_id, password_hash=password_hash,
                   enabled=enabled, email=email, default_project_id=default_project_id,
                   description=description, extra=extra or {}, created_at=utcnow(),
-                  password_expires_at=password_expires_at if password_hash else None)
+                  password_expires_at=password_expires_at if password_hash else None,
+                  password_created_at=utcnow() if password_hash else None,
+                  password_history=[password_hash] if password_hash else [])
     s.add(row)
     await s.flush()
     return row
@@ -289,7 +291,8 @@ async def update_user(s: AsyncSession, tokens: Tokens, user_id: str, changes: di
         raise _duplicate("user", name, row.domain_id)
     was_enabled = row.enabled
     _apply(row, changes, ("name", "enabled", "email", "default_project_id", "description",
-                          "password_hash", "password_expires_at"), extra)
+                          "password_hash", "password_expires_at", "password_created_at",
+                          "password_history"), extra)
     if changes.get("enabled") is True or "password_hash" in changes:
         # An administrator's enable or new password ends a lockout ([security_compliance]).
         row.failed_auth_count = 0

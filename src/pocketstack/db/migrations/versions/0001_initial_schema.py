@@ -794,6 +794,8 @@ def upgrade() -> None:
     sa.Column('failed_auth_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('failed_auth_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('password_created_at', sa.DateTime(), nullable=True),
+    sa.Column('password_history', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['domain_id'], ['domains.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name')
