@@ -212,3 +212,20 @@ async def revoke_token_v2(cloud: Cloud, caller: Caller, token: str) -> None:
     auth = await _subject_v2(cloud, caller, token)
     async with cloud.db.session() as s:
         await cloud.tokens.revoke(s, audit_id=auth.audit_ids[0])
+
+
+async def change_password_v2(cloud: Cloud, caller: Caller, user_id: str, original: str,
+                             new: str) -> V2Access:
+    """PATCH /v2.0/OS-KSCRUD/users/{id}: the caller's own password (the original one
+    authenticates the change); the caller's tokens end, and a new one for its tenant comes
+    back."""
+    if caller.user_id != user_id:
+        raise errors.Forbidden("You are not authorized to perform the requested action: "
+                               "identity:update_user.")
+    await authentication.change_password(cloud, user_id, original, new)
+    body: dict[str, Any] = {"passwordCredentials": {"userId": user_id, "password": new}}
+    if caller.scoped_project_id:
+        body["tenantId"] = caller.scoped_project_id
+    await cloud.tokens.refresh()
+    token, auth = await authentication.authenticate_v2(cloud, body)
+    return await _access(cloud, token, auth)

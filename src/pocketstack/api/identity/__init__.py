@@ -5,6 +5,7 @@ from __future__ import annotations
 from pocketstack.api.identity import (
     app_credentials_v3,
     assignments_v3,
+    catalog_v2,
     catalog_v3,
     credentials_v3,
     discovery,
@@ -274,6 +275,16 @@ V2_ROUTES: list[Route] = [
     Route("PUT", "/v2.0/users/{user_id}/OS-KSADM/password", users_v2.update_user),
     Route("PUT", "/v2.0/users/{user_id}/OS-KSADM/enabled", users_v2.update_user),
     Route("GET", "/v2.0/OS-KSADM/roles", users_v2.list_roles),
+    Route("GET", "/v2.0/extensions", catalog_v2.list_extensions, auth=False),
+    Route("GET", "/v2.0/extensions/{alias}", catalog_v2.show_extension, auth=False),
+    Route("GET", "/v2.0/endpoints", catalog_v2.list_endpoints),
+    Route("POST", "/v2.0/endpoints", catalog_v2.create_endpoint),
+    Route("DELETE", "/v2.0/endpoints/{endpoint_id}", catalog_v2.delete_endpoint),
+    Route("GET", "/v2.0/OS-KSADM/services", catalog_v2.list_services),
+    Route("POST", "/v2.0/OS-KSADM/services", catalog_v2.create_service),
+    Route("GET", "/v2.0/OS-KSADM/services/{service_id}", catalog_v2.show_service),
+    Route("DELETE", "/v2.0/OS-KSADM/services/{service_id}", catalog_v2.delete_service),
+    Route("PATCH", "/v2.0/OS-KSCRUD/users/{user_id}", catalog_v2.change_own_password),
 ]
 
 ROUTES: list[Route] = DISCOVERY_ROUTES + V3_ROUTES + V2_ROUTES
