@@ -38,7 +38,7 @@ class SecurityComplianceSettings(BaseModel):
     lockout_duration: int = 1800
     # Days a password set from now on stays valid (0: no expiry).
     password_expires_days: int = 0
-    # How many of the user's last passwords (the new one included) must differ (0: any).
+    # How many of the user's last passwords (the current one included) a new one may not be.
     unique_last_password_count: int = 0
     # Days a password must be kept before its user may change it again (0: at once).
     minimum_password_age: int = 0

@@ -321,6 +321,16 @@ class OAuthConsumerRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class FederationRecordRow(Base):
+    """An OS-FEDERATION record, kept as Keystone validates it: an identity provider, a mapping,
+    a protocol (id "<idp_id>/<protocol_id>") or a service provider."""
+
+    __tablename__ = "federation_records"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class SecretRow(Base):
     """Shared secrets every API process needs, such as the Fernet token keys."""
 

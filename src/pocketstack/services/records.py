@@ -20,6 +20,7 @@ from pocketstack.db.models import (
     DomainConfigRow,
     DomainRow,
     EndpointGroupRow,
+    FederationRecordRow,
     FixedIpRow,
     FlavorAccessRow,
     FlavorRow,
@@ -110,4 +111,5 @@ __all__ = [
     "EndpointGroupRow",
     "DomainConfigRow",
     "OAuthConsumerRow",
+    "FederationRecordRow",
 ]

@@ -122,12 +122,10 @@ def check_minimum_age(rules: SecurityComplianceSettings, user: UserRow) -> None:
 
 async def check_history(passwords: Passwords, rules: SecurityComplianceSettings,
                         user: UserRow, password: str) -> None:
-    """400 when the password is one of the user's last unique_last_password_count - 1."""
+    """400 when the password is one of the user's last unique_last_password_count ones (the
+    current one included), as Keystone counts them."""
     count = rules.unique_last_password_count
-    if count <= 1:
-        recent = [user.password_hash] if count == 1 and user.password_hash else []
-    else:
-        recent = list(user.password_history or [])[-(count - 1):]
+    recent = list(user.password_history or [])[-count:] if count > 0 else []
     for old in recent:
         if await passwords.verify(old, password):
             raise errors.BadRequest(

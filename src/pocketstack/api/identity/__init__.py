@@ -13,6 +13,7 @@ from pocketstack.api.identity import (
     domains_v3,
     ec2_v3,
     endpoint_filter_v3,
+    federation_v3,
     groups_v3,
     implied_roles_v3,
     limits_v3,
@@ -45,6 +46,13 @@ DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
 CONSUMERS = "/v3/OS-OAUTH1/consumers"
 INHERIT = {"inherited": True}
 EC2 = "/v3/users/{user_id}/credentials/OS-EC2"
+FEDERATION = [
+    ("/v3/OS-FEDERATION/identity_providers", "/{idp_id}", {"kind": "identity_provider"}),
+    ("/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols", "/{protocol_id}",
+     {"kind": "protocol"}),
+    ("/v3/OS-FEDERATION/mappings", "/{record_id}", {"kind": "mapping"}),
+    ("/v3/OS-FEDERATION/service_providers", "/{record_id}", {"kind": "service_provider"}),
+]
 INHERITED_GRANTS = [
     "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles",
     "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles",
@@ -250,6 +258,13 @@ V3_ROUTES: list[Route] = [
     Route("GET", EC2 + "/{access}", ec2_v3.show),
     Route("DELETE", EC2 + "/{access}", ec2_v3.delete),
     Route("POST", "/v3/ec2tokens", ec2_v3.create_token, auth=False),
+    *[route for base, item, kind in FEDERATION for route in (
+        Route("GET", base, federation_v3.list_records, options=kind),
+        Route("PUT", base + item, federation_v3.create, options=kind),
+        Route("GET", base + item, federation_v3.show, options=kind),
+        Route("PATCH", base + item, federation_v3.update, options=kind),
+        Route("DELETE", base + item, federation_v3.delete, options=kind),
+    )],
 ]
 
 V2_ROUTES: list[Route] = [

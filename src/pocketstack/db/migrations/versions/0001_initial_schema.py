@@ -150,6 +150,12 @@ def upgrade() -> None:
     sa.Column('filters', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('federation_records',
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'id')
+    )
     op.create_table('flavors',
     sa.Column('id', sa.String(length=255), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -1056,6 +1062,7 @@ def downgrade() -> None:
     op.drop_table('images')
     op.drop_table('hosts')
     op.drop_table('flavors')
+    op.drop_table('federation_records')
     op.drop_table('endpoint_groups')
     op.drop_table('domains')
     op.drop_table('domain_configs')
