@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ApplicationCredentialRow, DomainRow, ProjectRow, UserRow
 from pocketstack.services import application_credentials as app_creds
-from pocketstack.services import identity, security_compliance, trusts
+from pocketstack.services import identity, security_compliance, totp, trusts
 from pocketstack.services.tokens import Auth, trust_chain_id
 
 if TYPE_CHECKING:
@@ -56,6 +56,17 @@ async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, pas
     if domain_row is None or not domain_row.enabled:
         raise errors.Unauthorized(INVALID)
     return user
+
+
+async def _named_user(s: AsyncSession, user_ref: dict[str, Any]) -> UserRow | None:
+    """The user a reference names by id, or by name and domain; None when there is none."""
+    if "id" in user_ref:
+        return await s.get(UserRow, _str(user_ref["id"], "user.id"))
+    try:
+        domain = await _domain_ref(s, user_ref.get("domain"), "user.domain")
+    except errors.NotFound:
+        return None
+    return await identity.find_user_by_name(s, _str(user_ref.get("name"), "user.name"), domain.id)
 
 
 async def password_user(cloud: Cloud, s: AsyncSession, password_method: Any) -> UserRow:
@@ -166,8 +177,18 @@ async def _identify_v3(cloud: Cloud, s: AsyncSession, ident: dict[str, Any],
     methods = ident.get("methods")
     if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
         raise errors.BadRequest("Invalid input for field 'identity.methods': a list of strings is required.")
-    if "password" in methods:
-        return await password_user(cloud, s, ident.get("password")), None
+    if "password" in methods or "totp" in methods:
+        user = await password_user(cloud, s, ident.get("password")) if "password" in methods else None
+        if "totp" in methods:
+            by_code = await totp.totp_user(cloud, s, ident.get("totp"), _named_user)
+            if user is not None and by_code.id != user.id:
+                raise errors.Unauthorized(INVALID)
+            user = by_code
+        if user is not None:
+            domain = await s.get(DomainRow, user.domain_id)
+            if domain is None or not domain.enabled:
+                raise errors.Unauthorized(INVALID)
+            return user, None
     if "token" in methods:
         token_ref = _obj(ident.get("token"), "identity.token")
         return await _token_user(cloud, s, token_ref.get("id") or header_token or "")
@@ -232,7 +253,7 @@ def _trust_id(scope: Any) -> str | None:
 
 
 def _used_methods(ident: dict[str, Any], parent: Auth | None) -> tuple[str, ...]:
-    used = tuple(m for m in ident["methods"] if m in ("password", "token"))
+    used = tuple(m for m in ident["methods"] if m in ("password", "totp", "token"))
     if parent is not None:
         used = tuple(dict.fromkeys(parent.methods + used))
     return used
