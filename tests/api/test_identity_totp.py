@@ -21,7 +21,7 @@ def rfc6238(secret_b32: str, at: float) -> str:
     key = base64.b32decode(secret_b32)
     digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
     offset = digest[19] & 15
-    return "%06d" % ((int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF) % 1000000)
+    return f"{(int.from_bytes(digest[offset:offset + 4], 'big') & 0x7FFFFFFF) % 1000000:06d}"
 
 
 def auth(cloud: LiveCloud, identity: dict[str, Any]) -> httpx.Response:
