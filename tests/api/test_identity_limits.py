@@ -149,3 +149,30 @@ def test_strict_two_level(strict_cloud: LiveCloud) -> None:
     assert limit(top.project_id, 11).status_code == 403
     for api in (parent, top, admin):
         api.close()
+
+
+def test_compute_quotas_read_unified_limits(admin: Api, member: Api) -> None:
+    """A compute limit registered under Nova's name becomes the quota-set's limit; a
+    project's own limit overrides it for that project (the registered default here equals
+    the configured one, so other projects see no change)."""
+    sid = service_id(admin)
+    reg = admin.post(REG, json={"registered_limits": [{
+        "service_id": sid, "region_id": "RegionOne", "resource_name": "server_groups",
+        "default_limit": 10}]})
+    assert reg.status_code == 201, reg.text
+    own = admin.post(LIMITS, json={"limits": [{
+        "project_id": member.project_id, "service_id": sid, "region_id": "RegionOne",
+        "resource_name": "server_groups", "resource_limit": 3}]})
+    assert own.status_code == 201, own.text
+    try:
+        quota = member.get(f"/compute/v2.1/os-quota-sets/{member.project_id}").json()["quota_set"]
+        assert quota["server_groups"] == 3
+        absolute = member.get("/compute/v2.1/limits").json()["limits"]["absolute"]
+        assert absolute["maxServerGroups"] == 3
+        defaults = admin.get(f"/compute/v2.1/os-quota-sets/{admin.project_id}").json()["quota_set"]
+        assert defaults["server_groups"] == 10
+    finally:
+        assert admin.delete(f"{LIMITS}/{own.json()['limits'][0]['id']}").status_code == 204
+        assert admin.delete(f"{REG}/{reg.json()['registered_limits'][0]['id']}").status_code == 204
+    assert member.get(f"/compute/v2.1/os-quota-sets/{member.project_id}").json()[
+        "quota_set"]["server_groups"] == 10

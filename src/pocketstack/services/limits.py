@@ -308,3 +308,25 @@ async def delete_limit(cloud: Cloud, caller: Caller, limit_id: str) -> None:
     async with cloud.db.session() as s:
         await s.delete(await _get_limit(s, limit_id))
         await s.flush()
+
+
+# --- what other services read --------------------------------------------------------------
+
+
+async def project_limits(s: AsyncSession, service_id: str, region_id: str,
+                         project_id: str) -> dict[str, int]:
+    """The unified limits of one service for a project, by resource name: each registered
+    limit's default, replaced by the project's own limit where it has one (limits of the
+    service's region or of no region). Empty when none are registered."""
+    registered = (await s.execute(select(RegisteredLimitRow.resource_name,
+                                         RegisteredLimitRow.default_limit).where(
+        RegisteredLimitRow.service_id == service_id,
+        RegisteredLimitRow.region_id.is_(None) | (RegisteredLimitRow.region_id == region_id)))).all()
+    if not registered:
+        return {}
+    found = {name: value for name, value in registered}
+    own = (await s.execute(select(LimitRow.resource_name, LimitRow.resource_limit).where(
+        LimitRow.service_id == service_id, LimitRow.project_id == project_id,
+        LimitRow.region_id.is_(None) | (LimitRow.region_id == region_id)))).all()
+    found.update({name: value for name, value in own})
+    return found
