@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent import builds, heartbeat, steps_power, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -134,7 +134,20 @@ class Agent:
         if full:
             await self._remove_orphans(guests)
             await self._forward_floating_ips([state.id for state in states])
+            await self._record_consoles([state.id for state in states])
         return started
+
+    async def _record_consoles(self, server_ids: list[str]) -> None:
+        """Keep each server's remote consoles on its row as the driver has them (a driver
+        with consoles of its own: qemu), so that a console URL names where to connect."""
+        if getattr(self.driver, "consoles", None) is None or not server_ids:
+            return
+        try:
+            await store.record_consoles(self.host.db, self.config.host, {
+                server_id: steps_power.read_consoles(self.host, instance_name(server_id))
+                for server_id in server_ids})
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("recording the guests' consoles failed; the next resync retries")
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's

@@ -79,6 +79,8 @@ async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> N
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
                                        console_log=console, fault=None,
                                        encrypted_password=posted,
+                                       consoles=steps_power.read_consoles(
+                                           host, instance_name(row.id)),
                                        diagnostics=await steps_power.read_diagnostics(
                                            host, instance_name(row.id))):
             await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,

@@ -43,6 +43,7 @@ from pocketstack.compute_states import PowerState
 from pocketstack.drivers import qemu_guest, qmp
 from pocketstack.drivers.base import (
     Capabilities,
+    ConsoleEndpoint,
     DriverError,
     GuestNotFound,
     ImageFiles,
@@ -54,7 +55,8 @@ from pocketstack.settings import QemuDriverSettings
 log = logging.getLogger(__name__)
 
 QEMU = "qemu-system-x86_64"
-APPEND = "console=ttyS0 panic=-1 quiet no_timer_check"
+# The kernel writes to the screen (tty0) and the serial port; the last one is /dev/console.
+APPEND = "console=tty0 console=ttyS0 panic=-1 quiet no_timer_check"
 SOCKET_PATH_MAX = 100
 PROBE_TIMEOUT_S = 20.0
 AGENT_TIMEOUT_S = 20.0
@@ -451,6 +453,18 @@ class QemuDriver:
         return str(await self._monitor(guest, "human-monitor-command",
                                        {"command-line": command}) or "")
 
+    def consoles(self, name: str) -> dict[str, ConsoleEndpoint]:
+        """The guest's remote consoles, by protocol: "serial" (the serial port's chardev
+        socket) and "vnc" (QEMU's VNC server), each a unix socket on this host; {} for an
+        absent guest. A console proxy connects to them while the guest runs."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return {}
+        found = {"serial": ConsoleEndpoint(path=str(guest.run / "console.sock"))}
+        if any(arg.startswith("unix:") and arg.endswith("vnc.sock") for arg in guest.argv):
+            found["vnc"] = ConsoleEndpoint(path=str(guest.run / "vnc.sock"))
+        return found
+
     # -- the Driver protocol: reads ---------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -570,6 +584,9 @@ class QemuDriver:
             "-chardev", f"socket,id=ser0,path={run / 'console.sock'},server=on,wait=off,"
                         f"logfile={path / 'console.log'},logappend=on",
             "-serial", "chardev:ser0",
+            # The screen: a standard VGA shown by QEMU's VNC server on a unix socket (no
+            # password: only this host's console proxy can open the socket).
+            "-device", "VGA", "-vnc", f"unix:{run / 'vnc.sock'}",
             "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off",
             "-pidfile", str(path / "qemu.pid"), "-daemonize",
         ]

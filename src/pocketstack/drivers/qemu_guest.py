@@ -15,8 +15,8 @@ virtio-serial port (it sets the admin password when asked), runs a `#!` user_dat
 
     guest: BOOTED name=<name> host=<hostname> uuid=<uuid> boot=<n> uptime=<s>
 
-on the serial console, and hands over to busybox init (getty on ttyS0; ctrl-alt-del
-reboots). The metadata is read with sed: the driver writes
+on the serial console, and hands over to busybox init (getty on ttyS0 and on the screen's
+tty1; ctrl-alt-del reboots). The metadata is read with sed: the driver writes
 meta_data.json with one top-level key per line (json.dumps(indent=1)).
 """
 
@@ -35,7 +35,7 @@ from pathlib import Path
 LOGIN_USER = "guest"
 BANNER = "guest: BOOTED"
 # Bumped whenever what goes into the guest changes (the cache is keyed by it).
-RECIPE = "3"
+RECIPE = "4"
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "virtio_console", "ext4",
            "isofs", "button", "evdev")
 # The virtio-serial port of the guest's agent (a line "password <base64>" sets the admin
@@ -131,6 +131,7 @@ exec /bin/init
 
 INITTAB = """::sysinit:/bin/true
 ttyS0::respawn:/bin/getty -L 115200 ttyS0 vt100
+tty1::respawn:/bin/getty 38400 tty1
 ::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sh -c 'echo "guest: shutting down" > /dev/console; sync; umount /mnt/root'
 """
