@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from httpx import get as http_get
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 from websockets.typing import Subprotocol
@@ -250,6 +251,26 @@ def test_vnc_console_websocket_speaks_rfb(qcloud: LiveCloud, qadmin: Api,
         width, height = struct.unpack(">HH", take(4))
         print(f"\nVNC framebuffer {width}x{height}")
         assert width >= 640 and height >= 400
+    if Path("/usr/share/novnc/vnc_lite.html").is_file():  # Debian's novnc: its page and scripts
+        page = http_get(url)
+        assert page.status_code == 200 and "import RFB from './core/rfb.js'" in page.text
+        script = http_get(url.split("vnc_auto.html")[0] + "core/rfb.js")
+        assert script.status_code == 200 and "export default class RFB" in script.text
+        assert http_get(url.split("vnc_auto.html")[0] + "core/../../etc/passwd").status_code == 404
+    # The 2013 os-consoles of /v2: a novnc console whose password opens the same screen
+    # until the console is deleted.
+    base = f"/compute/v2/{qadmin.project_id}/servers/{server_id}/consoles"
+    assert qadmin.post(base).status_code == 200
+    console_id = qadmin.get(base).json()["consoles"][-1]["console"]["id"]
+    shown = qadmin.get(f"{base}/{console_id}").json()["console"]
+    assert shown["console_type"] == "novnc"
+    xvp = f"ws://{shown['host']}:{shown['port']}/compute/console/websockify?token="
+    with ws_connect(xvp + shown["password"], open_timeout=10) as ws:
+        frame = ws.recv(timeout=10)
+        assert isinstance(frame, bytes) and frame.startswith(b"RFB ")
+    assert qadmin.delete(f"{base}/{console_id}").status_code == 202
+    with pytest.raises(InvalidStatus):
+        ws_connect(xvp + shown["password"], open_timeout=10)
     # The legacy action of /v2 hands out a noVNC URL too; SPICE is not there: Nova's 400.
     resp = qadmin.post(f"/compute/v2.1/servers/{server_id}/action",
                        json={"os-getVNCConsole": {"type": "novnc"}})

@@ -61,7 +61,8 @@ CONSOLE_TYPES: dict[str, ConsoleType] = {
 _NO_CONSOLE_TASKS = frozenset({TaskState.DELETING, TaskState.MIGRATING})
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What a console auth token is kept as (Nova's token_hash)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -115,7 +116,7 @@ async def get_console(cloud: Cloud, caller: Caller, server_id: str, protocol: st
             host, port = (row.host, 0) if path else (str(endpoint["host"]), int(endpoint["port"]))
         await s.execute(delete(ConsoleAuthTokenRow).where(ConsoleAuthTokenRow.expires < now))
         s.add(ConsoleAuthTokenRow(
-            token_hash=_hash(token), console_type=console_type, host=host, port=port,
+            token_hash=token_hash(token), console_type=console_type, host=host, port=port,
             tls_port=kind.tls_port, internal_access_path=path, instance_uuid=row.id,
             access_url_base=f"{settings.base_url}{PAGES}/{kind.page}",
             expires=now + timedelta(seconds=settings.console.token_ttl_s), created_at=now))
@@ -131,6 +132,8 @@ class Screen:
     name: str
     console_type: str
     text: str
+    # The token opens a console of the guest's own (a VNC server) through the websocket proxy.
+    proxied: bool = False
 
 
 async def console_screen(cloud: Cloud, token: str) -> Screen:
@@ -138,13 +141,14 @@ async def console_screen(cloud: Cloud, token: str) -> Screen:
     its server is deleted). The token is the credential: no other authentication."""
     async with cloud.db.reader() as s:
         found = await s.scalar(select(ConsoleAuthTokenRow).where(
-            ConsoleAuthTokenRow.token_hash == _hash(token)))
+            ConsoleAuthTokenRow.token_hash == token_hash(token)))
         if found is None or found.expires < utcnow():
             raise errors.NotFound("Token not found")
         row = await s.get(ServerRow, found.instance_uuid)
     if row is None or row.deleted:
         raise errors.NotFound("Token not found")
-    return Screen(row.id, row.name, found.console_type, row.console_log or "")
+    return Screen(row.id, row.name, found.console_type, row.console_log or "",
+                  proxied=bool(found.internal_access_path) or row.consoles is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +170,7 @@ async def console_connection(cloud: Cloud, token: str) -> Connection:
     deleted server, or a console the guest's driver does not have (the fake's page)."""
     async with cloud.db.reader() as s:
         found = await s.scalar(select(ConsoleAuthTokenRow).where(
-            ConsoleAuthTokenRow.token_hash == _hash(token)))
+            ConsoleAuthTokenRow.token_hash == token_hash(token)))
         if found is None or found.expires <= utcnow():
             raise errors.NotFound("Token not found")
         row = await s.get(ServerRow, found.instance_uuid)

@@ -11,6 +11,7 @@ from pocketstack.api.compute import (
     availability_zones,
     cloudpipe,
     console_auth_tokens,
+    consoles,
     diagnostics,
     extensions,
     fixed_ips,
@@ -94,4 +95,5 @@ ROUTES: list[Route] = [
     *volume_attachments.ROUTES,
     *server_shares.ROUTES,
     *console_auth_tokens.ROUTES,
+    *consoles.ROUTES,
 ]
