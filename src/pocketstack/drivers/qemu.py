@@ -177,10 +177,32 @@ class QemuDriver:
             if guest.pid() is not None:
                 if await self._status(guest) == PowerState.PAUSED:
                     raise DriverError(f"Guest {name} is paused; unpause it instead.")
+                await self._finish_boot(guest)  # launched by an agent that died meanwhile
                 return
             with contextlib.suppress(OSError):
                 (guest.path / "suspend.state").unlink()  # a start after suspend boots afresh
             await self._boot(guest)
+
+    async def wait_booted(self, name: str) -> None:
+        """Return once the guest's last boot has reached its banner: a boot an agent began
+        and did not see through (it died meanwhile) is waited for, and launched again if it
+        shows no banner within boot_timeout_s. Nothing to do for an absent, stopped, resumed
+        or booted guest."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return
+        async with self._lock(name):
+            await self._finish_boot(guest)
+
+    async def _finish_boot(self, guest: _Guest) -> None:
+        if guest.pid() is None:
+            return
+        offset = await asyncio.to_thread(_unfinished_boot, guest.console)
+        if offset is None or await self._wait_banner(guest, offset,
+                                                     self.settings.boot_timeout_s):
+            return
+        await self._kill(guest)
+        await self._boot(guest)
 
     async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
         async with self._lock(name):
@@ -895,6 +917,34 @@ def _user_net(spec: InstanceSpec) -> str:
                     host, dns = net[252], net[251]
                 return f"net={net},host={host},dns={dns},dhcpstart={ip},"
     return ""
+
+
+# The console markers that begin a boot (a banner follows once it is done).
+BOOT_MARKERS = (b"launch ", b"hard reboot (", b"soft reboot (")
+
+
+def _unfinished_boot(console: Path) -> int | None:
+    """The offset after the last marker line when it began a boot that has printed no
+    banner since; None when the guest's last boot is done (or its last marker began no
+    boot: a resume, a power-off)."""
+    try:
+        text = console.read_bytes()
+    except OSError:
+        return None
+    index = text.rfind(b"\npocketstack: ")
+    if index >= 0:
+        start = index + 1
+    elif text.startswith(b"pocketstack: "):
+        start = 0
+    else:
+        return None
+    end = text.find(b"\n", start)
+    if end < 0:
+        return None
+    what = text[start:end].split(b" ", 2)[-1]
+    if not what.startswith(BOOT_MARKERS) or qemu_guest.BANNER.encode() in text[end:]:
+        return None
+    return end + 1
 
 
 def _loopback(address: str) -> bool:
