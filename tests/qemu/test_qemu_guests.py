@@ -473,6 +473,10 @@ def test_suspend_saves_memory_and_resume_continues_without_a_boot(
     assert _boots(_console(qadmin, server_id)) == boots
 
 
+def _root_fs_mb(port: int, key: Path) -> int:
+    return int(_ssh(port, key, "df -k /mnt/root | awk 'NR == 2 {print $2}'")) // 1024
+
+
 def _mem_total_mb(port: int, key: Path) -> int:
     return int(_ssh(port, key, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo")) // 1024
 
@@ -485,6 +489,7 @@ def test_resize_and_revert_keep_the_disk_with_the_new_memory(
     assert resp.status_code == 200, resp.text
     port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
     memory, boots = _mem_total_mb(port, key), _boots(_console(qadmin, server_id))[-1]
+    assert 900 < _root_fs_mb(port, key) < 1100  # the flavor's 1 GB, not the image's 64 MB
     started = time.monotonic()
     _act(qadmin, server_id, {"resize": {"flavorRef": "q192"}})
     wait_for_status(qadmin, server_id, "VERIFY_RESIZE", timeout=BOOT_TIMEOUT)
@@ -493,6 +498,10 @@ def test_resize_and_revert_keep_the_disk_with_the_new_memory(
     assert _boots(_console(qadmin, server_id))[-1] == boots + 1
     assert _ssh(port, key, "nproc").strip() == "2"
     assert _mem_total_mb(port, key) >= memory + 50
+    # The guest's init grew its root file system to the 2 GB disk (it was 1 GB, grown at the
+    # first boot from the image's 64 MB).
+    assert _root_fs_mb(port, key) > 1900, _console(qadmin, server_id)[-2000:]
+    assert "guest: root file system grown from" in _console(qadmin, server_id)
     disk = _guest_dir(qcloud, server_id) / "disk.qcow2"
     info = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)],
                           capture_output=True, text=True, check=True).stdout
