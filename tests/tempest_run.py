@@ -20,6 +20,21 @@ REPO = Path(__file__).resolve().parents[1]
 CIRROS_KERNEL_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0001"
 # The qemu driver's guest image (bootstrap.add_guest_images).
 QEMU_GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
+# Tempest's validation against the qemu driver's guests: SSH as `guest` with the server's key
+# pair to its floating IP (a loopback address the agent forwards to the guest).
+VALIDATION_CONF = """[validation]
+run_validation = true
+connect_method = floating
+auth_method = keypair
+image_ssh_user = guest
+image_alt_ssh_user = guest
+security_group = true
+security_group_rules = true
+ip_version_for_ssh = 4
+network_for_ssh = private
+ssh_timeout = 300
+connect_timeout = 60
+"""
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 
 # stage -> run.sh selection and options
@@ -159,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--driver", choices=("fake", "qemu"), default="fake",
                         help="the cloud's driver (qemu: real guests of the pocketstack-guest "
                              "image, flavor 1)")
+    parser.add_argument("--validation", action="store_true",
+                        help="with --driver qemu: [validation] on (SSH with a key pair to a "
+                             "floating IP, user guest)")
     opts = parser.parse_args(argv)
 
     harness = harness_dir()
@@ -173,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         cloud = start_cloud(data_dir, port=free_port(), args=["--driver", "qemu"], timeout=120)
         os.environ.setdefault("TEMPEST_IMAGE_REF", QEMU_GUEST_ID)
         os.environ.setdefault("TEMPEST_BUILD_TIMEOUT", "300")
+        if opts.validation and "TEMPEST_EXTRA_CONF" not in os.environ:
+            extra = data_dir / "validation.conf"
+            extra.write_text(VALIDATION_CONF)
+            os.environ["TEMPEST_EXTRA_CONF"] = str(extra)
     else:
         cloud = start_cloud(data_dir, port=free_port())
     pid = cloud.process.pid if cloud.process else None
