@@ -57,6 +57,7 @@ class Agent:
         self.host = Host(db, driver, config.host, config.data_dir)
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._interrupted: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, *, retry: bool = False) -> None:
@@ -117,6 +118,7 @@ class Agent:
         new_builds = []
         for state in states:
             if state.id in self._inflight:
+                self._interrupt_for_delete(state)
                 continue
             power = await self.driver.power_state(instance_name(state.id))
             step = plan(state.vm_state, state.task_state, power, state.power_state)
@@ -148,6 +150,18 @@ class Agent:
                 for server_id in server_ids})
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("recording the guests' consoles failed; the next resync retries")
+
+    def _interrupt_for_delete(self, state: store.ServerState) -> None:
+        """A delete asked while the server's guest is still being built or acted on: a
+        driver whose destroy may run beside its other calls (qemu: it ends QEMU, so a boot
+        waiting for its banner fails at once) is asked to destroy now; the in-flight step
+        then fails and the delete is reconciled right after it."""
+        if (state.task_state != TaskState.DELETING or state.id in self._interrupted
+                or not getattr(self.driver, "destroy_interrupts", False)):
+            return
+        task = asyncio.create_task(self.driver.destroy(instance_name(state.id)))
+        self._interrupted[state.id] = task
+        task.add_done_callback(lambda _: self._interrupted.pop(state.id, None))
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's

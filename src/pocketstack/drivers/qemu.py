@@ -105,6 +105,8 @@ class QemuDriver:
     """Implements drivers.base.Driver with real QEMU guests."""
 
     capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=True)
+    # destroy() may run while another call holds the guest (it ends QEMU first).
+    destroy_interrupts = True
 
     def __init__(self, settings: QemuDriverSettings, capacity: Resources | None = None) -> None:
         self.settings = settings
