@@ -6,7 +6,7 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools
+QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools novnc
 
 .PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network tempest-identity bench check clean
 
@@ -39,7 +39,7 @@ qemu-deps:
 
 ## The real-guest tests (the `qemu` marker): a few boots, about 5 CPU-seconds each.
 test-qemu: install-test qemu-deps
-	$(PY) -m pytest -q -m qemu tests/qemu
+	$(PY) -m pytest -q -m "qemu and not slow" tests/qemu
 
 ## Command 2: set up and run the whole default test suite.
 ## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).

@@ -104,9 +104,10 @@ class QemuDriverSettings(BaseModel):
 
 
 class ConsoleSettings(BaseModel):
-    # The remote console protocols served (Nova's [vnc], [spice] and [mks] "enabled"); each
-    # URL opens pocketstack's console page of the guest. The serial console (a websocket in
-    # Nova) is never served: asking for it answers "Unavailable console type serial.".
+    # The remote console protocols served for guests of a driver without consoles of its own
+    # (the fake; Nova's [vnc], [spice] and [mks] "enabled"): each URL opens pocketstack's
+    # console page of the guest, and serial answers "Unavailable console type serial.". A
+    # qemu guest offers its own: novnc and serial, through the websocket proxy of the API.
     protocols: list[Literal["vnc", "spice", "mks"]] = ["vnc", "spice", "mks"]
     # Seconds a console URL's token is valid (Nova's [consoleauth] token_ttl).
     token_ttl_s: float = 600.0

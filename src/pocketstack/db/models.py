@@ -543,6 +543,9 @@ class ServerRow(Base):
     trusted_image_certificates: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     fault: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     console_log: Mapped[str] = mapped_column(Text, default="")
+    # The guest's remote consoles as its agent last saw them ({protocol: {path, host, port}},
+    # from a driver that has any; None: the driver has none of its own).
+    consoles: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     launched_at: Mapped[datetime | None] = mapped_column(nullable=True)
     terminated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
@@ -570,6 +573,20 @@ class ConsoleAuthTokenRow(Base):
     instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
     access_url_base: Mapped[str] = mapped_column(String(255))
     expires: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ConsoleRow(Base):
+    """A console of a server made through the 2013 os-consoles extension (Nova's XVP
+    consoles): its type, where it listens and its password."""
+
+    __tablename__ = "consoles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    console_type: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    password: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
 
 

@@ -95,6 +95,19 @@ def upgrade() -> None:
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
 
+    op.create_table('consoles',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('instance_uuid', sa.String(length=36), nullable=False),
+    sa.Column('console_type', sa.String(length=32), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('password', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('consoles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consoles_instance_uuid'), ['instance_uuid'], unique=False)
+
     op.create_table('default_security_group_rules',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('direction', sa.String(length=16), nullable=False),
@@ -555,6 +568,7 @@ def upgrade() -> None:
     sa.Column('trusted_image_certificates', sa.JSON(), nullable=True),
     sa.Column('fault', sa.JSON(), nullable=True),
     sa.Column('console_log', sa.Text(), nullable=False),
+    sa.Column('consoles', sa.JSON(), nullable=True),
     sa.Column('launched_at', sa.DateTime(), nullable=True),
     sa.Column('terminated_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -1343,6 +1357,10 @@ def downgrade() -> None:
     op.drop_table('dns_entries')
     op.drop_table('dns_domains')
     op.drop_table('default_security_group_rules')
+    with op.batch_alter_table('consoles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consoles_instance_uuid'))
+
+    op.drop_table('consoles')
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
 
