@@ -1107,6 +1107,10 @@ class TaskLogRow(Base):
     task_items: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class VolumeAttachmentRow(Base):
     """A volume's attachment (Cinder's attachment record and Nova's block device mapping in
     one): to a server (`server_id`), or reserved through the attachments API without one."""
@@ -1238,6 +1242,8 @@ class ImageCacheRow(Base):
     hits: Mapped[int] = mapped_column(Integer, default=0)
     last_accessed: Mapped[datetime] = mapped_column()
     last_modified: Mapped[datetime] = mapped_column()
+
+
 class VolumeBackupRow(Base):
     """A backup of a volume (or of one of its snapshots): a copy of its data file; an
     incremental one names the backup it follows (`parent_id`)."""
