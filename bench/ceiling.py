@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import uvicorn
 
-from pocketstack.cli import UVICORN_OPTIONS, WorkerPool, listen_sockets
+from pocketstack.serving import UVICORN_OPTIONS, WorkerPool, listen_sockets
 
 
 def fixed_body(size: int) -> bytes:

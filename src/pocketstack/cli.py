@@ -7,9 +7,7 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -22,6 +20,14 @@ import yaml
 from rich.console import Console
 
 from pocketstack.data_dir import make_private
+from pocketstack.serving import (
+    UVICORN_OPTIONS,
+    WorkerPool,
+    exec_serve,
+    exit_on_sigterm,
+    listen_sockets,
+    print_serving,
+)
 from pocketstack.settings import Settings
 
 app = typer.Typer(help="An OpenStack-compatible cloud in one command.", no_args_is_help=True,
@@ -182,15 +188,6 @@ def _print_credentials(settings: Settings, creds: Any, path: Path) -> None:
     console.print(f"  export OS_PASSWORD={creds.admin_password}\n")
 
 
-# The uvicorn settings every API process uses (the benchmark's ceiling app uses them too).
-UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "lifespan": "on",
-                                   "access_log": False}
-# The extra API processes of `serve` start from the app module alone, without this module's
-# command-line libraries (typer, rich, yaml: a few MB in each process).
-WORKER_PROGRAM = ("import sys; from pocketstack.app import run_serve_worker; "
-                  f"run_serve_worker(int(sys.argv[1]), sys.argv[2], {UVICORN_OPTIONS!r})")
-
-
 async def _prepare_qemu(state: _Prepared) -> None:
     """The qemu driver's Debian packages (installed when missing) and its guest images."""
     from pocketstack import bootstrap
@@ -231,38 +228,11 @@ def serve(
     started = time.monotonic()
     settings = _settings(host, port, data_dir, driver)
     _multiprocess_metrics(settings, workers)
-    prepared = _prepare_apart(settings)
-    import uvicorn
-
-    from pocketstack.app import create_app
-
-    prepared()
-    if workers <= 1:
-        application = create_app(settings, embedded_agent=True)
-        _print_serving(settings, started, 1)
-        uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level,
-                    **UVICORN_OPTIONS)
-        return
-    sock, *others = listen_sockets(settings.host, settings.port, workers)
+    _prepare_apart(settings)()
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
-           "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve())}
-    pool = WorkerPool([sys.executable, "-c", WORKER_PROGRAM, "{fd}", log_level], env,
-                      [o.fileno() for o in others])
-    _exit_on_sigterm()
-    pool.start()
-    try:
-        application = create_app(settings, embedded_agent=True, agent_wake="listen")
-        _print_serving(settings, started, workers)
-        config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        pool.stop()
-
-
-def _print_serving(settings: Settings, started: float, workers: int) -> None:
-    console.print(f"[green]pocketstack[/] serving on {settings.base_url} "
-                  f"(identity {settings.base_url}/identity/v3, {workers} process"
-                  f"{'es' if workers > 1 else ''}) after {time.monotonic() - started:.2f}s")
+           "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve()),
+           "POCKETSTACK_DRIVER": settings.driver}
+    exec_serve(workers, log_level, started, env)
 
 
 @app.command()
@@ -286,11 +256,11 @@ def api(
     pool = WorkerPool([sys.executable, "-m", "pocketstack", "worker", "--fd", "{fd}",
                        "--log-level", log_level], env,
                       [o.fileno() for o in others])
-    _exit_on_sigterm()
+    exit_on_sigterm()
     pool.start()
     try:
         application = api_app(settings)
-        _print_serving(settings, started, workers)
+        print_serving(settings, started, workers)
         config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -349,93 +319,6 @@ def worker(
     application = api_app(settings)
     config = uvicorn.Config(application, log_level=log_level, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
-
-
-class WorkerPool:
-    """The extra API processes of `serve --workers N`: each started with its own listening
-    socket (the "{fd}" in argv becomes its number), restarted when one dies, ended (SIGTERM)
-    with the command. They die with their parent."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], fds: list[int]) -> None:
-        self.argv, self.fds = argv, fds
-        self.env = {**os.environ, **env}
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.stopping = threading.Event()
-
-    def _spawn(self, fd: int) -> subprocess.Popen[bytes]:
-        argv = [arg.replace("{fd}", str(fd)) for arg in self.argv]
-        return subprocess.Popen(argv, env=self.env, pass_fds=(fd,), preexec_fn=_die_with_parent)
-
-    def start(self) -> None:
-        self.processes = [self._spawn(fd) for fd in self.fds]
-        threading.Thread(target=self._watch, name="worker-pool", daemon=True).start()
-
-    def _watch(self) -> None:
-        while not self.stopping.wait(0.5):
-            for i, process in enumerate(self.processes):
-                code = process.poll()
-                if code is not None and not self.stopping.is_set():
-                    console.print(f"[yellow]pocketstack[/] API process {process.pid} exited "
-                                  f"with {code}; starting another")
-                    self.processes[i] = self._spawn(self.fds[i])
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _exit_on_sigterm() -> None:
-    """uvicorn re-raises the SIGTERM it shut down for; exiting through SystemExit instead of
-    the default action lets the caller's `finally` stop the other API processes."""
-
-    def exit_now(_signum: int, _frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, exit_now)
-
-
-def _die_with_parent() -> None:
-    """In a child before exec: get SIGTERM when the parent dies (Linux), never linger."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def listen_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """One socket per API process, all on one port (SO_REUSEPORT): the kernel spreads new
-    connections evenly over them (with one shared socket, whichever process wakes first takes
-    a whole burst of keep-alive connections while the others idle). They are bound but not
-    listening: uvicorn listens once its process has started, so no connection waits on a
-    process that is still importing."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # A plain bind first: a port that anyone holds (even another pocketstack) is an error.
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
-        port = probe.getsockname()[1]
-    shared = count > 1 and not hasattr(socket, "SO_REUSEPORT")
-    sockets: list[socket.socket] = []
-    for _ in range(1 if shared else count):
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if count > 1 and not shared:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-        sock.set_inheritable(True)
-        sockets.append(sock)
-    return sockets * count if shared else sockets
 
 
 @db_app.command("upgrade")
