@@ -938,3 +938,13 @@ class VolumeQuotaRow(Base):
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource: Mapped[str] = mapped_column(String(64), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class PlacementNameRow(Base):
+    """A custom trait or custom resource class a Placement client created (kind: trait or
+    resource_class); the standard ones are in services/placement.py."""
+
+    __tablename__ = "placement_names"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
