@@ -27,14 +27,16 @@ from starlette.types import Receive, Scope, Send
 
 from pocketstack import errors
 from pocketstack.api import routes as route_table
-from pocketstack.api.compute import microversions
+from pocketstack.api.compute import console_proxy, microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
 from pocketstack.db.engine import Database
+from pocketstack.services import rate_limits
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
+from pocketstack.services.rate_limits import RateLimits
 from pocketstack.services.tokens import Tokens
 from pocketstack.settings import Settings
 
@@ -102,6 +104,7 @@ class PocketstackApp:
                         rotation_period_s=self.settings.fernet_tokens.rotation_period_hours * 3600)
         await tokens.load_keys()
         cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
+        cloud.rate_limits = RateLimits.from_settings(self.settings.rate_limits, self._legacy_serves)
         self.state = State(cloud, read_cache=_read_cache(db))
         if self.embedded_agent:
             from pocketstack.agent.runner import start_embedded_agent
@@ -112,6 +115,10 @@ class PocketstackApp:
             self._stoppers.append(_listen_for_wakes(self.state))
         elif self.agent_wake == "send":
             db.waker = _wake_sender(self.settings)
+
+    def _legacy_serves(self, path: str) -> bool:
+        """Whether /v2/{tenant_id} serves `path` (with any method)."""
+        return bool(self.router.match("GET", "/compute/v2/_" + path)[2])
 
     async def shutdown(self) -> None:
         for stop in reversed(self._stoppers):
@@ -134,6 +141,9 @@ class PocketstackApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+            return
+        if scope["type"] == "websocket" and self.state is not None:
+            await console_proxy.serve(self.state.cloud, scope, receive, send)
             return
         if scope["type"] != "http":
             return
@@ -167,6 +177,7 @@ class PocketstackApp:
         ]
         ctx: Ctx | None = None
         endpoint: Endpoint | None = None
+        legacy = False
         try:
             endpoint, params, allowed = self.router.match(method, path)
             if endpoint is None:
@@ -182,6 +193,7 @@ class PocketstackApp:
             if endpoint.service == "compute":
                 if options.get("legacy"):
                     ctx.version = microversions.LEGACY_V2
+                    legacy = True
                 else:
                     ctx.version = microversions.requested(headers)
                     extra_headers.extend(_version_headers(ctx.version))
@@ -211,6 +223,8 @@ class PocketstackApp:
                 endpoint = served
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
+                if legacy and self.state.cloud.rate_limits is not None:
+                    await _rate_limit(self.state.cloud.rate_limits, ctx, scope)
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
             if service == "deltacloud":
@@ -225,12 +239,12 @@ class PocketstackApp:
                     response.headers["WWW-Authenticate"] = (
                         f'Keystone uri="{self.settings.base_url}/identity"')
             else:
-                response = render_fault(service, exc)
+                response = render_fault(service, exc, _accept(scope, service))
                 if exc.code == 401:
                     response.headers["WWW-Authenticate"] = (
                         f'Keystone uri="{self.settings.base_url}/identity"')
         except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
-            response = unexpected_fault(service, exc)
+            response = unexpected_fault(service, exc, _accept(scope, service))
         response.raw_headers.extend(extra_headers)
         await response(scope, receive, send)
         if self.ops is not None:
@@ -254,6 +268,19 @@ class PocketstackApp:
                 f"Context's project_id '{auth.project_id}'")
 
 
+async def _rate_limit(limits: RateLimits, ctx: Ctx, scope: Scope) -> None:
+    """Count a /v2/{tenant_id} request against the limits its verb and path (relative to the
+    tenant's root, query included) match, as Nova's RateLimitingMiddleware did."""
+    path: str = scope["path"]
+    url = path[len("/compute/v2/") + len(ctx.params.get("project_id", "")):]
+    query: bytes = scope["query_string"]
+    if query:
+        url += "?" + query.decode("latin-1")
+    matched = limits.matching(scope["method"], url)
+    if matched:
+        await rate_limits.check(ctx.cloud.db, matched, ctx.user.user_id)
+
+
 # The request headers the app itself reads (the first value of each, as Starlette's get).
 APP_HEADERS = frozenset((b"x-auth-token", b"openstack-api-version", b"x-openstack-nova-api-version"))
 _VERSION_HEADERS: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
@@ -265,6 +292,16 @@ def _app_headers(scope: Scope) -> dict[str, str]:
         if name in APP_HEADERS:
             found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return found
+
+
+def _accept(scope: Scope, service: str) -> str | None:
+    """The Accept header, read only where the fault body depends on it (the Image API)."""
+    if service != "image":
+        return None
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _version_headers(version: tuple[int, int]) -> list[tuple[bytes, bytes]]:

@@ -27,7 +27,7 @@ from pocketstack.db.models import (
     SecurityGroupRow,
     SubnetRow,
 )
-from pocketstack.services import identity, sg_templates, volume_types
+from pocketstack.services import identity, metadefs, sg_templates, volume_types
 from pocketstack.services.passwords import Passwords
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -103,6 +103,8 @@ async def bootstrap(state: State) -> Credentials | None:
         for role in ("admin", "member", "reader"):
             await identity.assign_role(s, admin.id, roles[role].id, project_id=admin_project.id)
             await identity.assign_role(s, admin.id, roles[role].id, domain_id=identity.DEFAULT_DOMAIN_ID)
+            # As keystone-manage bootstrap: the admin also holds its roles on the system.
+            await identity.assign_role(s, admin.id, roles[role].id, domain_id=identity.SYSTEM)
         for role in ("member", "reader"):
             await identity.assign_role(s, demo.id, roles[role].id, project_id=demo_project.id)
         now = utcnow()
@@ -122,6 +124,7 @@ async def bootstrap(state: State) -> Credentials | None:
         for project in (admin_project, demo_project):
             s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
                                    description="Default security group", created_at=now))
+        await metadefs.seed_definitions(s, owner="admin")
         s.add(SecretRow(name=BOOTSTRAPPED, value=now.isoformat()))
     return Credentials(admin_password, demo_password, admin_project.id, demo_project.id)
 

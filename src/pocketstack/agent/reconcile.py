@@ -13,7 +13,7 @@ from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
-from pocketstack.services import instance_actions, networks
+from pocketstack.services import attachment_records, instance_actions, networks
 from pocketstack.services.server_lifecycle import fault_record
 from pocketstack.timeutil import utcnow
 
@@ -71,6 +71,10 @@ async def spawn_failed(host: Host, row: ServerRow, exc: Exception) -> None:
 
 
 async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> None:
+    # A guest found running whose boot an agent that died began: ACTIVE once it is up.
+    booted = getattr(host.driver, "wait_booted", None)
+    if booted is not None:
+        await booted(instance_name(row.id))
     console = await host.driver.console_log(instance_name(row.id))
     posted = await host.driver.guest_password(instance_name(row.id))
     async with host.db.session(wake=False) as s:
@@ -79,6 +83,8 @@ async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> N
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
                                        console_log=console, fault=None,
                                        encrypted_password=posted,
+                                       consoles=steps_power.read_consoles(
+                                           host, instance_name(row.id)),
                                        diagnostics=await steps_power.read_diagnostics(
                                            host, instance_name(row.id))):
             await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,
@@ -100,6 +106,7 @@ async def finish_delete(host: Host, row: ServerRow, power: PowerState | None) ->
                                        power_state=PowerState.NOSTATE.value, deleted=True,
                                        deleted_at=now, terminated_at=now):
             await networks.release_server_ports(s, row.id)
+            await attachment_records.release_server(s, row.id, host.data_dir)
             await instance_actions.finish_event(s, row.id, Action.DELETE, DELETE_EVENT,
                                                 result=instance_actions.SUCCESS, host=host.name)
 

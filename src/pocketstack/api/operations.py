@@ -58,7 +58,7 @@ class Operations:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # (method, route, status) -> [count, seconds, count per bucket (+Inf last)...]
-        self._tallies: dict[tuple[str, ...], list[float]] = {}
+        self._tallies: dict[tuple[str, str, int], list[float]] = {}
         self._db_wait: list[float] = [0.0] * (3 + len(BUCKETS))
         self.lines = _request_lines(settings.log.format) if settings.log.requests else None
         shared = os.environ.get(PROCESS_DIR)
@@ -88,7 +88,7 @@ class Operations:
 
     def record(self, method: str, path: str, route: str, status: int, seconds: float,
                request_id: str, auth: Auth | None, params: dict[str, str]) -> None:
-        key = (method if method in METHODS else "other", route, str(status))
+        key = (method if method in METHODS else "other", route, status)
         tally = self._tallies.get(key)
         if tally is None:
             tally = self._tallies[key] = [0.0] * (3 + len(BUCKETS))
@@ -110,7 +110,9 @@ class Operations:
         tally[2 + bisect.bisect_left(BUCKETS, seconds)] += 1
 
     def _own(self) -> metrics_text.Tallies:
-        return {"requests": dict(self._tallies), "db_wait": {(): self._db_wait}}
+        requests: dict[tuple[str, ...], list[float]] = {(method, route, str(status)): tally
+                    for (method, route, status), tally in self._tallies.items()}
+        return {"requests": requests, "db_wait": {(): self._db_wait}}
 
     def flush(self) -> None:
         """This process's counts to its file, when several processes share the metrics."""

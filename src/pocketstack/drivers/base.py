@@ -44,6 +44,19 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleEndpoint:
+    """Where a guest's remote console (VNC, serial) is reached on its host: a unix socket
+    `path`, or `host`:`port` over TCP."""
+
+    path: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"path": self.path, "host": self.host, "port": self.port}
+
+
+@dataclass(frozen=True, slots=True)
 class Nic:
     mac: str
     network_id: str
@@ -60,6 +73,17 @@ class ImageFiles:
     path: str | None = None
     kernel_path: str | None = None
     ramdisk_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeDisk:
+    """A block storage volume attached to a guest: its data file (absolute path, raw) and
+    the device the guest sees it as (boot_index 0: the root disk, booted from)."""
+
+    volume_id: str
+    device: str
+    path: str
+    boot_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +104,15 @@ class InstanceSpec:
     key_data: str | None = None
     admin_password: str | None = None
     config_drive: bool = False
+    # Personality files (path, contents): on the config drive (drivers/config_drive.py).
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def wants_config_drive(self) -> bool:
+        """Asked for, or needed for the personality files."""
+        return self.config_drive or bool(self.files)
+    # The volumes attached at boot, root first (boot from volume: the one with boot_index 0).
+    volumes: tuple[VolumeDisk, ...] = ()
 
 
 class Driver(Protocol):
