@@ -8,7 +8,7 @@ PORT ?= 8080
 
 QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools novnc
 
-.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network tempest-identity bench check clean
+.PHONY: run run-qemu qemu-deps test-qemu test dashboard browser-deps test-browser install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network tempest-identity bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,22 @@ test-qemu: install-test qemu-deps
 ## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: install-test
-	$(PY) -m pytest -q -m "not qemu and not slow" -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -m "not qemu and not slow and not browser" -n $(TEST_WORKERS) --dist loadgroup
+
+## The dashboard: real Horizon for the cloud in DATA_DIR (set up on first use, in its own
+## virtual environment under ~/.cache/pocketstack), on http://127.0.0.1:$(DASHBOARD_PORT).
+DASHBOARD_PORT ?= 8081
+dashboard: install
+	$(VENV)/bin/pocketstack dashboard --host $(HOST) --port $(DASHBOARD_PORT) --data-dir $(DATA_DIR)
+
+## The browser suite (marker `browser`): Horizon on a fresh cloud in headless Chromium;
+## screenshots and each panel's API calls under browser-results/.
+browser-deps:
+	@dpkg-query -W chromium chromium-driver >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+test-browser: install-test browser-deps
+	$(PY) -m pytest -q -n 0 -m browser tests/browser
 
 ## Tempest (OpenStack's own conformance tests) against a fresh live cloud:
 ## `make tempest` runs stage 1; `make tempest TEMPEST_STAGE=stage2` (or stage3) picks another.

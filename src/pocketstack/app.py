@@ -72,6 +72,7 @@ REQUEST_ID_HEADERS = {
     "network": (b"x-openstack-request-id",),
     "volume": (b"x-openstack-request-id",),
     "deltacloud": (),
+    "placement": (b"x-openstack-request-id",),
 }
 
 
@@ -211,6 +212,15 @@ class PocketstackApp:
                 if served is None:
                     raise errors.NotFound("The resource could not be found.")
                 endpoint = served
+            elif endpoint.service == "placement" and options.get("versioned", True):
+                from pocketstack.api.placement import microversions as placement_microversions
+
+                ctx.version = placement_microversions.requested(headers)
+                extra_headers.extend(placement_microversions.response_headers(ctx.version))
+                served = endpoint.at(ctx.version)
+                if served is None:
+                    raise errors.NotFound("The resource could not be found.")
+                endpoint = served
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
                 if legacy and self.state.cloud.rate_limits is not None:
@@ -221,6 +231,13 @@ class PocketstackApp:
                 from pocketstack.api import deltacloud  # mounted (and loaded) by match()
 
                 response = deltacloud.fault_response(Request(scope), exc)
+            elif service == "placement":
+                from pocketstack.api import placement
+
+                response = placement.fault(exc.code, exc.message, request_id.decode(), exc.headers)
+                if exc.code == 401:
+                    response.headers["WWW-Authenticate"] = (
+                        f'Keystone uri="{self.settings.base_url}/identity"')
             else:
                 response = render_fault(service, exc, _accept(scope, service))
                 if exc.code == 401:

@@ -378,6 +378,30 @@ def keys_rotate(data_dir: Annotated[Path | None, typer.Option()] = None) -> None
 
 
 @app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="Address to serve the dashboard on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 8081,
+    data_dir: Annotated[Path | None, typer.Option(help="The cloud's data directory (its clouds.yaml names Keystone).")] = None,
+    keystone_url: Annotated[str | None, typer.Option(help="Keystone v3 URL (default: the data directory's).")] = None,
+    venv: Annotated[Path | None, typer.Option(help="Horizon's virtual environment (default: under ~/.cache/pocketstack).")] = None,
+    workers: Annotated[int, typer.Option(help="Dashboard server processes.")] = 2,
+) -> None:
+    """Serve the OpenStack dashboard (Horizon) for this cloud, set up on first use."""
+    from pocketstack import dashboard as horizon
+
+    settings = _settings(None, None, data_dir)
+    python = horizon.environment(venv, console.print)
+    keystone = keystone_url or horizon.keystone_url(settings.data_dir,
+                                                    f"{settings.base_url}/identity/v3")
+    hosts = sorted({host, "127.0.0.1", "localhost"})
+    prepared = horizon.prepare(settings.data_dir, python, keystone=keystone, hosts=hosts)
+    console.print(f"[green]pocketstack dashboard[/] on http://{host}:{port}/ "
+                  f"(Keystone {prepared.keystone_url})")
+    command = horizon.serve_command(prepared, host, port, workers)
+    os.execve(command[0], command, horizon.run_env(prepared))
+
+
+@app.command()
 def microversions() -> None:
     """Print what each compute microversion changes, as the code declares it."""
     import pocketstack.api.compute  # noqa: F401 - the declarations are made at import

@@ -252,6 +252,12 @@ def deltacloud_fault(code: int, message: str) -> dict[str, object]:
     return {"code": code, "message": message, "error": HTTP_TITLES.get(code, "Error")}
 
 
+def placement_fault(code: int, message: str) -> dict[str, object]:
+    # Placement's body also names the request (api/placement adds it where it has one).
+    return {"errors": [{"status": code, "title": "Error", "detail": message,
+                        "code": "placement.undefined_code", "request_id": None}]}
+
+
 FAULT_RENDERERS = {
     "compute": nova_fault,
     "identity": keystone_fault,
@@ -260,4 +266,5 @@ FAULT_RENDERERS = {
     # Cinder's Fault uses the same names by status code (cinder/api/openstack/wsgi.py).
     "volume": nova_fault,
     "deltacloud": deltacloud_fault,
+    "placement": placement_fault,
 }

@@ -101,7 +101,7 @@ def test_member_cannot_validate_another_users_token(member: Api, other_member: A
 def test_auth_catalog_projects_and_domains(cloud: LiveCloud, member: Api, admin: Api) -> None:
     catalog = member.get("/identity/v3/auth/catalog").json()["catalog"]
     assert {s["type"] for s in catalog} == {"identity", "compute", "image", "network",
-                                          "block-storage", "volumev3"}
+                                          "block-storage", "volumev3", "placement"}
     projects = member.get("/identity/v3/auth/projects").json()["projects"]
     assert [p["id"] for p in projects] == [member.project_id]
     assert member.get("/identity/v3/auth/domains").json()["domains"] == []

@@ -8,7 +8,7 @@ def test_member_gets_project_scoped_token(member: Api) -> None:
     assert token["project"]["id"] == member.project_id
     assert {r["name"] for r in token["roles"]} == {"member", "reader"}
     assert {s["type"] for s in token["catalog"]} == {"identity", "compute", "image", "network",
-                                                     "block-storage", "volumev3"}
+                                                     "block-storage", "volumev3", "placement"}
 
 
 def test_wrong_password_is_401_with_keystone_body(cloud: LiveCloud, admin: Api) -> None:

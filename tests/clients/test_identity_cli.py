@@ -26,7 +26,7 @@ def test_token_issue_and_catalog_list(cloud: LiveCloud, admin: Api) -> None:
     assert token["user_id"] == admin.user_id
     catalog = {entry["Type"]: entry for entry in admin_osc(cloud, "catalog", "list")}
     assert set(catalog) == {"identity", "compute", "image", "network",
-                            "block-storage", "volumev3"}
+                            "block-storage", "volumev3", "placement"}
     assert catalog["identity"]["Name"] == "keystone"
 
 
@@ -76,10 +76,10 @@ def test_role_list_add_and_assignment_list(cloud: LiveCloud, unique: str,
 def test_endpoint_and_service_list(cloud: LiveCloud) -> None:
     endpoints = admin_osc(cloud, "endpoint", "list", "--interface", "public")
     assert {e["Service Type"] for e in endpoints} == {"identity", "compute", "image", "network",
-                                                      "block-storage", "volumev3"}
+                                                      "block-storage", "volumev3", "placement"}
     assert all(e["URL"].startswith(cloud.base_url) for e in endpoints)
     assert {s["Type"] for s in admin_osc(cloud, "service", "list")} == {"identity", "compute", "image", "network",
-                                                                        "block-storage", "volumev3"}
+                                                                        "block-storage", "volumev3", "placement"}
 
 
 def test_member_is_refused_admin_commands(cloud: LiveCloud, demo: Api) -> None:

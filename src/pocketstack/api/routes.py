@@ -20,7 +20,7 @@ from pocketstack.api import compute, identity, operations, root
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
-            "/volume": "volume", "/api": "deltacloud"}
+            "/volume": "volume", "/api": "deltacloud", "/placement": "placement"}
 
 
 def service_of(path: str) -> str:
@@ -65,9 +65,16 @@ def _deltacloud(router: Router) -> None:
     _mount(router, "deltacloud", "/api", deltacloud.ROUTES, auth=False)
 
 
+def _placement(router: Router) -> None:
+    from pocketstack.api import placement
+
+    _mount(router, "placement", "/placement", placement.ROUTES)
+
+
 # The APIs mounted on their first request: first path segment -> what mounts it.
 DEFERRED: dict[str, Callable[[Router], None]] = {
     "image": _image, "network": _network, "volume": _volume, "api": _deltacloud,
+    "placement": _placement,
 }
 
 

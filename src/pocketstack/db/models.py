@@ -1321,3 +1321,13 @@ class VolumeServiceRow(Base):
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class PlacementNameRow(Base):
+    """A custom trait or custom resource class a Placement client created (kind: trait or
+    resource_class); the standard ones are in services/placement.py."""
+
+    __tablename__ = "placement_names"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()

@@ -16,6 +16,7 @@ SERVICES = [
     ("network", "neutron", "/network", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f04"),
     ("block-storage", "cinder", "/volume/v3/$(project_id)s", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f05"),
     ("volumev3", "cinderv3", "/volume/v3/$(project_id)s", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f06"),
+    ("placement", "placement", "/placement", "3c8a2f1e9a0b4f3f8d6c2a7e5b1d9f07"),
 ]
 PROJECT_TEMPLATE = "$(project_id)s"
 INTERFACES = ("public", "internal")
@@ -83,6 +84,7 @@ SERVICE_DESCRIPTIONS = {
     "network": "Neutron Networking Service",
     "block-storage": "Cinder Volume Service",
     "volumev3": "Cinder Volume Service V3",
+    "placement": "Placement Service",
 }
 
 

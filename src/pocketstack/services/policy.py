@@ -221,6 +221,7 @@ RULES: dict[str, str] = {
     "network:delete_quota": "admin",
     "network:ip_availability": "admin",
     "network:default_security_group_rules:modify": "admin",
+    "placement:admin": "admin",
 }
 
 

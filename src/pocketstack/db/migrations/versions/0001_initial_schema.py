@@ -393,6 +393,12 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('placement_names',
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'name')
+    )
     op.create_table('policy_blobs',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('type', sa.String(length=255), nullable=False),
@@ -1313,6 +1319,7 @@ def downgrade() -> None:
 
     op.drop_table('project_endpoints')
     op.drop_table('policy_blobs')
+    op.drop_table('placement_names')
     op.drop_table('oauth_consumers')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
