@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.api import compute, identity, image, network, operations, root, volume
+from pocketstack.api import compute, identity, image, network, openapi, operations, root, volume
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
@@ -50,3 +50,7 @@ def install(router: Router, ops: Any = None) -> None:
     _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
     _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
     _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))
+    for name, prefix in openapi.SERVED_AT.items():
+        _mount(router, openapi.api_named(name).service, prefix,
+               [Route("GET", "/openapi.json", openapi.show_document, auth=False)],
+               openapi=name, table=router)
