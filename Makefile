@@ -8,7 +8,7 @@ PORT ?= 8080
 
 QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin
 
-.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
+.PHONY: fuzz fuzz-short run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ test-qemu: install-test qemu-deps
 ## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: install-test
-	$(PY) -m pytest -q -m "not qemu and not slow" -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -m "not qemu and not slow and not fuzz" -n $(TEST_WORKERS) --dist loadgroup
 
 ## Tempest (OpenStack's own conformance tests) against a fresh live cloud:
 ## `make tempest` runs stage 1; `make tempest TEMPEST_STAGE=stage2` (or stage3) picks another.
@@ -76,6 +76,15 @@ tempest-network: install-test
 bench: install-test
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(PY) -m bench $(BENCH_ARGS)
+
+## Schemathesis against a live cloud from its OpenAPI documents (docs/fuzzing.md): `make fuzz`
+## is long (FUZZ_EXAMPLES per operation), `make fuzz-short` is CI's stage of a minute or two.
+FUZZ_EXAMPLES ?= 50
+fuzz: install-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
+
+fuzz-short: install-test
+	FUZZ_EXAMPLES=3 $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
 
 ## Static checks: lint, strict types over src/, and the import contracts of pyproject.toml.
 check: install-test

@@ -24,7 +24,7 @@ import inspect
 import re
 import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -112,10 +112,10 @@ _QUERY_PATTERNS = (
 )
 _STATUS_PATTERNS = (
     re.compile(r"\bstatus(?:_code)?\s*=\s*([1-5]\d\d)\b"),
-    re.compile(r"\bempty\(\s*([1-5]\d\d)\b"),
     re.compile(r"json_response\([^()]*(?:\([^()]*\)[^()]*)*,\s*([1-5]\d\d)\s*[,)]"),
 )
 _READS_JSON = re.compile(r"\b(?:ctx\.json|ctx\.json_object|body_object)\(")
+_EMPTY = re.compile(r"\bempty\(\s*([1-5]\d\d)\b")
 _EMPTY_DEFAULT = re.compile(r"\bempty\(\s*(?:\)|headers)")
 
 
@@ -152,6 +152,8 @@ class _Reading:
     statuses: list[int]
     actions: dict[str, _Reading]
     reads_json: bool = False
+    # Statuses answered with no body (`empty(...)`).
+    bare: list[int] = field(default_factory=list)
 
 
 def _read(handler: Callable[..., Any], version: Version | None, depth: int = 3) -> _Reading:
@@ -171,9 +173,11 @@ def _read(handler: Callable[..., Any], version: Version | None, depth: int = 3) 
         _collect(reading.roots, (m for p in _ROOT_PATTERNS for m in p.findall(source)))
         _collect(reading.query, (m for p in _QUERY_PATTERNS for m in p.findall(source)))
         statuses = [int(m) for p in _STATUS_PATTERNS for m in p.findall(source)]
+        bare = [int(m) for m in _EMPTY.findall(source)]
         if _EMPTY_DEFAULT.search(source):
-            statuses.append(204)
-        _collect(reading.statuses, statuses)
+            bare.append(204)
+        _collect(reading.statuses, statuses + bare)
+        _collect(reading.bare, bare)
         reading.reads_json = reading.reads_json or bool(_READS_JSON.search(source))
         package = fn.__module__.rsplit(".", 1)[0] + "."
         names = list(dict.fromkeys(_names(fn.__code__)))
@@ -302,12 +306,11 @@ class _Builder:
         responses: dict[str, Any] = {}
         for status in sorted(statuses):
             response: dict[str, Any] = {"description": "Success"}
-            if status != 204 and method != "HEAD":
+            if status != 204 and method != "HEAD" and status not in reading.bare:
                 response["content"] = {"application/json": {"schema": {}}}
             responses[str(status)] = response
         # What the code answers through a computed status (a microversion's 201 or 202).
-        responses.setdefault("2XX", {"description": "Success (status chosen by the request)",
-                                     "content": {"application/json": {"schema": {}}}})
+        responses.setdefault("2XX", {"description": "Success (a status chosen by the request)"})
         error = {"$ref": f"#/components/responses/{ERROR_NAMES[self.api.service]}"}
         for code in ERROR_STATUSES:
             responses[code] = error

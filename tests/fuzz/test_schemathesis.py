@@ -1,0 +1,81 @@
+"""Schemathesis against a live cloud, from the OpenAPI documents the cloud serves: every
+operation of every API, with valid and invalid requests made by an admin. Checks: no 5xx, no
+hang (a request timeout), every status and body as documented (errors in the service's own
+shape), every response's content type as documented.
+
+`make fuzz` runs many examples per operation; `make fuzz-short` (CI) a few, with a fixed seed.
+FUZZ_EXAMPLES sets the number. A summary line per API is printed at the end of the session
+(see conftest.py) and recorded in docs/fuzzing.md.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.fuzz.conftest import DOCUMENTS, RESULTS, Fuzzed
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+# A request that takes longer than this is a hang.
+TIMEOUT = 20.0
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
+          content_type_conformance]
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    derandomize=os.environ.get("FUZZ_SEED") is None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def _run(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str],
+         tally: Any) -> list[str]:
+    """Every example of one operation in one mode; the failures, each as one line."""
+    failures: list[str] = []
+
+    @SETTINGS
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def examples(case: schemathesis.Case) -> None:
+        tally.cases += 1
+        try:
+            response = case.call(base_url=base_url, headers=headers, timeout=TIMEOUT)
+            tally.statuses[f"{response.status_code // 100}xx"] += 1
+            case.validate_response(response, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - each is reported
+            first = str(exc).strip().splitlines()
+            failures.append(f"{operation.label} [{mode.value}]: "
+                            f"{' | '.join(first[:8])[:700]}")
+
+    try:
+        examples()
+    except Unsatisfiable:
+        pass   # nothing of this operation can be made invalid (no parameters, no body)
+    return failures
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                         ids=["positive", "negative"])
+@pytest.mark.parametrize("name", list(DOCUMENTS))
+def test_fuzz(name: str, mode: GenerationMode, fuzzed: Fuzzed) -> None:
+    schema = fuzzed.schema(name)
+    tally = RESULTS[name]
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        tally.operations.add(operation.label)
+        found = _run(operation, mode, fuzzed.base_url(name), fuzzed.headers(name), tally)
+        if found:
+            tally.failed.add(operation.label)
+            failures.extend(found)
+    assert not failures, f"{len(failures)} failing examples:\n" + "\n".join(failures[:40])
