@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.fuzz.conftest import DOCUMENTS, RESULTS, Fuzzed
 
-pytestmark = pytest.mark.fuzz
+# One test runs every operation of an API: far longer than the default timeout per test.
+pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(7200)]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 # A request that takes longer than this is a hang.
