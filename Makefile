@@ -84,7 +84,7 @@ fuzz: install-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
 
 fuzz-short: install-test
-	FUZZ_EXAMPLES=3 $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
+	FUZZ_EXAMPLES=2 $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
 
 ## Static checks: lint, strict types over src/, and the import contracts of pyproject.toml.
 check: install-test

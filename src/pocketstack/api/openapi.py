@@ -112,6 +112,7 @@ _QUERY_PATTERNS = (
 )
 _STATUS_PATTERNS = (
     re.compile(r"\bstatus(?:_code)?\s*=\s*([1-5]\d\d)\b"),
+    re.compile(r"\bcode\s*=\s*([1-5]\d\d)\b"),   # an ApiError the handler raises itself
     re.compile(r"json_response\([^()]*(?:\([^()]*\)[^()]*)*,\s*([1-5]\d\d)\s*[,)]"),
 )
 _READS_JSON = re.compile(r"\b(?:ctx\.json|ctx\.json_object|body_object)\(")
@@ -314,6 +315,9 @@ class _Builder:
         error = {"$ref": f"#/components/responses/{ERROR_NAMES[self.api.service]}"}
         for code in ERROR_STATUSES:
             responses[code] = error
+        for answered in reading.statuses:   # e.g. Neutron's 501 for POST /quotas
+            if answered >= 400:
+                responses[str(answered)] = error
         responses["default"] = error
         return responses
 
