@@ -6,7 +6,7 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin
+QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools
 
 .PHONY: fuzz fuzz-short run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
 

@@ -3,8 +3,12 @@ servers through the compute API."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from typing import Any
+
+import httpx
 
 from tests.api.compute_golden import root
 from tests.live import Api
@@ -51,3 +55,20 @@ def wait_for_gone(api: Api, server_id: str, timeout: float = 10.0) -> None:
 def active_server(api: Api, version: str = "v2.1", **server: Any) -> dict[str, Any]:
     created = boot(api, version, **server)
     return wait_for_status(api, created["id"], "ACTIVE")
+
+
+def glance_fault(resp: httpx.Response) -> dict[str, str]:
+    """Glance's error (webob's body: HTML for `Accept: */*`, as httpx sends, JSON when asked
+    for) as code ("404 Not Found"), title and message (the explanation, line breaks dropped)."""
+    if resp.headers["content-type"].startswith("application/json"):
+        body = resp.json()
+        message = str(body["message"])
+    else:
+        assert resp.headers["content-type"] == "text/html; charset=UTF-8", resp.headers
+        match = re.fullmatch(r"<html>\n <head>\n  <title>(.*)</title>\n </head>\n <body>\n"
+                             r"  <h1>\1</h1>\n  (.*)\n </body>\n</html>", resp.text, re.S)
+        assert match, resp.text
+        code, message = match.group(1), html.unescape(match.group(2))
+        body = {"code": code, "title": code.partition(" ")[2]}
+    message = message.replace("<br /><br />", "").strip()
+    return {"code": str(body["code"]), "title": str(body["title"]), "message": message}

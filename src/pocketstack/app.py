@@ -32,10 +32,11 @@ from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_f
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
 from pocketstack.api.routing import Endpoint, Router
-from pocketstack.api.volume import microversions as volume_microversions
 from pocketstack.db.engine import Database
+from pocketstack.services import rate_limits
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.passwords import Passwords
+from pocketstack.services.rate_limits import RateLimits
 from pocketstack.services.tokens import Tokens
 from pocketstack.settings import Settings
 
@@ -70,6 +71,7 @@ REQUEST_ID_HEADERS = {
     "image": (b"x-openstack-request-id",),
     "network": (b"x-openstack-request-id",),
     "volume": (b"x-openstack-request-id",),
+    "deltacloud": (),
 }
 
 
@@ -85,7 +87,7 @@ class PocketstackApp:
         # Request metrics and log lines (None: neither, as the bench's A/B baseline).
         self.ops = Operations(settings) if settings.metrics.enabled or settings.log.requests else None
         self.router = Router()
-        route_table.install(self.router, self.ops)
+        route_table.install(self.router, self.ops, deferred=True)
         self.state: State | None = None
         self._stoppers: list[Callable[[], Any]] = []
 
@@ -101,6 +103,7 @@ class PocketstackApp:
                         rotation_period_s=self.settings.fernet_tokens.rotation_period_hours * 3600)
         await tokens.load_keys()
         cloud = Cloud(self.settings, db, tokens, Passwords(self.settings.password))
+        cloud.rate_limits = RateLimits.from_settings(self.settings.rate_limits, self._legacy_serves)
         self.state = State(cloud, read_cache=_read_cache(db))
         if self.embedded_agent:
             from pocketstack.agent.runner import start_embedded_agent
@@ -111,6 +114,10 @@ class PocketstackApp:
             self._stoppers.append(_listen_for_wakes(self.state))
         elif self.agent_wake == "send":
             db.waker = _wake_sender(self.settings)
+
+    def _legacy_serves(self, path: str) -> bool:
+        """Whether /v2/{tenant_id} serves `path` (with any method)."""
+        return bool(self.router.match("GET", "/compute/v2/_" + path)[2])
 
     async def shutdown(self) -> None:
         for stop in reversed(self._stoppers):
@@ -166,6 +173,7 @@ class PocketstackApp:
         ]
         ctx: Ctx | None = None
         endpoint: Endpoint | None = None
+        legacy = False
         try:
             endpoint, params, allowed = self.router.match(method, path)
             if endpoint is None:
@@ -181,6 +189,7 @@ class PocketstackApp:
             if endpoint.service == "compute":
                 if options.get("legacy"):
                     ctx.version = microversions.LEGACY_V2
+                    legacy = True
                 else:
                     ctx.version = microversions.requested(headers)
                     extra_headers.extend(_version_headers(ctx.version))
@@ -191,6 +200,8 @@ class PocketstackApp:
                     endpoint = served
                     ctx.options = served.options
             elif endpoint.service == "volume" and options.get("versioned", True):
+                from pocketstack.api.volume import microversions as volume_microversions
+
                 ctx.version = volume_microversions.requested(headers)
                 extra_headers.extend(volume_microversions.response_headers(ctx.version))
                 served = endpoint.at(ctx.version)
@@ -199,14 +210,21 @@ class PocketstackApp:
                 endpoint = served
             if options.get("auth", True):
                 await self._authenticate(ctx, headers.get("x-auth-token"))
+                if legacy and self.state.cloud.rate_limits is not None:
+                    await _rate_limit(self.state.cloud.rate_limits, ctx, scope)
             response = await endpoint.handler(ctx)
         except errors.ApiError as exc:
-            response = render_fault(service, exc)
-            if exc.code == 401:
-                response.headers["WWW-Authenticate"] = (
-                    f'Keystone uri="{self.settings.base_url}/identity"')
+            if service == "deltacloud":
+                from pocketstack.api import deltacloud  # mounted (and loaded) by match()
+
+                response = deltacloud.fault_response(Request(scope), exc)
+            else:
+                response = render_fault(service, exc, _accept(scope, service))
+                if exc.code == 401:
+                    response.headers["WWW-Authenticate"] = (
+                        f'Keystone uri="{self.settings.base_url}/identity"')
         except Exception as exc:  # noqa: BLE001 - every other failure is a fault body, not a crash
-            response = unexpected_fault(service, exc)
+            response = unexpected_fault(service, exc, _accept(scope, service))
         response.raw_headers.extend(extra_headers)
         await response(scope, receive, send)
         if self.ops is not None:
@@ -230,6 +248,19 @@ class PocketstackApp:
                 f"Context's project_id '{auth.project_id}'")
 
 
+async def _rate_limit(limits: RateLimits, ctx: Ctx, scope: Scope) -> None:
+    """Count a /v2/{tenant_id} request against the limits its verb and path (relative to the
+    tenant's root, query included) match, as Nova's RateLimitingMiddleware did."""
+    path: str = scope["path"]
+    url = path[len("/compute/v2/") + len(ctx.params.get("project_id", "")):]
+    query: bytes = scope["query_string"]
+    if query:
+        url += "?" + query.decode("latin-1")
+    matched = limits.matching(scope["method"], url)
+    if matched:
+        await rate_limits.check(ctx.cloud.db, matched, ctx.user.user_id)
+
+
 # The request headers the app itself reads (the first value of each, as Starlette's get).
 APP_HEADERS = frozenset((b"x-auth-token", b"openstack-api-version", b"x-openstack-nova-api-version"))
 _VERSION_HEADERS: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
@@ -241,6 +272,16 @@ def _app_headers(scope: Scope) -> dict[str, str]:
         if name in APP_HEADERS:
             found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return found
+
+
+def _accept(scope: Scope, service: str) -> str | None:
+    """The Accept header, read only where the fault body depends on it (the Image API)."""
+    if service != "image":
+        return None
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _version_headers(version: tuple[int, int]) -> list[tuple[bytes, bytes]]:

@@ -27,7 +27,7 @@ from pocketstack.db.models import (
     SecurityGroupRow,
     SubnetRow,
 )
-from pocketstack.services import identity, sg_templates, volume_types
+from pocketstack.services import identity, metadefs, sg_templates, volume_types
 from pocketstack.services.passwords import Passwords
 from pocketstack.settings import Settings
 from pocketstack.timeutil import utcnow
@@ -122,6 +122,7 @@ async def bootstrap(state: State) -> Credentials | None:
         for project in (admin_project, demo_project):
             s.add(SecurityGroupRow(id=str(uuid.uuid4()), project_id=project.id, name="default",
                                    description="Default security group", created_at=now))
+        await metadefs.seed_definitions(s, owner="admin")
         s.add(SecretRow(name=BOOTSTRAPPED, value=now.isoformat()))
     return Credentials(admin_password, demo_password, admin_project.id, demo_project.id)
 

@@ -52,8 +52,8 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None,
 
 def _multiprocess_metrics(settings: Settings, workers: int) -> None:
     """With several API processes, each writes its request metrics to a file in one directory
-    that any process's /metrics sums (prometheus-client's multiprocess mode). Set before any
-    process imports prometheus_client; emptied at each start (counters begin at zero)."""
+    that any process's /metrics sums (api/metrics_text.py); emptied at each start (counters
+    begin at zero)."""
     if workers <= 1:
         return
     import shutil
@@ -61,7 +61,7 @@ def _multiprocess_metrics(settings: Settings, workers: int) -> None:
     directory = settings.data_dir / "metrics"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(mode=0o700)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+    os.environ["POCKETSTACK_METRICS_PROCESS_DIR"] = str(directory.resolve())
 
 
 def _prepare(settings: Settings) -> None:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 
@@ -89,6 +90,23 @@ class OverLimit(ApiError):
     title = "Forbidden"
 
 
+class RateLimited(ApiError):
+    """Nova's RateLimitFault (2013): 413 overLimit with the limit broken in `details` and the
+    seconds to wait in `retryAfter` and the Retry-After header."""
+
+    code = 413
+    title = "Request Entity Too Large"
+
+    def __init__(self, details: str, retry_after: int) -> None:
+        super().__init__("This request was rate-limited.", headers={"Retry-After": str(retry_after)})
+        self.details = details
+        self.retry_after = retry_after
+
+    def fault_body(self) -> dict[str, object]:
+        return {"overLimit": {"code": self.code, "message": self.message, "details": self.details,
+                              "retryAfter": str(self.retry_after)}}
+
+
 class NotImplementedYet(ApiError):
     code = 501
     title = "Not Implemented"
@@ -150,6 +168,70 @@ def glance_fault(code: int, message: str) -> dict[str, object]:
     return {"code": f"{code} {title}", "title": title, "message": message}
 
 
+# Glance raises webob's HTTP exceptions with the message as their explanation: webob fills its
+# body template (explanation, two line breaks, an empty detail and comment) and answers in the
+# first of text/html and application/json the Accept header takes, else in text/plain.
+_GLANCE_OFFERS = ("text/html", "application/json")
+
+
+def glance_media_type(accept: str | None) -> str:
+    """The type webob's negotiation picks for an error: text/html for */* or an unreadable
+    header; application/json when JSON is preferred; else (and with no header) text/plain."""
+    if accept is None or not accept.strip():
+        return "text/plain"
+    ranges: list[tuple[str, float]] = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    return "text/html"
+        if media.count("/") != 1:
+            return "text/html"
+        ranges.append((media.lower(), quality))
+    best: list[tuple[float, int, str]] = []
+    for index, offer in enumerate(_GLANCE_OFFERS):
+        main = offer.split("/")[0]
+        matches = [(2 if media == offer else 1 if media == f"{main}/*" else 0, q)
+                   for media, q in ranges if media in (offer, f"{main}/*", "*/*")]
+        if matches:
+            quality = max(matches)[1]
+            if quality > 0:
+                best.append((-quality, index, offer))
+    return min(best)[2] if best else "text/plain"
+
+
+def _html_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
+
+
+def glance_error_body(code: int, message: str, accept: str | None) -> tuple[bytes, str]:
+    """Glance's error response body and its content type, as webob renders it for `accept`.
+    A message that already holds webob's line breaks is a filled template of its own (415)."""
+    title = HTTP_TITLES.get(code, "Error")
+    status = f"{code} {title}"
+    media = glance_media_type(accept)
+    templated = "<br /><br />" in message
+    if media == "application/json":
+        text = message if templated else f"{message}<br /><br />\n\n\n"
+        body = {"message": text, "code": status, "title": title}
+        return json.dumps(body).encode(), "application/json"
+    if media == "text/html":
+        text = message if templated else f"{_html_escape(message)}<br /><br />\n\n\n"
+        html = (f"<html>\n <head>\n  <title>{status}</title>\n </head>\n <body>\n"
+                f"  <h1>{status}</h1>\n  {text}\n </body>\n</html>")
+        return html.encode(), "text/html; charset=UTF-8"
+    text = message if templated else f"{message}<br /><br />\n\n\n"
+    plain = re.sub(r"<[^>]*>", "", re.sub(r"<br[^>]*?>", "\n",
+                                          text.replace("\n", " ").replace("\r", "")))
+    return f"{status}\n\n{plain}".encode(), "text/plain; charset=UTF-8"
+
+
 _NEUTRON_BAD_REQUEST = re.compile(r"Bad [a-z_ -]+ request: ")
 
 
@@ -165,6 +247,11 @@ def neutron_fault(code: int, message: str, kind: str = "") -> dict[str, object]:
                              "message": message, "detail": ""}}
 
 
+def deltacloud_fault(code: int, message: str) -> dict[str, object]:
+    # The Deltacloud API's JSON error (its XML document is rendered by api/deltacloud).
+    return {"code": code, "message": message, "error": HTTP_TITLES.get(code, "Error")}
+
+
 FAULT_RENDERERS = {
     "compute": nova_fault,
     "identity": keystone_fault,
@@ -172,4 +259,5 @@ FAULT_RENDERERS = {
     "network": neutron_fault,
     # Cinder's Fault uses the same names by status code (cinder/api/openstack/wsgi.py).
     "volume": nova_fault,
+    "deltacloud": deltacloud_fault,
 }

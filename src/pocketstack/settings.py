@@ -112,6 +112,41 @@ class QuotaSettings(BaseModel):
     security_group_rules: int = 20
 
 
+class RateLimit(BaseModel):
+    """One rate limit of the legacy /v2 API, as Nova's RateLimitingMiddleware took it: `value`
+    requests of `verb` to the paths (relative to /v2/{tenant_id}, query included) that `regex`
+    matches, per `unit` (SECOND, MINUTE, HOUR or DAY), counted per user; `uri` is its label."""
+
+    verb: str
+    uri: str
+    regex: str
+    value: int
+    unit: Literal["SECOND", "MINUTE", "HOUR", "DAY"]
+
+
+class RateLimitSettings(BaseModel):
+    # Enforce `limits` under /v2/{tenant_id} (the levels are shared by every API process
+    # through the database); /v2.1 never rate-limits and shows "rate": [].
+    enabled: bool = True
+    # The seed's table. A limit whose regex names a path the API does not serve is dropped.
+    limits: list[RateLimit] = [
+        RateLimit(verb="POST", uri="*", regex=".*", value=10, unit="MINUTE"),
+        RateLimit(verb="PUT", uri="*", regex=".*", value=10, unit="MINUTE"),
+        RateLimit(verb="DELETE", uri="*", regex=".*", value=100, unit="MINUTE"),
+        RateLimit(verb="POST", uri="*/servers", regex="^/servers", value=50, unit="DAY"),
+        RateLimit(verb="GET", uri="*changes-since*", regex=".*changes-since.*", value=3,
+                  unit="MINUTE"),
+        RateLimit(verb="GET", uri="*/os-fping", regex="^/os-fping", value=12, unit="HOUR"),
+    ]
+
+
+class CloudpipeSettings(BaseModel):
+    # The image and flavor of each project's VPN server (Nova's vpn_image_id, vpn_flavor):
+    # the bootstrap's cirros and m1.tiny unless set.
+    vpn_image_id: str = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+    vpn_flavor_id: str = "1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POCKETSTACK_", env_nested_delimiter="__")
 
@@ -156,6 +191,28 @@ class Settings(BaseSettings):
     # Server states (vm_state) in which show and list hide a server's addresses, as Nova's
     # osapi_hide_server_address_states did (os-hide-server-addresses; 2013 default: building).
     hide_server_address_states: list[str] = ["building"]
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    # Each agent's periodic instance usage audit of the last completed month (Nova's
+    # instance_usage_audit), read by os-instance_usage_audit_log.
+    instance_usage_audit: bool = True
+    # os-coverage: measure the API's own code coverage on an admin's request (off: 501).
+    coverage_api: bool = False
+    cloudpipe: CloudpipeSettings = CloudpipeSettings()
+    # The fake driver's config drives (Nova's config_drive_format); the qemu guest reads ISO.
+    config_drive_format: Literal["iso9660", "vfat"] = "iso9660"
+    # Image stores (Glance's enabled_backends): file stores under the data directory, the first
+    # one the default (a second: POCKETSTACK_IMAGE_STORES='["file","fast"]').
+    image_stores: list[str] = ["file"]
+    # Interoperable import methods offered (Glance's enabled_import_methods); web-download
+    # fetches from outside networks and is off unless listed.
+    image_import_methods: list[str] = ["glance-direct", "copy-image"]
+    # Glance's show_multiple_locations: image locations shown and changed by PATCH.
+    image_show_multiple_locations: bool = False
+    # Image quotas per project, as Glance's unified limits name them (-1: unlimited; sizes in MiB).
+    image_count_total: int = -1
+    image_size_total: int = -1
+    image_stage_total: int = -1
+    image_count_uploading: int = -1
 
     @property
     def database_url(self) -> str:

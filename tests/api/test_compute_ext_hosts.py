@@ -1,5 +1,6 @@
 """os-hosts (admin): the list with its zone filter, one host's resources in Tempest's shape,
-status and maintenance_mode updates, the fake host's power actions, 400s, 403 and 404."""
+status and maintenance_mode updates, 400s, 403 and 404 (the power actions and maintenance
+mode's effect: test_compute_ext_hosts_power.py)."""
 
 from __future__ import annotations
 
@@ -69,14 +70,6 @@ def test_update_status_and_maintenance(admin: Api) -> None:
 def test_update_bad_bodies(admin: Api, body: dict[str, Any]) -> None:
     name = the_host(admin)["host_name"]
     assert admin.put(f"/compute/v2.1/os-hosts/{name}", json=body).status_code == 400
-
-
-@pytest.mark.parametrize("action", ["startup", "shutdown", "reboot"])
-def test_power_actions_on_a_fake_host(admin: Api, action: str) -> None:
-    name = the_host(admin)["host_name"]
-    resp = admin.get(f"/compute/v2.1/os-hosts/{name}/{action}")
-    assert resp.status_code == 200
-    assert resp.json() == {"host": name, "power_action": action}
 
 
 def test_unknown_host_and_members(admin: Api, member: Api) -> None:

@@ -1,16 +1,17 @@
 """os-instance_usage_audit_log: the last completed monthly audit period, before now or before a
-given time, with every compute host not run (no usage audit runs); admin only, 400 on a bad
-timestamp, and 400 on query parameters from 2.102. In-process, at every version Nova has."""
+given time: hosts not run while no audit ran for it, then the periodic audit's task logs
+(instances active on the host in the period, DONE); admin only, 400 on a bad timestamp, and
+400 on query parameters from 2.102. In-process, at every version Nova has."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from pocketstack.services.usage_audit import last_completed_period
+from pocketstack.services.usage_audit import last_completed_period, run_audit
 from pocketstack.timeutil import utcnow
 from tests.api.local_cloud import HOST, Cloud, local_cloud
 
@@ -20,6 +21,12 @@ BASE = "/compute/v2.1/os-instance_usage_audit_log"
 
 @pytest.fixture
 async def cloud(tmp_path: Path) -> AsyncIterator[Cloud]:
+    async with local_cloud(tmp_path, instance_usage_audit=False) as c:
+        yield c
+
+
+@pytest.fixture
+async def audited(tmp_path: Path) -> AsyncIterator[Cloud]:
     async with local_cloud(tmp_path) as c:
         yield c
 
@@ -83,3 +90,39 @@ async def test_admin_only(cloud: Cloud) -> None:
         assert resp.json() == {"forbidden": {"code": 403, "message": (
             f"Policy doesn't allow os_compute_api:os-instance-usage-audit-log:{action} to be "
             "performed.")}}
+
+
+async def test_the_agent_audits_the_last_period(audited: Cloud) -> None:
+    await audited.agent.audit_usage()
+    begin, end = last_completed_period(utcnow())
+    body = (await audited.client.get(BASE)).json()["instance_usage_audit_logs"]
+    assert body["period_beginning"] == str(begin) and body["period_ending"] == str(end)
+    assert body["hosts_not_run"] == [] and body["num_hosts_done"] == 1
+    assert body["overall_status"] == "ALL hosts done. 0 errors."
+    assert body["log"][HOST]["state"] == "DONE" and body["log"][HOST]["instances"] == 0
+    assert body["log"][HOST]["message"].startswith(f"Instance usage audit ran for host {HOST}, 0 instances in ")
+    # Once a period: a second run finds the task log and does nothing.
+    assert await run_audit(audited.app.state.db, HOST) is False
+
+
+async def test_audit_counts_the_instances_of_the_period(audited: Cloud) -> None:
+    first = await audited.boot()
+    await audited.settle(first)
+    gone = await audited.boot()
+    await audited.settle(gone)
+    assert (await audited.client.delete(f"/compute/v2.1/servers/{gone}")).status_code == 204
+    await audited.agent.run_until_idle()
+    # A month from now, this month is the last completed period: both servers were active in it.
+    later = utcnow() + timedelta(days=40)
+    assert await run_audit(audited.app.state.db, HOST, later) is True
+    stamp = later.strftime("%Y-%m-%d %H:%M:%S")
+    body = (await audited.client.get(f"{BASE}/{stamp}")).json()["instance_usage_audit_log"]
+    assert body["total_instances"] == 2
+    assert body["log"][HOST]["instances"] == 2 and body["num_hosts_done"] == 1
+    assert body["period_ending"] == str(last_completed_period(later)[1])
+    # In the month after, only the server still there was active.
+    much_later = utcnow() + timedelta(days=75)
+    assert await run_audit(audited.app.state.db, HOST, much_later) is True
+    stamp = much_later.strftime("%Y-%m-%d %H:%M:%S")
+    body = (await audited.client.get(f"{BASE}/{stamp}")).json()["instance_usage_audit_log"]
+    assert body["total_instances"] == 1

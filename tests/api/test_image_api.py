@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import glance_fault
 from tests.live import Api, LiveCloud
 
 PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
@@ -28,7 +29,7 @@ def patch(api: Api, image_id: str, *ops: dict[str, Any]) -> httpx.Response:
 
 def assert_glance_fault(resp: httpx.Response, code: int, title: str) -> str:
     assert resp.status_code == code, resp.text
-    body = resp.json()
+    body = glance_fault(resp)
     assert body["code"] == f"{code} {title}"
     assert body["title"] == title
     assert isinstance(body["message"], str) and body["message"]
@@ -47,9 +48,9 @@ def test_versions_document_answers_300_with_current_v2(cloud: LiveCloud) -> None
     assert httpx.get(cloud.base_url + "/image/versions").status_code == 200
 
 
-def test_no_interoperable_import_method_is_offered(member: Api) -> None:
+def test_interoperable_import_methods_are_offered(member: Api) -> None:
     methods = member.get("/image/v2/info/import").json()["import-methods"]
-    assert methods["value"] == []
+    assert methods["value"] == ["glance-direct", "copy-image"]
 
 
 def test_create_shows_queued_image_with_glance_defaults(member: Api, cloud: LiveCloud) -> None:
@@ -285,3 +286,19 @@ def test_schemas_describe_the_image_and_listing(member: Api) -> None:
     images_schema = member.get("/image/v2/schemas/images").json()
     assert images_schema["name"] == "images"
     assert images_schema["properties"]["images"]["items"]["name"] == "image"
+
+
+def test_os_hidden_images_leave_the_default_listing_only(member: Api) -> None:
+    hidden = create(member, os_hidden=True)
+    shown = create(member)
+    ids = {i["id"] for i in member.get("/image/v2/images?limit=1000").json()["images"]}
+    assert shown["id"] in ids and hidden["id"] not in ids
+    listed = member.get("/image/v2/images?os_hidden=true&limit=1000").json()["images"]
+    assert hidden["id"] in {i["id"] for i in listed}
+    assert all(i["os_hidden"] for i in listed)
+    assert member.get(f"/image/v2/images/{hidden['id']}").json()["os_hidden"] is True
+    resp = patch(member, hidden["id"], {"op": "replace", "path": "/os_hidden", "value": False})
+    assert resp.status_code == 200, resp.text
+    ids = {i["id"] for i in member.get("/image/v2/images?limit=1000").json()["images"]}
+    assert hidden["id"] in ids
+    assert_glance_fault(member.get("/image/v2/images?os_hidden=maybe"), 400, "Bad Request")

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from tests.helpers import glance_fault
 from tests.live import Api
 
 
@@ -62,7 +63,7 @@ def test_only_the_owner_adds_and_only_the_member_answers(member: Api, other_memb
     base = f"/image/v2/images/{image['id']}/members"
     assert member.post(base, json={"member": other_member.project_id}).status_code == 200
     resp = member.post(base, json={"member": other_member.project_id})
-    assert resp.status_code == 409 and resp.json()["code"] == "409 Conflict"
+    assert resp.status_code == 409 and glance_fault(resp)["code"] == "409 Conflict"
     resp = other_member.post(base, json={"member": str(uuid.uuid4())})
     assert resp.status_code == 403
     resp = member.put(f"{base}/{other_member.project_id}", json={"status": "accepted"})
@@ -79,4 +80,4 @@ def test_only_shared_images_have_members(member: Api, other_member: Api) -> None
     resp = member.post(f"/image/v2/images/{image['id']}/members",
                        json={"member": other_member.project_id})
     assert resp.status_code == 403
-    assert resp.json()["code"] == "403 Forbidden"
+    assert glance_fault(resp)["code"] == "403 Forbidden"

@@ -5,6 +5,7 @@ os-server-password and os-instance-actions, under /v2.1 and /v2."""
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import pytest
@@ -146,8 +147,15 @@ def test_network_actions_are_recorded_with_their_event(admin: Api, member: Api) 
         actions = admin.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions").json()
         latest = actions["instanceActions"][0]
         assert latest["action"] == name
-        detail = admin.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions/"
-                           f"{latest['request_id']}").json()["instanceAction"]
+        # The agent rebuilds the guest's config drive, then finishes the event.
+        deadline = time.monotonic() + 10
+        while True:
+            detail = admin.get(f"/compute/v2.1/servers/{server_id}/os-instance-actions/"
+                               f"{latest['request_id']}").json()["instanceAction"]
+            if detail["events"] and detail["events"][0]["result"] is not None:
+                break
+            assert time.monotonic() < deadline, detail
+            time.sleep(0.05)
         assert [(e["event"], e["result"]) for e in detail["events"]] == [(event, "Success")]
 
 

@@ -16,6 +16,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.helpers import glance_fault
 from tests.live import Api
 
 V2 = "/network/v2.0"
@@ -112,10 +113,10 @@ def test_keystone_refuses_text_on_an_admin_create(admin: Api) -> None:
 
 def _glance_415(resp: httpx.Response, detail: str) -> None:
     assert resp.status_code == 415, resp.text
-    body = resp.json()
+    body = glance_fault(resp)
     assert (body["code"], body["title"]) == ("415 Unsupported Media Type", "Unsupported Media Type")
     assert body["message"].startswith("The request media type ")
-    assert body["message"].endswith(f"is not supported by this server.\n<br /><br />\n{detail}")
+    assert body["message"].endswith(f"is not supported by this server.\n\n{detail}")
 
 
 def _image(member: Api) -> str:

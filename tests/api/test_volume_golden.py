@@ -52,7 +52,8 @@ def test_volume_shapes(admin: Api) -> None:
     snapshot = admin.post(root + "/snapshots", json={"snapshot": {
         "volume_id": volume_id, "name": "snap-001", "description": "Daily backup",
         "metadata": {"key": "v3"}}}, headers=LATEST)
-    assert_matches("snapshot_show_v3.65.json", snapshot.json())
+    shown = admin.get(f"{root}/snapshots/{snapshot.json()['snapshot']['id']}", headers=LATEST)
+    assert_matches("snapshot_show_v3.65.json", shown.json())
     assert_matches("snapshots_list.json", admin.get(root + "/snapshots", headers=LATEST).json())
     assert_matches("snapshots_list_detail_v3.65.json",
                    admin.get(root + "/snapshots/detail", headers=LATEST).json())

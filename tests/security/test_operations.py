@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import boot, wait_for_status
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
@@ -106,6 +107,16 @@ def test_metrics_after_a_boot(cloud: LiveCloud, member: Api) -> None:
     assert _value(text, "pocketstack_agent_reconcile_lag_seconds") >= 0
     assert _value(text, "pocketstack_database_up") == 1
     assert _value(text, "pocketstack_db_write_wait_seconds_count") >= 1
+    # Prometheus' own parser reads the whole page, with the type of every family.
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["pocketstack_http_requests"].type == "counter"
+    assert families["pocketstack_http_request_duration_seconds"].type == "histogram"
+    assert families["pocketstack_servers"].type == "gauge"
+    buckets = [s for s in families["pocketstack_http_request_duration_seconds"].samples
+               if s.name.endswith("_bucket") and s.labels["route"] == "/compute/v2.1/servers"
+               and s.labels["method"] == "POST"]
+    counts = [s.value for s in buckets]
+    assert counts == sorted(counts) and buckets[-1].labels["le"] == "+Inf" and counts[-1] >= 1
 
 
 def test_metrics_sum_every_process(json_log_cloud: LiveCloud) -> None:
@@ -121,7 +132,7 @@ def test_metrics_sum_every_process(json_log_cloud: LiveCloud) -> None:
             seen.append(_value(client.get("/metrics").text, "pocketstack_http_requests_total",
                                method="GET", route="/", status="200"))
     assert min(seen) >= 30, seen
-    pids = {path.stem.rsplit("_", 1)[1] for path in (json_log_cloud.data_dir / "metrics").glob("*.db")}
+    pids = {path.stem.rsplit("_", 1)[1] for path in (json_log_cloud.data_dir / "metrics").glob("metrics_*.json")}
     assert len(pids) == 2, pids
 
 

@@ -13,9 +13,10 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from pocketstack.agent import builds, heartbeat, store
+from pocketstack.agent import builds, heartbeat, network_refresh, steps_power, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
@@ -23,6 +24,8 @@ from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
 from pocketstack.drivers.base import Driver
 from pocketstack.errors import DatabaseUnavailable
+from pocketstack.services import usage_audit
+from pocketstack.timeutil import utcnow
 
 log = logging.getLogger("pocketstack.agent")
 # New servers built together at most (one transaction at each end of the batch).
@@ -44,6 +47,8 @@ class AgentConfig:
     data_dir: Path
     resync_interval_s: float = 5.0
     heartbeat_interval_s: float = 10.0
+    # Run the periodic instance usage audit (services/usage_audit.run_audit) for this host.
+    usage_audit: bool = True
 
 
 class Agent:
@@ -58,6 +63,8 @@ class Agent:
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # The last audit period this host's usage audit ran (or found done).
+        self._audited: tuple[datetime, datetime] | None = None
 
     async def start(self, *, retry: bool = False) -> None:
         """Register this host, then run the loop and the heartbeat as background tasks.
@@ -121,6 +128,10 @@ class Agent:
             power = await self.driver.power_state(instance_name(state.id))
             step = plan(state.vm_state, state.task_state, power, state.power_state)
             if step is Step.NOTHING:
+                if state.network_refresh is not None:
+                    self._inflight[state.id] = asyncio.create_task(
+                        self._refresh_network(state.id, state.network_refresh))
+                    started += 1
                 continue
             if step is Step.SPAWN and state.task_state == TaskState.SCHEDULING and power is None:
                 new_builds.append(state.id)
@@ -134,7 +145,31 @@ class Agent:
         if full:
             await self._remove_orphans(guests)
             await self._forward_floating_ips([state.id for state in states])
+            present = set(guests)
+            await self._sync_volumes([state.id for state in states
+                                      if instance_name(state.id) in present])
         return started
+
+    async def _sync_volumes(self, server_ids: list[str]) -> None:
+        """Hand a driver that hot-plugs volumes (sync_volumes) each running guest's attached
+        volumes; it attaches and detaches to match, and says whether it changed anything (then
+        the guest's console and counters are kept again)."""
+        sync = getattr(self.driver, "sync_volumes", None)
+        if sync is None or not server_ids:
+            return
+        try:
+            found = await store.volume_disks(self.host.db, self.config.host, self.host.data_dir)
+            for server_id in server_ids:
+                # A guest without volumes is handed none (its last one may just have gone).
+                disks = found.get(server_id, ())
+                name = instance_name(server_id)
+                if await sync(name, disks):
+                    await store.record_guest_output(
+                        self.host.db, server_id, self.config.host,
+                        await self.driver.console_log(name),
+                        await steps_power.read_diagnostics(self.host, name))
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("syncing attached volumes failed; the next resync retries")
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
@@ -166,6 +201,16 @@ class Agent:
         finally:
             for server_id in server_ids:
                 self._inflight.pop(server_id, None)
+
+    async def _refresh_network(self, server_id: str, action: str) -> None:
+        """resetNetwork / injectNetworkInfo: the guest's config drive rebuilt from its current
+        addresses, where the driver can (`refresh_config_drive`), and the event finished."""
+        try:
+            await network_refresh.refresh(self.host, server_id, action)
+        except Exception:  # noqa: BLE001 - one server's failure must not stop the others
+            log.exception("server %s: %s failed", server_id, action)
+        finally:
+            self._inflight.pop(server_id, None)
 
     async def _reconcile(self, server_id: str) -> None:
         try:
@@ -208,8 +253,21 @@ class Agent:
                 await asyncio.sleep(WAKE_COALESCE_S)
             self._wake.clear()
 
+    async def audit_usage(self) -> None:
+        """The host's instance usage audit of the last completed period, once a period."""
+        period = usage_audit.last_completed_period(utcnow())
+        if self.config.usage_audit and period != self._audited:
+            await usage_audit.run_audit(self.heartbeat_db, self.config.host)
+            self._audited = period
+
     async def _beat(self) -> None:
         while True:
+            try:
+                await self.audit_usage()
+            except DatabaseUnavailable as exc:
+                log.warning("usage audit: %s", exc)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("usage audit failed")
             await asyncio.sleep(self.config.heartbeat_interval_s)
             try:
                 await heartbeat.beat(self.heartbeat_db, self.config.host)

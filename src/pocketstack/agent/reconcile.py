@@ -13,7 +13,7 @@ from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.store import ServerState
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState, instance_name
 from pocketstack.db.models import ServerRow
-from pocketstack.services import instance_actions, networks
+from pocketstack.services import attachment_records, instance_actions, networks
 from pocketstack.services.server_lifecycle import fault_record
 from pocketstack.timeutil import utcnow
 
@@ -100,6 +100,7 @@ async def finish_delete(host: Host, row: ServerRow, power: PowerState | None) ->
                                        power_state=PowerState.NOSTATE.value, deleted=True,
                                        deleted_at=now, terminated_at=now):
             await networks.release_server_ports(s, row.id)
+            await attachment_records.release_server(s, row.id, host.data_dir)
             await instance_actions.finish_event(s, row.id, Action.DELETE, DELETE_EVENT,
                                                 result=instance_actions.SUCCESS, host=host.name)
 

@@ -17,8 +17,10 @@ def load_driver(settings: Settings) -> Driver:
         from pocketstack.drivers.fake import FakeDriver
 
         fake = settings.fake
-        return FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
-                          build_time_s=fake.build_time_s, host=settings.hostname)
+        driver = FakeDriver(Resources(fake.vcpus, fake.ram_mb, fake.disk_gb),
+                            build_time_s=fake.build_time_s, host=settings.hostname)
+        driver.config_drive_format = settings.config_drive_format
+        return driver
     if settings.driver == "qemu":
         from pocketstack.drivers.qemu import QemuDriver
 
@@ -30,7 +32,8 @@ def agent_config(settings: Settings) -> AgentConfig:
     return AgentConfig(host=settings.hostname, availability_zone=settings.availability_zone,
                        driver_name=settings.driver, data_dir=settings.data_dir.resolve(),
                        resync_interval_s=settings.resync_interval_s,
-                       heartbeat_interval_s=settings.heartbeat_interval_s)
+                       heartbeat_interval_s=settings.heartbeat_interval_s,
+                       usage_audit=settings.instance_usage_audit)
 
 
 async def start_embedded_agent(cloud: Cloud) -> Agent:

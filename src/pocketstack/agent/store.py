@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack.compute_states import PowerState, TaskState, VmState, instance_name
@@ -22,9 +22,11 @@ from pocketstack.db.models import (
     PortRow,
     SecurityGroupRuleRow,
     ServerRow,
+    VolumeAttachmentRow,
+    VolumeRow,
 )
 from pocketstack.db.pending import Kept, ShelveOffload
-from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
+from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic, VolumeDisk
 from pocketstack.services import networks, scheduler
 from pocketstack.services.server_create import decode_user_data
 from pocketstack.timeutil import utcnow
@@ -38,11 +40,14 @@ class ServerState:
     vm_state: VmState
     task_state: TaskState | None
     power_state: PowerState
+    # resetNetwork / injectNetworkInfo waiting for the agent (the action's name).
+    network_refresh: str | None = None
 
     @classmethod
     def of(cls, row: ServerRow) -> ServerState:
         task = None if row.task_state is None else TaskState(row.task_state)
-        return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state))
+        return cls(row.id, VmState(row.vm_state), task, PowerState(row.power_state),
+                   row.network_refresh)
 
 
 async def server_states(db: Database, host: str, *, busy_only: bool,
@@ -52,16 +57,18 @@ async def server_states(db: Database, host: str, *, busy_only: bool,
     if not busy_only:
         await start_due_tasks(db, host)
     query = select(ServerRow.id, ServerRow.vm_state, ServerRow.task_state,
-                   ServerRow.power_state).where(ServerRow.host == host,
-                                                ServerRow.deleted.is_(False))
+                   ServerRow.power_state, ServerRow.network_refresh).where(
+                       ServerRow.host == host, ServerRow.deleted.is_(False))
     if busy_only:
-        query = query.where(ServerRow.task_state.is_not(None))
+        query = query.where(or_(ServerRow.task_state.is_not(None),
+                                ServerRow.network_refresh.is_not(None)))
     if skip:
         query = query.where(ServerRow.id.not_in(list(skip)))
     async with db.reader() as s:
         rows = await s.execute(query.order_by(ServerRow.created_at))
         return [ServerState(server_id, VmState(vm), None if task is None else TaskState(task),
-                            PowerState(power)) for server_id, vm, task, power in rows]
+                            PowerState(power), refresh)
+                for server_id, vm, task, power, refresh in rows]
 
 
 async def server_ids(db: Database, host: str) -> set[str]:
@@ -136,6 +143,18 @@ async def compare_and_set(s: AsyncSession, server_id: str, host: str, expected: 
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+async def record_guest_output(db: Database, server_id: str, host: str, console_log: str,
+                              diagnostics: dict[str, int] | None) -> None:
+    """Keep what a guest printed and counts after a change of its disks (no state change)."""
+    async with db.session(wake=False) as s:
+        await s.execute(
+            update(ServerRow)
+            .where(ServerRow.id == server_id, ServerRow.host == host,
+                   ServerRow.deleted.is_(False))
+            .values(console_log=console_log, diagnostics=diagnostics)
+            .execution_options(synchronize_session=False))
+
+
 # A rule with a port range forwards each port of it, at most this many (a rule without ports
 # or protocol: ports 1 to FORWARD_PORTS_MAX).
 FORWARD_PORTS_MAX = 64
@@ -200,7 +219,43 @@ async def instance_specs(db: Database, rows: list[ServerRow], data_dir: Path) ->
                       for image_id in _boot_file_ids(image)} - set(images)
         images.update(await _images(s, boot_files))
         found = await networks.server_addresses(s, [row.id for row in rows])
-    return [_spec(row, images, found[row.id], data_dir) for row in rows]
+        disks = await _volume_disks(s, [row.id for row in rows], data_dir)
+    return [replace(_spec(row, images, found[row.id], data_dir),
+                                volumes=disks.get(row.id, ())) for row in rows]
+
+
+async def volume_disks(db: Database, host: str,
+                       data_dir: Path) -> dict[str, tuple[VolumeDisk, ...]]:
+    """The attached volumes of the host's servers that have any (root first), as a driver
+    attaches them."""
+    async with db.reader() as s:
+        ids = list((await s.scalars(
+            select(VolumeAttachmentRow.server_id).distinct()
+            .join(ServerRow, ServerRow.id == VolumeAttachmentRow.server_id)
+            .where(ServerRow.host == host, ServerRow.deleted.is_(False)))).all())
+        return await _volume_disks(s, [str(i) for i in ids], data_dir)
+
+
+async def _volume_disks(s: AsyncSession, server_ids: list[str],
+                        data_dir: Path) -> dict[str, tuple[VolumeDisk, ...]]:
+    found: dict[str, tuple[VolumeDisk, ...]] = {server_id: () for server_id in server_ids}
+    if not server_ids:
+        return found
+    rows = (await s.execute(
+        select(VolumeAttachmentRow.server_id, VolumeAttachmentRow.volume_id,
+               VolumeAttachmentRow.device, VolumeAttachmentRow.boot_index,
+               VolumeAttachmentRow.created_at, VolumeRow.location)
+        .join(VolumeRow, VolumeRow.id == VolumeAttachmentRow.volume_id)
+        .where(VolumeAttachmentRow.server_id.in_(server_ids),
+               VolumeAttachmentRow.status == "attached")
+        .order_by(VolumeAttachmentRow.created_at, VolumeAttachmentRow.id))).all()
+    for server_id, volume_id, device, boot_index, _created, location in sorted(
+            rows, key=lambda r: (r.boot_index != 0, r.created_at)):
+        disk = VolumeDisk(volume_id, device or "", str((data_dir / location).resolve()),
+                          boot_index)
+        key = str(server_id)
+        found[key] = (*found.get(key, ()), disk)
+    return found
 
 
 async def _images(s: AsyncSession, ids: set[str]) -> dict[str, ImageRow]:
@@ -240,7 +295,9 @@ def _spec(row: ServerRow, images: dict[str, ImageRow], found: list[networks.Addr
         nics=tuple(nics.values()), metadata=tuple(sorted((row.metadata_ or {}).items())),
         user_data=decode_user_data(row.user_data) if row.user_data else None,
         key_data=row.key_data, admin_password=row.admin_password,
-        config_drive=row.config_drive.lower() == "true")
+        config_drive=row.config_drive.lower() == "true",
+        files=tuple((str(f["path"]), decode_user_data(str(f["contents"])) or b"")
+                    for f in row.personality or []))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -210,7 +210,18 @@ def _short(value: Any) -> str:
     return text if len(text) < 200 else text[:197] + "..."
 
 
-def render_fault(service: str, exc: errors.ApiError) -> Response:
+def render_fault(service: str, exc: errors.ApiError, accept: str | None = None) -> Response:
+    if isinstance(exc, errors.RateLimited):
+        return JSONResponse(exc.fault_body(), status_code=exc.code, headers=exc.headers)
+    if service == "image" and exc.code != 401:
+        # webob's negotiated body; a 401 comes from keystonemiddleware, in Keystone's JSON.
+        content, media_type = errors.glance_error_body(exc.code, exc.message, accept)
+        response = Response(content, status_code=exc.code, headers=exc.headers)
+        response.headers["Content-Type"] = media_type
+        return response
+    if service == "image":
+        return JSONResponse(errors.keystone_fault(exc.code, exc.message), status_code=exc.code,
+                            headers=exc.headers)
     if service == "network":
         body = errors.neutron_fault(exc.code, exc.message, exc.kind)
     else:
@@ -228,9 +239,13 @@ def new_request_id() -> str:
 VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-def unexpected_fault(service: str, exc: BaseException) -> Response:
+def unexpected_fault(service: str, exc: BaseException, accept: str | None = None) -> Response:
     if isinstance(exc, DatabaseUnavailable):
-        return render_fault(service, errors.ServiceUnavailable("The database is unavailable; try again later."))
+        return render_fault(service, errors.ServiceUnavailable("The database is unavailable; try again later."),
+                            accept)
     log.exception("unexpected error", exc_info=exc)
+    if service == "image":
+        return render_fault(service, errors.ApiError("An unexpected error occurred; it has been logged."),
+                            accept)
     body = errors.FAULT_RENDERERS[service](500, "An unexpected error occurred; it has been logged.")
     return JSONResponse(body, status_code=500)

@@ -36,7 +36,6 @@ from pocketstack.api.compute import microversions as compute_versions
 from pocketstack.api.compute.microversions import Versioned
 from pocketstack.api.http import Ctx
 from pocketstack.api.routing import Endpoint, Router, Version
-from pocketstack.api.volume import microversions as volume_versions
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -51,19 +50,30 @@ class Api:
     base: str
     title: str
     skip: tuple[str, ...] = ()
-    versions: tuple[Version, Version] | None = None
+    # The microversion family ("compute", "volume"), None for an unversioned API.
+    versioned: str | None = None
+
+    @property
+    def versions(self) -> tuple[Version, Version] | None:
+        if self.versioned == "compute":
+            return compute_versions.MIN_VERSION, compute_versions.MAX_VERSION
+        if self.versioned == "volume":
+            # Imported here: block storage's modules load with its first request.
+            from pocketstack.api.volume import microversions as volume_versions
+
+            return volume_versions.MIN_VERSION, volume_versions.MAX_VERSION
+        return None
 
 
 APIS: tuple[Api, ...] = (
     Api("compute", "compute", "/compute/v2.1", "Compute (Nova) API v2.1",
-        skip=("/compute/v2.1/{project_id}",),
-        versions=(compute_versions.MIN_VERSION, compute_versions.MAX_VERSION)),
+        skip=("/compute/v2.1/{project_id}",), versioned="compute"),
     Api("identity-v3", "identity", "/identity/v3", "Identity (Keystone) API v3"),
     Api("identity-v2.0", "identity", "/identity/v2.0", "Identity (Keystone) API v2.0"),
     Api("image", "image", "/image/v2", "Image (Glance) API v2"),
     Api("network", "network", "/network/v2.0", "Networking (Neutron) API v2.0"),
     Api("volume", "volume", "/volume/v3/{project_id}", "Block Storage (Cinder) API v3",
-        versions=(volume_versions.MIN_VERSION, volume_versions.MAX_VERSION)),
+        versioned="volume"),
 )
 
 # Where each document is served: the prefix under which `/openapi.json` is mounted.
@@ -361,6 +371,7 @@ def _in_api(api: Api, template: str) -> str | None:
 
 def document(router: Router, api: Api, version: Version | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `api` at `version` (its lowest when None)."""
+    router.load_deferred()
     if api.versions is not None and version is None:
         version = api.versions[0]
     builder = _Builder(api, version)

@@ -3,10 +3,10 @@ oslo.middleware's health check at GET /healthcheck.
 
 Request metrics are counted per route template (`/compute/v2.1/servers/{server_id}`, never a
 raw path). With several API processes (`serve --workers N`, `api --workers N`) the command sets
-PROMETHEUS_MULTIPROC_DIR before any process imports prometheus_client, so each process writes
-its counters to a file there and a scrape of any process sums them all (prometheus-client's
-multiprocess mode). Servers by state and the agents' heartbeats and reconcile lag are read
-from the database at each scrape, so every process answers the same.
+POCKETSTACK_METRICS_PROCESS_DIR, each process writes its counts to a file there every second
+and a scrape of any process sums them all (api/metrics_text.py). Servers by state and the
+agents' heartbeats and reconcile lag are read from the database at each scrape, so every
+process answers the same.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 
 from pocketstack import errors
+from pocketstack.api import metrics_text
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.services import health
 from pocketstack.services.tokens import Auth
@@ -38,7 +37,9 @@ from pocketstack.settings import Settings
 REQUEST_LOG = "pocketstack.request"
 # Seconds: requests here take from tens of microseconds (cached reads) to seconds (image data).
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-TEXT = "text/plain; version=0.0.4; charset=utf-8"
+TEXT = metrics_text.TEXT
+# The directory of every process's counts, set by the command when it starts several.
+PROCESS_DIR = "POCKETSTACK_METRICS_PROCESS_DIR"
 # Methods counted by name; any other is counted as "other" (a client cannot add series).
 METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 # Path parameters that carry a secret: logged as "***".
@@ -49,27 +50,22 @@ class Operations:
     """Per-process request metrics and the request log, fed by the app after each response.
 
     The hot path only adds to plain per-route tallies and appends the line to a buffer (about
-    a microsecond each): the tallies go into prometheus-client's metrics at each scrape and,
-    with several processes, every second (so that any process's scrape sees the others); the
-    lines are written by a thread a few times a second."""
+    a microsecond each). The tallies count from the process's start; with several processes
+    they are written to this process's file every second (and before each scrape), so that
+    any process's scrape sees the others. The lines are written by a thread a few times a
+    second."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.registry = CollectorRegistry()
-        self.requests = Counter("pocketstack_http_requests", "HTTP requests answered.",
-                                ("method", "route", "status"), registry=self.registry)
-        self.latency = Histogram("pocketstack_http_request_duration_seconds",
-                                 "Time from the request to the end of its response.",
-                                 ("method", "route"), buckets=BUCKETS, registry=self.registry)
-        self.db_wait = Histogram("pocketstack_db_write_wait_seconds",
-                                 "Time a transaction waited for its SQLite write turn.",
-                                 buckets=BUCKETS, registry=self.registry)
         # (method, route, status) -> [count, seconds, count per bucket (+Inf last)...]
         self._tallies: dict[tuple[str, str, int], list[float]] = {}
+        self._db_wait: list[float] = [0.0] * (3 + len(BUCKETS))
         self.lines = _request_lines(settings.log.format) if settings.log.requests else None
+        shared = os.environ.get(PROCESS_DIR)
+        self.process_dir = Path(shared) if shared else None
 
     def start(self) -> Callable[[], None]:
-        """Flush the tallies every second while several processes share the metrics; return
+        """Write the tallies every second while several processes share the metrics; return
         the function that stops (and writes what is left)."""
         loop = asyncio.get_running_loop()
         timer: list[asyncio.TimerHandle] = []
@@ -78,7 +74,7 @@ class Operations:
             self.flush()
             timer[:] = [loop.call_later(1.0, tick)]
 
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if self.process_dir is not None:
             tick()
 
         def stop() -> None:
@@ -107,21 +103,47 @@ class Operations:
             project = (auth.project_id or "-") if auth is not None else "-"
             self.lines.add((method, path, status, seconds * 1000, route, request_id, user, project))
 
-    def flush(self) -> None:
-        """Move the tallies into the prometheus metrics (this process's file in multiprocess
-        mode). A histogram has no call to add many observations at once: its per-bucket values
-        (`_buckets`, not cumulative, and `_sum`) get the counts directly."""
-        tallies, self._tallies = self._tallies, {}
-        for (method, route, status), tally in tallies.items():
-            self.requests.labels(method, route, str(status)).inc(tally[0])
-            child = self.latency.labels(method, route)
-            child._sum.inc(tally[1])  # noqa: SLF001 - see the docstring
-            for i, count in enumerate(tally[2:]):
-                if count:
-                    child._buckets[i].inc(count)  # noqa: SLF001
-
     def observe_db_wait(self, seconds: float) -> None:
-        self.db_wait.observe(seconds)
+        tally = self._db_wait
+        tally[0] += 1
+        tally[1] += seconds
+        tally[2 + bisect.bisect_left(BUCKETS, seconds)] += 1
+
+    def _own(self) -> metrics_text.Tallies:
+        requests: dict[tuple[str, ...], list[float]] = {(method, route, str(status)): tally
+                    for (method, route, status), tally in self._tallies.items()}
+        return {"requests": requests, "db_wait": {(): self._db_wait}}
+
+    def flush(self) -> None:
+        """This process's counts to its file, when several processes share the metrics."""
+        if self.process_dir is not None:
+            with contextlib.suppress(OSError):
+                metrics_text.write_process_file(self.process_dir, self._own())
+
+    def exposition(self) -> str:
+        """The request and database-wait families: every process's, or this one's."""
+        if self.process_dir is not None:
+            self.flush()
+            tallies = metrics_text.read_all(self.process_dir, {"requests": 3, "db_wait": 0})
+        else:
+            tallies = self._own()
+        requests = tallies.get("requests", {})
+        per_route: dict[tuple[str, ...], list[float]] = {}
+        for (method, route, _status), tally in requests.items():
+            into = per_route.setdefault((method, route), [0.0] * len(tally))
+            for i, value in enumerate(tally):
+                into[i] += value
+        db_wait = tallies.get("db_wait", {}).get((), [0.0] * (3 + len(BUCKETS)))
+        return (
+            metrics_text.simple("pocketstack_http_requests_total", "counter",
+                                "HTTP requests answered.", ("method", "route", "status"),
+                                sorted((k, v[0]) for k, v in requests.items()))
+            + metrics_text.histogram("pocketstack_http_request_duration_seconds",
+                                     "Time from the request to the end of its response.",
+                                     ("method", "route"), BUCKETS, sorted(per_route.items()))
+            + metrics_text.histogram("pocketstack_db_write_wait_seconds",
+                                     "Time a transaction waited for its SQLite write turn.",
+                                     (), BUCKETS, [((), db_wait)]))
 
 
 # One request's fields: method, path, status, duration (ms), route, request id, user, project.
@@ -209,31 +231,23 @@ def _from_loopback(ctx: Ctx) -> bool:
         return False
 
 
-class _Snapshot:
+def _gauges(report: health.Health) -> str:
     """Gauges read from the database for one scrape."""
-
-    def __init__(self, report: health.Health) -> None:
-        self.report = report
-
-    def collect(self) -> list[GaugeMetricFamily]:
-        servers = GaugeMetricFamily("pocketstack_servers", "Servers (not deleted) by state.",
-                                    labels=("vm_state", "task_state"))
-        for (vm_state, task_state), count in sorted(self.report.servers.items()):
-            servers.add_metric((vm_state, task_state), count)
-        up = GaugeMetricFamily("pocketstack_agent_up", "1 while the host's agent heartbeats.",
-                               labels=("host",))
-        age = GaugeMetricFamily("pocketstack_agent_heartbeat_age_seconds",
-                                "Seconds since the host's agent last heartbeat.", labels=("host",))
-        lag = GaugeMetricFamily("pocketstack_agent_reconcile_lag_seconds",
-                                "Seconds the host's oldest server with work in progress has waited.",
-                                labels=("host",))
-        for agent in self.report.agents:
-            up.add_metric((agent.host,), 1 if agent.alive else 0)
-            age.add_metric((agent.host,), agent.heartbeat_age_s)
-            lag.add_metric((agent.host,), agent.reconcile_lag_s)
-        database = GaugeMetricFamily("pocketstack_database_up", "1 when the database answered.")
-        database.add_metric((), 1 if self.report.database_ok else 0)
-        return [servers, up, age, lag, database]
+    agents = report.agents
+    return (
+        metrics_text.simple("pocketstack_servers", "gauge", "Servers (not deleted) by state.",
+                            ("vm_state", "task_state"), sorted(report.servers.items()))
+        + metrics_text.simple("pocketstack_agent_up", "gauge",
+                              "1 while the host's agent heartbeats.", ("host",),
+                              [((a.host,), 1 if a.alive else 0) for a in agents])
+        + metrics_text.simple("pocketstack_agent_heartbeat_age_seconds", "gauge",
+                              "Seconds since the host's agent last heartbeat.", ("host",),
+                              [((a.host,), a.heartbeat_age_s) for a in agents])
+        + metrics_text.simple("pocketstack_agent_reconcile_lag_seconds", "gauge",
+                              "Seconds the host's oldest server with work in progress has waited.",
+                              ("host",), [((a.host,), a.reconcile_lag_s) for a in agents])
+        + metrics_text.simple("pocketstack_database_up", "gauge", "1 when the database answered.",
+                              (), [((), 1 if report.database_ok else 0)]))
 
 
 async def show_metrics(ctx: Ctx) -> Response:
@@ -245,15 +259,8 @@ async def show_metrics(ctx: Ctx) -> Response:
     if not settings.metrics.allow_remote and not _from_loopback(ctx):
         raise errors.Forbidden("Metrics are served to loopback clients only.")
     report = await health.check(ctx.cloud, with_servers=True)
-    ops.flush()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        process = CollectorRegistry()
-        MultiProcessCollector(process)  # type: ignore[no-untyped-call]
-    else:
-        process = ops.registry
-    scraped = CollectorRegistry()
-    scraped.register(_Snapshot(report))
-    return Response(generate_latest(process) + generate_latest(scraped), media_type=TEXT)
+    body = ops.exposition() + _gauges(report)
+    return Response(body.encode(), media_type=TEXT)
 
 
 async def show_healthcheck(ctx: Ctx) -> Response:

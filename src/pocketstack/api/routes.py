@@ -4,17 +4,23 @@ Each service package lists its routes in `ROUTES` (see its __init__.py); this mo
 them under the service prefix. Compute resource routes are mounted three times: under the
 legacy `/v2/{project_id}` (the seed's 2013 behaviour, `legacy=True`), under `/v2.1`, and
 under `/v2.1/{project_id}`. Block storage resources live under `/volume/v3/{project_id}`.
+
+Identity and Compute are mounted when the app is made. Image, Network, Block Storage and the
+Deltacloud API are mounted by the first request under their prefix (`Router.defer`), so an API
+process only loads the modules of the APIs it is asked for; `install(..., deferred=False)`
+mounts everything at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pocketstack.api import compute, identity, image, network, openapi, operations, root, volume
+from pocketstack.api import compute, identity, openapi, operations, root
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
-            "/volume": "volume"}
+            "/volume": "volume", "/api": "deltacloud"}
 
 
 def service_of(path: str) -> str:
@@ -33,8 +39,41 @@ def _mount(router: Router, service: str, prefix: str, routes: list[Route], **opt
                             template=prefix + route.path))
 
 
-def install(router: Router, ops: Any = None) -> None:
-    """Every route; `ops` (the process's api.operations.Operations) serves /metrics."""
+def _image(router: Router) -> None:
+    from pocketstack.api import image
+
+    _mount(router, "image", "/image", image.ROUTES)
+
+
+def _network(router: Router) -> None:
+    from pocketstack.api import network
+
+    _mount(router, "network", "/network", network.ROUTES)
+
+
+def _volume(router: Router) -> None:
+    from pocketstack.api import volume
+
+    _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
+    _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
+    _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))
+
+
+def _deltacloud(router: Router) -> None:
+    from pocketstack.api import deltacloud
+
+    _mount(router, "deltacloud", "/api", deltacloud.ROUTES, auth=False)
+
+
+# The APIs mounted on their first request: first path segment -> what mounts it.
+DEFERRED: dict[str, Callable[[Router], None]] = {
+    "image": _image, "network": _network, "volume": _volume, "api": _deltacloud,
+}
+
+
+def install(router: Router, ops: Any = None, *, deferred: bool = False) -> None:
+    """Every route; `ops` (the process's api.operations.Operations) serves /metrics. With
+    `deferred`, the APIs of DEFERRED are mounted by their first request."""
     _mount(router, "identity", "", root.ROUTES)
     _mount(router, "identity", "", [
         Route("GET", "/healthcheck", operations.show_healthcheck, auth=False),
@@ -45,11 +84,12 @@ def install(router: Router, ops: Any = None) -> None:
     _mount(router, "compute", "/compute/v2/{project_id}", compute.ROUTES, legacy=True)
     _mount(router, "compute", "/compute/v2.1", compute.ROUTES)
     _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
-    _mount(router, "image", "/image", image.ROUTES)
-    _mount(router, "network", "/network", network.ROUTES)
-    _mount(router, "volume", "/volume", volume.VERSION_ROUTES)
-    _mount(router, "volume", "/volume/v3/{project_id}", volume.ROUTES)
-    _mount(router, "volume", "/volume/v3", volume.project_free(volume.ROUTES))
+    for segment, mount in DEFERRED.items():
+        if deferred:
+            router.defer(segment, mount)
+        else:
+            mount(router)
+    # Each API's OpenAPI document (GET <prefix>/openapi.json loads the deferred tables first).
     for name, prefix in openapi.SERVED_AT.items():
         _mount(router, openapi.api_named(name).service, prefix,
                [Route("GET", "/openapi.json", openapi.show_document, auth=False)],

@@ -51,6 +51,19 @@ class _Node:
 class Router:
     def __init__(self) -> None:
         self._root = _Node()
+        # First path segment -> what adds the routes under it, on the first request there.
+        self._deferred: dict[str, Callable[[Router], None]] = {}
+
+    def defer(self, segment: str, install: Callable[[Router], None]) -> None:
+        """Routes under `/segment` added by `install(router)` when a request first reaches
+        them: a process loads an API's modules once the API is called, not before."""
+        self._deferred[segment] = install
+
+    def load_deferred(self) -> None:
+        """Add every deferred table now."""
+        while self._deferred:
+            _, install = self._deferred.popitem()
+            install(self)
 
     def add(self, method: str, path: str, endpoint: Endpoint) -> None:
         node = self._root
@@ -77,6 +90,10 @@ class Router:
     def match(self, method: str, path: str) -> tuple[Endpoint | None, dict[str, str], list[str]]:
         """Return (endpoint, path params, allowed methods). No endpoint and allowed methods
         means 405; no endpoint and no allowed methods means 404."""
+        if self._deferred:
+            install = self._deferred.pop(path.lstrip("/").split("/", 1)[0], None)
+            if install is not None:
+                install(self)
         params: dict[str, str] = {}
         node = self._find(self._root, _split(path), 0, params)
         if node is None or not node.methods:

@@ -322,6 +322,11 @@ class HostRow(Base):
     heartbeat_at: Mapped[datetime] = mapped_column()
     started_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
+    # os-hosts: maintenance mode keeps new servers off the host; a shutdown stops its guests
+    # (their ids kept for the startup that restarts them) and shows its service down.
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    powered_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    stopped_by_host: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AggregateRow(Base):
@@ -407,6 +412,11 @@ class ServerRow(Base):
     key_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     config_drive: Mapped[str] = mapped_column(String(255), default="")
+    # Personality files as asked: [{"path": ..., "contents": base64}], for the config drive.
+    personality: Mapped[list[Any]] = mapped_column(default=list)
+    # resetNetwork / injectNetworkInfo asked (the action's name): the agent rebuilds the
+    # guest's config drive with its network information, then clears it.
+    network_refresh: Mapped[str | None] = mapped_column(String(32), nullable=True)
     disk_config: Mapped[str] = mapped_column(String(16), default="MANUAL")
     access_ipv4: Mapped[str] = mapped_column(String(64), default="")
     access_ipv6: Mapped[str] = mapped_column(String(64), default="")
@@ -435,6 +445,9 @@ class ServerRow(Base):
     # Soft delete: deleted rows stay for changes-since and os-instance-actions.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # os-extended-volumes:volumes_attached, kept with the attachments ([{id,
+    # delete_on_termination}] in attach order), so that server views read no other table.
+    volumes_attached: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class ConsoleAuthTokenRow(Base):
@@ -553,6 +566,8 @@ class ImageRow(Base):
     updated_at: Mapped[datetime] = mapped_column()
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The configured stores holding the data besides `location`'s (empty: the default store).
+    stores: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class ImageMemberRow(Base):
@@ -938,3 +953,243 @@ class VolumeQuotaRow(Base):
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     resource: Mapped[str] = mapped_column(String(64), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class RateLimitLevelRow(Base):
+    """One user's level of one rate limit of the legacy API (Nova's sliding "water level"):
+    it rises by unit/value per request and drains one per second since `last_request`."""
+
+    __tablename__ = "rate_limit_levels"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A digest of the limit's verb, regex, value and unit: a changed limit starts afresh.
+    limit_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    water_level: Mapped[float] = mapped_column(Float)
+    # Seconds since the epoch.
+    last_request: Mapped[float] = mapped_column(Float)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskLogRow(Base):
+    """One run of a host's periodic task for one period (Nova's task_log): the instance
+    usage audit records here which hosts ran for a period and how many instances they saw."""
+
+    __tablename__ = "task_logs"
+    __table_args__ = (UniqueConstraint("task_name", "host", "period_beginning", "period_ending"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_name: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    period_beginning: Mapped[datetime] = mapped_column()
+    period_ending: Mapped[datetime] = mapped_column()
+    # RUNNING or DONE.
+    state: Mapped[str] = mapped_column(String(255))
+    task_items: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+class VolumeAttachmentRow(Base):
+    """A volume's attachment (Cinder's attachment record and Nova's block device mapping in
+    one): to a server (`server_id`), or reserved through the attachments API without one."""
+
+    __tablename__ = "volume_attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    server_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    # Nova's block device mapping uuid (2.89 bdm_uuid).
+    bdm_id: Mapped[str] = mapped_column(String(36))
+    device: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 0 for a server's root volume (boot from volume), else None.
+    boot_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Cinder's attach_status of the attachment: reserved, attaching, attached.
+    status: Mapped[str] = mapped_column(String(32), default="reserved")
+    mode: Mapped[str] = mapped_column(String(8), default="rw")
+    connector: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    attached_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+# --- Image metadata definitions (Glance's metadefs) ---------------------------------------------
+
+
+class MetadefNamespaceRow(Base):
+    """A metadata definitions namespace: the objects, properties and tags below it, and the
+    resource types it applies to."""
+
+    __tablename__ = "metadef_namespaces"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(32), default="private")
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MetadefObjectRow(Base):
+    __tablename__ = "metadef_objects"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("metadef_namespaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    required: Mapped[list[Any]] = mapped_column(default=list)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MetadefPropertyRow(Base):
+    __tablename__ = "metadef_properties"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("metadef_namespaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    schema: Mapped[dict[str, Any]] = mapped_column("json_schema", default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MetadefTagRow(Base):
+    __tablename__ = "metadef_tags"
+    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("metadef_namespaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MetadefResourceTypeRow(Base):
+    __tablename__ = "metadef_resource_types"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MetadefAssociationRow(Base):
+    """A namespace associated with a resource type, with the prefix its properties take there."""
+
+    __tablename__ = "metadef_namespace_resource_types"
+    namespace_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("metadef_namespaces.id", ondelete="CASCADE"), primary_key=True)
+    resource_type_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("metadef_resource_types.id", ondelete="CASCADE"), primary_key=True)
+    prefix: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    properties_target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class ImageTaskRow(Base):
+    """A Glance task (an image import): its input, state and result."""
+
+    __tablename__ = "image_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30), default="pending")
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    image_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class ImageCacheRow(Base):
+    """An image in the cache (`state` cached) or queued to be cached."""
+
+    __tablename__ = "image_cache"
+    image_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    last_accessed: Mapped[datetime] = mapped_column()
+    last_modified: Mapped[datetime] = mapped_column()
+class VolumeBackupRow(Base):
+    """A backup of a volume (or of one of its snapshots): a copy of its data file; an
+    incremental one names the backup it follows (`parent_id`)."""
+
+    __tablename__ = "volume_backups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    container: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_incremental: Mapped[bool] = mapped_column(Boolean, default=False)
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # What a restore gives the volume back besides its data: its metadata, image metadata
+    # and bootable flag at the time of the backup.
+    volume_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    location: Mapped[str] = mapped_column(Text)
+    data_timestamp: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeTransferRow(Base):
+    """A pending transfer of a volume to another project: only the salted hash of its
+    auth key is kept."""
+
+    __tablename__ = "volume_transfers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    source_project_id: Mapped[str] = mapped_column(String(64), index=True)
+    destination_project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    crypt_hash: Mapped[str] = mapped_column(String(255))
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeMessageRow(Base):
+    """A user message of the block storage service: why an asynchronous request failed."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255), default="ERROR")
+    user_message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeServiceRow(Base):
+    """An admin's setting for one block storage service (host, binary): disabled with a
+    reason, or frozen; absent means enabled and not frozen."""
+
+    __tablename__ = "volume_services"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    binary: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column()

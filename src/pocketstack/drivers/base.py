@@ -63,6 +63,17 @@ class ImageFiles:
 
 
 @dataclass(frozen=True, slots=True)
+class VolumeDisk:
+    """A block storage volume attached to a guest: its data file (absolute path, raw) and
+    the device the guest sees it as (boot_index 0: the root disk, booted from)."""
+
+    volume_id: str
+    device: str
+    path: str
+    boot_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceSpec:
     """Everything a driver needs to create one guest."""
 
@@ -80,6 +91,15 @@ class InstanceSpec:
     key_data: str | None = None
     admin_password: str | None = None
     config_drive: bool = False
+    # Personality files (path, contents): on the config drive (drivers/config_drive.py).
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def wants_config_drive(self) -> bool:
+        """Asked for, or needed for the personality files."""
+        return self.config_drive or bool(self.files)
+    # The volumes attached at boot, root first (boot from volume: the one with boot_index 0).
+    volumes: tuple[VolumeDisk, ...] = ()
 
 
 class Driver(Protocol):

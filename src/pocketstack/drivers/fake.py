@@ -22,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import tempfile
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+from typing import Any
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import fake_guest
+from pocketstack.drivers import config_drive, fake_guest
 from pocketstack.drivers.base import (
     Capabilities,
     DriverError,
@@ -35,6 +37,7 @@ from pocketstack.drivers.base import (
     ImageFiles,
     InstanceSpec,
     Resources,
+    VolumeDisk,
 )
 from pocketstack.drivers.fake_guest import FakeGuest, boot_lines, shutdown_lines
 
@@ -61,6 +64,9 @@ class FakeDriver:
         self.guests_by_name: dict[str, FakeGuest] = {}
         self.calls: list[tuple[str, str]] = []
         self.state_path: Path | None = None
+        # Config drives: ISO 9660 (Nova's default) or vfat; kept beside the guests' files.
+        self.config_drive_format: config_drive.Format = "iso9660"
+        self._drive_dir: Path | None = None
         if delays is None or delays_after is None:
             from pocketstack.settings import Settings
 
@@ -127,9 +133,12 @@ class FakeDriver:
             await asyncio.sleep(self.build_time_s)
         if spec.name in self.guests_by_name:
             return
-        guest = FakeGuest(spec, power=PowerState.SHUTDOWN)
+        guest = FakeGuest(spec, power=PowerState.SHUTDOWN, volumes=[
+            _disk(disk) for disk in spec.volumes])
+        drive = await asyncio.to_thread(self._config_drive, spec)
         self.guests_by_name[spec.name] = guest
         self._boot(guest)
+        guest.console.extend(drive)
         guest.posted_password = fake_guest.encrypted_password(spec.key_data)
         await self._leave("spawn", spec.name)
 
@@ -255,6 +264,25 @@ class FakeDriver:
             return await asyncio.to_thread(path.read_bytes)
         return f"pocketstack fake disk of {spec.server_id}\n".encode()
 
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Hot-plug and unplug volumes until the guest has `disks` (its console says so);
+        whether anything changed."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return False
+        wanted = [_disk(disk) for disk in disks]
+        if wanted == guest.volumes:
+            return False
+        for volume in guest.volumes:
+            if volume not in wanted:
+                guest.console.append(fake_guest.volume_line(volume, detached=True))
+        for volume in wanted:
+            if volume not in guest.volumes:
+                guest.console.append(fake_guest.volume_line(volume))
+        guest.volumes = wanted
+        await self._leave("sync_volumes", name)
+        return True
+
     # -- the Driver protocol: reads -----------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -286,7 +314,49 @@ class FakeDriver:
             raise GuestNotFound(name)
         return guest
 
+    def config_drive_path(self, name: str) -> Path:
+        """Where the guest's config drive is (under the data directory when the driver has one)."""
+        if self.state_path is None:
+            if self._drive_dir is None:
+                self._drive_dir = Path(tempfile.mkdtemp(prefix="pocketstack-fake-drives-"))
+            return self._drive_dir / f"{name}.config"
+        return self.state_path / f"{name}.config"
+
+    def _config_drive(self, spec: InstanceSpec) -> list[str]:
+        """Build the guest's config drive as a real image and read it back as the guest's
+        cloud-init would: the console lines that list its files."""
+        if not spec.wants_config_drive:
+            return []
+        path = self.config_drive_path(spec.name)
+        names = config_drive.for_spec(path, spec, self.config_drive_format)
+        if self.config_drive_format == "iso9660":
+            files = config_drive.read_iso(path)
+            sizes = {name: len(data) for name, data in files.items()}
+        else:
+            sizes = {name: len(data) for name, data in config_drive.tree(
+                config_drive.meta_data(spec), spec.user_data, config_drive.network_data(spec),
+                spec.files).items()}
+        lines = [f"config-drive: {config_drive.LABEL} ({self.config_drive_format}), "
+                 f"{len(names)} files"]
+        lines += [f"config-drive: /{name} ({sizes[name]} bytes)" for name in sorted(sizes)]
+        lines += [f"cloud-init: wrote {file_path} ({len(content)} bytes) from the config drive"
+                  for file_path, content in spec.files]
+        return lines
+
+    async def refresh_config_drive(self, spec: InstanceSpec) -> None:
+        """Rebuild the guest's config drive from `spec` (its network information anew)."""
+        guest = self._guest(spec.name)
+        guest.spec = dataclasses.replace(guest.spec, nics=spec.nics, config_drive=True)
+        guest.console.extend(await asyncio.to_thread(self._config_drive, guest.spec))
+        if self.state_path is not None:
+            fake_guest.save_guest(self.state_path, spec.name, guest)
+
     def _boot(self, guest: FakeGuest) -> None:
         guest.boots += 1
         guest.power, guest.started_at, guest.ran_s = PowerState.RUNNING, time.time(), 0.0
         guest.console.extend(boot_lines(guest, self.host))
+
+
+def _disk(disk: VolumeDisk) -> dict[str, Any]:
+    return {"volume_id": disk.volume_id, "device": disk.device, "path": disk.path,
+            "boot_index": disk.boot_index}

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic
+from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic, VolumeDisk
 
 
 @dataclass(slots=True)
@@ -36,6 +36,8 @@ class FakeGuest:
     rescue_image: str | None = None
     admin_password: str | None = None
     posted_password: str = ""
+    # The volumes attached now (device, volume id, file), as the driver was last handed them.
+    volumes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uptime_s(self) -> float:
@@ -62,6 +64,7 @@ def boot_lines(guest: FakeGuest, host: str) -> list[str]:
         "[    0.420000] Run /sbin/init as init process",
         f"Starting instance {spec.server_id} (name \"{spec.display_name}\", boot {guest.boots})",
         f"cloud-init: hostname set to {spec.hostname}",
+        *volume_lines(guest),
         f"cloud-init: network up, addresses: {addresses}",
         f"cloud-init: {len(spec.metadata)} metadata items, user data "
         f"{'present' if spec.user_data else 'absent'}, key {'installed' if spec.key_data else 'none'}",
@@ -70,6 +73,18 @@ def boot_lines(guest: FakeGuest, host: str) -> list[str]:
         "",
         f"{spec.hostname} login:",
     ]
+
+
+def volume_lines(guest: FakeGuest) -> list[str]:
+    return [volume_line(v) for v in guest.volumes]
+
+
+def volume_line(volume: dict[str, Any], *, detached: bool = False) -> str:
+    device = str(volume["device"]).removeprefix("/dev/")
+    if detached:
+        return f"virtio_blk: [{device}] volume {volume['volume_id']} removed"
+    return (f"virtio_blk: [{device}] volume {volume['volume_id']} attached "
+            f"({volume['path']})")
 
 
 def shutdown_lines(guest: FakeGuest) -> list[str]:
@@ -95,6 +110,11 @@ def diagnostics(guest: FakeGuest) -> dict[str, int]:
     writes = 3523 * guest.boots + int(up * 3)
     counters.update({"vda_read": reads * 15_282, "vda_read_req": reads,
                      "vda_write": writes * 1_234, "vda_write_req": writes, "vda_errors": -1})
+    for volume in guest.volumes:
+        device = str(volume["device"]).removeprefix("/dev/")
+        if device != "vda":
+            counters.update({f"{device}_read": 0, f"{device}_read_req": 0, f"{device}_write": 0,
+                             f"{device}_write_req": 0, f"{device}_errors": -1})
     for index, _nic in enumerate(spec.nics):
         rx_packets = 1423 * guest.boots + int(up * 2)
         tx_packets = 1259 * guest.boots + int(up * 2)
@@ -131,6 +151,7 @@ def encrypted_password(key_data: str | None) -> str:
 def _spec_data(spec: InstanceSpec) -> dict[str, Any]:
     data = asdict(spec)
     data["user_data"] = base64.b64encode(spec.user_data).decode() if spec.user_data else None
+    data["files"] = [[path, base64.b64encode(content).decode()] for path, content in spec.files]
     return data
 
 
@@ -141,6 +162,8 @@ def _spec_of(data: dict[str, Any]) -> InstanceSpec:
                            for n in fields["nics"])
     fields["metadata"] = tuple((str(k), str(v)) for k, v in fields["metadata"])
     fields["user_data"] = base64.b64decode(fields["user_data"]) if fields["user_data"] else None
+    fields["files"] = tuple((str(p), base64.b64decode(c)) for p, c in fields.get("files", ()))
+    fields["volumes"] = tuple(VolumeDisk(**v) for v in fields.get("volumes", ()))
     return InstanceSpec(**fields)
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import qemu_guest, qmp
+from pocketstack.drivers import config_drive, qemu_guest, qmp
 from pocketstack.drivers.base import (
     Capabilities,
     DriverError,
@@ -48,6 +48,7 @@ from pocketstack.drivers.base import (
     ImageFiles,
     InstanceSpec,
     Resources,
+    VolumeDisk,
 )
 from pocketstack.settings import QemuDriverSettings
 
@@ -144,6 +145,9 @@ class QemuDriver:
     # -- the Driver protocol: lifecycle -----------------------------------------------------
 
     async def spawn(self, spec: InstanceSpec) -> None:
+        if any(disk.boot_index == 0 for disk in spec.volumes):
+            raise DriverError("The qemu driver boots from an image's kernel, ramdisk and disk; "
+                              "booting from a volume is not supported.")
         async with self._lock(spec.name):
             if spec.name in self.guests_by_name:
                 return
@@ -151,6 +155,7 @@ class QemuDriver:
             self.guests_by_name[spec.name] = guest
             try:
                 await self._boot(guest)
+                await self._plug_volumes(guest, spec.volumes)
             except BaseException:
                 await self._remove(guest)
                 raise
@@ -310,7 +315,7 @@ class QemuDriver:
                        str(base), str(guest.path / "disk.rescue"))
             meta = dict(saved["meta"], admin_pass=password) if password else saved["meta"]
             config = guest.path / "disk.config.rescue"
-            await asyncio.to_thread(_config_drive, meta, None, config)
+            await asyncio.to_thread(config_drive.write, config, meta, None)
             disk = f"file={guest.path / 'disk.qcow2'},format=qcow2"
             argv = []
             for arg in guest.argv:
@@ -447,6 +452,85 @@ class QemuDriver:
             have.add(item)
         record.write_text(json.dumps(sorted(have)))
 
+    async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Hot-plug (QMP blockdev-add, then device_add of a virtio-blk-pci disk whose serial
+        is the volume id, as Nova's libvirt driver sets it) and unplug (device_del, then
+        blockdev-del) until the running guest has exactly `disks`."""
+        guest = self.guests_by_name.get(name)
+        if guest is None or self._lock(name).locked() or guest.pid() is None:
+            return False
+        async with self._lock(name):
+            return await self._plug_volumes(guest, disks)
+
+    async def _plug_volumes(self, guest: _Guest, disks: tuple[VolumeDisk, ...]) -> bool:
+        """Make the running QEMU's volume disks `disks`. What is plugged is kept in
+        volumes.json (device id: file, serial, PCI slot), so that an unchanged set costs no
+        monitor call, and a resume from suspend.state starts QEMU with the same devices in
+        the same slots (the saved state needs them)."""
+        wanted = {_volume_device(disk.volume_id): disk for disk in disks if disk.boot_index != 0}
+        record = _read_json(guest.path / VOLUMES_FILE)
+        plugged: dict[str, Any] = dict(record.get("devices") or {})
+        if not record.get("unplugging") and {d: p["path"] for d, p in plugged.items()} == {
+                d: disk.path for d, disk in wanted.items()}:
+            return False
+        peripherals = await self._monitor(guest, "qom-list", {"path": "/machine/peripheral"})
+        present = {str(item["name"]) for item in peripherals or []
+                   if str(item.get("name", "")).startswith(_VOLUME_PREFIX)}
+        nodes = {str(node.get("node-name")) for node in
+                 await self._monitor(guest, "query-named-block-nodes") or []}
+        for device in sorted(present - set(wanted)):
+            await self._monitor(guest, "device_del", {"id": device})
+            plugged.pop(device, None)
+        unplugging = [n for n in sorted(nodes) if n.startswith(_VOLUME_PREFIX)
+                      and n.removesuffix("-node") not in wanted
+                      and not await self._unplugged(guest, n)]
+        for device, disk in sorted(wanted.items()):
+            if device in present:
+                continue
+            if f"{device}-node" not in nodes:
+                await self._monitor(guest, "blockdev-add", {
+                    "driver": "raw", "node-name": f"{device}-node",
+                    "file": {"driver": "file", "filename": disk.path}})
+            taken = {p["slot"] for d, p in plugged.items() if d != device}
+            slot = next((s for s in _VOLUME_SLOTS if s not in taken), None)
+            if slot is None:
+                raise DriverError(f"Guest {guest.name} has no PCI slot left for volume "
+                                  f"{disk.volume_id}.")
+            await self._monitor(guest, "device_add", {
+                "driver": "virtio-blk-pci", "id": device, "drive": f"{device}-node",
+                "serial": disk.volume_id[:20], "addr": hex(slot)})
+            plugged[device] = {"path": disk.path, "serial": disk.volume_id[:20], "slot": slot}
+        plugged = {d: p for d, p in plugged.items() if d in wanted}
+        (guest.path / VOLUMES_FILE).write_text(json.dumps(
+            {"devices": plugged, "unplugging": unplugging}))
+        return True
+
+    def _volume_argv(self, guest: _Guest) -> list[str]:
+        """The plugged volumes as QEMU arguments (for a resume of the saved state)."""
+        argv: list[str] = []
+        devices = _read_json(guest.path / VOLUMES_FILE).get("devices") or {}
+        for device, plugged in sorted(devices.items()):
+            argv += ["-blockdev", f"driver=raw,node-name={device}-node,file.driver=file,"
+                                  f"file.filename={plugged['path']}",
+                     "-device", f"virtio-blk-pci,id={device},drive={device}-node,"
+                                f"serial={plugged['serial']},addr={hex(plugged['slot'])}"]
+        return argv
+
+    async def _unplugged(self, guest: _Guest, node: str, timeout_s: float = 5.0) -> bool:
+        """Remove a detached volume's block node once the guest has let its disk go; False
+        when it still holds it (a later pass tries again)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                await self._monitor(guest, "blockdev-del", {"node-name": node})
+                return True
+            except qmp.QmpError:
+                if time.monotonic() >= deadline:
+                    log.info("guest %s: volume node %s still in use; retried later",
+                             guest.name, node)
+                    return False
+                await asyncio.sleep(0.2)
+
     async def _hmp(self, guest: _Guest, command: str) -> str:
         return str(await self._monitor(guest, "human-monitor-command",
                                        {"command-line": command}) or "")
@@ -529,8 +613,9 @@ class QemuDriver:
             size = [f"{spec.disk_gb}G"] if spec.disk_gb > 0 else []
             await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
                        str(base), str(path / "disk.qcow2"), *size)
-            meta = _meta_data(spec)
-            await asyncio.to_thread(_config_drive, meta, spec.user_data, path / "disk.config")
+            meta = config_drive.meta_data(spec)
+            await asyncio.to_thread(config_drive.write, path / "disk.config", meta, spec.user_data,
+                                    network=config_drive.network_data(spec), files=spec.files)
             port = _free_port()
             accel = await self._accelerator()
             argv = self._argv(spec, path, run, kernel, ramdisk, port, accel)
@@ -615,9 +700,14 @@ class QemuDriver:
 
     async def _start_qemu(self, guest: _Guest, *extra: str) -> None:
         guest.run.mkdir(parents=True, exist_ok=True)
-        for stale in ("qemu.pid", "forwards.json"):  # a new QEMU has no forwards yet
+        # A new QEMU has no forwards yet, nor hot-plugged volumes (unless it resumes the
+        # saved state: then it starts with them).
+        incoming = "-incoming" in extra
+        for stale in ("qemu.pid", "forwards.json", *(() if incoming else (VOLUMES_FILE,))):
             with contextlib.suppress(OSError):
                 (guest.path / stale).unlink()
+        if incoming:
+            extra = (*self._volume_argv(guest), *extra)
         with open(guest.path / "qemu.err", "ab") as err:
             process = await asyncio.create_subprocess_exec(
                 *guest.argv, *extra, stdin=asyncio.subprocess.DEVNULL,
@@ -789,44 +879,6 @@ class QemuDriver:
         return Path(tempfile.gettempdir()) / f"pocketstack-{key}" / name[-12:]
 
 
-def _meta_data(spec: InstanceSpec) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "uuid": spec.server_id, "name": spec.display_name, "hostname": spec.hostname,
-        "launch_index": 0, "availability_zone": "nova", "meta": dict(spec.metadata),
-        "devices": [],
-    }
-    if spec.admin_password:
-        meta["admin_pass"] = spec.admin_password
-    if spec.key_data:
-        meta["public_keys"] = {"default": spec.key_data}
-        meta["keys"] = [{"name": "default", "type": "ssh", "data": spec.key_data}]
-    return meta
-
-
-def _config_drive(meta: dict[str, Any], user_data: bytes | None, out: Path) -> None:
-    """An ISO 9660 config drive labelled config-2, with Nova's genisoimage options."""
-    tree = out.parent / "config"
-    latest = tree / "openstack" / "latest"
-    latest.mkdir(parents=True)
-    # One top-level key per line: the guest reads it with sed.
-    (latest / "meta_data.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
-    (latest / "vendor_data.json").write_text("{}")
-    (latest / "network_data.json").write_text(json.dumps({"links": [], "networks": [],
-                                                           "services": []}))
-    if user_data is not None:
-        (latest / "user_data").write_bytes(user_data)
-    import subprocess
-
-    try:
-        subprocess.run(["genisoimage", "-quiet", "-o", str(out), "-ldots",
-                        "-allow-lowercase", "-allow-multidot", "-l", "-J", "-r", "-V", "config-2",
-                        str(tree)], check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as err:
-        raise DriverError(f"genisoimage failed: {getattr(err, 'stderr', b'') or err!s}") from err
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
-
-
 async def _run(*argv: str) -> None:
     try:
         process = await asyncio.create_subprocess_exec(
@@ -898,6 +950,26 @@ def _tail(path: Path) -> str:
         return " ".join(path.read_text(errors="replace").strip().splitlines()[-3:])
     except OSError:
         return ""
+
+
+_VOLUME_PREFIX = "vol"
+VOLUMES_FILE = "volumes.json"
+# The PCI slots hot-plugged volumes take (the guest's own devices are in lower slots).
+_VOLUME_SLOTS = range(0x08, 0x20)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _volume_device(volume_id: str) -> str:
+    """The QEMU device id of an attached volume (its block node: the same, then "-node"; QEMU
+    keeps node names under 32 characters)."""
+    return _VOLUME_PREFIX + volume_id.replace("-", "")[:20]
 
 
 def _dns_label(hostname: str) -> str:

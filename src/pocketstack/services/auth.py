@@ -315,3 +315,35 @@ async def change_password(cloud: Cloud, user_id: str, original: str, new: str) -
     async with cloud.db.session() as s:
         await identity.update_user(s, cloud.tokens, user_id,
                                    {"password_hash": new_hash, "password_expires_at": expires}, {})
+
+
+# --- HTTP Basic (the Deltacloud API) --------------------------------------------------------
+
+
+async def authenticate_basic(cloud: Cloud, user_name: str, password: str,
+                             project: str | None) -> Auth:
+    """A Default-domain user's name and password, checked as a password login is (hashed,
+    lockout counted), scoped to `project` (an id, or a name in the Default domain) or else to
+    the user's default project; 401 for anything that would not give a project token."""
+    async with cloud.db.reader() as s:
+        user = await identity.find_user_by_name(s, user_name, identity.DEFAULT_DOMAIN_ID)
+        user = await _checked_user(cloud, s, user, password)
+        scope: ProjectRow | None
+        if project:
+            scope = await s.get(ProjectRow, project)
+            if scope is None:
+                try:
+                    scope = await identity.find_project_by_name(s, project,
+                                                                identity.DEFAULT_DOMAIN_ID)
+                except errors.NotFound:
+                    raise errors.Unauthorized(INVALID) from None
+        else:
+            scope = await _default_project(s, user)
+        if scope is None:
+            raise errors.Unauthorized(INVALID)
+        scope = await _usable_project(s, scope)
+        roles = await _scope_roles(s, user, scope, None)
+    _, auth = cloud.tokens.issue(
+        user_id=user.id, user_domain_id=user.domain_id, methods=("password",),
+        project_id=scope.id, domain_id=None, roles=roles)
+    return auth

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pocketstack.db.engine import Database
 from pocketstack.services.passwords import Passwords
+from pocketstack.services.rate_limits import RateLimits
 from pocketstack.services.tokens import Tokens
 from pocketstack.settings import Settings
 
@@ -19,3 +20,5 @@ class Cloud:
     db: Database
     tokens: Tokens
     passwords: Passwords
+    # The legacy API's enforced rate limits (None: off), set by the app at start-up.
+    rate_limits: RateLimits | None = None

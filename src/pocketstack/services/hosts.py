@@ -4,15 +4,17 @@ the os-services and os-hosts use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
+from pocketstack.compute_states import Action
 from pocketstack.db.models import AggregateHostRow, HostRow, ServerRow
 from pocketstack.db.pending import destination_of, source_of
-from pocketstack.services import scheduler, usage
+from pocketstack.services import scheduler, server_actions, usage
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -220,24 +222,62 @@ async def host_resources(cloud: Cloud, caller: Caller, name: str) -> HostResourc
 
 async def update_host(cloud: Cloud, caller: Caller, name: str, *, enabled: bool | None,
                       maintenance: bool | None) -> HostRow:
-    """Enable or disable the host's compute service; maintenance mode only on a fake host
-    (which records nothing of it), as Nova's fake driver answers."""
+    """Enable or disable the host's compute service, and put it in or out of maintenance
+    mode: a host in maintenance gets no new server from the scheduler (its servers stay)."""
     authorize(caller, HOSTS_RULE)
-    transaction = cloud.db.reader if enabled is None else cloud.db.session
+    transaction = cloud.db.reader if enabled is None and maintenance is None else cloud.db.session
     async with transaction() as s:
         view = await _named(s, cloud.settings, name)
-        if maintenance is not None and view.row.driver != "fake":
-            raise errors.NotImplementedYet("Virt driver does not implement host maintenance mode.")
         if enabled is not None:
             await set_enabled(s, view.row.name, COMPUTE_BINARY, enabled)
+        if maintenance is not None:
+            view.row.maintenance = maintenance
     return view.row
 
 
-async def power_action(cloud: Cloud, caller: Caller, name: str) -> HostRow:
-    """A power action (startup, shutdown, reboot) on a fake host, which only answers it."""
+async def _servers_on(cloud: Cloud, name: str, vm_state: str) -> list[str]:
+    async with cloud.db.reader() as s:
+        return list(await s.scalars(select(ServerRow.id).where(
+            ServerRow.host == name, ServerRow.deleted.is_(False), ServerRow.vm_state == vm_state)
+            .order_by(ServerRow.created_at, ServerRow.id)))
+
+
+async def _each(ids: list[str], act: Callable[[str], Awaitable[object]]) -> list[str]:
+    """Ask each server for the action; those whose state refuses it (409) are skipped."""
+    done = []
+    for server_id in ids:
+        try:
+            await act(server_id)
+        except errors.Conflict:
+            continue
+        done.append(server_id)
+    return done
+
+
+async def power_action(cloud: Cloud, caller: Caller, name: str, action: str) -> HostRow:
+    """Act on the host's agent: `shutdown` stops every running guest on it and shows its
+    service down (the scheduler skips it) until `startup`, which starts again the guests the
+    shutdown stopped; `reboot` hard-reboots every running guest. Each guest's action is a
+    server action of its own (instance actions record it), carried out by the agent."""
     authorize(caller, HOSTS_RULE)
     async with cloud.db.reader() as s:
-        view = await _named(s, cloud.settings, name)
-    if view.row.driver != "fake":
-        raise errors.NotImplementedYet("Virt driver does not implement host power management.")
-    return view.row
+        row = (await _named(s, cloud.settings, name)).row
+    if action == "shutdown":
+        stopped = await _each(await _servers_on(cloud, row.name, "active"), lambda i: server_actions.request(
+            cloud, caller, i, Action.STOP))
+        async with cloud.db.session() as s:
+            host = await _by_host(s, row.name, COMPUTE_BINARY)
+            host.powered_off = True
+            host.stopped_by_host = sorted({*host.stopped_by_host, *stopped})
+    elif action == "startup":
+        async with cloud.db.session() as s:
+            host = await _by_host(s, row.name, COMPUTE_BINARY)
+            host.powered_off = False
+            to_start, host.stopped_by_host = list(host.stopped_by_host), []
+        stopped_now = set(await _servers_on(cloud, row.name, "stopped"))
+        await _each([i for i in to_start if i in stopped_now],
+                    lambda i: server_actions.request(cloud, caller, i, Action.START))
+    else:
+        await _each(await _servers_on(cloud, row.name, "active"),
+                    lambda i: server_actions.reboot(cloud, caller, i, hard=True))
+    return row

@@ -8,7 +8,7 @@ import dataclasses
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow
-from pocketstack.services import image_store, images
+from pocketstack.services import image_import, image_store, images
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import ImageFields, ImageQuery
@@ -43,6 +43,7 @@ async def create_image(cloud: Cloud, caller: Caller, fields: ImageFields) -> Ima
     if fields.visibility == "public":
         authorize(caller, "image:publicize")
     async with cloud.db.session() as s:
+        await image_import.enforce(s, cloud.settings, owner, "image_count_total", 1)
         return await images.add_image(s, dataclasses.replace(fields, owner=owner))
 
 
@@ -52,4 +53,11 @@ async def delete_image(cloud: Cloud, caller: Caller, image_id: str) -> None:
     async with cloud.db.session() as s:
         location = await images.delete_image(s, image_id, project_id=caller.project_id,
                                              is_admin=caller.is_admin)
-    await asyncio.to_thread(image_store.remove, cloud.settings.data_dir, location)
+    settings = cloud.settings
+    await asyncio.to_thread(image_store.remove, settings.data_dir, location)
+    default = settings.image_stores[0] if settings.image_stores else "file"
+    for store in settings.image_stores[1:]:
+        await asyncio.to_thread(image_store.remove, settings.data_dir,
+                                image_store.store_location(image_id, store, default))
+    await asyncio.to_thread(image_store.remove, settings.data_dir,
+                            image_store.staging_location(image_id))

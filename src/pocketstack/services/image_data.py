@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow
-from pocketstack.services import image_store, images
+from pocketstack.services import image_import, image_store, images
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 
@@ -30,8 +30,10 @@ async def upload_image_data(cloud: Cloud, caller: Caller, image_id: str,
     answers 410 and its data is removed."""
     settings = cloud.settings
     async with cloud.db.session() as s:
-        await images.begin_upload(s, image_id, project_id=caller.project_id,
-                                  is_admin=caller.is_admin)
+        queued = await images.begin_upload(s, image_id, project_id=caller.project_id,
+                                          is_admin=caller.is_admin)
+        await image_import.enforce(s, settings, queued.owner or caller.project_id,
+                                   "image_size_total")
     try:
         stored = await image_store.save_stream(settings.data_dir, image_id, chunks,
                                                settings.image_size_cap)

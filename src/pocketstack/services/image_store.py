@@ -64,24 +64,60 @@ class _Writer:
         self.file.close()
 
 
+def store_location(image_id: str, store: str, default_store: str) -> str:
+    """Where a store's copy of an image lives, relative to the data directory: the default
+    store's is the image's own file."""
+    if store == default_store:
+        return location_for(image_id)
+    return f"images/stores/{store}/{image_id}"
+
+
+def staging_location(image_id: str) -> str:
+    return f"images/staging/{image_id}"
+
+
 async def save_stream(data_dir: Path, image_id: str, chunks: AsyncIterator[bytes],
-                      max_size: int) -> StoredData:
-    """Write the stream to the image's file, hashing as it goes; never holds it all in memory.
+                      max_size: int, location: str | None = None) -> StoredData:
+    """Write the stream to the image's file (or to `location`), hashing as it goes; never
+    holds it all in memory.
 
     Raises errors.PayloadTooLarge past max_size bytes; on any failure nothing is left behind."""
-    directory = images_dir(data_dir)
+    target = path_of(data_dir, location or location_for(image_id))
+    directory = target.parent
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / f".{image_id}.{uuid.uuid4().hex}.part"
     writer = await asyncio.to_thread(_Writer, temporary)
     try:
         await _pump(writer, chunks, max_size)
         await asyncio.to_thread(writer.close)
-        await asyncio.to_thread(os.replace, temporary, directory / image_id)
+        await asyncio.to_thread(os.replace, temporary, target)
     except BaseException:
         await asyncio.to_thread(_discard, writer, temporary)
         raise
-    return StoredData(location_for(image_id), writer.size, writer.md5.hexdigest(),
+    return StoredData(location or location_for(image_id), writer.size, writer.md5.hexdigest(),
                       writer.sha512.hexdigest())
+
+
+def copy_file(data_dir: Path, source: str, target: str, *, move: bool = False) -> StoredData:
+    """Copy (or move) one stored file to another location, hashing it on the way; the target
+    appears whole or not at all."""
+    src, dst = path_of(data_dir, source), path_of(data_dir, target)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    temporary = dst.parent / f".{dst.name}.{uuid.uuid4().hex}.part"
+    writer = _Writer(temporary)
+    try:
+        with open(src, "rb") as f:
+            while chunk := f.read(WRITE_BATCH):
+                writer.write(chunk)
+        writer.close()
+        os.replace(temporary, dst)
+    except BaseException:
+        _discard(writer, temporary)
+        raise
+    if move:
+        with contextlib.suppress(FileNotFoundError):
+            src.unlink()
+    return StoredData(target, writer.size, writer.md5.hexdigest(), writer.sha512.hexdigest())
 
 
 async def _pump(writer: _Writer, chunks: AsyncIterator[bytes], max_size: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow
-from pocketstack.services import quotas
+from pocketstack.services import image_locations, image_store, quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.images import get_visible_image, not_authorized, require_owner, touch
@@ -32,15 +32,27 @@ class Change:
     value: Any = None
     # JSON patch "add" replaces an existing member; the older draft-4 form refuses (409).
     add_replaces: bool = True
+    # For /locations/N and /locations/-: the part after /locations/.
+    index: str | None = None
 
 
 async def update_image(s: AsyncSession, image_id: str, changes: list[Change], *,
-                       project_id: str, is_admin: bool) -> ImageRow:
-    """Apply every change in order, all or nothing (the caller's session commits)."""
+                       project_id: str, is_admin: bool, settings: Settings | None = None,
+                       removed: list[str] | None = None) -> ImageRow:
+    """Apply every change in order, all or nothing (the caller's session commits); the data
+    locations that `/locations` removals leave behind go to `removed`."""
     image = await get_visible_image(s, image_id, project_id=project_id, is_admin=is_admin)
     require_owner(image, project_id, is_admin, "modify_image")
     properties = dict(image.properties or {})
     for change in changes:
+        if change.name == "locations":
+            if settings is None:
+                raise errors.Forbidden("Attribute 'locations' is reserved.")
+            gone = image_locations.change_locations(image, change.op, change.index,
+                                                    change.value, settings, is_admin=is_admin)
+            if removed is not None:
+                removed.extend(gone)
+            continue
         if change.op == "add" and not change.add_replaces and (
                 change.name in CORE or change.name in properties):
             raise errors.Conflict(f"Property {change.name} already present.")
@@ -165,9 +177,14 @@ async def delete_metadata_item(s: AsyncSession, image_id: str, key: str, *, proj
 async def patch_image(cloud: Cloud, caller: Caller, image_id: str,
                       changes: list[Change]) -> ImageRow:
     """Glance's PATCH: every change applied in order, all or nothing."""
+    removed: list[str] = []
     async with cloud.db.session() as s:
-        return await update_image(s, image_id, changes, project_id=caller.project_id,
-                                  is_admin=caller.is_admin)
+        image = await update_image(s, image_id, changes, project_id=caller.project_id,
+                                   is_admin=caller.is_admin, settings=cloud.settings,
+                                   removed=removed)
+    for location in removed:
+        image_store.remove(cloud.settings.data_dir, location)
+    return image
 
 
 async def tag_image(cloud: Cloud, caller: Caller, image_id: str, tag: str) -> None:

@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, exists, false, or_, select, true
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from pocketstack import errors
-from pocketstack.db.models import ImageMemberRow, ImageRow
+from pocketstack.db.models import ImageCacheRow, ImageMemberRow, ImageRow
 from pocketstack.timeutil import utcnow
 
 VISIBILITIES = ("public", "community", "shared", "private")
@@ -383,6 +384,7 @@ async def delete_image(s: AsyncSession, image_id: str, *, project_id: str,
     if image.protected:
         raise errors.Forbidden(f"Image {image_id} is protected and cannot be deleted.")
     location = image.location
+    await s.execute(sa_delete(ImageCacheRow).where(ImageCacheRow.image_id == image_id))
     now = utcnow()
     image.status = "deleted"
     image.deleted = True

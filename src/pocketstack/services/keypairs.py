@@ -11,12 +11,9 @@ import string
 from dataclasses import dataclass
 from datetime import timedelta
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +31,8 @@ SAFE_NAME_CHARS = frozenset("_- " + string.digits + string.ascii_letters)
 SAFE_NAME_CHARS_V292 = SAFE_NAME_CHARS | frozenset("@.")
 TYPES = ("ssh", "x509")
 # The User Principal Name of a WinRM client certificate (Microsoft's otherName OID).
-_UPN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+_UPN_OID = "1.3.6.1.4.1.311.20.2.3"
+# cryptography's X.509 modules (about 1 MB in each process) load with the first certificate.
 
 
 def invalid_keypair(reason: str) -> errors.BadRequest:
@@ -63,6 +61,8 @@ def fingerprint(public_key: str) -> str:
 
 def x509_fingerprint(certificate: str) -> str:
     """The sha1 fingerprint of a PEM certificate; BadRequest when it is not one."""
+    from cryptography import x509
+
     try:
         cert = x509.load_pem_x509_certificate(certificate.encode("utf-8"))
     except (ValueError, TypeError, UnicodeError) as exc:
@@ -78,10 +78,14 @@ def key_fingerprint(public_key: str, key_type: str) -> str:
 def generate_x509(user_id: str) -> tuple[str, str]:
     """A WinRM client certificate for the user, as Nova makes one: (the key and certificate
     as base64 PKCS#12 with an empty password, the PEM certificate)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
     now = utcnow()
-    upn = x509.OtherName(_UPN_OID, b"\x0c" + bytes([len(f"{user_id}@localhost")])
+    upn = x509.OtherName(x509.ObjectIdentifier(_UPN_OID), b"\x0c" + bytes([len(f"{user_id}@localhost")])
                          + f"{user_id}@localhost".encode())
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())

@@ -125,6 +125,42 @@ async def show_floating_ip(cloud: Cloud, caller: Caller, floating_ip_id: str) ->
         return item
 
 
+async def show_floating_ip_by_address(cloud: Cloud, caller: Caller, address: str) -> NovaFloatingIp:
+    """One of the caller's project's floating IPs by its address (the Deltacloud API's address
+    ids are the addresses themselves)."""
+    authorize(caller, "compute:os-floating-ips:show")
+    async with cloud.db.reader() as s:
+        (item,) = await _nova_floating_ips(s, [await _by_address(s, caller, address)])
+        return item
+
+
+async def _by_address(s: AsyncSession, caller: Caller, address: str) -> FloatingIpRow:
+    row = await floating_ips.by_address(s, address, project_id=caller.project_id, is_admin=False)
+    if row is None:
+        raise errors.NotFound(f"Floating IP not found for address {address}")
+    return row
+
+
+async def disassociate_floating_ip(cloud: Cloud, caller: Caller, address: str) -> NovaFloatingIp:
+    """Point the caller's floating IP `address` at nothing (409 when it points at nothing)."""
+    authorize(caller, "compute:os-floating-ips:remove")
+    async with cloud.db.session() as s:
+        row = await _by_address(s, caller, address)
+        if row.port_id is None:
+            raise errors.Conflict(f"Floating IP {address} is not associated with an instance.")
+        await floating_ips.associate(s, row, None, None, project_id=caller.project_id,
+                                     is_admin=False)
+        (item,) = await _nova_floating_ips(s, [row])
+        return item
+
+
+async def delete_floating_ip_by_address(cloud: Cloud, caller: Caller, address: str) -> None:
+    authorize(caller, "compute:os-floating-ips:delete")
+    async with cloud.db.session() as s:
+        await s.delete(await _by_address(s, caller, address))
+        await s.flush()
+
+
 async def _pool(s: AsyncSession, name: str | None) -> NetworkRow:
     query = select(NetworkRow).where(NetworkRow.external.is_(True))
     if name is not None:

@@ -27,6 +27,7 @@ from pocketstack.db.models import (
     HostRow,
     ImageMemberRow,
     ImageRow,
+    ImageTaskRow,
     InstanceActionEventRow,
     InstanceActionRow,
     KeypairRow,
@@ -50,6 +51,7 @@ from pocketstack.db.models import (
     UserQuotaRow,
     UserRow,
     VirtualInterfaceRow,
+    VolumeAttachmentRow,
 )
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "HostRow",
     "ImageMemberRow",
     "ImageRow",
+    "ImageTaskRow",
     "InstanceActionEventRow",
     "InstanceActionRow",
     "KeypairRow",
@@ -98,4 +101,5 @@ __all__ = [
     "UserQuotaRow",
     "UserRow",
     "VirtualInterfaceRow",
+    "VolumeAttachmentRow",
 ]

@@ -107,9 +107,10 @@ def flavor_demand(flavor: dict[str, Any]) -> Demand:
 
 
 def is_up(host: HostRow | Row[Any], now: datetime, down_time_s: float) -> bool:
-    """Not forced down, and heard from within `down_time_s` (a HostRow, or a row of its
-    columns)."""
-    return not host.forced_down and host.heartbeat_at >= now - timedelta(seconds=down_time_s)
+    """Not forced down nor shut down (os-hosts), and heard from within `down_time_s` (a
+    HostRow, or a row of its columns)."""
+    return (not host.forced_down and not host.powered_off
+            and host.heartbeat_at >= now - timedelta(seconds=down_time_s))
 
 
 def pick_hosts(hosts: list[HostState], demand: Demand, count: int, *,
@@ -133,7 +134,8 @@ def pick_hosts(hosts: list[HostState], demand: Demand, count: int, *,
     return placements
 
 
-_ENABLED_HOSTS = (select(*HostRow.__table__.c).where(HostRow.__table__.c.enabled.is_(True))
+_ENABLED_HOSTS = (select(*HostRow.__table__.c).where(HostRow.__table__.c.enabled.is_(True),
+                                                     HostRow.__table__.c.maintenance.is_(False))
                   .order_by(HostRow.__table__.c.id))
 
 

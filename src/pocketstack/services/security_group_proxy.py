@@ -215,6 +215,26 @@ async def create_rule(cloud: Cloud, caller: Caller, request: RuleRequest) -> Nov
         return NovaRule(rule, sources)
 
 
+async def create_rules(cloud: Cloud, caller: Caller, group_id: str,
+                       requests: list[RuleRequest]) -> NovaGroup:
+    """Several rules in one group, all or none (the Deltacloud API's one rule of many
+    sources); the group with its rules afterwards."""
+    authorize(caller, "compute:os-security-groups:rule_create")
+    async with cloud.db.session() as s:
+        group = await _get(s, caller, group_id)
+        for request in requests:
+            spec = _rule_spec(group.id, request)
+            if spec.remote_group_id is not None:
+                await _get(s, caller, str(spec.remote_group_id))
+            try:
+                await groups.add_rule(s, spec, project_id=caller.project_id,
+                                      is_admin=caller.is_admin)
+            except errors.Conflict:
+                raise errors.BadRequest(f"This rule already exists in group {group.id}") from None
+        (item,) = await _nova_groups(s, [group])
+        return item
+
+
 async def delete_rule(cloud: Cloud, caller: Caller, rule_id: str) -> None:
     authorize(caller, "compute:os-security-groups:rule_delete")
     _checked_id(rule_id)

@@ -65,8 +65,9 @@ async def reset_state(cloud: Cloud, caller: Caller, server_id: str, state: VmSta
 
 
 async def network_action(cloud: Cloud, caller: Caller, server_id: str, action: Action) -> None:
-    """resetNetwork or injectNetworkInfo. Networking here is configured by the API, not on the
-    host: the action is recorded with its compute event, finished at once."""
+    """resetNetwork or injectNetworkInfo: the action and its compute event are recorded, and
+    the server's agent rebuilds the guest's config drive with its network information (the
+    event finishes when it has)."""
     policy, event = NETWORK_ACTIONS[action]
     async with cloud.db.session() as s:
         row = await load(s, caller, server_id)
@@ -74,5 +75,5 @@ async def network_action(cloud: Cloud, caller: Caller, server_id: str, action: A
         check_unlocked(row, caller)
         await record(s, caller, row, action.value)
         await instance_actions.start_event(s, row.id, action.value, event, host=row.host)
-        await instance_actions.finish_event(s, row.id, action.value, event,
-                                            result=instance_actions.SUCCESS, host=row.host)
+        row.network_refresh = action.value
+        wake_after_commit(s, row.host)

@@ -22,7 +22,14 @@ from pocketstack import errors
 from pocketstack.compute_states import Action, PowerState, TaskState, VmState
 from pocketstack.db.models import FlavorRow, ImageRow, SecurityGroupRow, ServerRow
 from pocketstack.db.wakes import wake_after_commit
-from pocketstack.services import instance_actions, networks, quotas, scheduler, server_groups
+from pocketstack.services import (
+    instance_actions,
+    networks,
+    quotas,
+    scheduler,
+    server_block_devices,
+    server_groups,
+)
 from pocketstack.services import security_groups as groups_service
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -30,6 +37,7 @@ from pocketstack.services.flavors import get_flavor_row
 from pocketstack.services.images import get_visible_image_row
 from pocketstack.services.keypairs import get_keypair
 from pocketstack.services.policy import authorize
+from pocketstack.services.server_block_devices import BlockDevice
 from pocketstack.services.server_lifecycle import fault_record
 from pocketstack.services.server_metadata import check_metadata_limit
 from pocketstack.settings import Settings
@@ -47,6 +55,8 @@ class ServerRequest:
     key_name: str | None = None
     user_data: str | None = None
     config_drive: bool = False
+    # Personality files: (path, base64 contents), written on the config drive.
+    personality: tuple[tuple[str, str], ...] = ()
     disk_config: str | None = None
     availability_zone: str | None = None
     forced_host: str | None = None
@@ -70,6 +80,9 @@ class ServerRequest:
     # A destination the scheduler must use if it fits (admins; unlike forced_host, checked).
     requested_host: str | None = None
     requested_node: str | None = None
+    # block_device_mapping_v2 items with a volume destination (boot from volume: boot_index 0,
+    # and then `image_id` is "").
+    block_devices: tuple[BlockDevice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +97,7 @@ class _Checked:
     """What a create request refers to, looked up before the write transaction."""
 
     flavor: FlavorRow
-    image: ImageRow
+    image: ImageRow | None
     key_data: str | None
     group_names: list[str]
     limits: dict[str, int]
@@ -117,13 +130,26 @@ async def create_servers(cloud: Cloud, caller: Caller, req: ServerRequest) -> Cr
     async with db.reader() as s:
         checked = await _check_request(s, caller, req, await quotas.limits_for(
             s, settings, caller.project_id))
-    return await db.grouped(lambda s: _record(s, settings, caller, req, checked))
+    if not req.block_devices:
+        return await db.grouped(lambda s: _record(s, settings, caller, req, checked, []))
+    prepared = await server_block_devices.prepare(cloud, caller, req.block_devices,
+                                                  req.max_count)
+    try:
+        created = await db.grouped(lambda s: _record(s, settings, caller, req, checked,
+                                                     prepared))
+    except BaseException:
+        await server_block_devices.discard(cloud, caller, [p for each in prepared for p in each])
+        raise
+    # Quota may have allowed fewer servers than max_count: the others' volumes go.
+    await server_block_devices.discard(cloud, caller, [p for each in prepared[len(created.servers):]
+                                                       for p in each])
+    return created
 
 
 async def _check_request(s: AsyncSession, caller: Caller, req: ServerRequest,
                          limits: dict[str, int]) -> _Checked:
     flavor = await _flavor(s, req.flavor_id, caller)
-    image = await _image(s, req.image_id, caller, flavor)
+    image = await _image(s, req.image_id, caller, flavor) if req.image_id else None
     key = await _keypair(s, caller.user_id, req.key_name)
     group_names = await _security_groups(s, caller, req.security_groups)
     check_metadata_limit(len(req.metadata), limits["metadata_items"])
@@ -143,7 +169,8 @@ async def _check_request(s: AsyncSession, caller: Caller, req: ServerRequest,
 
 
 async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: ServerRequest,
-                  checked: _Checked) -> Created:
+                  checked: _Checked,
+                  volumes: list[list[server_block_devices.Prepared]]) -> Created:
     await quotas.lock_project(s, caller.project_id)
     count = await _instance_count(s, settings, caller.project_id, checked.flavor, req,
                                   checked.limits)
@@ -162,6 +189,8 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
         row.reservation_id = reservation_id
         row.security_groups = [{"name": name} for name in checked.group_names]
     placed = await _schedule(s, settings, rows, req, caller)
+    for row, prepared in zip(rows, volumes, strict=False):
+        await server_block_devices.attach(s, row, prepared)
     await s.execute(_INSERT_SERVER, [_server_values(row) for row in rows])
     # Inserted without entities: name the hosts to wake at commit (PostgreSQL NOTIFY).
     for row in rows:
@@ -275,23 +304,25 @@ async def _instance_count(s: AsyncSession, settings: Settings, project_id: str,
     return count
 
 
-def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: ImageRow,
+def _new_row(req: ServerRequest, caller: Caller, flavor: FlavorRow, image: ImageRow | None,
              index: int, count: int) -> ServerRow:
     now = utcnow()
     name = req.name if count == 1 else f"{req.name}-{index + 1}"
     server_id = str(uuid.uuid4())
-    auto_disk = str(image.properties.get("auto_disk_config", "")).lower() in ("true", "1", "yes")
+    properties = image.properties if image is not None else {}
+    auto_disk = str(properties.get("auto_disk_config", "")).lower() in ("true", "1", "yes")
     snapshot = flavor_snapshot(flavor)
     return ServerRow(
         id=server_id, project_id=caller.project_id, user_id=caller.user_id, name=name,
         hostname=req.hostname or sanitize_hostname(name, server_id), description=req.description,
-        image_id=image.id, flavor_id=flavor.id, flavor=snapshot,
+        image_id=image.id if image is not None else "", flavor_id=flavor.id, flavor=snapshot,
         **scheduler.usage_columns(snapshot),
         vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
         power_state=PowerState.NOSTATE, availability_zone=req.availability_zone,
         pinned_availability_zone=req.availability_zone,
         key_name=req.key_name, user_data=req.user_data,
         config_drive="True" if req.config_drive else "",
+        personality=[{"path": path, "contents": contents} for path, contents in req.personality],
         disk_config=req.disk_config or ("AUTO" if auto_disk else "MANUAL"),
         access_ipv4=req.access_ipv4, access_ipv6=req.access_ipv6, metadata_=dict(req.metadata),
         tags=list(dict.fromkeys(req.tags)), scheduler_hints=dict(req.scheduler_hints),

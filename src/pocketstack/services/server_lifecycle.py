@@ -28,7 +28,7 @@ from pocketstack.compute_states import (
 from pocketstack.db.models import ImageRow, ServerRow
 from pocketstack.db.pending import Pending, SoftDelete, shelved_image_of
 from pocketstack.db.wakes import wake_after_commit
-from pocketstack.services import instance_actions, networks, scheduler
+from pocketstack.services import attachment_records, instance_actions, networks, scheduler
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -188,6 +188,7 @@ async def request_delete(s: AsyncSession, settings: Settings, caller: Caller,
     await _forget_shelved_image(s, row)
     if row.host is None or not await scheduler.host_is_up(s, settings, row.host):
         await mark_deleted(s, row)
+        await attachment_records.release_server(s, row.id, settings.data_dir)
         return None
     await request_action(s, row, Action.DELETE)
     return row.host

@@ -181,6 +181,7 @@ class ServerView(NamedTuple):
     terminated_at: Stamp | None
     created_at: Stamp
     updated_at: Stamp
+    volumes_attached: list[Any]
 
 
 class ServerDetailView(NamedTuple):
@@ -211,6 +212,7 @@ class ServerDetailView(NamedTuple):
     terminated_at: Stamp | None
     created_at: Stamp
     updated_at: Stamp
+    volumes_attached: list[Any]
     hostname: str
     description: str | None
     locked: bool
@@ -232,7 +234,7 @@ AnyView = ServerView | ServerDetailView
 # reshape without parsing it into a datetime and formatting it again. JSON columns come as
 # text too, decoded once per distinct text of a result (_views).
 _STAMPS = frozenset({"launched_at", "terminated_at", "created_at", "updated_at"})
-_JSONS = ("metadata_", "security_groups", "fault")
+_JSONS = ("metadata_", "security_groups", "fault", "volumes_attached")
 _DETAIL_JSONS = (*_JSONS, "tags", "flavor", "trusted_image_certificates", "scheduler_hints")
 _servers = ServerRow.__table__.c
 

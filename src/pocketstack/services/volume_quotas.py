@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import VolumeQuotaRow, VolumeRow, VolumeSnapshotRow, VolumeTypeRow
+from pocketstack.db.models import (
+    VolumeBackupRow,
+    VolumeQuotaRow,
+    VolumeRow,
+    VolumeSnapshotRow,
+    VolumeTypeRow,
+)
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -24,6 +30,8 @@ DEFAULTS: dict[str, int] = {
 
 
 PER_TYPE_RESOURCES = ("volumes", "gigabytes", "snapshots")
+# The rows of the `default` quota class are kept under this pseudo project id.
+DEFAULT_CLASS = "quota-class:default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,10 @@ async def default_limits(s: AsyncSession) -> dict[str, int]:
     """Cinder's defaults, with the unlimited per-type quotas of every volume type."""
     per_type = {f"{resource}_{name}": -1 for name in await _type_names(s)
                 for resource in PER_TYPE_RESOURCES}
-    return {**DEFAULTS, **per_type}
+    # The `default` quota class (os-quota-class-sets) overrides them.
+    classes = (await s.scalars(select(VolumeQuotaRow).where(
+        VolumeQuotaRow.project_id == DEFAULT_CLASS))).all()
+    return {**DEFAULTS, **per_type, **{row.resource: row.hard_limit for row in classes}}
 
 
 async def limits_of(s: AsyncSession, project_id: str) -> dict[str, int]:
@@ -74,7 +85,12 @@ async def usage_of(s: AsyncSession, project_id: str) -> Usage:
         .where(VolumeSnapshotRow.project_id == project_id,
                VolumeSnapshotRow.deleted.is_(False))
         .group_by(VolumeTypeRow.name))).all()
-    by_type: dict[str, int] = {}
+    backups = (await s.execute(
+        select(func.count(), func.coalesce(func.sum(VolumeBackupRow.size), 0))
+        .where(VolumeBackupRow.project_id == project_id,
+               VolumeBackupRow.deleted.is_(False)))).one()
+    # backups and backup_gigabytes are counted here too: `of` finds them by name.
+    by_type: dict[str, int] = {"backups": int(backups[0]), "backup_gigabytes": int(backups[1])}
     for kind, rows in (("volumes", volumes), ("snapshots", snapshots)):
         for name, count, size in rows:
             name = name or DEFAULT_TYPE_NAME
@@ -99,11 +115,14 @@ def _over(resource: str, limits: dict[str, int], usage: Usage, wanted: int) -> b
 
 
 async def reserve(s: AsyncSession, project_id: str, *, volumes: int = 0, snapshots: int = 0,
-                  gigabytes: int = 0, volume_type_id: str | None = None) -> None:
+                  gigabytes: int = 0, volume_type_id: str | None = None, backups: int = 0,
+                  backup_gigabytes: int = 0) -> None:
     """Return if the project may add these amounts (of volumes of that type: its per-type
     quotas too); else OverLimit 413 as Cinder words it. Called in the transaction that then
     adds the rows."""
     await _lock_project(s, project_id)
+    if backups or backup_gigabytes:
+        await _reserve_backups(s, project_id, backups, backup_gigabytes)
     type_name = (await type_names(s, {volume_type_id})).get(volume_type_id) \
         if volume_type_id else None
     limits = await limits_of(s, project_id)
@@ -129,6 +148,21 @@ async def reserve(s: AsyncSession, project_id: str, *, volumes: int = 0, snapsho
         if _over(name, limits, usage, snapshots):
             raise errors.OverLimit(f"Maximum number of snapshots allowed ({limits[name]}) "
                                    "exceeded", code=413, headers={"Retry-After": "0"})
+
+
+async def _reserve_backups(s: AsyncSession, project_id: str, backups: int,
+                           backup_gigabytes: int) -> None:
+    limits = await limits_of(s, project_id)
+    usage = await usage_of(s, project_id)
+    if _over("backup_gigabytes", limits, usage, backup_gigabytes):
+        raise errors.OverLimit(
+            f"Requested backup exceeds allowed Backup gigabytes quota. Requested "
+            f"{backup_gigabytes}G, quota is {limits['backup_gigabytes']}G and "
+            f"{usage.of('backup_gigabytes')}G has been consumed.", code=413,
+            headers={"Retry-After": "0"})
+    if _over("backups", limits, usage, backups):
+        raise errors.OverLimit(f"Maximum number of backups allowed ({limits['backups']}) "
+                               "exceeded", code=413, headers={"Retry-After": "0"})
 
 
 async def show_defaults(cloud: Cloud, caller: Caller) -> dict[str, int]:

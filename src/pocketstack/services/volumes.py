@@ -19,8 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import ImageRow, VolumeRow, VolumeSnapshotRow
-from pocketstack.services import image_store, images, volume_quotas, volume_store, volume_types
+from pocketstack.db.models import ImageRow, VolumeAttachmentRow, VolumeRow, VolumeSnapshotRow
+from pocketstack.services import (
+    attachment_records,
+    image_store,
+    images,
+    volume_messages,
+    volume_quotas,
+    volume_services,
+    volume_store,
+    volume_types,
+)
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -42,6 +51,8 @@ class Volume:
 
     row: VolumeRow
     type_name: str
+    # Its attachments (services.attachment_records), oldest first.
+    attachments: tuple[VolumeAttachmentRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +102,10 @@ async def get_volume(s: AsyncSession, caller: Caller, volume_id: str) -> VolumeR
 
 async def present(s: AsyncSession, rows: list[VolumeRow]) -> list[Volume]:
     names = await volume_types.type_names(s, {row.volume_type_id for row in rows})
-    return [Volume(row, names.get(row.volume_type_id, row.volume_type_id)) for row in rows]
+    attached = await attachment_records.of_volumes(s, {row.id for row in rows
+                                                       if row.attach_status != "detached"})
+    return [Volume(row, names.get(row.volume_type_id, row.volume_type_id),
+                   tuple(attached.get(row.id, ()))) for row in rows]
 
 
 # --- listing -------------------------------------------------------------------------------
@@ -267,8 +281,27 @@ def _check_size(fields: VolumeFields, source: _Source) -> int:
     return size
 
 
+class Unwritable(errors.BadRequest):
+    """The new volume's data could not be written (the transaction rolls back)."""
+
+
 async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
-    """Record the volume and make its data file in one transaction (committed `available`)."""
+    """Record the volume and make its data file in one transaction (committed `available`).
+    When an image's data cannot be copied, a user message says so (as Cinder records one
+    for a create from an image that failed)."""
+    try:
+        return await _create_volume(cloud, caller, fields)
+    except Unwritable:
+        if fields.image_ref is not None:
+            await volume_messages.record_now(
+                cloud, caller, project_id=caller.project_id,
+                resource_type=volume_messages.VOLUME, resource_uuid=None,
+                action=volume_messages.COPY_IMAGE_TO_VOLUME,
+                detail=volume_messages.UNKNOWN_ERROR)
+        raise
+
+
+async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
     project_id = caller.project_id
     data_dir = cloud.settings.data_dir
     async with cloud.db.session() as s:
@@ -294,6 +327,18 @@ async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> V
             image_id=source.image_metadata.get("image_id"), metadata_=dict(fields.metadata),
             image_metadata=source.image_metadata, location=location, created_at=utcnow(),
             updated_at=None)
+        if not volume_services.backend_accepts(dict(type_row.extra_specs)):
+            # No back-end satisfies the type: the volume is recorded in error, and a user
+            # message says why, as Cinder's scheduler leaves it.
+            row.status = "error"
+            s.add(row)
+            volume_messages.record(
+                s, project_id=project_id, request_id=caller.request_id,
+                resource_type=volume_messages.VOLUME, resource_uuid=volume_id,
+                action=volume_messages.SCHEDULE_ALLOCATE_VOLUME,
+                detail=volume_messages.NO_BACKEND_AVAILABLE)
+            await s.flush()
+            return Volume(row, type_row.name)
         s.add(row)
         await s.flush()
         await _write_data(data_dir, location, size, source, from_image=fields.image_ref is not None)
@@ -311,9 +356,10 @@ async def _write_data(data_dir: Any, location: str, size: int, source: _Source, 
         origin = (image_store.path_of(data_dir, source.path) if from_image
                   else volume_store.path_of(data_dir, source.path))
         await asyncio.to_thread(volume_store.copy_sparse, origin, data_dir, location, size)
-    except volume_store.StoreError as exc:
+    except (volume_store.StoreError, OSError) as exc:
         await asyncio.to_thread(volume_store.remove, data_dir, location)
-        raise unstorable(size, str(exc)) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Unwritable(unstorable(size, reason).message) from None
 
 
 def unstorable(size: int, reason: str) -> errors.BadRequest:

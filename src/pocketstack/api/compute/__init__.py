@@ -9,8 +9,11 @@ from pocketstack.api.compute import (
     aggregates,
     attach_interfaces,
     availability_zones,
+    cells,
+    certificates,
     cloudpipe,
     console_auth_tokens,
+    coverage,
     diagnostics,
     extensions,
     fixed_ips,
@@ -18,6 +21,7 @@ from pocketstack.api.compute import (
     floating_ip_dns,
     floating_ips,
     floating_ips_bulk,
+    fping,
     hosts,
     hypervisors,
     image_metadata,
@@ -47,6 +51,7 @@ from pocketstack.api.compute import (
     versions,
     virtual_interfaces,
     volume_attachments,
+    volumes,
 )
 from pocketstack.api.routing import Route
 
@@ -94,4 +99,9 @@ ROUTES: list[Route] = [
     *volume_attachments.ROUTES,
     *server_shares.ROUTES,
     *console_auth_tokens.ROUTES,
+    *certificates.ROUTES,
+    *fping.ROUTES,
+    *cells.ROUTES,
+    *coverage.ROUTES,
+    *volumes.ROUTES,
 ]

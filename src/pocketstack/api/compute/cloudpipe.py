@@ -1,9 +1,11 @@
-"""Compute os-cloudpipe (admin): list, create and configure-project over cloudpipe records.
+"""Compute os-cloudpipe (admin): list the projects' VPN servers, create one (a real server in
+the project), and configure-project (its public address and port).
 Served by the legacy /v2 API as the 2013 API had it; /v2.1 answers 410 Gone like Nova."""
 
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -13,15 +15,17 @@ from pocketstack.api.compute.agents import legacy_only
 from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import cloudpipe as service
-from pocketstack.services.records import CloudpipeRow
+from pocketstack.services.cloudpipe import Cloudpipe
 from pocketstack.timeutil import iso_z
 from pocketstack.validation import invalid
 
 
-def view(row: CloudpipeRow) -> dict[str, Any]:
-    return {"created_at": iso_z(row.created_at), "instance_id": row.instance_id,
-            "internal_ip": row.internal_ip, "project_id": row.project_id,
-            "public_ip": row.public_ip, "public_port": row.public_port, "state": "down"}
+def view(pipe: Cloudpipe) -> dict[str, Any]:
+    row = pipe.row
+    created = pipe.created_at if isinstance(pipe.created_at, datetime) else row.created_at
+    return {"created_at": iso_z(created), "instance_id": row.instance_id,
+            "internal_ip": pipe.internal_ip, "project_id": row.project_id,
+            "public_ip": row.public_ip, "public_port": row.public_port, "state": pipe.state}
 
 
 def _extra(body: dict[str, Any], allowed: set[str]) -> None:

@@ -7,6 +7,7 @@ Nova's."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -350,22 +351,27 @@ def _all_rules() -> list[Rule]:
     return rules
 
 
-KNOWN: dict[str, Rule] = {rule.name: rule for rule in _all_rules()}
-# The namespaces of the known names (the part before the first ':', as a pattern).
-NAMESPACES = frozenset(_regex(name).pattern.split(":", 1)[0] for name in KNOWN if ":" in name)
+@functools.cache
+def known() -> tuple[dict[str, Rule], frozenset[str]]:
+    """Every rule by name, and the namespaces of the names (the part before the first ':', as
+    a pattern): built at the first check, since a process that never sees an extra spec should
+    not carry a thousand compiled patterns."""
+    rules = {rule.name: rule for rule in _all_rules()}
+    return rules, frozenset(_regex(name).pattern.split(":", 1)[0] for name in rules if ":" in name)
 
 
 def check(name: str, value: str) -> None:
     """400 with Nova's message when a known extra spec has a bad value, or when a name in a
     known namespace is none of its specs."""
-    rule = KNOWN.get(name)
+    rules, namespaces = known()
+    rule = rules.get(name)
     if rule is None:
-        rule = next((r for r in KNOWN.values() if r.regex.fullmatch(name)), None)
+        rule = next((r for r in rules.values() if r.regex.fullmatch(name)), None)
     if rule is not None:
         rule.check(value)
         return
     if ":" not in name:
         return
     prefix = name.split(":", 1)[0]
-    if any(re.fullmatch(namespace, prefix) for namespace in NAMESPACES):
+    if any(re.fullmatch(namespace, prefix) for namespace in namespaces):
         raise _failed(f"extra spec '{name}' does not appear to be a valid extra spec.")

@@ -1,6 +1,7 @@
 """Compute os-hosts (admin): the compute hosts with their zone, one host's resources (total,
-used now, used at most, and per project), enabling/disabling and maintenance mode, and the
-power actions, which a fake host answers as Nova's fake driver does (records only). Served up
+used now, used at most, and per project), enabling/disabling and maintenance mode (no new server is placed on it), and the
+power actions on the host's agent (shutdown stops its guests and shows it down, startup
+starts them again, reboot reboots them). Served up
 to microversion 2.42 and by the legacy /v2 API."""
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ async def update_host(ctx: Ctx) -> Response:
 
 
 async def _power(ctx: Ctx, action: str) -> Response:
-    row = await host_service.power_action(ctx.cloud, ctx.caller, ctx.params["host_name"])
+    row = await host_service.power_action(ctx.cloud, ctx.caller, ctx.params["host_name"], action)
     return json_response({"host": row.name, "power_action": action})
 
 

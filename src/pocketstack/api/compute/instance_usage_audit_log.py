@@ -20,13 +20,16 @@ STRICT_QUERY = since("2.102", "instance usage audit log",
 
 
 def view(report: AuditReport) -> dict[str, Any]:
-    return {"hosts_not_run": report.hosts_not_run, "log": {},
-            "num_hosts": len(report.hosts_not_run), "num_hosts_done": 0,
-            "num_hosts_not_run": len(report.hosts_not_run), "num_hosts_running": 0,
+    return {"hosts_not_run": report.hosts_not_run,
+            "log": {host: {"state": log.state, "instances": log.instances, "errors": log.errors,
+                           "message": log.message} for host, log in report.logs.items()},
+            "num_hosts": len(report.hosts), "num_hosts_done": len(report.hosts_in("DONE")),
+            "num_hosts_not_run": len(report.hosts_not_run),
+            "num_hosts_running": len(report.hosts_in("RUNNING")),
             "overall_status": report.overall_status,
             "period_beginning": str(report.period_beginning),
             "period_ending": str(report.period_ending),
-            "total_errors": 0, "total_instances": 0}
+            "total_errors": report.total_errors, "total_instances": report.total_instances}
 
 
 async def list_audit_logs(ctx: Ctx) -> Response:

@@ -1,5 +1,6 @@
 """Compute: GET /limits, the project's absolute limits and usage; the legacy /v2 API also
-publishes the rate-limit table of its time (v2.1 answers an empty "rate" list). The network
+publishes the rate limits it enforces (services/rate_limits.py), with the caller's remaining
+requests and next-available time (v2.1 answers an empty "rate" list). The network
 limits go at 2.36, maxImageMeta at 2.39, the personality ones at 2.57."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pocketstack.api.compute.microversions import Versioned, since
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 from pocketstack.services import quotas as quota_service
-from pocketstack.timeutil import iso_z, utcnow
+from pocketstack.services import rate_limits
+from pocketstack.timeutil import from_epoch, iso_z
 
 # Absolute limit name -> quota resource.
 MAX_NAMES = {
@@ -49,13 +51,6 @@ DROPPED: Versioned[tuple[str, ...]] = Versioned(
     ("2.57", (*NETWORK, "maxImageMeta", "maxPersonality", "maxPersonalitySize"),
      "absolute limits drop maxPersonality and maxPersonalitySize"))
 STRICT_QUERY = since("2.75", "limits", "GET /limits takes no query parameter but tenant_id")
-# The 2013 API's published rate limits: (uri, regex, [(verb, value, unit)]).
-RATE_LIMITS: tuple[tuple[str, str, tuple[tuple[str, int, str], ...]], ...] = (
-    ("*", ".*", (("POST", 10, "MINUTE"), ("PUT", 10, "MINUTE"), ("DELETE", 100, "MINUTE"))),
-    ("*/servers", "^/servers", (("POST", 50, "DAY"),)),
-    ("*changes-since*", ".*changes-since.*", (("GET", 3, "MINUTE"),)),
-    ("*/os-fping", "^/os-fping", (("GET", 12, "HOUR"),)),
-)
 
 
 def absolute_view(limits: dict[str, int], in_use: dict[str, int],
@@ -67,18 +62,25 @@ def absolute_view(limits: dict[str, int], in_use: dict[str, int],
     return body
 
 
-def rate_view() -> list[dict[str, Any]]:
-    now = iso_z(utcnow())
-    return [{"uri": uri, "regex": regex, "limit": [
-        {"verb": verb, "value": value, "remaining": value, "unit": unit, "next-available": now}
-        for verb, value, unit in limits]} for uri, regex, limits in RATE_LIMITS]
+async def rate_view(ctx: Ctx) -> list[dict[str, Any]]:
+    """The enforced limits, grouped by (uri, regex) in their order, as the caller stands."""
+    limits = ctx.cloud.rate_limits
+    if limits is None or not limits.limits:
+        return []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for state in await rate_limits.states(ctx.cloud.db, limits.limits, ctx.user.user_id):
+        limit = state.limit
+        groups.setdefault((limit.uri, limit.regex), []).append({
+            "verb": limit.verb, "value": limit.value, "remaining": state.remaining,
+            "unit": limit.unit, "next-available": iso_z(from_epoch(state.next_available))})
+    return [{"uri": uri, "regex": regex, "limit": group} for (uri, regex), group in groups.items()]
 
 
 async def show_limits(ctx: Ctx) -> Response:
     if ctx.version >= STRICT_QUERY:
         query_checks.strict(ctx, ("tenant_id",))
     found = await quota_service.show_limits(ctx.cloud, ctx.caller, ctx.query.get("tenant_id") or None)
-    rate = rate_view() if ctx.options.get("legacy") else []
+    rate = await rate_view(ctx) if ctx.options.get("legacy") else []
     absolute = absolute_view(found.limits, found.in_use, DROPPED.at(ctx.version))
     return json_response({"limits": {"absolute": absolute, "rate": rate}})
 

@@ -24,7 +24,7 @@ from pocketstack.timeutil import iso_plain
 # Nova's MAX_PROXY_API_SUPPORT_VERSION: listing and showing are gone from 2.36 (the legacy /v2
 # API keeps them); the nova-network writes answer 410 at every version of /v2.1, as in Nova.
 PROXY = serves("2.0", "2.35", area="networks (proxy)", summary="GET /os-networks[/{id}]")
-since("2.36", "proxy APIs", "os-fping, os-volumes, os-snapshots...: never served (404)")
+since("2.36", "proxy APIs", "os-fping and the other proxies: never served (404)")
 
 ADMIN_NONE = ("injected", "bridge", "vlan", "vpn_public_address", "vpn_public_port",
               "vpn_private_address", "host", "bridge_interface", "multi_host", "priority",

@@ -31,6 +31,7 @@ from pocketstack.api.compute.servers_schemas import (
 )
 from pocketstack.api.http import Ctx
 from pocketstack.services.networks import NetworkRequest
+from pocketstack.services.server_block_devices import SOURCES, BlockDevice
 from pocketstack.services.server_create import ServerRequest, decode_user_data
 from pocketstack.services.server_tags import MAX_LENGTH as TAG_LENGTH
 from pocketstack.services.server_tags import MAX_TAGS
@@ -104,8 +105,6 @@ CREATE = Versioned(
 )
 since("2.72", AREA, "POST /servers accepts ports with a resource_request: pocketstack's ports "
       "never have one (no QoS), so every version boots on every port")
-since("2.103", "servers (os-volumes_boot)", "/os-volumes_boot gone (404): pocketstack never "
-      "served it")
 
 
 class CreateServer(BaseModel):
@@ -281,20 +280,110 @@ def _mappings(body: CreateServer, rules: CreateRules) -> list[dict[str, Any]]:
     return (body.block_device_mapping_v2 or []) + (body.block_device_mapping or [])
 
 
-def _image_ref(body: CreateServer, mappings: list[dict[str, Any]]) -> str:
+def _image_ref(body: CreateServer, mappings: list[dict[str, Any]]
+               ) -> tuple[str, tuple[BlockDevice, ...]]:
+    """The image to boot ("" when the root disk is a volume) and the mappings whose
+    destination is a volume."""
+    legacy = bool(body.block_device_mapping)
+    devices: list[BlockDevice] = []
+    local_images: list[dict[str, Any]] = []
     for mapping in mappings:
-        if mapping.get("source_type") != "image" or mapping.get("destination_type") == "volume":
-            raise errors.BadRequest("Block device mapping is invalid: only images on local disk "
-                                    "are supported by this cloud.")
+        device = _legacy_device(mapping, body) if legacy else _device(mapping)
+        if device is None:
+            local_images.append(mapping)
+        else:
+            devices.append(device)
+    roots = [d for d in devices if d.boot_index == 0]
+    if len(roots) > 1 or (roots and any(_boot_index(m) == 0 for m in local_images)):
+        raise errors.BadRequest("Block Device Mapping is Invalid: Boot sequence for the "
+                                "instance and image/block device mapping combination is not "
+                                "valid.")
+    if roots:
+        return "", tuple(devices)
     if body.imageRef:
         image_id = id_from_href(body.imageRef)
         if not is_uuid(image_id):
             raise errors.BadRequest("Invalid imageRef provided.")
-        return image_id
-    boot = [m for m in mappings if str(m.get("boot_index", "")) == "0" and m.get("uuid")]
+        return image_id, tuple(devices)
+    boot = [m for m in local_images if _boot_index(m) == 0 and m.get("uuid")]
     if boot:
-        return str(boot[0]["uuid"])
+        return str(boot[0]["uuid"]), tuple(devices)
     raise errors.BadRequest("Missing imageRef attribute")
+
+
+def _boot_index(mapping: dict[str, Any]) -> int | None:
+    value = mapping.get("boot_index")
+    if value is None or value == "":
+        return None
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        raise invalid("boot_index", value, f"{value!r} is not valid under any of the given "
+                                           "schemas") from None
+    return None if index < 0 else index
+
+
+def _size(mapping: dict[str, Any]) -> int | None:
+    value = mapping.get("volume_size")
+    if value is None or value == "":
+        return None
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        raise invalid("volume_size", value, f"{value!r} is not valid under any of the given "
+                                            "schemas") from None
+    if size < 0:
+        raise invalid("volume_size", value, f"{value!r} is not valid under any of the given "
+                                            "schemas")
+    return size
+
+
+def _device(mapping: dict[str, Any]) -> BlockDevice | None:
+    """A block_device_mapping_v2 item: a BlockDevice for a volume destination, None for the
+    image on local disk."""
+    source = mapping.get("source_type")
+    if source not in SOURCES:
+        raise errors.BadRequest(f"Block Device Mapping is Invalid: Invalid source_type "
+                                f"{source!r}.")
+    destination = mapping.get("destination_type") or (
+        "local" if source in ("image", "blank") else "volume")
+    if destination not in ("local", "volume"):
+        raise errors.BadRequest(f"Block Device Mapping is Invalid: Invalid destination_type "
+                                f"{destination!r}.")
+    if destination == "local":
+        if source != "image":
+            raise errors.BadRequest("Block Device Mapping is Invalid: local disks other than "
+                                    "the image (ephemeral, swap) are not supported by this "
+                                    "cloud.")
+        return None
+    if source in ("volume", "snapshot", "image") and mapping.get("uuid") is not None \
+            and not isinstance(mapping["uuid"], str):
+        raise invalid("uuid", mapping["uuid"], f"{mapping['uuid']!r} is not of type 'string'")
+    return BlockDevice(
+        source_type=source, uuid=mapping.get("uuid"), volume_size=_size(mapping),
+        boot_index=_boot_index(mapping),
+        delete_on_termination=nova_boolean("delete_on_termination",
+                                           mapping.get("delete_on_termination", False)),
+        device_name=mapping.get("device_name") or None, tag=mapping.get("tag"),
+        volume_type=mapping.get("volume_type"))
+
+
+def _legacy_device(mapping: dict[str, Any], body: CreateServer) -> BlockDevice | None:
+    """A legacy block_device_mapping item: a volume or a snapshot's new volume; the root disk
+    when its device is vda (or when no image is given)."""
+    if mapping.get("no_device"):
+        return None
+    device = str(mapping.get("device_name") or "")
+    root = device.removeprefix("/dev/") in ("vda", "sda", "xvda") or not body.imageRef
+    flag = nova_boolean("delete_on_termination", mapping.get("delete_on_termination", False))
+    if mapping.get("snapshot_id"):
+        return BlockDevice("snapshot", str(mapping["snapshot_id"]), _size(mapping),
+                           0 if root else None, flag, device or None)
+    if mapping.get("volume_id"):
+        return BlockDevice("volume", str(mapping["volume_id"]), _size(mapping),
+                           0 if root else None, flag, device or None)
+    raise errors.BadRequest("Block Device Mapping is Invalid: a mapping needs a volume_id or "
+                            "a snapshot_id.")
 
 
 def _availability_zone(value: str | None) -> tuple[str | None, str | None]:
@@ -360,17 +449,19 @@ def create_request(ctx: Ctx, data: dict[str, Any],
     groups = tuple(g.name for g in body.security_groups) if body.security_groups else ("default",)
     # The schema's order: networks[] items, then block_device_mapping_v2[] items.
     networks, auto = _networks(body.networks, rules)
-    image_id = _image_ref(body, _mappings(body, rules))
+    image_id, block_devices = _image_ref(body, _mappings(body, rules))
     assert body.name is not None and body.flavorRef is not None
     request = ServerRequest(
         name=body.name, image_id=image_id, flavor_id=id_from_href(str(body.flavorRef)),
         metadata=metadata(body.metadata or {}), key_name=body.key_name,
         user_data=user_data(body.user_data),
         config_drive=nova_boolean("config_drive", body.config_drive),
+        personality=tuple((item.path, item.contents) for item in body.personality or []),
         disk_config=disk_config(body.disk_config), availability_zone=zone,
         forced_host=forced_host, networks=networks, auto_network=auto, security_groups=groups,
         min_count=min_count, max_count=max_count, admin_password=body.adminPass,
         access_ipv4=access_ip("accessIPv4", body.accessIPv4, 4),
         access_ipv6=access_ip("accessIPv6", body.accessIPv6, 6), scheduler_hints=hints,
+        block_devices=block_devices,
         **_later_fields(body, rules, bool(body.imageRef)))
     return request, nova_boolean("return_reservation_id", body.return_reservation_id)

@@ -41,6 +41,8 @@ Detailed = ServerRow | ServerDetailView
 
 EXTENDED_ATTRIBUTES = since("2.3", "servers", "admins see 7 more OS-EXT-SRV-ATTR fields "
                             "(reservation_id, launch_index, hostname, user_data...)")
+VOLUME_DELETE_FLAG = since("2.3", "servers", "os-extended-volumes:volumes_attached items show "
+                           "delete_on_termination")
 LOCKED = since("2.9", "servers", "server views show locked")
 HOST_STATUS = since("2.16", "servers", "admins see host_status in show and detail (UP, DOWN, "
                     "MAINTENANCE, UNKNOWN; \"\" without a host)")
@@ -242,7 +244,7 @@ def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = No
     body["OS-EXT-STS:power_state"] = row.power_state
     body["OS-SRV-USG:launched_at"] = _plain(row.launched_at)
     body["OS-SRV-USG:terminated_at"] = _plain(row.terminated_at)
-    body["os-extended-volumes:volumes_attached"] = []
+    body["os-extended-volumes:volumes_attached"] = _volumes_attached(row, roots.version)
     if row.security_groups:
         body["security_groups"] = [{"name": g["name"]} for g in row.security_groups]
     if roots.is_admin:
@@ -252,6 +254,14 @@ def detail(ctx: Ctx, row: Server, found: list[Address], roots: Roots | None = No
     if roots.version >= EXTENDED_ATTRIBUTES and not isinstance(row, ServerView):
         _detailed_extras(body, row, roots, user_data)
     return body
+
+
+def _volumes_attached(row: Server, version: Version) -> list[dict[str, Any]]:
+    attached = row.volumes_attached or []
+    if version >= VOLUME_DELETE_FLAG:
+        return [{"id": v["id"], "delete_on_termination": bool(v.get("delete_on_termination"))}
+                for v in attached]
+    return [{"id": v["id"]} for v in attached]
 
 
 def _detailed_extras(body: dict[str, Any], row: Detailed, roots: Roots, user_data: bool) -> None:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pocketstack.api.image import image_actions, image_data, images, members, schemas, versions
+from pocketstack.api.image import (
+    cache,
+    image_actions,
+    image_data,
+    image_import,
+    images,
+    members,
+    metadef_schemas,
+    metadefs,
+    schemas,
+    tasks,
+    versions,
+)
 from pocketstack.api.routing import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +24,9 @@ ROUTES: list[Route] = [
     *image_actions.ROUTES,
     *members.ROUTES,
     *schemas.ROUTES,
+    *metadefs.ROUTES,
+    *metadef_schemas.ROUTES,
+    *image_import.ROUTES,
+    *tasks.ROUTES,
+    *cache.ROUTES,
 ]

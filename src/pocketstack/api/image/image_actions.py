@@ -1,15 +1,15 @@
 """Image API v2: image tags (PUT/DELETE /v2/images/{id}/tags/{tag}) and the deactivate and
-reactivate actions, and the (always empty) import task list."""
+reactivate actions."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from pocketstack.api.http import Ctx, empty, json_response
+from pocketstack.api.http import Ctx, empty
 from pocketstack.api.image.images import glance_not_found
 from pocketstack.api.image.validation import check_tags
 from pocketstack.api.routing import Route
-from pocketstack.services import image_catalog, image_updates
+from pocketstack.services import image_updates
 
 
 async def add_tag(ctx: Ctx) -> Response:
@@ -42,16 +42,7 @@ async def _set_active(ctx: Ctx, *, active: bool) -> Response:
     return empty(204)
 
 
-async def list_image_tasks(ctx: Ctx) -> Response:
-    """Glance 2.12+: the import tasks of an image; pocketstack runs no import tasks."""
-    image_id = ctx.params["image_id"]
-    with glance_not_found(image_id):
-        await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
-    return json_response({"tasks": []})
-
-
 ROUTES: list[Route] = [
-    Route("GET", "/v2/images/{image_id}/tasks", list_image_tasks),
     Route("PUT", "/v2/images/{image_id}/tags/{tag}", add_tag),
     Route("DELETE", "/v2/images/{image_id}/tags/{tag}", delete_tag),
     Route("POST", "/v2/images/{image_id}/actions/deactivate", deactivate_image),

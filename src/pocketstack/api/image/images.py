@@ -13,7 +13,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.image.listing import parse_query
 from pocketstack.api.image.patch import read_changes
 from pocketstack.api.image.validation import WRITABLE, check_attribute, check_writable
-from pocketstack.api.image.views import image_view, images_page
+from pocketstack.api.image.views import StoreView, image_view, images_page
 from pocketstack.api.routing import Route
 from pocketstack.services import image_catalog, image_updates, images
 from pocketstack.services.images import ImageFields
@@ -28,6 +28,13 @@ def glance_not_found(image_id: str) -> Iterator[None]:
         if exc.message == images.not_found(image_id).message:
             raise errors.NotFound(f"No image found with ID {image_id}") from None
         raise
+
+
+def store_view(ctx: Ctx) -> StoreView:
+    settings = ctx.cloud.settings
+    return StoreView(settings.image_stores[0] if settings.image_stores else "file",
+                     str(settings.data_dir.resolve()) if settings.image_show_multiple_locations
+                     else None)
 
 
 def image_fields(body: dict[str, Any]) -> ImageFields:
@@ -59,21 +66,21 @@ async def list_images(ctx: Ctx) -> Response:
     rows = await image_catalog.list_images(ctx.cloud, ctx.caller, query)
     full = query.limit is not None and query.limit > 0 and len(rows) == query.limit
     return json_response(images_page(rows, list(ctx.query.multi_items()),
-                                     rows[-1].id if full else None))
+                                     rows[-1].id if full else None, store_view(ctx)))
 
 
 async def show_image(ctx: Ctx) -> Response:
     image_id = ctx.params["image_id"]
     with glance_not_found(image_id):
         image = await image_catalog.show_image(ctx.cloud, ctx.caller, image_id)
-    return json_response(image_view(image))
+    return json_response(image_view(image, store_view(ctx)))
 
 
 async def create_image(ctx: Ctx) -> Response:
     fields = image_fields(await ctx.json_object())
     image = await image_catalog.create_image(ctx.cloud, ctx.caller, fields)
     location = ctx.url("image", "v2", "images", image.id)
-    return json_response(image_view(image), 201, headers={"Location": location})
+    return json_response(image_view(image, store_view(ctx)), 201, headers={"Location": location})
 
 
 async def update_image(ctx: Ctx) -> Response:
@@ -81,7 +88,7 @@ async def update_image(ctx: Ctx) -> Response:
     changes = await read_changes(ctx)
     with glance_not_found(image_id):
         image = await image_updates.patch_image(ctx.cloud, ctx.caller, image_id, changes)
-    return json_response(image_view(image))
+    return json_response(image_view(image, store_view(ctx)))
 
 
 async def delete_image_without_id(ctx: Ctx) -> Response:

@@ -49,6 +49,11 @@ def parse_change(raw: Any, *, draft4: bool = False) -> Change:
     if not isinstance(raw, dict):
         raise errors.BadRequest("Operations must be JSON objects.")
     op, path = _draft4_operation(raw) if draft4 and "op" not in raw else _operation(raw)
+    if isinstance(path, str) and (path == "/locations" or path.startswith("/locations/")):
+        index = path[len("/locations/"):] if path != "/locations" else None
+        if op != "remove" and "value" not in raw:
+            raise errors.BadRequest(f'Operation "{op}" requires a member named "value".')
+        return Change(op, "locations", raw.get("value"), index=index)
     name = decode_pointer(path)
     check_writable(name)
     if op == "remove":

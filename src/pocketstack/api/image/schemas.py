@@ -144,7 +144,60 @@ async def show_members_schema(ctx: Ctx) -> Response:
     return json_response(members_schema())
 
 
+def task_schema() -> dict[str, Any]:
+    """Glance's task schema: an import task's fields."""
+    return {"name": "task", "properties": {
+        "id": {"type": "string", "pattern": UUID_RE.pattern,
+               "description": "An identifier for the task"},
+        "type": {"type": "string", "enum": ["import", "api_image_import", "location_import"],
+                 "description": "The type of task represented by this content"},
+        "status": {"type": "string", "enum": ["pending", "processing", "success", "failure"],
+                   "description": "The current status of this task"},
+        "input": {"type": ["null", "object"],
+                  "description": "The parameters required by task, JSON blob"},
+        "result": {"type": ["null", "object"], "description": "The result of current task, "
+                   "JSON blob"},
+        "owner": {"type": "string", "description": "An identifier for the owner of this task"},
+        "message": {"type": "string", "description": "Human-readable informative message only "
+                    "included when appropriate (usually on failure)"},
+        "image_id": {"type": "string", "readOnly": True,
+                     "description": "Image associated with the task"},
+        "request_id": {"type": "string", "readOnly": True,
+                       "description": "Human-readable informative request-id"},
+        "user_id": {"type": "string", "readOnly": True, "description": "User associated with "
+                    "the task"},
+        "expires_at": {"type": ["null", "string"], "description": "Datetime when this resource "
+                       "would be subject to removal"},
+        "created_at": {"type": "string", "description": "Datetime when this resource was "
+                       "created"},
+        "updated_at": {"type": "string", "description": "Datetime when this resource was "
+                       "updated"},
+        "self": {"type": "string"},
+        "schema": {"type": "string"},
+    }, "links": [{"rel": "self", "href": "{self}"}, {"rel": "describedby", "href": "{schema}"}]}
+
+
+def tasks_schema() -> dict[str, Any]:
+    return {"name": "tasks", "properties": {
+        "tasks": {"type": "array", "items": {
+            "name": "task", "properties": {k: v for k, v in task_schema()["properties"].items()
+                                           if k not in ("input", "result", "message")}}},
+        "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"},
+    }, "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
+                 {"rel": "describedby", "href": "{schema}"}]}
+
+
+async def show_task_schema(ctx: Ctx) -> Response:
+    return json_response(task_schema())
+
+
+async def show_tasks_schema(ctx: Ctx) -> Response:
+    return json_response(tasks_schema())
+
+
 ROUTES: list[Route] = [
+    Route("GET", "/v2/schemas/task", show_task_schema),
+    Route("GET", "/v2/schemas/tasks", show_tasks_schema),
     Route("GET", "/v2/schemas/image", show_image_schema),
     Route("GET", "/v2/schemas/images", show_images_schema),
     Route("GET", "/v2/schemas/member", show_member_schema),

@@ -1,5 +1,5 @@
 """Image API: the versions document (Glance answers 300 Multiple Choices at its root) and the
-discovery of interoperable import methods."""
+supported minor versions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from starlette.responses import Response
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.api.routing import Route
 
-# Image API minor versions served: 2.7 adds os_hidden and the os_hash_* attributes.
-CURRENT = (2, 7)
+# Image API minor versions served: 2.7 adds os_hidden and the os_hash_* attributes, 2.8 to
+# 2.11 multiple stores and copy-image, 2.12 an image's tasks, 2.13 the stores' detail, 2.14 the
+# cache API, 2.15 quota usage, 2.16 the location API's deprecations.
+CURRENT = (2, 16)
 
 
 def versions_body(ctx: Ctx) -> dict[str, Any]:
@@ -31,14 +33,7 @@ async def list_versions(ctx: Ctx) -> Response:
     return json_response(versions_body(ctx))
 
 
-async def show_import_info(ctx: Ctx) -> Response:
-    """Image data is uploaded with PUT .../file; no interoperable import method is offered."""
-    return json_response({"import-methods": {
-        "description": "Import methods available.", "type": "array", "value": []}})
-
-
 ROUTES: list[Route] = [
     Route("GET", "/", list_versions_root, auth=False),
     Route("GET", "/versions", list_versions, auth=False),
-    Route("GET", "/v2/info/import", show_import_info),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,9 +10,30 @@ from pocketstack.services.records import ImageRow
 from pocketstack.timeutil import iso_z
 
 
-def image_view(image: ImageRow) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class StoreView:
+    """What an image view shows of where its data is: the stores holding it (as Glance with
+    enabled_backends), and with show_multiple_locations its locations."""
+
+    default_store: str = "file"
+    data_dir: str | None = None
+
+
+# Properties Glance keeps to itself (which API worker staged the data).
+HIDDEN = ("os_glance_stage_host", "os_glance_hash_op_host")
+
+
+def image_view(image: ImageRow, where: StoreView | None = None) -> dict[str, Any]:
     """Custom properties flat beside the core attributes; links relative to the API root."""
-    body: dict[str, Any] = dict(image.properties or {})
+    body: dict[str, Any] = {k: v for k, v in (image.properties or {}).items() if k not in HIDDEN}
+    where = where or StoreView()
+    held = list(image.stores or []) or ([where.default_store] if image.location else [])
+    if held:
+        body["stores"] = ",".join(sorted(held))
+    if where.data_dir is not None:
+        body["locations"] = [
+            {"url": f"file://{where.data_dir}/{store_path(image.id, store, where.default_store)}",
+             "metadata": {"store": store}} for store in held]
     body.update({
         "id": image.id,
         "name": image.name,
@@ -39,12 +61,17 @@ def image_view(image: ImageRow) -> dict[str, Any]:
     return body
 
 
+def store_path(image_id: str, store: str, default_store: str) -> str:
+    return (f"images/{image_id}" if store == default_store
+            else f"images/stores/{store}/{image_id}")
+
+
 def images_page(images: list[ImageRow], params: list[tuple[str, str]],
-                next_marker: str | None) -> dict[str, Any]:
+                next_marker: str | None, where: StoreView | None = None) -> dict[str, Any]:
     """A listing with Glance's `first`, `next` (when the page is full) and `schema` links."""
     kept = [(key, value) for key, value in params if key != "marker"]
     body: dict[str, Any] = {
-        "images": [image_view(image) for image in images],
+        "images": [image_view(image, where) for image in images],
         "first": "/v2/images" + (f"?{urlencode(kept)}" if kept else ""),
         "schema": "/v2/schemas/images",
     }

@@ -8,10 +8,15 @@ import dataclasses
 
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import (
+    attachments,
     availability_zones,
+    backups,
     extensions,
+    messages,
     quotas,
+    services,
     snapshots,
+    transfers,
     types,
     versions,
     volume_actions,
@@ -29,6 +34,11 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *availability_zones.ROUTES,
     *extensions.ROUTES,
+    *attachments.ROUTES,
+    *backups.ROUTES,
+    *transfers.ROUTES,
+    *messages.ROUTES,
+    *services.ROUTES,
 ]
 
 

@@ -38,6 +38,18 @@ EXTENSIONS = [
      'Extended SnapshotAttributes support.'),
     ('os-admin-actions', 'AdminActions', '2012-08-25T00:00:00+00:00',
      'Enable admin actions.'),
+    ('backups', 'Backups', '2012-12-12T00:00:00+00:00', 'Backups support.'),
+    ('os-volume-transfer', 'VolumeTransfer', '2013-05-29T00:00:00+00:00',
+     'Volume transfer management support.'),
+    ('os-services', 'Services', '2012-10-28T00:00:00-00:00', 'Services support.'),
+    ('os-extended-services', 'ExtendedServices', '2014-01-10T00:00:00-00:00',
+     'Extended services support.'),
+    ('capabilities', 'Capabilities', '2015-08-31T00:00:00+00:00', 'Capabilities support.'),
+    ('scheduler-stats', 'Scheduler_stats', '2014-09-07T00:00:00+00:00',
+     'Scheduler stats support.'),
+    ('os-hosts', 'Hosts', '2011-06-29T00:00:00+00:00', 'Admin-only host administration.'),
+    ('os-quota-class-sets', 'QuotaClasses', '2012-03-12T00:00:00+00:00',
+     'Quota classes management support.'),
 ]
 
 

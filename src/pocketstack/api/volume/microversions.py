@@ -88,10 +88,14 @@ SHARED_TARGETS_TRISTATE = Change(parse("3.69"), "shared_targets may be null")
 VOLUME_EXTEND_INUSE = Change(parse("3.42"), "os-extend grows an in-use volume")
 VOLUME_DELETE_FORCE = Change(parse("3.23"), "volume delete takes force=true (admin)")
 PROJECT_ID_OPTIONAL = Change(parse("3.67"), "the project id in the URL is optional")
+NEW_ATTACH = Change(parse("3.27"), "the attachments API")
+NEW_ATTACH_COMPLETION = Change(parse("3.44"), "attachments take the os-complete action")
+ATTACHMENT_CREATE_MODE_ARG = Change(parse("3.54"), "attachment create takes mode (rw, ro)")
 
 CHANGES = (VOLUME_SUMMARY, GROUP_VOLUME, GROUP_SNAPSHOTS, VOLUME_SUMMARY_METADATA, VOLUME_DETAIL_PROVIDER_ID, SNAPSHOT_LIST_USER_ID,
            SUPPORT_COUNT_INFO, SHARED_TARGETS, VOLUME_CLUSTER_NAME, VOLUME_TYPE_ID_IN_DETAIL,
-           VOLUME_EXTEND_INUSE, VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE)
+           VOLUME_EXTEND_INUSE, VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE,
+           NEW_ATTACH, NEW_ATTACH_COMPLETION, ATTACHMENT_CREATE_MODE_ARG)
 
 
 def at(version: Version, change: Change) -> bool:

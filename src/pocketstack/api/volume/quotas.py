@@ -12,7 +12,7 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
 from pocketstack.api.volume.volumes import DB_MAX_INT
-from pocketstack.services import volume_quotas
+from pocketstack.services import volume_quota_classes, volume_quotas
 from pocketstack.services.volume_quotas import Usage
 
 
@@ -21,9 +21,9 @@ async def show_limits(ctx: Ctx) -> Response:
     return json_response({"limits": {"rate": [], "absolute": {
         "totalSnapshotsUsed": usage.snapshots, "maxTotalBackups": limits["backups"],
         "maxTotalVolumeGigabytes": limits["gigabytes"], "maxTotalSnapshots": limits["snapshots"],
-        "maxTotalBackupGigabytes": limits["backup_gigabytes"], "totalBackupGigabytesUsed": 0,
+        "maxTotalBackupGigabytes": limits["backup_gigabytes"], "totalBackupGigabytesUsed": usage.of("backup_gigabytes"),
         "maxTotalVolumes": limits["volumes"], "totalVolumesUsed": usage.volumes,
-        "totalBackupsUsed": 0, "totalGigabytesUsed": usage.gigabytes}}})
+        "totalBackupsUsed": usage.of("backups"), "totalGigabytesUsed": usage.gigabytes}}})
 
 
 def _quota_set(project_id: str, limits: dict[str, int], usage: Usage | None) -> dict[str, Any]:
@@ -81,7 +81,24 @@ async def delete_quotas(ctx: Ctx) -> Response:
     return empty(200)
 
 
+async def show_quota_class(ctx: Ctx) -> Response:
+    name = ctx.params["class_name"]
+    limits = await volume_quota_classes.show_class(ctx.cloud, ctx.caller, name)
+    return json_response({"quota_class_set": {"id": name, **dict(sorted(limits.items()))}})
+
+
+async def update_quota_class(ctx: Ctx) -> Response:
+    body = await common.body_object(ctx, "quota_class_set")
+    changes = {key: _limit(key, value) for key, value in body.items()
+               if key not in ("class_name", "id")}
+    limits = await volume_quota_classes.update_class(ctx.cloud, ctx.caller,
+                                                     ctx.params["class_name"], changes)
+    return json_response({"quota_class_set": dict(sorted(limits.items()))})
+
+
 ROUTES: list[Route] = [
+    Route("GET", "/os-quota-class-sets/{class_name}", show_quota_class),
+    Route("PUT", "/os-quota-class-sets/{class_name}", update_quota_class),
     Route("GET", "/limits", show_limits),
     Route("GET", "/os-quota-sets/{target_project_id}", show_quotas),
     Route("PUT", "/os-quota-sets/{target_project_id}", update_quotas),

@@ -58,7 +58,7 @@ async def create_snapshot(ctx: Ctx) -> Response:
         force=force is True or common.truthy(str(force)),
         metadata=common.metadata(body.get("metadata") or {}))
     row = await volume_snapshots.create_snapshot(ctx.cloud, ctx.caller, fields)
-    return json_response({"snapshot": snapshot_view(ctx, row)}, 202)
+    return json_response({"snapshot": snapshot_view(ctx, row, extended=False)}, 202)
 
 
 async def show_snapshot(ctx: Ctx) -> Response:
@@ -78,7 +78,7 @@ async def update_snapshot(ctx: Ctx) -> Response:
                                 "not have enough properties")
     row = await volume_snapshots.update_snapshot(ctx.cloud, ctx.caller,
                                                  ctx.params["snapshot_id"], changes)
-    return json_response({"snapshot": snapshot_view(ctx, row)})
+    return json_response({"snapshot": snapshot_view(ctx, row, extended=False)})
 
 
 async def delete_snapshot(ctx: Ctx) -> Response:

@@ -18,10 +18,12 @@ def volume_summary(ctx: Ctx, volume: Volume) -> dict[str, Any]:
 
 
 def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[str, Any]:
-    """The detail view; `created`: the create response, without the extended attributes."""
+    """The detail view; `created`: the create (and update) response, without the extended
+    attributes and the image metadata, which Cinder's extensions add to reads only."""
     row = volume.row
     body: dict[str, Any] = {
-        "attachments": [], "availability_zone": row.availability_zone,
+        "attachments": [_attachment(a) for a in volume.attachments
+                        if a.status == "attached"], "availability_zone": row.availability_zone,
         "bootable": "true" if row.bootable else "false", "consistencygroup_id": None,
         "created_at": iso_plain(row.created_at), "description": row.description,
         "encrypted": False, "id": row.id, "links": links(ctx, "volumes", row.id),
@@ -31,12 +33,13 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
         "status": row.status, "updated_at": iso_plain(row.updated_at), "user_id": row.user_id,
         "volume_type": volume.type_name,
     }
-    if row.image_metadata:
+    if row.image_metadata and not created:
+        # Cinder's os-vol-image-meta extension adds it to show and detail, not to create.
         body["volume_image_metadata"] = dict(row.image_metadata)
     if not created:
         body["os-vol-tenant-attr:tenant_id"] = row.project_id
         if ctx.is_admin:
-            body.update({"os-vol-host-attr:host": "pocketstack@fake#fake",
+            body.update({"os-vol-host-attr:host": f"{ctx.cloud.settings.hostname}@fake#fake",
                          "os-vol-mig-status-attr:migstat": None,
                          "os-vol-mig-status-attr:name_id": None})
     version = ctx.version
@@ -56,7 +59,16 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
     return body
 
 
-def snapshot_view(ctx: Ctx, row: Any) -> dict[str, Any]:
+def _attachment(row: Any) -> dict[str, Any]:
+    """An item of a volume's `attachments` (Cinder's volume view)."""
+    return {"id": row.volume_id, "attachment_id": row.id, "volume_id": row.volume_id,
+            "server_id": row.server_id, "host_name": None, "device": row.device,
+            "attached_at": iso_plain(row.attached_at)}
+
+
+def snapshot_view(ctx: Ctx, row: Any, *, extended: bool = True) -> dict[str, Any]:
+    """A snapshot's detail; without `extended` (the create and update answers) no
+    os-extended-snapshot-attributes, as Cinder's extension adds them to reads only."""
     body: dict[str, Any] = {
         "created_at": iso_plain(row.created_at), "description": row.description,
         "id": row.id, "metadata": dict(row.metadata_), "name": row.name,
@@ -65,6 +77,9 @@ def snapshot_view(ctx: Ctx, row: Any) -> dict[str, Any]:
         "size": row.size, "status": row.status, "updated_at": iso_plain(row.updated_at),
         "volume_id": row.volume_id,
     }
+    if not extended:
+        del body["os-extended-snapshot-attributes:progress"]
+        del body["os-extended-snapshot-attributes:project_id"]
     if mv.at(ctx.version, mv.GROUP_SNAPSHOTS):
         body["group_snapshot_id"] = None
     if mv.at(ctx.version, mv.SNAPSHOT_LIST_USER_ID):

@@ -13,6 +13,7 @@ from pocketstack.api.routing import Route
 from pocketstack.api.volume import common
 from pocketstack.api.volume import microversions as mv
 from pocketstack.api.volume.common import positive_int
+from pocketstack.api.volume.volume_upload import upload_image
 from pocketstack.api.volume.volumes import DB_MAX_INT
 from pocketstack.services import volume_actions, volumes
 
@@ -104,7 +105,8 @@ ACTIONS = {"os-extend": _extend, "os-set_bootable": _set_bootable, "os-retype": 
            "os-set_image_metadata": _set_image_metadata,
            "os-unset_image_metadata": _unset_image_metadata,
            "os-show_image_metadata": _show_image_metadata,
-           "os-reset_status": _reset_status, "os-force_delete": _force_delete}
+           "os-reset_status": _reset_status, "os-force_delete": _force_delete,
+           "os-volume_upload_image": upload_image}
 
 
 async def volume_action(ctx: Ctx) -> Response:

@@ -128,7 +128,7 @@ async def update_volume(ctx: Ctx) -> Response:
         raise errors.BadRequest("Invalid input for field/attribute volume. Value: {}. {} does "
                                 "not have enough properties")
     volume = await volumes.update_volume(ctx.cloud, ctx.caller, ctx.params["volume_id"], changes)
-    return json_response({"volume": volume_detail(ctx, volume)})
+    return json_response({"volume": volume_detail(ctx, volume, created=True)})
 
 
 async def delete_volume(ctx: Ctx) -> Response:

@@ -171,11 +171,43 @@ def upgrade() -> None:
     sa.Column('heartbeat_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('maintenance', sa.Boolean(), nullable=False),
+    sa.Column('powered_off', sa.Boolean(), nullable=False),
+    sa.Column('stopped_by_host', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name'),
     sa.UniqueConstraint('node_uuid'),
     sa.UniqueConstraint('uuid')
     )
+    op.create_table('image_cache',
+    sa.Column('image_id', sa.String(length=36), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('last_accessed', sa.DateTime(), nullable=False),
+    sa.Column('last_modified', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('image_id')
+    )
+    op.create_table('image_tasks',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('input', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('image_tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_tasks_image_id'), ['image_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_image_tasks_owner'), ['owner'], unique=False)
+
     op.create_table('images',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=True),
@@ -200,6 +232,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('stores', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('images', schema=None) as batch_op:
@@ -234,6 +267,28 @@ def upgrade() -> None:
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keypairs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('metadef_namespaces',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace', sa.String(length=80), nullable=False),
+    sa.Column('display_name', sa.String(length=80), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('visibility', sa.String(length=32), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace')
+    )
+    op.create_table('metadef_resource_types',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
     op.create_table('migrations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -303,6 +358,14 @@ def upgrade() -> None:
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
+    op.create_table('rate_limit_levels',
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('limit_key', sa.String(length=64), nullable=False),
+    sa.Column('water_level', sa.Float(), nullable=False),
+    sa.Column('last_request', sa.Float(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', 'limit_key')
     )
     op.create_table('resource_tags',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
@@ -410,6 +473,8 @@ def upgrade() -> None:
     sa.Column('key_data', sa.Text(), nullable=True),
     sa.Column('user_data', sa.Text(), nullable=True),
     sa.Column('config_drive', sa.String(length=255), nullable=False),
+    sa.Column('personality', sa.JSON(), nullable=False),
+    sa.Column('network_refresh', sa.String(length=32), nullable=True),
     sa.Column('disk_config', sa.String(length=16), nullable=False),
     sa.Column('access_ipv4', sa.String(length=64), nullable=False),
     sa.Column('access_ipv6', sa.String(length=64), nullable=False),
@@ -435,6 +500,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('volumes_attached', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('servers', schema=None) as batch_op:
@@ -442,6 +508,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_servers_host_usage', ['host', 'deleted', 'vcpus', 'memory_mb', 'disk_gb'], unique=False)
         batch_op.create_index('ix_servers_project_created', ['project_id', 'deleted', 'created_at', 'id'], unique=False)
 
+    op.create_table('task_logs',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('task_name', sa.String(length=255), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('period_beginning', sa.DateTime(), nullable=False),
+    sa.Column('period_ending', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=255), nullable=False),
+    sa.Column('task_items', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('task_name', 'host', 'period_beginning', 'period_ending')
+    )
     op.create_table('user_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -460,11 +539,88 @@ def upgrade() -> None:
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_virtual_interfaces_server_id'), ['server_id'], unique=False)
 
+    op.create_table('volume_attachments',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('server_id', sa.String(length=36), nullable=True),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('bdm_id', sa.String(length=36), nullable=False),
+    sa.Column('device', sa.String(length=255), nullable=True),
+    sa.Column('tag', sa.String(length=60), nullable=True),
+    sa.Column('delete_on_termination', sa.Boolean(), nullable=False),
+    sa.Column('boot_index', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('connector', sa.JSON(), nullable=True),
+    sa.Column('attached_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_attachments_server_id'), ['server_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_attachments_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_backups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('parent_id', sa.String(length=36), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('container', sa.String(length=255), nullable=True),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('fail_reason', sa.Text(), nullable=True),
+    sa.Column('is_incremental', sa.Boolean(), nullable=False),
+    sa.Column('object_count', sa.Integer(), nullable=False),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('volume_state', sa.JSON(), nullable=False),
+    sa.Column('location', sa.Text(), nullable=False),
+    sa.Column('data_timestamp', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_backups_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_backups_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_messages',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=36), nullable=True),
+    sa.Column('resource_uuid', sa.String(length=36), nullable=True),
+    sa.Column('event_id', sa.String(length=255), nullable=False),
+    sa.Column('message_level', sa.String(length=255), nullable=False),
+    sa.Column('user_message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_messages_project_id'), ['project_id'], unique=False)
+
     op.create_table('volume_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('hard_limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource')
+    )
+    op.create_table('volume_services',
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('binary', sa.String(length=64), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sa.Text(), nullable=True),
+    sa.Column('frozen', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('host', 'binary')
     )
     op.create_table('volume_snapshots',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -485,6 +641,24 @@ def upgrade() -> None:
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volume_snapshots_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_snapshots_volume_id'), ['volume_id'], unique=False)
+
+    op.create_table('volume_transfers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('source_project_id', sa.String(length=64), nullable=False),
+    sa.Column('destination_project_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('salt', sa.String(length=64), nullable=False),
+    sa.Column('crypt_hash', sa.String(length=255), nullable=False),
+    sa.Column('no_snapshots', sa.Boolean(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_transfers_source_project_id'), ['source_project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_transfers_volume_id'), ['volume_id'], unique=False)
 
     op.create_table('volume_types',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -602,6 +776,60 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instance_action_events_action_id'), ['action_id'], unique=False)
+
+    op.create_table('metadef_namespace_resource_types',
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('prefix', sa.String(length=80), nullable=True),
+    sa.Column('properties_target', sa.String(length=80), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['metadef_resource_types.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('namespace_id', 'resource_type_id')
+    )
+    op.create_table('metadef_objects',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('required', sa.JSON(), nullable=False),
+    sa.Column('properties', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_objects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_objects_namespace_id'), ['namespace_id'], unique=False)
+
+    op.create_table('metadef_properties',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('json_schema', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_properties', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_properties_namespace_id'), ['namespace_id'], unique=False)
+
+    op.create_table('metadef_tags',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('namespace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['namespace_id'], ['metadef_namespaces.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('namespace_id', 'name')
+    )
+    with op.batch_alter_table('metadef_tags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metadef_tags_namespace_id'), ['namespace_id'], unique=False)
 
     op.create_table('nova_networks',
     sa.Column('network_id', sa.String(length=36), nullable=False),
@@ -875,6 +1103,19 @@ def downgrade() -> None:
 
     op.drop_table('ports')
     op.drop_table('nova_networks')
+    with op.batch_alter_table('metadef_tags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_tags_namespace_id'))
+
+    op.drop_table('metadef_tags')
+    with op.batch_alter_table('metadef_properties', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_properties_namespace_id'))
+
+    op.drop_table('metadef_properties')
+    with op.batch_alter_table('metadef_objects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metadef_objects_namespace_id'))
+
+    op.drop_table('metadef_objects')
+    op.drop_table('metadef_namespace_resource_types')
     with op.batch_alter_table('instance_action_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instance_action_events_action_id'))
 
@@ -898,17 +1139,38 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_volume_types_name'))
 
     op.drop_table('volume_types')
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_transfers_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_transfers_source_project_id'))
+
+    op.drop_table('volume_transfers')
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_project_id'))
 
     op.drop_table('volume_snapshots')
+    op.drop_table('volume_services')
     op.drop_table('volume_quotas')
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_messages_project_id'))
+
+    op.drop_table('volume_messages')
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_backups_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_backups_project_id'))
+
+    op.drop_table('volume_backups')
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_attachments_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_attachments_server_id'))
+
+    op.drop_table('volume_attachments')
     with op.batch_alter_table('virtual_interfaces', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_virtual_interfaces_server_id'))
 
     op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
+    op.drop_table('task_logs')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
         batch_op.drop_index('ix_servers_host_usage')
@@ -937,6 +1199,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_resource_tags_tag')
 
     op.drop_table('resource_tags')
+    op.drop_table('rate_limit_levels')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
     op.drop_table('policy_blobs')
@@ -949,6 +1212,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_migrations_server')
 
     op.drop_table('migrations')
+    op.drop_table('metadef_resource_types')
+    op.drop_table('metadef_namespaces')
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_keypairs_user_id'))
 
@@ -961,6 +1226,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_images_owner'))
 
     op.drop_table('images')
+    with op.batch_alter_table('image_tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_tasks_owner'))
+        batch_op.drop_index(batch_op.f('ix_image_tasks_image_id'))
+
+    op.drop_table('image_tasks')
+    op.drop_table('image_cache')
     op.drop_table('hosts')
     op.drop_table('flavors')
     op.drop_table('domains')

@@ -1,0 +1,70 @@
+"""APIs mounted by their first request: the same routes as mounting everything at once."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from pocketstack.api import routes
+from pocketstack.api.routing import Endpoint, Route, Router
+
+
+async def _handler(_ctx: object) -> None:
+    return None
+
+
+def test_a_deferred_table_is_added_by_the_first_request_under_its_segment() -> None:
+    router = Router()
+    calls: list[str] = []
+
+    def mount(r: Router) -> None:
+        calls.append("mounted")
+        r.add("GET", "/later/things", Endpoint(_handler, "image", {}, template="/later/things"))
+
+    router.defer("later", mount)
+    assert router.match("GET", "/other") == (None, {}, [])
+    assert calls == []
+    endpoint, _, allowed = router.match("GET", "/later/things")
+    assert endpoint is not None and endpoint.template == "/later/things" and allowed == ["GET"]
+    router.match("GET", "/later/things")
+    assert calls == ["mounted"]
+
+
+@pytest.mark.parametrize("path", [
+    "/image/v2/images", "/image/v2/images/abc/file", "/network/v2.0/networks", "/network/v2.0/routers/x",
+    "/volume/v3/p/volumes/detail", "/volume/v3/volumes", "/volume/", "/api/instances",
+    "/compute/v2.1/servers/x", "/identity/v3/auth/tokens",
+])
+def test_deferred_mounting_matches_the_eager_table(path: str) -> None:
+    eager, lazy = Router(), Router()
+    routes.install(eager)
+    routes.install(lazy, deferred=True)
+    found = [r.match(method, path) for r in (eager, lazy) for method in ("GET", "POST")]
+    templates = [(e.template if e is not None else None, allowed) for e, _, allowed in found]
+    assert templates[0] == templates[2] and templates[1] == templates[3]
+    assert any(e is not None for e, _, _ in found), path
+
+
+def test_overlapping_ranges_in_a_deferred_table_are_still_refused() -> None:
+    router = Router()
+    route = Route("GET", "/twice", _handler)
+
+    def mount(r: Router) -> None:
+        routes._mount(r, "image", "/image", [route, route])  # noqa: SLF001
+
+    router.defer("image", mount)
+    with pytest.raises(ValueError, match="duplicate route"):
+        router.load_deferred()
+
+
+def test_an_api_process_loads_only_identity_and_compute_at_start() -> None:
+    code = ("import sys; from pocketstack.app import create_app; from pocketstack.settings import Settings; "
+            "create_app(Settings()); "
+            "print(sorted({m.split('.')[2] for m in sys.modules if m.startswith('pocketstack.api.')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(ast.literal_eval(out))
+    assert {"compute", "identity"} <= loaded
+    assert not loaded & {"image", "network", "volume", "deltacloud"}, loaded
