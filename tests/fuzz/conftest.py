@@ -45,7 +45,8 @@ class Fuzzed:
     _listed: dict[str, str | None] = field(default_factory=dict)
 
     def headers(self, name: str) -> dict[str, str]:
-        headers = {"X-Auth-Token": self.admin.token}
+        # JSON, as the OpenStack clients ask (Glance answers */* with HTML errors).
+        headers = {"X-Auth-Token": self.admin.token, "Accept": "application/json"}
         version = DOCUMENTS[name][1]
         if version is not None:
             headers["OpenStack-API-Version"] = version

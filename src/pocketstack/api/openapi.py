@@ -105,6 +105,13 @@ ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 ERROR_NAMES = {"compute": "NovaFault", "volume": "CinderFault", "identity": "KeystoneError",
                "image": "GlanceError", "network": "NeutronError"}
+# Glance's errors follow the Accept header as webob's do: HTML for */*, else plain text.
+_OTHER_ERROR_TYPES: dict[str, dict[str, Any]] = {
+    "image": {"text/html": {"schema": {"type": "string"}},
+              "text/plain": {"schema": {"type": "string"}}},
+}
+# A 401 whose body is the token middleware's (keystonemiddleware's, before Glance runs).
+AUTH_ERRORS = {"image": "identity"}
 ERROR_STATUSES = ("400", "401", "403", "404", "405", "409", "413", "415", "503")
 
 # -- reading a handler ----------------------------------------------------------------------
@@ -325,6 +332,9 @@ class _Builder:
         error = {"$ref": f"#/components/responses/{ERROR_NAMES[self.api.service]}"}
         for code in ERROR_STATUSES:
             responses[code] = error
+        if self.api.service in AUTH_ERRORS:
+            responses["401"] = {"$ref": "#/components/responses/"
+                                        f"{ERROR_NAMES[AUTH_ERRORS[self.api.service]]}"}
         for answered in reading.statuses:   # e.g. Neutron's 501 for POST /quotas
             if answered >= 400:
                 responses[str(answered)] = error
@@ -343,14 +353,19 @@ class _Builder:
                 ref = schema.get("$ref", "").rsplit("/", 1)[-1]
                 if ref and ref != wanted and ref in schemas:
                     schemas[wanted] = schemas[ref]
-        service = self.api.service
-        schemas[ERROR_NAMES[service]] = ERROR_SCHEMAS[service]
-        return {
-            "schemas": schemas,
-            "responses": {ERROR_NAMES[service]: {
+        services = [self.api.service, *([AUTH_ERRORS[self.api.service]]
+                                        if self.api.service in AUTH_ERRORS else [])]
+        responses: dict[str, Any] = {}
+        for service in services:
+            schemas[ERROR_NAMES[service]] = ERROR_SCHEMAS[service]
+            responses[ERROR_NAMES[service]] = {
                 "description": "An error, in the service's own body",
                 "content": {"application/json": {"schema": {
-                    "$ref": f"#/components/schemas/{ERROR_NAMES[service]}"}}}}},
+                    "$ref": f"#/components/schemas/{ERROR_NAMES[service]}"}},
+                    **_OTHER_ERROR_TYPES.get(service, {})}}
+        return {
+            "schemas": schemas,
+            "responses": responses,
             "securitySchemes": {"token": {"type": "apiKey", "in": "header",
                                           "name": "X-Auth-Token"}},
         }
