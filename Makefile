@@ -8,7 +8,7 @@ PORT ?= 8080
 
 QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools
 
-.PHONY: fuzz fuzz-short run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
+.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,7 @@ bench: install-test
 ## Schemathesis against a live cloud from its OpenAPI documents (docs/fuzzing.md): `make fuzz`
 ## is long (FUZZ_EXAMPLES per operation), `make fuzz-short` is CI's stage of a minute or two.
 FUZZ_EXAMPLES ?= 50
+.PHONY: fuzz fuzz-short
 fuzz: install-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
 
