@@ -6,9 +6,9 @@ DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools
+QEMU_PACKAGES := qemu-system-x86 qemu-utils busybox-static genisoimage linux-image-amd64 dropbear-bin dosfstools mtools novnc
 
-.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network bench check clean
+.PHONY: run run-qemu qemu-deps test-qemu test install install-test tempest tempest-stage1 tempest-stage2 tempest-stage3 tempest-compute tempest-network tempest-identity bench check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ qemu-deps:
 
 ## The real-guest tests (the `qemu` marker): a few boots, about 5 CPU-seconds each.
 test-qemu: install-test qemu-deps
-	$(PY) -m pytest -q -m qemu tests/qemu
+	$(PY) -m pytest -q -m "qemu and not slow" tests/qemu
 
 ## Command 2: set up and run the whole default test suite.
 ## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).
@@ -71,6 +71,15 @@ tempest-compute: install-test
 
 tempest-network: install-test
 	$(PY) -m tests.tempest_run stage2 --regex '^tempest\.api\.network\.'
+
+## All of tempest.api.identity with the features of tests/tempest_identity.conf and the
+## [security_compliance] settings Tempest's defaults expect.
+tempest-identity: install-test
+	TEMPEST_EXTRA_CONF=$(CURDIR)/tests/tempest_identity.conf \
+	  POCKETSTACK_SECURITY_COMPLIANCE__LOCKOUT_FAILURE_ATTEMPTS=2 \
+	  POCKETSTACK_SECURITY_COMPLIANCE__LOCKOUT_DURATION=5 \
+	  POCKETSTACK_SECURITY_COMPLIANCE__UNIQUE_LAST_PASSWORD_COUNT=2 \
+	  $(PY) -m tests.tempest_run stage2 --regex '^tempest\.api\.identity\.'
 
 ## Benchmarks (wrk from Debian's packages; numbers in bench/results/, see bench/README.md).
 bench: install-test

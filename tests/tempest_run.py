@@ -18,6 +18,23 @@ from tests.live import ADMIN_PASSWORD, LiveCloud, free_port, login, start_cloud
 
 REPO = Path(__file__).resolve().parents[1]
 CIRROS_KERNEL_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0001"
+# The qemu driver's guest image (bootstrap.add_guest_images).
+QEMU_GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
+# Tempest's validation against the qemu driver's guests: SSH as `guest` with the server's key
+# pair to its floating IP (a loopback address the agent forwards to the guest).
+VALIDATION_CONF = """[validation]
+run_validation = true
+connect_method = floating
+auth_method = keypair
+image_ssh_user = guest
+image_alt_ssh_user = guest
+security_group = true
+security_group_rules = true
+ip_version_for_ssh = 4
+network_for_ssh = private
+ssh_timeout = 300
+connect_timeout = 60
+"""
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 
 # stage -> run.sh selection and options
@@ -161,6 +178,23 @@ def run_harness(harness: Path, args: list[str], env: dict[str, str]) -> tuple[in
     return proc.returncode, workspace, last
 
 
+def _end_guests(data_dir: Path) -> None:
+    """Guests outlive the cloud's process: end and remove any a run left behind."""
+    import asyncio
+
+    from pocketstack.drivers.qemu import QemuDriver
+    from pocketstack.settings import QemuDriverSettings
+
+    driver = QemuDriver(QemuDriverSettings())
+    driver.use_data_dir(data_dir)
+
+    async def destroy_all() -> None:
+        for name in await driver.guests():
+            await driver.destroy(name)
+
+    asyncio.run(destroy_all())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.tempest_run",
                                      description="Tempest against a fresh live pocketstack.")
@@ -168,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", default="20", help="failure reasons to print (run.sh --details)")
     parser.add_argument("--regex", help="run this stestr regex instead of the stage's list")
     parser.add_argument("--keep", action="store_true", help="keep the cloud's data directory")
+    parser.add_argument("--driver", choices=("fake", "qemu"), default="fake",
+                        help="the cloud's driver (qemu: real guests of the pocketstack-guest "
+                             "image, flavor 1)")
+    parser.add_argument("--validation", action="store_true",
+                        help="with --driver qemu: [validation] on (SSH with a key pair to a "
+                             "floating IP, user guest)")
     opts = parser.parse_args(argv)
 
     harness = harness_dir()
@@ -178,7 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     args += ["--details", opts.details]
 
     data_dir = Path(tempfile.mkdtemp(prefix="pocketstack-tempest-"))
-    cloud = start_cloud(data_dir, port=free_port())
+    if opts.driver == "qemu":
+        cloud = start_cloud(data_dir, port=free_port(), args=["--driver", "qemu"], timeout=120)
+        os.environ.setdefault("TEMPEST_IMAGE_REF", QEMU_GUEST_ID)
+        os.environ.setdefault("TEMPEST_BUILD_TIMEOUT", "300")
+        if opts.validation and "TEMPEST_EXTRA_CONF" not in os.environ:
+            extra = data_dir / "validation.conf"
+            extra.write_text(VALIDATION_CONF)
+            os.environ["TEMPEST_EXTRA_CONF"] = str(extra)
+    else:
+        cloud = start_cloud(data_dir, port=free_port())
     pid = cloud.process.pid if cloud.process else None
     print(f"tempest_run: pocketstack pid {pid} at {cloud.base_url}, data {data_dir}", flush=True)
     status, workspace, last = 2, "", ""
@@ -189,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         status, workspace, last = run_harness(harness, args, env)
     finally:
         cloud.stop()
+        if opts.driver == "qemu":
+            _end_guests(data_dir)
     print(f"tempest_run: workspace {workspace or 'not created'} "
           f"(tempest.conf, summary.txt, run.log, logs/tempest.log, results.xml)")
     if status == 0 and not opts.keep:

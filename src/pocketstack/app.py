@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from pocketstack import errors
 from pocketstack.api import routes as route_table
-from pocketstack.api.compute import microversions
+from pocketstack.api.compute import console_proxy, microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
@@ -140,6 +140,9 @@ class PocketstackApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+            return
+        if scope["type"] == "websocket" and self.state is not None:
+            await console_proxy.serve(self.state.cloud, scope, receive, send)
             return
         if scope["type"] != "http":
             return

@@ -103,6 +103,8 @@ async def bootstrap(state: State) -> Credentials | None:
         for role in ("admin", "member", "reader"):
             await identity.assign_role(s, admin.id, roles[role].id, project_id=admin_project.id)
             await identity.assign_role(s, admin.id, roles[role].id, domain_id=identity.DEFAULT_DOMAIN_ID)
+            # As keystone-manage bootstrap: the admin also holds its roles on the system.
+            await identity.assign_role(s, admin.id, roles[role].id, domain_id=identity.SYSTEM)
         for role in ("member", "reader"):
             await identity.assign_role(s, demo.id, roles[role].id, project_id=demo_project.id)
         now = utcnow()

@@ -38,6 +38,23 @@ class SecurityComplianceSettings(BaseModel):
     lockout_duration: int = 1800
     # Days a password set from now on stays valid (0: no expiry).
     password_expires_days: int = 0
+    # How many of the user's last passwords (the current one included) a new one may not be.
+    unique_last_password_count: int = 0
+    # Days a password must be kept before its user may change it again (0: at once).
+    minimum_password_age: int = 0
+    # A regular expression every new password must match ("": any), and what it asks for.
+    password_regex: str = ""
+    password_regex_description: str = ""
+    # Passwords an administrator sets (at creation or reset) must be changed at first use.
+    change_password_upon_first_use: bool = False
+
+
+class UnifiedLimitSettings(BaseModel):
+    """Keystone's [unified_limit] options."""
+
+    # How project limits relate to their parents': "flat" (not at all) or "strict_two_level"
+    # (a child's limit never above its parent's, hierarchies at most two deep).
+    enforcement_model: Literal["flat", "strict_two_level"] = "flat"
 
 
 class LogSettings(BaseModel):
@@ -87,9 +104,10 @@ class QemuDriverSettings(BaseModel):
 
 
 class ConsoleSettings(BaseModel):
-    # The remote console protocols served (Nova's [vnc], [spice] and [mks] "enabled"); each
-    # URL opens pocketstack's console page of the guest. The serial console (a websocket in
-    # Nova) is never served: asking for it answers "Unavailable console type serial.".
+    # The remote console protocols served for guests of a driver without consoles of its own
+    # (the fake; Nova's [vnc], [spice] and [mks] "enabled"): each URL opens pocketstack's
+    # console page of the guest, and serial answers "Unavailable console type serial.". A
+    # qemu guest offers its own: novnc and serial, through the websocket proxy of the API.
     protocols: list[Literal["vnc", "spice", "mks"]] = ["vnc", "spice", "mks"]
     # Seconds a console URL's token is valid (Nova's [consoleauth] token_ttl).
     token_ttl_s: float = 600.0
@@ -169,6 +187,7 @@ class Settings(BaseSettings):
     token: TokenSettings = TokenSettings()
     fernet_tokens: FernetTokenSettings = FernetTokenSettings()
     security_compliance: SecurityComplianceSettings = SecurityComplianceSettings()
+    unified_limit: UnifiedLimitSettings = UnifiedLimitSettings()
     log: LogSettings = LogSettings()
     metrics: MetricsSettings = MetricsSettings()
     password: PasswordSettings = PasswordSettings()

@@ -122,7 +122,8 @@ def test_auth_catalog_projects_and_domains(cloud: LiveCloud, member: Api, admin:
         "name": "admin", "password": "x", "domain": {"name": "Default"}}}}}}, 401),
     ({"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": "admin", "password": "x", "domain": {"name": "nowhere"}}}}}}, 401),
-    ({"auth": {"identity": {"methods": ["totp"]}}}, 401),
+    ({"auth": {"identity": {"methods": ["totp"]}}}, 400),  # the method named, its data missing
+    ({"auth": {"identity": {"methods": ["oauth2"]}}}, 401),
     ({"auth": {"identity": {"methods": ["token"], "token": {"id": "forged"}}}}, 404),
     (password({"name": "admin", "domain": {"id": "default"}}, ADMIN_PASSWORD,
               {"project": {"name": "no-such-project", "domain": {"id": "default"}}}), 401),

@@ -15,16 +15,23 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+from httpx import get as http_get
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
+from websockets.typing import Subprotocol
 
 from pocketstack.drivers.qemu import QemuDriver
 from pocketstack.settings import QemuDriverSettings
+from tests.clients.conftest import run_openstack
 from tests.helpers import show, wait_for_gone, wait_for_status
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 
@@ -140,7 +147,8 @@ def server(qcloud: LiveCloud, qadmin: Api, key: Path) -> dict[str, Any]:
     elapsed = time.monotonic() - started
     pid = _pid(qcloud, server_id)
     print(f"\nboot to ACTIVE: {elapsed:.1f} s, QEMU CPU so far: {_qemu_cpu_s(pid):.1f} s")
-    return {"id": server_id, "body": body, "elapsed": elapsed}
+    return {"id": server_id, "body": body, "elapsed": elapsed,
+            "admin_pass": resp.json()["server"]["adminPass"]}
 
 
 def test_boot_console_user_data_and_ssh(qcloud: LiveCloud, qadmin: Api, server: dict[str, Any],
@@ -156,6 +164,134 @@ def test_boot_console_user_data_and_ssh(qcloud: LiveCloud, qadmin: Api, server: 
     fixed = [a["addr"] for nets in server["body"]["addresses"].values() for a in nets
              if a["version"] == 4]
     assert fixed and f"inet {fixed[0]}/24" in out  # user-mode DHCP hands out the API's address
+
+
+def _remote_console(api: Api, server_id: str, protocol: str, kind: str) -> str:
+    resp = api.post(f"/compute/v2.1/servers/{server_id}/remote-consoles",
+                    json={"remote_console": {"protocol": protocol, "type": kind}},
+                    headers={"X-OpenStack-Nova-API-Version": "2.6"})
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["remote_console"]["url"])
+
+
+def _read_until(ws: Any, needle: str, timeout: float = 30.0) -> str:
+    """Text frames from the serial console until `needle` shows up (all of it read so far)."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{needle!r} not seen on the serial console: {seen[-300:]!r}"
+        try:
+            frame = ws.recv(timeout=min(left, 2.0))
+        except TimeoutError:
+            ws.send("\r")  # a prompt printed before the connection is printed again
+            continue
+        assert isinstance(frame, str)  # the serial console speaks in text frames
+        seen += frame
+    return seen
+
+
+def test_serial_console_websocket_logs_in_and_runs_a_command(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    url = _remote_console(qadmin, server_id, "serial", "serial")
+    assert url.startswith(f"ws://{qcloud.base_url.removeprefix('http://')}/compute/console/serial"
+                          "?token=")
+    with ws_connect(url, open_timeout=10) as ws:
+        ws.send("\r")
+        banner = _read_until(ws, "login:")
+        assert re.search(r"\S+ login:", banner)  # the guest's getty, with its hostname
+        ws.send("root\r")
+        _read_until(ws, "Password:")
+        ws.send(server["admin_pass"] + "\r")
+        _read_until(ws, "# ")
+        ws.send(f"echo sum=$((40+2)) uuid=$(grep -c {server_id} "
+                "/mnt/config/openstack/latest/meta_data.json)\r")
+        _read_until(ws, "sum=42 uuid=1")  # this server's config drive
+        ws.send("exit\r")
+    # The same token opens the console again until it expires (Nova's tokens); a wrong one
+    # is refused at the handshake.
+    with ws_connect(url, open_timeout=10) as ws:
+        ws.send("\r")
+        _read_until(ws, "login:")
+    with pytest.raises(InvalidStatus) as refused:
+        ws_connect(url.replace("token=", "token=x"), open_timeout=10)
+    assert refused.value.response.status_code == 403
+
+
+def test_vnc_console_websocket_speaks_rfb(qcloud: LiveCloud, qadmin: Api,
+                                          server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    url = _remote_console(qadmin, server_id, "vnc", "novnc")
+    assert "/compute/console/vnc_auto.html?path=%3Ftoken%3D" in url
+    token = parse_qs(urlparse(parse_qs(urlparse(url).query)["path"][0]).query)["token"][0]
+    ws_url = f"ws://{qcloud.base_url.removeprefix('http://')}/compute/console/websockify"
+    with ws_connect(f"{ws_url}?token={token}", subprotocols=[Subprotocol("binary")],
+                    open_timeout=10) as ws:
+        assert ws.subprotocol == "binary"
+        buffer = b""
+
+        def take(count: int) -> bytes:
+            nonlocal buffer
+            while len(buffer) < count:
+                frame = ws.recv(timeout=10)
+                assert isinstance(frame, bytes)  # RFB travels in binary frames
+                buffer += frame
+            head, buffer = buffer[:count], buffer[count:]
+            return head
+
+        version = take(12)
+        assert version.startswith(b"RFB 003.")
+        ws.send(b"RFB 003.008\n")
+        types = take(take(1)[0])
+        assert 1 in types  # "None": the socket is reachable only through the proxy
+        ws.send(bytes([1]))
+        assert take(4) == b"\0\0\0\0"  # SecurityResult OK
+        ws.send(b"\x01")  # ClientInit, shared
+        width, height = struct.unpack(">HH", take(4))
+        print(f"\nVNC framebuffer {width}x{height}")
+        assert width >= 640 and height >= 400
+    if Path("/usr/share/novnc/vnc_lite.html").is_file():  # Debian's novnc: its page and scripts
+        page = http_get(url)
+        assert page.status_code == 200 and "import RFB from './core/rfb.js'" in page.text
+        script = http_get(url.split("vnc_auto.html")[0] + "core/rfb.js")
+        assert script.status_code == 200 and "export default class RFB" in script.text
+        assert http_get(url.split("vnc_auto.html")[0] + "core/../../etc/passwd").status_code == 404
+    # The 2013 os-consoles of /v2: a novnc console whose password opens the same screen
+    # until the console is deleted.
+    base = f"/compute/v2/{qadmin.project_id}/servers/{server_id}/consoles"
+    assert qadmin.post(base).status_code == 200
+    console_id = qadmin.get(base).json()["consoles"][-1]["console"]["id"]
+    shown = qadmin.get(f"{base}/{console_id}").json()["console"]
+    assert shown["console_type"] == "novnc"
+    xvp = f"ws://{shown['host']}:{shown['port']}/compute/console/websockify?token="
+    with ws_connect(xvp + shown["password"], open_timeout=10) as ws:
+        frame = ws.recv(timeout=10)
+        assert isinstance(frame, bytes) and frame.startswith(b"RFB ")
+    assert qadmin.delete(f"{base}/{console_id}").status_code == 202
+    with pytest.raises(InvalidStatus):
+        ws_connect(xvp + shown["password"], open_timeout=10)
+    # The legacy action of /v2 hands out a noVNC URL too; SPICE is not there: Nova's 400.
+    resp = qadmin.post(f"/compute/v2.1/servers/{server_id}/action",
+                       json={"os-getVNCConsole": {"type": "novnc"}})
+    assert resp.status_code == 200, resp.text
+    resp = qadmin.post(f"/compute/v2.1/servers/{server_id}/action",
+                       json={"os-getSPICEConsole": {"type": "spice-html5"}})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["badRequest"]["message"] == "Unavailable console type spice-html5."
+
+
+def test_openstack_cli_console_url_show(qcloud: LiveCloud, server: dict[str, Any]) -> None:
+    novnc = run_openstack(qcloud, "console", "url", "show", "--novnc", server["id"],
+                          cloud_name="pocketstack-admin")
+    assert novnc["type"] == "novnc"
+    assert "/compute/console/vnc_auto.html?path=%3Ftoken%3D" in novnc["url"]
+    serial = run_openstack(qcloud, "console", "url", "show", "--serial", server["id"],
+                           cloud_name="pocketstack-admin")
+    assert serial["type"] == "serial" and serial["url"].startswith("ws://")
+    with ws_connect(serial["url"], open_timeout=10) as ws:
+        ws.send("\r")
+        _read_until(ws, "login:")
 
 
 def _ssh_to(address: str, key: Path) -> subprocess.CompletedProcess[str]:
@@ -337,6 +473,10 @@ def test_suspend_saves_memory_and_resume_continues_without_a_boot(
     assert _boots(_console(qadmin, server_id)) == boots
 
 
+def _root_fs_mb(port: int, key: Path) -> int:
+    return int(_ssh(port, key, "df -k /mnt/root | awk 'NR == 2 {print $2}'")) // 1024
+
+
 def _mem_total_mb(port: int, key: Path) -> int:
     return int(_ssh(port, key, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo")) // 1024
 
@@ -349,6 +489,7 @@ def test_resize_and_revert_keep_the_disk_with_the_new_memory(
     assert resp.status_code == 200, resp.text
     port = int(re.findall(r"ssh on 127\.0\.0\.1:(\d+)", _console(qadmin, server_id))[-1])
     memory, boots = _mem_total_mb(port, key), _boots(_console(qadmin, server_id))[-1]
+    assert 900 < _root_fs_mb(port, key) < 1100  # the flavor's 1 GB, not the image's 64 MB
     started = time.monotonic()
     _act(qadmin, server_id, {"resize": {"flavorRef": "q192"}})
     wait_for_status(qadmin, server_id, "VERIFY_RESIZE", timeout=BOOT_TIMEOUT)
@@ -357,6 +498,10 @@ def test_resize_and_revert_keep_the_disk_with_the_new_memory(
     assert _boots(_console(qadmin, server_id))[-1] == boots + 1
     assert _ssh(port, key, "nproc").strip() == "2"
     assert _mem_total_mb(port, key) >= memory + 50
+    # The guest's init grew its root file system to the 2 GB disk (it was 1 GB, grown at the
+    # first boot from the image's 64 MB).
+    assert _root_fs_mb(port, key) > 1900, _console(qadmin, server_id)[-2000:]
+    assert "guest: root file system grown from" in _console(qadmin, server_id)
     disk = _guest_dir(qcloud, server_id) / "disk.qcow2"
     info = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)],
                           capture_output=True, text=True, check=True).stdout

@@ -75,7 +75,7 @@ _MARK_ACTIVE = (
     .values(vm_state=VmState.ACTIVE.value, task_state=None, power_state=PowerState.RUNNING.value,
             launched_at=bindparam("b_launched"), updated_at=bindparam("b_launched"), fault=None,
             console_log=bindparam("b_console"), encrypted_password=bindparam("b_password"),
-            diagnostics=bindparam("b_diagnostics")))
+            diagnostics=bindparam("b_diagnostics"), consoles=bindparam("b_consoles")))
 _LAUNCHED = select(_servers.c.id).where(
     _servers.c.id.in_(bindparam("ids", expanding=True)),
     _servers.c.vm_state == VmState.ACTIVE.value, _servers.c.launched_at == bindparam("b_launched"))
@@ -85,4 +85,5 @@ async def _observe(host: Host, row: ServerRow) -> dict[str, object]:
     name = instance_name(row.id)
     return {"b_console": await host.driver.console_log(name),
             "b_password": await host.driver.guest_password(name),
-            "b_diagnostics": await steps_power.read_diagnostics(host, name)}
+            "b_diagnostics": await steps_power.read_diagnostics(host, name),
+            "b_consoles": steps_power.read_consoles(host, name)}

@@ -62,6 +62,7 @@ class Agent:
         self.host = Host(db, driver, config.host, config.data_dir)
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._interrupted: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         # The last audit period this host's usage audit ran (or found done).
         self._audited: tuple[datetime, datetime] | None = None
@@ -124,6 +125,7 @@ class Agent:
         new_builds = []
         for state in states:
             if state.id in self._inflight:
+                self._interrupt_for_delete(state)
                 continue
             power = await self.driver.power_state(instance_name(state.id))
             step = plan(state.vm_state, state.task_state, power, state.power_state)
@@ -148,6 +150,7 @@ class Agent:
             present = set(guests)
             await self._sync_volumes([state.id for state in states
                                       if instance_name(state.id) in present])
+            await self._record_consoles([state.id for state in states])
         return started
 
     async def _sync_volumes(self, server_ids: list[str]) -> None:
@@ -170,6 +173,30 @@ class Agent:
                         await steps_power.read_diagnostics(self.host, name))
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("syncing attached volumes failed; the next resync retries")
+
+    async def _record_consoles(self, server_ids: list[str]) -> None:
+        """Keep each server's remote consoles on its row as the driver has them (a driver
+        with consoles of its own: qemu), so that a console URL names where to connect."""
+        if getattr(self.driver, "consoles", None) is None or not server_ids:
+            return
+        try:
+            await store.record_consoles(self.host.db, self.config.host, {
+                server_id: steps_power.read_consoles(self.host, instance_name(server_id))
+                for server_id in server_ids})
+        except Exception:  # noqa: BLE001 - the next resync tries again
+            log.exception("recording the guests' consoles failed; the next resync retries")
+
+    def _interrupt_for_delete(self, state: store.ServerState) -> None:
+        """A delete asked while the server's guest is still being built or acted on: a
+        driver whose destroy may run beside its other calls (qemu: it ends QEMU, so a boot
+        waiting for its banner fails at once) is asked to destroy now; the in-flight step
+        then fails and the delete is reconciled right after it."""
+        if (state.task_state != TaskState.DELETING or state.id in self._interrupted
+                or not getattr(self.driver, "destroy_interrupts", False)):
+            return
+        task = asyncio.create_task(self.driver.destroy(instance_name(state.id)))
+        self._interrupted[state.id] = task
+        task.add_done_callback(lambda _: self._interrupted.pop(state.id, None))
 
     async def _forward_floating_ips(self, server_ids: list[str]) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's

@@ -71,6 +71,10 @@ async def spawn_failed(host: Host, row: ServerRow, exc: Exception) -> None:
 
 
 async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> None:
+    # A guest found running whose boot an agent that died began: ACTIVE once it is up.
+    booted = getattr(host.driver, "wait_booted", None)
+    if booted is not None:
+        await booted(instance_name(row.id))
     console = await host.driver.console_log(instance_name(row.id))
     posted = await host.driver.guest_password(instance_name(row.id))
     async with host.db.session(wake=False) as s:
@@ -79,6 +83,8 @@ async def mark_active(host: Host, row: ServerRow, power: PowerState | None) -> N
                                        power_state=PowerState.RUNNING.value, launched_at=utcnow(),
                                        console_log=console, fault=None,
                                        encrypted_password=posted,
+                                       consoles=steps_power.read_consoles(
+                                           host, instance_name(row.id)),
                                        diagnostics=await steps_power.read_diagnostics(
                                            host, instance_name(row.id))):
             await instance_actions.finish_event(s, row.id, Action.CREATE, BUILD_EVENT,

@@ -58,6 +58,15 @@ async def read_diagnostics(host: Host, name: str) -> dict[str, int] | None:
         return None
 
 
+def read_consoles(host: Host, name: str) -> dict[str, Any] | None:
+    """The guest's remote consoles from a driver that has its own (qemu: VNC and serial
+    sockets), as kept on the row; None for a driver without (the fake's console page)."""
+    consoles = getattr(host.driver, "consoles", None)
+    if consoles is None:
+        return None
+    return {protocol: endpoint.as_dict() for protocol, endpoint in consoles(name).items()}
+
+
 def _new_password(row: ServerRow) -> str:
     return row.pending.password if isinstance(row.pending, NewPassword) else ""
 

@@ -155,6 +155,25 @@ async def record_guest_output(db: Database, server_id: str, host: str, console_l
             .execution_options(synchronize_session=False))
 
 
+async def record_consoles(db: Database, host: str,
+                          consoles: dict[str, dict[str, Any] | None]) -> None:
+    """Write each server's consoles where they differ from its row (one read, then an
+    UPDATE per changed row)."""
+    async with db.reader() as s:
+        have: dict[str, Any] = dict((await s.execute(select(ServerRow.id, ServerRow.consoles).where(
+            ServerRow.id.in_(sorted(consoles)), ServerRow.host == host,
+            ServerRow.deleted.is_(False)))).tuples().all())
+    changed = {server_id: value for server_id, value in consoles.items()
+               if server_id in have and have[server_id] != value}
+    if not changed:
+        return
+    async with db.session(wake=False) as s:
+        for server_id, value in changed.items():
+            await s.execute(update(ServerRow).where(ServerRow.id == server_id,
+                                                    ServerRow.host == host)
+                            .values(consoles=value).execution_options(synchronize_session=False))
+
+
 # A rule with a port range forwards each port of it, at most this many (a rule without ports
 # or protocol: ports 1 to FORWARD_PORTS_MAX).
 FORWARD_PORTS_MAX = 64

@@ -70,6 +70,10 @@ class UserRow(Base):
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed_auth_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
+    # When the password was set, and the hashes of the last ones, newest last
+    # ([security_compliance] minimum_password_age and unique_last_password_count).
+    password_created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    password_history: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class RoleRow(Base):
@@ -196,7 +200,7 @@ class RoleAssignmentRow(Base):
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id"),
+        UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id", "inherited"),
         Index("ix_role_assignments_user", "user_id"),
         Index("ix_role_assignments_group", "group_id"),
     )
@@ -212,6 +216,8 @@ class RoleAssignmentRow(Base):
     )
     domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     role_id: Mapped[str] = mapped_column(String(64), ForeignKey("roles.id", ondelete="CASCADE"))
+    # OS-INHERIT: the role is held on the projects below the target, not on the target.
+    inherited: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class RevocationRow(Base):
@@ -224,6 +230,105 @@ class RevocationRow(Base):
     audit_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     issued_before: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class TrustRow(Base):
+    """An OS-TRUST trust: the trustor delegates roles on a project to the trustee. A trust
+    whose uses ran out stays (remaining_uses 0) so its tokens' bodies can still name it."""
+
+    __tablename__ = "trusts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trustor_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    trustee_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    impersonation: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    remaining_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    redelegation_count: Mapped[int] = mapped_column(Integer, default=0)
+    redelegated_trust_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RegisteredLimitRow(Base):
+    """A unified limit's default for every project: per service, region and resource."""
+
+    __tablename__ = "registered_limits"
+    __table_args__ = (UniqueConstraint("service_id", "region_id", "resource_name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_name: Mapped[str] = mapped_column(String(255))
+    default_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LimitRow(Base):
+    """A unified limit overriding a registered one for one project or domain."""
+
+    __tablename__ = "limits"
+    __table_args__ = (
+        UniqueConstraint("project_id", "domain_id", "service_id", "region_id", "resource_name"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    domain_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    region_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_name: Mapped[str] = mapped_column(String(255))
+    resource_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class EndpointGroupRow(Base):
+    """An OS-EP-FILTER endpoint group: the catalog endpoints its filters match."""
+
+    __tablename__ = "endpoint_groups"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProjectEndpointRow(Base):
+    """OS-EP-FILTER: an endpoint (or, with endpoint_group_id, an endpoint group) a project's
+    catalog is limited to. Exactly one of the two ids is set."""
+
+    __tablename__ = "project_endpoints"
+    __table_args__ = (UniqueConstraint("project_id", "endpoint_id", "endpoint_group_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    endpoint_group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DomainConfigRow(Base):
+    """A domain's specific configuration: {group: {option: value}} of whitelisted options
+    (the sensitive ones are kept but never shown)."""
+
+    __tablename__ = "domain_configs"
+    domain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OAuthConsumerRow(Base):
+    """An OS-OAUTH1 consumer; its secret encrypted at rest."""
+
+    __tablename__ = "oauth_consumers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FederationRecordRow(Base):
+    """An OS-FEDERATION record, kept as Keystone validates it: an identity provider, a mapping,
+    a protocol (id "<idp_id>/<protocol_id>") or a service provider."""
+
+    __tablename__ = "federation_records"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class SecretRow(Base):
@@ -438,6 +543,9 @@ class ServerRow(Base):
     trusted_image_certificates: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     fault: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     console_log: Mapped[str] = mapped_column(Text, default="")
+    # The guest's remote consoles as its agent last saw them ({protocol: {path, host, port}},
+    # from a driver that has any; None: the driver has none of its own).
+    consoles: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     launched_at: Mapped[datetime | None] = mapped_column(nullable=True)
     terminated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
@@ -465,6 +573,20 @@ class ConsoleAuthTokenRow(Base):
     instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
     access_url_base: Mapped[str] = mapped_column(String(255))
     expires: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ConsoleRow(Base):
+    """A console of a server made through the 2013 os-consoles extension (Nova's XVP
+    consoles): its type, where it listens and its password."""
+
+    __tablename__ = "consoles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    console_type: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    password: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
 
 

@@ -44,6 +44,19 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleEndpoint:
+    """Where a guest's remote console (VNC, serial) is reached on its host: a unix socket
+    `path`, or `host`:`port` over TCP."""
+
+    path: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"path": self.path, "host": self.host, "port": self.port}
+
+
+@dataclass(frozen=True, slots=True)
 class Nic:
     mac: str
     network_id: str

@@ -43,6 +43,7 @@ from pocketstack.compute_states import PowerState
 from pocketstack.drivers import config_drive, qemu_guest, qmp
 from pocketstack.drivers.base import (
     Capabilities,
+    ConsoleEndpoint,
     DriverError,
     GuestNotFound,
     ImageFiles,
@@ -55,7 +56,8 @@ from pocketstack.settings import QemuDriverSettings
 log = logging.getLogger(__name__)
 
 QEMU = "qemu-system-x86_64"
-APPEND = "console=ttyS0 panic=-1 quiet no_timer_check"
+# The kernel writes to the screen (tty0) and the serial port; the last one is /dev/console.
+APPEND = "console=tty0 console=ttyS0 panic=-1 quiet no_timer_check"
 SOCKET_PATH_MAX = 100
 PROBE_TIMEOUT_S = 20.0
 AGENT_TIMEOUT_S = 20.0
@@ -104,6 +106,8 @@ class QemuDriver:
     """Implements drivers.base.Driver with real QEMU guests."""
 
     capabilities = Capabilities(pause=True, console_log=True, snapshot=True, persistent=True)
+    # destroy() may run while another call holds the guest (it ends QEMU first).
+    destroy_interrupts = True
 
     def __init__(self, settings: QemuDriverSettings, capacity: Resources | None = None) -> None:
         self.settings = settings
@@ -180,10 +184,32 @@ class QemuDriver:
             if guest.pid() is not None:
                 if await self._status(guest) == PowerState.PAUSED:
                     raise DriverError(f"Guest {name} is paused; unpause it instead.")
+                await self._finish_boot(guest)  # launched by an agent that died meanwhile
                 return
             with contextlib.suppress(OSError):
                 (guest.path / "suspend.state").unlink()  # a start after suspend boots afresh
             await self._boot(guest)
+
+    async def wait_booted(self, name: str) -> None:
+        """Return once the guest's last boot has reached its banner: a boot an agent began
+        and did not see through (it died meanwhile) is waited for, and launched again if it
+        shows no banner within boot_timeout_s. Nothing to do for an absent, stopped, resumed
+        or booted guest."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return
+        async with self._lock(name):
+            await self._finish_boot(guest)
+
+    async def _finish_boot(self, guest: _Guest) -> None:
+        if guest.pid() is None:
+            return
+        offset = await asyncio.to_thread(_unfinished_boot, guest.console)
+        if offset is None or await self._wait_banner(guest, offset,
+                                                     self.settings.boot_timeout_s):
+            return
+        await self._kill(guest)
+        await self._boot(guest)
 
     async def power_off(self, name: str, *, timeout_s: float = 0.0) -> None:
         async with self._lock(name):
@@ -535,6 +561,18 @@ class QemuDriver:
         return str(await self._monitor(guest, "human-monitor-command",
                                        {"command-line": command}) or "")
 
+    def consoles(self, name: str) -> dict[str, ConsoleEndpoint]:
+        """The guest's remote consoles, by protocol: "serial" (the serial port's chardev
+        socket) and "vnc" (QEMU's VNC server), each a unix socket on this host; {} for an
+        absent guest. A console proxy connects to them while the guest runs."""
+        guest = self.guests_by_name.get(name)
+        if guest is None:
+            return {}
+        found = {"serial": ConsoleEndpoint(path=str(guest.run / "console.sock"))}
+        if any(arg.startswith("unix:") and arg.endswith("vnc.sock") for arg in guest.argv):
+            found["vnc"] = ConsoleEndpoint(path=str(guest.run / "vnc.sock"))
+        return found
+
     # -- the Driver protocol: reads ---------------------------------------------------------
 
     async def power_state(self, name: str) -> PowerState | None:
@@ -655,6 +693,9 @@ class QemuDriver:
             "-chardev", f"socket,id=ser0,path={run / 'console.sock'},server=on,wait=off,"
                         f"logfile={path / 'console.log'},logappend=on",
             "-serial", "chardev:ser0",
+            # The screen: a standard VGA shown by QEMU's VNC server on a unix socket (no
+            # password: only this host's console proxy can open the socket).
+            "-device", "VGA", "-vnc", f"unix:{run / 'vnc.sock'}",
             "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off",
             "-pidfile", str(path / "qemu.pid"), "-daemonize",
         ]
@@ -930,6 +971,34 @@ def _user_net(spec: InstanceSpec) -> str:
                     host, dns = net[252], net[251]
                 return f"net={net},host={host},dns={dns},dhcpstart={ip},"
     return ""
+
+
+# The console markers that begin a boot (a banner follows once it is done).
+BOOT_MARKERS = (b"launch ", b"hard reboot (", b"soft reboot (")
+
+
+def _unfinished_boot(console: Path) -> int | None:
+    """The offset after the last marker line when it began a boot that has printed no
+    banner since; None when the guest's last boot is done (or its last marker began no
+    boot: a resume, a power-off)."""
+    try:
+        text = console.read_bytes()
+    except OSError:
+        return None
+    index = text.rfind(b"\npocketstack: ")
+    if index >= 0:
+        start = index + 1
+    elif text.startswith(b"pocketstack: "):
+        start = 0
+    else:
+        return None
+    end = text.find(b"\n", start)
+    if end < 0:
+        return None
+    what = text[start:end].split(b" ", 2)[-1]
+    if not what.startswith(BOOT_MARKERS) or qemu_guest.BANNER.encode() in text[end:]:
+        return None
+    return end + 1
 
 
 def _loopback(address: str) -> bool:

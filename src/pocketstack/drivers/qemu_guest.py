@@ -1,12 +1,13 @@
 """The qemu driver's guest, built from this machine's Debian packages only (no download):
 
     vmlinuz      the kernel of linux-image-amd64                               (AKI, kernel_id)
-    initrd.gz    busybox-static, dropbear-bin with its libraries, the virtio,
+    initrd.gz    busybox-static, dropbear-bin and resize2fs with their libraries, the virtio,
                  ext4 and isofs modules, and the /init below (cpio newc, gzip)  (ARI, ramdisk_id)
     root.qcow2   a 64 MB ext4 disk labelled guest-root (mke2fs -d, no mount)    (AMI)
 
 The guest runs from its initramfs. /init mounts the root disk at /mnt/root (counting its boots
-in var/boot-count there, so a disk's history shows), reads the config drive `config-2`
+in var/boot-count there, so a disk's history shows; growing its file system with resize2fs when
+the disk is larger), reads the config drive `config-2`
 (openstack/latest/meta_data.json and user_data), sets the admin password of root and of the
 login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP,
 starts dropbear on port 22, acpid (the power button powers off) and a small agent on a
@@ -15,8 +16,8 @@ virtio-serial port (it sets the admin password when asked), runs a `#!` user_dat
 
     guest: BOOTED name=<name> host=<hostname> uuid=<uuid> boot=<n> uptime=<s>
 
-on the serial console, and hands over to busybox init (getty on ttyS0; ctrl-alt-del
-reboots). The metadata is read with sed: the driver writes
+on the serial console, and hands over to busybox init (getty on ttyS0 and on the screen's
+tty1; ctrl-alt-del reboots). The metadata is read with sed: the driver writes
 meta_data.json with one top-level key per line (json.dumps(indent=1)).
 """
 
@@ -35,13 +36,15 @@ from pathlib import Path
 LOGIN_USER = "guest"
 BANNER = "guest: BOOTED"
 # Bumped whenever what goes into the guest changes (the cache is keyed by it).
-RECIPE = "3"
+RECIPE = "5"
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "virtio_console", "ext4",
            "isofs", "button", "evdev")
 # The virtio-serial port of the guest's agent (a line "password <base64>" sets the admin
 # password of root and LOGIN_USER; the guest answers "ok").
 AGENT_PORT = "org.pocketstack.agent"
-PROGRAMS = ("/usr/sbin/dropbear",)
+# dropbear (SSH) and resize2fs (e2fsprogs: grows the root file system to its disk), with
+# their libraries.
+PROGRAMS = ("/usr/sbin/dropbear", "/sbin/resize2fs")
 ROOT_DISK_MB = 64
 # Below this the Debian kernel dies right after decompressing itself.
 MIN_RAM_MB = 96
@@ -76,6 +79,15 @@ if [ -n "$ROOTDEV" ]; then
   echo "$BOOT" > /mnt/root/var/boot-count && sync
 fi
 say "root disk ${ROOTDEV:-none}, boot $BOOT, config drive ${CONFIG:-none}"
+if [ -n "$ROOTDEV" ]; then
+  # A disk grown (a flavor's larger disk, a resize) beyond its file system: grow it, online.
+  DISK_KB=$(( $(blockdev --getsize64 "$ROOTDEV") / 1024 ))
+  FS_KB=$(stat -f -c '%b %S' /mnt/root | awk '{print int($1 * $2 / 1024)}')
+  if [ "$DISK_KB" -gt $(( FS_KB + 16384 )) ]; then
+    resize2fs "$ROOTDEV" >/dev/null 2>&1
+    say "root file system grown from ${FS_KB}kB to $(stat -f -c '%b %S' /mnt/root | awk '{print int($1 * $2 / 1024)}')kB (disk ${DISK_KB}kB)"
+  fi
+fi
 MD=/mnt/config/openstack/latest/meta_data.json
 val() { [ -f "$MD" ] && sed -n "s/^ \"$1\": \"\(.*\)\",\{0,1\}$/\1/p" "$MD" | head -n 1; }
 UUID=$(val uuid) NAME=$(val name) HOST=$(val hostname) PASS=$(val admin_pass)
@@ -131,6 +143,7 @@ exec /bin/init
 
 INITTAB = """::sysinit:/bin/true
 ttyS0::respawn:/bin/getty -L 115200 ttyS0 vt100
+tty1::respawn:/bin/getty 38400 tty1
 ::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sh -c 'echo "guest: shutting down" > /dev/console; sync; umount /mnt/root'
 """

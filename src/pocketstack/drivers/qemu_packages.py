@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 PACKAGES = ("qemu-system-x86", "qemu-utils", "busybox-static", "genisoimage",
-            "linux-image-amd64", "dropbear-bin")
+            "linux-image-amd64", "dropbear-bin", "novnc")
 
 
 class PackagesMissing(Exception):

@@ -36,11 +36,49 @@ def _held_by(user_id: str) -> ColumnElement[bool]:
     return or_(RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.group_id.in_(groups))
 
 
-async def _granted_roles(s: AsyncSession, user_id: str, target: Any, target_id: str) -> list[RoleRow]:
+async def ancestors(s: AsyncSession, project: ProjectRow) -> list[str]:
+    """The ids of a project's parents, nearest first."""
+    out: list[str] = []
+    parent_id = project.parent_id
+    while parent_id and parent_id not in out:
+        out.append(parent_id)
+        parent = await s.get(ProjectRow, parent_id)
+        parent_id = parent.parent_id if parent is not None else None
+    return out
+
+
+async def subtree(s: AsyncSession, project_id: str) -> list[ProjectRow]:
+    """The projects below a project, at any depth."""
+    out: list[ProjectRow] = []
+    frontier = [project_id]
+    while frontier:
+        children = list((await s.scalars(select(ProjectRow).where(
+            ProjectRow.parent_id.in_(frontier)).order_by(ProjectRow.id))).all())
+        children = [c for c in children if c not in out]
+        out.extend(children)
+        frontier = [c.id for c in children]
+    return out
+
+
+async def _project_target(s: AsyncSession, project_id: str) -> ColumnElement[bool]:
+    """Grants that give a role on the project: direct ones, and inherited ones on its domain
+    or on one of its parents (OS-INHERIT)."""
+    grant = RoleAssignmentRow
+    direct = (grant.project_id == project_id) & grant.inherited.is_(False)
+    project = await s.get(ProjectRow, project_id)
+    if project is None:
+        return direct
+    parents = await ancestors(s, project)
+    inherited = grant.inherited.is_(True) & or_(
+        grant.project_id.in_(parents), grant.domain_id == project.domain_id)
+    return or_(direct, inherited)
+
+
+async def _granted_roles(s: AsyncSession, user_id: str, target: ColumnElement[bool]) -> list[RoleRow]:
     result = await s.scalars(
         select(RoleRow)
         .join(RoleAssignmentRow, RoleAssignmentRow.role_id == RoleRow.id)
-        .where(_held_by(user_id), target == target_id))
+        .where(_held_by(user_id), target))
     granted = {r.id: r for r in result.unique()}
     implied = await implied_closure(s, list(granted))
     effective = list(granted.values()) + [r for _, r in implied if r.id not in granted]
@@ -78,29 +116,40 @@ async def implied_closure(s: AsyncSession, role_ids: list[str]) -> list[tuple[st
 
 
 async def roles_on_project(s: AsyncSession, user_id: str, project_id: str) -> list[RoleRow]:
-    """The user's effective roles on a project: its own grants and its groups'."""
-    return await _granted_roles(s, user_id, RoleAssignmentRow.project_id, project_id)
+    """The user's effective roles on a project: its own grants and its groups', and those
+    inherited from the project's domain and parents."""
+    return await _granted_roles(s, user_id, await _project_target(s, project_id))
 
 
 async def roles_on_domain(s: AsyncSession, user_id: str, domain_id: str) -> list[RoleRow]:
     """The user's effective roles on a domain (or on the system, with domain_id=SYSTEM)."""
-    return await _granted_roles(s, user_id, RoleAssignmentRow.domain_id, domain_id)
+    return await _granted_roles(s, user_id, (RoleAssignmentRow.domain_id == domain_id)
+                                & RoleAssignmentRow.inherited.is_(False))
 
 
 async def projects_of_user(s: AsyncSession, user_id: str) -> list[ProjectRow]:
-    result = await s.scalars(
+    """The projects the user holds a role on, directly or inherited."""
+    grant = RoleAssignmentRow
+    found = {p.id: p for p in (await s.scalars(
         select(ProjectRow)
-        .join(RoleAssignmentRow, RoleAssignmentRow.project_id == ProjectRow.id)
-        .where(_held_by(user_id))
-        .order_by(ProjectRow.name))
-    return list(result.unique())
+        .join(grant, grant.project_id == ProjectRow.id)
+        .where(_held_by(user_id), grant.inherited.is_(False)))).unique()}
+    inherited = (await s.execute(select(grant.project_id, grant.domain_id).where(
+        _held_by(user_id), grant.inherited.is_(True)))).all()
+    for project_id, domain_id in inherited:
+        if project_id is not None:
+            found.update({p.id: p for p in await subtree(s, project_id)})
+        elif domain_id is not None:
+            found.update({p.id: p for p in (await s.scalars(select(ProjectRow).where(
+                ProjectRow.domain_id == domain_id))).all()})
+    return sorted(found.values(), key=lambda p: p.name)
 
 
 async def domains_of_user(s: AsyncSession, user_id: str) -> list[DomainRow]:
     result = await s.scalars(
         select(DomainRow)
         .join(RoleAssignmentRow, RoleAssignmentRow.domain_id == DomainRow.id)
-        .where(_held_by(user_id))
+        .where(_held_by(user_id), RoleAssignmentRow.inherited.is_(False))
         .order_by(DomainRow.name))
     return list(result.unique())
 
@@ -136,6 +185,10 @@ class Assignment:
     system: bool = False
     group: GroupRow | None = None
     prior_role: RoleRow | None = None
+    # OS-INHERIT: the grant as stored is inherited to the projects below its target; an
+    # effective assignment it gives on one of them names it in `inherited_from`.
+    inherited: bool = False
+    inherited_from: ProjectRow | DomainRow | None = None
 
 
 def _grantee(user_id: str | None, group_id: str | None) -> ColumnElement[bool]:
@@ -147,23 +200,27 @@ def _grantee(user_id: str | None, group_id: str | None) -> ColumnElement[bool]:
 
 async def find_grant(s: AsyncSession, user_id: str | None, role_id: str, *,
                      project_id: str | None = None, domain_id: str | None = None,
-                     group_id: str | None = None) -> RoleAssignmentRow | None:
-    """The grant of a role to a user (or, with group_id, to a group) on a target."""
+                     group_id: str | None = None,
+                     inherited: bool = False) -> RoleAssignmentRow | None:
+    """The grant of a role to a user (or, with group_id, to a group) on a target (inherited
+    to the projects below it, with `inherited`)."""
     column = RoleAssignmentRow
     return await s.scalar(select(column).where(
         _grantee(user_id, group_id), column.role_id == role_id,
         column.project_id.is_(None) if project_id is None else column.project_id == project_id,
-        column.domain_id.is_(None) if domain_id is None else column.domain_id == domain_id))
+        column.domain_id.is_(None) if domain_id is None else column.domain_id == domain_id,
+        column.inherited.is_(inherited)))
 
 
 async def assign_role(s: AsyncSession, user_id: str | None, role_id: str, *,
                       project_id: str | None = None, domain_id: str | None = None,
-                      group_id: str | None = None) -> None:
+                      group_id: str | None = None, inherited: bool = False) -> None:
     """Grant a role on a project or a domain to a user or a group; twice is not an error."""
     if await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id,
-                        group_id=group_id) is None:
+                        group_id=group_id, inherited=inherited) is None:
         s.add(RoleAssignmentRow(user_id=None if group_id else user_id, group_id=group_id,
-                                role_id=role_id, project_id=project_id, domain_id=domain_id))
+                                role_id=role_id, project_id=project_id, domain_id=domain_id,
+                                inherited=inherited))
         await s.flush()
 
 
@@ -175,10 +232,10 @@ def missing_grant(role_id: str, actor_id: str, target: str | None) -> errors.Not
 
 async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str | None, role_id: str, *,
                         project_id: str | None = None, domain_id: str | None = None,
-                        group_id: str | None = None) -> None:
+                        group_id: str | None = None, inherited: bool = False) -> None:
     """Remove a grant (404 if absent) and end the tokens that carried it."""
     row = await find_grant(s, user_id, role_id, project_id=project_id, domain_id=domain_id,
-                           group_id=group_id)
+                           group_id=group_id, inherited=inherited)
     if row is None:
         raise missing_grant(role_id, group_id or user_id or "", project_id or domain_id)
     await s.delete(row)
@@ -186,7 +243,7 @@ async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str | None, ro
     affected = [user_id] if group_id is None else await members_of(s, [group_id])
     for holder in affected:
         if holder is not None:
-            await tokens.revoke(s, user_id=holder, project_id=project_id)
+            await tokens.revoke(s, user_id=holder, project_id=None if inherited else project_id)
     await s.flush()
 
 
@@ -196,10 +253,13 @@ async def unassign_role(s: AsyncSession, tokens: Tokens, user_id: str | None, ro
 async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
                            group_id: str | None = None, role_id: str | None = None,
                            project_id: str | None = None, domain_id: str | None = None,
-                           effective: bool = False) -> list[Assignment]:
+                           effective: bool = False, include_subtree: bool = False,
+                           inherited_only: bool = False) -> list[Assignment]:
     """Grants matching the filters; `effective` replaces each group grant by one assignment
-    per member of the group (and then `user_id` matches those members too), adds the roles
-    the granted ones imply and leaves out domain-specific roles."""
+    per member of the group (and then `user_id` matches those members too), each inherited
+    grant by one assignment per project below its target, adds the roles the granted ones
+    imply and leaves out domain-specific roles. `include_subtree` widens `project_id` to the
+    projects below it; `inherited_only` keeps the OS-INHERIT grants alone."""
     grant = RoleAssignmentRow
     query = (select(grant, RoleRow, UserRow, GroupRow, ProjectRow, DomainRow)
              .join(RoleRow, RoleRow.id == grant.role_id)
@@ -208,22 +268,58 @@ async def list_assignments(s: AsyncSession, *, user_id: str | None = None,
              .outerjoin(ProjectRow, ProjectRow.id == grant.project_id)
              .outerjoin(DomainRow, DomainRow.id == grant.domain_id)
              .order_by(grant.id))
-    for column, value in ((grant.role_id, role_id), (grant.project_id, project_id),
-                          (grant.domain_id, domain_id), (grant.group_id, group_id)):
+    projects: set[str] | None = None
+    if project_id is not None:
+        projects = {project_id}
+        if include_subtree:
+            projects |= {p.id for p in await subtree(s, project_id)}
+    for column, value in ((grant.role_id, role_id), (grant.group_id, group_id)):
         if value is not None:
             query = query.where(column == value)
-    if user_id is not None and not effective:
-        query = query.where(grant.user_id == user_id)
+    if inherited_only:
+        query = query.where(grant.inherited.is_(True))
+    if not effective:
+        if projects is not None:
+            query = query.where(grant.project_id.in_(projects))
+        if domain_id is not None:
+            query = query.where(grant.domain_id == domain_id)
+        if user_id is not None:
+            query = query.where(grant.user_id == user_id)
     out: list[Assignment] = []
     for row, role, user, group, project, domain in (await s.execute(query)).all():
         system = row.domain_id == SYSTEM
-        if group is None or not effective:
-            if user_id is None or (user is not None and user.id == user_id):
-                out.append(Assignment(role, user, project, domain, system, group))
+        if not effective:
+            out.append(Assignment(role, user, project, domain, system, group,
+                                  inherited=row.inherited))
             continue
-        for member in await _group_members(s, group.id, user_id):
-            out.append(Assignment(role, member, project, domain, system, group))
+        targets = await _effective_targets(s, row, project, domain)
+        targets = [(p, d, src) for p, d, src in targets
+                   if (projects is None or (p is not None and p.id in projects))
+                   and (domain_id is None or (p is None and d is not None and d.id == domain_id))]
+        members = [user] if group is None else await _group_members(s, group.id, user_id)
+        for member in members:
+            if user_id is not None and (member is None or member.id != user_id):
+                continue
+            for target_project, target_domain, source in targets:
+                out.append(Assignment(role, member, target_project, target_domain, system, group,
+                                      inherited_from=source))
     return await _with_implied(s, out) if effective else out
+
+
+async def _effective_targets(
+        s: AsyncSession, row: RoleAssignmentRow, project: ProjectRow | None,
+        domain: DomainRow | None,
+) -> list[tuple[ProjectRow | None, DomainRow | None, ProjectRow | DomainRow | None]]:
+    """(project, domain, inherited from) of each place a grant gives its role."""
+    if not row.inherited:
+        return [(project, domain, None)]
+    if project is not None:
+        return [(p, None, project) for p in await subtree(s, project.id)]
+    if domain is None:
+        return []
+    below = (await s.scalars(select(ProjectRow).where(ProjectRow.domain_id == domain.id)
+                             .order_by(ProjectRow.id))).all()
+    return [(p, None, domain) for p in below]
 
 
 async def _with_implied(s: AsyncSession, grants: list[Assignment]) -> list[Assignment]:

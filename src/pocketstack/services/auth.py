@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ApplicationCredentialRow, DomainRow, ProjectRow, UserRow
 from pocketstack.services import application_credentials as app_creds
-from pocketstack.services import identity, security_compliance
-from pocketstack.services.tokens import Auth
+from pocketstack.services import identity, security_compliance, totp, trusts
+from pocketstack.services.tokens import Auth, trust_chain_id
 
 if TYPE_CHECKING:
     from pocketstack.services.cloud import Cloud
@@ -56,6 +56,17 @@ async def _checked_user(cloud: Cloud, s: AsyncSession, user: UserRow | None, pas
     if domain_row is None or not domain_row.enabled:
         raise errors.Unauthorized(INVALID)
     return user
+
+
+async def _named_user(s: AsyncSession, user_ref: dict[str, Any]) -> UserRow | None:
+    """The user a reference names by id, or by name and domain; None when there is none."""
+    if "id" in user_ref:
+        return await s.get(UserRow, _str(user_ref["id"], "user.id"))
+    try:
+        domain = await _domain_ref(s, user_ref.get("domain"), "user.domain")
+    except errors.NotFound:
+        return None
+    return await identity.find_user_by_name(s, _str(user_ref.get("name"), "user.name"), domain.id)
 
 
 async def password_user(cloud: Cloud, s: AsyncSession, password_method: Any) -> UserRow:
@@ -127,6 +138,8 @@ async def _token_user(cloud: Cloud, s: AsyncSession, token: str) -> tuple[UserRo
     if "application_credential" in parent.methods:
         # Its scope and roles are the credential's: it may not be exchanged for another.
         raise errors.Forbidden("A token issued for an application credential cannot be rescoped.")
+    if parent.trust_id is not None:
+        raise errors.Forbidden("A trust-scoped token cannot be rescoped.")
     user = await s.get(UserRow, parent.user_id)
     if user is None or not user.enabled:
         raise errors.Unauthorized(INVALID)
@@ -164,8 +177,18 @@ async def _identify_v3(cloud: Cloud, s: AsyncSession, ident: dict[str, Any],
     methods = ident.get("methods")
     if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
         raise errors.BadRequest("Invalid input for field 'identity.methods': a list of strings is required.")
-    if "password" in methods:
-        return await password_user(cloud, s, ident.get("password")), None
+    if "password" in methods or "totp" in methods:
+        user = await password_user(cloud, s, ident.get("password")) if "password" in methods else None
+        if "totp" in methods:
+            by_code = await totp.totp_user(cloud, s, ident.get("totp"), _named_user)
+            if user is not None and by_code.id != user.id:
+                raise errors.Unauthorized(INVALID)
+            user = by_code
+        if user is not None:
+            domain = await s.get(DomainRow, user.domain_id)
+            if domain is None or not domain.enabled:
+                raise errors.Unauthorized(INVALID)
+            return user, None
     if "token" in methods:
         token_ref = _obj(ident.get("token"), "identity.token")
         return await _token_user(cloud, s, token_ref.get("id") or header_token or "")
@@ -221,22 +244,53 @@ async def _authenticate_app_credential(cloud: Cloud, ident: dict[str, Any],
         parent_audit_id=app_creds.audit_chain_id(row.id))
 
 
+def _trust_id(scope: Any) -> str | None:
+    """The trust id of a scope.OS-TRUST:trust, or None when the scope names none."""
+    if not isinstance(scope, dict) or "OS-TRUST:trust" not in scope:
+        return None
+    ref = _obj(scope["OS-TRUST:trust"], "scope.OS-TRUST:trust")
+    return _str(ref.get("id"), "scope.OS-TRUST:trust.id")
+
+
+def _used_methods(ident: dict[str, Any], parent: Auth | None) -> tuple[str, ...]:
+    used = tuple(m for m in ident["methods"] if m in ("password", "totp", "token"))
+    if parent is not None:
+        used = tuple(dict.fromkeys(parent.methods + used))
+    return used
+
+
+async def _authenticate_trust(cloud: Cloud, ident: dict[str, Any], header_token: str | None,
+                              trust_id: str) -> tuple[str, Auth]:
+    """A trust-scoped token for the trust's trustee (one use of the trust counted)."""
+    async with cloud.db.reader() as s:
+        user, parent = await _identify_v3(cloud, s, ident, header_token)
+        scope = await trusts.trust_scope(s, trust_id, user, parent)
+    if scope.trust.remaining_uses is not None:
+        await trusts.consume_use(cloud, trust_id)
+    ends = [t for t in (scope.expires_at, parent.expires_at if parent else None) if t]
+    return cloud.tokens.issue(
+        user_id=scope.user.id, user_domain_id=scope.user.domain_id,
+        methods=_used_methods(ident, parent), project_id=scope.project_id, domain_id=None,
+        roles=scope.roles, expires_at=min(ends) if ends else None,
+        parent_audit_id=trust_chain_id(trust_id), trust_id=trust_id)
+
+
 async def authenticate_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
     ident = _obj(body.get("identity"), "identity")
     methods = ident.get("methods")
     if isinstance(methods, list) and methods == ["application_credential"]:
         return await _authenticate_app_credential(cloud, ident, body)
+    trust_id = _trust_id(body.get("scope"))
+    if trust_id is not None:
+        return await _authenticate_trust(cloud, ident, header_token, trust_id)
     async with cloud.db.reader() as s:
         user, parent = await _identify_v3(cloud, s, ident, header_token)
         project, domain_id = await resolve_scope(s, body.get("scope"))
         if project is None and domain_id is None and parent is None and "scope" not in body:
             project = await _default_project(s, user)
         roles = await _scope_roles(s, user, project, domain_id)
-    used = tuple(m for m in ident["methods"] if m in ("password", "token"))
-    if parent is not None:
-        used = tuple(dict.fromkeys(parent.methods + used))
     return cloud.tokens.issue(
-        user_id=user.id, user_domain_id=user.domain_id, methods=used,
+        user_id=user.id, user_domain_id=user.domain_id, methods=_used_methods(ident, parent),
         project_id=project.id if project else None, domain_id=domain_id,
         roles=roles, expires_at=parent.expires_at if parent else None,
         parent_audit_id=parent.audit_ids[0] if parent else None)
@@ -305,16 +359,20 @@ async def authenticate_v2(cloud: Cloud, body: dict[str, Any]) -> tuple[str, Auth
 
 
 async def change_password(cloud: Cloud, user_id: str, original: str, new: str) -> None:
-    """POST /v3/users/{id}/password: the original password authenticates the change; every
+    """POST /v3/users/{id}/password: the original password authenticates the change (an
+    expired one too), which then follows the [security_compliance] password rules; every
     token of the user ends with it."""
+    rules = cloud.settings.security_compliance
     async with cloud.db.reader() as s:
-        user = await s.get(UserRow, user_id)
-        await _checked_user(cloud, s, user, original, allow_expired=True)
+        user = await _checked_user(cloud, s, await s.get(UserRow, user_id), original,
+                                   allow_expired=True)
+    security_compliance.check_minimum_age(rules, user)
+    security_compliance.check_regex(rules, new)
+    await security_compliance.check_history(cloud.passwords, rules, user, new)
     new_hash = await cloud.passwords.hash(new)
-    expires = security_compliance.password_expires_at(cloud.settings.security_compliance)
     async with cloud.db.session() as s:
-        await identity.update_user(s, cloud.tokens, user_id,
-                                   {"password_hash": new_hash, "password_expires_at": expires}, {})
+        await identity.update_user(s, cloud.tokens, user_id, security_compliance.password_fields(
+            rules, user, new_hash, by_admin=False), {})
 
 
 # --- HTTP Basic (the Deltacloud API) --------------------------------------------------------

@@ -13,7 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import CatalogEndpointRow, CatalogRegionRow, CatalogServiceRow
+from pocketstack.db.models import (
+    CatalogEndpointRow,
+    CatalogRegionRow,
+    CatalogServiceRow,
+    EndpointGroupRow,
+    ProjectEndpointRow,
+)
 from pocketstack.services import catalog
 from pocketstack.settings import Settings
 
@@ -250,6 +256,7 @@ async def update_endpoint(s: AsyncSession, settings: Settings, endpoint_id: str,
 
 async def delete_endpoint(s: AsyncSession, settings: Settings, endpoint_id: str) -> None:
     await s.delete(await _endpoint_row(s, settings, endpoint_id))
+    await s.execute(delete(ProjectEndpointRow).where(ProjectEndpointRow.endpoint_id == endpoint_id))
     await s.flush()
 
 
@@ -274,4 +281,41 @@ async def v3_catalog(s: AsyncSession, settings: Settings,
         if row.id in by_service:
             entries.append({"id": row.id, "type": row.type, "name": row.name,
                             "endpoints": by_service[row.id]})
-    return entries
+    allowed = await project_endpoint_ids(s, settings, project_id) if project_id else None
+    if allowed is None:
+        return entries
+    for entry in entries:
+        entry["endpoints"] = [e for e in entry["endpoints"] if e["id"] in allowed]
+    return [entry for entry in entries if entry["endpoints"]]
+
+
+# --- OS-EP-FILTER --------------------------------------------------------------------------
+
+FILTER_KEYS = ("interface", "service_id", "region_id", "enabled")
+
+
+def matches(endpoint: dict[str, Any], filters: dict[str, Any]) -> bool:
+    """Whether an endpoint matches every filter of an endpoint group."""
+    return all(endpoint.get(key) == value for key, value in filters.items())
+
+
+async def group_endpoints(s: AsyncSession, settings: Settings,
+                          group: EndpointGroupRow) -> list[dict[str, Any]]:
+    return [e for e in await endpoints(s, settings) if matches(e, group.filters or {})]
+
+
+async def project_endpoint_ids(s: AsyncSession, settings: Settings,
+                               project_id: str) -> set[str] | None:
+    """The endpoints a project's catalog is limited to (its endpoints and its endpoint groups'),
+    or None when it has no association (the whole catalog then, as Keystone by default)."""
+    rows = (await s.scalars(select(ProjectEndpointRow).where(
+        ProjectEndpointRow.project_id == project_id))).all()
+    if not rows:
+        return None
+    allowed = {r.endpoint_id for r in rows if r.endpoint_id}
+    for row in rows:
+        if row.endpoint_group_id:
+            group = await s.get(EndpointGroupRow, row.endpoint_group_id)
+            if group is not None:
+                allowed |= {e["id"] for e in await group_endpoints(s, settings, group)}
+    return allowed

@@ -12,15 +12,20 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography's X.509 modules (about 1 MB in each process) are imported by the functions that
+# use them, at the first request for a certificate.
 
 RULE = "compute:os-certificates"
 CA_DAYS = 3650
@@ -45,10 +50,15 @@ def _ca_path(cloud: Cloud, project_id: str) -> Path:
 
 
 def _name(*parts: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
+    from cryptography import x509
+
     return x509.Name([x509.NameAttribute(oid, value) for oid, value in parts])
 
 
 def _new_ca(project_id: str) -> bytes:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.datetime.now(datetime.UTC)
     subject = _name((NameOID.ORGANIZATION_NAME, "pocketstack"),
@@ -70,6 +80,8 @@ def _new_ca(project_id: str) -> bytes:
 
 
 def _load_or_make_ca(path: Path, project_id: str) -> _Ca:
+    from cryptography import x509
+
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
@@ -90,6 +102,9 @@ def _load_or_make_ca(path: Path, project_id: str) -> _Ca:
 
 
 def _issue(ca: _Ca, project_id: str, user_id: str) -> Issued:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.datetime.now(datetime.UTC)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")

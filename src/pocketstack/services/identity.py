@@ -11,13 +11,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import (
     ApplicationCredentialRow,
     CredentialRow,
+    DomainConfigRow,
     DomainRow,
     GroupMembershipRow,
     GroupRow,
@@ -25,6 +26,7 @@ from pocketstack.db.models import (
     RoleAssignmentRow,
     RoleInferenceRow,
     RoleRow,
+    TrustRow,
     UserRow,
 )
 from pocketstack.services.assignments import (
@@ -40,7 +42,7 @@ from pocketstack.services.assignments import (
     roles_on_project,
     unassign_role,
 )
-from pocketstack.services.tokens import Tokens
+from pocketstack.services.tokens import Tokens, trust_chain_id
 from pocketstack.timeutil import utcnow
 
 __all__ = ["SYSTEM", "Assignment", "assign_role", "domains_of_user", "find_grant",
@@ -208,7 +210,9 @@ async def create_user(s: AsyncSession, name: str, password_hash: str | None,
     row = UserRow(id=new_id(), name=name, domain_id=domain_id, password_hash=password_hash,
                   enabled=enabled, email=email, default_project_id=default_project_id,
                   description=description, extra=extra or {}, created_at=utcnow(),
-                  password_expires_at=password_expires_at if password_hash else None)
+                  password_expires_at=password_expires_at if password_hash else None,
+                  password_created_at=utcnow() if password_hash else None,
+                  password_history=[password_hash] if password_hash else [])
     s.add(row)
     await s.flush()
     return row
@@ -287,7 +291,8 @@ async def update_user(s: AsyncSession, tokens: Tokens, user_id: str, changes: di
         raise _duplicate("user", name, row.domain_id)
     was_enabled = row.enabled
     _apply(row, changes, ("name", "enabled", "email", "default_project_id", "description",
-                          "password_hash", "password_expires_at"), extra)
+                          "password_hash", "password_expires_at", "password_created_at",
+                          "password_history"), extra)
     if changes.get("enabled") is True or "password_hash" in changes:
         # An administrator's enable or new password ends a lockout ([security_compliance]).
         row.failed_auth_count = 0
@@ -336,6 +341,11 @@ async def delete_user(s: AsyncSession, tokens: Tokens, user_id: str) -> None:
     await s.execute(delete(GroupMembershipRow).where(GroupMembershipRow.user_id == row.id))
     await s.execute(delete(CredentialRow).where(CredentialRow.user_id == row.id))
     await s.execute(delete(ApplicationCredentialRow).where(ApplicationCredentialRow.user_id == row.id))
+    trusts = (await s.scalars(select(TrustRow).where(or_(
+        TrustRow.trustor_user_id == row.id, TrustRow.trustee_user_id == row.id)))).all()
+    for trust in trusts:
+        await tokens.revoke(s, audit_id=trust_chain_id(trust.id))
+        await s.delete(trust)
     await s.delete(row)
     await s.flush()
 
@@ -376,6 +386,7 @@ async def delete_domain(s: AsyncSession, tokens: Tokens, domain_id: str) -> None
     await s.execute(delete(ProjectRow).where(ProjectRow.domain_id == row.id))
     await s.execute(delete(UserRow).where(UserRow.domain_id == row.id))
     await s.execute(delete(RoleRow).where(RoleRow.domain_id == row.id))
+    await s.execute(delete(DomainConfigRow).where(DomainConfigRow.domain_id == row.id))
     await s.delete(row)
     await s.flush()
 

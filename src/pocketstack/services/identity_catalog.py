@@ -4,8 +4,10 @@ Entries are the dicts services.catalog_store builds (without links)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from pocketstack import errors
 from pocketstack.services import catalog_store
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -127,3 +129,54 @@ async def delete_region(cloud: Cloud, caller: Caller, region_id: str) -> None:
     require_admin(caller)
     async with cloud.db.session() as s:
         await catalog_store.delete_region(s, cloud.settings, region_id)
+
+
+# --- v2.0: endpoints as one entry per service and region -------------------------------------
+
+V2_URLS = {"public": "publicURL", "internal": "internalURL", "admin": "adminURL"}
+
+
+async def v2_endpoints(cloud: Cloud, caller: Caller) -> list[Entry]:
+    """/v2.0/endpoints: the v3 endpoints joined per service and region (and the v2.0 call
+    that made them), each with its public, internal and admin URLs."""
+    require_admin(caller)
+    async with cloud.db.reader() as s:
+        found = await catalog_store.endpoints(s, cloud.settings)
+    joined: dict[tuple[str, str | None, str], Entry] = {}
+    for endpoint in found:
+        legacy = str(endpoint.get("legacy_endpoint_id") or "")
+        key = (endpoint["service_id"], endpoint["region_id"], legacy)
+        entry = joined.setdefault(key, {"id": legacy or endpoint["id"],
+                                        "region": endpoint["region_id"],
+                                        "service_id": endpoint["service_id"]})
+        if endpoint["interface"] == "public" and not legacy:
+            entry["id"] = endpoint["id"]
+        entry[V2_URLS[endpoint["interface"]]] = endpoint["url"]
+    return list(joined.values())
+
+
+async def create_v2_endpoint(cloud: Cloud, caller: Caller, *, service_id: str,
+                             region: str | None, urls: dict[str, str]) -> Entry:
+    """POST /v2.0/endpoints: one v3 endpoint per URL given, sharing one legacy id."""
+    require_admin(caller)
+    legacy_id = uuid.uuid4().hex
+    async with cloud.db.session() as s:
+        for interface, url in urls.items():
+            await catalog_store.create_endpoint(s, cloud.settings, service_id, interface, url,
+                                                region_id=region,
+                                                extra={"legacy_endpoint_id": legacy_id})
+    entry: Entry = {"id": legacy_id, "region": region, "service_id": service_id}
+    entry.update({f"{interface}url": url for interface, url in urls.items()})
+    return entry
+
+
+async def delete_v2_endpoint(cloud: Cloud, caller: Caller, endpoint_id: str) -> None:
+    """DELETE /v2.0/endpoints/{id}: the v3 endpoints a v2.0 call made (or one v3 endpoint)."""
+    require_admin(caller)
+    async with cloud.db.session() as s:
+        found = [e for e in await catalog_store.endpoints(s, cloud.settings)
+                 if e.get("legacy_endpoint_id") == endpoint_id or e["id"] == endpoint_id]
+        if not found:
+            raise errors.NotFound(f"Could not find endpoint: {endpoint_id}.")
+        for endpoint in found:
+            await catalog_store.delete_endpoint(s, cloud.settings, endpoint["id"])

@@ -26,6 +26,8 @@ class GrantTarget:
     system: bool = False
     user_id: str | None = None
     group_id: str | None = None
+    # OS-INHERIT: the grant is inherited to the projects below the target.
+    inherited: bool = False
 
     @property
     def actor_id(self) -> str:
@@ -64,7 +66,8 @@ async def grant_role(cloud: Cloud, caller: Caller, target: GrantTarget, role_id:
         project_id, domain_id = await _checked(s, target)
         role = await identity.get_role(s, role_id)
         await identity.assign_role(s, target.user_id, role.id, project_id=project_id,
-                                   domain_id=domain_id, group_id=target.group_id)
+                                   domain_id=domain_id, group_id=target.group_id,
+                                   inherited=target.inherited)
 
 
 async def check_grant(cloud: Cloud, caller: Caller, target: GrantTarget, role_id: str) -> None:
@@ -74,7 +77,8 @@ async def check_grant(cloud: Cloud, caller: Caller, target: GrantTarget, role_id
         project_id, domain_id = await _checked(s, target)
         role = await identity.get_role(s, role_id)
         grant = await identity.find_grant(s, target.user_id, role.id, project_id=project_id,
-                                          domain_id=domain_id, group_id=target.group_id)
+                                          domain_id=domain_id, group_id=target.group_id,
+                                          inherited=target.inherited)
     if grant is None:
         name = project_id or ("system" if domain_id == identity.SYSTEM else domain_id or "")
         raise missing_grant(role.id, target.actor_id, name)
@@ -88,7 +92,7 @@ async def revoke_grant(cloud: Cloud, caller: Caller, target: GrantTarget, role_i
         role = await identity.get_role(s, role_id)
         await identity.unassign_role(s, cloud.tokens, target.user_id, role.id,
                                      project_id=project_id, domain_id=domain_id,
-                                     group_id=target.group_id)
+                                     group_id=target.group_id, inherited=target.inherited)
 
 
 async def list_grants(cloud: Cloud, caller: Caller, target: GrantTarget) -> list[RoleRow]:
@@ -99,23 +103,29 @@ async def list_grants(cloud: Cloud, caller: Caller, target: GrantTarget) -> list
         grants = await identity.list_assignments(s, user_id=target.user_id,
                                                  group_id=target.group_id,
                                                  project_id=project_id, domain_id=domain_id)
-    return sorted((g.role for g in grants), key=lambda r: r.name)
+    return sorted((g.role for g in grants if g.inherited == target.inherited),
+                  key=lambda r: r.name)
 
 
 async def list_role_assignments(cloud: Cloud, caller: Caller, *, user_id: str | None,
                                 group_id: str | None, role_id: str | None,
                                 project_id: str | None, domain_id: str | None, system: bool,
-                                effective: bool) -> RoleAssignments:
+                                effective: bool, include_subtree: bool = False,
+                                inherited_only: bool = False) -> RoleAssignments:
     """Grants matching the filters (`system` for system grants, before `domain_id`);
     `effective` lists each group grant once per member, with the roles it implies."""
     require_admin(caller)
     if effective and group_id:
         raise errors.BadRequest("Combining effective and group filter will always result in an "
                                 "empty list.")
+    if include_subtree and project_id is None:
+        raise errors.BadRequest("scope.project.id needs to be specified if include_subtree is "
+                                "also specified.")
     async with cloud.db.reader() as s:
         grants = await identity.list_assignments(
             s, user_id=user_id, group_id=group_id, role_id=role_id, project_id=project_id,
-            domain_id=identity.SYSTEM if system else domain_id, effective=effective)
+            domain_id=identity.SYSTEM if system else domain_id, effective=effective,
+            include_subtree=include_subtree, inherited_only=inherited_only)
         domains = {d.id: d for d in await identity.list_domains(s)}
     return RoleAssignments(grants, domains)
 

@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import select
 
 from pocketstack import errors
-from pocketstack.db.models import DomainRow, ProjectRow, RoleRow, UserRow
+from pocketstack.db.models import DomainRow, ProjectRow, RevocationRow, RoleRow, TrustRow, UserRow
 from pocketstack.services import auth as authentication
-from pocketstack.services import catalog, catalog_store, identity
+from pocketstack.services import catalog, catalog_store, ec2, identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
 from pocketstack.services.tokens import Auth
+from pocketstack.timeutil import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class TokenDetails:
     roles: tuple[tuple[str, str], ...]
     # The catalog entries; None when the body shows no catalog.
     catalog: list[dict[str, Any]] | None
+    # The trust a trust-scoped token was issued through.
+    trust: TrustRow | None = None
 
 
 async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> TokenDetails:
@@ -51,6 +54,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
         domain = await s.get(DomainRow, auth.domain_id) if auth.domain_id else None
         entries = (await catalog_store.v3_catalog(s, cloud.settings, auth.project_id)
                    if auth.scoped and with_catalog else None)
+        trust = await s.get(TrustRow, auth.trust_id) if auth.trust_id else None
     return TokenDetails(
         auth=auth, user_name=user.name if user else "",
         password_expires_at=user.password_expires_at if user else None,
@@ -60,7 +64,7 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
         project_domain_name=project_domain.name if project_domain else "",
         domain_name=domain.name if domain else "",
         roles=tuple((roles[n].id if n in roles else n, n) for n in auth.roles),
-        catalog=entries)
+        catalog=entries, trust=trust)
 
 
 # --- v3 ------------------------------------------------------------------------------------
@@ -72,6 +76,13 @@ async def create_token_v3(cloud: Cloud, body: dict[str, Any], header_token: str 
     await cloud.tokens.refresh()
     token, auth = await authentication.authenticate_v3(cloud, body, header_token)
     return token, await token_details(cloud, auth, with_catalog=with_catalog)
+
+
+async def create_ec2_token(cloud: Cloud, body: dict[str, Any]) -> tuple[str, TokenDetails]:
+    """POST /v3/ec2tokens: a token for a signed EC2 request."""
+    await cloud.tokens.refresh()
+    token, auth = await ec2.authenticate(cloud, body)
+    return token, await token_details(cloud, auth, with_catalog=True)
 
 
 async def _subject_v3(cloud: Cloud, caller: Caller, subject: str) -> Auth:
@@ -123,6 +134,28 @@ async def auth_domains(cloud: Cloud, caller: Caller) -> list[DomainRow]:
     async with cloud.db.reader() as s:
         rows = await identity.domains_of_user(s, caller.user_id)
     return [row for row in rows if row.enabled]
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeEvent:
+    """An OS-REVOKE event: tokens matching every field given, issued before it, are revoked."""
+
+    user_id: str | None
+    project_id: str | None
+    audit_id: str | None
+    issued_before: datetime
+
+
+async def revoke_events(cloud: Cloud, caller: Caller, since: datetime | None) -> list[RevokeEvent]:
+    """GET /v3/OS-REVOKE/events (an admin): the events still in force, after `since`."""
+    require_admin(caller)
+    query = select(RevocationRow).where(RevocationRow.expires_at > utcnow()).order_by(
+        RevocationRow.issued_before, RevocationRow.id)
+    if since is not None:
+        query = query.where(RevocationRow.issued_before > since)
+    async with cloud.db.reader() as s:
+        rows = (await s.scalars(query)).all()
+    return [RevokeEvent(r.user_id, r.project_id, r.audit_id, r.issued_before) for r in rows]
 
 
 # --- v2.0 ----------------------------------------------------------------------------------
@@ -179,3 +212,20 @@ async def revoke_token_v2(cloud: Cloud, caller: Caller, token: str) -> None:
     auth = await _subject_v2(cloud, caller, token)
     async with cloud.db.session() as s:
         await cloud.tokens.revoke(s, audit_id=auth.audit_ids[0])
+
+
+async def change_password_v2(cloud: Cloud, caller: Caller, user_id: str, original: str,
+                             new: str) -> V2Access:
+    """PATCH /v2.0/OS-KSCRUD/users/{id}: the caller's own password (the original one
+    authenticates the change); the caller's tokens end, and a new one for its tenant comes
+    back."""
+    if caller.user_id != user_id:
+        raise errors.Forbidden("You are not authorized to perform the requested action: "
+                               "identity:update_user.")
+    await authentication.change_password(cloud, user_id, original, new)
+    body: dict[str, Any] = {"passwordCredentials": {"userId": user_id, "password": new}}
+    if caller.scoped_project_id:
+        body["tenantId"] = caller.scoped_project_id
+    await cloud.tokens.refresh()
+    token, auth = await authentication.authenticate_v2(cloud, body)
+    return await _access(cloud, token, auth)

@@ -6,17 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pocketstack.services import identity
+from pocketstack.services import identity, security_compliance
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import admin_or_self, caller_domain, require_admin
 from pocketstack.services.records import ProjectRow, UserRow
 from pocketstack.services.security_compliance import password_expires_at
+from pocketstack.timeutil import utcnow
 
 
 def expiry(cloud: Cloud) -> datetime | None:
-    """When a password set now expires ([security_compliance] password_expires_days)."""
-    return password_expires_at(cloud.settings.security_compliance)
+    """When a password an administrator sets now expires ([security_compliance]
+    password_expires_days; at once with change_password_upon_first_use)."""
+    rules = cloud.settings.security_compliance
+    if rules.change_password_upon_first_use:
+        return utcnow()
+    return password_expires_at(rules)
+
+
+def check_new_password(cloud: Cloud, password: str | None) -> None:
+    """400 unless a password being set matches [security_compliance] password_regex."""
+    if password:
+        security_compliance.check_regex(cloud.settings.security_compliance, password)
 
 
 async def create_user(cloud: Cloud, caller: Caller, *, name: str, domain_id: str | None,
@@ -25,6 +36,7 @@ async def create_user(cloud: Cloud, caller: Caller, *, name: str, domain_id: str
                       extra: dict[str, Any]) -> UserRow:
     """A user in `domain_id` (or the caller's domain), with a password unless it is empty."""
     require_admin(caller)
+    check_new_password(cloud, password)
     password_hash = await cloud.passwords.hash(password) if password else None
     async with cloud.db.session() as s:
         return await identity.create_user(
@@ -55,10 +67,23 @@ async def update_user(cloud: Cloud, caller: Caller, user_id: str, changes: dict[
     changes = dict(changes)
     if "password" in changes:
         password = changes.pop("password")
-        changes["password_hash"] = await cloud.passwords.hash(password) if password is not None else None
-        changes["password_expires_at"] = expiry(cloud) if password is not None else None
+        if password is None:
+            changes.update(password_hash=None, password_expires_at=None, password_created_at=None)
+        else:
+            changes.update(await _new_password(cloud, user_id, password))
     async with cloud.db.session() as s:
         return await identity.update_user(s, cloud.tokens, user_id, changes, extra)
+
+
+async def _new_password(cloud: Cloud, user_id: str, password: str) -> dict[str, Any]:
+    """The columns an administrator's new password sets, after password_regex (the history
+    is not enforced on an administrator's reset, as in Keystone)."""
+    rules = cloud.settings.security_compliance
+    security_compliance.check_regex(rules, password)
+    async with cloud.db.reader() as s:
+        user = await identity.get_user(s, user_id)
+    new_hash = await cloud.passwords.hash(password)
+    return security_compliance.password_fields(rules, user, new_hash, by_admin=True)
 
 
 async def delete_user(cloud: Cloud, caller: Caller, user_id: str) -> None:

@@ -10,7 +10,7 @@ from pocketstack.services import identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
-from pocketstack.services.identity_users import expiry
+from pocketstack.services.identity_users import check_new_password, expiry
 from pocketstack.services.records import ProjectRow, UserRow
 
 DEFAULT = identity.DEFAULT_DOMAIN_ID
@@ -82,6 +82,7 @@ async def create_user(cloud: Cloud, caller: Caller, *, name: str, password: str 
     """A user of the default domain; with a tenant, that is its default tenant and the user a
     member of it."""
     require_admin(caller)
+    check_new_password(cloud, password)
     password_hash = await cloud.passwords.hash(password) if password else None
     async with cloud.db.session() as s:
         if tenant_id:

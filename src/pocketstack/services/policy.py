@@ -46,6 +46,7 @@ RULES: dict[str, str] = {
     "compute:os-admin-password": "member",
     "compute:os-console-output": "member",
     "compute:os-remote-consoles": "member",
+    "compute:os-consoles": "member",
     "compute:os-admin-actions:reset_state": "admin",
     "compute:os-admin-actions:reset_network": "admin",
     "compute:os-admin-actions:inject_network_info": "admin",

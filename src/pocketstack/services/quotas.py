@@ -20,7 +20,8 @@ from pocketstack.db.models import (
     ServerRow,
     UserQuotaRow,
 )
-from pocketstack.services import scheduler
+from pocketstack.services import catalog, scheduler
+from pocketstack.services import limits as unified_limits
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -36,6 +37,17 @@ RESOURCES = (
 
 
 DEFAULT_CLASS = "default"
+
+# Nova's unified-limits resource names ([quota] driver = UnifiedLimitsDriver) -> quota-set's.
+UNIFIED_NAMES = {
+    "servers": "instances", "class:VCPU": "cores", "class:MEMORY_MB": "ram",
+    "server_metadata_items": "metadata_items", "server_injected_files": "injected_files",
+    "server_injected_file_content_bytes": "injected_file_content_bytes",
+    "server_injected_file_path_bytes": "injected_file_path_bytes",
+    "server_key_pairs": "key_pairs", "server_groups": "server_groups",
+    "server_group_members": "server_group_members",
+}
+COMPUTE_SERVICE_ID = next(sid for kind, _n, _p, sid in catalog.SERVICES if kind == "compute")
 
 
 def configured_limits(settings: Settings) -> dict[str, int]:
@@ -80,12 +92,17 @@ async def update_class_limits(s: AsyncSession, settings: Settings, class_name: s
 
 async def limits_for(s: AsyncSession, settings: Settings, project_id: str) -> dict[str, int]:
     """Every resource's hard limit for a project: its overrides over the defaults (-1 =
-    unlimited); the "default" class's rows and the project's in one statement."""
+    unlimited); the "default" class's rows and the project's in one statement. Unified
+    limits registered in Identity for the compute service, under Nova's names, come last."""
     limits = configured_limits(settings)
     rows = await s.execute(_DEFAULT_AND_PROJECT_LIMITS, {"project_id": project_id})
     for _, resource, hard_limit in sorted(rows, key=lambda row: row[0]):
         if resource in limits:
             limits[resource] = hard_limit
+    unified = await unified_limits.project_limits(s, COMPUTE_SERVICE_ID, settings.region, project_id)
+    for name, value in unified.items():
+        if name in UNIFIED_NAMES:
+            limits[UNIFIED_NAMES[name]] = value
     return limits
 
 

@@ -1,17 +1,25 @@
 """Keystone's [security_compliance] rules on password authentication: lockout after
 `lockout_failure_attempts` failures in a row for `lockout_duration` seconds, and passwords that
 expire `password_expires_days` after they are set. The failure counter is a column of the
-user's row, so it holds across API processes; every rule is off by default, as in Keystone."""
+user's row, so it holds across API processes; every rule is off by default, as in Keystone.
+
+And its rules on setting a password: `password_regex` (described by
+`password_regex_description`), `unique_last_password_count` (the new one may not be one of
+the user's last ones), `minimum_password_age` (days before its user may change it again) and
+`change_password_upon_first_use` (a password an administrator sets is expired at once)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 
 from pocketstack import errors
 from pocketstack.db.engine import Database
 from pocketstack.db.models import UserRow
+from pocketstack.services.passwords import Passwords
 from pocketstack.settings import SecurityComplianceSettings
 
 
@@ -82,3 +90,58 @@ async def reset_failures(db: Database, user_id: str) -> None:
     async with db.session(wake=False) as s:
         await s.execute(update(UserRow).where(UserRow.id == user_id)
                         .values(failed_auth_count=0, failed_auth_at=None))
+
+
+# --- setting a password --------------------------------------------------------------------
+
+
+def check_regex(rules: SecurityComplianceSettings, password: str) -> None:
+    """400 unless the password matches password_regex."""
+    if rules.password_regex and re.match(rules.password_regex, password) is None:
+        raise errors.BadRequest("Password validation error: The password does not meet the "
+                                f"requirements: {rules.password_regex_description}.")
+
+
+def check_minimum_age(rules: SecurityComplianceSettings, user: UserRow) -> None:
+    """400 when the user's own change comes before minimum_password_age days have passed
+    (an expired password may always be changed)."""
+    if rules.minimum_password_age <= 0 or user.password_created_at is None:
+        return
+    now = _now()
+    if user.password_expires_at is not None and now >= user.password_expires_at:
+        return
+    allowed = user.password_created_at + timedelta(days=rules.minimum_password_age)
+    if now < allowed:
+        days_left = max(1, (allowed - now).days + (1 if (allowed - now).seconds else 0))
+        raise errors.BadRequest(
+            "You cannot change your password at this time due to the minimum password age. "
+            "Once you change your password, it must be used for "
+            f"{rules.minimum_password_age} day(s) before it can be changed. Please try again "
+            f"in {days_left} day(s) or contact your administrator to reset your password.")
+
+
+async def check_history(passwords: Passwords, rules: SecurityComplianceSettings,
+                        user: UserRow, password: str) -> None:
+    """400 when the password is one of the user's last unique_last_password_count ones (the
+    current one included), as Keystone counts them."""
+    count = rules.unique_last_password_count
+    recent = list(user.password_history or [])[-count:] if count > 0 else []
+    for old in recent:
+        if await passwords.verify(old, password):
+            raise errors.BadRequest(
+                "Password validation error: The new password cannot be identical to a "
+                "previous password. The total number which includes the new password must "
+                f"be unique is {count}.")
+
+
+def password_fields(rules: SecurityComplianceSettings, user: UserRow | None, new_hash: str, *,
+                    by_admin: bool) -> dict[str, Any]:
+    """The user columns a new password sets: hash, expiry (at once for an administrator's
+    password with change_password_upon_first_use), when it was set, and the history."""
+    now = _now()
+    expires = now if by_admin and rules.change_password_upon_first_use else \
+        password_expires_at(rules)
+    keep = max(rules.unique_last_password_count, 1)
+    history = (list(user.password_history or []) if user is not None else []) + [new_hash]
+    return {"password_hash": new_hash, "password_expires_at": expires,
+            "password_created_at": now, "password_history": history[-keep:]}

@@ -188,6 +188,15 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
         row.admin_password = password
         row.reservation_id = reservation_id
         row.security_groups = [{"name": name} for name in checked.group_names]
+    # The ports get every group the server asked for (Nova hands them to Neutron), not only
+    # the default one.
+    group_ids = [default_group] if default_group is not None else []
+    others = [name for name in checked.group_names if name != groups_service.DEFAULT_NAME]
+    if others:
+        found = dict((await s.execute(select(SecurityGroupRow.name, SecurityGroupRow.id).where(
+            SecurityGroupRow.project_id == caller.project_id,
+            SecurityGroupRow.name.in_(others)))).tuples().all())
+        group_ids += [str(found[name]) for name in others if name in found]
     placed = await _schedule(s, settings, rows, req, caller)
     for row, prepared in zip(rows, volumes, strict=False):
         await server_block_devices.attach(s, row, prepared)
@@ -202,7 +211,7 @@ async def _record(s: AsyncSession, settings: Settings, caller: Caller, req: Serv
             await networks.create_server_ports(
                 s, server_id=row.id, project_id=caller.project_id, plans=checked.ports,
                 is_admin=caller.is_admin,
-                groups=None if default_group is None else [default_group])
+                groups=group_ids or None)
         await instance_actions.record_action(
             s, server_id=row.id, action=Action.CREATE, request_id=caller.request_id,
             project_id=caller.project_id, user_id=caller.user_id,

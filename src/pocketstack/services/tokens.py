@@ -13,6 +13,7 @@ every use, so a repeated token costs no decryption.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ class Auth:
     issued_at: float
     expires_at: float
     audit_ids: tuple[str, ...]
+    # The OS-TRUST trust the token was issued through, if any.
+    trust_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -65,6 +68,12 @@ class _Revocation:
 
 def new_audit_id() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
+
+
+def trust_chain_id(trust_id: str) -> str:
+    """The audit id every token issued through an OS-TRUST trust carries as its chain id."""
+    digest = hashlib.sha256(f"trust:{trust_id}".encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class Tokens:
@@ -152,16 +161,20 @@ class Tokens:
         roles: tuple[str, ...],
         expires_at: float | None = None,
         parent_audit_id: str | None = None,
+        trust_id: str | None = None,
     ) -> tuple[str, Auth]:
         now = time.time()
         limit = now + self.expiration_s
         expires = min(expires_at, limit) if expires_at else limit
         audit_ids = (new_audit_id(),) + ((parent_audit_id,) if parent_audit_id else ())
         auth = Auth(user_id, user_domain_id, methods, project_id, domain_id, roles,
-                    now, expires, audit_ids)
-        payload = orjson.dumps([auth.user_id, auth.user_domain_id, list(methods), project_id,
+                    now, expires, audit_ids, trust_id)
+        claims: list[object] = [auth.user_id, auth.user_domain_id, list(methods), project_id,
                                 domain_id, list(roles), round(now, 6), round(expires, 6),
-                                list(audit_ids)])
+                                list(audit_ids)]
+        if trust_id is not None:
+            claims.append(trust_id)
+        payload = orjson.dumps(claims)
         return self.fernet.encrypt(payload).decode().rstrip("="), auth
 
     def decode(self, token: str) -> Auth | None:
@@ -178,12 +191,14 @@ class Tokens:
         padded = token + "=" * (-len(token) % 4)
         raw = self.fernet.decrypt(padded.encode())
         try:
-            u, ud, m, p, d, r, iat, exp, aids = orjson.loads(raw)
+            claims = orjson.loads(raw)
+            u, ud, m, p, d, r, iat, exp, aids = claims[:9]
+            trust_id = claims[9] if len(claims) > 9 else None
         except (ValueError, TypeError):
             return None
         if exp <= time.time():
             return None
-        return Auth(u, ud, tuple(m), p, d, tuple(r), iat, exp, tuple(aids))
+        return Auth(u, ud, tuple(m), p, d, tuple(r), iat, exp, tuple(aids), trust_id)
 
     async def validate(self, token: str, *, fresh: bool = False) -> Auth | None:
         auth = self._decoded.get(token)

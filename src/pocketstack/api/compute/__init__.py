@@ -13,6 +13,7 @@ from pocketstack.api.compute import (
     certificates,
     cloudpipe,
     console_auth_tokens,
+    consoles,
     coverage,
     diagnostics,
     extensions,
@@ -104,4 +105,5 @@ ROUTES: list[Route] = [
     *cells.ROUTES,
     *coverage.ROUTES,
     *volumes.ROUTES,
+    *consoles.ROUTES,
 ]

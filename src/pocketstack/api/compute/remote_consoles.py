@@ -6,6 +6,8 @@ and os-getRDPConsole it replaced (2.1 to 2.5), and the console page their URLs o
 from __future__ import annotations
 
 import html
+import mimetypes
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -41,6 +43,8 @@ LEGACY = {
     "os-getSPICEConsole": ("spice", ["spice-html5"], "get_spice_console"),
     "os-getSerialConsole": ("serial", ["serial"], "get_serial_console"),
 }
+# noVNC as Debian's novnc package installs it (served only when it is there).
+NOVNC = Path("/usr/share/novnc")
 METHODS = {"vnc": "get_vnc_console", "spice": "get_spice_console",
            "serial": "get_serial_console", "mks": "get_mks_console"}
 
@@ -123,12 +127,37 @@ def _token(ctx: Ctx) -> str:
 
 async def console_page(ctx: Ctx) -> Response:
     screen = await server_consoles.console_screen(ctx.cloud, _token(ctx))
+    novnc = NOVNC / "vnc_lite.html"
+    if screen.proxied and screen.console_type == "novnc" and novnc.is_file():
+        # noVNC's own page: it connects to ws://<this host>/<path> (Nova's "?token=...").
+        return Response(novnc.read_bytes(), media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
     title = html.escape(f"{screen.name} ({screen.server_id}): {screen.console_type} console")
     page = (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>"
             "</head>\n<body style=\"background:#000;color:#ccc\"><h1 style=\"font-size:1em\">"
             f"{title}</h1>\n<pre id=\"screen\">{html.escape(screen.text)}</pre></body></html>\n")
     return Response(page, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store"})
+
+
+async def novnc_file(ctx: Ctx) -> Response:
+    """noVNC's scripts and images (Debian's novnc package), which its page loads relative to
+    itself: files under app/, core/ and vendor/ only."""
+    parts = [ctx.params[name] for name in ("page", "p2", "p3", "p4", "p5") if name in ctx.params]
+    if parts[0] not in ("app", "core", "vendor") or any(p in ("", ".", "..") for p in parts):
+        raise errors.NotFound("The resource could not be found.")
+    path = NOVNC.joinpath(*parts)
+    try:
+        inside = path.resolve().is_relative_to(NOVNC.resolve())
+        data = path.read_bytes() if inside and path.is_file() else None
+    except OSError:
+        data = None
+    if data is None:
+        raise errors.NotFound("The resource could not be found.")
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if media.startswith("text/") or path.suffix == ".js":
+        media = f"{'text/javascript' if path.suffix == '.js' else media}; charset=utf-8"
+    return Response(data, media_type=media, headers={"Cache-Control": "max-age=3600"})
 
 
 ROUTES: list[Route] = [
@@ -139,4 +168,7 @@ ROUTES: list[Route] = [
 PAGE_ROUTES: list[Route] = [
     Route("GET", server_consoles.PAGES.removeprefix("/compute") + "/{page}", console_page,
           auth=False),
+    *(Route("GET", server_consoles.PAGES.removeprefix("/compute") + "/{page}" + "".join(
+        f"/{{p{depth}}}" for depth in range(2, last + 1)), novnc_file, auth=False)
+      for last in range(2, 6)),
 ]

@@ -21,7 +21,7 @@ def _target(ctx: Ctx) -> GrantTarget:
     p = ctx.params
     return GrantTarget(project_id=p.get("project_id"), domain_id=p.get("domain_id"),
                        system=bool(ctx.options.get("system")), user_id=p.get("user_id"),
-                       group_id=p.get("group_id"))
+                       group_id=p.get("group_id"), inherited=bool(ctx.options.get("inherited")))
 
 
 async def grant_role(ctx: Ctx) -> Response:
@@ -41,6 +41,8 @@ async def revoke_grant(ctx: Ctx) -> Response:
 
 def _grants_path(target: GrantTarget) -> str:
     actor = f"groups/{target.group_id}" if target.group_id else f"users/{target.user_id}"
+    if target.inherited:
+        return f"OS-INHERIT/domains/{target.domain_id}/{actor}/roles/inherited_to_projects"
     if target.project_id is not None:
         return f"projects/{target.project_id}/{actor}/roles"
     if target.domain_id is None and target.system:
@@ -61,7 +63,9 @@ async def list_role_assignments(ctx: Ctx) -> Response:
         ctx.cloud, ctx.caller, user_id=q.get("user.id"), group_id=q.get("group.id"),
         role_id=q.get("role.id"), project_id=q.get("scope.project.id"),
         domain_id=q.get("scope.domain.id"), system=bool(q.get("scope.system")),
-        effective=bool(flag(ctx, "effective")))
+        effective=bool(flag(ctx, "effective")),
+        include_subtree=bool(flag(ctx, "include_subtree")),
+        inherited_only=q.get("scope.OS-INHERIT:inherited_to") == "projects")
     include_names = bool(flag(ctx, "include_names"))
     return json_response({
         "role_assignments": [views.assignment_view(ctx, g, found.domains, include_names)

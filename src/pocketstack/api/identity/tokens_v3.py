@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from pocketstack import errors
@@ -10,6 +12,8 @@ from pocketstack.api.http import Ctx, empty, json_response
 from pocketstack.api.identity import views
 from pocketstack.api.identity.common import list_links
 from pocketstack.services import identity_tokens as tokens
+from pocketstack.services.identity_tokens import RevokeEvent
+from pocketstack.timeutil import iso_micro_z, parse_iso
 
 
 def _with_catalog(ctx: Ctx) -> bool:
@@ -64,3 +68,25 @@ async def list_auth_domains(ctx: Ctx) -> Response:
     rows = await tokens.auth_domains(ctx.cloud, ctx.caller)
     return json_response({"domains": [views.domain_view(ctx, row) for row in rows],
                           "links": list_links(ctx, "auth/domains")})
+
+
+async def list_revoke_events(ctx: Ctx) -> Response:
+    since = None
+    if "since" in ctx.query:
+        since = parse_iso(ctx.query["since"])
+        if since is None:
+            raise errors.BadRequest(f"invalidate date format {ctx.query['since']}")
+    events = await tokens.revoke_events(ctx.cloud, ctx.caller, since)
+    return json_response({"events": [_event_view(e) for e in events],
+                          "links": {"self": ctx.url("identity/v3", "OS-REVOKE", "events"),
+                                    "next": None, "previous": None}})
+
+
+def _event_view(event: RevokeEvent) -> dict[str, Any]:
+    when = iso_micro_z(event.issued_before)
+    view: dict[str, Any] = {"issued_before": when, "revoked_at": when}
+    for name in ("user_id", "project_id", "audit_id"):
+        value = getattr(event, name)
+        if value is not None:
+            view[name] = value
+    return view

@@ -113,7 +113,8 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
     role: dict[str, Any] = {"id": grant.role.id}
     if grant.system:
         target: dict[str, Any] = {"all": True}
-        scope, path = {"system": target}, "system"
+        scope: dict[str, Any] = {"system": target}
+        path = "system"
     elif grant.project is not None:
         target = {"id": grant.project.id}
         scope, path = {"project": target}, f"projects/{grant.project.id}"
@@ -121,6 +122,9 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
         domain_id = grant.domain.id if grant.domain else ""
         target = {"id": domain_id}
         scope, path = {"domain": target}, f"domains/{domain_id}"
+    if grant.inherited:
+        scope["OS-INHERIT:inherited_to"] = "projects"
+        path = "OS-INHERIT/" + path
     view: dict[str, Any] = {"role": role, "scope": scope}
     if grant.user is not None:
         view["user"] = {"id": grant.user.id}
@@ -145,6 +149,14 @@ def assignment_view(ctx: Ctx, grant: Assignment, domains: dict[str, DomainRow],
     else:
         user_id = grant.user.id if grant.user else ""
         links = {"assignment": ctx.url("identity/v3", path, "users", user_id, "roles", grant.role.id)}
+    if grant.inherited:
+        links["assignment"] += "/inherited_to_projects"
+    elif grant.inherited_from is not None:
+        source = grant.inherited_from
+        kind = "domains" if isinstance(source, DomainRow) else "projects"
+        actor = f"groups/{grant.group.id}" if grant.group else f"users/{grant.user.id if grant.user else ''}"
+        links["assignment"] = ctx.url("identity/v3", "OS-INHERIT", kind, source.id, actor,
+                                      "roles", grant.role.id, "inherited_to_projects")
     if grant.prior_role is not None:
         links["prior_role"] = ctx.url("identity/v3", "roles", grant.prior_role.id)
     view["links"] = links
@@ -203,4 +215,12 @@ def token_v3(details: TokenDetails) -> dict[str, Any]:
         token["roles"] = [{"id": role_id, "name": name} for role_id, name in details.roles]
         if details.catalog is not None:
             token["catalog"] = details.catalog
+    if auth.trust_id:
+        trust = details.trust
+        token["OS-TRUST:trust"] = {
+            "id": auth.trust_id,
+            "impersonation": trust.impersonation if trust else False,
+            "trustee_user": {"id": trust.trustee_user_id if trust else auth.user_id},
+            "trustor_user": {"id": trust.trustor_user_id if trust else auth.user_id},
+        }
     return {"token": token}

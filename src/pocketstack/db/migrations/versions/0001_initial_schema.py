@@ -95,6 +95,19 @@ def upgrade() -> None:
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_auth_tokens_instance_uuid'), ['instance_uuid'], unique=False)
 
+    op.create_table('consoles',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('instance_uuid', sa.String(length=36), nullable=False),
+    sa.Column('console_type', sa.String(length=32), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('password', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('consoles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consoles_instance_uuid'), ['instance_uuid'], unique=False)
+
     op.create_table('default_security_group_rules',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('direction', sa.String(length=16), nullable=False),
@@ -129,6 +142,11 @@ def upgrade() -> None:
     with op.batch_alter_table('dns_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dns_entries_address'), ['address'], unique=False)
 
+    op.create_table('domain_configs',
+    sa.Column('domain_id', sa.String(length=64), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('domain_id')
+    )
     op.create_table('domains',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -137,6 +155,19 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
+    )
+    op.create_table('endpoint_groups',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('federation_records',
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'id')
     )
     op.create_table('flavors',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -267,6 +298,21 @@ def upgrade() -> None:
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keypairs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('limits',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('domain_id', sa.String(length=64), nullable=True),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.Column('resource_name', sa.String(length=255), nullable=False),
+    sa.Column('resource_limit', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('project_id', 'domain_id', 'service_id', 'region_id', 'resource_name')
+    )
+    with op.batch_alter_table('limits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_limits_project_id'), ['project_id'], unique=False)
+
     op.create_table('metadef_namespaces',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('namespace', sa.String(length=80), nullable=False),
@@ -340,6 +386,13 @@ def upgrade() -> None:
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_networks_project_id'), ['project_id'], unique=False)
 
+    op.create_table('oauth_consumers',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('encrypted_secret', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('policy_blobs',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('type', sa.String(length=255), nullable=False),
@@ -347,6 +400,17 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('project_endpoints',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('endpoint_id', sa.String(length=64), nullable=True),
+    sa.Column('endpoint_group_id', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('project_id', 'endpoint_id', 'endpoint_group_id')
+    )
+    with op.batch_alter_table('project_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_endpoints_project_id'), ['project_id'], unique=False)
+
     op.create_table('quota_classes',
     sa.Column('class_name', sa.String(length=255), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
@@ -366,6 +430,16 @@ def upgrade() -> None:
     sa.Column('last_request', sa.Float(), nullable=False),
     sa.Column('accepted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('user_id', 'limit_key')
+    )
+    op.create_table('registered_limits',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.Column('resource_name', sa.String(length=255), nullable=False),
+    sa.Column('default_limit', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('service_id', 'region_id', 'resource_name')
     )
     op.create_table('resource_tags',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
@@ -494,6 +568,7 @@ def upgrade() -> None:
     sa.Column('trusted_image_certificates', sa.JSON(), nullable=True),
     sa.Column('fault', sa.JSON(), nullable=True),
     sa.Column('console_log', sa.Text(), nullable=False),
+    sa.Column('consoles', sa.JSON(), nullable=True),
     sa.Column('launched_at', sa.DateTime(), nullable=True),
     sa.Column('terminated_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -521,6 +596,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('task_name', 'host', 'period_beginning', 'period_ending')
     )
+    op.create_table('trusts',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('trustor_user_id', sa.String(length=64), nullable=False),
+    sa.Column('trustee_user_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('impersonation', sa.Boolean(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('remaining_uses', sa.Integer(), nullable=True),
+    sa.Column('redelegation_count', sa.Integer(), nullable=False),
+    sa.Column('redelegated_trust_id', sa.String(length=64), nullable=True),
+    sa.Column('role_ids', sa.JSON(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trusts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trusts_redelegated_trust_id'), ['redelegated_trust_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trusts_trustee_user_id'), ['trustee_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trusts_trustor_user_id'), ['trustor_user_id'], unique=False)
+
     op.create_table('user_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -948,6 +1042,8 @@ def upgrade() -> None:
     sa.Column('failed_auth_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('failed_auth_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('password_created_at', sa.DateTime(), nullable=True),
+    sa.Column('password_history', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['domain_id'], ['domains.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name')
@@ -1037,12 +1133,13 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=True),
     sa.Column('domain_id', sa.String(length=64), nullable=True),
     sa.Column('role_id', sa.String(length=64), nullable=False),
+    sa.Column('inherited', sa.Boolean(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['role_id'], ['roles.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', 'group_id', 'project_id', 'domain_id', 'role_id')
+    sa.UniqueConstraint('user_id', 'group_id', 'project_id', 'domain_id', 'role_id', 'inherited')
     )
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.create_index('ix_role_assignments_group', ['group_id'], unique=False)
@@ -1170,6 +1267,12 @@ def downgrade() -> None:
 
     op.drop_table('virtual_interfaces')
     op.drop_table('user_quotas')
+    with op.batch_alter_table('trusts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trusts_trustor_user_id'))
+        batch_op.drop_index(batch_op.f('ix_trusts_trustee_user_id'))
+        batch_op.drop_index(batch_op.f('ix_trusts_redelegated_trust_id'))
+
+    op.drop_table('trusts')
     op.drop_table('task_logs')
     with op.batch_alter_table('servers', schema=None) as batch_op:
         batch_op.drop_index('ix_servers_project_created')
@@ -1199,10 +1302,16 @@ def downgrade() -> None:
         batch_op.drop_index('ix_resource_tags_tag')
 
     op.drop_table('resource_tags')
+    op.drop_table('registered_limits')
     op.drop_table('rate_limit_levels')
     op.drop_table('quotas')
     op.drop_table('quota_classes')
+    with op.batch_alter_table('project_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_endpoints_project_id'))
+
+    op.drop_table('project_endpoints')
     op.drop_table('policy_blobs')
+    op.drop_table('oauth_consumers')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
 
@@ -1214,6 +1323,10 @@ def downgrade() -> None:
     op.drop_table('migrations')
     op.drop_table('metadef_resource_types')
     op.drop_table('metadef_namespaces')
+    with op.batch_alter_table('limits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_limits_project_id'))
+
+    op.drop_table('limits')
     with op.batch_alter_table('keypairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_keypairs_user_id'))
 
@@ -1234,13 +1347,20 @@ def downgrade() -> None:
     op.drop_table('image_cache')
     op.drop_table('hosts')
     op.drop_table('flavors')
+    op.drop_table('federation_records')
+    op.drop_table('endpoint_groups')
     op.drop_table('domains')
+    op.drop_table('domain_configs')
     with op.batch_alter_table('dns_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dns_entries_address'))
 
     op.drop_table('dns_entries')
     op.drop_table('dns_domains')
     op.drop_table('default_security_group_rules')
+    with op.batch_alter_table('consoles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consoles_instance_uuid'))
+
+    op.drop_table('consoles')
     with op.batch_alter_table('console_auth_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_auth_tokens_instance_uuid'))
 
