@@ -45,7 +45,7 @@ test-qemu: install-test qemu-deps
 ## Two workers (pytest-xdist): the scale-out tests share one of them (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: install-test
-	$(PY) -m pytest -q -m "not qemu and not slow and not browser" -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -m "not qemu and not slow and not browser and not fuzz" -n $(TEST_WORKERS) --dist loadgroup
 
 ## The dashboard: real Horizon for the cloud in DATA_DIR (set up on first use, in its own
 ## virtual environment under ~/.cache/pocketstack), on http://127.0.0.1:$(DASHBOARD_PORT).
@@ -100,6 +100,16 @@ tempest-identity: install-test
 bench: install-test
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(PY) -m bench $(BENCH_ARGS)
+
+## Schemathesis against a live cloud from its OpenAPI documents (docs/fuzzing.md): `make fuzz`
+## is long (FUZZ_EXAMPLES per operation), `make fuzz-short` is CI's stage of a minute or two.
+FUZZ_EXAMPLES ?= 50
+.PHONY: fuzz fuzz-short
+fuzz: install-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
+
+fuzz-short: install-test
+	FUZZ_EXAMPLES=2 $(PY) -m pytest -q -n 0 -m fuzz tests/fuzz
 
 ## Static checks: lint, strict types over src/, and the import contracts of pyproject.toml.
 check: install-test

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 import yaml
 from rich.console import Console
@@ -410,6 +411,22 @@ def microversions() -> None:
     for version, changes in history().items():
         for change in changes:
             typer.echo(f"{fmt(version)}\t{change.area}\t{change.summary}")
+
+
+@app.command()
+def openapi(out: Annotated[Path, typer.Option(help="directory to write the documents to")]) -> None:
+    """Write the OpenAPI 3.1 document of every API (compute and block storage at their lowest
+    and highest microversions), generated from the route table."""
+    from pocketstack.api import openapi as documents
+    from pocketstack.api import routes
+    from pocketstack.api.routing import Router
+
+    router = Router()
+    routes.install(router)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, doc in documents.files(router).items():
+        (out / name).write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        typer.echo(f"{out / name}\t{sum(len(ops) for ops in doc['paths'].values())} operations")
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ Neutron does not check `?fields=` names: its list and show views keep the reques
 a resource has, so an unknown name alone leaves every item empty. Request bodies: Keystone reads
 JSON only when the Content-Type is JSON or absent (400 ValidationError otherwise); Glance checks
 the type only for JSON-patch updates and image data (415); Neutron parses any body as JSON
-whatever its Content-Type.
+whatever its Content-Type; Nova answers 415 for any type but JSON's (text/plain is read as
+JSON), Cinder for any type but JSON's on a non-empty body.
 """
 
 from __future__ import annotations
@@ -168,3 +169,40 @@ def test_neutron_non_json_body_is_a_bad_request(member: Api) -> None:
     assert resp.status_code == 400, resp.text
     assert resp.json()["NeutronError"]["type"] == "HTTPBadRequest"
     assert resp.json()["NeutronError"]["message"] == "Body contains invalid data"
+
+
+# -- Nova and Cinder: Content-Type of request bodies --------------------------------------
+
+def _keypair(name: str) -> dict[str, object]:
+    return {"keypair": {"name": name}}
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "application/x-www-form-urlencoded",
+                                          "text/json"])
+def test_nova_refuses_other_body_types_with_415(member: Api, content_type: str) -> None:
+    resp = raw(member, "POST", "/compute/v2.1/os-keypairs", _keypair(f"k-{uuid.uuid4().hex[:8]}"),
+               content_type)
+    assert resp.status_code == 415, resp.text
+    assert resp.json() == {"badMediaType": {"code": 415, "message": "Unsupported Content-Type"}}
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain",
+                                          "application/vnd.openstack.compute+json",
+                                          "application/json; charset=utf-8"])
+def test_nova_reads_json_and_text_bodies(member: Api, content_type: str | None) -> None:
+    resp = raw(member, "POST", "/compute/v2.1/os-keypairs", _keypair(f"k-{uuid.uuid4().hex[:8]}"),
+               content_type)
+    assert resp.status_code == 200, (content_type, resp.text)
+    assert resp.json()["keypair"]["public_key"].startswith("ssh-")
+
+
+def test_cinder_refuses_a_text_body_with_415(member: Api) -> None:
+    path = f"/volume/v3/{member.project_id}/volumes"
+    body = {"volume": {"size": 1, "name": "strict"}}
+    for content_type in ("text/plain", "application/xml"):
+        resp = raw(member, "POST", path, body, content_type)
+        assert resp.status_code == 415, (content_type, resp.text)
+        assert resp.json() == {"badMediaType": {"code": 415,
+                                                "message": "Unsupported Content-Type"}}
+    taken = raw(member, "POST", path, body, "application/vnd.openstack.volume+json")
+    assert taken.status_code == 202, taken.text

@@ -122,6 +122,8 @@ class Ctx:
 
     async def json(self) -> Any:
         raw = await self.body()
+        if self.service in MEDIA_TYPES:
+            check_media_type(self.service, self.request.headers.get("content-type"), raw)
         if self.service == "identity" and raw:
             return keystone_json(raw, self.request.headers.get("content-type", ""))
         if not raw.strip():
@@ -175,6 +177,23 @@ def keystone_json(raw: bytes, content_type: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.BadRequest(KEYSTONE_EXPECTING.format("valid JSON", "request body"))
     return body
+
+
+# The body types Nova and Cinder read (their wsgi SUPPORTED_CONTENT_TYPES); Nova also takes
+# text/plain (and an empty type) as JSON, Cinder checks the type only of a non-empty body.
+MEDIA_TYPES = {
+    "compute": frozenset({"application/json", "application/vnd.openstack.compute+json",
+                          "text/plain", ""}),
+    "volume": frozenset({"application/json", "application/vnd.openstack.volume+json"}),
+}
+
+
+def check_media_type(service: str, content_type: str | None, raw: bytes) -> None:
+    """415 "Unsupported Content-Type" for a body type the service refuses."""
+    if content_type is None or (service == "volume" and not raw):
+        return
+    if content_type.split(";", 1)[0].strip() not in MEDIA_TYPES[service]:
+        raise errors.UnsupportedMediaType("Unsupported Content-Type")
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pocketstack.api import compute, identity, operations, root
+from pocketstack.api import compute, identity, openapi, operations, root
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
@@ -96,3 +96,8 @@ def install(router: Router, ops: Any = None, *, deferred: bool = False) -> None:
             router.defer(segment, mount)
         else:
             mount(router)
+    # Each API's OpenAPI document (GET <prefix>/openapi.json loads the deferred tables first).
+    for name, prefix in openapi.SERVED_AT.items():
+        _mount(router, openapi.api_named(name).service, prefix,
+               [Route("GET", "/openapi.json", openapi.show_document, auth=False)],
+               openapi=name, table=router)

@@ -103,6 +103,19 @@ class Router:
             endpoint = node.methods.get("GET")
         return endpoint, params, sorted(node.methods)
 
+    def endpoints(self) -> list[tuple[str, Endpoint]]:
+        """Every (method, endpoint) in the table, alternatives included, by template."""
+        found: list[tuple[str, Endpoint]] = []
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            for method, endpoint in node.methods.items():
+                found.extend((method, one) for one in (endpoint, *endpoint.alternatives))
+            stack.extend(node.literal.values())
+            if node.param is not None:
+                stack.append(node.param[1])
+        return sorted(found, key=lambda pair: (pair[1].template, pair[0], pair[1].versions))
+
     def _find(self, node: _Node, segments: list[str], i: int, params: dict[str, str]) -> _Node | None:
         if i == len(segments):
             return node
