@@ -76,12 +76,14 @@ def _prepare(settings: Settings) -> None:
     asyncio.run(_exclusively(settings, _migrate_and_bootstrap))
 
 
-def _prepare_apart(settings: Settings) -> Callable[[], None]:
-    """Start `_prepare` in a forked child and return the function that waits for it: the
-    caller imports the server's modules meanwhile, and the schema tools and the bootstrap's
-    leftovers never load into the long-lived server process (about 15 MB less)."""
+def _prepare_apart(settings: Settings) -> int | None:
+    """Start `_prepare` in a forked child and return its pid (None: done here, where there is
+    no fork): the serving program imports the server's modules meanwhile and then waits for
+    it, and the schema tools and the bootstrap's leftovers never load into the long-lived
+    server process (about 15 MB less)."""
     if not hasattr(os, "fork"):
-        return lambda: _prepare(settings)
+        _prepare(settings)
+        return None
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -96,13 +98,7 @@ def _prepare_apart(settings: Settings) -> Callable[[], None]:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-
-    def wait() -> None:
-        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        if code != 0:
-            raise typer.Exit(code)
-
-    return wait
+    return pid
 
 
 async def _migrate_and_bootstrap(settings: Settings) -> None:
@@ -229,11 +225,11 @@ def serve(
     started = time.monotonic()
     settings = _settings(host, port, data_dir, driver)
     _multiprocess_metrics(settings, workers)
-    _prepare_apart(settings)()
+    preparing = _prepare_apart(settings)
     env = {"POCKETSTACK_HOST": settings.host, "POCKETSTACK_PORT": str(settings.port),
            "POCKETSTACK_DATA_DIR": str(settings.data_dir.resolve()),
            "POCKETSTACK_DRIVER": settings.driver}
-    exec_serve(workers, log_level, started, env)
+    exec_serve(workers, log_level, started, env, preparing)
 
 
 @app.command()

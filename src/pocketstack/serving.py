@@ -31,30 +31,37 @@ WORKER_PROGRAM = ("import sys; from pocketstack.app import run_serve_worker; "
                   f"run_serve_worker(int(sys.argv[1]), sys.argv[2], {UVICORN_OPTIONS!r})")
 
 
-# The program `serve` becomes once the database is ready (argv: workers, log level, the
-# monotonic time the command started).
+# The program `serve` becomes (argv: workers, log level, the monotonic time the command
+# started, the pid of the child preparing the database or 0).
 SERVE_PROGRAM = ("import sys; from pocketstack.serving import run_serve; "
-                 "run_serve(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]))")
+                 "run_serve(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))")
 
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def exec_serve(workers: int, log_level: str, started: float, env: dict[str, str]) -> None:
-    """Replace this process with SERVE_PROGRAM (the same PID), `env` added to its environment."""
+def exec_serve(workers: int, log_level: str, started: float, env: dict[str, str],
+               preparing: int | None) -> None:
+    """Replace this process with SERVE_PROGRAM (the same PID), `env` added to its environment;
+    `preparing`, the child still preparing the database, stays this process's child."""
     os.environ.update(env)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-c", SERVE_PROGRAM, str(workers), log_level,
-                              repr(started)])
+                              repr(started), str(preparing or 0)])
 
 
-def run_serve(workers: int, log_level: str, started: float) -> None:
+def run_serve(workers: int, log_level: str, started: float, preparing: int = 0) -> None:
     """Every API and the agent: one process, or this one and `workers - 1` more sharing the
-    port (the agent runs here; the others wake it)."""
+    port (the agent runs here; the others wake it). The modules are imported (this module's
+    own imports) while `preparing` migrates and bootstraps; serving starts once it is done."""
     import uvicorn
 
+    if preparing:
+        code = os.waitstatus_to_exitcode(os.waitpid(preparing, 0)[1])
+        if code != 0:
+            raise SystemExit(code)
     settings = Settings()
     if workers <= 1:
         application = create_app(settings, embedded_agent=True)
