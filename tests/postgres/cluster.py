@@ -179,3 +179,33 @@ def cluster_env(dbname: str, data_dir: Path) -> dict[str, str]:
         "POCKETSTACK_PASSWORD__TIME_COST": "1",
     })
     return env
+
+
+@contextmanager
+def api_processes(tmp_path: Path, workers: int = 2) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`pocketstack api --workers N` on a fresh PostgreSQL database, answering on loopback:
+    the process and its base URL; SIGTERM when the block ends."""
+    with fresh_database() as name:
+        port = free_port()
+        with open(tmp_path / "api.log", "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pocketstack", "api", "--port", str(port), "--workers",
+                 str(workers), "--data-dir", str(tmp_path)], env=cluster_env(name, tmp_path),
+                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, (tmp_path / "api.log").read_text()
+                try:
+                    if httpx.get(base + "/", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            yield process, base
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=20)
