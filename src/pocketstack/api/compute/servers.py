@@ -85,9 +85,14 @@ async def delete_server(ctx: Ctx) -> Response:
     return empty(204)
 
 
+# Server listings rendered at once in a process (api/cached_reads.py: the rest wait their turn).
+LISTINGS_AT_ONCE = 2
+
 ROUTES: list[Route] = [
-    Route("GET", "/servers", cached(list_servers, max_body=LISTING_BODY_BYTES)),
-    Route("GET", "/servers/detail", cached(list_servers_detailed, max_body=LISTING_BODY_BYTES)),
+    Route("GET", "/servers", cached(list_servers, max_body=LISTING_BODY_BYTES,
+                                    at_once=LISTINGS_AT_ONCE)),
+    Route("GET", "/servers/detail", cached(list_servers_detailed, max_body=LISTING_BODY_BYTES,
+                                           at_once=LISTINGS_AT_ONCE)),
     Route("POST", "/servers", create_server),
     Route("GET", "/servers/{server_id}", cached(show_server)),
     Route("PUT", "/servers/{server_id}", update_server),
