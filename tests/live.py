@@ -53,7 +53,7 @@ class LiveCloud:
 
 
 def start_cloud(data_dir: Path, *, port: int | None = None, extra_env: dict[str, str] | None = None,
-                args: list[str] | None = None, timeout: float = 30.0,
+                args: list[str] | None = None, timeout: float = 90.0,
                 program: list[str] | None = None) -> LiveCloud:
     """Start `pocketstack serve` as a child process and wait until it answers; `program` runs
     instead of `python -m pocketstack` (it takes the same arguments)."""

@@ -93,3 +93,30 @@ def test_system_scope_admin_commands(cloud: LiveCloud, member: Api) -> None:
     assert "admin" in [p["Name"] for p in _system_osc(cloud, "project", "list")]
     assignments = _system_osc(cloud, "role", "assignment", "list", "--system", "all", "--names")
     assert any(a["User"].startswith("admin") and a["System"] == "all" for a in assignments)
+
+
+def test_registered_limits_set_glance_and_cinder_quotas(cloud: LiveCloud, member: Api) -> None:
+    """`openstack registered limit create --service glance image_count_total` and a project
+    limit for Cinder's `volumes`: each service refuses over them with its own 413."""
+    made: list[tuple[str, str]] = []
+    try:
+        for service, resource in (("glance", "image_count_total"), ("cinder", "volumes")):
+            registered = admin_osc(cloud, "registered", "limit", "create", "--service", service,
+                                   "--default-limit", "100", "--region", "RegionOne", resource)
+            made.append(("registered", registered["id"]))
+            limit = admin_osc(cloud, "limit", "create", "--project", member.project_id,
+                              "--service", service, "--resource-limit", "0", "--region",
+                              "RegionOne", resource)
+            made.append(("limit", limit["id"]))
+        image = member.post("/image/v2/images", json={"name": "refused"})
+        assert image.status_code == 413, image.text
+        assert "image_count_total is over limit of 0" in image.text
+        volume = member.post(f"/volume/v3/{member.project_id}/volumes",
+                             json={"volume": {"size": 1}})
+        assert volume.status_code == 413, volume.text
+        assert volume.json()["overLimit"]["message"] == \
+            "Maximum number of volumes allowed (0) exceeded for quota 'volumes'."
+    finally:
+        for kind, made_id in reversed(made):
+            admin_osc(cloud, *(["registered"] if kind == "registered" else []), "limit",
+                      "delete", made_id, fmt=False)

@@ -321,6 +321,22 @@ class OAuthConsumerRow(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class OAuthTokenRow(Base):
+    """An OS-OAUTH1 request token (kind "request": authorized by a user with roles, then
+    exchanged once) or access token (kind "access"); its secret encrypted at rest."""
+
+    __tablename__ = "oauth_tokens"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    consumer_id: Mapped[str] = mapped_column(String(64), index=True)
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    project_id: Mapped[str] = mapped_column(String(64))
+    authorizing_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    verifier: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class FederationRecordRow(Base):
     """An OS-FEDERATION record, kept as Keystone validates it: an identity provider, a mapping,
     a protocol (id "<idp_id>/<protocol_id>") or a service provider."""

@@ -3,6 +3,7 @@ for Keystone v3 and v2.0, and the self-service password change."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pocketstack import errors
 from pocketstack.db.models import ApplicationCredentialRow, DomainRow, ProjectRow, UserRow
 from pocketstack.services import application_credentials as app_creds
-from pocketstack.services import identity, security_compliance, totp, trusts
-from pocketstack.services.tokens import Auth, trust_chain_id
+from pocketstack.services import identity, oauth1, security_compliance, totp, trusts
+from pocketstack.services.tokens import Auth, oauth1_chain_id, trust_chain_id
 
 if TYPE_CHECKING:
     from pocketstack.services.cloud import Cloud
@@ -140,6 +141,9 @@ async def _token_user(cloud: Cloud, s: AsyncSession, token: str) -> tuple[UserRo
         raise errors.Forbidden("A token issued for an application credential cannot be rescoped.")
     if parent.trust_id is not None:
         raise errors.Forbidden("A trust-scoped token cannot be rescoped.")
+    if parent.oauth1 is not None:
+        raise errors.Forbidden("A token issued through an OAuth1 access token cannot be "
+                               "rescoped.")
     user = await s.get(UserRow, parent.user_id)
     if user is None or not user.enabled:
         raise errors.Unauthorized(INVALID)
@@ -275,11 +279,30 @@ async def _authenticate_trust(cloud: Cloud, ident: dict[str, Any], header_token:
         parent_audit_id=trust_chain_id(trust_id), trust_id=trust_id)
 
 
-async def authenticate_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None) -> tuple[str, Auth]:
+async def _authenticate_oauth1(cloud: Cloud, signed: oauth1.SignedRequest | None) -> tuple[str, Auth]:
+    """A token for the user who authorized the access token signing the request, scoped to its
+    project with the roles delegated (those the user still has there)."""
+    if signed is None:
+        raise errors.Unauthorized("The request you have made requires authentication.")
+    async with cloud.db.reader() as s:
+        found = await oauth1.access_token_scope(cloud, s, signed)
+    access = found.access_token
+    ends = [access.expires_at.replace(tzinfo=UTC).timestamp()] if access.expires_at else []
+    return cloud.tokens.issue(
+        user_id=found.user.id, user_domain_id=found.user.domain_id, methods=("oauth1",),
+        project_id=found.project_id, domain_id=None, roles=found.roles,
+        expires_at=min(ends) if ends else None, parent_audit_id=oauth1_chain_id(access.id),
+        oauth1=(access.id, access.consumer_id))
+
+
+async def authenticate_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None,
+                          signed: oauth1.SignedRequest | None = None) -> tuple[str, Auth]:
     ident = _obj(body.get("identity"), "identity")
     methods = ident.get("methods")
     if isinstance(methods, list) and methods == ["application_credential"]:
         return await _authenticate_app_credential(cloud, ident, body)
+    if isinstance(methods, list) and methods == ["oauth1"]:
+        return await _authenticate_oauth1(cloud, signed)
     trust_id = _trust_id(body.get("scope"))
     if trust_id is not None:
         return await _authenticate_trust(cloud, ident, header_token, trust_id)

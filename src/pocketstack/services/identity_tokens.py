@@ -17,6 +17,7 @@ from pocketstack.services import catalog, catalog_store, ec2, identity
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.identity_access import require_admin
+from pocketstack.services.oauth1 import SignedRequest
 from pocketstack.services.tokens import Auth
 from pocketstack.timeutil import utcnow
 
@@ -71,10 +72,12 @@ async def token_details(cloud: Cloud, auth: Auth, *, with_catalog: bool) -> Toke
 
 
 async def create_token_v3(cloud: Cloud, body: dict[str, Any], header_token: str | None, *,
-                          with_catalog: bool) -> tuple[str, TokenDetails]:
-    """POST /v3/auth/tokens: the new token and what its body shows."""
+                          with_catalog: bool,
+                          signed: SignedRequest | None = None) -> tuple[str, TokenDetails]:
+    """POST /v3/auth/tokens: the new token and what its body shows (`signed`: the request's
+    OAuth1 signature, for methods ["oauth1"])."""
     await cloud.tokens.refresh()
-    token, auth = await authentication.authenticate_v3(cloud, body, header_token)
+    token, auth = await authentication.authenticate_v3(cloud, body, header_token, signed)
     return token, await token_details(cloud, auth, with_catalog=with_catalog)
 
 

@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow, ImageTaskRow
-from pocketstack.services import image_store, images
+from pocketstack.services import catalog, image_store, images
+from pocketstack.services import limits as unified_limits
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.settings import Settings
@@ -92,10 +93,23 @@ async def _usage(s: AsyncSession, owner: str) -> dict[str, int]:
             "image_count_uploading": len(staged_rows)}
 
 
+IMAGE_SERVICE_ID = next(sid for kind, _n, _p, sid in catalog.SERVICES if kind == "image")
+RESOURCES = ("image_size_total", "image_stage_total", "image_count_total",
+             "image_count_uploading")
+
+
+async def limits_of(s: AsyncSession, settings: Settings, owner: str) -> dict[str, int]:
+    """The owner's image quotas, as Glance's unified-limits driver reads them: the limits
+    registered for the image service (project limits over registered defaults) where Identity
+    has them, else the configured ones."""
+    unified = await unified_limits.project_limits(s, IMAGE_SERVICE_ID, settings.region, owner)
+    return {name: int(unified.get(name, getattr(settings, name))) for name in RESOURCES}
+
+
 async def enforce(s: AsyncSession, settings: Settings, owner: str, resource: str,
                   delta: int = 0) -> None:
-    """413 when the owner's usage of `resource`, plus `delta`, passes its configured limit."""
-    limit = getattr(settings, resource)
+    """413 when the owner's usage of `resource`, plus `delta`, passes its limit."""
+    limit = (await limits_of(s, settings, owner))[resource]
     if limit < 0:
         return
     used = (await _usage(s, owner))[resource]
@@ -107,8 +121,8 @@ async def usage(cloud: Cloud, caller: Caller) -> dict[str, dict[str, int]]:
     """GET /v2/info/usage: the caller's project's use of each image quota."""
     async with cloud.db.reader() as s:
         used = await _usage(s, caller.project_id)
-    return {name: {"limit": getattr(cloud.settings, name), "usage": value}
-            for name, value in used.items()}
+        limits = await limits_of(s, cloud.settings, caller.project_id)
+    return {name: {"limit": limits[name], "usage": value} for name, value in used.items()}
 
 
 # --- staging ----------------------------------------------------------------------------------

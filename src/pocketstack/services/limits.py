@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
@@ -313,20 +313,26 @@ async def delete_limit(cloud: Cloud, caller: Caller, limit_id: str) -> None:
 # --- what other services read --------------------------------------------------------------
 
 
-async def project_limits(s: AsyncSession, service_id: str, region_id: str,
-                         project_id: str) -> dict[str, int]:
+async def project_limits(s: AsyncSession, service_id: str, region_id: str | None,
+                         project_id: str | None) -> dict[str, int]:
     """The unified limits of one service for a project, by resource name: each registered
     limit's default, replaced by the project's own limit where it has one (limits of the
-    service's region or of no region). Empty when none are registered."""
+    service's region or of no region; region None: of any region). Empty when none are
+    registered; project None: the registered defaults only."""
+    reg_region = (RegisteredLimitRow.region_id.is_(None)
+                  | (RegisteredLimitRow.region_id == region_id)) if region_id else true()
     registered = (await s.execute(select(RegisteredLimitRow.resource_name,
                                          RegisteredLimitRow.default_limit).where(
-        RegisteredLimitRow.service_id == service_id,
-        RegisteredLimitRow.region_id.is_(None) | (RegisteredLimitRow.region_id == region_id)))).all()
+        RegisteredLimitRow.service_id == service_id, reg_region))).all()
     if not registered:
         return {}
     found = {name: value for name, value in registered}
+    if project_id is None:
+        return found
+    own_region = (LimitRow.region_id.is_(None)
+                  | (LimitRow.region_id == region_id)) if region_id else true()
     own = (await s.execute(select(LimitRow.resource_name, LimitRow.resource_limit).where(
         LimitRow.service_id == service_id, LimitRow.project_id == project_id,
-        LimitRow.region_id.is_(None) | (LimitRow.region_id == region_id)))).all()
+        own_region))).all()
     found.update({name: value for name, value in own})
     return found

@@ -39,6 +39,7 @@ from pocketstack.db.models import (
     MigrationRow,
     NetworkRow,
     OAuthConsumerRow,
+    OAuthTokenRow,
     PolicyBlobRow,
     PortRow,
     ProjectRow,
@@ -117,5 +118,6 @@ __all__ = [
     "EndpointGroupRow",
     "DomainConfigRow",
     "OAuthConsumerRow",
+    "OAuthTokenRow",
     "FederationRecordRow",
 ]

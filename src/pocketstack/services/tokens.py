@@ -48,6 +48,13 @@ class Auth:
     audit_ids: tuple[str, ...]
     # The OS-TRUST trust the token was issued through, if any.
     trust_id: str | None = None
+    # The OS-OAUTH1 (access token id, consumer id) the token was issued through, if any.
+    oauth1: tuple[str, str] | None = None
+
+    @property
+    def delegated(self) -> bool:
+        """Issued through a trust, an application credential or an OAuth1 access token."""
+        return bool(self.trust_id or self.oauth1 or "application_credential" in self.methods)
 
     @property
     def is_admin(self) -> bool:
@@ -73,6 +80,13 @@ def new_audit_id() -> str:
 def trust_chain_id(trust_id: str) -> str:
     """The audit id every token issued through an OS-TRUST trust carries as its chain id."""
     digest = hashlib.sha256(f"trust:{trust_id}".encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def oauth1_chain_id(access_token_id: str) -> str:
+    """The audit id every token issued through an OS-OAUTH1 access token carries as its chain
+    id: deleting the access token (or its consumer) revokes them by it."""
+    digest = hashlib.sha256(f"oauth1:{access_token_id}".encode()).digest()[:16]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
@@ -162,18 +176,21 @@ class Tokens:
         expires_at: float | None = None,
         parent_audit_id: str | None = None,
         trust_id: str | None = None,
+        oauth1: tuple[str, str] | None = None,
     ) -> tuple[str, Auth]:
         now = time.time()
         limit = now + self.expiration_s
         expires = min(expires_at, limit) if expires_at else limit
         audit_ids = (new_audit_id(),) + ((parent_audit_id,) if parent_audit_id else ())
         auth = Auth(user_id, user_domain_id, methods, project_id, domain_id, roles,
-                    now, expires, audit_ids, trust_id)
+                    now, expires, audit_ids, trust_id, oauth1)
         claims: list[object] = [auth.user_id, auth.user_domain_id, list(methods), project_id,
                                 domain_id, list(roles), round(now, 6), round(expires, 6),
                                 list(audit_ids)]
-        if trust_id is not None:
+        if trust_id is not None or oauth1 is not None:
             claims.append(trust_id)
+        if oauth1 is not None:
+            claims.append(list(oauth1))
         payload = orjson.dumps(claims)
         return self.fernet.encrypt(payload).decode().rstrip("="), auth
 
@@ -194,11 +211,12 @@ class Tokens:
             claims = orjson.loads(raw)
             u, ud, m, p, d, r, iat, exp, aids = claims[:9]
             trust_id = claims[9] if len(claims) > 9 else None
-        except (ValueError, TypeError):
+            oauth1 = (str(claims[10][0]), str(claims[10][1])) if len(claims) > 10 else None
+        except (ValueError, TypeError, IndexError):
             return None
         if exp <= time.time():
             return None
-        return Auth(u, ud, tuple(m), p, d, tuple(r), iat, exp, tuple(aids), trust_id)
+        return Auth(u, ud, tuple(m), p, d, tuple(r), iat, exp, tuple(aids), trust_id, oauth1)
 
     async def validate(self, token: str, *, fresh: bool = False) -> Auth | None:
         auth = self._decoded.get(token)

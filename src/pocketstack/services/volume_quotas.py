@@ -17,6 +17,8 @@ from pocketstack.db.models import (
     VolumeSnapshotRow,
     VolumeTypeRow,
 )
+from pocketstack.services import catalog
+from pocketstack.services import limits as unified_limits
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -30,6 +32,10 @@ DEFAULTS: dict[str, int] = {
 
 
 PER_TYPE_RESOURCES = ("volumes", "gigabytes", "snapshots")
+# Cinder's unified-limits driver reads limits registered for the block storage service, under
+# the quota-set names (volumes, gigabytes, volumes_<type> ...): both catalog entries count.
+UNIFIED_SERVICE_IDS = tuple(sid for kind, _n, _p, sid in catalog.SERVICES
+                            if kind in ("block-storage", "volumev3"))
 # The rows of the `default` quota class are kept under this pseudo project id.
 DEFAULT_CLASS = "quota-class:default"
 
@@ -62,13 +68,26 @@ async def default_limits(s: AsyncSession) -> dict[str, int]:
     # The `default` quota class (os-quota-class-sets) overrides them.
     classes = (await s.scalars(select(VolumeQuotaRow).where(
         VolumeQuotaRow.project_id == DEFAULT_CLASS))).all()
-    return {**DEFAULTS, **per_type, **{row.resource: row.hard_limit for row in classes}}
+    found = {**DEFAULTS, **per_type, **{row.resource: row.hard_limit for row in classes}}
+    return {**found, **{k: v for k, v in (await _unified(s, None)).items() if k in found}}
+
+
+async def _unified(s: AsyncSession, project_id: str | None) -> dict[str, int]:
+    """Unified limits of the block storage service: registered limits are the defaults, a
+    project's limit overrides them (any region: the volume service runs in the only one)."""
+    found: dict[str, int] = {}
+    for service_id in UNIFIED_SERVICE_IDS:
+        found.update(await unified_limits.project_limits(s, service_id, None, project_id))
+    return found
 
 
 async def limits_of(s: AsyncSession, project_id: str) -> dict[str, int]:
+    """A project's limits: its quota-set rows over the defaults, then the unified limits
+    (registered defaults and the project's own limits) where Identity has them."""
     rows = (await s.scalars(select(VolumeQuotaRow).where(
         VolumeQuotaRow.project_id == project_id))).all()
-    return {**await default_limits(s), **{row.resource: row.hard_limit for row in rows}}
+    found = {**await default_limits(s), **{row.resource: row.hard_limit for row in rows}}
+    return {**found, **{k: v for k, v in (await _unified(s, project_id)).items() if k in found}}
 
 
 async def usage_of(s: AsyncSession, project_id: str) -> Usage:

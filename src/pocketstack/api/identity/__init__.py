@@ -44,6 +44,7 @@ TRUSTS = "/v3/OS-TRUST/trusts"
 EP_GROUPS = "/v3/OS-EP-FILTER/endpoint_groups"
 DOMAIN_CONFIG = "/v3/domains/{domain_id}/config"
 CONSUMERS = "/v3/OS-OAUTH1/consumers"
+ACCESS_TOKENS = "/v3/users/{user_id}/OS-OAUTH1/access_tokens"
 INHERIT = {"inherited": True}
 EC2 = "/v3/users/{user_id}/credentials/OS-EC2"
 FEDERATION = [
@@ -239,6 +240,16 @@ V3_ROUTES: list[Route] = [
     Route("GET", CONSUMERS + "/{consumer_id}", oauth1_v3.show_consumer),
     Route("PATCH", CONSUMERS + "/{consumer_id}", oauth1_v3.update_consumer),
     Route("DELETE", CONSUMERS + "/{consumer_id}", oauth1_v3.delete_consumer),
+    Route("POST", "/v3/OS-OAUTH1/request_token", oauth1_v3.create_request_token, auth=False),
+    Route("PUT", "/v3/OS-OAUTH1/authorize/{request_token_id}",
+          oauth1_v3.authorize_request_token),
+    Route("POST", "/v3/OS-OAUTH1/access_token", oauth1_v3.create_access_token, auth=False),
+    Route("GET", ACCESS_TOKENS, oauth1_v3.list_access_tokens),
+    Route("GET", ACCESS_TOKENS + "/{access_token_id}", oauth1_v3.show_access_token),
+    Route("DELETE", ACCESS_TOKENS + "/{access_token_id}", oauth1_v3.delete_access_token),
+    Route("GET", ACCESS_TOKENS + "/{access_token_id}/roles", oauth1_v3.list_access_token_roles),
+    Route("GET", ACCESS_TOKENS + "/{access_token_id}/roles/{role_id}",
+          oauth1_v3.show_access_token_role),
     *[route for base in INHERITED_GRANTS for route in (
         Route("PUT", base + "/{role_id}/inherited_to_projects", assignments_v3.grant_role,
               options=INHERIT),

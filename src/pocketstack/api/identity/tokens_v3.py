@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx, empty, json_response
-from pocketstack.api.identity import views
+from pocketstack.api.identity import oauth1_v3, views
 from pocketstack.api.identity.common import list_links
 from pocketstack.services import identity_tokens as tokens
 from pocketstack.services.identity_tokens import RevokeEvent
@@ -23,7 +23,8 @@ def _with_catalog(ctx: Ctx) -> bool:
 async def create_token(ctx: Ctx) -> Response:
     body = await ctx.json_object("auth")
     token, details = await tokens.create_token_v3(
-        ctx.cloud, body, ctx.request.headers.get("x-auth-token"), with_catalog=_with_catalog(ctx))
+        ctx.cloud, body, ctx.request.headers.get("x-auth-token"), with_catalog=_with_catalog(ctx),
+        signed=oauth1_v3.signed_request(ctx))
     return json_response(views.token_v3(details), 201, headers={"X-Subject-Token": token})
 
 

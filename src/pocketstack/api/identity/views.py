@@ -223,4 +223,6 @@ def token_v3(details: TokenDetails) -> dict[str, Any]:
             "trustee_user": {"id": trust.trustee_user_id if trust else auth.user_id},
             "trustor_user": {"id": trust.trustor_user_id if trust else auth.user_id},
         }
+    if auth.oauth1:
+        token["OS-OAUTH1"] = {"access_token_id": auth.oauth1[0], "consumer_id": auth.oauth1[1]}
     return {"token": token}

@@ -393,6 +393,22 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('oauth_tokens',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('consumer_id', sa.String(length=64), nullable=False),
+    sa.Column('encrypted_secret', sa.Text(), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('authorizing_user_id', sa.String(length=64), nullable=True),
+    sa.Column('role_ids', sa.JSON(), nullable=False),
+    sa.Column('verifier', sa.String(length=64), nullable=True),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_authorizing_user_id'), ['authorizing_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_consumer_id'), ['consumer_id'], unique=False)
+
     op.create_table('placement_names',
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -1320,6 +1336,11 @@ def downgrade() -> None:
     op.drop_table('project_endpoints')
     op.drop_table('policy_blobs')
     op.drop_table('placement_names')
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_consumer_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_authorizing_user_id'))
+
+    op.drop_table('oauth_tokens')
     op.drop_table('oauth_consumers')
     with op.batch_alter_table('networks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_networks_project_id'))
