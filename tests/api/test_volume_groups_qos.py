@@ -47,6 +47,17 @@ def test_group_types_and_specs(member: Api, admin: Api) -> None:
     listed = member.get(v3(member, "/group_types"), headers=V).json()["group_types"]
     mine = next(t for t in listed if t["id"] == made["id"])
     assert "group_specs" not in mine  # specs are for admins
+    private = make_group_type(admin, name="zz-" + made["name"], is_public=False)
+    assert private["id"] not in {t["id"] for t in listed}
+    names = [t["name"] for t in admin.get(v3(admin, "/group_types?is_public=None&sort=name:asc"),
+                                          headers=V).json()["group_types"]]
+    assert names == sorted(names) and private["name"] in names
+    names = [t["name"] for t in admin.get(v3(admin, "/group_types?is_public=false&sort=name:desc"),
+                                          headers=V).json()["group_types"]]
+    assert names == sorted(names, reverse=True) and made["name"] not in names
+    fault(admin.get(v3(admin, "/group_types?sort=bogus"), headers=V), 400, "badRequest")
+    fault(member.get(v3(member, "/groups?marker=" + str(uuid.uuid4())), headers=V), 404,
+          "itemNotFound")
     updated = admin.put(path, headers=V, json={"group_type": {"name": made["name"] + "-2"}})
     assert updated.status_code == 200 and updated.json()["group_type"]["name"].endswith("-2")
     fault(admin.put(path, headers=V, json={"group_type": {}}), 400, "badRequest")
@@ -89,6 +100,9 @@ def test_group_lifecycle_with_volumes(member: Api, admin: Api) -> None:
                                   [volume["id"]])
     detail = member.get(v3(member, "/groups/detail"), headers=V).json()["groups"]
     assert [g["id"] for g in detail] == [group_id] and "volumes" not in detail[0]
+    detail = member.get(v3(member, "/groups/detail?list_volume=true"),
+                        headers=LIST).json()["groups"]
+    assert detail[0]["volumes"] == [volume["id"]]
     assert member.get(v3(member, "/groups"), headers=V).json() == {
         "groups": [{"id": group_id, "name": "g1"}]}
     second = create(member, volume_type=vtype["id"])

@@ -59,8 +59,20 @@ async def _find_type(s: AsyncSession, name_or_id: str) -> VolumeGroupTypeRow:
     return row
 
 
-async def list_group_types(cloud: Cloud, caller: Caller,
-                           is_public: bool | None) -> list[VolumeGroupTypeRow]:
+SORT_KEYS = {"id": "id", "name": "name", "status": "status", "created_at": "created_at",
+             "description": "description", "is_public": "is_public"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    sort: list[tuple[str, str]]
+    marker: str | None = None
+    offset: int = 0
+    limit: int | None = None
+
+
+async def list_group_types(cloud: Cloud, caller: Caller, is_public: bool | None,
+                           sort: list[tuple[str, str]]) -> list[VolumeGroupTypeRow]:
     """Public group types for everyone; admins also see private ones (None: both)."""
     async with cloud.db.reader() as s:
         query = select(VolumeGroupTypeRow).where(VolumeGroupTypeRow.deleted.is_(False))
@@ -68,8 +80,9 @@ async def list_group_types(cloud: Cloud, caller: Caller,
             query = query.where(VolumeGroupTypeRow.is_public.is_(True))
         elif is_public is not None:
             query = query.where(VolumeGroupTypeRow.is_public.is_(is_public))
-        return list((await s.scalars(query.order_by(VolumeGroupTypeRow.created_at,
+        rows = list((await s.scalars(query.order_by(VolumeGroupTypeRow.created_at,
                                                     VolumeGroupTypeRow.id))).all())
+    return volumes.sort_rows(rows, sort, SORT_KEYS) if sort else rows
 
 
 async def show_group_type(cloud: Cloud, caller: Caller, type_id: str) -> VolumeGroupTypeRow:
@@ -227,7 +240,7 @@ async def create_group(cloud: Cloud, caller: Caller, fields: GroupFields) -> Gro
 
 
 async def list_groups(cloud: Cloud, caller: Caller, *, all_tenants: bool,
-                      filters: dict[str, str]) -> list[Group]:
+                      filters: dict[str, str], query_: ListQuery) -> list[Group]:
     async with cloud.db.reader() as s:
         query = select(VolumeGroupRow).where(VolumeGroupRow.deleted.is_(False))
         if not (all_tenants and caller.is_admin):
@@ -236,6 +249,8 @@ async def list_groups(cloud: Cloud, caller: Caller, *, all_tenants: bool,
                                                VolumeGroupRow.id.desc()))).all()
         wanted = [row for row in rows
                   if all(str(getattr(row, key, None)) == value for key, value in filters.items())]
+        wanted = volumes.page(volumes.sort_rows(wanted, query_.sort, SORT_KEYS),
+                              query_.marker, query_.offset, query_.limit)
         return await _present(s, wanted)
 
 
@@ -464,15 +479,20 @@ async def create_group_snapshot(cloud: Cloud, caller: Caller, group_id: str, nam
 
 
 async def list_group_snapshots(cloud: Cloud, caller: Caller, *, all_tenants: bool,
-                               filters: dict[str, str]) -> list[VolumeGroupSnapshotRow]:
+                               filters: dict[str, str],
+                               query_: ListQuery) -> list[VolumeGroupSnapshotRow]:
     async with cloud.db.reader() as s:
         query = select(VolumeGroupSnapshotRow).where(VolumeGroupSnapshotRow.deleted.is_(False))
         if not (all_tenants and caller.is_admin):
             query = query.where(VolumeGroupSnapshotRow.project_id == caller.project_id)
         rows = (await s.scalars(query.order_by(VolumeGroupSnapshotRow.created_at.desc(),
                                                VolumeGroupSnapshotRow.id.desc()))).all()
-        return [row for row in rows
-                if all(str(getattr(row, key, None)) == value for key, value in filters.items())]
+        wanted = [row for row in rows
+                  if all(str(getattr(row, key, None)) == value for key, value in filters.items())]
+    found: list[VolumeGroupSnapshotRow] = volumes.page(
+        volumes.sort_rows(wanted, query_.sort, SORT_KEYS), query_.marker, query_.offset,
+        query_.limit)
+    return found
 
 
 async def show_group_snapshot(cloud: Cloud, caller: Caller,

@@ -24,7 +24,7 @@ def group_snapshot_detail(ctx: Ctx, row: Any) -> dict[str, Any]:
         "id": row.id, "group_id": row.group_id, "status": row.status,
         "created_at": iso_plain(row.created_at), "name": row.name,
         "description": row.description, "group_type_id": row.group_type_id}
-    if mv.at(ctx.version, mv.GROUP_GROUPSNAPSHOT_PROJECT_ID):
+    if ctx.is_admin and mv.at(ctx.version, mv.GROUP_GROUPSNAPSHOT_PROJECT_ID):
         body["project_id"] = row.project_id
     return body
 
@@ -48,11 +48,9 @@ async def _list(ctx: Ctx, *, detail: bool) -> Response:
                if not key.endswith("~")}
     rows = await volume_groups.list_group_snapshots(
         ctx.cloud, ctx.caller, all_tenants=common.truthy(ctx.query.get("all_tenants")),
-        filters=filters)
-    if marker is not None:
-        ids = [row.id for row in rows]
-        rows = rows[ids.index(marker) + 1:] if marker in ids else []
-    rows = rows[offset:offset + limit]
+        filters=filters, query_=volume_groups.ListQuery(
+            sort=common.sort_keys(ctx, set(volume_groups.SORT_KEYS)), marker=marker,
+            offset=offset, limit=limit))
     return json_response({"group_snapshots": [
         group_snapshot_detail(ctx, row) if detail else {"id": row.id, "name": row.name}
         for row in rows]})

@@ -45,7 +45,8 @@ async def list_group_types(ctx: Ctx) -> Response:
     public = ctx.query.get("is_public")
     is_public = None if public in ("None", "none") else (
         True if public is None else common.truthy(public))
-    rows = await volume_groups.list_group_types(ctx.cloud, ctx.caller, is_public)
+    rows = await volume_groups.list_group_types(
+        ctx.cloud, ctx.caller, is_public, common.sort_keys(ctx, set(volume_groups.SORT_KEYS)))
     return json_response({"group_types": [group_type_view(ctx, row) for row in rows]})
 
 

@@ -19,7 +19,7 @@ from pocketstack.timeutil import iso_plain
 
 SERVED = (mv.GROUP_VOLUME.since, mv.MAX_VERSION)
 FROM_SOURCE_SERVED = (mv.GROUP_SNAPSHOTS.since, mv.MAX_VERSION)
-FILTERS = ("name", "status", "availability_zone", "group_type_id")
+FILTERS = ("name", "status", "availability_zone", "group_type_id", "list_volume")
 
 
 def group_detail(ctx: Ctx, group: Group) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def group_detail(ctx: Ctx, group: Group) -> dict[str, Any]:
         body["volumes"] = list(group.volume_ids)
     if mv.at(version, mv.GROUP_REPLICATION):
         body["replication_status"] = "disabled"
-    if mv.at(version, mv.GROUP_GROUPSNAPSHOT_PROJECT_ID):
+    if ctx.is_admin and mv.at(version, mv.GROUP_GROUPSNAPSHOT_PROJECT_ID):
         body["project_id"] = row.project_id
     return body
 
@@ -68,14 +68,12 @@ async def create_group(ctx: Ctx) -> Response:
 async def _list(ctx: Ctx, *, detail: bool) -> Response:
     limit, marker, offset = common.paging(ctx)
     filters = {key: value for key, value in common.filters(ctx, FILTERS).items()
-               if not key.endswith("~")}
+               if not key.endswith("~") and key != "list_volume"}
     found = await volume_groups.list_groups(
         ctx.cloud, ctx.caller, all_tenants=common.truthy(ctx.query.get("all_tenants")),
-        filters=filters)
-    if marker is not None:
-        ids = [group.row.id for group in found]
-        found = found[ids.index(marker) + 1:] if marker in ids else []
-    found = found[offset:offset + limit]
+        filters=filters, query_=volume_groups.ListQuery(
+            sort=common.sort_keys(ctx, set(volume_groups.SORT_KEYS)), marker=marker,
+            offset=offset, limit=limit))
     return json_response({"groups": [
         group_detail(ctx, group) if detail else {"id": group.row.id, "name": group.row.name}
         for group in found]})
