@@ -144,6 +144,21 @@ def test_other_projects_do_not_see_groups(member: Api, admin: Api, other_member:
         "delete": {"delete-volumes": False}}).status_code == 202
 
 
+def test_groups_quota(make_member: Any, admin: Api) -> None:
+    member = make_member()
+    vtype = make_type(admin)
+    gtype = make_group_type(admin)
+    quota = v3(admin, f"/os-quota-sets/{member.project_id}")
+    assert admin.put(quota, json={"quota_set": {"groups": 1}}).status_code == 200
+    group_id = make_group(member, gtype["id"], [vtype["id"]])
+    message = fault(member.post(v3(member, "/groups"), headers=V, json={"group": {
+        "group_type": gtype["id"], "volume_types": [vtype["id"]]}}), 413, "overLimit")
+    assert message == "Maximum number of groups allowed (1) exceeded"
+    assert member.post(v3(member, f"/groups/{group_id}/action"), headers=V, json={
+        "delete": {}}).status_code == 202
+    make_group(member, gtype["id"], [vtype["id"]])
+
+
 def test_group_snapshots_and_groups_from_source(member: Api, admin: Api) -> None:
     vtype = make_type(admin)
     gtype = make_group_type(admin)

@@ -208,6 +208,17 @@ async def _present(s: AsyncSession, rows: list[VolumeGroupRow]) -> list[Group]:
     return [Group(row, tuple(v.id for v in members.get(row.id, []))) for row in rows]
 
 
+async def _reserve_group(s: AsyncSession, project_id: str) -> None:
+    """Return if the project may make one more group (its `groups` quota); else 413."""
+    await volume_quotas.reserve(s, project_id)  # takes the project's quota lock
+    limit = (await volume_quotas.limits_of(s, project_id)).get("groups", -1)
+    used = await s.scalar(select(func.count()).select_from(VolumeGroupRow).where(
+        VolumeGroupRow.project_id == project_id, VolumeGroupRow.deleted.is_(False)))
+    if 0 <= limit <= (used or 0):
+        raise errors.OverLimit(f"Maximum number of groups allowed ({limit}) exceeded",
+                               code=413, headers={"Retry-After": "0"})
+
+
 @dataclass(frozen=True, slots=True)
 class GroupFields:
     name: str | None
@@ -229,6 +240,7 @@ async def create_group(cloud: Cloud, caller: Caller, fields: GroupFields) -> Gro
         if fields.availability_zone not in (None, "nova"):
             raise volumes.invalid_input(
                 f"Availability zone '{fields.availability_zone}' is invalid.")
+        await _reserve_group(s, caller.project_id)
         row = VolumeGroupRow(id=str(uuid.uuid4()), project_id=caller.project_id,
                              user_id=caller.user_id, name=fields.name,
                              description=fields.description, group_type_id=group_type.id,
@@ -382,6 +394,7 @@ async def create_group_from_source(cloud: Cloud, caller: Caller, name: str | Non
             group_type_id, type_ids = snapshot.group_type_id, list(origin.volume_type_ids)
             for snap in await _snapshots_of(s, snapshot.id):
                 sources.append((None, snap.id, snap.size))
+        await _reserve_group(s, caller.project_id)
         row = VolumeGroupRow(id=str(uuid.uuid4()), project_id=caller.project_id,
                              user_id=caller.user_id, name=name, description=description,
                              group_type_id=group_type_id, volume_type_ids=type_ids,
