@@ -105,6 +105,8 @@ def test_group_lifecycle_with_volumes(member: Api, admin: Api) -> None:
     assert detail[0]["volumes"] == [volume["id"]]
     assert member.get(v3(member, "/groups"), headers=V).json() == {
         "groups": [{"id": group_id, "name": "g1"}]}
+    message = fault(member.delete(v3(member, f"/volumes/{volume['id']}")), 400, "badRequest")
+    assert "belong to a group" in message
     second = create(member, volume_type=vtype["id"])
     path = v3(member, f"/groups/{group_id}")
     fault(member.put(path, headers=V, json={"group": {}}), 400, "badRequest")

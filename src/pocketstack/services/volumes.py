@@ -418,7 +418,8 @@ async def delete_volume(cloud: Cloud, caller: Caller, volume_id: str, *, cascade
         snapshots = list((await s.scalars(select(VolumeSnapshotRow).where(
             VolumeSnapshotRow.volume_id == row.id, VolumeSnapshotRow.deleted.is_(False)))).all())
         status_ok = force or (row.status in DELETABLE and row.attach_status != "attached")
-        if not status_ok or (snapshots and not cascade):
+        # A volume in a group goes with its group (delete-volumes) or after leaving it.
+        if not status_ok or row.group_id is not None or (snapshots and not cascade):
             status = "" if force else "status must be " + " or ".join(DELETABLE) + " and "
             raise invalid_volume(f"Volume {status}must not be migrating, attached, belong to a "
                                  "group, have snapshots, awaiting a transfer, or be "
