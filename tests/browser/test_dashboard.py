@@ -179,9 +179,8 @@ def test_security_groups(panel: Panel) -> None:
         dash.xpath("//*[normalize-space(.)='default']", 60)
 
 
-@pytest.mark.xfail(strict=False, reason="the Create Volume form lists volume groups "
-                   "(groups/detail: not served yet) and transfers (os-volume-transfer/detail "
-                   "answers Horizon's listing 400)")
+@pytest.mark.xfail(strict=False, reason="the Create Volume form lists volume transfers "
+                   "(os-volume-transfer/detail answers Horizon's listing 400)")
 def test_volumes(panel: Panel) -> None:
     name = f"vol-{uuid.uuid4().hex[:6]}"
     with panel("volumes: create", "/project/volumes/") as dash:

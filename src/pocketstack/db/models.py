@@ -1034,6 +1034,8 @@ class VolumeTypeRow(Base):
     access_projects: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column()
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The QoS specs associated with the type (qos-specs associate).
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class VolumeRow(Base):
@@ -1063,6 +1065,8 @@ class VolumeRow(Base):
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The generic volume group the volume belongs to (3.13).
+    group_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class VolumeSnapshotRow(Base):
@@ -1082,6 +1086,9 @@ class VolumeSnapshotRow(Base):
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The group snapshot the snapshot was taken as part of (3.14).
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                                           index=True)
 
 
 class VolumeQuotaRow(Base):
@@ -1347,3 +1354,79 @@ class PlacementNameRow(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column()
+
+
+class VolumeGroupTypeRow(Base):
+    """A generic volume group type (Cinder's group_types) and its group specs."""
+
+    __tablename__ = "volume_group_types"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeGroupRow(Base):
+    """A generic volume group: volumes (VolumeRow.group_id) of the listed volume types."""
+
+    __tablename__ = "volume_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    volume_type_ids: Mapped[list[Any]] = mapped_column(default=list)
+    availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
+    status: Mapped[str] = mapped_column(String(32), default="available")
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    source_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeGroupSnapshotRow(Base):
+    """A snapshot of a group: one snapshot of each of its volumes
+    (VolumeSnapshotRow.group_snapshot_id)."""
+
+    __tablename__ = "volume_group_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="available")
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeQosSpecRow(Base):
+    """A set of QoS specs (key/value pairs for a consumer) volume types may be associated
+    with (VolumeTypeRow.qos_specs_id)."""
+
+    __tablename__ = "volume_qos_specs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    consumer: Mapped[str] = mapped_column(String(32), default="back-end")
+    specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VolumeTypeEncryptionRow(Base):
+    """The encryption of a volume type's volumes (one per type)."""
+
+    __tablename__ = "volume_type_encryption"
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    encryption_id: Mapped[str] = mapped_column(String(36))
+    provider: Mapped[str] = mapped_column(String(255))
+    cipher: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    control_location: Mapped[str] = mapped_column(String(32), default="front-end")
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)

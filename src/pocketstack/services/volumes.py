@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
-from pocketstack.db.models import ImageRow, VolumeAttachmentRow, VolumeRow, VolumeSnapshotRow
+from pocketstack.db.models import (
+    ImageRow,
+    VolumeAttachmentRow,
+    VolumeGroupRow,
+    VolumeRow,
+    VolumeSnapshotRow,
+)
 from pocketstack.services import (
     attachment_records,
     image_store,
@@ -67,6 +73,7 @@ class VolumeFields:
     source_volid: str | None = None
     image_ref: str | None = None
     multiattach: bool = False
+    group_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +321,8 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
                                   "found.")
         if fields.availability_zone not in (None, "nova"):
             raise invalid_input(f"Availability zone '{fields.availability_zone}' is invalid.")
+        if fields.group_id is not None:
+            await _check_group(s, caller, fields.group_id, type_row.id)
         await volume_quotas.reserve(s, project_id, volumes=1, gigabytes=size,
                                     volume_type_id=type_row.id)
         volume_id = str(uuid.uuid4())
@@ -326,7 +335,7 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
             snapshot_id=fields.snapshot_id, source_volid=fields.source_volid,
             image_id=source.image_metadata.get("image_id"), metadata_=dict(fields.metadata),
             image_metadata=source.image_metadata, location=location, created_at=utcnow(),
-            updated_at=None)
+            updated_at=None, group_id=fields.group_id)
         if not volume_services.backend_accepts(dict(type_row.extra_specs)):
             # No back-end satisfies the type: the volume is recorded in error, and a user
             # message says why, as Cinder's scheduler leaves it.
@@ -343,6 +352,19 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
         await s.flush()
         await _write_data(data_dir, location, size, source, from_image=fields.image_ref is not None)
         return Volume(row, type_row.name)
+
+
+async def _check_group(s: AsyncSession, caller: Caller, group_id: str, type_id: str) -> None:
+    """A volume made in a group: the caller's group, available, of the volume's type."""
+    group = await s.get(VolumeGroupRow, group_id)
+    if group is None or group.deleted or group.project_id != caller.project_id:
+        raise errors.NotFound(f"Group {group_id} could not be found.")
+    if group.status not in ("available", "creating"):
+        raise errors.BadRequest(f"Invalid group: Group {group_id} status must be available, "
+                                f"but current status is: {group.status}.")
+    if type_id not in group.volume_type_ids:
+        raise invalid_input(f"Invalid volume_type provided: {type_id} (requested type must "
+                            f"be supported by this group).")
 
 
 async def _write_data(data_dir: Any, location: str, size: int, source: _Source, *,
@@ -396,7 +418,8 @@ async def delete_volume(cloud: Cloud, caller: Caller, volume_id: str, *, cascade
         snapshots = list((await s.scalars(select(VolumeSnapshotRow).where(
             VolumeSnapshotRow.volume_id == row.id, VolumeSnapshotRow.deleted.is_(False)))).all())
         status_ok = force or (row.status in DELETABLE and row.attach_status != "attached")
-        if not status_ok or (snapshots and not cascade):
+        # A volume in a group goes with its group (delete-volumes) or after leaving it.
+        if not status_ok or row.group_id is not None or (snapshots and not cascade):
             status = "" if force else "status must be " + " or ".join(DELETABLE) + " and "
             raise invalid_volume(f"Volume {status}must not be migrating, attached, belong to a "
                                  "group, have snapshots, awaiting a transfer, or be "

@@ -11,8 +11,13 @@ from pocketstack.api.volume import (
     attachments,
     availability_zones,
     backups,
+    encryption,
     extensions,
+    group_snapshots,
+    group_types,
+    groups,
     messages,
+    qos_specs,
     quotas,
     services,
     snapshots,
@@ -39,6 +44,11 @@ ROUTES: list[Route] = [
     *transfers.ROUTES,
     *messages.ROUTES,
     *services.ROUTES,
+    *group_types.ROUTES,
+    *groups.ROUTES,
+    *group_snapshots.ROUTES,
+    *qos_specs.ROUTES,
+    *encryption.ROUTES,
 ]
 
 

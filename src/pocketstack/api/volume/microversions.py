@@ -91,11 +91,20 @@ PROJECT_ID_OPTIONAL = Change(parse("3.67"), "the project id in the URL is option
 NEW_ATTACH = Change(parse("3.27"), "the attachments API")
 NEW_ATTACH_COMPLETION = Change(parse("3.44"), "attachments take the os-complete action")
 ATTACHMENT_CREATE_MODE_ARG = Change(parse("3.54"), "attachment create takes mode (rw, ro)")
+GROUP_TYPE = Change(parse("3.11"), "group types and group specs")
+GROUP_SNAPSHOT_RESET_STATUS = Change(parse("3.19"), "group snapshots take reset_status")
+GROUP_VOLUME_RESET_STATUS = Change(parse("3.20"), "groups take reset_status")
+GROUP_VOLUME_LIST = Change(parse("3.25"), "group detail lists its volumes (list_volume)")
+GROUP_REPLICATION = Change(parse("3.38"), "group detail shows replication_status")
+GROUP_GROUPSNAPSHOT_PROJECT_ID = Change(parse("3.58"), "groups and group snapshots show "
+                                        "project_id")
 
 CHANGES = (VOLUME_SUMMARY, GROUP_VOLUME, GROUP_SNAPSHOTS, VOLUME_SUMMARY_METADATA, VOLUME_DETAIL_PROVIDER_ID, SNAPSHOT_LIST_USER_ID,
            SUPPORT_COUNT_INFO, SHARED_TARGETS, VOLUME_CLUSTER_NAME, VOLUME_TYPE_ID_IN_DETAIL,
            VOLUME_EXTEND_INUSE, VOLUME_DELETE_FORCE, USE_QUOTA, PROJECT_ID_OPTIONAL, SHARED_TARGETS_TRISTATE,
-           NEW_ATTACH, NEW_ATTACH_COMPLETION, ATTACHMENT_CREATE_MODE_ARG)
+           NEW_ATTACH, NEW_ATTACH_COMPLETION, ATTACHMENT_CREATE_MODE_ARG, GROUP_TYPE,
+           GROUP_SNAPSHOT_RESET_STATUS, GROUP_VOLUME_RESET_STATUS, GROUP_VOLUME_LIST,
+           GROUP_REPLICATION, GROUP_GROUPSNAPSHOT_PROJECT_ID)
 
 
 def at(version: Version, change: Change) -> bool:

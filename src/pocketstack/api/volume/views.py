@@ -44,7 +44,7 @@ def volume_detail(ctx: Ctx, volume: Volume, *, created: bool = False) -> dict[st
                          "os-vol-mig-status-attr:name_id": None})
     version = ctx.version
     if mv.at(version, mv.GROUP_VOLUME):
-        body["group_id"] = None
+        body["group_id"] = row.group_id
     if ctx.is_admin and mv.at(version, mv.VOLUME_DETAIL_PROVIDER_ID):
         body["provider_id"] = None
     if mv.at(version, mv.SHARED_TARGETS):
@@ -81,7 +81,7 @@ def snapshot_view(ctx: Ctx, row: Any, *, extended: bool = True) -> dict[str, Any
         del body["os-extended-snapshot-attributes:progress"]
         del body["os-extended-snapshot-attributes:project_id"]
     if mv.at(ctx.version, mv.GROUP_SNAPSHOTS):
-        body["group_snapshot_id"] = None
+        body["group_snapshot_id"] = row.group_snapshot_id
     if mv.at(ctx.version, mv.SNAPSHOT_LIST_USER_ID):
         body["user_id"] = row.user_id
     if mv.at(ctx.version, mv.USE_QUOTA):
@@ -99,4 +99,4 @@ def snapshot_summary(row: Any) -> dict[str, Any]:
 def type_view(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "description": row.description,
             "is_public": row.is_public, "os-volume-type-access:is_public": row.is_public,
-            "qos_specs_id": None, "extra_specs": dict(row.extra_specs)}
+            "qos_specs_id": row.qos_specs_id, "extra_specs": dict(row.extra_specs)}

@@ -53,7 +53,8 @@ def volume_fields(body: dict[str, Any]) -> VolumeFields:
         snapshot_id=common.optional_text(body, "snapshot_id"),
         source_volid=common.optional_text(body, "source_volid"),
         image_ref=common.optional_text(body, "imageRef") or common.optional_text(body, "image_id"),
-        multiattach=body.get("multiattach") is True)
+        multiattach=body.get("multiattach") is True,
+        group_id=common.optional_text(body, "group_id"))
 
 
 def _query(ctx: Ctx) -> VolumeQuery:

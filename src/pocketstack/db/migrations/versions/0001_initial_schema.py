@@ -708,6 +708,55 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_volume_backups_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_backups_volume_id'), ['volume_id'], unique=False)
 
+    op.create_table('volume_group_snapshots',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('group_id', sa.String(length=36), nullable=False),
+    sa.Column('group_type_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_group_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_group_snapshots_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_group_snapshots_project_id'), ['project_id'], unique=False)
+
+    op.create_table('volume_group_types',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('group_specs', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_group_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_group_types_name'), ['name'], unique=False)
+
+    op.create_table('volume_groups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('group_type_id', sa.String(length=36), nullable=False),
+    sa.Column('volume_type_ids', sa.JSON(), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('group_snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('source_group_id', sa.String(length=36), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_groups_project_id'), ['project_id'], unique=False)
+
     op.create_table('volume_messages',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -724,6 +773,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volume_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volume_messages_project_id'), ['project_id'], unique=False)
+
+    op.create_table('volume_qos_specs',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('consumer', sa.String(length=32), nullable=False),
+    sa.Column('specs', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('volume_qos_specs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_qos_specs_name'), ['name'], unique=False)
 
     op.create_table('volume_quotas',
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -754,9 +815,11 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('group_snapshot_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_snapshots_group_snapshot_id'), ['group_snapshot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_snapshots_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_snapshots_volume_id'), ['volume_id'], unique=False)
 
@@ -778,6 +841,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_volume_transfers_source_project_id'), ['source_project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_transfers_volume_id'), ['volume_id'], unique=False)
 
+    op.create_table('volume_type_encryption',
+    sa.Column('volume_type_id', sa.String(length=36), nullable=False),
+    sa.Column('encryption_id', sa.String(length=36), nullable=False),
+    sa.Column('provider', sa.String(length=255), nullable=False),
+    sa.Column('cipher', sa.String(length=255), nullable=True),
+    sa.Column('key_size', sa.Integer(), nullable=True),
+    sa.Column('control_location', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('volume_type_id')
+    )
     op.create_table('volume_types',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -787,6 +861,7 @@ def upgrade() -> None:
     sa.Column('access_projects', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('qos_specs_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('volume_types', schema=None) as batch_op:
@@ -814,9 +889,11 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('group_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('volumes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volumes_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volumes_project_id'), ['project_id'], unique=False)
 
     op.create_table('aggregate_hosts',
@@ -1254,12 +1331,14 @@ def downgrade() -> None:
     op.drop_table('aggregate_hosts')
     with op.batch_alter_table('volumes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volumes_project_id'))
+        batch_op.drop_index(batch_op.f('ix_volumes_group_id'))
 
     op.drop_table('volumes')
     with op.batch_alter_table('volume_types', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_types_name'))
 
     op.drop_table('volume_types')
+    op.drop_table('volume_type_encryption')
     with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_transfers_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_transfers_source_project_id'))
@@ -1268,14 +1347,32 @@ def downgrade() -> None:
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_snapshots_project_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_snapshots_group_snapshot_id'))
 
     op.drop_table('volume_snapshots')
     op.drop_table('volume_services')
     op.drop_table('volume_quotas')
+    with op.batch_alter_table('volume_qos_specs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_qos_specs_name'))
+
+    op.drop_table('volume_qos_specs')
     with op.batch_alter_table('volume_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_messages_project_id'))
 
     op.drop_table('volume_messages')
+    with op.batch_alter_table('volume_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_groups_project_id'))
+
+    op.drop_table('volume_groups')
+    with op.batch_alter_table('volume_group_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_group_types_name'))
+
+    op.drop_table('volume_group_types')
+    with op.batch_alter_table('volume_group_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_group_snapshots_project_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_group_snapshots_group_id'))
+
+    op.drop_table('volume_group_snapshots')
     with op.batch_alter_table('volume_backups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_backups_volume_id'))
         batch_op.drop_index(batch_op.f('ix_volume_backups_project_id'))
