@@ -87,7 +87,7 @@ async def delete_snapshot(ctx: Ctx) -> Response:
 
 
 async def snapshot_action(ctx: Ctx) -> Response:
-    """os-reset_status and os-force_delete (admin)."""
+    """os-reset_status and os-force_delete (admin), os-update_snapshot_status."""
     body = await ctx.json_object()
     snapshot_id = ctx.params["snapshot_id"]
     if set(body) == {"os-force_delete"}:
@@ -100,6 +100,15 @@ async def snapshot_action(ctx: Ctx) -> Response:
             raise errors.BadRequest("Invalid input for field/attribute os-reset_status. "
                                     "'status' is a required property")
         await volume_snapshots.reset_status(ctx.cloud, ctx.caller, snapshot_id, status)
+        return empty(202)
+    if set(body) == {"os-update_snapshot_status"}:
+        inner = body["os-update_snapshot_status"]
+        status = inner.get("status") if isinstance(inner, dict) else None
+        if not isinstance(status, str):
+            raise errors.BadRequest("Invalid input for field/attribute "
+                                    "os-update_snapshot_status. 'status' is a required property")
+        await volume_snapshots.update_snapshot_status(ctx.cloud, ctx.caller, snapshot_id,
+                                                      status)
         return empty(202)
     raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
 
