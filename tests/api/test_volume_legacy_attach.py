@@ -162,3 +162,12 @@ async def test_update_snapshot_status(cloud: Local) -> None:
                                     headers=VOLUME)).json()["snapshot"]
     assert shown["status"] == "available"
     await update({"os-update_snapshot_status": {}}, 400)
+
+
+async def test_snapshot_of_a_null_volume_id_is_not_found(cloud: Local) -> None:
+    resp = await cloud.client.post("/volume/v3/snapshots", headers=VOLUME,
+                                   json={"snapshot": {"volume_id": None}})
+    assert resp.status_code == 404 and message(resp) == "Volume None could not be found."
+    resp = await cloud.client.post("/volume/v3/snapshots", headers=VOLUME,
+                                   json={"snapshot": {"name": "x"}})
+    assert resp.status_code == 400

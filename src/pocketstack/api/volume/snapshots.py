@@ -47,6 +47,9 @@ async def list_snapshots_detail(ctx: Ctx) -> Response:
 async def create_snapshot(ctx: Ctx) -> Response:
     body = await common.body_object(ctx, "snapshot")
     volume_id = body.get("volume_id")
+    if volume_id is None and "volume_id" in body:
+        # Cinder's schema allows a null volume_id, which no volume has.
+        raise errors.NotFound("Volume None could not be found.")
     if not isinstance(volume_id, str):
         raise errors.BadRequest("Invalid input for field/attribute volume_id. Value: "
                                 f"{volume_id!r}. 'volume_id' is a required property")
