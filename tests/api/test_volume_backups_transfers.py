@@ -96,7 +96,7 @@ def test_backup_list_update_and_errors(member: Api, other_member: Api) -> None:
     assert [b["id"] for b in detail["backups"]] == [first["id"]] and detail["count"] == 1
     page = member.get(v3(member, "/backups?limit=1&sort=name:asc")).json()
     assert [b["name"] for b in page["backups"]] == ["one"] and "backups_links" in page
-    fault(member.get(v3(member, "/backups?bogus=1")), 400, "badRequest")
+    fault(member.get(v3(member, "/backups?bogus=1"), headers=V), 400, "badRequest")
     resp = member.put(v3(member, f"/backups/{first['id']}"),
                       json={"backup": {"name": "uno", "metadata": {"a": "b"}}}, headers=V)
     assert resp.status_code == 200 and resp.json()["backup"]["name"] == "uno"
