@@ -327,6 +327,10 @@ def test_list_filters_as_cinder_takes_them(member: Api, admin: Api) -> None:
             assert resp.status_code == 200, resp.text
             found = [t["id"] for t in resp.json()["transfers"]]
             assert [t for t in found if t == transfer_id] == wanted, query
+    # Horizon's Create Volume form: cinderclient at 3.55+ lists volume-transfers/detail
+    # with the volume filter it was given.
+    resp = member.get(v3(member, "/volume-transfers/detail?status=available"), headers=V)
+    assert resp.status_code == 200 and resp.json()["transfers"] == []
     for path in ("/volumes/detail", "/snapshots/detail", "/backups/detail", "/messages",
                  "/attachments"):
         resp = member.get(v3(member, f"{path}?bogus=1"), headers=V)
