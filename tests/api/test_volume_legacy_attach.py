@@ -160,7 +160,8 @@ async def test_update_snapshot_status(cloud: Local) -> None:
                  202)
     shown = (await cloud.client.get(f"/volume/v3/snapshots/{snapshot_id}",
                                     headers=VOLUME)).json()["snapshot"]
-    assert shown["status"] == "available"
+    assert (shown["status"], shown["os-extended-snapshot-attributes:progress"]) == (
+        "available", "90%")
     await update({"os-update_snapshot_status": {}}, 400)
 
 

@@ -1066,6 +1066,8 @@ class VolumeSnapshotRow(Base):
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Cinder's progress as os-update_snapshot_status sets it ("80%"); None: from the status.
+    progress: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
 
 
 class VolumeQuotaRow(Base):

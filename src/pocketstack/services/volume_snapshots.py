@@ -155,7 +155,7 @@ STATUS_MOVES = {"creating": ("creating", "available", "error"),
 
 
 async def update_snapshot_status(cloud: Cloud, caller: Caller, snapshot_id: str,
-                                 status: str) -> None:
+                                 status: str, progress: str | None = None) -> None:
     """os-update_snapshot_status, as Cinder allows it: from creating or deleting only."""
     async with cloud.db.session() as s:
         row = await get_snapshot(s, caller, snapshot_id)
@@ -166,6 +166,8 @@ async def update_snapshot_status(cloud: Cloud, caller: Caller, snapshot_id: str,
             raise errors.BadRequest(f"Provided snapshot status {status} not allowed for "
                                     f"snapshot with status {row.status}.")
         row.status = status
+        if progress:
+            row.progress = progress
         row.updated_at = utcnow()
 
 

@@ -110,8 +110,12 @@ async def snapshot_action(ctx: Ctx) -> Response:
         if not isinstance(status, str):
             raise errors.BadRequest("Invalid input for field/attribute "
                                     "os-update_snapshot_status. 'status' is a required property")
+        progress = inner.get("progress")
+        if progress is not None and not isinstance(progress, str):
+            raise errors.BadRequest(f"Invalid input for field/attribute progress. Value: "
+                                    f"{progress!r}. {progress!r} is not of type 'string'")
         await volume_snapshots.update_snapshot_status(ctx.cloud, ctx.caller, snapshot_id,
-                                                      status)
+                                                      status, progress)
         return empty(202)
     raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
 

@@ -738,6 +738,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('progress', sa.String(length=255), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
