@@ -155,10 +155,25 @@ storage_protocol = file
 """
 
 
+MULTIATTACH_TYPE = "multiattach"
+
+
+def multiattach_conf(cloud: LiveCloud) -> str:
+    """A public volume type with multiattach="<is> True" (as a deployment makes one), named
+    to Tempest with compute's volume_multiattach feature."""
+    admin = login(cloud, "admin", ADMIN_PASSWORD, "admin")
+    resp = admin.post(f"/volume/v3/{admin.project_id}/types", json={"volume_type": {
+        "name": MULTIATTACH_TYPE, "extra_specs": {"multiattach": "<is> True"}}})
+    if resp.status_code != 200:
+        raise RuntimeError(f"multiattach type: {resp.status_code} {resp.text}")
+    return (f"volume_type_multiattach = {MULTIATTACH_TYPE}\n"
+            "[compute-feature-enabled]\nvolume_multiattach = True\n")
+
+
 def extra_conf(cloud: LiveCloud, volume: bool) -> Path:
     """The ini fragment beyond gen_conf.py: the image features, and [volume] with cinder."""
     path = cloud.data_dir / "tempest-extra.ini"
-    path.write_text(IMAGE_FEATURES + (VOLUME_CONF if volume else ""))
+    path.write_text(IMAGE_FEATURES + (VOLUME_CONF + multiattach_conf(cloud) if volume else ""))
     return path
 
 

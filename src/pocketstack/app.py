@@ -180,6 +180,9 @@ class PocketstackApp:
         legacy = False
         try:
             endpoint, params, allowed = self.router.match(method, path)
+            if (path.endswith("/") and service in ("compute", "volume")
+                    and self.router.empty_id(path)):
+                endpoint, allowed = None, []
             if endpoint is None:
                 if allowed:
                     raise errors.MethodNotAllowed(

@@ -207,10 +207,33 @@ def test_storage(dc: Deltacloud) -> None:
     assert snapshot.status_code == 201, snapshot.text
     snapshot_id = snapshot.json()["storage_snapshot"]["id"]
     dc.both("/storage_snapshots", "storage_snapshots")
-    attach = dc.post(f"/storage_volumes/{volume_id}/attach", {"instance_id": "x"})
-    assert attach.status_code == 405
-    assert_xml("error.xml", attach)
+    missing = dc.post(f"/storage_volumes/{volume_id}/attach", {"instance_id": "x"})
+    assert missing.status_code == 400
+    assert_xml("error.xml", missing)
+    not_attached = dc.post(f"/storage_volumes/{volume_id}/detach")
+    assert not_attached.status_code == 400
     assert dc.delete(f"/storage_snapshots/{snapshot_id}").status_code == 204
+    # Attach to an instance and detach, through the compute service.
+    made = dc.post("/instances", {"image_id": CIRROS_ID, "hwp_id": "1", "name": "dc-disk"},
+                   "json")
+    assert made.status_code == 201, made.text
+    instance_id = made.json()["instance"]["id"]
+    wait_state(dc, instance_id, "RUNNING")
+    attach = dc.post(f"/storage_volumes/{volume_id}/attach",
+                     {"instance_id": instance_id, "device": "/dev/vdc"})
+    assert attach.status_code == 202, attach.text
+    mount = ET.fromstring(attach.content).find("mount")
+    assert mount is not None and mount.find("instance").get("id") == instance_id
+    shown = dc.get(f"/storage_volumes/{volume_id}", "json").json()["storage_volume"]
+    assert (shown["state"], shown["device"], shown["instance"]["id"]) == (
+        "IN-USE", "/dev/vdc", instance_id)
+    assert "detach" in [a["rel"] for a in shown["actions"]]
+    detach = dc.post(f"/storage_volumes/{volume_id}/detach", fmt="json")
+    assert detach.status_code == 202, detach.text
+    detached = detach.json()["storage_volume"]
+    assert (detached["state"], detached["device"], detached["instance"]) == (
+        "AVAILABLE", None, {})
+    assert dc.delete(f"/instances/{instance_id}").status_code in (202, 204)
     assert dc.delete(f"/storage_volumes/{volume_id}").status_code == 204
 
 

@@ -96,7 +96,7 @@ def test_backup_list_update_and_errors(member: Api, other_member: Api) -> None:
     assert [b["id"] for b in detail["backups"]] == [first["id"]] and detail["count"] == 1
     page = member.get(v3(member, "/backups?limit=1&sort=name:asc")).json()
     assert [b["name"] for b in page["backups"]] == ["one"] and "backups_links" in page
-    fault(member.get(v3(member, "/backups?bogus=1")), 400, "badRequest")
+    fault(member.get(v3(member, "/backups?bogus=1"), headers=V), 400, "badRequest")
     resp = member.put(v3(member, f"/backups/{first['id']}"),
                       json={"backup": {"name": "uno", "metadata": {"a": "b"}}}, headers=V)
     assert resp.status_code == 200 and resp.json()["backup"]["name"] == "uno"
@@ -307,3 +307,40 @@ def test_quota_class_default(member: Api, admin: Api) -> None:
         assert mine["quota_set"]["backups"] == 11
     finally:
         assert admin.put(path, json={"quota_class_set": {"backups": 10}}).status_code == 200
+
+
+def test_list_filters_as_cinder_takes_them(member: Api, admin: Api) -> None:
+    """Transfers take any filter (Horizon passes its volume filters on: a key no transfer
+    has matches nothing); the other lists refuse a member's unknown key from 3.33, drop it
+    before, and keep an admin's."""
+    volume = create(member, name="filtered")
+    resp = member.post(v3(member, "/os-volume-transfer"),
+                       json={"transfer": {"volume_id": volume["id"], "name": "t-f"}})
+    assert resp.status_code == 202, resp.text
+    transfer_id = resp.json()["transfer"]["id"]
+    for query, wanted in (("status=available", []), ("name=t-f", [transfer_id]),
+                          ("name=other", []), (f"volume_id={volume['id']}", [transfer_id]),
+                          ("", [transfer_id])):
+        for version in ("3.0", "3.71"):
+            resp = member.get(v3(member, f"/os-volume-transfer/detail?{query}"),
+                              headers={"OpenStack-API-Version": f"volume {version}"})
+            assert resp.status_code == 200, resp.text
+            found = [t["id"] for t in resp.json()["transfers"]]
+            assert [t for t in found if t == transfer_id] == wanted, query
+    # Horizon's Create Volume form: cinderclient at 3.55+ lists volume-transfers/detail
+    # with the volume filter it was given.
+    resp = member.get(v3(member, "/volume-transfers/detail?status=available"), headers=V)
+    assert resp.status_code == 200 and resp.json()["transfers"] == []
+    for path in ("/volumes/detail", "/snapshots/detail", "/backups/detail", "/messages",
+                 "/attachments"):
+        resp = member.get(v3(member, f"{path}?bogus=1"), headers=V)
+        assert fault(resp, 400, "badRequest") == (
+            "Invalid filters bogus are found in query options."), path
+        assert admin.get(v3(admin, f"{path}?bogus=1"), headers=V).status_code == 200, path
+    old = {"OpenStack-API-Version": "volume 3.32"}
+    resp = member.get(v3(member, "/volumes/detail?bogus=1&name=filtered"), headers=old)
+    assert resp.status_code == 200 and [v["id"] for v in resp.json()["volumes"]] == [
+        volume["id"]]
+    resp = admin.get(v3(admin, "/volumes/detail?bogus=1"), headers=V)
+    assert resp.json()["volumes"] == []
+    member.delete(v3(member, f"/os-volume-transfer/{transfer_id}"))

@@ -116,6 +116,19 @@ class Router:
                 stack.append(node.param[1])
         return sorted(found, key=lambda pair: (pair[1].template, pair[0], pair[1].versions))
 
+    def empty_id(self, path: str) -> bool:
+        """Whether `path` ends in a slash after a collection that has an `{id}` route below it
+        (`/volumes/`, `/os-volumes/`): the routes mappers of Nova and Cinder read the empty
+        last segment as an empty id, which no route takes (404), where this router would
+        otherwise strip the slash and answer the collection."""
+        if not path.endswith("/"):
+            return False
+        segments = _split(path)
+        if len(segments) < 3:
+            return False
+        node = self._find(self._root, [*segments, "\x00"], 0, {})
+        return node is not None
+
     def _find(self, node: _Node, segments: list[str], i: int, params: dict[str, str]) -> _Node | None:
         if i == len(segments):
             return node

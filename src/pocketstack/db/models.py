@@ -1089,6 +1089,8 @@ class VolumeSnapshotRow(Base):
     # The group snapshot the snapshot was taken as part of (3.14).
     group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
                                                            index=True)
+    # Cinder's progress as os-update_snapshot_status sets it ("80%"); None: from the status.
+    progress: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
 
 
 class VolumeQuotaRow(Base):

@@ -190,6 +190,7 @@ RULES: dict[str, str] = {
     "volume_extension:types_extra_specs:delete": "admin",
     "volume_extension:volume_admin_actions:reset_status": "admin",
     "volume_extension:volume_admin_actions:force_delete": "admin",
+    "volume_extension:volume_admin_actions:force_detach": "admin",
     "volume_extension:snapshot_admin_actions:reset_status": "admin",
     "volume_extension:snapshot_admin_actions:force_delete": "admin",
     "volume_extension:quotas:update": "admin",

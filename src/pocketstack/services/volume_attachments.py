@@ -19,6 +19,7 @@ from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
 from pocketstack.services.server_lifecycle import check_unlocked, record
 from pocketstack.services.servers import load
+from pocketstack.services.volumes import Volume, show_volume
 
 SHELVED = (VmState.SHELVED, VmState.SHELVED_OFFLOADED)
 # Where Nova's compute API attaches a volume (with no task in progress).
@@ -164,3 +165,17 @@ async def detach_volume(cloud: Cloud, caller: Caller, server_id: str, volume_id:
         await attachment_records.detach(s, found)
         if server.host is not None:
             wake_after_commit(s, server.host)
+
+
+async def detach_from_instance(cloud: Cloud, caller: Caller, volume_id: str) -> Volume:
+    """Detach the volume from the server it is attached to (Deltacloud's detach names only the
+    volume): 404 an unknown volume, 400 one attached to no server; the volume as it is now."""
+    async with cloud.db.reader() as s:
+        await _volume(s, caller, volume_id)
+        rows = (await attachment_records.of_volumes(s, {volume_id}))[volume_id]
+    server_ids = [r.server_id for r in rows if r.server_id is not None and r.status == "attached"]
+    if not server_ids:
+        raise errors.BadRequest(f"Invalid volume: volume {volume_id} is not attached to an "
+                                "instance.")
+    await detach_volume(cloud, caller, server_ids[0], volume_id, shelved_allowed=True)
+    return await show_volume(cloud, caller, volume_id)

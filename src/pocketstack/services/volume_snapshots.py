@@ -149,6 +149,28 @@ async def reset_status(cloud: Cloud, caller: Caller, snapshot_id: str, status: s
         row.updated_at = utcnow()
 
 
+# os-update_snapshot_status: the moves a snapshot being made (or deleted) may take.
+STATUS_MOVES = {"creating": ("creating", "available", "error"),
+                "deleting": ("deleting", "error_deleting")}
+
+
+async def update_snapshot_status(cloud: Cloud, caller: Caller, snapshot_id: str,
+                                 status: str, progress: str | None = None) -> None:
+    """os-update_snapshot_status, as Cinder allows it: from creating or deleting only."""
+    async with cloud.db.session() as s:
+        row = await get_snapshot(s, caller, snapshot_id)
+        if row.status not in STATUS_MOVES:
+            raise errors.BadRequest(f"Snapshot status {row.status} not allowed for "
+                                    "update_snapshot_status")
+        if status not in STATUS_MOVES[row.status]:
+            raise errors.BadRequest(f"Provided snapshot status {status} not allowed for "
+                                    f"snapshot with status {row.status}.")
+        row.status = status
+        if progress:
+            row.progress = progress
+        row.updated_at = utcnow()
+
+
 async def delete_snapshot(cloud: Cloud, caller: Caller, snapshot_id: str, *,
                           force: bool = False) -> None:
     """Delete an available or error snapshot (`force`, admin only: whatever its status)."""

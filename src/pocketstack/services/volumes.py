@@ -331,7 +331,9 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
             id=volume_id, project_id=project_id, user_id=caller.user_id, name=fields.name,
             description=fields.description, size=size, status="available",
             attach_status="detached", availability_zone="nova", bootable=source.bootable,
-            multiattach=fields.multiattach, volume_type_id=type_row.id,
+            multiattach=fields.multiattach
+            or type_row.extra_specs.get("multiattach") == "<is> True",
+            volume_type_id=type_row.id,
             snapshot_id=fields.snapshot_id, source_volid=fields.source_volid,
             image_id=source.image_metadata.get("image_id"), metadata_=dict(fields.metadata),
             image_metadata=source.image_metadata, location=location, created_at=utcnow(),

@@ -1,7 +1,7 @@
-"""Deltacloud's storage collections over the block storage services: storage volumes and
-storage snapshots. Attaching a volume to an instance is not offered (the compute side keeps
-no attachments: `services/volume_attachments.py`), so attach and detach answer as Deltacloud
-does for an operation its driver lacks; so do buckets (no object storage) and metrics."""
+"""Deltacloud's storage collections over the block storage services: storage volumes (attach
+and detach through the compute service's attachments, as Deltacloud's OpenStack driver does)
+and storage snapshots. Buckets (no object storage) and metrics answer as Deltacloud does for
+an operation its driver lacks."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pocketstack.api.deltacloud.wire import (
 )
 from pocketstack.api.http import Ctx
 from pocketstack.api.routing import Route
-from pocketstack.services import volume_snapshots, volumes
+from pocketstack.services import volume_attachments, volume_snapshots, volumes
 from pocketstack.services.volume_snapshots import SnapshotFields
 from pocketstack.services.volumes import VolumeFields, VolumeQuery
 
@@ -67,12 +67,23 @@ async def destroy_volume(ctx: Ctx) -> Doc:
 
 @handler()
 async def attach_volume(ctx: Ctx) -> Doc:
-    raise not_supported("attach_storage_volume")
+    """`instance_id` and `device` (both required): the volume attached through the compute
+    service, answered 202 with the volume as it is now."""
+    values = await params(ctx)
+    instance_id, device = required(values, "instance_id"), required(values, "device")
+    volume_id = ctx.params["id"]
+    await volume_attachments.attach_volume(ctx.cloud, ctx.caller, instance_id, volume_id,
+                                           device=device, shelved_allowed=True)
+    found = await volumes.show_volume(ctx.cloud, ctx.caller, volume_id)
+    return views.single("storage_volume", views.storage_volume(ctx, found), 202)
 
 
 @handler()
 async def detach_volume(ctx: Ctx) -> Doc:
-    raise not_supported("detach_storage_volume")
+    """Detach the volume from the instance it is attached to (202, the volume as it is)."""
+    volume_id = ctx.params["id"]
+    found = await volume_attachments.detach_from_instance(ctx.cloud, ctx.caller, volume_id)
+    return views.single("storage_volume", views.storage_volume(ctx, found), 202)
 
 
 @handler()

@@ -266,21 +266,35 @@ def storage_volume(ctx: Ctx, volume: Volume) -> Item:
     href = link(ctx, "storage_volumes", row.id)
     state = volume_state(row.status)
     name = row.name or row.id
+    mounted = [a for a in volume.attachments if a.server_id is not None and a.status == "attached"]
+    device = mounted[0].device if mounted else None
     xml = element("storage_volume", {"href": href, "id": row.id}, children=[
         element("created", text=stamp(row.created_at)),
         element("capacity", {"unit": "GB"}, row.size),
         element("name", text=name),
+        *([element("device", text=device)] if device else []),
         element("realm", {"id": row.availability_zone,
                           "href": link(ctx, "realms", row.availability_zone)}),
         element("realm_id", text=row.availability_zone),
         element("state", text=state)])
+    instance: dict[str, Any] = {}
+    if mounted:
+        server_id = str(mounted[0].server_id)
+        mount = child(xml, "mount")
+        child(mount, "instance", {"href": link(ctx, "instances", server_id), "id": server_id})
+        if device:
+            child(mount, "device", {"name": device})
+        instance = ref(ctx, "instances", "instance", server_id)
     actions = child(xml, "actions")
     child(actions, "link", {"rel": "destroy", "method": "delete", "href": href})
+    verb = "detach" if mounted else "attach"
+    child(actions, "link", {"rel": verb, "method": "post", "href": f"{href}/{verb}"})
     return xml, {"id": row.id, "href": href, "name": name, "description": row.description,
                  "state": state, "created": stamp(row.created_at),
                  "realm": ref(ctx, "realms", "realm", row.availability_zone),
-                 "device": None, "kind": volume.type_name, "capacity": str(row.size),
-                 "actions": [{"href": href, "rel": "destroy"}], "instance": {}}
+                 "device": device, "kind": volume.type_name, "capacity": str(row.size),
+                 "actions": [{"href": href, "rel": "destroy"},
+                             {"href": f"{href}/{verb}", "rel": verb}], "instance": instance}
 
 
 def storage_snapshot(ctx: Ctx, row: Any) -> Item:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pocketstack import errors
 from pocketstack.api.http import Ctx
+from pocketstack.api.volume import microversions as mv
 
 # Cinder's osapi_max_limit: the largest page a list answers.
 MAX_LIMIT = 1000
@@ -99,21 +100,29 @@ def sort_keys(ctx: Ctx, allowed: set[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def filters(ctx: Ctx, allowed: tuple[str, ...]) -> dict[str, str]:
-    """The query's filters (`name~` style inexact ones too); unknown keys are 400 as Cinder
-    answers them (cinder/api/common.py reject_invalid_filters)."""
+RESOURCE_FILTER = mv.Change(mv.parse("3.33"), "lists reject filters they do not know")
+
+
+def filters(ctx: Ctx, allowed: tuple[str, ...], *, reject: bool = True) -> dict[str, str]:
+    """The query's filters (`name~` style inexact ones too), as Cinder takes them
+    (cinder/api/common.py reject_invalid_filters): from 3.33 a member's unknown keys are 400,
+    before it they are dropped; an admin's are all kept, and a key no record has matches
+    nothing. With reject=False (transfers) every key is kept."""
     found: dict[str, str] = {}
     invalid = []
+    keep_all = not reject or ctx.caller.is_admin
     for key, value in ctx.query.items():
         if key in PAGING:
             continue
-        if key.rstrip("~") in allowed:
+        if not key.isascii():
+            raise errors.BadRequest("Filter keys can only contain ASCII characters.")
+        if key.rstrip("~") in allowed or keep_all:
             found[key] = value
-        else:
+        elif mv.at(ctx.version, RESOURCE_FILTER):
             invalid.append(key)
     if invalid:
-        raise errors.BadRequest(f"Invalid input received: Invalid filters {', '.join(invalid)} "
-                                "are found in query options.")
+        raise errors.BadRequest(f"Invalid filters {','.join(invalid)} are found in query "
+                                "options.")
     return found
 
 

@@ -47,6 +47,9 @@ async def list_snapshots_detail(ctx: Ctx) -> Response:
 async def create_snapshot(ctx: Ctx) -> Response:
     body = await common.body_object(ctx, "snapshot")
     volume_id = body.get("volume_id")
+    if volume_id is None and "volume_id" in body:
+        # Cinder's schema allows a null volume_id, which no volume has.
+        raise errors.NotFound("Volume None could not be found.")
     if not isinstance(volume_id, str):
         raise errors.BadRequest("Invalid input for field/attribute volume_id. Value: "
                                 f"{volume_id!r}. 'volume_id' is a required property")
@@ -87,7 +90,7 @@ async def delete_snapshot(ctx: Ctx) -> Response:
 
 
 async def snapshot_action(ctx: Ctx) -> Response:
-    """os-reset_status and os-force_delete (admin)."""
+    """os-reset_status and os-force_delete (admin), os-update_snapshot_status."""
     body = await ctx.json_object()
     snapshot_id = ctx.params["snapshot_id"]
     if set(body) == {"os-force_delete"}:
@@ -100,6 +103,19 @@ async def snapshot_action(ctx: Ctx) -> Response:
             raise errors.BadRequest("Invalid input for field/attribute os-reset_status. "
                                     "'status' is a required property")
         await volume_snapshots.reset_status(ctx.cloud, ctx.caller, snapshot_id, status)
+        return empty(202)
+    if set(body) == {"os-update_snapshot_status"}:
+        inner = body["os-update_snapshot_status"]
+        status = inner.get("status") if isinstance(inner, dict) else None
+        if not isinstance(status, str):
+            raise errors.BadRequest("Invalid input for field/attribute "
+                                    "os-update_snapshot_status. 'status' is a required property")
+        progress = inner.get("progress")
+        if progress is not None and not isinstance(progress, str):
+            raise errors.BadRequest(f"Invalid input for field/attribute progress. Value: "
+                                    f"{progress!r}. {progress!r} is not of type 'string'")
+        await volume_snapshots.update_snapshot_status(ctx.cloud, ctx.caller, snapshot_id,
+                                                      status, progress)
         return empty(202)
     raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
 

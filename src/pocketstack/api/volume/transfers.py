@@ -66,7 +66,7 @@ async def create_transfer(ctx: Ctx) -> Response:
 async def _list(ctx: Ctx, *, with_detail: bool) -> Response:
     limit, marker, offset = common.paging(ctx)
     found = await volume_transfers.list_transfers(
-        ctx.cloud, ctx.caller, common.filters(ctx, FILTERS),
+        ctx.cloud, ctx.caller, common.filters(ctx, FILTERS, reject=False),
         all_tenants=common.truthy(ctx.query.get("all_tenants")),
         sort=common.sort_keys(ctx, set(volume_transfers.SORT_KEYS)), limit=limit,
         marker=marker, offset=offset)

@@ -72,7 +72,8 @@ def snapshot_view(ctx: Ctx, row: Any, *, extended: bool = True) -> dict[str, Any
     body: dict[str, Any] = {
         "created_at": iso_plain(row.created_at), "description": row.description,
         "id": row.id, "metadata": dict(row.metadata_), "name": row.name,
-        "os-extended-snapshot-attributes:progress": "100%" if row.status == "available" else "0%",
+        "os-extended-snapshot-attributes:progress": row.progress or (
+            "100%" if row.status == "available" else "0%"),
         "os-extended-snapshot-attributes:project_id": row.project_id,
         "size": row.size, "status": row.status, "updated_at": iso_plain(row.updated_at),
         "volume_id": row.volume_id,

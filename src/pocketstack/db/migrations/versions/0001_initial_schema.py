@@ -816,6 +816,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('group_snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('progress', sa.String(length=255), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
