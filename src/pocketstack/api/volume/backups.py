@@ -188,11 +188,7 @@ async def backup_action(ctx: Ctx) -> Response:
         await volume_backups.delete_backup(ctx.cloud, ctx.caller, backup_id, force=True)
         return empty(202)
     if set(body) == {"os-reset_status"}:
-        inner = body["os-reset_status"]
-        status = inner.get("status") if isinstance(inner, dict) else None
-        if not isinstance(status, str):
-            raise errors.BadRequest("Invalid input for field/attribute os-reset_status. "
-                                    "'status' is a required property")
+        status = common.reset_status_of(body, "os-reset_status")
         await volume_backups.reset_status(ctx.cloud, ctx.caller, backup_id, status)
         return empty(202)
     raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")

@@ -140,3 +140,13 @@ def next_link(ctx: Ctx, collection: str, last_id: str, limit: int) -> list[dict[
         params.append(("limit", str(limit)))
     query = "&".join(f"{k}={v}" for k, v in params)
     return [{"href": ctx.url("volume", "v3", project, collection) + "?" + query, "rel": "next"}]
+
+
+def reset_status_of(body: dict[str, Any], action: str) -> str:
+    """The `status` of a reset action's body (`{action: {"status": ...}}`), or Cinder's 400."""
+    inner = body.get(action)
+    status = inner.get("status") if isinstance(inner, dict) else None
+    if not isinstance(status, str):
+        raise errors.BadRequest(f"Invalid input for field/attribute {action}. "
+                                "'status' is a required property")
+    return status

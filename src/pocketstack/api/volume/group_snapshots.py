@@ -81,11 +81,7 @@ async def group_snapshot_action(ctx: Ctx) -> Response:
     if (len(body) != 1 or "reset_status" not in body
             or not mv.at(ctx.version, mv.GROUP_SNAPSHOT_RESET_STATUS)):
         raise errors.BadRequest(f"There is no such action: {', '.join(body) or None}")
-    inner = body["reset_status"]
-    status = inner.get("status") if isinstance(inner, dict) else None
-    if not isinstance(status, str):
-        raise errors.BadRequest("Invalid input for field/attribute reset_status. "
-                                "'status' is a required property")
+    status = common.reset_status_of(body, "reset_status")
     await volume_groups.reset_group_snapshot_status(ctx.cloud, ctx.caller,
                                                     ctx.params["group_snapshot_id"],
                                                     status.lower())

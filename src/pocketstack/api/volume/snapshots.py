@@ -97,20 +97,12 @@ async def snapshot_action(ctx: Ctx) -> Response:
         await volume_snapshots.delete_snapshot(ctx.cloud, ctx.caller, snapshot_id, force=True)
         return empty(202)
     if set(body) == {"os-reset_status"}:
-        inner = body["os-reset_status"]
-        status = inner.get("status") if isinstance(inner, dict) else None
-        if not isinstance(status, str):
-            raise errors.BadRequest("Invalid input for field/attribute os-reset_status. "
-                                    "'status' is a required property")
+        status = common.reset_status_of(body, "os-reset_status")
         await volume_snapshots.reset_status(ctx.cloud, ctx.caller, snapshot_id, status)
         return empty(202)
     if set(body) == {"os-update_snapshot_status"}:
-        inner = body["os-update_snapshot_status"]
-        status = inner.get("status") if isinstance(inner, dict) else None
-        if not isinstance(status, str):
-            raise errors.BadRequest("Invalid input for field/attribute "
-                                    "os-update_snapshot_status. 'status' is a required property")
-        progress = inner.get("progress")
+        status = common.reset_status_of(body, "os-update_snapshot_status")
+        progress = body["os-update_snapshot_status"].get("progress")
         if progress is not None and not isinstance(progress, str):
             raise errors.BadRequest(f"Invalid input for field/attribute progress. Value: "
                                     f"{progress!r}. {progress!r} is not of type 'string'")
