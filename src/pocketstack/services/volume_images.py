@@ -1,27 +1,27 @@
 """os-volume_upload_image: a volume's data becomes an image's, through the Image service's
 records and store.
 
-As Cinder: a first transaction marks the volume `uploading` and records the image `saving`
-(owned by the volume's project, with the volume's image metadata as its properties); the data
-is then written outside any transaction, as raw bytes or converted by qemu-img to the disk
-format asked; a last transaction makes the image `active` with its size and hashes and gives
-the volume its status back. A failed copy deletes the image, gives the volume its status back
-and records a user message."""
+As Cinder: the request marks the volume `uploading`, records the image `saving` (owned by the
+volume's project, with the volume's image metadata as its properties) and the work to do
+(services.volume_work); the volume worker then writes the data, as raw bytes or converted by
+qemu-img to the disk format asked, and a last transaction makes the image `active` with its
+size and hashes and gives the volume its status back. A failed copy deletes the image, gives
+the volume its status back and records a user message."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow, VolumeRow
-from pocketstack.services import image_store, images, volume_messages, volume_store
+from pocketstack.services import image_store, images, volume_store, volume_work
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.volume_types import type_names
@@ -90,41 +90,24 @@ async def upload_to_image(cloud: Cloud, caller: Caller, volume_id: str,
         volume.updated_at = utcnow()
         names = await type_names(s, {volume.volume_type_id})
         answer = Uploaded(volume, names.get(volume.volume_type_id), image, request)
-        source, image_id = volume.location, image.id
-    data_dir = cloud.settings.data_dir
-    try:
-        stored = await asyncio.to_thread(_write_image, data_dir, source, image_id,
-                                         DISK_FORMATS[request.disk_format] or "raw")
-    except (OSError, subprocess.SubprocessError, volume_store.StoreError):
-        stored = None
-    async with cloud.db.session() as s:
-        row = await s.get(VolumeRow, volume_id)
-        if row is not None and row.status == "uploading":
-            row.status = previous
-            row.updated_at = utcnow()
-        if stored is not None:
-            await images.finish_upload(s, image_id, location=stored.location, size=stored.size,
-                                       md5=stored.md5, sha512=stored.sha512)
-        else:
-            image_row = await s.get(ImageRow, image_id)
-            if image_row is not None:
-                image_row.deleted, image_row.status = True, "deleted"
-                image_row.deleted_at = utcnow()
-            volume_messages.record(
-                s, project_id=answer.volume.project_id, request_id=caller.request_id,
-                resource_type=volume_messages.VOLUME, resource_uuid=volume_id,
-                action=volume_messages.COPY_VOLUME_TO_IMAGE,
-                detail=volume_messages.FAILED_TO_UPLOAD_VOLUME)
+        volume_work.record(s, kind=volume_work.UPLOAD, project_id=volume.project_id,
+                           request_id=caller.request_id, source=volume.location,
+                           size=volume.size, volume_id=volume.id, image_id=image.id,
+                           previous_status=previous,
+                           disk_format=DISK_FORMATS[request.disk_format] or "raw")
     return answer
 
 
-def _write_image(data_dir: Path, source: str, image_id: str,
-                 qemu_format: str) -> image_store.StoredData:
+def write_image(data_dir: Path, volume_path: Path, image_id: str, qemu_format: str, *,
+                pause_s: float = 0.0) -> image_store.StoredData:
     """The volume's data as the image's file (raw, or converted by qemu-img), written beside
-    it and renamed into place, hashed as Glance hashes an upload."""
+    it and renamed into place, hashed as Glance hashes an upload (`pause_s`: a wait after
+    each chunk)."""
     directory = image_store.images_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    volume_path = volume_store.path_of(data_dir, source)
+    for stale in directory.glob(f".{image_id}.*"):
+        # What a copy interrupted by a crash left; this one starts again from the beginning.
+        shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=f".{image_id}.") as tmp:
         if qemu_format == "raw":
             origin = volume_path
@@ -149,6 +132,8 @@ def _write_image(data_dir: Path, source: str, image_id: str,
                     md5.update(chunk)
                     sha512.update(chunk)
                     size += len(chunk)
+                    if pause_s:
+                        time.sleep(pause_s)
             os.ftruncate(fd, size)
             os.fsync(fd)
         finally:
