@@ -9,8 +9,8 @@ import stat
 from typing import Any
 
 from tests.api.test_volume_volumes import create, fault, v3
-from tests.volume_wait import settled_backup, settled_volume
 from tests.live import Api, LiveCloud
+from tests.volume_wait import settled_backup, settled_volume
 
 GIB = 1024**3
 V = {"OpenStack-API-Version": "volume 3.71"}
