@@ -24,10 +24,10 @@ def _wait(api: Api, path: str, key: str, timeout: float) -> dict[str, Any]:
         time.sleep(0.02)
 
 
-def settled_volume(api: Api, volume_id: str, timeout: float = 20.0) -> dict[str, Any]:
+def settled_volume(api: Api, volume_id: str, timeout: float = 120.0) -> dict[str, Any]:
     """The volume once no work is in progress on it (Block Storage v3 path)."""
     return _wait(api, f"/volume/v3/{api.project_id}/volumes/{volume_id}", "volume", timeout)
 
 
-def settled_backup(api: Api, backup_id: str, timeout: float = 20.0) -> dict[str, Any]:
+def settled_backup(api: Api, backup_id: str, timeout: float = 120.0) -> dict[str, Any]:
     return _wait(api, f"/volume/v3/{api.project_id}/backups/{backup_id}", "backup", timeout)
