@@ -232,6 +232,9 @@ class Settings(BaseSettings):
     image_size_total: int = -1
     image_stage_total: int = -1
     image_count_uploading: int = -1
+    # Seconds the volume worker waits after each chunk it copies (0: none; tests use it to
+    # catch a copy in the middle).
+    volume_copy_pause_s: float = 0.0
 
     @property
     def database_url(self) -> str:

@@ -23,6 +23,8 @@ async def make_volume(cloud: Local, client: httpx.AsyncClient | None = None,
     resp = await (client or cloud.client).post("/volume/v3/volumes", headers=VOLUME,
                                                json={"volume": body})
     assert resp.status_code == 202, resp.text
+    if resp.json()["volume"]["status"] == "creating":
+        await cloud.agent.run_until_idle()  # the volume worker copies its source
     return str(resp.json()["volume"]["id"])
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.api.test_volume_volumes import create, fault, v3
 from tests.live import Api, LiveCloud
+from tests.volume_wait import settled_backup, settled_volume
 
 GIB = 1024**3
 V = {"OpenStack-API-Version": "volume 3.71"}
@@ -32,6 +33,10 @@ def backup(api: Api, volume_id: str, code: int = 202, **body: Any) -> dict[str, 
                     headers=V)
     assert resp.status_code == code, resp.text
     found: dict[str, Any] = resp.json()
+    if code == 202:
+        # The volume worker copies the data after the answer.
+        settled_backup(api, found["backup"]["id"])
+        settled_volume(api, volume_id)
     return found
 
 
@@ -62,6 +67,7 @@ def test_backup_create_restore_and_data(cloud: LiveCloud, member: Api) -> None:
     assert resp.status_code == 202, resp.text
     assert resp.json() == {"restore": {"backup_id": made["id"], "volume_id": volume["id"],
                                        "volume_name": "src"}}
+    assert settled_volume(member, volume["id"])["status"] == "available"
     assert read(cloud, volume["id"], 4096, 15) == b"backed-up bytes"
     # Restore to a new volume.
     resp = member.post(v3(member, f"/backups/{made['id']}/restore"),
@@ -69,7 +75,8 @@ def test_backup_create_restore_and_data(cloud: LiveCloud, member: Api) -> None:
     assert resp.status_code == 202, resp.text
     new_id = resp.json()["restore"]["volume_id"]
     assert resp.json()["restore"]["volume_name"] == "fresh"
-    new = show(member, "volume", new_id)
+    assert show(member, "volume", new_id)["status"] == "restoring-backup"
+    new = settled_volume(member, new_id)
     assert (new["status"], new["size"]) == ("available", 1)
     assert new["metadata"] == {"vm": "1"}  # a restore gives the volume's metadata back
     assert read(cloud, new_id, 4096, 15) == b"backed-up bytes"
@@ -153,6 +160,7 @@ def test_backup_of_snapshot_in_use_and_admin_actions(cloud: LiveCloud, member: A
     assert shown["snapshot_id"] == snapshot_id
     restored = member.post(v3(member, f"/backups/{made['id']}/restore"),
                            json={"restore": {}}).json()["restore"]
+    settled_volume(member, restored["volume_id"])
     assert read(cloud, restored["volume_id"], 0, 9) == b"snap-data"
     # in-use needs force.
     admin_path = f"/volume/v3/{admin.project_id}/volumes/{volume['id']}/action"
@@ -196,6 +204,7 @@ def test_backup_export_import_and_quota(cloud: LiveCloud, member: Api, admin: Ap
     assert show(admin, "backup", made["id"])["status"] == "available"
     restored = admin.post(f"{root}/backups/{made['id']}/restore",
                           json={"restore": {}}).json()["restore"]
+    settled_volume(admin, restored["volume_id"])
     assert read(cloud, restored["volume_id"], 100, 8) == b"exported"
     assert admin.delete(f"{root}/volumes/{restored['volume_id']}").status_code == 202
     fault(admin.post(f"{root}/backups/import_record", json={"backup-record": record}), 400,

@@ -179,8 +179,6 @@ def test_security_groups(panel: Panel) -> None:
         dash.xpath("//*[normalize-space(.)='default']", 60)
 
 
-@pytest.mark.xfail(strict=False, reason="the Create Volume form needs the groups and transfers "
-                   "listings; served now, kept until a browser run confirms it")
 def test_volumes(panel: Panel) -> None:
     name = f"vol-{uuid.uuid4().hex[:6]}"
     with panel("volumes: create", "/project/volumes/") as dash:

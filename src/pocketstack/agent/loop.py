@@ -20,8 +20,10 @@ from pocketstack.agent import builds, heartbeat, network_refresh, steps_power, s
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
 from pocketstack.agent.reconcile import reconcile_server
+from pocketstack.agent.volume_worker import VolumeWorker
 from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
+from pocketstack.db.wakes import VOLUME_WORKER
 from pocketstack.drivers.base import Driver
 from pocketstack.errors import DatabaseUnavailable
 from pocketstack.services import usage_audit
@@ -33,6 +35,8 @@ BUILD_BATCH = 64
 # How long a wake-up waits for others before the pass it starts (each pass reads every
 # busy server of the host, so one pass per create in a burst would cost O(n^2)).
 WAKE_COALESCE_S = 0.003
+# The in-flight task of the volume worker (beside the servers' tasks, by server id).
+VOLUME_TASK = "volume-work"
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -49,6 +53,8 @@ class AgentConfig:
     heartbeat_interval_s: float = 10.0
     # Run the periodic instance usage audit (services/usage_audit.run_audit) for this host.
     usage_audit: bool = True
+    # The volume worker's wait after each chunk it copies (tests catch a copy mid-way).
+    volume_copy_pause_s: float = 0.0
 
 
 class Agent:
@@ -66,6 +72,10 @@ class Agent:
         self._tasks: list[asyncio.Task[None]] = []
         # The last audit period this host's usage audit ran (or found done).
         self._audited: tuple[datetime, datetime] | None = None
+        # Long volume work (agent/volume_worker.py): looked for at start and when woken.
+        self.volumes = VolumeWorker(db, config.host, config.data_dir,
+                                    pause_s=config.volume_copy_pause_s, started=utcnow())
+        self._volume_due = True
 
     async def start(self, *, retry: bool = False) -> None:
         """Register this host, then run the loop and the heartbeat as background tasks.
@@ -87,8 +97,11 @@ class Agent:
                        asyncio.create_task(self._beat(), name="agent-heartbeat")]
 
     def wake(self, host: str | None = None) -> None:
-        """Called after a transaction that left work for `host` (None: any host)."""
-        if host is None or host == self.config.host:
+        """Called after a transaction that left work for `host` (None: any host;
+        VOLUME_WORKER: volume work, which any host's agent may do)."""
+        if host is None or host == VOLUME_WORKER:
+            self._volume_due = True
+        if host is None or host in (self.config.host, VOLUME_WORKER):
             self._wake.set()
 
     async def stop(self) -> None:
@@ -121,7 +134,7 @@ class Agent:
         guests = await self.driver.guests() if full else []
         # In-flight servers are left out here, not in SQL (a long NOT IN list costs more).
         states = await store.server_states(self.host.db, self.config.host, busy_only=not full)
-        started = 0
+        started = self._start_volume_work()
         new_builds = []
         for state in states:
             if state.id in self._inflight:
@@ -152,6 +165,27 @@ class Agent:
                                       if instance_name(state.id) in present])
             await self._record_consoles([state.id for state in states])
         return started
+
+    def _start_volume_work(self) -> int:
+        """Start the volume worker's pass when volume work was announced (1), else 0."""
+        if not self._volume_due or VOLUME_TASK in self._inflight:
+            return 0
+        self._volume_due = False
+        self._inflight[VOLUME_TASK] = asyncio.create_task(self._volume_work())
+        return 1
+
+    async def _volume_work(self) -> None:
+        try:
+            if not await self.volumes.run_pending():
+                self._volume_due = True
+        except DatabaseUnavailable as exc:
+            log.warning("volume work: %s; retrying", exc)
+            self._volume_due = True
+        except Exception:  # noqa: BLE001 - retried at the next pass
+            log.exception("volume work failed; retrying")
+            self._volume_due = True
+        finally:
+            self._inflight.pop(VOLUME_TASK, None)
 
     async def _sync_volumes(self, server_ids: list[str]) -> None:
         """Hand a driver that hot-plugs volumes (sync_volumes) each running guest's attached

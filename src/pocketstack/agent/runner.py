@@ -33,7 +33,8 @@ def agent_config(settings: Settings) -> AgentConfig:
                        driver_name=settings.driver, data_dir=settings.data_dir.resolve(),
                        resync_interval_s=settings.resync_interval_s,
                        heartbeat_interval_s=settings.heartbeat_interval_s,
-                       usage_audit=settings.instance_usage_audit)
+                       usage_audit=settings.instance_usage_audit,
+                       volume_copy_pause_s=settings.volume_copy_pause_s)
 
 
 async def start_embedded_agent(cloud: Cloud) -> Agent:

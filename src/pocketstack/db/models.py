@@ -1432,3 +1432,31 @@ class VolumeTypeEncryptionRow(Base):
     control_location: Mapped[str] = mapped_column(String(32), default="front-end")
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class VolumeWorkRow(Base):
+    """Long volume work the API recorded for the volume worker (agent/volume_worker.py), in the
+    transaction that left its volume, backup or image in a transitional state: a copy of
+    `source` to `target`; deleted in the transaction that commits the final states."""
+
+    __tablename__ = "volume_work"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # create (a volume from an image, snapshot or volume), backup, restore, upload.
+    kind: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    backup_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    image_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Locations under the data directory; `source_store` is "volume" or "image".
+    source: Mapped[str] = mapped_column(Text)
+    source_store: Mapped[str] = mapped_column(String(16), default="volume")
+    target: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    # The volume's status to give back when the work is done (backup, upload).
+    previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # upload: the qemu-img output format.
+    disk_format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The host whose agent took the work (None: nobody yet).
+    claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column()

@@ -22,12 +22,19 @@ CHANNEL = "pocketstack_agents"
 # the mark of a unit of work that wakes nobody.
 WAKE_HOSTS = "pocketstack.wake_hosts"
 NO_WAKE = "pocketstack.no_wake"
+# The name woken for volume work (db models VolumeWorkRow): every agent's volume worker.
+VOLUME_WORKER = "pocketstack.volume-worker"
 
 
 def wake_after_commit(s: AsyncSession | Session, host: str | None) -> None:
     """Wake `host`'s agent once this transaction commits (nothing when it is rolled back)."""
     if host:
         s.info.setdefault(WAKE_HOSTS, set()).add(host)
+
+
+def wake_volume_worker(s: AsyncSession | Session) -> None:
+    """Wake the volume workers once this transaction (which recorded volume work) commits."""
+    wake_after_commit(s, VOLUME_WORKER)
 
 
 def hosts_with_work(session: Session) -> set[str]:

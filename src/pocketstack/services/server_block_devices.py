@@ -90,7 +90,7 @@ async def _one(cloud: Cloud, caller: Caller, device: BlockDevice) -> Prepared:
         snapshot_id=device.uuid if device.source_type == "snapshot" else None,
         image_ref=device.uuid if device.source_type == "image" else None)
     try:
-        made = await volumes.create_volume(cloud, caller, fields)
+        made = await volumes.create_volume(cloud, caller, fields, in_request=True)
     except errors.NotFound as exc:
         raise invalid_bdm(exc.message) from None
     return Prepared(made.row.id, device, made=True)

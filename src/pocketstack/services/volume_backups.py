@@ -2,12 +2,12 @@
 directory, restored into a new or an existing volume; list, show, update, delete, the admin
 actions and the export of a backup's record.
 
-Creating and restoring are done in three steps, as Cinder's states show them: a first
-transaction records the backup `creating` (the volume `backing-up`), or marks the backup
-`restoring` and the volume `restoring-backup`; the data is then copied outside any
-transaction; a last transaction sets the final states, `available` (and the volume's status
-back), or `error` with its reason (the volume `error_restoring`) and a user message. So a
-failed copy leaves an `error` record, never a half-made one that looks whole.
+Creating and restoring are done as Cinder's states show them: the request records the
+backup `creating` (the volume `backing-up`), or marks the backup `restoring` and the volume
+`restoring-backup`, together with the copy to do (services.volume_work), and answers; the
+volume worker copies the data and sets the final states, `available` (and the volume's
+status back), or `error` with its reason (the volume `error_restoring`) and a user message.
+So a failed or interrupted copy never leaves a half-made record that looks whole.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import VolumeBackupRow, VolumeRow, VolumeSnapshotRow
-from pocketstack.services import volume_messages, volume_quotas, volume_store, volume_types
+from pocketstack.services import volume_quotas, volume_store, volume_types, volume_work
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.policy import authorize
@@ -138,7 +138,8 @@ async def _present(s: AsyncSession, rows: list[VolumeBackupRow]) -> list[Backup]
 
 
 async def create_backup(cloud: Cloud, caller: Caller, fields: BackupFields) -> Backup:
-    """Record the backup, copy the data, and answer the backup in its final state."""
+    """Record the backup `creating` (the volume `backing-up`) with the copy for the volume
+    worker to do, and answer it."""
     async with cloud.db.session() as s:
         try:
             volume = await get_volume(s, caller, fields.volume_id)
@@ -173,6 +174,7 @@ async def create_backup(cloud: Cloud, caller: Caller, fields: BackupFields) -> B
                                     f"'{fields.availability_zone}' is invalid.")
         await volume_quotas.reserve(s, volume.project_id, backups=1,
                                     backup_gigabytes=volume.size)
+        previous_status = volume.status
         now = utcnow()
         backup_id = str(uuid.uuid4())
         row = VolumeBackupRow(
@@ -188,41 +190,14 @@ async def create_backup(cloud: Cloud, caller: Caller, fields: BackupFields) -> B
                           "bootable": volume.bootable},
             data_timestamp=now, created_at=now, updated_at=now)
         s.add(row)
-        previous_status = volume.status
         if fields.snapshot_id is None:
             volume.status = "backing-up"
-        size = volume.size
-    failure = await _copy(cloud, source, row.location, size)
-    async with cloud.db.session() as s:
-        row = await s.get(VolumeBackupRow, backup_id) or row
-        volume_row = await s.get(VolumeRow, fields.volume_id)
-        if volume_row is not None and volume_row.status == "backing-up":
-            volume_row.status = previous_status
-        row.updated_at = utcnow()
-        if failure is None:
-            row.status, row.object_count = "available", 1
-        else:
-            row.status, row.fail_reason = "error", failure
-            volume_messages.record(
-                s, project_id=row.project_id, request_id=caller.request_id,
-                resource_type=volume_messages.VOLUME_BACKUP, resource_uuid=row.id,
-                action=volume_messages.BACKUP_CREATE,
-                detail=volume_messages.BACKUP_CREATE_DRIVER_ERROR)
+        volume_work.record(s, kind=volume_work.BACKUP, project_id=row.project_id,
+                           request_id=caller.request_id, source=source, size=volume.size,
+                           volume_id=volume.id, backup_id=backup_id, target=row.location,
+                           previous_status=previous_status)
+        await s.flush()
         return Backup(row, False)
-
-
-async def _copy(cloud: Cloud, source: str, target: str, size_gb: int) -> str | None:
-    """Copy one data file to another location; the reason when it failed (the partial
-    target removed)."""
-    data_dir = cloud.settings.data_dir
-    try:
-        await asyncio.to_thread(volume_store.copy_sparse, volume_store.path_of(data_dir, source),
-                                data_dir, target, size_gb)
-    except (OSError, volume_store.StoreError) as exc:
-        await asyncio.to_thread(volume_store.remove, data_dir, target)
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return reason or type(exc).__name__
-    return None
 
 
 # --- read ----------------------------------------------------------------------------------
@@ -344,23 +319,10 @@ async def restore_backup(cloud: Cloud, caller: Caller, backup_id: str, *,
         if state.get("bootable"):
             volume.bootable = True
         restored = Restored(backup.id, volume.id, volume.name)
-        source, target, size = backup.location, volume.location, volume.size
-    failure = await _copy(cloud, source, target, size)
-    async with cloud.db.session() as s:
-        backup_row = await s.get(VolumeBackupRow, backup_id)
-        volume_row = await s.get(VolumeRow, restored.volume_id)
-        if backup_row is not None:
-            backup_row.status = "available"
-            backup_row.updated_at = utcnow()
-        if volume_row is not None:
-            volume_row.status = "available" if failure is None else "error_restoring"
-            volume_row.updated_at = utcnow()
-        if failure is not None:
-            volume_messages.record(
-                s, project_id=volume_row.project_id if volume_row else caller.project_id,
-                request_id=caller.request_id, resource_type=volume_messages.VOLUME_BACKUP,
-                resource_uuid=backup_id, action=volume_messages.BACKUP_RESTORE,
-                detail=volume_messages.BACKUP_RESTORE_ERROR)
+        volume_work.record(s, kind=volume_work.RESTORE, project_id=volume.project_id,
+                           request_id=caller.request_id, source=backup.location,
+                           size=volume.size, volume_id=volume.id, backup_id=backup.id,
+                           target=volume.location)
     return restored
 
 

@@ -1,27 +1,20 @@
 """os-volume_upload_image: a volume's data becomes an image's, through the Image service's
 records and store.
 
-As Cinder: a first transaction marks the volume `uploading` and records the image `saving`
-(owned by the volume's project, with the volume's image metadata as its properties); the data
-is then written outside any transaction, as raw bytes or converted by qemu-img to the disk
-format asked; a last transaction makes the image `active` with its size and hashes and gives
-the volume its status back. A failed copy deletes the image, gives the volume its status back
-and records a user message."""
+As Cinder: the request marks the volume `uploading`, records the image `saving` (owned by the
+volume's project, with the volume's image metadata as its properties) and the work to do
+(services.volume_work); the volume worker then writes the data, as raw bytes or converted by
+qemu-img to the disk format asked, and a last transaction makes the image `active` with its
+size and hashes and gives the volume its status back. A failed copy deletes the image, gives
+the volume its status back and records a user message."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from pocketstack import errors
 from pocketstack.db.models import ImageRow, VolumeRow
-from pocketstack.services import image_store, images, volume_messages, volume_store
+from pocketstack.services import images, volume_work
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
 from pocketstack.services.volume_types import type_names
@@ -36,8 +29,6 @@ CONTAINER_FORMATS = ("bare", "ovf", "ova", "compressed", "docker", "ami", "aki",
 # Image properties Cinder does not copy from a volume's image metadata.
 NOT_COPIED = ("image_id", "image_name", "checksum", "container_format", "disk_format",
               "min_disk", "min_ram", "size")
-_CHUNK = 4 * 1024 * 1024
-_ZEROS = bytes(_CHUNK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,70 +81,9 @@ async def upload_to_image(cloud: Cloud, caller: Caller, volume_id: str,
         volume.updated_at = utcnow()
         names = await type_names(s, {volume.volume_type_id})
         answer = Uploaded(volume, names.get(volume.volume_type_id), image, request)
-        source, image_id = volume.location, image.id
-    data_dir = cloud.settings.data_dir
-    try:
-        stored = await asyncio.to_thread(_write_image, data_dir, source, image_id,
-                                         DISK_FORMATS[request.disk_format] or "raw")
-    except (OSError, subprocess.SubprocessError, volume_store.StoreError):
-        stored = None
-    async with cloud.db.session() as s:
-        row = await s.get(VolumeRow, volume_id)
-        if row is not None and row.status == "uploading":
-            row.status = previous
-            row.updated_at = utcnow()
-        if stored is not None:
-            await images.finish_upload(s, image_id, location=stored.location, size=stored.size,
-                                       md5=stored.md5, sha512=stored.sha512)
-        else:
-            image_row = await s.get(ImageRow, image_id)
-            if image_row is not None:
-                image_row.deleted, image_row.status = True, "deleted"
-                image_row.deleted_at = utcnow()
-            volume_messages.record(
-                s, project_id=answer.volume.project_id, request_id=caller.request_id,
-                resource_type=volume_messages.VOLUME, resource_uuid=volume_id,
-                action=volume_messages.COPY_VOLUME_TO_IMAGE,
-                detail=volume_messages.FAILED_TO_UPLOAD_VOLUME)
+        volume_work.record(s, kind=volume_work.UPLOAD, project_id=volume.project_id,
+                           request_id=caller.request_id, source=volume.location,
+                           size=volume.size, volume_id=volume.id, image_id=image.id,
+                           previous_status=previous,
+                           disk_format=DISK_FORMATS[request.disk_format] or "raw")
     return answer
-
-
-def _write_image(data_dir: Path, source: str, image_id: str,
-                 qemu_format: str) -> image_store.StoredData:
-    """The volume's data as the image's file (raw, or converted by qemu-img), written beside
-    it and renamed into place, hashed as Glance hashes an upload."""
-    directory = image_store.images_dir(data_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    volume_path = volume_store.path_of(data_dir, source)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=f".{image_id}.") as tmp:
-        if qemu_format == "raw":
-            origin = volume_path
-        else:
-            origin = Path(tmp) / "converted"
-            if shutil.which("qemu-img") is None:
-                raise volume_store.StoreError("qemu-img is not available")
-            subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", qemu_format,
-                            str(volume_path), str(origin)], check=True, capture_output=True,
-                           timeout=600)
-        target = Path(tmp) / "image"
-        md5, sha512, size = hashlib.md5(usedforsecurity=False), hashlib.sha512(), 0
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with origin.open("rb") as src:
-                while chunk := src.read(_CHUNK):
-                    # Zeros stay a hole, as the volume's sparse file has them.
-                    if chunk == _ZEROS[:len(chunk)]:
-                        os.lseek(fd, len(chunk), os.SEEK_CUR)
-                    else:
-                        os.write(fd, chunk)
-                    md5.update(chunk)
-                    sha512.update(chunk)
-                    size += len(chunk)
-            os.ftruncate(fd, size)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        final = directory / image_id
-        os.replace(target, final)
-    return image_store.StoredData(image_store.location_for(image_id), size, md5.hexdigest(),
-                                  sha512.hexdigest())

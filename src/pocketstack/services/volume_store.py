@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 GIB = 1024**3
@@ -50,10 +51,15 @@ def _truncate(fd: int, size: int) -> None:
         raise StoreError(exc.strerror or str(exc)) from exc
 
 
-def copy_sparse(source: Path, data_dir: Path, location: str, size_gb: int) -> None:
+def copy_sparse(source: Path, data_dir: Path, location: str, size_gb: int, *,
+                pause_s: float = 0.0) -> None:
     """Copy `source`'s data regions into a new file of `size_gb` GiB (holes stay holes; a
-    shorter source is padded with a hole)."""
-    fd = _open_new(path_of(data_dir, location))
+    shorter source is padded with a hole). The copy is written beside the target and renamed
+    into place, so the target is either absent (or its old data) or whole; a copy that is
+    started again starts from the beginning. `pause_s`: a wait after each chunk."""
+    target = path_of(data_dir, location)
+    partial = target.with_name(f".{target.name}.part")
+    fd = _open_new(partial)
     try:
         with source.open("rb") as src:
             for start, end in _data_regions(src.fileno()):
@@ -66,9 +72,17 @@ def copy_sparse(source: Path, data_dir: Path, location: str, size_gb: int) -> No
                         break
                     os.write(fd, chunk)
                     remaining -= len(chunk)
+                    if pause_s:
+                        time.sleep(pause_s)
         _truncate(fd, max(size_gb * GIB, source.stat().st_size))
-    finally:
+        os.fsync(fd)
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        raise
+    os.close(fd)
+    os.replace(partial, target)
 
 
 def _data_regions(fd: int) -> list[tuple[int, int]]:

@@ -1,9 +1,10 @@
 """Block storage volumes: records, listing with Cinder's filters, sorts and pages, create
 (empty, from an image, a snapshot or another volume), update and delete with their checks.
 
-A volume's work is done inside the transaction that records it: the data file is made (or
-copied) before the commit and the volume is committed `available`, so a failure leaves neither
-a record nor a file. Actions (extend, bootable, status) are in `services.volume_actions`.
+An empty volume's file is made inside the transaction that records it (one truncate), so a
+failure leaves neither a record nor a file; a volume with a source is committed `creating`
+and its data copied by the volume worker (services.volume_work). Actions (extend, bootable,
+status) are in `services.volume_actions`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pocketstack.services import (
     volume_services,
     volume_store,
     volume_types,
+    volume_work,
 )
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -292,12 +294,16 @@ class Unwritable(errors.BadRequest):
     """The new volume's data could not be written (the transaction rolls back)."""
 
 
-async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
-    """Record the volume and make its data file in one transaction (committed `available`).
-    When an image's data cannot be copied, a user message says so (as Cinder records one
-    for a create from an image that failed)."""
+async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields, *,
+                        in_request: bool = False) -> Volume:
+    """Record the volume. An empty one's file is made in the same transaction (committed
+    `available`); one with a source is committed `creating` with the copy for the volume
+    worker to do (services.volume_work), unless `in_request` (a server's block device made
+    with the server): then the data is copied before the commit as for an empty one. When an
+    image's data cannot be copied in the request, a user message says so (as Cinder records
+    one for a create from an image that failed)."""
     try:
-        return await _create_volume(cloud, caller, fields)
+        return await _create_volume(cloud, caller, fields, in_request=in_request)
     except Unwritable:
         if fields.image_ref is not None:
             await volume_messages.record_now(
@@ -308,7 +314,8 @@ async def create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> V
         raise
 
 
-async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> Volume:
+async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields, *,
+                         in_request: bool) -> Volume:
     project_id = caller.project_id
     data_dir = cloud.settings.data_dir
     async with cloud.db.session() as s:
@@ -350,9 +357,19 @@ async def _create_volume(cloud: Cloud, caller: Caller, fields: VolumeFields) -> 
                 detail=volume_messages.NO_BACKEND_AVAILABLE)
             await s.flush()
             return Volume(row, type_row.name)
+        from_image = fields.image_ref is not None
+        if source.path is not None and not in_request:
+            row.status = "creating"
+            s.add(row)
+            volume_work.record(s, kind=volume_work.CREATE, project_id=project_id,
+                               request_id=caller.request_id, source=source.path, size=size,
+                               volume_id=volume_id, target=location,
+                               source_store="image" if from_image else "volume")
+            await s.flush()
+            return Volume(row, type_row.name)
         s.add(row)
         await s.flush()
-        await _write_data(data_dir, location, size, source, from_image=fields.image_ref is not None)
+        await _write_data(data_dir, location, size, source, from_image=from_image)
         return Volume(row, type_row.name)
 
 

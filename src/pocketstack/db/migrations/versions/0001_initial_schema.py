@@ -868,6 +868,24 @@ def upgrade() -> None:
     with op.batch_alter_table('volume_types', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volume_types_name'), ['name'], unique=False)
 
+    op.create_table('volume_work',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=True),
+    sa.Column('backup_id', sa.String(length=36), nullable=True),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('source_store', sa.String(length=16), nullable=False),
+    sa.Column('target', sa.Text(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('previous_status', sa.String(length=32), nullable=True),
+    sa.Column('disk_format', sa.String(length=16), nullable=True),
+    sa.Column('claimed_by', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('volumes',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -1335,6 +1353,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_volumes_group_id'))
 
     op.drop_table('volumes')
+    op.drop_table('volume_work')
     with op.batch_alter_table('volume_types', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_types_name'))
 
