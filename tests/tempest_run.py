@@ -83,6 +83,26 @@ def upload_alt_image(cloud: LiveCloud) -> str:
         api.close()
 
 
+def upload_alt_guest_image(cloud: LiveCloud) -> str:
+    """With the qemu driver: a second bootable image, a copy of the guest's disk with the same
+    kernel_id and ramdisk_id (Tempest boots and rebuilds servers with image_ref_alt)."""
+    api = login(cloud, "admin", ADMIN_PASSWORD, "admin")
+    try:
+        guest = api.get(f"/image/v2/images/{QEMU_GUEST_ID}").json()
+        data = api.get(f"/image/v2/images/{QEMU_GUEST_ID}/file").content
+        resp = api.post("/image/v2/images", json={
+            "name": "pocketstack-guest-alt", "container_format": "bare", "disk_format": "qcow2",
+            "visibility": "public", "min_ram": guest["min_ram"],
+            **{key: guest[key] for key in ("kernel_id", "ramdisk_id", "os_admin_user")}})
+        resp.raise_for_status()
+        image_id = str(resp.json()["id"])
+        api.put(f"/image/v2/images/{image_id}/file", content=data,
+                headers={"Content-Type": "application/octet-stream"}).raise_for_status()
+        return image_id
+    finally:
+        api.close()
+
+
 def network_extensions(cloud: LiveCloud) -> str:
     """The aliases the cloud lists at GET /network/v2.0/extensions, comma-separated.
 
@@ -247,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tempest_run: pocketstack pid {pid} at {cloud.base_url}, data {data_dir}", flush=True)
     status, workspace, last = 2, "", ""
     try:
-        env = tempest_env(cloud, upload_alt_image(cloud))
+        alt = upload_alt_guest_image(cloud) if opts.driver == "qemu" else upload_alt_image(cloud)
+        env = tempest_env(cloud, alt)
         print(f"tempest_run: run.sh {' '.join(args)} (image {env['TEMPEST_IMAGE_REF']}, "
               f"alt {env['TEMPEST_IMAGE_REF_ALT']})", flush=True)
         status, workspace, last = run_harness(harness, args, env)

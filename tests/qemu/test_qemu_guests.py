@@ -373,6 +373,23 @@ def test_change_password_reaches_the_guest(qcloud: LiveCloud, qadmin: Api,
     assert done.stdout.strip() == "guest"
 
 
+def test_reset_network_rewrites_the_config_drive_the_guest_reads_again(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any]) -> None:
+    server_id = server["id"]
+    addresses = [a["addr"] for net in show(qadmin, server_id)["addresses"].values() for a in net]
+    assert addresses
+    seen = _console(qadmin, server_id).count("guest: config drive re-read:")
+    _act(qadmin, server_id, {"resetNetwork": None})
+    deadline = time.monotonic() + 60
+    while (console := _console(qadmin, server_id)).count("guest: config drive re-read:") == seen:
+        assert time.monotonic() < deadline, console[-2000:]
+        time.sleep(0.5)
+    line = console.rsplit("guest: config drive re-read:", 1)[1].splitlines()[0]
+    assert f"addresses={' '.join(addresses)}" in line, line
+    assert "pocketstack: " in console and "config drive rebuilt" in console
+    assert show(qadmin, server_id)["status"] == "ACTIVE"
+
+
 def test_pause_stops_the_vcpus_and_unpause_continues(qcloud: LiveCloud, qadmin: Api,
                                                      server: dict[str, Any]) -> None:
     server_id = server["id"]

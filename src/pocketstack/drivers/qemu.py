@@ -4,7 +4,8 @@ Each guest lives in <data dir>/qemu/instances/<name>/:
 
     spec.json     the launch command line and the ssh port (the source of truth to relaunch)
     disk.qcow2    an overlay on the cached copy of its image (<data dir>/qemu/images/<id>)
-    disk.config   the config drive (ISO 9660 labelled config-2, made by genisoimage)
+    disk.config   the config drive (ISO 9660 labelled config-2, made by genisoimage; padded to
+                  whole MiB, rebuilt in place for resetNetwork and injectNetworkInfo)
     console.log   everything the serial console printed, plus a marker line per launch
     qemu.pid      QEMU's pid (checked against /proc/<pid>/cmdline before it is trusted)
     qemu.err      QEMU's own error output
@@ -401,32 +402,57 @@ class QemuDriver:
             await self._boot(guest)
 
     async def set_admin_password(self, name: str, password: str) -> None:
-        """Ask the guest's agent (a virtio-serial port) to set the password; the line is sent
-        again every second until the guest answers, since the guest reads the port only
-        between its polls."""
+        """Ask the guest's agent (a virtio-serial port) to set the password."""
         async with self._lock(name):
             guest = self._running(name, "given a password")
             line = b"password " + base64.b64encode(password.encode()) + b"\n"
-            try:
-                reader, writer = await asyncio.open_unix_connection(str(guest.run / "agent.sock"))
-            except OSError as err:
-                raise DriverError(f"The agent of guest {name} cannot be reached: {err}") from err
-            try:
-                deadline = time.monotonic() + AGENT_TIMEOUT_S
-                while time.monotonic() < deadline:
-                    writer.write(line)
-                    await writer.drain()
-                    with contextlib.suppress(TimeoutError):
-                        answer = await asyncio.wait_for(reader.readline(), 1.0)
-                        if answer.strip() == b"ok":
-                            return
-                        if not answer:
-                            break
+            if not await self._agent(guest, line):
                 raise DriverError(f"The agent of guest {name} did not set the password.")
-            finally:
-                writer.close()
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
+
+    async def refresh_config_drive(self, spec: InstanceSpec) -> None:
+        """Rebuild the config drive from `spec` (its network information anew), written into
+        the drive's own file (the image QEMU has open, at its size), then ask a running
+        guest's agent to read the drive again: the guest drops its cached blocks, remounts
+        the drive, applies network_data.json and says so on its console. A stopped guest reads
+        the new drive when it boots; a paused one, or one whose agent predates the request,
+        when it reads the drive next."""
+        async with self._lock(spec.name):
+            guest = self._guest(spec.name)
+            await asyncio.to_thread(_write_config_drive, guest.path / "disk.config", spec,
+                                    in_place=True)
+            self._mark(guest, "config drive rebuilt (network information)")
+            if guest.pid() is None or await self._status(guest) != PowerState.RUNNING:
+                return
+            if not await self._agent(guest, b"config\n", accept=(b"ok", b"unknown")):
+                raise DriverError(f"The agent of guest {spec.name} did not read the config "
+                                  "drive again.")
+
+    async def _agent(self, guest: _Guest, line: bytes,
+                     accept: tuple[bytes, ...] = (b"ok",)) -> bool:
+        """Send `line` to the guest's agent (a virtio-serial port) until it answers one of
+        `accept` (True) or AGENT_TIMEOUT_S passes (False): it is sent again every second,
+        since the guest reads the port only between its polls."""
+        try:
+            reader, writer = await asyncio.open_unix_connection(str(guest.run / "agent.sock"))
+        except OSError as err:
+            raise DriverError(f"The agent of guest {guest.name} cannot be reached: "
+                              f"{err}") from err
+        try:
+            deadline = time.monotonic() + AGENT_TIMEOUT_S
+            while time.monotonic() < deadline:
+                writer.write(line)
+                await writer.drain()
+                with contextlib.suppress(TimeoutError):
+                    answer = await asyncio.wait_for(reader.readline(), 1.0)
+                    if answer.strip() in accept:
+                        return True
+                    if not answer:
+                        break
+            return False
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
     async def snapshot(self, name: str) -> bytes:
         """The guest's disk as a standalone qcow2 (the guest paused while it is copied)."""
@@ -652,8 +678,7 @@ class QemuDriver:
             await _run("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
                        str(base), str(path / "disk.qcow2"), *size)
             meta = config_drive.meta_data(spec)
-            await asyncio.to_thread(config_drive.write, path / "disk.config", meta, spec.user_data,
-                                    network=config_drive.network_data(spec), files=spec.files)
+            await asyncio.to_thread(_write_config_drive, path / "disk.config", spec)
             port = _free_port()
             accel = await self._accelerator()
             argv = self._argv(spec, path, run, kernel, ramdisk, port, accel)
@@ -929,6 +954,28 @@ async def _run(*argv: str) -> None:
     _out, err_out = await process.communicate()
     if process.returncode != 0:
         raise DriverError(f"{argv[0]} failed: {err_out.decode(errors='replace').strip()}")
+
+
+def _write_config_drive(path: Path, spec: InstanceSpec, *, in_place: bool = False) -> None:
+    """The config drive of `spec` at `path`, its file padded with zeros to whole MiB plus one
+    spare MiB, so that a rebuilt drive fits the size the guest saw at boot. in_place writes
+    into the existing file (QEMU keeps it open) at its size; a drive that outgrew it fails."""
+    built = path.with_name(f".{path.name}.new")
+    try:
+        config_drive.write(built, config_drive.meta_data(spec), spec.user_data,
+                           network=config_drive.network_data(spec), files=spec.files)
+        data = built.read_bytes()
+    finally:
+        built.unlink(missing_ok=True)
+    size = path.stat().st_size if in_place else (len(data) // 2**20 + 2) * 2**20
+    if len(data) > size:
+        raise DriverError(f"The rebuilt config drive ({len(data)} bytes) is larger than the "
+                          f"guest's drive ({size} bytes).")
+    with open(path, "r+b" if in_place else "wb") as out:
+        out.write(data)
+        out.write(bytes(size - len(data)))
+        out.flush()
+        os.fsync(out.fileno())
 
 
 async def _virtual_size(disk: Path) -> int:

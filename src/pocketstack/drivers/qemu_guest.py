@@ -36,11 +36,12 @@ from pathlib import Path
 LOGIN_USER = "guest"
 BANNER = "guest: BOOTED"
 # Bumped whenever what goes into the guest changes (the cache is keyed by it).
-RECIPE = "5"
+RECIPE = "6"
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "virtio_console", "ext4",
            "isofs", "button", "evdev")
 # The virtio-serial port of the guest's agent (a line "password <base64>" sets the admin
-# password of root and LOGIN_USER; the guest answers "ok").
+# password of root and LOGIN_USER; a line "config" reads the config drive again and applies
+# its network_data.json; the guest answers "ok").
 AGENT_PORT = "org.pocketstack.agent"
 # dropbear (SSH) and resize2fs (e2fsprogs: grows the root file system to its disk), with
 # their libraries.
@@ -112,6 +113,23 @@ if ip link show eth0 >/dev/null 2>&1; then
 fi
 dropbear -R -p 22 -P /run/dropbear.pid
 acpid -c /etc/acpi
+# The config drive read again (it was rewritten under the guest): the cached blocks dropped,
+# the drive remounted, network_data.json's addresses applied to eth0 (DHCP renewed).
+netconfig() {
+  umount /mnt/config 2>/dev/null
+  [ -n "$CONFIG" ] && blockdev --flushbufs "$CONFIG"
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  if [ -z "$CONFIG" ] || ! mount -t iso9660 -o ro "$CONFIG" /mnt/config 2>/dev/null; then
+    say "config drive re-read: none"; return
+  fi
+  ND=/mnt/config/openstack/latest/network_data.json
+  IPS=$(grep -o '"ip_address": "[^"]*"' "$ND" 2>/dev/null | cut -d'"' -f4 | tr '\n' ' ')
+  MACS=$(grep -o '"ethernet_mac_address": "[^"]*"' "$ND" 2>/dev/null | cut -d'"' -f4 | tr '\n' ' ')
+  if ip link show eth0 >/dev/null 2>&1; then
+    udhcpc -i eth0 -n -q -t 5 -T 1 -s /etc/udhcpc.script >/dev/null 2>&1 || say "no DHCP lease"
+  fi
+  say "config drive re-read: network_data.json links=${MACS% } addresses=${IPS% } eth0=$(ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}')"
+}
 agent() {
   while :; do
     if IFS= read -r line < "$1"; then
@@ -120,6 +138,7 @@ agent() {
           HASH=$(mkpasswd -m sha512 "$(echo "${line#password }" | base64 -d)")
           sed -i "s|^root:[^:]*:|root:$HASH:|; s|^@USER@:[^:]*:|@USER@:$HASH:|" /etc/shadow
           echo ok > "$1"; say "agent: password of root and @USER@ changed" ;;
+        config) netconfig; echo ok > "$1" ;;
         *) echo "unknown" > "$1" ;;
       esac
     else
