@@ -107,6 +107,11 @@ def test_metrics_after_a_boot(cloud: LiveCloud, member: Api) -> None:
     assert _value(text, "pocketstack_agent_reconcile_lag_seconds") >= 0
     assert _value(text, "pocketstack_database_up") == 1
     assert _value(text, "pocketstack_db_write_wait_seconds_count") >= 1
+    steps = [line for line in text.splitlines()
+             if line.startswith("pocketstack_agent_step_duration_seconds_count{")]
+    assert steps and sum(float(line.rsplit(" ", 1)[1]) for line in steps) >= 1, steps
+    assert _value(text, "pocketstack_quota_usage", project_id=member.project_id,
+                  resource="instances") >= 1
     # Prometheus' own parser reads the whole page, with the type of every family.
     families = {f.name: f for f in text_string_to_metric_families(text)}
     assert families["pocketstack_http_requests"].type == "counter"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pocketstack import step_timings
 from pocketstack.agent import builds, heartbeat, network_refresh, steps_power, store
 from pocketstack.agent.host import Host
 from pocketstack.agent.plan import Step, plan
@@ -250,8 +251,10 @@ class Agent:
         """New servers as one batch (agent/builds.py); whatever it leaves unfinished (a
         failure, a delete asked meanwhile) is then reconciled one server at a time."""
         done: set[str] = set()
+        started = time.perf_counter()
         try:
             done = await builds.build_batch(self.host, server_ids)
+            step_timings.record("build_batch", time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - each server is reconciled on its own below
             log.exception("building %d servers as a batch failed; reconciling them one by one",
                           len(server_ids))

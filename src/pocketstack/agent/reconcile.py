@@ -5,8 +5,10 @@ a compare-and-swap, so a crash at any line converges when the agent runs again."
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
+from pocketstack import step_timings
 from pocketstack.agent import steps_moves, steps_power, store
 from pocketstack.agent.host import Host, StepFunction
 from pocketstack.agent.plan import Step, plan
@@ -36,7 +38,9 @@ async def reconcile_server(host: Host, server_id: str) -> None:
             return
         log.debug("server %s: %s/%s power %s -> %s", row.id, state.vm_state, state.task_state,
                   power, step)
+        started = time.perf_counter()
         await STEPS[step](host, row, power)
+        step_timings.record(step.name.lower(), time.perf_counter() - started)
     log.warning("server %s did not settle after %d steps", server_id, MAX_STEPS)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 from starlette.responses import Response
 
-from pocketstack import errors
+from pocketstack import errors, step_timings
 from pocketstack.api import metrics_text
 from pocketstack.api.http import Ctx, json_response
 from pocketstack.services import health
@@ -112,7 +112,9 @@ class Operations:
     def _own(self) -> metrics_text.Tallies:
         requests: dict[tuple[str, ...], list[float]] = {(method, route, str(status)): tally
                     for (method, route, status), tally in self._tallies.items()}
-        return {"requests": requests, "db_wait": {(): self._db_wait}}
+        steps: dict[tuple[str, ...], list[float]] = {
+            (step,): tally for step, tally in step_timings.tallies().items()}
+        return {"requests": requests, "db_wait": {(): self._db_wait}, "steps": steps}
 
     def flush(self) -> None:
         """This process's counts to its file, when several processes share the metrics."""
@@ -124,7 +126,8 @@ class Operations:
         """The request and database-wait families: every process's, or this one's."""
         if self.process_dir is not None:
             self.flush()
-            tallies = metrics_text.read_all(self.process_dir, {"requests": 3, "db_wait": 0})
+            tallies = metrics_text.read_all(self.process_dir,
+                                            {"requests": 3, "db_wait": 0, "steps": 1})
         else:
             tallies = self._own()
         requests = tallies.get("requests", {})
@@ -143,7 +146,11 @@ class Operations:
                                      ("method", "route"), BUCKETS, sorted(per_route.items()))
             + metrics_text.histogram("pocketstack_db_write_wait_seconds",
                                      "Time a transaction waited for its SQLite write turn.",
-                                     (), BUCKETS, [((), db_wait)]))
+                                     (), BUCKETS, [((), db_wait)])
+            + metrics_text.histogram("pocketstack_agent_step_duration_seconds",
+                                     "Time one reconcile step of the agent took.", ("step",),
+                                     step_timings.BUCKETS,
+                                     sorted(tallies.get("steps", {}).items())))
 
 
 # One request's fields: method, path, status, duration (ms), route, request id, user, project.
@@ -247,7 +254,10 @@ def _gauges(report: health.Health) -> str:
                               "Seconds the host's oldest server with work in progress has waited.",
                               ("host",), [((a.host,), a.reconcile_lag_s) for a in agents])
         + metrics_text.simple("pocketstack_database_up", "gauge", "1 when the database answered.",
-                              (), [((), 1 if report.database_ok else 0)]))
+                              (), [((), 1 if report.database_ok else 0)])
+        + metrics_text.simple("pocketstack_quota_usage", "gauge",
+                              "Compute quota in use per project (instances, cores, ram in MB).",
+                              ("project_id", "resource"), sorted(report.usage.items())))
 
 
 async def show_metrics(ctx: Ctx) -> Response:
