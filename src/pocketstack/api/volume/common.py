@@ -150,3 +150,12 @@ def reset_status_of(body: dict[str, Any], action: str) -> str:
         raise errors.BadRequest(f"Invalid input for field/attribute {action}. "
                                 "'status' is a required property")
     return status
+
+
+def one_item(items: dict[str, str], key: str) -> dict[str, str]:
+    """The body of a PUT on `.../{key}`: exactly that one key, or Cinder's 400."""
+    if key not in items:
+        raise errors.BadRequest("Request body and URI mismatch")
+    if len(items) > 1:
+        raise errors.BadRequest("Request body contains too many items")
+    return items

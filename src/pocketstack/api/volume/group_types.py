@@ -117,10 +117,7 @@ async def show_group_spec(ctx: Ctx) -> Response:
 async def update_group_spec(ctx: Ctx) -> Response:
     key = ctx.params["key"]
     specs = _specs(await ctx.json_object())
-    if key not in specs:
-        raise errors.BadRequest("Request body and URI mismatch")
-    if len(specs) > 1:
-        raise errors.BadRequest("Request body contains too many items")
+    common.one_item(specs, key)
     await volume_groups.set_group_specs(ctx.cloud, ctx.caller, ctx.params["group_type_id"],
                                         specs)
     return json_response(specs)

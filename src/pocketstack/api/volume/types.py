@@ -97,10 +97,7 @@ async def show_extra_spec(ctx: Ctx) -> Response:
 async def update_extra_spec(ctx: Ctx) -> Response:
     key = ctx.params["key"]
     specs = _specs(await ctx.json_object())
-    if key not in specs:
-        raise errors.BadRequest("Request body and URI mismatch")
-    if len(specs) > 1:
-        raise errors.BadRequest("Request body contains too many items")
+    common.one_item(specs, key)
     await volume_types.set_extra_specs(ctx.cloud, ctx.caller, ctx.params["type_id"], specs)
     return json_response(specs)
 

@@ -173,10 +173,7 @@ async def show_metadata_item(ctx: Ctx) -> Response:
 async def update_metadata_item(ctx: Ctx) -> Response:
     key = ctx.params["key"]
     meta = common.metadata((await ctx.json_object()).get("meta"), "meta")
-    if key not in meta:
-        raise errors.BadRequest("Request body and URI mismatch")
-    if len(meta) > 1:
-        raise errors.BadRequest("Request body contains too many items")
+    common.one_item(meta, key)
     await volume_actions.set_metadata(ctx.cloud, ctx.caller, ctx.params["volume_id"], meta,
                                       replace=False)
     return json_response({"meta": meta})
