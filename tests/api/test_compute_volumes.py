@@ -307,3 +307,15 @@ async def test_nova_boot_from_volume_samples(cloud: Local, version: str) -> None
     assert (attachment["device"], attachment["tag"]) == ("/dev/vda", "disk1")
     made_volume = await volume(cloud, attachment["volumeId"])
     assert made_volume["volume_type"] == ("lvm-1" if version == "2.67" else "__DEFAULT__")
+
+
+async def test_a_volume_that_is_not_bootable_cannot_be_the_root_disk(cloud: Local) -> None:
+    """Nova's InvalidBDMVolumeNotBootable: 400 "Block Device {id} is not bootable."."""
+    blank = await make_volume(cloud)
+    refused = await cloud.send("POST", "/servers", "2.1", {"server": {
+        "name": "x", "flavorRef": "1", "block_device_mapping_v2": [{
+            "uuid": blank, "source_type": "volume", "destination_type": "volume",
+            "boot_index": 0}]}})
+    assert refused.status_code == 400
+    assert message(refused) == f"Block Device {blank} is not bootable."
+    assert (await volume(cloud, blank))["status"] == "available"

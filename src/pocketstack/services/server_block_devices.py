@@ -77,6 +77,8 @@ async def _one(cloud: Cloud, caller: Caller, device: BlockDevice) -> Prepared:
                 volume = await volumes.get_volume(s, caller, device.uuid)
             except errors.NotFound:
                 raise invalid_bdm(f"failed to get volume {device.uuid}.") from None
+            if device.boot_index == 0 and not volume.bootable:
+                raise errors.BadRequest(f"Block Device {volume.id} is not bootable.")
             attachment_records.check_reservable(volume)
         return Prepared(volume.id, device, made=False)
     if device.source_type in ("image", "blank") and not device.volume_size:
