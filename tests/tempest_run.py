@@ -136,7 +136,7 @@ def tempest_env(cloud: LiveCloud, image_alt: str) -> dict[str, str]:
         "TEMPEST_IMAGE_REF_ALT": image_alt,
         "TEMPEST_FLAVOR_REF": "1",
         "TEMPEST_FLAVOR_REF_ALT": "2",
-        "TEMPEST_SERVICES": "nova,glance,neutron",
+        "TEMPEST_SERVICES": "nova,glance,neutron,cinder",
         "TEMPEST_ISOLATED_NETWORKS": "0",
         "TEMPEST_BUILD_TIMEOUT": "60",
         "TEMPEST_FLOATING_NETWORK_NAME": "public",
