@@ -14,6 +14,8 @@ from tests.api.compute_golden import root
 from tests.live import Api
 
 CIRROS_ID = "6b3a1b8e-0a3e-4f6c-9a59-0c1f1c0b0003"
+# The bootstrap's shared network, for boots as admin (whose project may hold other networks).
+PRIVATE = [{"uuid": "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"}]
 
 
 def boot(api: Api, version: str = "v2.1", **server: Any) -> dict[str, Any]:

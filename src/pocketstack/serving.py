@@ -19,7 +19,6 @@ import threading
 import time
 from typing import Any
 
-from pocketstack.app import create_app
 from pocketstack.settings import Settings
 
 # The uvicorn settings every API process uses (the benchmark's ceiling app uses them too).
@@ -57,6 +56,8 @@ def run_serve(workers: int, log_level: str, started: float, preparing: int = 0) 
     port (the agent runs here; the others wake it). The modules are imported (this module's
     own imports) while `preparing` migrates and bootstraps; serving starts once it is done."""
     import uvicorn
+
+    from pocketstack.app import create_app  # here, so that `serve` imports it once, after exec
 
     if preparing:
         code = os.waitstatus_to_exitcode(os.waitpid(preparing, 0)[1])

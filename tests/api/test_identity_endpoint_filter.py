@@ -5,13 +5,25 @@ them; admins only."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.live import Api, LiveCloud
 
 EPF = "/identity/v3/OS-EP-FILTER"
+
+
+@pytest.fixture
+def service(admin: Api) -> Iterator[tuple[str, str]]:
+    """A service with one public endpoint, deleted afterwards (the session cloud's catalog
+    is what other tests compare)."""
+    sid, endpoint_id = new_service(admin)
+    yield sid, endpoint_id
+    admin.delete(f"/identity/v3/endpoints/{endpoint_id}")
+    admin.delete(f"/identity/v3/services/{sid}")
 
 
 def new_service(admin: Api) -> tuple[str, str]:
@@ -34,8 +46,8 @@ def catalog_endpoint_ids(cloud: LiveCloud, api: Api) -> set[str]:
     return {e["id"] for entry in resp.json()["token"]["catalog"] for e in entry["endpoints"]}
 
 
-def test_endpoint_groups_crud(admin: Api, member: Api) -> None:
-    sid, endpoint_id = new_service(admin)
+def test_endpoint_groups_crud(admin: Api, member: Api, service: tuple[str, str]) -> None:
+    sid, endpoint_id = service
     resp = admin.post(f"{EPF}/endpoint_groups", json={"endpoint_group": {
         "name": "mine", "description": "one service", "filters": {"service_id": sid}}})
     assert resp.status_code == 201, resp.text
@@ -66,9 +78,9 @@ def test_endpoint_groups_crud(admin: Api, member: Api) -> None:
     assert admin.delete(url).status_code == 404
 
 
-def test_project_associations_filter_the_catalog(cloud: LiveCloud, admin: Api,
-                                                 member: Api) -> None:
-    sid, endpoint_id = new_service(admin)
+def test_project_associations_filter_the_catalog(cloud: LiveCloud, admin: Api, member: Api,
+                                                 service: tuple[str, str]) -> None:
+    sid, endpoint_id = service
     everything = catalog_endpoint_ids(cloud, member)
     assert endpoint_id in everything and len(everything) > 1
     project = f"{EPF}/projects/{member.project_id}"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.clients.conftest import run_openstack
-from tests.helpers import boot, wait_for_status
+from tests.helpers import PRIVATE, boot, wait_for_status
 from tests.live import Api, LiveCloud
 
 LATEST = {"OpenStack-API-Version": "placement latest"}
@@ -128,7 +128,7 @@ def test_allocations_usages_and_scheduler_agree(admin: Api, member: Api) -> None
         "name": f"big-{uuid.uuid4().hex[:6]}", "ram": 64, "vcpus": 1,
         "disk": free_disk + 1}}).json()["flavor"]
     try:
-        big = boot(admin, flavorRef=flavor["id"])
+        big = boot(admin, flavorRef=flavor["id"], networks=PRIVATE)
         assert wait_for_status(admin, big["id"], "ERROR")["fault"]["message"].startswith("No valid host")
         admin.delete(f"/compute/v2.1/servers/{big['id']}")
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.api.compute_golden import MakeFlavor, make_flavor  # noqa: F401 - fixture
-from tests.helpers import CIRROS_ID, boot, show, wait_for_gone, wait_for_status
+from tests.helpers import CIRROS_ID, PRIVATE, boot, show, wait_for_gone, wait_for_status
 from tests.live import Api
 
 PRIVATE_NET = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
@@ -99,7 +99,6 @@ def test_forcing_a_host_is_for_admins(member: Api) -> None:
 
 
 # The admin project may hold networks other tests made, so its boots name the shared one.
-PRIVATE = [{"uuid": "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"}]
 
 
 def test_admin_can_force_a_host(admin: Api) -> None:

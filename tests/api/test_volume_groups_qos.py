@@ -11,6 +11,7 @@ from typing import Any
 from tests.api.test_volume_types_snapshots import make_type
 from tests.api.test_volume_volumes import create, fault, v3
 from tests.live import Api
+from tests.volume_wait import settled_volume
 
 V = {"OpenStack-API-Version": "volume 3.20"}
 LIST = {"OpenStack-API-Version": "volume 3.25"}
@@ -196,6 +197,7 @@ def test_group_snapshots_and_groups_from_source(member: Api, admin: Api) -> None
         group = member.get(v3(member, f"/groups/{new_id}?list_volume=1"),
                            headers=LIST).json()["group"]
         assert (group["status"], group[key], len(group["volumes"])) == ("available", value, 1)
+        settled_volume(member, group["volumes"][0])  # the volume worker copies its source
         copy = member.get(v3(member, f"/volumes/{group['volumes'][0]}"),
                           headers=V).json()["volume"]
         assert (copy["size"], copy["group_id"], copy["status"]) == (2, new_id, "available")
