@@ -63,6 +63,8 @@ class Operations:
         self.lines = _request_lines(settings.log.format) if settings.log.requests else None
         shared = os.environ.get(PROCESS_DIR)
         self.process_dir = Path(shared) if shared else None
+        # What the process file last written holds: requests, database waits, agent steps.
+        self._written: tuple[float, float, float] | None = None
 
     def start(self) -> Callable[[], None]:
         """Write the tallies every second while several processes share the metrics; return
@@ -117,10 +119,17 @@ class Operations:
         return {"requests": requests, "db_wait": {(): self._db_wait}, "steps": steps}
 
     def flush(self) -> None:
-        """This process's counts to its file, when several processes share the metrics."""
-        if self.process_dir is not None:
-            with contextlib.suppress(OSError):
-                metrics_text.write_process_file(self.process_dir, self._own())
+        """This process's counts to its file, when several processes share the metrics; not
+        rewritten while nothing was counted since (an idle process writes nothing)."""
+        if self.process_dir is None:
+            return
+        counted = (sum(tally[0] for tally in self._tallies.values()), self._db_wait[0],
+                   sum(tally[0] for tally in step_timings.tallies().values()))
+        if counted == self._written:
+            return
+        with contextlib.suppress(OSError):
+            metrics_text.write_process_file(self.process_dir, self._own())
+            self._written = counted
 
     def exposition(self) -> str:
         """The request and database-wait families: every process's, or this one's."""
