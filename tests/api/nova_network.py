@@ -3,18 +3,20 @@ creating a network through the 2013 os-networks API."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from tests.live import Api
 
-# 100.64.0.0/10 (shared address space): no other test puts networks there.
-_NEXT = itertools.count()
+# 100.64.0.0/10 (shared address space): no other test puts networks there. Each CIDR takes
+# whole /24 slots, aligned to its own size, so a /23 never starts on an odd /24.
+_slots = {"next": 0}
 
 
 def fresh_cidr(prefix: int = 24) -> str:
-    index = next(_NEXT)
-    return f"100.{64 + index // 256}.{index % 256}.0/{prefix}"
+    size = 2 ** max(0, 24 - prefix)
+    start = -(-_slots["next"] // size) * size
+    _slots["next"] = start + size
+    return f"100.{64 + start // 256}.{start % 256}.0/{prefix}"
 
 
 def legacy(api: Api) -> str:
