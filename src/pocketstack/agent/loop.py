@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from pocketstack.agent.reconcile import reconcile_server
 from pocketstack.agent.volume_worker import VolumeWorker
 from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
-from pocketstack.db.wakes import VOLUME_WORKER
+from pocketstack.db.wakes import FORWARDS, VOLUME_WORKER
 from pocketstack.drivers.base import Driver
 from pocketstack.errors import DatabaseUnavailable
 from pocketstack.services import usage_audit
@@ -38,6 +39,8 @@ BUILD_BATCH = 64
 WAKE_COALESCE_S = 0.003
 # The in-flight task of the volume worker (beside the servers' tasks, by server id).
 VOLUME_TASK = "volume-work"
+# A driver's forward_addresses(guest name, {floating address: [ports]}).
+Forward = Callable[[str, dict[str, list[int]]], Awaitable[None]]
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -77,6 +80,10 @@ class Agent:
         self.volumes = VolumeWorker(db, config.host, config.data_dir,
                                     pause_s=config.volume_copy_pause_s, started=utcnow())
         self._volume_due = True
+        # Floating IP forwards (drivers with forward_addresses): updated by a task of their
+        # own, at each resync and when woken for them (db/wakes.FORWARDS).
+        self._forwards_due = False
+        self._forwarding: asyncio.Task[None] | None = None
 
     async def start(self, *, retry: bool = False) -> None:
         """Register this host, then run the loop and the heartbeat as background tasks.
@@ -102,11 +109,14 @@ class Agent:
         VOLUME_WORKER: volume work, which any host's agent may do)."""
         if host is None or host == VOLUME_WORKER:
             self._volume_due = True
-        if host is None or host in (self.config.host, VOLUME_WORKER):
+        if host is None or host == FORWARDS:
+            self._forwards_due = True
+        if host is None or host in (self.config.host, VOLUME_WORKER, FORWARDS):
             self._wake.set()
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, *self._inflight.values()]
+        tasks = [*self._tasks, *self._inflight.values(),
+                 *([self._forwarding] if self._forwarding is not None else [])]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -159,8 +169,10 @@ class Agent:
             self._inflight.update(dict.fromkeys(batch, task))
             started += len(batch)
         if full:
+            self._forwards_due = True
+        self._start_forwarding()
+        if full:
             await self._remove_orphans(guests)
-            await self._forward_floating_ips([state.id for state in states])
             present = set(guests)
             await self._sync_volumes([state.id for state in states
                                       if instance_name(state.id) in present])
@@ -233,19 +245,33 @@ class Agent:
         self._interrupted[state.id] = task
         task.add_done_callback(lambda _: self._interrupted.pop(state.id, None))
 
-    async def _forward_floating_ips(self, server_ids: list[str]) -> None:
+    def _start_forwarding(self) -> None:
+        """Start the forwards task when forwards are due and it is not running already."""
+        forward: Forward | None = getattr(self.driver, "forward_addresses", None)
+        if self._forwards_due and self._forwarding is None and forward is not None:
+            self._forwarding = asyncio.create_task(self._forward_floating_ips(forward))
+
+    async def _forward_floating_ips(self, forward: Forward) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
         floating IPs with the TCP ports their security groups let in; it opens and closes
-        forwards to match."""
-        forward = getattr(self.driver, "forward_addresses", None)
-        if forward is None or not server_ids:
-            return
+        forwards to match. All guests at once: one in the middle of an action (its driver
+        call waits for the action) holds up no other. Runs again while woken meanwhile."""
         try:
-            found = await store.floating_forwards(self.host.db, server_ids)
-            for server_id, forwards in found.items():
-                await forward(instance_name(server_id), forwards)
+            while self._forwards_due:
+                self._forwards_due = False
+                server_ids = sorted(await store.server_ids(self.host.db, self.config.host))
+                found = await store.floating_forwards(self.host.db, server_ids)
+                results = await asyncio.gather(
+                    *(forward(instance_name(server_id), forwards)
+                      for server_id, forwards in found.items()), return_exceptions=True)
+                for result in results:
+                    if isinstance(result, Exception):
+                        log.error("forwarding floating IPs failed; the next resync retries",
+                                  exc_info=result)
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("forwarding floating IPs failed; the next resync retries")
+        finally:
+            self._forwarding = None
 
     async def _build(self, server_ids: list[str]) -> None:
         """New servers as one batch (agent/builds.py); whatever it leaves unfinished (a

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SubnetRow
+from pocketstack.db.wakes import wake_forwards
 from pocketstack.services import ipam, l3_paths, network_quotas
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -164,6 +165,7 @@ async def _port_address(s: AsyncSession, port: PortRow, fixed_ip: str | None,
 
 async def release_fixed(s: AsyncSession, port_id: str, address: str) -> None:
     """Disassociate the floating IP bound to one fixed address that goes away."""
+    wake_forwards(s)
     await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port_id,
                                                 FloatingIpRow.fixed_ip_address == address)
                     .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pocketstack import errors
 from pocketstack.db.models import FixedIpRow, FloatingIpRow, NetworkRow, PortRow, SecurityGroupRow
+from pocketstack.db.wakes import wake_forwards
 from pocketstack.services import ipam, l3_paths, network_quotas, networks, port_security
 from pocketstack.services import tags as tagging
 from pocketstack.services.caller import Caller
@@ -204,6 +205,7 @@ async def delete_port(cloud: Cloud, caller: Caller, port_id: str, *,
             raise errors.Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
                                   f"has device owner {row.device_owner}.", kind="ServicePortInUse")
         check_revision(row, revision)
+        wake_forwards(s)
         await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == row.id)
                         .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                         .execution_options(synchronize_session=False))

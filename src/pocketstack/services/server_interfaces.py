@@ -24,6 +24,7 @@ from pocketstack.db.models import (
     SubnetRow,
     VirtualInterfaceRow,
 )
+from pocketstack.db.wakes import wake_forwards
 from pocketstack.services import instance_actions, ipam, networks
 from pocketstack.services.caller import Caller
 from pocketstack.services.cloud import Cloud
@@ -267,6 +268,7 @@ async def detach_interface(cloud: Cloud, caller: Caller, server_id: str, port_id
             port.updated_at = utcnow()
             port.revision_number += 1
         else:
+            wake_forwards(s)
             await s.execute(update(FloatingIpRow).where(FloatingIpRow.port_id == port.id)
                             .values(port_id=None, fixed_ip_address=None, router_id=None, status="DOWN")
                             .execution_options(synchronize_session=False))
