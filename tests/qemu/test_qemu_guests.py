@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import http.client
+import json
 import os
 import re
 import shutil
@@ -414,7 +415,9 @@ def test_hard_reboot_boots_the_same_disk_again(qcloud: LiveCloud, qadmin: Api,
 
 
 def test_stop_ends_qemu_and_start_boots_again(qcloud: LiveCloud, qadmin: Api,
-                                              server: dict[str, Any]) -> None:
+                                              server: dict[str, Any], key: Path) -> None:
+    """A floating IP associated while the server is stopped is forwarded by the QEMU that
+    start launches before the server is ACTIVE again (not at a later resync)."""
     server_id = server["id"]
     pid = _pid(qcloud, server_id)
     _act(qadmin, server_id, {"os-stop": None})
@@ -422,9 +425,25 @@ def test_stop_ends_qemu_and_start_boots_again(qcloud: LiveCloud, qadmin: Api,
     assert body["OS-EXT-STS:power_state"] == 4
     assert not _alive(pid, server_id)
     assert "guest: shutting down" in _console(qadmin, server_id)
+    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
+    rule = _allow(qadmin, ports[0]["security_groups"][0], 22)
+    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
+    assert resp.status_code == 201, resp.text
+    floating = resp.json()["floatingip"]
+    address = floating["floating_ip_address"]
+    wanted = _guest_dir(qcloud, server_id) / "forwards.wanted.json"
+    _until(lambda: wanted.exists() and f"{address}:22" in wanted.read_text(),
+           "the agent never recorded the wanted forward")
     _act(qadmin, server_id, {"os-start": None})
     wait_for_status(qadmin, server_id, "ACTIVE", timeout=BOOT_TIMEOUT)
     assert _boots(_console(qadmin, server_id))[-1] == 3
+    opened = json.loads((_guest_dir(qcloud, server_id) / "forwards.json").read_text())
+    assert f"{address}:22" in opened
+    done = _ssh_to(address, key)
+    assert done.returncode == 0, done.stderr
+    assert qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}").status_code == 204
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{rule}").status_code == 204
 
 
 def test_snapshot_boots_as_a_new_server_with_the_disk_state(

@@ -34,6 +34,7 @@ import shlex
 import shutil
 import signal
 import socket
+import struct
 import tempfile
 import time
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import config_drive, qemu_guest, qmp
+from pocketstack.drivers import config_drive, qemu_guest, qemu_kernel, qmp
 from pocketstack.drivers.base import (
     Capabilities,
     ConsoleEndpoint,
@@ -58,8 +59,15 @@ log = logging.getLogger(__name__)
 
 QEMU = "qemu-system-x86_64"
 # The kernel writes to the screen (tty0) and the serial port; the last one is /dev/console.
-APPEND = "console=tty0 console=ttyS0 panic=-1 quiet no_timer_check"
+# The rest shortens the boot: no clocksource watchdog, no crypto self-tests, audit or LSM
+# start-up work, and one serial port probed.
+APPEND = ("console=tty0 console=ttyS0 panic=-1 quiet no_timer_check tsc=reliable "
+          "cryptomgr.notests audit=0 apparmor=0 nokaslr random.trust_cpu=on 8250.nr_uarts=1")
+# TCG emulates no speculative execution: the kernel's mitigations for it only cost time.
+APPEND_TCG = APPEND + " mitigations=off"
 SOCKET_PATH_MAX = 100
+# The guest's wanted floating IP forwards ("address:port"), kept across launches.
+WANTED_FORWARDS = "forwards.wanted.json"
 PROBE_TIMEOUT_S = 20.0
 AGENT_TIMEOUT_S = 20.0
 
@@ -476,33 +484,52 @@ class QemuDriver:
         """Forward each port given for each loopback address in `forwards` (the guest's
         floating IPs, with the TCP ports their security groups let in) to the same port of the
         guest, and close every other forward of those or earlier addresses. Other addresses
-        are never bound. The open forwards are kept in forwards.json, as "address:port"."""
+        are never bound. What is wanted is kept in forwards.wanted.json (a QEMU started later
+        gets it at once), what is open in forwards.json, both as "address:port". A guest in
+        the middle of an action is updated when the action ends (the call waits for it)."""
         guest = self.guests_by_name.get(name)
-        if guest is None or self._lock(name).locked() or guest.pid() is None:
+        if guest is None:
             return
+        want = sorted({f"{address}:{port}" for address, ports in forwards.items()
+                       if _loopback(address) for port in ports if 0 < port < 65536})
+        async with self._lock(name):
+            if self.guests_by_name.get(name) is not guest:
+                return
+            _write_json(guest.path / WANTED_FORWARDS, want)
+            if guest.pid() is not None:
+                await self._apply_forwards(guest)
+
+    async def _apply_forwards(self, guest: _Guest) -> None:
+        """Open and close forwards of the running guest (lock held) until those open are
+        those wanted."""
+        try:
+            want = {str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())}
+        except (OSError, ValueError):
+            want = set()
         record = guest.path / "forwards.json"
         try:
             have = {str(item) if ":" in str(item) else f"{item}:22"
                     for item in json.loads(record.read_text())}
         except (OSError, ValueError):
             have = set()
-        want = {f"{address}:{port}" for address, ports in forwards.items()
-                if _loopback(address) for port in ports if 0 < port < 65536}
         if want == have:
             return
         for item in sorted(have - want):
             answer = await self._hmp(guest, f"hostfwd_remove net0 tcp:{item}")
-            if answer.strip():
-                log.warning("guest %s: closing the forward of %s failed: %s", name, item, answer)
+            # QEMU answers "host forwarding rule for ... removed" when it did.
+            if answer.strip() and "removed" not in answer:
+                log.warning("guest %s: closing the forward of %s failed: %s",
+                            guest.name, item, answer.strip())
             have.discard(item)
         for item in sorted(want - have):
             port = item.rsplit(":", 1)[1]
             answer = await self._hmp(guest, f"hostfwd_add net0 tcp:{item}-:{port}")
             if answer.strip():
-                log.warning("guest %s: forwarding %s failed: %s", name, item, answer)
+                log.warning("guest %s: forwarding %s failed: %s", guest.name, item,
+                            answer.strip())
                 continue
             have.add(item)
-        record.write_text(json.dumps(sorted(have)))
+        _write_json(record, sorted(have))
 
     async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
         """Hot-plug (QMP blockdev-add, then device_add of a virtio-blk-pci disk whose serial
@@ -671,6 +698,7 @@ class QemuDriver:
             base = await asyncio.to_thread(self._cached, image.image_id, image.path)
             kernel = await asyncio.to_thread(self._cached, "kernel-" + image.image_id,
                                              image.kernel_path)
+            kernel = await asyncio.to_thread(_boot_kernel, kernel)
             ramdisk = await asyncio.to_thread(self._cached, "ramdisk-" + image.image_id,
                                               image.ramdisk_path)
             disk_format = "raw" if image.disk_format == "raw" else "qcow2"
@@ -702,7 +730,8 @@ class QemuDriver:
             "-cpu", "host" if accel == "kvm" else "max",
             "-m", str(spec.ram_mb), "-smp", str(max(1, spec.vcpus)),
             "-nodefaults", "-no-user-config", "-display", "none",
-            "-kernel", str(kernel), "-initrd", str(ramdisk), "-append", APPEND,
+            "-kernel", str(kernel), "-initrd", str(ramdisk),
+            "-append", APPEND if accel == "kvm" else APPEND_TCG,
             "-drive", f"if=none,id=disk0,file={path / 'disk.qcow2'},format=qcow2",
             "-device", "virtio-blk-pci,drive=disk0",
             "-drive", f"if=none,id=config0,file={path / 'disk.config'},format=raw,readonly=on",
@@ -782,6 +811,8 @@ class QemuDriver:
         if code != 0:
             raise DriverError(f"QEMU did not start guest {guest.name}: "
                               f"{_tail(guest.path / 'qemu.err')}")
+        # The floating IPs wanted while QEMU was not running (or before this launch).
+        await self._apply_forwards(guest)
 
     def _mark(self, guest: _Guest, what: str) -> int:
         """Append a marker line to the console log; the offset after it."""
@@ -1046,6 +1077,29 @@ def _unfinished_boot(console: Path) -> int | None:
     if not what.startswith(BOOT_MARKERS) or qemu_guest.BANNER.encode() in text[end:]:
         return None
     return end + 1
+
+
+def _boot_kernel(bzimage: Path) -> Path:
+    """The ELF kernel beside a cached bzImage when it boots through PVH (drivers/qemu_kernel),
+    else the bzImage; a bzImage that cannot is marked, so that it is tried once."""
+    elf, refused = bzimage.with_name(bzimage.name + ".pvh"), bzimage.with_name(
+        bzimage.name + ".nopvh")
+    if refused.exists():
+        return bzimage
+    try:
+        return qemu_kernel.pvh_kernel(bzimage, elf)
+    except (qemu_kernel.NoPvhKernel, OSError, struct.error) as err:
+        log.info("booting %s as a bzImage: %s", bzimage.name, err)
+        with contextlib.suppress(OSError):
+            refused.write_text(f"{err}\n")
+        return bzimage
+
+
+def _write_json(path: Path, value: Any) -> None:
+    """Replace `path` with `value` as JSON at once (a crash leaves the old or the new)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(value))
+    os.replace(partial, path)
 
 
 def _loopback(address: str) -> bool:
