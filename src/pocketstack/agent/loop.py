@@ -40,7 +40,12 @@ WAKE_COALESCE_S = 0.003
 # The in-flight task of the volume worker (beside the servers' tasks, by server id).
 VOLUME_TASK = "volume-work"
 # A driver's forward_addresses(guest name, {floating address: [ports]}).
-Forward = Callable[[str, dict[str, list[int]]], Awaitable[None]]
+# False when a forward could not be opened yet (another guest still closing it).
+Forward = Callable[[str, dict[str, list[int]]], Awaitable[bool]]
+# Rounds of forwards at most per wake-up, and the wait between them: a floating IP moved
+# from one guest to another opens on the second once the first has closed it.
+FORWARD_ROUNDS = 5
+FORWARD_RETRY_S = 0.2
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -254,11 +259,14 @@ class Agent:
     async def _forward_floating_ips(self, forward: Forward) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
         floating IPs with the TCP ports their security groups let in; it opens and closes
-        forwards to match. All guests at once: one in the middle of an action (its driver
-        call waits for the action) holds up no other. Runs again while woken meanwhile."""
+        forwards to match, all guests at once. Runs again while woken meanwhile, and (a few
+        rounds) while a forward could not be opened yet: a floating IP moved between two
+        guests opens on the new one once the old one has closed it."""
         try:
-            while self._forwards_due:
+            rounds = 0
+            while self._forwards_due and rounds < FORWARD_ROUNDS:
                 self._forwards_due = False
+                rounds += 1
                 server_ids = sorted(await store.server_ids(self.host.db, self.config.host))
                 found = await store.floating_forwards(self.host.db, server_ids)
                 results = await asyncio.gather(
@@ -268,6 +276,9 @@ class Agent:
                     if isinstance(result, Exception):
                         log.error("forwarding floating IPs failed; the next resync retries",
                                   exc_info=result)
+                if not all(result is True for result in results):
+                    self._forwards_due = True
+                    await asyncio.sleep(FORWARD_RETRY_S)
         except Exception:  # noqa: BLE001 - the next resync tries again
             log.exception("forwarding floating IPs failed; the next resync retries")
         finally:

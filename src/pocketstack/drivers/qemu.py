@@ -128,6 +128,8 @@ class QemuDriver:
         self._boots = asyncio.Semaphore(max(1, settings.max_parallel_boots))
         self._locks: dict[str, asyncio.Lock] = {}
         self._monitor_locks: dict[str, asyncio.Lock] = {}
+        # Forward updates waiting for a guest's action to end, by guest name.
+        self._forwarding: dict[str, asyncio.Task[None]] = {}
         self._files: qemu_guest.GuestFiles | None = None
 
     # -- setup ----------------------------------------------------------------------------
@@ -480,28 +482,48 @@ class QemuDriver:
                 if running:
                     await self._monitor(guest, "cont")
 
-    async def forward_addresses(self, name: str, forwards: dict[str, list[int]]) -> None:
+    async def forward_addresses(self, name: str, forwards: dict[str, list[int]]) -> bool:
         """Forward each port given for each loopback address in `forwards` (the guest's
         floating IPs, with the TCP ports their security groups let in) to the same port of the
         guest, and close every other forward of those or earlier addresses. Other addresses
         are never bound. What is wanted is kept in forwards.wanted.json (a QEMU started later
         gets it at once), what is open in forwards.json, both as "address:port". A guest in
-        the middle of an action is updated when the action ends (the call waits for it)."""
+        the middle of an action is updated when the action ends (by a task of its own).
+        False when a forward could not be opened (its address and port still bound by another
+        guest, which closes it at the same time: the caller tries again)."""
         guest = self.guests_by_name.get(name)
         if guest is None:
-            return
+            return True
         want = sorted({f"{address}:{port}" for address, ports in forwards.items()
                        if _loopback(address) for port in ports if 0 < port < 65536})
-        async with self._lock(name):
+        wanted = guest.path / WANTED_FORWARDS
+        try:
+            if not wanted.exists() or json.loads(wanted.read_text()) != want:
+                _write_json(wanted, want)
+        except (OSError, ValueError):  # the guest is being removed
+            return True
+        lock = self._lock(name)
+        if lock.locked():
+            # In the middle of an action (a boot may take a while): applied once it ends, by
+            # a task of its own, so that the caller's other guests do not wait for this one.
+            if name not in self._forwarding:
+                task = asyncio.create_task(self._forward_when_free(guest))
+                self._forwarding[name] = task
+                task.add_done_callback(lambda _: self._forwarding.pop(name, None))
+            return True
+        async with lock:
             if self.guests_by_name.get(name) is not guest:
-                return
-            _write_json(guest.path / WANTED_FORWARDS, want)
-            if guest.pid() is not None:
+                return True
+            return guest.pid() is None or await self._apply_forwards(guest)
+
+    async def _forward_when_free(self, guest: _Guest) -> None:
+        async with self._lock(guest.name):
+            if self.guests_by_name.get(guest.name) is guest and guest.pid() is not None:
                 await self._apply_forwards(guest)
 
-    async def _apply_forwards(self, guest: _Guest) -> None:
+    async def _apply_forwards(self, guest: _Guest) -> bool:
         """Open and close forwards of the running guest (lock held) until those open are
-        those wanted."""
+        those wanted; False when one could not be opened."""
         try:
             want = {str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())}
         except (OSError, ValueError):
@@ -513,7 +535,7 @@ class QemuDriver:
         except (OSError, ValueError):
             have = set()
         if want == have:
-            return
+            return True
         for item in sorted(have - want):
             answer = await self._hmp(guest, f"hostfwd_remove net0 tcp:{item}")
             # QEMU answers "host forwarding rule for ... removed" when it did.
@@ -530,6 +552,7 @@ class QemuDriver:
                 continue
             have.add(item)
         _write_json(record, sorted(have))
+        return want == have
 
     async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
         """Hot-plug (QMP blockdev-add, then device_add of a virtio-blk-pci disk whose serial
