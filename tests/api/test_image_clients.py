@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +15,13 @@ import openstack.config
 import pytest
 from openstack.connection import Connection
 
+from tests import cli
+from tests.cli import OPENSTACK
 from tests.helpers import CIRROS_ID
 from tests.live import LiveCloud
 
 pytestmark = pytest.mark.clients
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def osc(cloud: LiveCloud, *args: str, json_output: bool = True) -> Any:
     env.update({"OS_CLIENT_CONFIG_FILE": str(cloud.data_dir / "clouds.yaml"),
                 "OS_CLOUD": "pocketstack-admin"})
     cmd = [str(OPENSTACK), *args, *(["-f", "json"] if json_output else [])]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    proc = cli.run(cmd, env)
     assert proc.returncode == 0, f"{' '.join(args)}: {proc.stderr}{proc.stdout}"
     return json.loads(proc.stdout) if json_output else proc.stdout
 

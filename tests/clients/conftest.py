@@ -6,19 +6,17 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import cli
+from tests.cli import OPENSTACK
 from tests.live import LiveCloud
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 PRIVATE_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000001"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 
@@ -50,11 +48,11 @@ def client_env(cloud: LiveCloud, cloud_name: str) -> dict[str, str]:
 
 
 def run_openstack(cloud: LiveCloud, *args: str, cloud_name: str = "pocketstack",
-                  fmt: bool = True, timeout: float = 120) -> Any:
-    """Run `openstack ARGS [-f json]`; return the parsed JSON (or the raw stdout)."""
+                  fmt: bool = True, timeout: float = 120, fresh_process: bool = False) -> Any:
+    """Run `openstack ARGS [-f json]` (tests/cli.py: in the CLI worker, or as a process of its
+    own with `fresh_process`); return the parsed JSON (or the raw stdout)."""
     cmd = [str(OPENSTACK), *args, *(["-f", "json"] if fmt else [])]
-    proc = subprocess.run(cmd, env=client_env(cloud, cloud_name), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = cli.run(cmd, client_env(cloud, cloud_name), timeout, fresh_process=fresh_process)
     if proc.returncode != 0:
         raise CliError(f"{' '.join(cmd[1:])} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}")
     return json.loads(proc.stdout) if fmt else proc.stdout

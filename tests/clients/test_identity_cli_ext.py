@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from typing import Any
 
 import pytest
 
+from tests import cli
 from tests.clients.conftest import OPENSTACK, CliError, run_openstack
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud
 
@@ -78,8 +78,7 @@ def _system_osc(cloud: LiveCloud, *args: str) -> Any:
     env.update({"OS_AUTH_URL": cloud.auth_url, "OS_IDENTITY_API_VERSION": "3",
                 "OS_USERNAME": "admin", "OS_PASSWORD": ADMIN_PASSWORD,
                 "OS_USER_DOMAIN_NAME": "Default", "OS_REGION_NAME": "RegionOne"})
-    proc = subprocess.run([str(OPENSTACK), "--os-system-scope", "all", *args, "-f", "json"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = cli.run([str(OPENSTACK), "--os-system-scope", "all", *args, "-f", "json"], env)
     if proc.returncode != 0:
         raise CliError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}")
     return json.loads(proc.stdout)

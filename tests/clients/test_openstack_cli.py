@@ -68,6 +68,8 @@ def test_keypair_and_server_lifecycle(osc: Osc, unique: str,
     assert "-----BEGIN OPENSSH PRIVATE KEY-----" in private_key
     shown = osc("keypair", "show", key)
     assert shown["name"] == key
+    # The `openstack` script itself, in a process of its own (as a user's shell runs it).
+    assert osc("keypair", "show", key, fresh_process=True) == shown
     public_key = osc("keypair", "show", "--public-key", key, fmt=False).strip()
     assert public_key.startswith("ssh-ed25519 ")
     assert shown["fingerprint"] == md5_fingerprint(public_key)
