@@ -26,7 +26,7 @@ from pocketstack.agent.volume_worker import VolumeWorker
 from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
 from pocketstack.db.wakes import FORWARDS, VOLUME_WORKER
-from pocketstack.drivers.base import Driver
+from pocketstack.drivers.base import Driver, PortForward
 from pocketstack.errors import DatabaseUnavailable
 from pocketstack.services import usage_audit
 from pocketstack.timeutil import utcnow
@@ -39,8 +39,8 @@ BUILD_BATCH = 64
 WAKE_COALESCE_S = 0.003
 # The in-flight task of the volume worker (beside the servers' tasks, by server id).
 VOLUME_TASK = "volume-work"
-# A driver's forward_addresses(guest name, {floating address: [ports]}).
-Forward = Callable[[str, dict[str, list[int]]], Awaitable[None]]
+# A driver's forward_addresses(guest name, {floating address: [forwarded ports]}).
+Forward = Callable[[str, dict[str, list[PortForward]]], Awaitable[None]]
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -253,9 +253,10 @@ class Agent:
 
     async def _forward_floating_ips(self, forward: Forward) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
-        floating IPs with the TCP ports their security groups let in; it opens and closes
-        forwards to match. All guests at once: one in the middle of an action (its driver
-        call waits for the action) holds up no other. Runs again while woken meanwhile."""
+        floating IPs with the TCP and UDP ports their security groups let in; it opens and
+        closes forwards to match. All guests at once: one in the middle of an action (its
+        driver call waits for the action) holds up no other. Runs again while woken
+        meanwhile."""
         try:
             while self._forwards_due:
                 self._forwards_due = False
