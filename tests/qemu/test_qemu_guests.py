@@ -361,13 +361,14 @@ def test_floating_ip_forwards_the_ports_its_security_groups_allow(
     assert _ssh_to(address, key).returncode == 0
     assert qadmin.delete(f"/network/v2.0/security-group-rules/{ssh_rule}").status_code == 204
     _until(lambda: _ssh_to(address, key).returncode != 0, "tcp/22 stayed open without its rule")
-    _allow(qadmin, group_id, 22)
+    ssh_rule = _allow(qadmin, group_id, 22)
     _until(lambda: _ssh_to(address, key).returncode == 0, "tcp/22 was not forwarded again")
     resp = qadmin.put(f"/network/v2.0/floatingips/{floating['id']}",
                       json={"floatingip": {"port_id": None}})
     assert resp.status_code == 200, resp.text
     _until(lambda: _ssh_to(address, key).returncode != 0, "the forward stayed open")
     qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}")
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{ssh_rule}").status_code == 204
 
 
 def _udp_echo(address: str) -> bool:
