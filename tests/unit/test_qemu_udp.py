@@ -180,9 +180,9 @@ async def test_a_restarted_driver_opens_the_wanted_udp_forwards_again(tmp_path: 
     name, port = "instance-7c4b2c9f-0000-4000-8000-000000000001", _free_port(FLOATING)
     guest = tmp_path / "qemu" / "instances" / name
     guest.mkdir(parents=True)
-    driver = QemuDriver(QemuDriverSettings())
-    driver.root = tmp_path / "qemu"
-    run = driver._run_dir(name)  # where the guest's sockets are (the driver's own choice)
+    before = QemuDriver(QemuDriverSettings())
+    before.use_data_dir(tmp_path)
+    run = before._run_dir(name)  # where the driver keeps the guest's sockets
     (guest / "spec.json").write_text(json.dumps({
         "argv": ["qemu-system-x86_64", "-netdev", f"dgram,id=link0,local.path={run}"],
         "ssh_port": 2222, "server_id": "7c4b2c9f-0000-4000-8000-000000000001"}))
@@ -193,6 +193,7 @@ async def test_a_restarted_driver_opens_the_wanted_udp_forwards_again(tmp_path: 
     vm.setblocking(False)
     vm.bind(str(run / LINK_VM_SOCKET))
     try:
+        driver = QemuDriver(QemuDriverSettings())  # the driver of a restarted agent
         driver.use_data_dir(tmp_path)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             sender.sendto(b"after a restart", (FLOATING, port))

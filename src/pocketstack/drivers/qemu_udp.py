@@ -102,8 +102,9 @@ class UdpRelay:
 
     def forward(self, wanted: set[tuple[str, int]]) -> None:
         """Open a UDP socket on each loopback (address, port) of `wanted` not open yet, close
-        those open and not wanted (forgetting their senders). A port another process holds
-        is logged and left closed (the next call tries again)."""
+        those open and not wanted (forgetting their senders). A port held elsewhere (by
+        another guest's forward not closed yet, or another process) is logged and left
+        closed: the next call tries again."""
         for key in sorted(set(self._sockets) - wanted):
             self._close_socket(key)
         for address, port in sorted(wanted - set(self._sockets)):
