@@ -1,10 +1,10 @@
 """Real QEMU guests behind the compute API (`pocketstack serve --driver qemu`): boot to the
 banner, console output from the config drive, user_data, SSH with the key pair through the
 loopback forward, pause/unpause, hard reboot, stop/start, a snapshot booted as a second
-server, suspend/resume, resize and revert on the same disk, floating IP forwards that follow
-the security groups, the agent's SIGKILL followed by re-attach, a guest that dies, and
-delete. One cloud and one server (plus the snapshot's), so that the suite costs few boots
-(5-10 CPU-seconds each under TCG)."""
+server, suspend/resume, resize and revert on the same disk, floating IP forwards (TCP and
+UDP) that follow the security groups, the agent's SIGKILL followed by re-attach, a guest that
+dies, and delete. One cloud and one server (plus the snapshot's), so that the suite costs few
+boots (5-10 CPU-seconds each under TCG)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import time
@@ -35,6 +37,7 @@ from pocketstack.settings import QemuDriverSettings
 from tests.clients.conftest import run_openstack
 from tests.helpers import show, wait_for_gone, wait_for_status
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
+from tests.qemu.udp_echo import udp_echo_elf
 
 pytestmark = [
     pytest.mark.qemu,
@@ -44,9 +47,14 @@ pytestmark = [
 GUEST_ID = "7c4b2c9f-1b4f-4a7d-8b6a-1d2e3f400003"
 PUBLIC_NETWORK_ID = "2f9a8e0c-5d2b-4b8e-9f4e-6a1c0d000002"
 BOOT_TIMEOUT = 180.0
+# The echo service's port: within the ports 1-64 that a rule without ports forwards.
+UDP_ECHO_PORT = 7
 USER_DATA = ("#!/bin/sh\necho \"hello from $(hostname)\"\n"
              "mkdir -p /run/www && echo port2222 > /run/www/index.html\n"
-             "busybox httpd -p 2222 -h /run/www\n")
+             "busybox httpd -p 2222 -h /run/www\n"
+             f"echo {base64.b64encode(udp_echo_elf(UDP_ECHO_PORT)).decode()} | base64 -d"
+             " > /run/udp-echo && chmod 755 /run/udp-echo\n"
+             "/run/udp-echo </dev/null >/dev/null 2>&1 &\n")
 
 
 def _start(data_dir: Path) -> LiveCloud:
@@ -321,10 +329,11 @@ def _until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
         time.sleep(0.5)
 
 
-def _allow(api: Api, group_id: str, port: int) -> str:
+def _allow(api: Api, group_id: str, port: int | None, protocol: str | None = "tcp") -> str:
+    """A rule letting in `protocol` on `port` (None, None: anything)."""
     resp = api.post("/network/v2.0/security-group-rules", json={"security_group_rule": {
         "security_group_id": group_id, "direction": "ingress", "ethertype": "IPv4",
-        "protocol": "tcp", "port_range_min": port, "port_range_max": port}})
+        "protocol": protocol, "port_range_min": port, "port_range_max": port}})
     assert resp.status_code == 201, resp.text
     return str(resp.json()["security_group_rule"]["id"])
 
@@ -352,13 +361,79 @@ def test_floating_ip_forwards_the_ports_its_security_groups_allow(
     assert _ssh_to(address, key).returncode == 0
     assert qadmin.delete(f"/network/v2.0/security-group-rules/{ssh_rule}").status_code == 204
     _until(lambda: _ssh_to(address, key).returncode != 0, "tcp/22 stayed open without its rule")
-    _allow(qadmin, group_id, 22)
+    ssh_rule = _allow(qadmin, group_id, 22)
     _until(lambda: _ssh_to(address, key).returncode == 0, "tcp/22 was not forwarded again")
     resp = qadmin.put(f"/network/v2.0/floatingips/{floating['id']}",
                       json={"floatingip": {"port_id": None}})
     assert resp.status_code == 200, resp.text
     _until(lambda: _ssh_to(address, key).returncode != 0, "the forward stayed open")
     qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}")
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{ssh_rule}").status_code == 204
+
+
+def _udp_echo(address: str) -> bool:
+    """Whether the guest's UDP echo answers on address:UDP_ECHO_PORT (a reply with the same
+    bytes, from that address and port, within a second)."""
+    token = secrets.token_bytes(16)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(1.0)
+        sock.sendto(token, (address, UDP_ECHO_PORT))
+        try:
+            data, origin = sock.recvfrom(2048)
+        except OSError:  # no reply in time (or an ICMP error: nothing listens)
+            return False
+    return data == token and origin == (address, UDP_ECHO_PORT)
+
+
+def _restart_after_sigkill(qcloud: LiveCloud, qadmin: Api) -> None:
+    """End the cloud's process (agent included) with SIGKILL, its guests living on, and start
+    it again on the same data directory; qadmin talks to the new process."""
+    qcloud.stop(signal.SIGKILL)
+    restarted = _start(qcloud.data_dir)
+    qcloud.process, qcloud.base_url = restarted.process, restarted.base_url
+    api = login(qcloud, "admin", ADMIN_PASSWORD, "admin")
+    qadmin.client.headers["X-Auth-Token"] = api.token
+    qadmin.client.base_url = api.client.base_url
+    api.close()
+
+
+def test_floating_ip_forwards_udp_its_security_groups_allow(
+        qcloud: LiveCloud, qadmin: Api, server: dict[str, Any]) -> None:
+    """UDP goes over the guest's link NIC and the agent's relay (drivers/qemu_udp.py): no
+    reply without a UDP rule (a TCP rule for the port is not one), a reply with a UDP rule,
+    again after the agent is killed and restarted, none once the rule is gone, a reply with
+    a rule for anything (no protocol, no ports: ports 1-64), none once the floating IP is
+    disassociated."""
+    server_id = server["id"]
+    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
+    group_id = ports[0]["security_groups"][0]
+    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
+    assert resp.status_code == 201, resp.text
+    floating = resp.json()["floatingip"]
+    address = floating["floating_ip_address"]
+    tcp_rule = _allow(qadmin, group_id, UDP_ECHO_PORT)
+    wanted = _guest_dir(qcloud, server_id) / "forwards.wanted.json"
+    _until(lambda: wanted.exists() and f"{address}:{UDP_ECHO_PORT}" in wanted.read_text(),
+           "the agent never recorded the TCP forward")
+    assert not _udp_echo(address), "a TCP rule forwarded UDP"
+    udp_rule = _allow(qadmin, group_id, UDP_ECHO_PORT, "udp")
+    _until(lambda: _udp_echo(address), "udp/7 was not forwarded")
+    assert f"{address}:{UDP_ECHO_PORT}/udp" in wanted.read_text()
+    _restart_after_sigkill(qcloud, qadmin)
+    _until(lambda: _udp_echo(address), "udp/7 was not forwarded after the agent restarted")
+    assert qadmin.delete(f"/network/v2.0/security-group-rules/{udp_rule}").status_code == 204
+    _until(lambda: not _udp_echo(address), "udp/7 stayed open without its rule")
+    any_rule = _allow(qadmin, group_id, None, None)
+    _until(lambda: _udp_echo(address), "a rule for anything did not forward udp/7")
+    resp = qadmin.put(f"/network/v2.0/floatingips/{floating['id']}",
+                      json={"floatingip": {"port_id": None}})
+    assert resp.status_code == 200, resp.text
+    _until(lambda: not _udp_echo(address), "udp/7 stayed open without the floating IP")
+    assert qadmin.delete(f"/network/v2.0/floatingips/{floating['id']}").status_code == 204
+    for rule in (tcp_rule, any_rule):
+        assert qadmin.delete(f"/network/v2.0/security-group-rules/{rule}").status_code == 204
 
 
 def test_change_password_reaches_the_guest(qcloud: LiveCloud, qadmin: Api,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for_status
+from tests.helpers import wait_for_gone, wait_for_status
 from tests.live import ADMIN_PASSWORD, Api, LiveCloud, login, start_cloud
 
 pytestmark = [
@@ -99,6 +99,7 @@ def test_attach_reaches_the_guest_and_detach_unplugs(qcloud: LiveCloud,
         assert detach.status_code == 202, detach.text
         _until(lambda: volume_id[:20] not in _ssh(port, key, serials),
                "the guest no longer sees the volume")
-        api.delete(f"/compute/v2.1/servers/{server_id}")
+        assert api.delete(f"/compute/v2.1/servers/{server_id}").status_code == 204
+        wait_for_gone(api, server_id, timeout=60)  # its QEMU ended before the cloud stops
     finally:
         api.close()

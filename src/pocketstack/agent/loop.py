@@ -26,7 +26,7 @@ from pocketstack.agent.volume_worker import VolumeWorker
 from pocketstack.compute_states import TaskState, instance_name
 from pocketstack.db.engine import Database
 from pocketstack.db.wakes import FORWARDS, VOLUME_WORKER
-from pocketstack.drivers.base import Driver
+from pocketstack.drivers.base import Driver, PortForward
 from pocketstack.errors import DatabaseUnavailable
 from pocketstack.services import usage_audit
 from pocketstack.timeutil import utcnow
@@ -39,9 +39,9 @@ BUILD_BATCH = 64
 WAKE_COALESCE_S = 0.003
 # The in-flight task of the volume worker (beside the servers' tasks, by server id).
 VOLUME_TASK = "volume-work"
-# A driver's forward_addresses(guest name, {floating address: [ports]}).
-# False when a forward could not be opened yet (another guest still closing it).
-Forward = Callable[[str, dict[str, list[int]]], Awaitable[bool]]
+# A driver's forward_addresses(guest name, {floating address: [forwarded ports]}); False
+# when a forward could not be opened yet (another guest still closing it).
+Forward = Callable[[str, dict[str, list[PortForward]]], Awaitable[bool]]
 # Rounds of forwards at most per wake-up, and the wait between them: a floating IP moved
 # from one guest to another opens on the second once the first has closed it.
 FORWARD_ROUNDS = 5
@@ -258,10 +258,10 @@ class Agent:
 
     async def _forward_floating_ips(self, forward: Forward) -> None:
         """Give a driver that forwards addresses (qemu: loopback floating IPs) each guest's
-        floating IPs with the TCP ports their security groups let in; it opens and closes
-        forwards to match, all guests at once. Runs again while woken meanwhile, and (a few
-        rounds) while a forward could not be opened yet: a floating IP moved between two
-        guests opens on the new one once the old one has closed it."""
+        floating IPs with the TCP and UDP ports their security groups let in; it opens and
+        closes forwards to match, all guests at once. Runs again while woken meanwhile, and
+        (a few rounds) while a forward could not be opened yet: a floating IP moved between
+        two guests opens on the new one once the old one has closed it."""
         try:
             rounds = 0
             while self._forwards_due and rounds < FORWARD_ROUNDS:

@@ -9,7 +9,7 @@ import ipaddress
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from pocketstack.db.models import (
     VolumeRow,
 )
 from pocketstack.db.pending import Kept, ShelveOffload
-from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic, VolumeDisk
+from pocketstack.drivers.base import ImageFiles, InstanceSpec, Nic, PortForward, VolumeDisk
 from pocketstack.services import networks, scheduler
 from pocketstack.services.server_create import decode_user_data
 from pocketstack.timeutil import utcnow
@@ -177,14 +177,19 @@ async def record_consoles(db: Database, host: str,
 # A rule with a port range forwards each port of it, at most this many (a rule without ports
 # or protocol: ports 1 to FORWARD_PORTS_MAX).
 FORWARD_PORTS_MAX = 64
+# The protocols a rule names (Neutron takes names or numbers), by what a forward carries.
+_RULE_PROTOCOLS: dict[str | None, tuple[Literal["tcp", "udp"], ...]] = {
+    None: ("tcp", "udp"), "any": ("tcp", "udp"), "tcp": ("tcp",), "6": ("tcp",),
+    "udp": ("udp",), "17": ("udp",)}
 
 
-async def floating_forwards(db: Database, server_ids: list[str]) -> dict[str, dict[str, list[int]]]:
-    """Each server's floating IP addresses, each with the TCP ports the security groups of its
-    port let in from the host: ingress IPv4 rules for TCP (or any protocol) whose remote is
-    absent or a prefix holding 127.0.0.1 (a rule naming a remote group admits only that
-    group's members, never the host)."""
-    found: dict[str, dict[str, list[int]]] = {server_id: {} for server_id in server_ids}
+async def floating_forwards(db: Database,
+                            server_ids: list[str]) -> dict[str, dict[str, list[PortForward]]]:
+    """Each server's floating IP addresses, each with the TCP and UDP ports the security
+    groups of its port let in from the host: ingress IPv4 rules for TCP, UDP or any protocol
+    whose remote is absent or a prefix holding 127.0.0.1 (a rule naming a remote group admits
+    only that group's members, never the host)."""
+    found: dict[str, dict[str, list[PortForward]]] = {server_id: {} for server_id in server_ids}
     if not server_ids:
         return found
     async with db.reader() as s:
@@ -196,21 +201,20 @@ async def floating_forwards(db: Database, server_ids: list[str]) -> dict[str, di
         rules = list(await s.scalars(select(SecurityGroupRuleRow).where(
             SecurityGroupRuleRow.security_group_id.in_(group_ids),
             SecurityGroupRuleRow.direction == "ingress"))) if group_ids else []
-    ports_of: dict[str, set[int]] = {}
+    ports_of: dict[str, set[PortForward]] = {}
     for rule in rules:
         ports_of.setdefault(rule.security_group_id, set()).update(_rule_ports(rule))
     for server_id, address, groups in bound:
-        ports: set[int] = set()
+        ports: set[PortForward] = set()
         for group in groups or []:
             ports |= ports_of.get(str(group), set())
         found.setdefault(server_id, {})[address] = sorted(ports)
     return found
 
 
-def _rule_ports(rule: SecurityGroupRuleRow) -> list[int]:
-    if rule.ethertype != "IPv4" or rule.remote_group_id is not None:
-        return []
-    if rule.protocol not in (None, "tcp", "6", "any"):
+def _rule_ports(rule: SecurityGroupRuleRow) -> list[PortForward]:
+    protocols = _RULE_PROTOCOLS.get(rule.protocol.lower() if rule.protocol else None, ())
+    if rule.ethertype != "IPv4" or rule.remote_group_id is not None or not protocols:
         return []
     if rule.remote_ip_prefix:
         try:
@@ -221,7 +225,8 @@ def _rule_ports(rule: SecurityGroupRuleRow) -> list[int]:
             return []
     low = rule.port_range_min if rule.port_range_min is not None else 1
     high = rule.port_range_max if rule.port_range_max is not None else 65535
-    return list(range(max(1, low), min(high, 65535) + 1))[:FORWARD_PORTS_MAX]
+    ports = list(range(max(1, low), min(high, 65535) + 1))[:FORWARD_PORTS_MAX]
+    return [PortForward(protocol, port) for protocol in protocols for port in ports]
 
 
 async def instance_spec(db: Database, row: ServerRow, data_dir: Path) -> InstanceSpec:

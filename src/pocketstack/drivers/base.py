@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pocketstack.compute_states import PowerState
 
@@ -62,6 +62,15 @@ class Nic:
     network_id: str
     network_name: str
     addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PortForward:
+    """A port of a floating IP forwarded to the same port of its guest (a driver with
+    forward_addresses: qemu)."""
+
+    protocol: Literal["tcp", "udp"]
+    port: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,17 @@ Each guest lives in <data dir>/qemu/instances/<name>/:
     qemu.pid      QEMU's pid (checked against /proc/<pid>/cmdline before it is trusted)
     qemu.err      QEMU's own error output
 
-Its sockets (QMP, serial console) are under <data dir>/qemu/run/, or a short directory under
-/tmp when that path would pass the 108-byte limit of unix socket paths.
+Its sockets (QMP, serial console, VNC, agent, both ends of the UDP link) are under
+<data dir>/qemu/run/, or a short directory under /tmp when that path would pass the 108-byte
+limit of unix socket paths.
 
 The machine is `-M pc` with `no_timer_check` (microvm hangs at random under TCG here), TCG
 unless KVM passes a probe boot, user-mode networking with its ssh port forwarded from
-127.0.0.1 only. A guest is up when its banner (qemu_guest.BANNER) is on the console; a boot
-that shows none within boot_timeout_s is ended and launched once more. Guests are processes of
-their own, so they outlive the agent, which finds them again from their directories.
+127.0.0.1 only, and a second NIC whose only peer is the UDP relay of drivers/qemu_udp.py (in
+this process: floating IP UDP forwards). A guest is up when its banner (qemu_guest.BANNER) is
+on the console; a boot that shows none within boot_timeout_s is ended and launched once more.
+Guests are processes of their own, so they outlive the agent, which finds them again from
+their directories.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.compute_states import PowerState
-from pocketstack.drivers import config_drive, qemu_guest, qemu_kernel, qmp
+from pocketstack.drivers import config_drive, qemu_guest, qemu_kernel, qemu_udp, qmp
 from pocketstack.drivers.base import (
     Capabilities,
     ConsoleEndpoint,
@@ -50,6 +53,7 @@ from pocketstack.drivers.base import (
     GuestNotFound,
     ImageFiles,
     InstanceSpec,
+    PortForward,
     Resources,
     VolumeDisk,
 )
@@ -66,8 +70,15 @@ APPEND = ("console=tty0 console=ttyS0 panic=-1 quiet no_timer_check tsc=reliable
 # TCG emulates no speculative execution: the kernel's mitigations for it only cost time.
 APPEND_TCG = APPEND + " mitigations=off"
 SOCKET_PATH_MAX = 100
-# The guest's wanted floating IP forwards ("address:port"), kept across launches.
+# The guest's wanted floating IP forwards ("address:port" for TCP, "address:port/udp"), kept
+# across launches and restarts of the driver.
 WANTED_FORWARDS = "forwards.wanted.json"
+UDP_SUFFIX = "/udp"
+# The guest's second NIC, the link of its UDP forwards (drivers/qemu_udp.py), in the last PCI
+# slot (hot-plugged volumes take the ones before it), and its sockets in the run directory:
+# the relay's end, QEMU's end.
+LINK_SLOT = 0x1F
+LINK_SOCKET, LINK_VM_SOCKET = "link.sock", "link-vm.sock"
 PROBE_TIMEOUT_S = 20.0
 AGENT_TIMEOUT_S = 20.0
 
@@ -131,11 +142,16 @@ class QemuDriver:
         # Forward updates waiting for a guest's action to end, by guest name.
         self._forwarding: dict[str, asyncio.Task[None]] = {}
         self._files: qemu_guest.GuestFiles | None = None
+        # The UDP relays of guests with UDP forwards (they live in this process only).
+        self._relays: dict[str, qemu_udp.UdpRelay] = {}
+        self._linkless: set[str] = set()
 
     # -- setup ----------------------------------------------------------------------------
 
     def use_data_dir(self, path: Path) -> None:
-        """Keep guests under `path`/qemu/, finding the ones already there (running or not)."""
+        """Keep guests under `path`/qemu/, finding the ones already there (running or not),
+        and, when called in an event loop, opening their wanted UDP forwards again (else the
+        first forward_addresses of each guest does)."""
         self.root = path / "qemu"
         (self.root / "instances").mkdir(parents=True, exist_ok=True)
         self.capacity = host_resources(path)
@@ -146,6 +162,12 @@ class QemuDriver:
                                self._run_dir(spec_file.parent.name), list(saved["argv"]),
                                int(saved["ssh_port"]), str(saved["server_id"]))
                 self.guests_by_name[guest.name] = guest
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for guest in self.guests_by_name.values():
+            self._relay(guest)
 
     def guest_files(self) -> qemu_guest.GuestFiles:
         """The guest image's kernel, ramdisk and root disk, built on first use."""
@@ -482,26 +504,33 @@ class QemuDriver:
                 if running:
                     await self._monitor(guest, "cont")
 
-    async def forward_addresses(self, name: str, forwards: dict[str, list[int]]) -> bool:
+    async def forward_addresses(self, name: str,
+                                forwards: dict[str, list[PortForward]]) -> bool:
         """Forward each port given for each loopback address in `forwards` (the guest's
-        floating IPs, with the TCP ports their security groups let in) to the same port of the
-        guest, and close every other forward of those or earlier addresses. Other addresses
-        are never bound. What is wanted is kept in forwards.wanted.json (a QEMU started later
-        gets it at once), what is open in forwards.json, both as "address:port". A guest in
-        the middle of an action is updated when the action ends (by a task of its own).
-        False when a forward could not be opened (its address and port still bound by another
-        guest, which closes it at the same time: the caller tries again)."""
+        floating IPs, with the TCP and UDP ports their security groups let in) to the same
+        port of the guest, and close every other forward of those or earlier addresses. Other
+        addresses are never bound. TCP goes through QEMU's user network (hostfwd), UDP through
+        the guest's second NIC and its relay in this process (drivers/qemu_udp.py). What is
+        wanted is kept in forwards.wanted.json as "address:port" and "address:port/udp" (a
+        QEMU started later, or a driver that finds the guest after a restart, opens it at
+        once), the TCP forwards QEMU has open in forwards.json. A guest in the middle of an
+        action gets its TCP forwards when the action ends (by a task of its own). False when a
+        forward could not be opened (its address and port still bound by another guest, which
+        closes it at the same time: the caller tries again)."""
         guest = self.guests_by_name.get(name)
         if guest is None:
             return True
-        want = sorted({f"{address}:{port}" for address, ports in forwards.items()
-                       if _loopback(address) for port in ports if 0 < port < 65536})
+        want = sorted({f"{address}:{forward.port}" + (UDP_SUFFIX if forward.protocol == "udp"
+                                                      else "")
+                       for address, ports in forwards.items() if _loopback(address)
+                       for forward in ports if 0 < forward.port < 65536})
         wanted = guest.path / WANTED_FORWARDS
         try:
             if not wanted.exists() or json.loads(wanted.read_text()) != want:
                 _write_json(wanted, want)
         except (OSError, ValueError):  # the guest is being removed
             return True
+        relayed = self._relay(guest)
         lock = self._lock(name)
         if lock.locked():
             # In the middle of an action (a boot may take a while): applied once it ends, by
@@ -510,11 +539,11 @@ class QemuDriver:
                 task = asyncio.create_task(self._forward_when_free(guest))
                 self._forwarding[name] = task
                 task.add_done_callback(lambda _: self._forwarding.pop(name, None))
-            return True
+            return relayed
         async with lock:
             if self.guests_by_name.get(name) is not guest:
                 return True
-            return guest.pid() is None or await self._apply_forwards(guest)
+            return (guest.pid() is None or await self._apply_forwards(guest)) and relayed
 
     async def _forward_when_free(self, guest: _Guest) -> None:
         async with self._lock(guest.name):
@@ -524,10 +553,7 @@ class QemuDriver:
     async def _apply_forwards(self, guest: _Guest) -> bool:
         """Open and close forwards of the running guest (lock held) until those open are
         those wanted; False when one could not be opened."""
-        try:
-            want = {str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())}
-        except (OSError, ValueError):
-            want = set()
+        want, _udp = _wanted_forwards(guest)
         record = guest.path / "forwards.json"
         try:
             have = {str(item) if ":" in str(item) else f"{item}:22"
@@ -553,6 +579,36 @@ class QemuDriver:
             have.add(item)
         _write_json(record, sorted(have))
         return want == have
+
+    def _relay(self, guest: _Guest) -> bool:
+        """Open and close the guest's UDP forwards (its relay) until they are those wanted,
+        whether QEMU runs or not (datagrams to a stopped guest are lost); no relay when none
+        is wanted. A guest launched without the link NIC (by an earlier version) has none.
+        False when a wanted port could not be opened (still held by another guest)."""
+        _tcp, want = _wanted_forwards(guest)
+        relay = self._relays.get(guest.name)
+        if not want:
+            if relay is not None:
+                relay.close()
+                del self._relays[guest.name]
+            return True
+        if not any(arg.startswith("dgram,id=link0,") for arg in guest.argv):
+            if guest.name not in self._linkless:
+                self._linkless.add(guest.name)
+                log.warning("guest %s has no link NIC (launched by an earlier version): its "
+                            "UDP forwards stay closed", guest.name)
+            return True
+        if relay is None:
+            try:
+                guest.run.mkdir(parents=True, exist_ok=True)
+                relay = qemu_udp.UdpRelay(guest.name, guest.run / LINK_SOCKET,
+                                          guest.run / LINK_VM_SOCKET)
+            except OSError as err:
+                log.warning("guest %s: its UDP relay cannot start: %s", guest.name, err)
+                return True
+            self._relays[guest.name] = relay
+        relay.forward(want)
+        return want <= relay.forwarded
 
     async def sync_volumes(self, name: str, disks: tuple[VolumeDisk, ...]) -> bool:
         """Hot-plug (QMP blockdev-add, then device_add of a virtio-blk-pci disk whose serial
@@ -763,6 +819,12 @@ class QemuDriver:
                        f"{_user_net(spec)}hostfwd=tcp:127.0.0.1:{port}-:22",
             "-device", "virtio-net-pci,netdev=net0"
                        + (f",mac={spec.nics[0].mac}" if spec.nics else ""),
+            # The link of UDP forwards: frames over unix datagram sockets to the relay
+            # (drivers/qemu_udp.py); MTU 65535, so that no UDP datagram is fragmented.
+            "-netdev", f"dgram,id=link0,local.type=unix,local.path={run / LINK_VM_SOCKET},"
+                       f"remote.type=unix,remote.path={run / LINK_SOCKET}",
+            "-device", f"virtio-net-pci,netdev=link0,mac={qemu_udp.GUEST_MAC},"
+                       f"host_mtu={qemu_udp.LINK_MTU},addr={hex(LINK_SLOT)}",
             "-device", "virtio-rng-pci",
             "-device", "virtio-serial-pci",
             "-chardev", f"socket,id=agent0,path={run / 'agent.sock'},server=on,wait=off",
@@ -824,6 +886,8 @@ class QemuDriver:
         for stale in ("qemu.pid", "forwards.json", *(() if incoming else (VOLUMES_FILE,))):
             with contextlib.suppress(OSError):
                 (guest.path / stale).unlink()
+        with contextlib.suppress(OSError):
+            (guest.run / LINK_VM_SOCKET).unlink()  # an earlier QEMU's (it cannot bind over it)
         if incoming:
             extra = (*self._volume_argv(guest), *extra)
         with open(guest.path / "qemu.err", "ab") as err:
@@ -941,6 +1005,9 @@ class QemuDriver:
 
     async def _remove(self, guest: _Guest) -> None:
         await self._kill(guest)
+        relay = self._relays.pop(guest.name, None)
+        if relay is not None:
+            relay.close()
         await asyncio.to_thread(shutil.rmtree, guest.path, True)
         await asyncio.to_thread(shutil.rmtree, guest.run, True)
         with contextlib.suppress(OSError):
@@ -1125,6 +1192,21 @@ def _write_json(path: Path, value: Any) -> None:
     os.replace(partial, path)
 
 
+def _wanted_forwards(guest: _Guest) -> tuple[set[str], set[tuple[str, int]]]:
+    """The guest's wanted TCP forwards ("address:port") and UDP ones ((address, port))."""
+    try:
+        items = {str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())}
+    except (OSError, ValueError, TypeError):
+        items = set()
+    tcp = {item for item in items if not item.endswith(UDP_SUFFIX)}
+    udp: set[tuple[str, int]] = set()
+    for item in items - tcp:
+        address, _, port = item.removesuffix(UDP_SUFFIX).rpartition(":")
+        with contextlib.suppress(ValueError):
+            udp.add((address, int(port)))
+    return tcp, udp
+
+
 def _loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address) in ipaddress.ip_network("127.0.0.0/8")
@@ -1147,8 +1229,9 @@ def _tail(path: Path) -> str:
 
 _VOLUME_PREFIX = "vol"
 VOLUMES_FILE = "volumes.json"
-# The PCI slots hot-plugged volumes take (the guest's own devices are in lower slots).
-_VOLUME_SLOTS = range(0x08, 0x20)
+# The PCI slots hot-plugged volumes take (the guest's own devices are in lower slots, its link
+# NIC in LINK_SLOT).
+_VOLUME_SLOTS = range(0x08, LINK_SLOT)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

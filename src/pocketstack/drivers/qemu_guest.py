@@ -9,7 +9,8 @@ The guest runs from its initramfs. /init mounts the root disk at /mnt/root (coun
 in var/boot-count there, so a disk's history shows; growing its file system with resize2fs when
 the disk is larger), reads the config drive `config-2`
 (openstack/latest/meta_data.json and user_data), sets the admin password of root and of the
-login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP,
+login user LOGIN_USER, installs the public keys for LOGIN_USER, configures eth0 by DHCP and
+the link NIC of UDP forwards (drivers/qemu_udp.py) with its fixed address,
 starts dropbear on port 22, acpid (the power button powers off) and a small agent on a
 virtio-serial port (it sets the admin password when asked), runs a `#!` user_data
 (each output line prefixed "user_data: "), prints
@@ -32,6 +33,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from pocketstack.drivers import qemu_udp
 
 LOGIN_USER = "guest"
 BANNER = "guest: BOOTED"
@@ -111,6 +114,11 @@ if ip link show eth0 >/dev/null 2>&1; then
   ip link set eth0 up
   udhcpc -i eth0 -n -q -t 10 -T 1 -s /etc/udhcpc.script >/dev/null 2>&1 || say "no DHCP lease"
 fi
+# The link of the host's UDP relay (floating IP UDP forwards): the NIC with MAC @LINK_MAC@.
+for nic in /sys/class/net/*; do
+  [ "$(cat "$nic/address" 2>/dev/null)" = @LINK_MAC@ ] || continue
+  ip link set "${nic##*/}" up && ip addr add @LINK_ADDR@ dev "${nic##*/}"
+done
 dropbear -R -p 22 -P /run/dropbear.pid
 acpid -c /etc/acpi
 # The config drive read again (it was rewritten under the guest): the cached blocks dropped,
@@ -201,7 +209,7 @@ def kernel_version() -> str:
 def build(cache: Path) -> GuestFiles:
     """The guest's three files under `cache`, built once per kernel version and recipe."""
     version = kernel_version()
-    key = hashlib.sha256(f"{RECIPE} {version} {INIT} {INITTAB}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{RECIPE} {version} {_init()} {INITTAB}".encode()).hexdigest()[:12]
     out = cache / f"guest-{key}"
     files = GuestFiles(out / "vmlinuz", out / "initrd.gz", out / "root.qcow2")
     if files.root.is_file():
@@ -229,8 +237,7 @@ def _initramfs(version: str) -> bytes:
                       "home", "mnt", "var", "etc/acpi/PWRF", "etc/dropbear"):
         tree.dir(directory)
     tree.file("bin/busybox", _read(_which("busybox")), 0o755)
-    tree.file("init", INIT.replace("@USER@", LOGIN_USER).replace("@AGENT@", AGENT_PORT).encode(),
-              0o755)
+    tree.file("init", _init().encode(), 0o755)
     tree.file("etc/inittab", INITTAB.encode())
     tree.file("etc/udhcpc.script", UDHCPC.encode(), 0o755)
     tree.file("etc/acpi/PWRF/00000080", b"#!/bin/sh\npoweroff\n", 0o755)
@@ -250,6 +257,12 @@ def _initramfs(version: str) -> bytes:
         for library in _libraries(program):
             tree.file(library.lstrip("/"), _read(Path(library)), 0o755)
     return gzip.compress(tree.cpio(), compresslevel=6)
+
+
+def _init() -> str:
+    return (INIT.replace("@USER@", LOGIN_USER).replace("@AGENT@", AGENT_PORT)
+            .replace("@LINK_MAC@", qemu_udp.GUEST_MAC)
+            .replace("@LINK_ADDR@", f"{qemu_udp.GUEST_IP}/{qemu_udp.LINK_PREFIX}"))
 
 
 def _modules(version: str) -> list[Path]:
