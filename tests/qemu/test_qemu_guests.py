@@ -338,15 +338,19 @@ def _allow(api: Api, group_id: str, port: int | None, protocol: str | None = "tc
     return str(resp.json()["security_group_rule"]["id"])
 
 
+def _float(api: Api, server_id: str) -> tuple[str, dict[str, Any]]:
+    """A new floating IP associated with the server's port; that port's first group."""
+    ports = api.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
+    resp = api.post("/network/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
+    assert resp.status_code == 201, resp.text
+    return str(ports[0]["security_groups"][0]), dict(resp.json()["floatingip"])
+
+
 def test_floating_ip_forwards_the_ports_its_security_groups_allow(
         qcloud: LiveCloud, qadmin: Api, server: dict[str, Any], key: Path) -> None:
     server_id = server["id"]
-    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
-    group_id = ports[0]["security_groups"][0]
-    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
-        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
-    assert resp.status_code == 201, resp.text
-    floating = resp.json()["floatingip"]
+    group_id, floating = _float(qadmin, server_id)
     address = floating["floating_ip_address"]
     assert address.startswith("127.42.0.")
     # The default group lets in only its own members: nothing is forwarded yet.
@@ -406,12 +410,7 @@ def test_floating_ip_forwards_udp_its_security_groups_allow(
     a rule for anything (no protocol, no ports: ports 1-64), none once the floating IP is
     disassociated."""
     server_id = server["id"]
-    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
-    group_id = ports[0]["security_groups"][0]
-    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
-        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
-    assert resp.status_code == 201, resp.text
-    floating = resp.json()["floatingip"]
+    group_id, floating = _float(qadmin, server_id)
     address = floating["floating_ip_address"]
     tcp_rule = _allow(qadmin, group_id, UDP_ECHO_PORT)
     wanted = _guest_dir(qcloud, server_id) / "forwards.wanted.json"
@@ -500,12 +499,8 @@ def test_stop_ends_qemu_and_start_boots_again(qcloud: LiveCloud, qadmin: Api,
     assert body["OS-EXT-STS:power_state"] == 4
     assert not _alive(pid, server_id)
     assert "guest: shutting down" in _console(qadmin, server_id)
-    ports = qadmin.get(f"/network/v2.0/ports?device_id={server_id}").json()["ports"]
-    rule = _allow(qadmin, ports[0]["security_groups"][0], 22)
-    resp = qadmin.post("/network/v2.0/floatingips", json={"floatingip": {
-        "floating_network_id": PUBLIC_NETWORK_ID, "port_id": ports[0]["id"]}})
-    assert resp.status_code == 201, resp.text
-    floating = resp.json()["floatingip"]
+    group_id, floating = _float(qadmin, server_id)
+    rule = _allow(qadmin, group_id, 22)
     address = floating["floating_ip_address"]
     wanted = _guest_dir(qcloud, server_id) / "forwards.wanted.json"
     _until(lambda: wanted.exists() and f"{address}:22" in wanted.read_text(),
