@@ -107,3 +107,40 @@ asyncio.run(main())
     assert before == "False"
     assert ast.literal_eval(limits) == ["*", "*", "*", "*/servers", "*changes-since*", "*/os-fping"]
     assert after == "True"
+
+
+def test_a_websocket_as_the_first_request_reaches_the_console_proxy(tmp_path: Path) -> None:
+    """The console proxy is loaded by the first websocket; an unknown console token is refused
+    with the proxy's own close code."""
+    code = f"""
+import asyncio
+from pocketstack.app import create_app
+from pocketstack.db import migrate
+from pocketstack.settings import Settings
+
+settings = Settings(data_dir={str(tmp_path)!r})
+migrate.upgrade(settings.database_url)
+
+async def main():
+    app = create_app(settings, embedded_agent=False)
+    await app.startup()
+    sent = []
+    incoming = [{{"type": "websocket.connect"}}]
+
+    async def receive():
+        return incoming.pop(0) if incoming else {{"type": "websocket.disconnect"}}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {{"type": "websocket", "path": "/", "query_string": b"token=unknown", "headers": []}}
+    try:
+        await app(scope, receive, send)
+    finally:
+        await app.shutdown()
+    print(sent)
+
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(out) == [{"type": "websocket.close", "code": 1008}]
