@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from pocketstack import errors
 from pocketstack.api import routes as route_table
-from pocketstack.api.compute import console_proxy, microversions
+from pocketstack.api.compute import microversions
 from pocketstack.api.http import Ctx, new_request_id, render_fault, unexpected_fault
 from pocketstack.api.operations import Operations
 from pocketstack.api.read_cache import ReadCache
@@ -117,7 +117,8 @@ class PocketstackApp:
             db.waker = _wake_sender(self.settings)
 
     def _legacy_serves(self, path: str) -> bool:
-        """Whether /v2/{tenant_id} serves `path` (with any method)."""
+        """Whether /v2/{tenant_id} serves `path` (with any method); asked by the rate limits on
+        their first use, which mounts Compute if no request has yet."""
         return bool(self.router.match("GET", "/compute/v2/_" + path)[2])
 
     async def shutdown(self) -> None:
@@ -143,6 +144,8 @@ class PocketstackApp:
             await self._lifespan(receive, send)
             return
         if scope["type"] == "websocket" and self.state is not None:
+            from pocketstack.api.compute import console_proxy
+
             await console_proxy.serve(self.state.cloud, scope, receive, send)
             return
         if scope["type"] != "http":

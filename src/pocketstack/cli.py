@@ -401,7 +401,7 @@ def dashboard(
 @app.command()
 def microversions() -> None:
     """Print what each compute microversion changes, as the code declares it."""
-    import pocketstack.api.compute  # noqa: F401 - the declarations are made at import
+    import pocketstack.api.compute.routes  # noqa: F401 - the declarations are made at import
     from pocketstack.api.compute.microversions import fmt, history
 
     for version, changes in history().items():

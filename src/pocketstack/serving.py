@@ -53,11 +53,14 @@ def exec_serve(workers: int, log_level: str, started: float, env: dict[str, str]
 
 def run_serve(workers: int, log_level: str, started: float, preparing: int = 0) -> None:
     """Every API and the agent: one process, or this one and `workers - 1` more sharing the
-    port (the agent runs here; the others wake it). The modules are imported (this module's
-    own imports) while `preparing` migrates and bootstraps; serving starts once it is done."""
+    port (the agent runs here; the others wake it). The modules (the app's and the agent's)
+    are imported while `preparing` migrates and bootstraps; serving starts once it is done."""
     import uvicorn
 
-    from pocketstack.app import create_app  # here, so that `serve` imports it once, after exec
+    # Here, so that `serve` imports them once, after exec, while `preparing` runs: the app, and
+    # the agent its start-up would otherwise import after the database is ready.
+    import pocketstack.agent.runner  # noqa: F401
+    from pocketstack.app import create_app
 
     if preparing:
         code = os.waitstatus_to_exitcode(os.waitpid(preparing, 0)[1])

@@ -176,6 +176,21 @@ async def test_custom_limits_and_off(tmp_path: Path) -> None:
         assert (await c.client.get(base + "/limits")).json()["limits"]["rate"] == []
 
 
+async def test_a_first_request_to_limits_publishes_only_served_paths(tmp_path: Path) -> None:
+    """The limits are settled by their first use (here /limits, before any other Compute
+    request of the process): one naming a path the API does not serve stays unpublished."""
+    limits = RateLimitSettings(limits=[
+        RateLimit(verb="GET", uri="*/os-nothing", regex="^/os-nothing", value=2, unit="HOUR"),
+        RateLimit(verb="GET", uri="*/images", regex="^/images", value=1, unit="HOUR")])
+    async with local_cloud(tmp_path, rate_limits=limits) as c:
+        project = await _project(c.client)
+        base = f"/compute/v2/{project}"
+        rate = (await c.client.get(base + "/limits")).json()["limits"]["rate"]
+        assert [(group["uri"], group["regex"]) for group in rate] == [("*/images", "^/images")]
+        assert [(await c.client.get(base + "/images")).status_code for _ in range(2)] == [200, 413]
+        assert (await c.client.get(base + "/os-nothing")).status_code == 404
+
+
 def shared_budget(base: str, data_dir: Path, requests: int = 30) -> int:
     """POSTs of one user, each on its own connection so both processes answer; how many got
     past the limiter (400) before the 413s."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,11 +61,86 @@ def test_overlapping_ranges_in_a_deferred_table_are_still_refused() -> None:
         router.load_deferred()
 
 
-def test_an_api_process_loads_only_identity_and_compute_at_start() -> None:
+def test_an_api_process_loads_only_identity_at_start() -> None:
     code = ("import sys; from pocketstack.app import create_app; from pocketstack.settings import Settings; "
             "create_app(Settings()); "
-            "print(sorted({m.split('.')[2] for m in sys.modules if m.startswith('pocketstack.api.')}))")
+            "print(sorted(m for m in sys.modules if m.startswith('pocketstack.api.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    loaded = set(ast.literal_eval(out))
-    assert {"compute", "identity"} <= loaded
+    modules = set(ast.literal_eval(out))
+    loaded = {m.split(".")[2] for m in modules}
+    assert "identity" in loaded
     assert not loaded & {"image", "network", "volume", "deltacloud", "placement"}, loaded
+    # Of Compute, only the microversion parsing the app itself does at each request.
+    compute = {m for m in modules if m.startswith("pocketstack.api.compute")}
+    assert compute == {"pocketstack.api.compute", "pocketstack.api.compute.microversions"}, compute
+
+
+def test_start_up_leaves_compute_unloaded_until_the_rate_limits_are_first_used(tmp_path: Path) -> None:
+    """The legacy API's rate limits name Compute paths; which of them Compute serves is asked on
+    their first use, not at start-up."""
+    code = f"""
+import asyncio, sys
+from pocketstack.app import create_app
+from pocketstack.db import migrate
+from pocketstack.settings import Settings
+
+settings = Settings(data_dir={str(tmp_path)!r})
+migrate.upgrade(settings.database_url)
+
+def compute_loaded():
+    return "pocketstack.api.compute.routes" in sys.modules
+
+async def main():
+    app = create_app(settings, embedded_agent=False)
+    await app.startup()
+    try:
+        print(compute_loaded())
+        print([limit.uri for limit in app.state.cloud.rate_limits.limits])
+        print(compute_loaded())
+    finally:
+        await app.shutdown()
+
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    before, limits, after = out.splitlines()
+    assert before == "False"
+    assert ast.literal_eval(limits) == ["*", "*", "*", "*/servers", "*changes-since*", "*/os-fping"]
+    assert after == "True"
+
+
+def test_a_websocket_as_the_first_request_reaches_the_console_proxy(tmp_path: Path) -> None:
+    """The console proxy is loaded by the first websocket; an unknown console token is refused
+    with the proxy's own close code."""
+    code = f"""
+import asyncio
+from pocketstack.app import create_app
+from pocketstack.db import migrate
+from pocketstack.settings import Settings
+
+settings = Settings(data_dir={str(tmp_path)!r})
+migrate.upgrade(settings.database_url)
+
+async def main():
+    app = create_app(settings, embedded_agent=False)
+    await app.startup()
+    sent = []
+    incoming = [{{"type": "websocket.connect"}}]
+
+    async def receive():
+        return incoming.pop(0) if incoming else {{"type": "websocket.disconnect"}}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {{"type": "websocket", "path": "/", "query_string": b"token=unknown", "headers": []}}
+    try:
+        await app(scope, receive, send)
+    finally:
+        await app.shutdown()
+    print(sent)
+
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(out) == [{"type": "websocket.close", "code": 1008}]

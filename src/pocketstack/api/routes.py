@@ -5,10 +5,10 @@ them under the service prefix. Compute resource routes are mounted three times: 
 legacy `/v2/{project_id}` (the seed's 2013 behaviour, `legacy=True`), under `/v2.1`, and
 under `/v2.1/{project_id}`. Block storage resources live under `/volume/v3/{project_id}`.
 
-Identity and Compute are mounted when the app is made. Image, Network, Block Storage and the
-Deltacloud API are mounted by the first request under their prefix (`Router.defer`), so an API
-process only loads the modules of the APIs it is asked for; `install(..., deferred=False)`
-mounts everything at once.
+Identity is mounted when the app is made. Compute, Image, Network, Block Storage, Placement and
+the Deltacloud API are mounted by the first request under their prefix (`Router.defer`), so an
+API process only loads the modules of the APIs it is asked for, and starts serving (its first
+token) without loading Compute's; `install(..., deferred=False)` mounts everything at once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pocketstack.api import compute, identity, openapi, operations, root
+from pocketstack.api import identity, openapi, operations, root
 from pocketstack.api.routing import Endpoint, Route, Router
 
 PREFIXES = {"/identity": "identity", "/compute": "compute", "/image": "image", "/network": "network",
@@ -37,6 +37,15 @@ def _mount(router: Router, service: str, prefix: str, routes: list[Route], **opt
         router.add(route.method, prefix + route.path,
                    Endpoint(route.handler, service, merged, route.versions,
                             template=prefix + route.path))
+
+
+def _compute(router: Router) -> None:
+    from pocketstack.api.compute import routes as compute
+
+    _mount(router, "compute", "/compute", compute.VERSION_ROUTES)
+    _mount(router, "compute", "/compute/v2/{project_id}", compute.ROUTES, legacy=True)
+    _mount(router, "compute", "/compute/v2.1", compute.ROUTES)
+    _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
 
 
 def _image(router: Router) -> None:
@@ -73,7 +82,7 @@ def _placement(router: Router) -> None:
 
 # The APIs mounted on their first request: first path segment -> what mounts it.
 DEFERRED: dict[str, Callable[[Router], None]] = {
-    "image": _image, "network": _network, "volume": _volume, "api": _deltacloud,
+    "compute": _compute, "image": _image, "network": _network, "volume": _volume, "api": _deltacloud,
     "placement": _placement,
 }
 
@@ -87,10 +96,6 @@ def install(router: Router, ops: Any = None, *, deferred: bool = False) -> None:
         Route("GET", "/metrics", operations.show_metrics, auth=False),
     ], operations=ops)
     _mount(router, "identity", "/identity", identity.ROUTES)
-    _mount(router, "compute", "/compute", compute.VERSION_ROUTES)
-    _mount(router, "compute", "/compute/v2/{project_id}", compute.ROUTES, legacy=True)
-    _mount(router, "compute", "/compute/v2.1", compute.ROUTES)
-    _mount(router, "compute", "/compute/v2.1/{project_id}", compute.ROUTES)
     for segment, mount in DEFERRED.items():
         if deferred:
             router.defer(segment, mount)

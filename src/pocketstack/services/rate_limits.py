@@ -71,29 +71,42 @@ class Limit:
 
 
 class RateLimits:
-    """The process's limits, in their configured order."""
+    """The process's limits, in their configured order. The limits whose regex names a path
+    that `served` denies are dropped; which those are is settled on first use (a check or
+    /limits), so that the start of a process never loads the API the paths belong to."""
 
-    def __init__(self, limits: list[Limit]) -> None:
-        self.limits = limits
+    def __init__(self, limits: list[Limit], served: Callable[[str], bool] | None = None) -> None:
+        self._configured = limits
+        self._served = served
+        self._limits: list[Limit] | None = None
         self._by_verb: dict[str, list[Limit]] = {}
-        for limit in limits:
-            self._by_verb.setdefault(limit.verb, []).append(limit)
 
     @classmethod
     def from_settings(cls, settings: RateLimitSettings,
                       served: Callable[[str], bool]) -> RateLimits | None:
-        """None when off; a limit whose regex names a path that `served` denies is dropped."""
+        """None when off. Every rule is checked (and its regex compiled) here."""
         if not settings.enabled:
             return None
-        limits = []
-        for rule in settings.limits:
-            limit = Limit.of(rule)
-            path = limit.literal_path()
-            if path is None or served(path):
-                limits.append(limit)
-        return cls(limits)
+        return cls([Limit.of(rule) for rule in settings.limits], served)
+
+    @property
+    def limits(self) -> list[Limit]:
+        """The limits enforced and published."""
+        return self._limits if self._limits is not None else self._settle()
+
+    def _settle(self) -> list[Limit]:
+        self._limits = [limit for limit in self._configured if self._is_served(limit)]
+        for limit in self._limits:
+            self._by_verb.setdefault(limit.verb, []).append(limit)
+        return self._limits
+
+    def _is_served(self, limit: Limit) -> bool:
+        path = limit.literal_path()
+        return path is None or self._served is None or self._served(path)
 
     def matching(self, verb: str, url: str) -> list[Limit]:
+        if self._limits is None:
+            self._settle()
         candidates = self._by_verb.get(verb)
         if not candidates:
             return []

@@ -12,6 +12,7 @@ every use, so a repeated token costs no decryption.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -108,6 +109,9 @@ class Tokens:
         self._keys_missed_at = 0.0
         self._revocations: list[_Revocation] = []
         self._revocations_read_at = 0.0
+        # One read of the list at a time: the requests that find it due together wait for
+        # that read instead of each making its own (and each holding a pooled connection).
+        self._revocations_reading = asyncio.Lock()
         self._decoded: dict[str, Auth] = {}
 
     async def load_keys(self) -> None:
@@ -265,9 +269,15 @@ class Tokens:
         return False
 
     async def _refresh_revocations(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._revocations_read_at < self.revocation_cache_s:
+        if not force and time.monotonic() - self._revocations_read_at < self.revocation_cache_s:
             return
+        async with self._revocations_reading:
+            now = time.monotonic()
+            if not force and now - self._revocations_read_at < self.revocation_cache_s:
+                return  # read by another request while this one waited
+            await self._read_revocations(now)
+
+    async def _read_revocations(self, now: float) -> None:
         async with self.db.reader() as s:
             rows = (await s.scalars(select(RevocationRow).where(
                 RevocationRow.expires_at > datetime.now(UTC).replace(tzinfo=None)))).all()
