@@ -60,11 +60,3 @@ def member(make_member: Callable[..., Api]) -> Api:
 @pytest.fixture
 def other_member(make_member: Callable[..., Api]) -> Api:
     return make_member()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`), the scale-out tests share one worker: they take
-    the machine's PostgreSQL in turns (see tests/postgres/conftest.py)."""
-    for item in items:
-        if item.nodeid.startswith("tests/postgres/"):
-            item.add_marker(pytest.mark.xdist_group("postgres"))

@@ -13,7 +13,8 @@ import pytest
 from tests.live import ADMIN_PASSWORD, LiveCloud, login
 from tests.postgres.cluster import api_processes, pg_available
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 
 def test_two_api_workers_on_one_port(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from tests.postgres.cluster import Cluster, _admin_sql, cluster_env, fresh_database, pg_available
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 
 def test_healthcheck_with_the_database_down(tmp_path: Path) -> None:

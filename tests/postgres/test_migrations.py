@@ -13,6 +13,8 @@ import pytest
 
 from tests.postgres.cluster import fresh_database, pg_available, query
 
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = pytest.mark.xdist_group("postgres")
 
 def pocketstack(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pocketstack", *args], env=env,

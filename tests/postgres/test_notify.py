@@ -17,7 +17,8 @@ from pocketstack.db.notify import Listener
 from pocketstack.timeutil import utcnow
 from tests.postgres.cluster import fresh_database, pg_available, query
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 
 @pytest.fixture

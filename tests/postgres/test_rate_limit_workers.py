@@ -10,7 +10,8 @@ import pytest
 from tests.api.test_compute_rate_limits import shared_budget
 from tests.postgres.cluster import api_processes, pg_available
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 
 def test_two_postgres_api_processes_share_one_budget(tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from tests.live import Api, new_member
 from tests.postgres.cluster import Cluster, pg_available, pg_ctl, query, start_pg
 from tests.postgres.conftest import SLOTS, on
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
 

@@ -14,7 +14,8 @@ import pytest
 from tests.live import ADMIN_PASSWORD, login
 from tests.postgres.cluster import Cluster, cluster_env, fresh_database, pg_available
 
-pytestmark = pytest.mark.postgres
+# One worker takes the machine's PostgreSQL in turns with no other (tests/postgres/conftest.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 ATTEMPTS = 3
 DURATION_S = 3
