@@ -40,6 +40,7 @@ import socket
 import struct
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,7 @@ class QemuDriver:
         except RuntimeError:
             return
         for guest in self.guests_by_name.values():
-            self._relay(guest)
+            self._relay(guest, _wanted_forwards(guest)[1])
 
     def guest_files(self) -> qemu_guest.GuestFiles:
         """The guest image's kernel, ramdisk and root disk, built on first use."""
@@ -530,7 +531,8 @@ class QemuDriver:
                 _write_json(wanted, want)
         except (OSError, ValueError):  # the guest is being removed
             return True
-        relayed = self._relay(guest)
+        tcp, udp = _split_forwards(want)
+        relayed = self._relay(guest, udp)
         lock = self._lock(name)
         if lock.locked():
             # In the middle of an action (a boot may take a while): applied once it ends, by
@@ -543,17 +545,17 @@ class QemuDriver:
         async with lock:
             if self.guests_by_name.get(name) is not guest:
                 return True
-            return (guest.pid() is None or await self._apply_forwards(guest)) and relayed
+            return (guest.pid() is None or await self._apply_forwards(guest, tcp)) and relayed
 
     async def _forward_when_free(self, guest: _Guest) -> None:
         async with self._lock(guest.name):
             if self.guests_by_name.get(guest.name) is guest and guest.pid() is not None:
-                await self._apply_forwards(guest)
+                # What is wanted once the action ends (a later call may have changed it).
+                await self._apply_forwards(guest, _wanted_forwards(guest)[0])
 
-    async def _apply_forwards(self, guest: _Guest) -> bool:
-        """Open and close forwards of the running guest (lock held) until those open are
-        those wanted; False when one could not be opened."""
-        want, _udp = _wanted_forwards(guest)
+    async def _apply_forwards(self, guest: _Guest, want: set[str]) -> bool:
+        """Open and close TCP forwards of the running guest (lock held) until those open are
+        `want` ("address:port"); False when one could not be opened."""
         record = guest.path / "forwards.json"
         try:
             have = {str(item) if ":" in str(item) else f"{item}:22"
@@ -580,12 +582,11 @@ class QemuDriver:
         _write_json(record, sorted(have))
         return want == have
 
-    def _relay(self, guest: _Guest) -> bool:
-        """Open and close the guest's UDP forwards (its relay) until they are those wanted,
+    def _relay(self, guest: _Guest, want: set[tuple[str, int]]) -> bool:
+        """Open and close the guest's UDP forwards (its relay) until they are `want`,
         whether QEMU runs or not (datagrams to a stopped guest are lost); no relay when none
         is wanted. A guest launched without the link NIC (by an earlier version) has none.
         False when a wanted port could not be opened (still held by another guest)."""
-        _tcp, want = _wanted_forwards(guest)
         relay = self._relays.get(guest.name)
         if not want:
             if relay is not None:
@@ -899,7 +900,7 @@ class QemuDriver:
             raise DriverError(f"QEMU did not start guest {guest.name}: "
                               f"{_tail(guest.path / 'qemu.err')}")
         # The floating IPs wanted while QEMU was not running (or before this launch).
-        await self._apply_forwards(guest)
+        await self._apply_forwards(guest, _wanted_forwards(guest)[0])
 
     def _mark(self, guest: _Guest, what: str) -> int:
         """Append a marker line to the console log; the offset after it."""
@@ -1193,11 +1194,17 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def _wanted_forwards(guest: _Guest) -> tuple[set[str], set[tuple[str, int]]]:
-    """The guest's wanted TCP forwards ("address:port") and UDP ones ((address, port))."""
+    """The guest's wanted forwards, as kept in its WANTED_FORWARDS file (_split_forwards)."""
     try:
-        items = {str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())}
+        items = [str(item) for item in json.loads((guest.path / WANTED_FORWARDS).read_text())]
     except (OSError, ValueError, TypeError):
-        items = set()
+        items = []
+    return _split_forwards(items)
+
+
+def _split_forwards(wanted: Iterable[str]) -> tuple[set[str], set[tuple[str, int]]]:
+    """Wanted forwards as TCP ones ("address:port") and UDP ones ((address, port))."""
+    items = set(wanted)
     tcp = {item for item in items if not item.endswith(UDP_SUFFIX)}
     udp: set[tuple[str, int]] = set()
     for item in items - tcp:
